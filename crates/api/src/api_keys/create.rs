@@ -1,0 +1,85 @@
+use crate::auth::secrets;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ctx::Change;
+use crate::extract::{perm, Authz, Ctx, Valid};
+use crate::state::AppState;
+use actix_web::{post, web, HttpResponse};
+use diesel_async::AsyncConnection;
+use rapport_db::api_keys::NewApiKey;
+use rapport_domain::api::{ApiKeyCreated, CreateApiKeyRequest};
+use rapport_domain::Permission;
+use serde_json::json;
+use uuid::Uuid;
+
+/// Create an API key. The secret (`key`) is in this answer only.
+#[utoipa::path(
+    tag = "api-keys",
+    request_body = CreateApiKeyRequest,
+    responses((status = 201, description = "The key, with its secret shown once", body = ApiKeyCreated)),
+    security(("bearer" = ["api_keys:manage"]))
+)]
+#[post("/api-keys")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Authz<perm::ApiKeysManage>,
+    ctx: Ctx,
+    Valid(body): Valid<CreateApiKeyRequest>,
+) -> ApiResult<HttpResponse> {
+    if body.expires_at.is_some_and(|t| t <= chrono::Utc::now()) {
+        return Err(ApiError::validation(
+            "expires_at",
+            "past",
+            "must be in the future",
+        ));
+    }
+    let mut scopes = body.scopes.clone();
+    scopes.sort();
+    scopes.dedup();
+    let prefix = secrets::random_alnum(12);
+    let secret = secrets::random_token(32);
+    let ws = caller.workspace_id();
+    let mut conn = state.conn().await?;
+    let key = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let key = rapport_db::api_keys::insert(
+                conn,
+                NewApiKey {
+                    id: Uuid::now_v7(),
+                    workspace_id: ws,
+                    name: body.name.trim(),
+                    prefix: &prefix,
+                    secret_hash: &rapport_db::sha256(&secret),
+                    scopes: &scopes,
+                    created_by: caller.user_id(),
+                    expires_at: body.expires_at,
+                },
+            )
+            .await?;
+            ctx.record(
+                conn,
+                Change {
+                    workspace_id: ws,
+                    action: "api_key.created",
+                    record_type: "api_key",
+                    record_id: Some(key.id.to_string()),
+                    changes: json!({"name": {"after": key.name}, "scopes": {"after": key.scopes}, "expires_at": {"after": key.expires_at}}),
+                    data: Some(serde_json::to_value(key.view()).unwrap_or_default()),
+                    permission: Permission::ApiKeysManage,
+                    subject_user_id: None,
+                },
+            )
+            .await?;
+            Ok(key)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("cache-control", "no-store"))
+        .json(ApiKeyCreated {
+            id: key.id,
+            name: key.name.clone(),
+            prefix: key.prefix.clone(),
+            scopes: key.scopes.clone(),
+            expires_at: key.expires_at,
+            key: format!("rpk_{}_{}", key.prefix, secret),
+        }))
+}

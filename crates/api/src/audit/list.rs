@@ -1,0 +1,75 @@
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{perm, Authz};
+use crate::pagination::{encode_seq, next_cursor, PageParams};
+use crate::state::AppState;
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use rapport_db::audit::AuditFilter;
+use rapport_domain::api::AuditPage;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// The user or API key that acted.
+    pub actor_id: Option<Uuid>,
+    /// e.g. `member`, `invitation`, `api_key`.
+    pub record_type: Option<String>,
+    pub record_id: Option<String>,
+    /// e.g. `member.updated`.
+    pub action: Option<String>,
+    /// Entries at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Entries before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The audit log, newest first.
+#[utoipa::path(
+    tag = "audit",
+    params(PageParams, AuditQuery),
+    responses((status = 200, description = "A page of entries", body = AuditPage)),
+    security(("bearer" = ["audit:read"]), ("api_key" = ["audit:read"]))
+)]
+#[get("/audit")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Authz<perm::AuditRead>,
+    page: web::Query<PageParams>,
+    q: web::Query<AuditQuery>,
+) -> ApiResult<HttpResponse> {
+    let limit = page.limit()?;
+    let q = q.into_inner();
+    for (field, value) in [
+        ("record_type", &q.record_type),
+        ("record_id", &q.record_id),
+        ("action", &q.action),
+    ] {
+        if value.as_ref().is_some_and(|v| v.len() > 200) {
+            return Err(ApiError::validation(
+                field,
+                "length",
+                "must be at most 200 characters",
+            ));
+        }
+    }
+    let filter = AuditFilter {
+        actor_id: q.actor_id,
+        record_type: q.record_type,
+        record_id: q.record_id,
+        action: q.action,
+        since: q.since,
+        until: q.until,
+        before_seq: page.after_seq()?,
+        limit,
+    };
+    let mut conn = state.conn().await?;
+    let rows = rapport_db::audit::list(&mut conn, caller.workspace_id(), &filter).await?;
+    let next = next_cursor(&rows, limit, |e| encode_seq(e.seq));
+    Ok(HttpResponse::Ok().json(AuditPage {
+        data: rows.iter().map(|e| e.view()).collect(),
+        next_cursor: next,
+    }))
+}

@@ -1,0 +1,26 @@
+use crate::error::ApiResult;
+use crate::extract::{perm, Authz};
+use crate::state::AppState;
+use actix_web::{get, web, HttpResponse};
+use rapport_domain::api::AuditVerifyResponse;
+
+/// Recompute the workspace's hash chain and name the first entry that does not match.
+#[utoipa::path(
+    tag = "audit",
+    path = "/audit/verify",
+    responses((status = 200, description = "The result of the check", body = AuditVerifyResponse)),
+    security(("bearer" = ["audit:read"]), ("api_key" = ["audit:read"]))
+)]
+#[get("/audit/verify")]
+pub async fn verify(
+    state: web::Data<AppState>,
+    caller: Authz<perm::AuditRead>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let v = rapport_db::audit::verify(&mut conn, caller.workspace_id()).await?;
+    Ok(HttpResponse::Ok().json(AuditVerifyResponse {
+        ok: v.first_bad.is_none(),
+        checked: v.checked,
+        first_bad: v.first_bad,
+    }))
+}

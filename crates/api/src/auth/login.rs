@@ -1,0 +1,102 @@
+use crate::auth::{secrets, tokens};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ctx::Change;
+use crate::extract::{Ctx, Valid};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{post, web, HttpResponse};
+use rapport_domain::api::{LoginRequest, TokenResponse};
+use rapport_domain::Permission;
+use serde_json::json;
+
+fn wrong() -> ApiError {
+    ApiError::Unauthorized("the e-mail or the password is wrong".into())
+}
+
+/// Sign in with e-mail and password.
+///
+/// Answers the same for an unknown e-mail and a wrong password. Five failures
+/// within 15 minutes lock the account for 15 minutes (429 with `Retry-After`).
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Wrong e-mail or password", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a member of the workspace asked for", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[post("/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    Valid(body): Valid<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let user = rapport_db::users::find_by_email(&mut conn, &body.email).await?;
+    let locked = |until: chrono::DateTime<chrono::Utc>| ApiError::TooManyRequests {
+        retry_after: (until - chrono::Utc::now()).num_seconds().max(1) as u64,
+        detail: "too many failed sign-ins; this account is locked for a while".into(),
+    };
+    let ok = secrets::verify_password(
+        body.password.clone(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
+    let Some(user) = user else {
+        return Err(wrong());
+    };
+    if let Some(until) = user.locked_until.filter(|t| *t > chrono::Utc::now()) {
+        return Err(locked(until));
+    }
+    if !ok {
+        let c = &state.config;
+        let lock = rapport_db::users::record_failed_login(
+            &mut conn,
+            user.id,
+            c.login_max_failures,
+            c.login_window_secs,
+            c.login_lock_secs,
+        )
+        .await?;
+        return Err(match lock {
+            Some(until) => locked(until),
+            None => wrong(),
+        });
+    }
+    rapport_db::users::clear_failed_logins(&mut conn, user.id).await?;
+    let memberships = rapport_db::workspaces::of_user(&mut conn, user.id).await?;
+    let chosen = match body.workspace_id {
+        Some(id) => memberships.into_iter().find(|(w, _)| w.id == id),
+        None => memberships.into_iter().next(),
+    };
+    let Some((ws, role)) = chosen else {
+        return Err(ApiError::Forbidden(
+            "you are not a member of that workspace".into(),
+        ));
+    };
+    let tokens = {
+        use diesel_async::AsyncConnection;
+        conn.transaction::<_, ApiError, _>(async |conn| {
+            ctx.as_user(user.id)
+                .record(
+                    conn,
+                    Change {
+                        workspace_id: ws.id,
+                        action: "session.created",
+                        record_type: "user",
+                        record_id: Some(user.id.to_string()),
+                        changes: json!({}),
+                        data: None,
+                        permission: Permission::AuditRead,
+                        subject_user_id: None,
+                    },
+                )
+                .await?;
+            tokens::issue(&state, conn, &user, &ws, role, None).await
+        })
+        .await?
+    };
+    Ok(tokens::respond(&state, StatusCode::OK, &tokens))
+}

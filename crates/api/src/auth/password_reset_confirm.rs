@@ -1,0 +1,48 @@
+use crate::auth::secrets;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Ctx, Valid};
+use crate::state::AppState;
+use actix_web::{post, web, HttpResponse};
+use diesel_async::AsyncConnection;
+use rapport_domain::api::{Ack, PasswordResetConfirm};
+
+/// Set a new password with a reset token; every session of the user is revoked.
+#[utoipa::path(
+    tag = "auth",
+    path = "/password-reset/confirm",
+    request_body = PasswordResetConfirm,
+    responses(
+        (status = 200, description = "The password is changed; sign in with it", body = Ack),
+        (status = 422, description = "The token is unknown, used or expired, or the password is too short", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[post("/password-reset/confirm")]
+pub async fn password_reset_confirm(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    Valid(body): Valid<PasswordResetConfirm>,
+) -> ApiResult<HttpResponse> {
+    let hash = secrets::hash_password(body.password.clone()).await?;
+    let token_hash = rapport_db::sha256(body.token.trim());
+    let mut conn = state.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let user_id = rapport_db::tokens::redeem_reset(conn, &token_hash)
+            .await?
+            .ok_or_else(|| {
+                ApiError::validation(
+                    "token",
+                    "invalid",
+                    "this reset link is unknown, used or expired",
+                )
+            })?;
+        rapport_db::users::set_password(conn, user_id, &hash).await?;
+        rapport_db::tokens::revoke_user_families(conn, user_id, None).await?;
+        let ctx = ctx.as_user(user_id);
+        ctx.record_for_user(conn, user_id, "user.password_reset")
+            .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Ack { ok: true }))
+}

@@ -1,0 +1,59 @@
+use crate::auth::tokens;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use diesel_async::AsyncConnection;
+use rapport_db::tokens::Redeemed;
+use rapport_domain::api::{RefreshRequest, TokenResponse};
+
+/// Rotate a refresh token: the old one is spent, a new pair is issued.
+///
+/// The refresh token comes in the body or, from browsers, in the `HttpOnly`
+/// cookie. Presenting a spent token revokes its whole family.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = RefreshRequest, description = "May be empty when the cookie is sent"),
+    responses(
+        (status = 200, description = "A new access and refresh token", body = TokenResponse),
+        (status = 401, description = "Unknown, expired or reused refresh token", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[post("/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Option<web::Json<RefreshRequest>>,
+) -> ApiResult<HttpResponse> {
+    let presented = tokens::presented(&req, body.and_then(|b| b.into_inner().refresh_token))
+        .ok_or_else(|| ApiError::Unauthorized("no refresh token".into()))?;
+    let hash = rapport_db::sha256(&presented);
+    let mut conn = state.conn().await?;
+    let answer = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            match rapport_db::tokens::redeem_refresh(conn, &hash).await? {
+                Redeemed::Fresh(t) => {
+                    let user = rapport_db::users::find(conn, t.user_id).await?;
+                    let membership =
+                        rapport_db::workspaces::membership(conn, t.workspace_id, t.user_id).await?;
+                    match (user, membership) {
+                        (Some(user), Some((ws, role))) => Ok(Some(
+                            tokens::issue(&state, conn, &user, &ws, role, Some(t.family_id))
+                                .await?,
+                        )),
+                        _ => Ok(None),
+                    }
+                }
+                // The family's revocation must commit even though the request fails.
+                Redeemed::Reused | Redeemed::Invalid => Ok(None),
+            }
+        })
+        .await?;
+    match answer {
+        Some(tokens) => Ok(tokens::respond(&state, StatusCode::OK, &tokens)),
+        None => Err(ApiError::Unauthorized(
+            "the refresh token is not valid; sign in again".into(),
+        )),
+    }
+}

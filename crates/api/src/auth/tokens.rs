@@ -1,0 +1,81 @@
+//! Issuing a session: an access token, a refresh token of a family, and the cookie.
+
+use crate::auth::{jwt, secrets};
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::HttpResponse;
+use rapport_db::users::User;
+use rapport_db::workspaces::Workspace;
+use rapport_db::Conn;
+use rapport_domain::api::TokenResponse;
+use rapport_domain::Role;
+use uuid::Uuid;
+
+pub const REFRESH_COOKIE: &str = "rapport_refresh";
+pub const COOKIE_PATH: &str = "/api/v1/auth";
+
+/// Issues tokens for `user` in `workspace`, continuing `family` or starting one.
+pub async fn issue(
+    state: &AppState,
+    conn: &mut Conn,
+    user: &User,
+    workspace: &Workspace,
+    role: Role,
+    family: Option<Uuid>,
+) -> Result<TokenResponse, ApiError> {
+    let family = family.unwrap_or_else(Uuid::now_v7);
+    let refresh = secrets::random_token(32);
+    let expires_at = chrono::Utc::now() + chrono::Duration::days(state.config.refresh_ttl_days);
+    rapport_db::tokens::insert_refresh(
+        conn,
+        family,
+        user.id,
+        workspace.id,
+        &rapport_db::sha256(&refresh),
+        expires_at,
+    )
+    .await?;
+    Ok(TokenResponse {
+        access_token: jwt::issue_access(state, user.id, workspace.id, role, family)?,
+        refresh_token: refresh,
+        token_type: "Bearer".into(),
+        expires_in: state.config.access_ttl_secs,
+        user: user.view(),
+        workspace: workspace.view(),
+        role,
+    })
+}
+
+/// The token answer, with the refresh token also set as an `HttpOnly` cookie for browsers.
+pub fn respond(
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    tokens: &TokenResponse,
+) -> HttpResponse {
+    HttpResponse::build(status)
+        .cookie(refresh_cookie(
+            state,
+            &tokens.refresh_token,
+            state.config.refresh_ttl_days * 86400,
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(tokens)
+}
+
+pub fn refresh_cookie(state: &AppState, value: &str, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build(REFRESH_COOKIE, value.to_string())
+        .path(COOKIE_PATH)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies)
+        .max_age(CookieDuration::seconds(max_age_secs))
+        .finish()
+}
+
+/// The refresh token from the body, else from the cookie.
+pub fn presented(req: &actix_web::HttpRequest, body: Option<String>) -> Option<String> {
+    body.filter(|t| !t.is_empty())
+        .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()))
+        .filter(|t| t.len() <= 200)
+}

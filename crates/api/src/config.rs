@@ -1,0 +1,72 @@
+use std::path::PathBuf;
+
+/// SMTP settings; without them the mailer keeps every message in the database.
+#[derive(Clone, Debug)]
+pub struct SmtpConfig {
+    /// `smtp://user:pass@host:25`, `smtps://...` or `smtp://host:587?tls=required`, as lettre reads it.
+    pub url: String,
+}
+
+/// Everything the API needs to know about its deployment.
+#[derive(Clone, Debug)]
+pub struct ApiConfig {
+    pub jwt_secret: Vec<u8>,
+    pub access_ttl_secs: i64,
+    pub refresh_ttl_days: i64,
+    pub invitation_ttl_days: i64,
+    pub reset_ttl_secs: i64,
+    /// The address people use to reach the app, for links in e-mails.
+    pub public_url: String,
+    pub smtp: Option<SmtpConfig>,
+    pub mail_from: String,
+    /// Requests a minute one address may make to `/api/v1/auth/*`.
+    pub auth_rate_per_min: u32,
+    /// Requests a minute one API key may make.
+    pub api_key_rate_per_min: u32,
+    pub login_max_failures: i32,
+    pub login_window_secs: i64,
+    pub login_lock_secs: i64,
+    pub body_limit: usize,
+    /// Origins allowed to call the API from another site; none by default.
+    pub cors_origins: Vec<String>,
+    pub event_retention_days: i32,
+    /// Whether the refresh cookie carries `Secure` (on unless served over plain HTTP locally).
+    pub secure_cookies: bool,
+    /// The built single-page app, served at `/` with a fallback to `index.html`.
+    pub static_dir: Option<PathBuf>,
+    /// Events a WebSocket client may have queued before it is disconnected.
+    pub ws_queue: usize,
+    /// Whether this instance runs the job worker and the event dispatcher.
+    pub run_workers: bool,
+    /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
+    pub trust_proxy: bool,
+}
+
+impl ApiConfig {
+    /// Defaults for development and tests, with the given signing secret.
+    pub fn new(jwt_secret: Vec<u8>) -> Self {
+        ApiConfig {
+            jwt_secret,
+            access_ttl_secs: 900,
+            refresh_ttl_days: 30,
+            invitation_ttl_days: 7,
+            reset_ttl_secs: 3600,
+            public_url: "http://127.0.0.1:8080".into(),
+            smtp: None,
+            mail_from: "Rapport <no-reply@rapport.localhost>".into(),
+            auth_rate_per_min: 60,
+            api_key_rate_per_min: 600,
+            login_max_failures: 5,
+            login_window_secs: 900,
+            login_lock_secs: 900,
+            body_limit: 1024 * 1024,
+            cors_origins: Vec::new(),
+            event_retention_days: 7,
+            secure_cookies: false,
+            static_dir: None,
+            ws_queue: 512,
+            run_workers: true,
+            trust_proxy: false,
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The one error type of the API, rendered as `application/problem+json`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use rapport_domain::problem::{FieldError, Problem};
+use std::fmt;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: the body is not JSON, or a header or parameter is malformed.
+    BadRequest(String),
+    /// 401: no credentials, or credentials that are not valid.
+    Unauthorized(String),
+    /// 403: authenticated, but the role or scopes do not allow it.
+    Forbidden(String),
+    /// 404: absent, or another workspace's.
+    NotFound,
+    /// 409: a rule such as "the last owner stays" or a taken name.
+    Conflict { code: &'static str, detail: String },
+    /// 412: `If-Match` names an older version.
+    PreconditionFailed,
+    /// 413: the body is larger than allowed.
+    PayloadTooLarge,
+    /// 422: fields that are invalid.
+    Validation(Vec<FieldError>),
+    /// 422: a request that is well-formed but cannot be carried out.
+    Unprocessable { code: &'static str, detail: String },
+    /// 429: too many requests; retry after this many seconds.
+    TooManyRequests { retry_after: u64, detail: String },
+    /// 503: the database cannot be reached.
+    Unavailable(String),
+    /// 500: a bug.
+    Internal(anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn validation(field: &str, code: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(e.into())
+    }
+
+    fn parts(&self) -> (&'static str, &'static str, String) {
+        match self {
+            ApiError::BadRequest(d) => ("bad_request", "Bad request", d.clone()),
+            ApiError::Unauthorized(d) => ("unauthorized", "Not authenticated", d.clone()),
+            ApiError::Forbidden(d) => ("forbidden", "Not allowed", d.clone()),
+            ApiError::NotFound => ("not_found", "Not found", "no such record".into()),
+            ApiError::Conflict { code, detail } => (code, "Conflict", detail.clone()),
+            ApiError::PreconditionFailed => (
+                "stale_version",
+                "Precondition failed",
+                "the record changed since you read it; fetch it again".into(),
+            ),
+            ApiError::PayloadTooLarge => (
+                "too_large",
+                "Payload too large",
+                "the request body is too large".into(),
+            ),
+            ApiError::Validation(errors) => (
+                "validation",
+                "Invalid input",
+                if errors.len() == 1 {
+                    "1 field is invalid".to_string()
+                } else {
+                    format!("{} fields are invalid", errors.len())
+                },
+            ),
+            ApiError::Unprocessable { code, detail } => {
+                (code, "Cannot be processed", detail.clone())
+            }
+            ApiError::TooManyRequests { detail, .. } => {
+                ("rate_limited", "Too many requests", detail.clone())
+            }
+            ApiError::Unavailable(d) => ("unavailable", "Service unavailable", d.clone()),
+            ApiError::Internal(_) => (
+                "internal",
+                "Internal error",
+                "an unexpected error occurred".into(),
+            ),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (code, title, detail) = self.parts();
+        Problem {
+            kind: format!("https://rapport.dev/problems/{}", code.replace('_', "-")),
+            title: title.to_string(),
+            status: self.status_code().as_u16(),
+            detail: Some(detail),
+            code: code.to_string(),
+            errors: match self {
+                ApiError::Validation(e) => e.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Internal(e) => write!(f, "internal error: {e:#}"),
+            other => {
+                let (code, _, detail) = other.parts();
+                write!(f, "{code}: {detail}")
+            }
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Validation(_) | ApiError::Unprocessable { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(e) = self {
+            tracing::error!(error = format!("{e:#}"), "internal error");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        match self {
+            ApiError::TooManyRequests { retry_after, .. } => {
+                res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            ApiError::Unauthorized(_) => {
+                res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        res.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &e {
+            Error::NotFound => ApiError::NotFound,
+            Error::DatabaseError(kind, info) => match (kind, info.constraint_name()) {
+                (_, Some("last_owner")) => {
+                    ApiError::conflict("last_owner", "a workspace keeps at least one owner")
+                }
+                (DatabaseErrorKind::UniqueViolation, c) => ApiError::conflict(
+                    "duplicate",
+                    format!("already exists ({})", c.unwrap_or("unique")),
+                ),
+                (DatabaseErrorKind::CheckViolation, c) => ApiError::Unprocessable {
+                    code: "constraint",
+                    detail: format!("a value breaks a rule ({})", c.unwrap_or("check")),
+                },
+                (DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::NotFound,
+                (DatabaseErrorKind::SerializationFailure, _) => {
+                    ApiError::conflict("retry", "a concurrent change won; try again")
+                }
+                (DatabaseErrorKind::ClosedConnection, _) => {
+                    ApiError::Unavailable("the database connection closed".into())
+                }
+                _ => ApiError::Internal(e.into()),
+            },
+            _ => ApiError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::bb8::RunError> for ApiError {
+    fn from(e: diesel_async::pooled_connection::bb8::RunError) -> Self {
+        ApiError::Unavailable(format!("the database is unavailable: {e}"))
+    }
+}

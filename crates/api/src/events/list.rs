@@ -1,0 +1,67 @@
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{perm, Authz};
+use crate::state::AppState;
+use actix_web::{get, web, HttpResponse};
+use rapport_domain::api::EventPage;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// The last event id the client has; 0 or absent for the oldest kept.
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    /// How many events, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+}
+
+/// The workspace's events after `after`, oldest first, as the caller's role may see them.
+#[utoipa::path(
+    tag = "events",
+    params(EventQuery),
+    responses((status = 200, description = "Events; `next_cursor` is the `after` of the next call when more are stored", body = EventPage)),
+    security(("bearer" = ["events:read"]), ("api_key" = ["events:read"]))
+)]
+#[get("/events")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Authz<perm::EventsRead>,
+    q: web::Query<EventQuery>,
+) -> ApiResult<HttpResponse> {
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::validation("after", "range", "must be 0 or more"));
+    }
+    let limit = match q.limit {
+        None => 50,
+        Some(n) if (1..=200).contains(&n) => n,
+        Some(_) => {
+            return Err(ApiError::validation(
+                "limit",
+                "range",
+                "must be between 1 and 200",
+            ))
+        }
+    };
+    let mut conn = state.conn().await?;
+    let rows = rapport_db::events::after(
+        &mut conn,
+        caller.workspace_id(),
+        after,
+        &caller.permissions(),
+        caller.user_id(),
+        limit,
+    )
+    .await?;
+    let next = if rows.len() as i64 == limit {
+        rows.last().map(|e| e.seq.to_string())
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(EventPage {
+        data: rows.iter().map(|e| e.view()).collect(),
+        next_cursor: next,
+    }))
+}

@@ -1,0 +1,205 @@
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_ws::{CloseCode, CloseReason, Message};
+use futures::StreamExt;
+use rapport_domain::{Permission, Role};
+use serde::Deserialize;
+use std::time::{Duration, Instant};
+use utoipa::IntoParams;
+
+pub const PING_EVERY: Duration = Duration::from_secs(20);
+const PONG_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WsQuery {
+    /// The ticket from `/ws/ticket`.
+    pub ticket: String,
+    /// The last event id the client has; missed events are replayed first.
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+}
+
+/// The event stream. Upgrade to a WebSocket with a ticket; the server replays
+/// what came after `after`, then streams events as JSON text frames, and pings
+/// every 20 seconds.
+#[utoipa::path(
+    tag = "events",
+    params(WsQuery),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 401, description = "Unknown, used or expired ticket", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/ws")]
+pub async fn connect(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Payload,
+    q: web::Query<WsQuery>,
+) -> ApiResult<HttpResponse> {
+    if q.ticket.len() > 200 || q.after.is_some_and(|a| a < 0) {
+        return Err(ApiError::Unauthorized("the ticket is not valid".into()));
+    }
+    let mut conn = state.conn().await?;
+    let ticket = rapport_db::tokens::take_ticket(&mut conn, &rapport_db::sha256(&q.ticket))
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the ticket is unknown, used or expired".into()))?;
+    let permissions: Vec<&'static str> = match ticket.api_key_id {
+        Some(key_id) => {
+            let key = rapport_db::api_keys::find(&mut conn, ticket.workspace_id, key_id)
+                .await?
+                .ok_or_else(|| ApiError::Unauthorized("the API key was revoked".into()))?;
+            Permission::ALL
+                .iter()
+                .filter(|p| p.allowed_for_scopes(&key.scopes))
+                .map(|p| p.as_str())
+                .collect()
+        }
+        None => {
+            let user_id = ticket
+                .user_id
+                .ok_or_else(|| ApiError::Unauthorized("the ticket is not valid".into()))?;
+            let (_, role) =
+                rapport_db::workspaces::membership(&mut conn, ticket.workspace_id, user_id)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::Unauthorized(
+                            "you are no longer a member of this workspace".into(),
+                        )
+                    })?;
+            let _: Role = role;
+            Permission::for_role(role)
+                .into_iter()
+                .map(|p| p.as_str())
+                .collect()
+        }
+    };
+    let head = rapport_db::events::head(&mut conn, ticket.workspace_id).await?;
+    drop(conn);
+    let (res, session, stream) =
+        actix_ws::handle(&req, body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let sub = state.hub.subscribe(
+        ticket.workspace_id,
+        head,
+        permissions.clone(),
+        ticket.user_id,
+    );
+    let state = state.into_inner();
+    actix_web::rt::spawn(session_loop(
+        state,
+        session,
+        stream,
+        sub,
+        permissions,
+        ticket.user_id,
+        q.after.unwrap_or(head),
+    ));
+    Ok(res)
+}
+
+async fn session_loop(
+    state: std::sync::Arc<AppState>,
+    mut session: actix_ws::Session,
+    mut stream: actix_ws::MessageStream,
+    mut sub: crate::events::hub::Subscription,
+    permissions: Vec<&'static str>,
+    user_id: Option<uuid::Uuid>,
+    after: i64,
+) {
+    let workspace_id = sub.workspace_id;
+    let mut last = after;
+    let close = 'session: {
+        // Replay what the client missed, then stream; the hub's queue holds
+        // what arrives meanwhile, and duplicates are skipped by id.
+        loop {
+            let batch = match state.pool.get().await {
+                Ok(mut conn) => {
+                    rapport_db::events::after(
+                        &mut conn,
+                        workspace_id,
+                        last,
+                        &permissions,
+                        user_id,
+                        500,
+                    )
+                    .await
+                }
+                Err(_) => {
+                    break 'session Some(CloseReason {
+                        code: CloseCode::Again,
+                        description: Some("database unavailable".into()),
+                    })
+                }
+            };
+            let Ok(batch) = batch else {
+                break 'session Some(CloseReason {
+                    code: CloseCode::Error,
+                    description: None,
+                });
+            };
+            let n = batch.len();
+            for e in batch {
+                last = e.seq;
+                if session.text(json(&e)).await.is_err() {
+                    break 'session None;
+                }
+            }
+            if n < 500 {
+                break;
+            }
+        }
+        let mut shutdown = state.hub.shutdown_signal();
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.tick().await;
+        let mut last_pong = Instant::now();
+        loop {
+            tokio::select! {
+                event = sub.rx.recv() => match event {
+                    Some(e) => {
+                        if e.seq > last {
+                            last = e.seq;
+                            if session.text(json(&e)).await.is_err() {
+                                break 'session None;
+                            }
+                        }
+                    }
+                    None => break 'session Some(CloseReason {
+                        code: CloseCode::Again,
+                        description: Some("too slow; reconnect with after=".into()),
+                    }),
+                },
+                msg = stream.next() => match msg {
+                    Some(Ok(Message::Ping(b))) => {
+                        if session.pong(&b).await.is_err() {
+                            break 'session None;
+                        }
+                    }
+                    Some(Ok(Message::Pong(_))) => last_pong = Instant::now(),
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break 'session None,
+                    Some(Ok(_)) => {}
+                },
+                _ = ping.tick() => {
+                    if last_pong.elapsed() > PONG_TIMEOUT {
+                        break 'session Some(CloseReason { code: CloseCode::Policy, description: Some("no pong".into()) });
+                    }
+                    if session.ping(b"").await.is_err() {
+                        break 'session None;
+                    }
+                }
+                _ = crate::events::hub::stopped(&mut shutdown) => break 'session Some(CloseReason {
+                    code: CloseCode::Away,
+                    description: Some("server shutting down".into()),
+                }),
+            }
+        }
+    };
+    state.hub.unsubscribe(workspace_id, sub.id);
+    let _ = session.close(close).await;
+}
+
+fn json(e: &rapport_db::events::Event) -> String {
+    serde_json::to_string(&e.view()).unwrap_or_default()
+}

@@ -1,0 +1,48 @@
+use crate::auth::secrets;
+use crate::error::ApiResult;
+use crate::extract::caller::Principal;
+use crate::extract::{perm, Authz};
+use crate::state::AppState;
+use actix_web::{get, web, HttpResponse};
+use rapport_db::tokens::WsTicket;
+use rapport_domain::api::WsTicketResponse;
+
+pub const TICKET_TTL_SECS: i64 = 30;
+
+/// A one-use ticket, valid 30 seconds, to open the WebSocket with.
+#[utoipa::path(
+    tag = "events",
+    path = "/ws/ticket",
+    responses((status = 200, description = "The ticket", body = WsTicketResponse)),
+    security(("bearer" = ["events:read"]), ("api_key" = ["events:read"]))
+)]
+#[get("/ws/ticket")]
+pub async fn ticket(
+    state: web::Data<AppState>,
+    caller: Authz<perm::EventsRead>,
+) -> ApiResult<HttpResponse> {
+    let ticket = secrets::random_token(32);
+    let (user_id, api_key_id) = match &caller.principal {
+        Principal::User { id, .. } => (Some(*id), None),
+        Principal::ApiKey { id, .. } => (None, Some(*id)),
+    };
+    let mut conn = state.conn().await?;
+    rapport_db::tokens::insert_ticket(
+        &mut conn,
+        &rapport_db::sha256(&ticket),
+        &WsTicket {
+            user_id,
+            api_key_id,
+            workspace_id: caller.workspace_id(),
+            role: caller.role.as_str().to_string(),
+        },
+        chrono::Utc::now() + chrono::Duration::seconds(TICKET_TTL_SECS),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(WsTicketResponse {
+            ticket,
+            expires_in: TICKET_TTL_SECS,
+        }))
+}

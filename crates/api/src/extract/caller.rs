@@ -1,0 +1,288 @@
+//! Authentication runs as middleware on `/api/v1`, before any extractor reads
+//! the body, and leaves a [`Caller`] in the request. Handlers then state the
+//! one permission they need with [`Authz`], checked against the matrix in
+//! `rapport_domain`.
+
+use crate::auth::jwt;
+use crate::error::ApiError;
+use crate::ratelimit::RateInfo;
+use crate::state::AppState;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use rapport_db::workspaces::Workspace;
+use rapport_domain::api::ActorKind;
+use rapport_domain::{Permission, Role};
+use std::future::{ready, Ready};
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User { id: Uuid, family: Uuid },
+    ApiKey { id: Uuid, scopes: Vec<String> },
+}
+
+/// Who is calling, in which workspace, with which role.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub workspace: Workspace,
+    pub role: Role,
+    pub principal: Principal,
+}
+
+impl Caller {
+    pub fn allows(&self, p: Permission) -> bool {
+        match &self.principal {
+            Principal::User { .. } => p.allowed_for(self.role),
+            Principal::ApiKey { scopes, .. } => p.allowed_for_scopes(scopes),
+        }
+    }
+
+    pub fn permissions(&self) -> Vec<&'static str> {
+        Permission::ALL
+            .iter()
+            .filter(|p| self.allows(**p))
+            .map(|p| p.as_str())
+            .collect()
+    }
+
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self.principal {
+            Principal::User { id, .. } => Some(id),
+            Principal::ApiKey { .. } => None,
+        }
+    }
+
+    pub fn actor(&self) -> (ActorKind, Option<Uuid>) {
+        match &self.principal {
+            Principal::User { id, .. } => (ActorKind::User, Some(*id)),
+            Principal::ApiKey { id, .. } => (ActorKind::ApiKey, Some(*id)),
+        }
+    }
+
+    pub fn workspace_id(&self) -> Uuid {
+        self.workspace.id
+    }
+}
+
+/// The middleware that turns `Authorization: Bearer ...` into a [`Caller`].
+/// A request without the header goes on anonymous; one with a bad credential is refused here.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION).cloned() else {
+        return next.call(req).await.map(|r| r.map_into_boxed_body());
+    };
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let resolved = async {
+        let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no state")))?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .ok_or_else(|| ApiError::Unauthorized("use `Authorization: Bearer <token>`".into()))?;
+        resolve(&state, token).await
+    }
+    .await;
+    match resolved {
+        Err(e) => Ok(req.error_response(e).map_into_boxed_body()),
+        Ok((caller, rate)) => {
+            req.extensions_mut().insert(Arc::new(caller));
+            let mut res = next.call(req).await?.map_into_boxed_body();
+            if let Some(rate) = rate {
+                set_rate_headers(res.headers_mut(), &rate);
+            }
+            Ok(res)
+        }
+    }
+}
+
+pub fn set_rate_headers(headers: &mut header::HeaderMap, rate: &RateInfo) {
+    for (name, value) in [
+        ("ratelimit-limit", rate.limit as u64),
+        ("ratelimit-remaining", rate.remaining as u64),
+        ("ratelimit-reset", rate.reset),
+    ] {
+        headers.insert(
+            header::HeaderName::from_static(name),
+            HeaderValue::from(value),
+        );
+    }
+}
+
+async fn resolve(state: &AppState, token: &str) -> Result<(Caller, Option<RateInfo>), ApiError> {
+    if let Some(rest) = token.strip_prefix("rpk_") {
+        return resolve_api_key(state, rest).await;
+    }
+    let claims = jwt::decode_access(state, token)?;
+    let mut conn = state.conn().await?;
+    let (workspace, role) = rapport_db::workspaces::membership(&mut conn, claims.ws, claims.sub)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Unauthorized("you are no longer a member of this workspace".into())
+        })?;
+    Ok((
+        Caller {
+            workspace,
+            role,
+            principal: Principal::User {
+                id: claims.sub,
+                family: claims.fam,
+            },
+        },
+        None,
+    ))
+}
+
+async fn resolve_api_key(
+    state: &AppState,
+    rest: &str,
+) -> Result<(Caller, Option<RateInfo>), ApiError> {
+    let invalid = || ApiError::Unauthorized("the API key is not valid".into());
+    let (prefix, secret) = rest.split_once('_').ok_or_else(invalid)?;
+    if prefix.len() != 12
+        || !prefix.bytes().all(|b| b.is_ascii_alphanumeric())
+        || secret.len() > 200
+    {
+        return Err(invalid());
+    }
+    let mut conn = state.conn().await?;
+    let key = rapport_db::api_keys::find_live_by_prefix(&mut conn, prefix)
+        .await?
+        .ok_or_else(invalid)?;
+    if !crate::auth::secrets::digest_eq(&rapport_db::sha256(secret), &key.secret_hash) {
+        return Err(invalid());
+    }
+    let rate = state
+        .limiter
+        .hit(
+            &format!("key:{}", key.id),
+            state.config.api_key_rate_per_min,
+            Duration::from_secs(60),
+        )
+        .map_err(|info| ApiError::TooManyRequests {
+            retry_after: info.reset,
+            detail: format!("this API key may make {} requests a minute", info.limit),
+        })?;
+    rapport_db::api_keys::touch(&mut conn, key.id).await?;
+    let workspace = rapport_db::workspaces::find(&mut conn, key.workspace_id)
+        .await?
+        .ok_or_else(invalid)?;
+    Ok((
+        Caller {
+            workspace,
+            role: Role::Admin,
+            principal: Principal::ApiKey {
+                id: key.id,
+                scopes: key.scopes,
+            },
+        },
+        Some(rate),
+    ))
+}
+
+/// The caller, if the request was authenticated.
+pub fn caller_of(req: &HttpRequest) -> Option<Arc<Caller>> {
+    req.extensions().get::<Arc<Caller>>().cloned()
+}
+
+/// A permission, as a type, so that a handler's signature states what it needs.
+pub trait Need {
+    const PERMISSION: Permission;
+}
+
+/// The caller, checked to hold `P`: 401 without credentials, 403 without the permission.
+pub struct Authz<P: Need>(pub Arc<Caller>, PhantomData<P>);
+
+impl<P: Need> Deref for Authz<P> {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+impl<P: Need> FromRequest for Authz<P> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match caller_of(req) {
+            None => Err(ApiError::Unauthorized("sign in, or send an API key".into())),
+            Some(c) if !c.allows(P::PERMISSION) => Err(ApiError::Forbidden(match c.principal {
+                Principal::ApiKey { .. } => format!(
+                    "this API key's scopes do not allow `{}`",
+                    P::PERMISSION.as_str()
+                ),
+                Principal::User { .. } => {
+                    format!("your role does not allow `{}`", P::PERMISSION.as_str())
+                }
+            })),
+            Some(c) => Ok(Authz(c, PhantomData)),
+        })
+    }
+}
+
+/// A signed-in person (not an API key), for routes about one's own account.
+pub struct UserCaller {
+    pub caller: Arc<Caller>,
+    pub user_id: Uuid,
+    pub family: Uuid,
+}
+
+impl FromRequest for UserCaller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match caller_of(req) {
+            None => Err(ApiError::Unauthorized("sign in first".into())),
+            Some(c) => match c.principal {
+                Principal::User { id, family } => Ok(UserCaller {
+                    caller: c.clone(),
+                    user_id: id,
+                    family,
+                }),
+                Principal::ApiKey { .. } => Err(ApiError::Forbidden(
+                    "this route is for signed-in people, not API keys".into(),
+                )),
+            },
+        })
+    }
+}
+
+/// Marker types, one per permission of the matrix.
+pub mod perm {
+    use super::Need;
+    use rapport_domain::Permission;
+
+    macro_rules! markers {
+        ($($name:ident),*) => {$(
+            pub struct $name;
+            impl Need for $name {
+                const PERMISSION: Permission = Permission::$name;
+            }
+        )*};
+    }
+
+    markers!(
+        WorkspaceRead,
+        MembersRead,
+        MembersManage,
+        InvitationsManage,
+        ApiKeysManage,
+        AuditRead,
+        EventsRead,
+        MailRead
+    );
+}

@@ -1,0 +1,12 @@
+//! What handlers are given: the caller and its permission, the request's
+//! context for the audit trail, validated bodies and `If-Match`.
+
+pub mod caller;
+pub mod ctx;
+pub mod if_match;
+pub mod valid;
+
+pub use caller::{perm, Authz, Caller, Principal, UserCaller};
+pub use ctx::Ctx;
+pub use if_match::IfMatch;
+pub use valid::Valid;

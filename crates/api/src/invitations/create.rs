@@ -1,0 +1,94 @@
+use crate::auth::secrets;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ctx::Change;
+use crate::extract::{perm, Authz, Ctx, Valid};
+use crate::members::{check_rank, check_template_role};
+use crate::state::AppState;
+use actix_web::{post, web, HttpResponse};
+use diesel_async::AsyncConnection;
+use rapport_db::invitations::NewInvitation;
+use rapport_db::users::normalize_email;
+use rapport_domain::api::{CreateInvitationRequest, InvitationCreated};
+use rapport_domain::Permission;
+use serde_json::json;
+use uuid::Uuid;
+
+/// Invite someone with a role. The one-use token, valid 7 days, is e-mailed
+/// and returned here.
+#[utoipa::path(
+    tag = "invitations",
+    request_body = CreateInvitationRequest,
+    responses(
+        (status = 201, description = "The invitation and its token", body = InvitationCreated),
+        (status = 409, description = "The person is already a member", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["invitations:manage"]))
+)]
+#[post("/invitations")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Authz<perm::InvitationsManage>,
+    ctx: Ctx,
+    Valid(body): Valid<CreateInvitationRequest>,
+) -> ApiResult<HttpResponse> {
+    check_template_role(&caller, body.role, "role")?;
+    check_rank(&caller, body.role)?;
+    let email = normalize_email(&body.email);
+    let token = secrets::random_token(32);
+    let expires_at = chrono::Utc::now() + chrono::Duration::days(state.config.invitation_ttl_days);
+    let ws = caller.workspace.clone();
+    let mut conn = state.conn().await?;
+    let inv = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(user) = rapport_db::users::find_by_email(conn, &email).await? {
+                if rapport_db::members::find(conn, ws.id, user.id)
+                    .await?
+                    .is_some()
+                {
+                    return Err(ApiError::conflict(
+                        "already_member",
+                        "this person is already a member",
+                    ));
+                }
+            }
+            let inv = rapport_db::invitations::insert(
+                conn,
+                NewInvitation {
+                    id: Uuid::now_v7(),
+                    workspace_id: ws.id,
+                    email: &email,
+                    role: body.role,
+                    token_hash: &rapport_db::sha256(&token),
+                    invited_by: caller.user_id(),
+                    expires_at,
+                },
+            )
+            .await?;
+            ctx.record(
+                conn,
+                Change {
+                    workspace_id: ws.id,
+                    action: "invitation.created",
+                    record_type: "invitation",
+                    record_id: Some(inv.id.to_string()),
+                    changes: json!({"email": {"after": inv.email}, "role": {"after": body.role}}),
+                    data: Some(serde_json::to_value(inv.view()).unwrap_or_default()),
+                    permission: Permission::InvitationsManage,
+                    subject_user_id: None,
+                },
+            )
+            .await?;
+            super::send(&state, conn, &ws, &inv, &token, caller.user_id()).await?;
+            Ok(inv)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("location", format!("/api/v1/invitations/{}", inv.id)))
+        .json(InvitationCreated {
+            id: inv.id,
+            email: inv.email.clone(),
+            role: inv.role(),
+            expires_at: inv.expires_at,
+            token,
+        }))
+}

@@ -1,0 +1,78 @@
+use crate::auth::secrets;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ctx::Change;
+use crate::extract::{perm, Authz, Ctx};
+use crate::state::AppState;
+use actix_web::{post, web, HttpResponse};
+use diesel_async::AsyncConnection;
+use rapport_domain::api::InvitationCreated;
+use rapport_domain::Permission;
+use serde_json::json;
+use uuid::Uuid;
+
+/// Send a pending invitation again, with a new token and a new 7-day term.
+/// The old link stops working.
+#[utoipa::path(
+    tag = "invitations",
+    path = "/invitations/{id}/resend",
+    params(("id" = Uuid, Path, description = "The invitation's id")),
+    responses(
+        (status = 200, description = "The invitation with its new token", body = InvitationCreated),
+        (status = 409, description = "The invitation is no longer pending", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["invitations:manage"]))
+)]
+#[post("/invitations/{id}/resend")]
+pub async fn resend(
+    state: web::Data<AppState>,
+    caller: Authz<perm::InvitationsManage>,
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let ws = caller.workspace.clone();
+    let token = secrets::random_token(32);
+    let expires_at = chrono::Utc::now() + chrono::Duration::days(state.config.invitation_ttl_days);
+    let mut conn = state.conn().await?;
+    let inv = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            rapport_db::invitations::find(conn, ws.id, id)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            let inv = rapport_db::invitations::renew(
+                conn,
+                ws.id,
+                id,
+                &rapport_db::sha256(&token),
+                expires_at,
+            )
+            .await?
+            .ok_or_else(|| {
+                ApiError::conflict("not_pending", "the invitation is no longer pending")
+            })?;
+            ctx.record(
+                conn,
+                Change {
+                    workspace_id: ws.id,
+                    action: "invitation.resent",
+                    record_type: "invitation",
+                    record_id: Some(id.to_string()),
+                    changes: json!({"expires_at": {"after": inv.expires_at}}),
+                    data: Some(serde_json::to_value(inv.view()).unwrap_or_default()),
+                    permission: Permission::InvitationsManage,
+                    subject_user_id: None,
+                },
+            )
+            .await?;
+            super::send(&state, conn, &ws, &inv, &token, caller.user_id()).await?;
+            Ok(inv)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(InvitationCreated {
+        id: inv.id,
+        email: inv.email.clone(),
+        role: inv.role(),
+        expires_at: inv.expires_at,
+        token,
+    }))
+}

@@ -1,0 +1,161 @@
+//! Rapport's HTTP API: actix-web routes, one folder per module and one file
+//! per action; the caller extractor and the permission matrix; the error type;
+//! the OpenAPI document; events, jobs and mail.
+
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod invitations;
+pub mod jobs;
+pub mod mail;
+pub mod me;
+pub mod members;
+pub mod middleware;
+pub mod openapi;
+pub mod ops;
+pub mod pagination;
+pub mod ratelimit;
+pub mod spa;
+pub mod state;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Compress, Condition};
+use actix_web::{web, App, HttpResponse};
+use error::ApiError;
+use state::AppState;
+use std::sync::Arc;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use config::ApiConfig;
+
+fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(
+        scope::scope("/auth")
+            .wrap(from_fn(middleware::auth_rate_limit))
+            .configure(auth::routes),
+    )
+    .configure(me::routes)
+    .configure(members::routes)
+    .configure(invitations::routes)
+    .configure(api_keys::routes)
+    .configure(audit::routes)
+    .configure(events::routes)
+    .service(mail::list::list);
+}
+
+/// Routes and their OpenAPI document, before the shared conventions are added.
+fn routes<T>(app: App<T>) -> (App<T>, utoipa::openapi::OpenApi)
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    use utoipa::OpenApi;
+    app.into_utoipa_app()
+        .openapi(openapi::BaseDoc::openapi())
+        .service(ops::health::healthz)
+        .service(ops::health::readyz)
+        .service(ops::metrics::metrics)
+        .service(
+            scope::scope("/api/v1")
+                .wrap(from_fn(middleware::idempotency))
+                .wrap(from_fn(extract::caller::authenticate))
+                .configure(api_routes)
+                .default_service(web::to(|| async {
+                    ApiError::NotFound.error_response_owned()
+                })),
+        )
+        .split_for_parts()
+}
+
+/// The finished OpenAPI document, as served at `/api-docs/openapi.json`.
+pub fn openapi_document() -> serde_json::Value {
+    openapi::finish(routes(App::new()).1)
+}
+
+trait OwnedResponse {
+    fn error_response_owned(self) -> HttpResponse;
+}
+
+impl OwnedResponse for ApiError {
+    fn error_response_owned(self) -> HttpResponse {
+        actix_web::ResponseError::error_response(&self)
+    }
+}
+
+/// The whole application for one worker thread.
+pub fn app(
+    state: web::Data<AppState>,
+    doc: serde_json::Value,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let config = &state.config;
+    let limit = config.body_limit;
+    let cors_origins = config.cors_origins.clone();
+    let static_dir = config.static_dir.clone();
+    let base = App::new()
+        .app_data(state.clone())
+        .app_data(web::JsonConfig::default().limit(limit))
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            ApiError::Validation(vec![rapport_domain::problem::FieldError::new(
+                "",
+                "query",
+                e.to_string(),
+            )])
+            .into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()));
+    let (app, _) = routes(base);
+    app.service(
+        SwaggerUi::new("/api-docs/{_:.*}").external_url_unchecked("/api-docs/openapi.json", doc),
+    )
+    .default_service(web::to(move |req: actix_web::HttpRequest| {
+        spa::serve(req, static_dir.clone())
+    }))
+    .wrap(Condition::new(
+        !cors_origins.is_empty(),
+        cors(&cors_origins),
+    ))
+    .wrap(Compress::default())
+    .wrap(from_fn(middleware::edge))
+}
+
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut c = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
+        .allow_any_header()
+        .expose_headers([
+            "etag",
+            "x-request-id",
+            "retry-after",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+        ])
+        .supports_credentials()
+        .max_age(3600);
+    for o in origins {
+        c = c.allowed_origin(o);
+    }
+    c
+}
+
+/// Starts the event dispatcher and, when configured, the job worker.
+pub fn start_background(state: Arc<AppState>, database_url: String, worker_name: String) {
+    tokio::spawn(events::dispatcher::run(state.clone(), database_url));
+    if state.config.run_workers {
+        tokio::spawn(jobs::run(state, worker_name));
+    }
+}

@@ -1,0 +1,29 @@
+//! Outgoing e-mail: queued in the transaction of the change that sends it,
+//! delivered by the job worker over SMTP, or kept for the mail viewer when no
+//! SMTP server is configured.
+
+pub mod list;
+pub mod send;
+
+use rapport_db::Conn;
+use uuid::Uuid;
+
+/// Keeps a message and queues its delivery.
+pub async fn queue(
+    conn: &mut Conn,
+    workspace_id: Option<Uuid>,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> diesel::QueryResult<Uuid> {
+    let m = rapport_db::mail::insert(conn, workspace_id, to, subject, body).await?;
+    rapport_db::jobs::enqueue(
+        conn,
+        send::KIND,
+        &serde_json::json!({"mail_id": m.id}),
+        None,
+        None,
+    )
+    .await?;
+    Ok(m.id)
+}

@@ -1,0 +1,51 @@
+use crate::error::{ApiError, ApiResult};
+use crate::extract::UserCaller;
+use crate::state::AppState;
+use actix_web::{get, web, HttpResponse};
+use rapport_domain::api::{labels, MeResponse, MembershipView};
+use rapport_domain::Module;
+
+/// The user, the workspace, the role, the permissions and the enabled modules.
+#[utoipa::path(
+    tag = "me",
+    responses((status = 200, description = "Who and where the caller is", body = MeResponse)),
+    security(("bearer" = []))
+)]
+#[get("/me")]
+pub async fn read(state: web::Data<AppState>, me: UserCaller) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let user = rapport_db::users::find(&mut conn, me.user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let workspaces = rapport_db::workspaces::of_user(&mut conn, me.user_id).await?;
+    let ws = &me.caller.workspace;
+    let template = ws.template();
+    let modules: Vec<Module> = template
+        .modules()
+        .iter()
+        .copied()
+        .filter(|m| ws.modules.iter().any(|n| n == m.as_str()))
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(MeResponse {
+            user: user.view(),
+            workspace: ws.view(),
+            role: me.caller.role,
+            permissions: me
+                .caller
+                .permissions()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            modules,
+            labels: labels(template),
+            workspaces: workspaces
+                .into_iter()
+                .map(|(w, role)| MembershipView {
+                    workspace: w.view(),
+                    role,
+                })
+                .collect(),
+        }))
+}

@@ -1,0 +1,59 @@
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ctx::Change;
+use crate::extract::{perm, Authz, Ctx, IfMatch};
+use crate::members::check_rank;
+use crate::state::AppState;
+use actix_web::{delete, web, HttpResponse};
+use diesel_async::AsyncConnection;
+use rapport_domain::Permission;
+use serde_json::json;
+use uuid::Uuid;
+
+/// Remove a member from the workspace; their sessions here end at once.
+/// The last owner cannot be removed.
+#[utoipa::path(
+    tag = "members",
+    params(("user_id" = Uuid, Path, description = "The member's user id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 409, description = "It would leave the workspace without an owner", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["members:manage"]))
+)]
+#[delete("/members/{user_id}")]
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: Authz<perm::MembersManage>,
+    ctx: Ctx,
+    user_id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let user_id = user_id.into_inner();
+    let ws = caller.workspace_id();
+    let mut conn = state.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let before = rapport_db::members::find(conn, ws, user_id).await?.ok_or(ApiError::NotFound)?;
+        check_rank(&caller, before.role())?;
+        if !rapport_db::members::remove(conn, ws, user_id, if_match.0).await? {
+            return Err(ApiError::PreconditionFailed);
+        }
+        rapport_db::tokens::revoke_user_in_workspace(conn, user_id, ws).await?;
+        ctx.record(
+            conn,
+            Change {
+                workspace_id: ws,
+                action: "member.removed",
+                record_type: "member",
+                record_id: Some(user_id.to_string()),
+                changes: json!({"role": {"before": before.role()}, "email": {"before": before.email}}),
+                data: Some(json!({"user_id": user_id})),
+                permission: Permission::MembersRead,
+                subject_user_id: Some(user_id),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

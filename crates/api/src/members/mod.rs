@@ -1,0 +1,42 @@
+//! Who is in the workspace, with which role.
+
+pub mod delete;
+pub mod list;
+pub mod update;
+
+use crate::error::ApiError;
+use crate::extract::Caller;
+use rapport_domain::Role;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list::list)
+        .service(update::update)
+        .service(delete::delete);
+}
+
+/// A caller hands out and takes back only roles at or below its own: an admin
+/// cannot make or unmake owners.
+pub fn check_rank(caller: &Caller, role: Role) -> Result<(), ApiError> {
+    if role.rank() < caller.role.rank() {
+        return Err(ApiError::Forbidden(format!(
+            "only an owner can give or change the role `{role}`"
+        )));
+    }
+    Ok(())
+}
+
+/// The role must be one the workspace's template has.
+pub fn check_template_role(caller: &Caller, role: Role, field: &str) -> Result<(), ApiError> {
+    if caller.workspace.template().label(role).is_none() {
+        return Err(ApiError::validation(
+            field,
+            "enum",
+            format!(
+                "a {} workspace has no `{role}` role",
+                caller.workspace.template()
+            ),
+        ));
+    }
+    Ok(())
+}

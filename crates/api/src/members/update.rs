@@ -1,0 +1,73 @@
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ctx::Change;
+use crate::extract::if_match::etag;
+use crate::extract::{perm, Authz, Ctx, IfMatch, Valid};
+use crate::members::{check_rank, check_template_role};
+use crate::state::AppState;
+use actix_web::{patch, web, HttpResponse};
+use diesel_async::AsyncConnection;
+use rapport_domain::api::{MemberView, UpdateMemberRequest};
+use rapport_domain::Permission;
+use serde_json::json;
+use uuid::Uuid;
+
+/// Change a member's role. The last owner cannot be demoted.
+#[utoipa::path(
+    tag = "members",
+    params(("user_id" = Uuid, Path, description = "The member's user id")),
+    request_body = UpdateMemberRequest,
+    responses(
+        (status = 200, description = "The member with the new role", body = MemberView),
+        (status = 409, description = "It would leave the workspace without an owner", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["members:manage"]))
+)]
+#[patch("/members/{user_id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Authz<perm::MembersManage>,
+    ctx: Ctx,
+    user_id: web::Path<Uuid>,
+    if_match: IfMatch,
+    Valid(body): Valid<UpdateMemberRequest>,
+) -> ApiResult<HttpResponse> {
+    let user_id = user_id.into_inner();
+    let ws = caller.workspace_id();
+    check_template_role(&caller, body.role, "role")?;
+    check_rank(&caller, body.role)?;
+    let mut conn = state.conn().await?;
+    let member = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let before = rapport_db::members::find(conn, ws, user_id)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            check_rank(&caller, before.role())?;
+            if before.role() == body.role && if_match.0.is_none_or(|v| v == before.version) {
+                return Ok(before);
+            }
+            rapport_db::members::set_role(conn, ws, user_id, body.role, if_match.0)
+                .await?
+                .ok_or(ApiError::PreconditionFailed)?;
+            ctx.record(
+                conn,
+                Change {
+                    workspace_id: ws,
+                    action: "member.updated",
+                    record_type: "member",
+                    record_id: Some(user_id.to_string()),
+                    changes: json!({"role": {"before": before.role(), "after": body.role}}),
+                    data: Some(json!({"user_id": user_id, "role": body.role})),
+                    permission: Permission::MembersRead,
+                    subject_user_id: Some(user_id),
+                },
+            )
+            .await?;
+            rapport_db::members::find(conn, ws, user_id)
+                .await?
+                .ok_or(ApiError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(member.version))
+        .json(member.view()))
+}

@@ -1,0 +1,135 @@
+//! Prometheus metrics: requests and latency by route and status, the pool,
+//! WebSocket connections and the job queue.
+
+use crate::state::AppState;
+use actix_web::{get, web, HttpResponse};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), Histogram>>,
+}
+
+impl Metrics {
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        let mut map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        let h = map
+            .entry((method.to_string(), route.to_string(), status))
+            .or_default();
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                h.counts[i] += 1;
+            }
+        }
+        h.count += 1;
+        h.sum += secs;
+    }
+
+    fn render_requests(&self, out: &mut String) {
+        let map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        out.push_str(
+            "# HELP rapport_http_requests_total HTTP requests by method, route and status.\n",
+        );
+        out.push_str("# TYPE rapport_http_requests_total counter\n");
+        for ((m, r, s), h) in map.iter() {
+            let _ = writeln!(
+                out,
+                "rapport_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{s}\"}} {}",
+                escape(r),
+                h.count
+            );
+        }
+        out.push_str("# HELP rapport_http_request_duration_seconds Request latency.\n");
+        out.push_str("# TYPE rapport_http_request_duration_seconds histogram\n");
+        for ((m, r, s), h) in map.iter() {
+            let labels = format!("method=\"{m}\",route=\"{}\",status=\"{s}\"", escape(r));
+            for (i, b) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "rapport_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
+                    h.counts[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "rapport_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "rapport_http_request_duration_seconds_sum{{{labels}}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "rapport_http_request_duration_seconds_count{{{labels}}} {}",
+                h.count
+            );
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Prometheus text format.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Metrics in the Prometheus text format", content_type = "text/plain", body = String)),
+    security(())
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let mut out = String::with_capacity(4096);
+    state.metrics.render_requests(&mut out);
+    let pool = state.pool.state();
+    let _ = writeln!(out, "# TYPE rapport_db_pool_connections gauge");
+    let _ = writeln!(
+        out,
+        "rapport_db_pool_connections{{state=\"idle\"}} {}",
+        pool.idle_connections
+    );
+    let _ = writeln!(
+        out,
+        "rapport_db_pool_connections{{state=\"in_use\"}} {}",
+        pool.connections - pool.idle_connections
+    );
+    let _ = writeln!(out, "# TYPE rapport_websocket_connections gauge");
+    let _ = writeln!(
+        out,
+        "rapport_websocket_connections {}",
+        state.hub.connections()
+    );
+    let _ = writeln!(out, "# TYPE rapport_jobs gauge");
+    if let Ok(mut conn) = state.pool.get().await {
+        if let Ok(depth) = rapport_db::jobs::depth(&mut conn).await {
+            for status in ["pending", "running", "dead"] {
+                let n = depth
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0);
+                let _ = writeln!(out, "rapport_jobs{{status=\"{status}\"}} {n}");
+            }
+        }
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(out)
+}

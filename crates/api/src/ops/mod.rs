@@ -1,0 +1,4 @@
+//! Health, readiness and metrics.
+
+pub mod health;
+pub mod metrics;

@@ -1,0 +1,36 @@
+use crate::config::ApiConfig;
+use crate::events::hub::Hub;
+use crate::ops::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use rapport_db::Pool;
+use std::sync::Arc;
+
+/// Shared by every request of one server instance.
+pub struct AppState {
+    pub pool: Pool,
+    pub config: ApiConfig,
+    pub encoding_key: EncodingKey,
+    pub decoding_key: DecodingKey,
+    pub hub: Arc<Hub>,
+    pub metrics: Arc<Metrics>,
+    pub limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, config: ApiConfig) -> Arc<Self> {
+        Arc::new(AppState {
+            encoding_key: EncodingKey::from_secret(&config.jwt_secret),
+            decoding_key: DecodingKey::from_secret(&config.jwt_secret),
+            hub: Arc::new(Hub::new(config.ws_queue)),
+            metrics: Arc::new(Metrics::default()),
+            limiter: Arc::new(RateLimiter::default()),
+            pool,
+            config,
+        })
+    }
+
+    pub async fn conn(&self) -> Result<rapport_db::PooledConn<'_>, crate::error::ApiError> {
+        Ok(self.pool.get().await?)
+    }
+}

@@ -1,0 +1,324 @@
+//! The audit trail: one hash-chained log per workspace.
+//!
+//! Each entry's hash covers the previous entry's hash, the entry's metadata
+//! and a digest of its payload (changed fields, IP, user agent, request id).
+//! An erasure may blank a payload and keep its digest, and the chain still
+//! verifies; any other change to a row breaks it from that row on.
+
+use crate::schema::{audit_heads, audit_log};
+use chrono::{DateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rapport_domain::api::{Actor, ActorKind, AuditEntryView};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub workspace_id: Uuid,
+    pub seq: i64,
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub record_type: String,
+    pub record_id: Option<String>,
+    pub changes: serde_json::Value,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    pub payload_digest: Vec<u8>,
+    pub redacted: bool,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+pub fn actor_kind(s: &str) -> ActorKind {
+    match s {
+        "user" => ActorKind::User,
+        "api_key" => ActorKind::ApiKey,
+        _ => ActorKind::System,
+    }
+}
+
+impl AuditEntry {
+    pub fn view(&self) -> AuditEntryView {
+        AuditEntryView {
+            seq: self.seq,
+            id: self.id,
+            occurred_at: self.occurred_at,
+            actor: Actor {
+                kind: actor_kind(&self.actor_kind),
+                id: self.actor_id,
+            },
+            action: self.action.clone(),
+            record_type: self.record_type.clone(),
+            record_id: self.record_id.clone(),
+            changes: self.changes.clone(),
+            ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+            request_id: self.request_id.clone(),
+            hash: hex::encode(&self.hash),
+        }
+    }
+
+    fn computed_payload_digest(&self) -> Vec<u8> {
+        payload_digest(
+            &self.changes,
+            self.ip.as_deref(),
+            self.user_agent.as_deref(),
+            self.request_id.as_deref(),
+        )
+    }
+
+    fn computed_hash(&self) -> Vec<u8> {
+        chain_hash(&ChainFields {
+            prev_hash: &self.prev_hash,
+            seq: self.seq,
+            id: self.id,
+            occurred_at: self.occurred_at,
+            actor_kind: &self.actor_kind,
+            actor_id: self.actor_id,
+            action: &self.action,
+            record_type: &self.record_type,
+            record_id: self.record_id.as_deref(),
+            payload_digest: &self.payload_digest,
+        })
+    }
+}
+
+/// What a change records; the context (who, from where) comes with it.
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    pub workspace_id: Uuid,
+    pub actor_kind: ActorKind,
+    pub actor_id: Option<Uuid>,
+    pub action: &'a str,
+    pub record_type: &'a str,
+    pub record_id: Option<String>,
+    pub changes: serde_json::Value,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+}
+
+struct ChainFields<'a> {
+    prev_hash: &'a [u8],
+    seq: i64,
+    id: Uuid,
+    occurred_at: DateTime<Utc>,
+    actor_kind: &'a str,
+    actor_id: Option<Uuid>,
+    action: &'a str,
+    record_type: &'a str,
+    record_id: Option<&'a str>,
+    payload_digest: &'a [u8],
+}
+
+fn put(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_be_bytes());
+    h.update(bytes);
+}
+
+fn chain_hash(f: &ChainFields<'_>) -> Vec<u8> {
+    let mut h = Sha256::new();
+    put(&mut h, b"rapport-audit-v1");
+    put(&mut h, f.prev_hash);
+    put(&mut h, &f.seq.to_be_bytes());
+    put(&mut h, f.id.as_bytes());
+    put(&mut h, &f.occurred_at.timestamp_micros().to_be_bytes());
+    put(&mut h, f.actor_kind.as_bytes());
+    put(
+        &mut h,
+        f.actor_id
+            .map(|u| *u.as_bytes())
+            .unwrap_or_default()
+            .as_slice(),
+    );
+    put(&mut h, f.action.as_bytes());
+    put(&mut h, f.record_type.as_bytes());
+    put(&mut h, f.record_id.unwrap_or("").as_bytes());
+    put(&mut h, f.payload_digest);
+    h.finalize().to_vec()
+}
+
+fn payload_digest(
+    changes: &serde_json::Value,
+    ip: Option<&str>,
+    ua: Option<&str>,
+    rid: Option<&str>,
+) -> Vec<u8> {
+    // serde_json's map is ordered by key, so this serialisation is canonical.
+    let payload =
+        serde_json::json!({"changes": changes, "ip": ip, "user_agent": ua, "request_id": rid});
+    crate::sha256(payload.to_string())
+}
+
+/// Appends an entry. Taking the head row's lock orders the chain; call it
+/// inside the transaction of the change it records.
+pub async fn append(conn: &mut AsyncPgConnection, e: NewEntry<'_>) -> QueryResult<AuditEntry> {
+    let (seq, prev_hash): (i64, Vec<u8>) = diesel::update(audit_heads::table.find(e.workspace_id))
+        .set(audit_heads::seq.eq(audit_heads::seq + 1))
+        .returning((audit_heads::seq, audit_heads::hash))
+        .get_result(conn)
+        .await?;
+    let id = Uuid::now_v7();
+    let occurred_at = Utc::now().trunc_subsecs(6);
+    let ua = e.user_agent.map(|s| truncate(s, 512));
+    let digest = payload_digest(&e.changes, e.ip, ua.as_deref(), e.request_id);
+    let actor_kind = e.actor_kind.as_str();
+    let hash = chain_hash(&ChainFields {
+        prev_hash: &prev_hash,
+        seq,
+        id,
+        occurred_at,
+        actor_kind,
+        actor_id: e.actor_id,
+        action: e.action,
+        record_type: e.record_type,
+        record_id: e.record_id.as_deref(),
+        payload_digest: &digest,
+    });
+    let entry = diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::workspace_id.eq(e.workspace_id),
+            audit_log::seq.eq(seq),
+            audit_log::id.eq(id),
+            audit_log::occurred_at.eq(occurred_at),
+            audit_log::actor_kind.eq(actor_kind),
+            audit_log::actor_id.eq(e.actor_id),
+            audit_log::action.eq(e.action),
+            audit_log::record_type.eq(e.record_type),
+            audit_log::record_id.eq(&e.record_id),
+            audit_log::changes.eq(&e.changes),
+            audit_log::ip.eq(e.ip),
+            audit_log::user_agent.eq(ua.as_deref()),
+            audit_log::request_id.eq(e.request_id),
+            audit_log::payload_digest.eq(&digest),
+            audit_log::prev_hash.eq(&prev_hash),
+            audit_log::hash.eq(&hash),
+        ))
+        .returning(AuditEntry::as_returning())
+        .get_result(conn)
+        .await?;
+    diesel::update(audit_heads::table.find(e.workspace_id))
+        .set(audit_heads::hash.eq(&hash))
+        .execute(conn)
+        .await?;
+    Ok(entry)
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+#[derive(Debug, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<Uuid>,
+    pub record_type: Option<String>,
+    pub record_id: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Entries before this sequence number (newest first).
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    f: &AuditFilter,
+) -> QueryResult<Vec<AuditEntry>> {
+    let mut q = audit_log::table
+        .filter(audit_log::workspace_id.eq(workspace_id))
+        .select(AuditEntry::as_select())
+        .order(audit_log::seq.desc())
+        .limit(f.limit)
+        .into_boxed();
+    if let Some(a) = f.actor_id {
+        q = q.filter(audit_log::actor_id.eq(a));
+    }
+    if let Some(t) = &f.record_type {
+        q = q.filter(audit_log::record_type.eq(t.clone()));
+    }
+    if let Some(r) = &f.record_id {
+        q = q.filter(audit_log::record_id.eq(r.clone()));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(audit_log::action.eq(a.clone()));
+    }
+    if let Some(s) = f.since {
+        q = q.filter(audit_log::occurred_at.ge(s));
+    }
+    if let Some(u) = f.until {
+        q = q.filter(audit_log::occurred_at.lt(u));
+    }
+    if let Some(b) = f.before_seq {
+        q = q.filter(audit_log::seq.lt(b));
+    }
+    q.load(conn).await
+}
+
+/// The result of recomputing a workspace's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub checked: i64,
+    pub first_bad: Option<i64>,
+}
+
+/// Recomputes the chain from the first entry, a batch at a time. An entry is
+/// bad when its payload no longer matches its digest (unless erased), its
+/// hash no longer matches its fields, its link does not match the entry
+/// before, or an entry is missing before it.
+pub async fn verify(conn: &mut AsyncPgConnection, workspace_id: Uuid) -> QueryResult<Verification> {
+    let mut prev_hash = vec![0u8; 32];
+    let mut expected_seq = 1i64;
+    let mut checked = 0i64;
+    loop {
+        let batch: Vec<AuditEntry> = audit_log::table
+            .filter(audit_log::workspace_id.eq(workspace_id))
+            .filter(audit_log::seq.ge(expected_seq))
+            .order(audit_log::seq.asc())
+            .limit(1000)
+            .select(AuditEntry::as_select())
+            .load(conn)
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        for e in &batch {
+            checked += 1;
+            let bad = e.seq != expected_seq
+                || e.prev_hash != prev_hash
+                || (!e.redacted && e.computed_payload_digest() != e.payload_digest)
+                || e.computed_hash() != e.hash;
+            if bad {
+                return Ok(Verification {
+                    checked,
+                    first_bad: Some(expected_seq.min(e.seq)),
+                });
+            }
+            prev_hash = e.hash.clone();
+            expected_seq += 1;
+        }
+    }
+    // The head must name the last entry: a deleted tail shows up here.
+    let (head_seq, head_hash): (i64, Vec<u8>) = audit_heads::table
+        .find(workspace_id)
+        .select((audit_heads::seq, audit_heads::hash))
+        .first(conn)
+        .await?;
+    if head_seq != expected_seq - 1 || head_hash != prev_hash {
+        return Ok(Verification {
+            checked,
+            first_bad: Some(expected_seq),
+        });
+    }
+    Ok(Verification {
+        checked,
+        first_bad: None,
+    })
+}

@@ -1,0 +1,199 @@
+use crate::schema::invitations;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rapport_domain::api::{InvitationStatus, InvitationView};
+use rapport_domain::Role;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = invitations)]
+pub struct Invitation {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub invited_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub version: i32,
+}
+
+impl Invitation {
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Member)
+    }
+
+    pub fn status(&self) -> InvitationStatus {
+        if self.accepted_at.is_some() {
+            InvitationStatus::Accepted
+        } else if self.revoked_at.is_some() {
+            InvitationStatus::Revoked
+        } else if self.expires_at <= Utc::now() {
+            InvitationStatus::Expired
+        } else {
+            InvitationStatus::Pending
+        }
+    }
+
+    pub fn view(&self) -> InvitationView {
+        InvitationView {
+            id: self.id,
+            email: self.email.clone(),
+            role: self.role(),
+            status: self.status(),
+            invited_by: self.invited_by,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            version: self.version,
+        }
+    }
+}
+
+pub struct NewInvitation<'a> {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub email: &'a str,
+    pub role: Role,
+    pub token_hash: &'a [u8],
+    pub invited_by: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, n: NewInvitation<'_>) -> QueryResult<Invitation> {
+    diesel::insert_into(invitations::table)
+        .values((
+            invitations::id.eq(n.id),
+            invitations::workspace_id.eq(n.workspace_id),
+            invitations::email.eq(n.email),
+            invitations::role.eq(n.role.as_str()),
+            invitations::token_hash.eq(n.token_hash),
+            invitations::invited_by.eq(n.invited_by),
+            invitations::expires_at.eq(n.expires_at),
+        ))
+        .returning(Invitation::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<Invitation>> {
+    invitations::table
+        .filter(invitations::workspace_id.eq(workspace_id))
+        .filter(invitations::id.eq(id))
+        .select(Invitation::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Newest first, a page at a time; `pending_only` hides accepted, revoked and expired ones.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    pending_only: bool,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<Invitation>> {
+    let mut q = invitations::table
+        .filter(invitations::workspace_id.eq(workspace_id))
+        .select(Invitation::as_select())
+        .order((invitations::created_at.desc(), invitations::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if pending_only {
+        q = q
+            .filter(invitations::accepted_at.is_null())
+            .filter(invitations::revoked_at.is_null())
+            .filter(invitations::expires_at.gt(diesel::dsl::now));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            invitations::created_at
+                .lt(at)
+                .or(invitations::created_at.eq(at).and(invitations::id.lt(id))),
+        );
+    }
+    q.load(conn).await
+}
+
+/// Takes a pending invitation for acceptance, once: concurrent accepts of one token get one winner.
+pub async fn accept(
+    conn: &mut AsyncPgConnection,
+    token_hash: &[u8],
+) -> QueryResult<Option<Invitation>> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::token_hash.eq(token_hash))
+            .filter(invitations::accepted_at.is_null())
+            .filter(invitations::revoked_at.is_null())
+            .filter(invitations::expires_at.gt(diesel::dsl::now)),
+    )
+    .set((
+        invitations::accepted_at.eq(diesel::dsl::now),
+        invitations::version.eq(invitations::version + 1),
+    ))
+    .returning(Invitation::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// Revokes a pending invitation; `None` when it is not pending or the version is stale.
+pub async fn revoke(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> QueryResult<Option<Invitation>> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::workspace_id.eq(workspace_id))
+            .filter(invitations::id.eq(id))
+            .filter(invitations::accepted_at.is_null())
+            .filter(invitations::revoked_at.is_null())
+            .filter(crate::version_matches(
+                invitations::version,
+                expected_version,
+            )),
+    )
+    .set((
+        invitations::revoked_at.eq(diesel::dsl::now),
+        invitations::version.eq(invitations::version + 1),
+    ))
+    .returning(Invitation::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// Gives a pending invitation a new token and a new 7-day term (resend).
+pub async fn renew(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    id: Uuid,
+    token_hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> QueryResult<Option<Invitation>> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::workspace_id.eq(workspace_id))
+            .filter(invitations::id.eq(id))
+            .filter(invitations::accepted_at.is_null())
+            .filter(invitations::revoked_at.is_null()),
+    )
+    .set((
+        invitations::token_hash.eq(token_hash),
+        invitations::expires_at.eq(expires_at),
+        invitations::version.eq(invitations::version + 1),
+    ))
+    .returning(Invitation::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}

@@ -1,0 +1,86 @@
+//! Rapport's PostgreSQL layer: the diesel schema, one module per record with
+//! its models and queries, the pool, the migration runner and the helper that
+//! gives each test a database of its own.
+
+pub mod api_keys;
+pub mod audit;
+pub mod events;
+pub mod idempotency;
+pub mod invitations;
+pub mod jobs;
+pub mod mail;
+pub mod members;
+pub mod schema;
+pub mod testdb;
+pub mod tokens;
+pub mod users;
+pub mod workspaces;
+
+use diesel_async::pooled_connection::bb8;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::AsyncPgConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+pub use diesel_async::AsyncPgConnection as Conn;
+
+pub type Pool = bb8::Pool<AsyncPgConnection>;
+pub type PooledConn<'a> = bb8::PooledConnection<'a, AsyncPgConnection>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// A pool of `size` connections to `url`.
+pub async fn pool(url: &str, size: u32) -> anyhow::Result<Pool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    let pool = bb8::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1.min(size)))
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)
+        .await?;
+    Ok(pool)
+}
+
+/// Applies every pending migration. Blocking: call it from `spawn_blocking`.
+pub fn run_migrations_blocking(url: &str) -> anyhow::Result<Vec<String>> {
+    use diesel::Connection;
+    use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(url)?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+pub async fn run_migrations(url: &str) -> anyhow::Result<Vec<String>> {
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || run_migrations_blocking(&url)).await?
+}
+
+/// SHA-256, the one digest used for tokens, keys and the audit chain.
+pub fn sha256(bytes: impl AsRef<[u8]>) -> Vec<u8> {
+    Sha256::digest(bytes.as_ref()).to_vec()
+}
+
+/// Whether a database error is a unique violation (a conflict the caller can name).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// `version = expected`, or true when no version was given (no `If-Match`).
+pub fn version_matches<C>(
+    column: C,
+    expected: Option<i32>,
+) -> diesel::dsl::Or<diesel::dsl::Eq<C, i32>, diesel::dsl::AsExprOf<bool, diesel::sql_types::Bool>>
+where
+    C: diesel::ExpressionMethods + diesel::Expression<SqlType = diesel::sql_types::Integer>,
+{
+    use diesel::{BoolExpressionMethods, IntoSql};
+    column
+        .eq(expected.unwrap_or(0))
+        .or(expected.is_none().into_sql::<diesel::sql_types::Bool>())
+}

@@ -1,0 +1,180 @@
+use crate::schema::{memberships, users};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rapport_domain::api::MemberView;
+use rapport_domain::Role;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct MemberRow {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub joined_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl MemberRow {
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Member)
+    }
+
+    pub fn view(&self) -> MemberView {
+        MemberView {
+            user_id: self.user_id,
+            name: self.name.clone(),
+            email: self.email.clone(),
+            role: self.role(),
+            joined_at: self.joined_at,
+            version: self.version,
+        }
+    }
+}
+
+type MemberColumns = (
+    memberships::user_id,
+    users::name,
+    users::email,
+    memberships::role,
+    memberships::created_at,
+    memberships::version,
+);
+const MEMBER_COLUMNS: MemberColumns = (
+    memberships::user_id,
+    users::name,
+    users::email,
+    memberships::role,
+    memberships::created_at,
+    memberships::version,
+);
+
+pub async fn add(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+) -> QueryResult<()> {
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::workspace_id.eq(workspace_id),
+            memberships::user_id.eq(user_id),
+            memberships::role.eq(role.as_str()),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    user_id: Uuid,
+) -> QueryResult<Option<MemberRow>> {
+    memberships::table
+        .inner_join(users::table)
+        .filter(memberships::workspace_id.eq(workspace_id))
+        .filter(memberships::user_id.eq(user_id))
+        .select(MEMBER_COLUMNS)
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub struct MemberFilter<'a> {
+    pub q: Option<&'a str>,
+    pub role: Option<Role>,
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+/// Members in the order they joined, a page at a time.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    f: MemberFilter<'_>,
+) -> QueryResult<Vec<MemberRow>> {
+    let mut query = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::workspace_id.eq(workspace_id))
+        .select(MEMBER_COLUMNS)
+        .order((memberships::created_at.asc(), memberships::user_id.asc()))
+        .limit(f.limit)
+        .into_boxed();
+    if let Some(q) = f.q {
+        let pattern = format!("%{}%", escape_like(q));
+        query = query.filter(
+            users::name
+                .ilike(pattern.clone())
+                .or(users::email.ilike(pattern)),
+        );
+    }
+    if let Some(role) = f.role {
+        query = query.filter(memberships::role.eq(role.as_str()));
+    }
+    if let Some((at, id)) = f.after {
+        query = query.filter(
+            memberships::created_at.gt(at).or(memberships::created_at
+                .eq(at)
+                .and(memberships::user_id.gt(id))),
+        );
+    }
+    query.load(conn).await
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Changes a member's role when `expected_version` (if given) still matches.
+/// `Ok(None)` means the version did not match.
+pub async fn set_role(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+    expected_version: Option<i32>,
+) -> QueryResult<Option<i32>> {
+    let target = memberships::table
+        .filter(memberships::workspace_id.eq(workspace_id))
+        .filter(memberships::user_id.eq(user_id))
+        .filter(crate::version_matches(
+            memberships::version,
+            expected_version,
+        ));
+    diesel::update(target)
+        .set((
+            memberships::role.eq(role.as_str()),
+            memberships::updated_at.eq(diesel::dsl::now),
+            memberships::version.eq(memberships::version + 1),
+        ))
+        .returning(memberships::version)
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+pub async fn remove(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    user_id: Uuid,
+    expected_version: Option<i32>,
+) -> QueryResult<bool> {
+    let target = memberships::table
+        .filter(memberships::workspace_id.eq(workspace_id))
+        .filter(memberships::user_id.eq(user_id))
+        .filter(crate::version_matches(
+            memberships::version,
+            expected_version,
+        ));
+    Ok(diesel::delete(target).execute(conn).await? == 1)
+}

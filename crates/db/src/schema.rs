@@ -1,0 +1,212 @@
+// The tables of migrations/, as diesel sees them.
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        failed_logins -> Int4,
+        first_failed_at -> Nullable<Timestamptz>,
+        locked_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    workspaces (id) {
+        id -> Uuid,
+        name -> Text,
+        template -> Text,
+        modules -> Array<Text>,
+        time_zone -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    memberships (workspace_id, user_id) {
+        workspace_id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Uuid,
+        family_id -> Uuid,
+        user_id -> Uuid,
+        workspace_id -> Uuid,
+        token_hash -> Binary,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        email -> Text,
+        role -> Text,
+        token_hash -> Binary,
+        invited_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Binary,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Binary,
+        scopes -> Array<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    audit_heads (workspace_id) {
+        workspace_id -> Uuid,
+        seq -> Int8,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    audit_log (workspace_id, seq) {
+        workspace_id -> Uuid,
+        seq -> Int8,
+        id -> Uuid,
+        occurred_at -> Timestamptz,
+        actor_kind -> Text,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        record_type -> Text,
+        record_id -> Nullable<Text>,
+        changes -> Jsonb,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        payload_digest -> Binary,
+        redacted -> Bool,
+        prev_hash -> Binary,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    event_heads (workspace_id) {
+        workspace_id -> Uuid,
+        seq -> Int8,
+    }
+}
+
+diesel::table! {
+    events (workspace_id, seq) {
+        workspace_id -> Uuid,
+        seq -> Int8,
+        kind -> Text,
+        occurred_at -> Timestamptz,
+        actor_kind -> Text,
+        actor_id -> Nullable<Uuid>,
+        data -> Jsonb,
+        permission -> Text,
+        subject_user_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Int8,
+        kind -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        run_at -> Timestamptz,
+        locked_at -> Nullable<Timestamptz>,
+        locked_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        dedupe_key -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    mail_messages (id) {
+        id -> Uuid,
+        workspace_id -> Nullable<Uuid>,
+        to_address -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        request_hash -> Binary,
+        status -> Nullable<Int2>,
+        response_body -> Nullable<Binary>,
+        response_headers -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ws_tickets (ticket_hash) {
+        ticket_hash -> Binary,
+        user_id -> Nullable<Uuid>,
+        api_key_id -> Nullable<Uuid>,
+        workspace_id -> Uuid,
+        role -> Text,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(memberships -> workspaces (workspace_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    workspaces,
+    memberships,
+    invitations,
+    api_keys
+);

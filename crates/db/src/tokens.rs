@@ -1,0 +1,250 @@
+//! Refresh tokens, password-reset tokens and WebSocket tickets: opaque
+//! secrets handed out once and stored only as SHA-256 digests.
+
+use crate::schema::{password_resets, refresh_tokens, ws_tickets};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshToken {
+    pub id: Uuid,
+    pub family_id: Uuid,
+    pub user_id: Uuid,
+    pub workspace_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert_refresh(
+    conn: &mut AsyncPgConnection,
+    family_id: Uuid,
+    user_id: Uuid,
+    workspace_id: Uuid,
+    token_hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::id.eq(Uuid::now_v7()),
+            refresh_tokens::family_id.eq(family_id),
+            refresh_tokens::user_id.eq(user_id),
+            refresh_tokens::workspace_id.eq(workspace_id),
+            refresh_tokens::token_hash.eq(token_hash),
+            refresh_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The outcome of presenting a refresh token.
+#[derive(Debug)]
+pub enum Redeemed {
+    /// Valid and now used: the caller issues the next token of the family.
+    Fresh(RefreshToken),
+    /// Already used or revoked: the whole family has been revoked.
+    Reused,
+    /// Unknown or expired.
+    Invalid,
+}
+
+/// Marks a refresh token used in one statement, so that of two concurrent
+/// redemptions only one succeeds; a second use revokes the family.
+pub async fn redeem_refresh(
+    conn: &mut AsyncPgConnection,
+    token_hash: &[u8],
+) -> QueryResult<Redeemed> {
+    let fresh: Option<RefreshToken> = diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::token_hash.eq(token_hash))
+            .filter(refresh_tokens::used_at.is_null())
+            .filter(refresh_tokens::revoked_at.is_null())
+            .filter(refresh_tokens::expires_at.gt(diesel::dsl::now)),
+    )
+    .set(refresh_tokens::used_at.eq(diesel::dsl::now))
+    .returning(RefreshToken::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?;
+    if let Some(t) = fresh {
+        return Ok(Redeemed::Fresh(t));
+    }
+    let known: Option<RefreshToken> = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select(RefreshToken::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    match known {
+        Some(t) if t.used_at.is_some() || t.revoked_at.is_some() => {
+            revoke_family(conn, t.family_id).await?;
+            Ok(Redeemed::Reused)
+        }
+        _ => Ok(Redeemed::Invalid),
+    }
+}
+
+pub async fn revoke_family(conn: &mut AsyncPgConnection, family_id: Uuid) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+}
+
+/// The family a token belongs to, whatever its state.
+pub async fn family_of(
+    conn: &mut AsyncPgConnection,
+    token_hash: &[u8],
+) -> QueryResult<Option<(Uuid, Uuid)>> {
+    refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select((refresh_tokens::family_id, refresh_tokens::user_id))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Revokes every refresh family of a user, but `keep` (the caller's own).
+pub async fn revoke_user_families(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+) -> QueryResult<usize> {
+    let keep = keep.unwrap_or(Uuid::nil());
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::family_id.ne(keep))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+}
+
+/// Revokes a user's sessions in one workspace (when the membership ends).
+pub async fn revoke_user_in_workspace(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    workspace_id: Uuid,
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::workspace_id.eq(workspace_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+}
+
+pub async fn insert_reset(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    token_hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(password_resets::table)
+        .values((
+            password_resets::id.eq(Uuid::now_v7()),
+            password_resets::user_id.eq(user_id),
+            password_resets::token_hash.eq(token_hash),
+            password_resets::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Uses a reset token once; returns its user when it was valid.
+pub async fn redeem_reset(
+    conn: &mut AsyncPgConnection,
+    token_hash: &[u8],
+) -> QueryResult<Option<Uuid>> {
+    diesel::update(
+        password_resets::table
+            .filter(password_resets::token_hash.eq(token_hash))
+            .filter(password_resets::used_at.is_null())
+            .filter(password_resets::expires_at.gt(diesel::dsl::now)),
+    )
+    .set(password_resets::used_at.eq(diesel::dsl::now))
+    .returning(password_resets::user_id)
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// Who a WebSocket ticket was issued to.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ws_tickets)]
+pub struct WsTicket {
+    pub user_id: Option<Uuid>,
+    pub api_key_id: Option<Uuid>,
+    pub workspace_id: Uuid,
+    pub role: String,
+}
+
+pub async fn insert_ticket(
+    conn: &mut AsyncPgConnection,
+    ticket_hash: &[u8],
+    t: &WsTicket,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(ws_tickets::table)
+        .values((
+            ws_tickets::ticket_hash.eq(ticket_hash),
+            ws_tickets::user_id.eq(t.user_id),
+            ws_tickets::api_key_id.eq(t.api_key_id),
+            ws_tickets::workspace_id.eq(t.workspace_id),
+            ws_tickets::role.eq(&t.role),
+            ws_tickets::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Takes a ticket: it is deleted as it is read, so it works once.
+pub async fn take_ticket(
+    conn: &mut AsyncPgConnection,
+    ticket_hash: &[u8],
+) -> QueryResult<Option<WsTicket>> {
+    diesel::delete(
+        ws_tickets::table
+            .filter(ws_tickets::ticket_hash.eq(ticket_hash))
+            .filter(ws_tickets::expires_at.gt(diesel::dsl::now)),
+    )
+    .returning(WsTicket::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// Drops what has expired: refresh tokens a day past their end, used resets, old tickets.
+pub async fn prune(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    let a = diesel::delete(
+        refresh_tokens::table
+            .filter(refresh_tokens::expires_at.lt(chrono::Utc::now() - chrono::Duration::days(1))),
+    )
+    .execute(conn)
+    .await?;
+    let b = diesel::delete(
+        password_resets::table
+            .filter(password_resets::expires_at.lt(chrono::Utc::now() - chrono::Duration::days(1))),
+    )
+    .execute(conn)
+    .await?;
+    let c = diesel::delete(ws_tickets::table.filter(ws_tickets::expires_at.lt(diesel::dsl::now)))
+        .execute(conn)
+        .await?;
+    Ok(a + b + c)
+}

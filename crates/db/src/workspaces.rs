@@ -1,0 +1,115 @@
+use crate::schema::{audit_heads, event_heads, memberships, workspaces};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rapport_domain::api::WorkspaceView;
+use rapport_domain::{Role, Template};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = workspaces)]
+pub struct Workspace {
+    pub id: Uuid,
+    pub name: String,
+    pub template: String,
+    pub modules: Vec<String>,
+    pub time_zone: String,
+    pub created_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl Workspace {
+    pub fn template(&self) -> Template {
+        // The column's CHECK constraint admits only known templates.
+        self.template.parse().unwrap_or(Template::Sales)
+    }
+
+    pub fn view(&self) -> WorkspaceView {
+        WorkspaceView {
+            id: self.id,
+            name: self.name.clone(),
+            template: self.template(),
+        }
+    }
+}
+
+/// Creates a workspace with its audit and event heads.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    name: &str,
+    template: Template,
+) -> QueryResult<Workspace> {
+    let modules: Vec<String> = template
+        .modules()
+        .iter()
+        .map(|m| m.as_str().to_string())
+        .collect();
+    let ws = diesel::insert_into(workspaces::table)
+        .values((
+            workspaces::id.eq(id),
+            workspaces::name.eq(name),
+            workspaces::template.eq(template.as_str()),
+            workspaces::modules.eq(modules),
+        ))
+        .returning(Workspace::as_returning())
+        .get_result(conn)
+        .await?;
+    diesel::insert_into(audit_heads::table)
+        .values((
+            audit_heads::workspace_id.eq(id),
+            audit_heads::seq.eq(0),
+            audit_heads::hash.eq(vec![0u8; 32]),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::insert_into(event_heads::table)
+        .values((event_heads::workspace_id.eq(id), event_heads::seq.eq(0)))
+        .execute(conn)
+        .await?;
+    Ok(ws)
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Workspace>> {
+    workspaces::table
+        .find(id)
+        .select(Workspace::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The workspace and the user's role in it, if the user is a member.
+pub async fn membership(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    user_id: Uuid,
+) -> QueryResult<Option<(Workspace, Role)>> {
+    let row: Option<(Workspace, String)> = workspaces::table
+        .inner_join(memberships::table)
+        .filter(workspaces::id.eq(workspace_id))
+        .filter(memberships::user_id.eq(user_id))
+        .select((Workspace::as_select(), memberships::role))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.and_then(|(w, r)| r.parse().ok().map(|r| (w, r))))
+}
+
+/// Every workspace of a user, oldest membership first.
+pub async fn of_user(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> QueryResult<Vec<(Workspace, Role)>> {
+    let rows: Vec<(Workspace, String)> = workspaces::table
+        .inner_join(memberships::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order((memberships::created_at.asc(), workspaces::id.asc()))
+        .select((Workspace::as_select(), memberships::role))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(w, r)| r.parse().ok().map(|r| (w, r)))
+        .collect())
+}

@@ -1,0 +1,41 @@
+use crate::api::events::Actor;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntryView {
+    /// Position in the workspace's chain, from 1.
+    pub seq: i64,
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: Actor,
+    /// `<record>.<verb>`, e.g. `member.updated`.
+    pub action: String,
+    pub record_type: String,
+    pub record_id: Option<String>,
+    /// Changed fields: `{"role": {"before": "staff", "after": "admin"}}`.
+    pub changes: serde_json::Value,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    /// Hex SHA-256 of this entry, chained to the one before.
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    pub data: Vec<AuditEntryView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditVerifyResponse {
+    pub ok: bool,
+    pub checked: i64,
+    /// The `seq` of the first entry whose hash does not match, if any.
+    pub first_bad: Option<i64>,
+}

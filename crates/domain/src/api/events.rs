@@ -1,0 +1,80 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    User,
+    ApiKey,
+    System,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::User => "user",
+            ActorKind::ApiKey => "api_key",
+            ActorKind::System => "system",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub id: Option<Uuid>,
+}
+
+/// One event, the same on the WebSocket, in `/events` and in webhooks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 1234, "type": "member.updated", "occurred_at": "2026-01-01T09:00:00Z",
+    "actor": {"kind": "user", "id": "01936f0e-0000-7000-8000-000000000000"},
+    "data": {"user_id": "01936f0e-0000-7000-8000-000000000001", "role": "admin"}
+})))]
+pub struct EventView {
+    /// Per-workspace sequence number.
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: Actor,
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventPage {
+    pub data: Vec<EventView>,
+    /// Pass as `after` to continue; absent when nothing more is stored yet.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WsTicketResponse {
+    pub ticket: String,
+    pub expires_in: i64,
+}
+
+/// A message kept by the development mailer when no SMTP server is configured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MailView {
+    pub id: Uuid,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MailPage {
+    pub data: Vec<MailView>,
+    pub next_cursor: Option<String>,
+}

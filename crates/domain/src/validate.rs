@@ -1,0 +1,119 @@
+//! Input validation shared by the server (which enforces it) and the app
+//! (which shows the same messages next to the inputs before sending).
+
+use crate::problem::FieldError;
+
+/// A request that can check its own fields.
+pub trait Validate {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        self.check(&mut errors);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn check(&self, errors: &mut Vec<FieldError>);
+}
+
+pub const PASSWORD_MIN: usize = 10;
+pub const PASSWORD_MAX: usize = 256;
+pub const NAME_MAX: usize = 200;
+pub const EMAIL_MAX: usize = 254;
+
+/// A pragmatic e-mail check: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn is_email(s: &str) -> bool {
+    if s.len() > EMAIL_MAX || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !local.contains('@')
+        && local.len() <= 64
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
+pub fn email(errors: &mut Vec<FieldError>, field: &str, value: &str) {
+    if value.trim().is_empty() {
+        errors.push(FieldError::new(field, "required", "is required"));
+    } else if !is_email(value.trim()) {
+        errors.push(FieldError::new(field, "format", "not an e-mail address"));
+    }
+}
+
+/// A human-readable name: not blank, at most `max` characters, no control characters.
+pub fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        errors.push(FieldError::new(field, "required", "is required"));
+    } else if trimmed.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            "length",
+            format!("must be at most {max} characters"),
+        ));
+    } else if trimmed.chars().any(|c| c.is_control()) {
+        errors.push(FieldError::new(
+            field,
+            "format",
+            "must not contain control characters",
+        ));
+    }
+}
+
+pub fn password(errors: &mut Vec<FieldError>, field: &str, value: &str) {
+    let n = value.chars().count();
+    if n < PASSWORD_MIN {
+        errors.push(FieldError::new(
+            field,
+            "length",
+            format!("must be at least {PASSWORD_MIN} characters"),
+        ));
+    } else if value.len() > PASSWORD_MAX {
+        errors.push(FieldError::new(
+            field,
+            "length",
+            format!("must be at most {PASSWORD_MAX} bytes"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for ok in ["a@b.co", "first.last+tag@example.org", "x@sub.example.com"] {
+            assert!(is_email(ok), "{ok}");
+        }
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@.co", "a@b.co.", "a b@c.de", "a@b..co", "a@@b.co",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_and_password() {
+        let mut e = Vec::new();
+        text(&mut e, "name", "  ", 10);
+        text(&mut e, "name", "abcdefghijk", 10);
+        text(&mut e, "name", "a\u{0}b", 10);
+        text(&mut e, "name", "Ada", 10);
+        password(&mut e, "password", "short");
+        password(&mut e, "password", "long enough password");
+        let codes: Vec<_> = e.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["required", "length", "format", "length"]);
+    }
+}

@@ -1,0 +1,68 @@
+//! The `rapport` server: configuration, the private PostgreSQL, start-up,
+//! graceful shutdown and demo data.
+
+pub mod demo;
+pub mod pg;
+
+use actix_web::{web, HttpServer};
+use rapport_api::state::AppState;
+use rapport_api::ApiConfig;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+/// A running API server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Closes WebSockets with "going away", stops accepting, finishes in-flight requests.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.state.hub.shut_down();
+        self.handle.stop(true).await;
+        self.task.await??;
+        Ok(())
+    }
+}
+
+pub struct ServeOptions {
+    pub database_url: String,
+    pub pool_size: u32,
+    pub workers: usize,
+    pub instance: String,
+}
+
+/// Serves the API on `listener` against an already migrated database.
+pub async fn serve(
+    listener: TcpListener,
+    config: ApiConfig,
+    opts: ServeOptions,
+) -> anyhow::Result<Running> {
+    let pool = rapport_db::pool(&opts.database_url, opts.pool_size).await?;
+    let state = AppState::new(pool, config);
+    rapport_api::start_background(
+        state.clone(),
+        opts.database_url.clone(),
+        opts.instance.clone(),
+    );
+    let doc = rapport_api::openapi_document();
+    let data = web::Data::from(state.clone());
+    let addr = listener.local_addr()?;
+    let server = HttpServer::new(move || rapport_api::app(data.clone(), doc.clone()))
+        .listen(listener)?
+        .workers(opts.workers.max(1))
+        .shutdown_timeout(15)
+        .disable_signals()
+        .run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    Ok(Running {
+        addr,
+        state,
+        handle,
+        task,
+    })
+}

@@ -1,0 +1,297 @@
+//! `rapport serve | migrate | demo`.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use rapport_api::config::SmtpConfig;
+use rapport_api::ApiConfig;
+use rapport_server::{pg, ServeOptions};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(
+    name = "rapport",
+    version,
+    about = "Rapport: one relationship-management platform for small organisations"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the app (the default).
+    Serve {
+        /// Create the demo workspaces first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create the demo workspaces, print how to sign in, and exit.
+    Demo,
+}
+
+#[derive(clap::Args)]
+struct Opts {
+    /// PostgreSQL URL; without it a private cluster is started in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "RAPPORT_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    bind: String,
+    /// Where the private PostgreSQL and the generated secret live.
+    #[arg(long, env = "RAPPORT_DATA_DIR", default_value = "./var", global = true)]
+    data_dir: PathBuf,
+    /// Secret for signing access tokens; generated once into the data directory when absent.
+    #[arg(
+        long,
+        env = "RAPPORT_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    jwt_secret: Option<String>,
+    /// SMTP server, e.g. `smtp://user:pass@mail.example.com:587?tls=required`; without it mail is kept for the mail viewer.
+    #[arg(long, env = "RAPPORT_SMTP_URL", hide_env_values = true, global = true)]
+    smtp_url: Option<String>,
+    /// The sender of outgoing mail.
+    #[arg(
+        long,
+        env = "RAPPORT_MAIL_FROM",
+        default_value = "Rapport <no-reply@rapport.localhost>",
+        global = true
+    )]
+    mail_from: String,
+    /// The address people use to reach the app, for links in e-mails (default: http://<bind>).
+    #[arg(long, env = "RAPPORT_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
+    /// The built app to serve at `/`.
+    #[arg(
+        long,
+        env = "RAPPORT_STATIC_DIR",
+        default_value = "dist",
+        global = true
+    )]
+    static_dir: PathBuf,
+    /// Requests a minute one address may make to /api/v1/auth.
+    #[arg(
+        long,
+        env = "RAPPORT_AUTH_RATE_LIMIT",
+        default_value_t = 60,
+        global = true
+    )]
+    auth_rate_limit: u32,
+    /// Requests a minute one API key may make.
+    #[arg(
+        long,
+        env = "RAPPORT_API_KEY_RATE_LIMIT",
+        default_value_t = 600,
+        global = true
+    )]
+    api_key_rate_limit: u32,
+    /// Days events are kept.
+    #[arg(
+        long,
+        env = "RAPPORT_EVENT_RETENTION_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    event_retention_days: i32,
+    /// Origins allowed to call the API from other sites, comma-separated; none by default.
+    #[arg(
+        long,
+        env = "RAPPORT_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    cors_origins: Vec<String>,
+    /// Largest accepted request body in bytes.
+    #[arg(long, env = "RAPPORT_BODY_LIMIT", default_value_t = 1024 * 1024, global = true)]
+    body_limit: usize,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "RAPPORT_WORKERS", global = true)]
+    workers: Option<usize>,
+    /// Database connections in the pool.
+    #[arg(long, env = "RAPPORT_DB_POOL", default_value_t = 16, global = true)]
+    db_pool: u32,
+    /// Trust X-Forwarded-For from a reverse proxy.
+    #[arg(long, env = "RAPPORT_TRUST_PROXY", global = true)]
+    trust_proxy: bool,
+    /// `text` or `json` logs.
+    #[arg(
+        long,
+        env = "RAPPORT_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
+    log_format: String,
+}
+
+fn jwt_secret(opts: &Opts) -> anyhow::Result<Vec<u8>> {
+    if let Some(s) = &opts.jwt_secret {
+        anyhow::ensure!(
+            s.len() >= 32,
+            "RAPPORT_JWT_SECRET must be at least 32 characters"
+        );
+        return Ok(s.as_bytes().to_vec());
+    }
+    let path = opts.data_dir.join("jwt-secret");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        return Ok(s.trim().as_bytes().to_vec());
+    }
+    std::fs::create_dir_all(&opts.data_dir)?;
+    let secret = hex::encode(rand::random::<[u8; 32]>());
+    write_private(&path, &secret)?;
+    Ok(secret.into_bytes())
+}
+
+fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .create_new(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(content.as_bytes())?;
+    Ok(())
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,actix_server=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let opts = cli.opts;
+    init_logs(&opts.log_format);
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+
+    let private = match &opts.database_url {
+        Some(_) => None,
+        None => {
+            let dir = opts.data_dir.join("pg");
+            Some(tokio::task::spawn_blocking(move || pg::PrivatePg::start(&dir)).await??)
+        }
+    };
+    let database_url = match (&opts.database_url, &private) {
+        (Some(url), _) => url.clone(),
+        (None, Some(pg)) => {
+            pg::ensure_database(&pg.url("postgres"), "rapport").await?;
+            pg.url("rapport")
+        }
+        (None, None) => unreachable!(),
+    };
+    let result = run(command, &opts, &database_url).await;
+    if let Some(pg) = &private {
+        if let Err(e) = pg.stop() {
+            tracing::error!(error = %e, "stopping the private PostgreSQL");
+        }
+    }
+    result
+}
+
+async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Result<()> {
+    let applied = rapport_db::run_migrations(database_url)
+        .await
+        .context("migrating the database")?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied migrations");
+    }
+    let demo = match command {
+        Command::Migrate => return Ok(()),
+        Command::Demo => {
+            let pool = rapport_db::pool(database_url, 2).await?;
+            println!(
+                "Demo workspaces:\n{}",
+                rapport_server::demo::seed(&pool).await?.join("\n")
+            );
+            return Ok(());
+        }
+        Command::Serve { demo } => demo,
+    };
+    let mut config = ApiConfig::new(jwt_secret(opts)?);
+    let public_url = opts
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", opts.bind));
+    config.secure_cookies = public_url.starts_with("https://");
+    config.public_url = public_url.clone();
+    config.smtp = opts.smtp_url.clone().map(|url| SmtpConfig { url });
+    config.mail_from = opts.mail_from.clone();
+    config.auth_rate_per_min = opts.auth_rate_limit;
+    config.api_key_rate_per_min = opts.api_key_rate_limit;
+    config.event_retention_days = opts.event_retention_days;
+    config.cors_origins = opts
+        .cors_origins
+        .iter()
+        .filter(|o| !o.is_empty())
+        .cloned()
+        .collect();
+    config.body_limit = opts.body_limit;
+    config.static_dir = Some(opts.static_dir.clone());
+    config.trust_proxy = opts.trust_proxy;
+
+    let listener = std::net::TcpListener::bind(&opts.bind)
+        .with_context(|| format!("binding {}", opts.bind))?;
+    let workers = opts.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    });
+    let running = rapport_server::serve(
+        listener,
+        config,
+        ServeOptions {
+            database_url: database_url.to_string(),
+            pool_size: opts.db_pool,
+            workers,
+            instance: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+        },
+    )
+    .await?;
+    if demo {
+        let lines = rapport_server::demo::seed(&running.state.pool).await?;
+        println!(
+            "Demo workspaces (sign in at {public_url}):\n{}",
+            lines.join("\n")
+        );
+    }
+    println!(
+        "Rapport is listening on http://{}  (API docs: http://{}/api-docs/)",
+        running.addr, running.addr
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.stop().await?;
+    Ok(())
+}

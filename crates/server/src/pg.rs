@@ -1,0 +1,225 @@
+//! A private PostgreSQL cluster under the data directory, from the system's
+//! binaries, for when no `DATABASE_URL` is given. It listens only on a Unix
+//! socket in its own directory, so several clusters never collide.
+
+use anyhow::{bail, Context};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct PrivatePg {
+    bin: PathBuf,
+    dir: PathBuf,
+    as_postgres: bool,
+    started_here: bool,
+}
+
+const PORT: u16 = 5432;
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// The directory of `initdb` and `pg_ctl`: `RAPPORT_PG_BIN`, `pg_config --bindir`,
+/// the newest `/usr/lib/postgresql/*/bin`, or `PATH`.
+fn find_bin() -> anyhow::Result<PathBuf> {
+    if let Ok(p) = std::env::var("RAPPORT_PG_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if p.join("initdb").is_file() && p.join("pg_ctl").is_file() {
+            return Ok(p);
+        }
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let v = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file().then_some((v, bin))
+        })
+        .collect();
+    versions.sort();
+    if let Some((_, bin)) = versions.pop() {
+        return Ok(bin);
+    }
+    for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+        let p = Path::new(dir);
+        if p.join("initdb").is_file() && p.join("pg_ctl").is_file() {
+            return Ok(p.to_path_buf());
+        }
+    }
+    bail!("PostgreSQL's server binaries (initdb, pg_ctl) were not found; install the `postgresql` package or set DATABASE_URL")
+}
+
+impl PrivatePg {
+    fn command(&self, program: &str) -> Command {
+        let exe = self.bin.join(program);
+        if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.arg("-u").arg("postgres").arg("--").arg(exe);
+            c
+        } else {
+            Command::new(exe)
+        }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    fn run(&self, mut c: Command, what: &str) -> anyhow::Result<()> {
+        let out = c.output().with_context(|| format!("running {what}"))?;
+        if !out.status.success() {
+            bail!(
+                "{what} failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    }
+
+    /// Initialises the cluster on first use and starts it unless it already runs.
+    pub fn start(dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let dir = dir.canonicalize()?;
+        let socket = dir.join(format!(".s.PGSQL.{PORT}"));
+        if socket.as_os_str().len() > 100 {
+            bail!(
+                "the data directory's path is too long for a Unix socket: {}",
+                dir.display()
+            );
+        }
+        let pg = PrivatePg {
+            bin: find_bin()?,
+            dir: dir.clone(),
+            as_postgres: is_root(),
+            started_here: false,
+        };
+        if pg.as_postgres {
+            // initdb refuses to run as root, and the server must own its directory.
+            pg.run(
+                {
+                    let mut c = Command::new("chown");
+                    c.arg("-R").arg("postgres:postgres").arg(&dir);
+                    c
+                },
+                "chown",
+            )?;
+        }
+        let mut perms = std::fs::metadata(&dir)?.permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o700);
+        std::fs::set_permissions(&dir, perms)?;
+        if !pg.data().join("PG_VERSION").is_file() {
+            tracing::info!(dir = %pg.data().display(), "initialising a private PostgreSQL cluster");
+            let mut c = pg.command("initdb");
+            c.arg("-D").arg(pg.data()).args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]);
+            pg.run(c, "initdb")?;
+        }
+        let running = pg
+            .command("pg_ctl")
+            .arg("status")
+            .arg("-D")
+            .arg(pg.data())
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        let mut pg = pg;
+        if running {
+            tracing::info!("reusing the private PostgreSQL that is already running");
+        } else {
+            let mut c = pg.command("pg_ctl");
+            c.arg("-D")
+                .arg(pg.data())
+                .arg("-l")
+                .arg(dir.join("postgresql.log"))
+                .args(["-w", "-t", "60", "-o"])
+                .arg(format!(
+                    "-k {} -p {PORT} -c listen_addresses='' -c max_connections=200",
+                    dir.display()
+                ))
+                .arg("start");
+            pg.run(c, "pg_ctl start")?;
+            pg.started_here = true;
+            tracing::info!(dir = %dir.display(), "started a private PostgreSQL");
+        }
+        Ok(pg)
+    }
+
+    /// The URL of database `db` on this cluster.
+    pub fn url(&self, db: &str) -> String {
+        let host: String = self
+            .dir
+            .display()
+            .to_string()
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect();
+        format!("postgres://postgres@{host}:{PORT}/{db}")
+    }
+
+    /// Stops the cluster if this process started it.
+    pub fn stop(&self) -> anyhow::Result<()> {
+        if !self.started_here {
+            return Ok(());
+        }
+        let mut c = self.command("pg_ctl");
+        c.arg("-D")
+            .arg(self.data())
+            .args(["-m", "fast", "-w", "-t", "60", "stop"]);
+        self.run(c, "pg_ctl stop")?;
+        tracing::info!("stopped the private PostgreSQL");
+        Ok(())
+    }
+
+    /// The postmaster's pid, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.data().join("postmaster.pid"))
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    }
+}
+
+/// Creates database `db` when it does not exist.
+pub async fn ensure_database(admin_url: &str, db: &str) -> anyhow::Result<()> {
+    let (client, conn) = tokio_postgres::connect(admin_url, tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&db])
+        .await?
+        .is_some();
+    if !exists {
+        client
+            .batch_execute(&format!("CREATE DATABASE \"{db}\""))
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what Rapport needs on a Debian machine that has only Rust:
+# PostgreSQL, the wasm target, Trunk and wasm-bindgen, and (with --test)
+# Chromium and the Python tools of the test suite. Skips what is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO="sudo"
+
+apt_updated=0
+apt_install() {
+  if [ $apt_updated -eq 0 ]; then
+    $SUDO apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
+have_pg() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; }
+if ! have_pg; then
+  echo "==> installing PostgreSQL"
+  apt_install postgresql
+fi
+# Debian's package starts a system cluster; Rapport runs its own.
+if ! command -v runuser >/dev/null; then apt_install util-linux; fi
+
+if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
+  echo "==> adding the wasm32 target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+TRUNK_VERSION=0.21.14
+if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
+  echo "==> installing Trunk $TRUNK_VERSION (a few minutes, once)"
+  cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+# The CLI must match the wasm-bindgen in Cargo.lock.
+WBG_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WBG_VERSION"; then
+  echo "==> installing wasm-bindgen-cli $WBG_VERSION (a minute or two, once)"
+  cargo install wasm-bindgen-cli --version "$WBG_VERSION"
+fi
+
+if [ $want_test -eq 1 ]; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    echo "==> installing Chromium"
+    apt_install chromium chromium-driver
+  fi
+  if [ ! -x target/venv/bin/schemathesis ]; then
+    echo "==> installing schemathesis"
+    mkdir -p target
+    python3 -m venv target/venv
+    target/venv/bin/pip install -q "schemathesis==4.32.5"
+  fi
+fi

@@ -1,0 +1,216 @@
+use rapport_tests::TestApp;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_is_shown_once_acts_in_its_scopes_and_stops_when_revoked() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    let created = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "CRM sync", "scopes": ["members:read"], "expires_at": null}),
+        )
+        .await
+        .expect(201);
+    let key = created.body["key"].as_str().unwrap().to_string();
+    let prefix = created.body["prefix"].as_str().unwrap();
+    assert!(key.starts_with(&format!("rpk_{prefix}_")));
+    let list = app.get("/api/v1/api-keys", &owner.access).await.expect(200);
+    let listed = &list.body["data"][0];
+    assert_eq!(listed["prefix"], prefix);
+    assert_eq!(listed["created_by"], owner.user_id.to_string());
+    assert!(
+        listed.get("key").is_none() && !list.text.contains(&key[12..]),
+        "the secret is never listed"
+    );
+    let stored: Vec<u8> = app
+        .sql()
+        .await
+        .query_one("SELECT secret_hash FROM api_keys", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored.len(), 32, "only a digest is stored");
+
+    // Within its scopes, in its workspace.
+    let members = app.get("/api/v1/members", &key).await.expect(200);
+    assert_eq!(
+        members.body["data"][0]["user_id"],
+        owner.user_id.to_string()
+    );
+    assert!(members.header("ratelimit-remaining").is_some());
+    app.get("/api/v1/audit", &key).await.expect(403);
+    // Keys manage neither keys nor members, whatever their scopes.
+    let all = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "all", "scopes": ["*"]}),
+        )
+        .await
+        .expect(201);
+    let all = all.body["key"].as_str().unwrap();
+    app.get("/api/v1/audit", all).await.expect(200);
+    app.get("/api/v1/api-keys", all).await.expect(403);
+    app.post(
+        "/api/v1/api-keys",
+        Some(all),
+        json!({"name": "child", "scopes": ["*"]}),
+    )
+    .await
+    .expect(403);
+    app.post(
+        "/api/v1/invitations",
+        Some(all),
+        json!({"email": "k@example.com", "role": "staff"}),
+    )
+    .await
+    .expect(403);
+    app.patch(
+        &format!("/api/v1/members/{}", owner.user_id),
+        all,
+        json!({"role": "admin"}),
+    )
+    .await
+    .expect(403);
+    let used = app.get("/api/v1/api-keys", &owner.access).await.expect(200);
+    assert!(used.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["last_used_at"].is_string()));
+
+    // Revoked: refused at once.
+    app.delete(
+        &format!("/api/v1/api-keys/{}", created.body["id"].as_str().unwrap()),
+        &owner.access,
+    )
+    .await
+    .expect(204);
+    app.get("/api/v1/members", &key).await.expect(401);
+    // A wrong secret with a real prefix is refused too.
+    let forged = format!("{}xyz", &all[..all.len() - 3]);
+    app.get("/api/v1/audit", &forged).await.expect(401);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_input_is_validated() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    let res = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "", "scopes": ["nope", "api_keys:write"]}),
+        )
+        .await
+        .expect(422);
+    let fields: Vec<&str> = res.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "scopes[0]", "scopes[1]"]);
+    app.post(
+        "/api/v1/api-keys",
+        Some(&owner.access),
+        json!({"name": "k", "scopes": []}),
+    )
+    .await
+    .expect(422);
+    app.post(
+        "/api/v1/api-keys",
+        Some(&owner.access),
+        json!({"name": "k", "scopes": ["*"], "expires_at": "2001-01-01T00:00:00Z"}),
+    )
+    .await
+    .expect(422);
+    app.post(
+        "/api/v1/api-keys",
+        Some(&owner.access),
+        json!({"name": "k", "scopes": ["*"], "expires_at": "yesterday"}),
+    )
+    .await
+    .expect(422);
+    let count: i64 = app
+        .sql()
+        .await
+        .query_one("SELECT count(*) FROM api_keys", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 0);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_key_is_refused() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let created = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "k", "scopes": ["*"], "expires_at": soon}),
+        )
+        .await
+        .expect(201);
+    let key = created.body["key"].as_str().unwrap();
+    app.get("/api/v1/members", key).await.expect(200);
+    app.sql()
+        .await
+        .execute(
+            "UPDATE api_keys SET expires_at = now() - interval '1 second'",
+            &[],
+        )
+        .await
+        .unwrap();
+    app.get("/api/v1/members", key).await.expect(401);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_key_has_its_own_rate_limit() {
+    let app = TestApp::start_with(|c| c.api_key_rate_per_min = 3).await;
+    let owner = app.register("sales").await;
+    let mk = |name: &'static str| {
+        app.post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": name, "scopes": ["*"]}),
+        )
+    };
+    let a = mk("a").await.expect(201).body["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = mk("b").await.expect(201).body["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for left in ["2", "1", "0"] {
+        let r = app.get("/api/v1/members", &a).await.expect(200);
+        assert_eq!(r.header("ratelimit-limit"), Some("3"));
+        assert_eq!(r.header("ratelimit-remaining"), Some(left));
+    }
+    let limited = app.get("/api/v1/members", &a).await.expect(429);
+    assert!(
+        limited
+            .header("retry-after")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            <= 60
+    );
+    app.get("/api/v1/members", &b).await.expect(200);
+    // People are not limited by a key's budget.
+    app.call(Method::GET, "/api/v1/members", Some(&owner.access), None)
+        .await
+        .expect(200);
+    app.stop().await;
+}

@@ -1,0 +1,193 @@
+use rapport_tests::TestApp;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_is_audited_with_who_what_and_from_where() {
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let teacher = app.add_member(&owner, "staff").await;
+    app.call_with(
+        reqwest::Method::PATCH,
+        &format!("/api/v1/members/{}", teacher.user_id),
+        Some(&owner.access),
+        Some(json!({"role": "admin"})),
+        &[
+            ("user-agent", "audit-test/1.0"),
+            ("x-request-id", "req-audit-1"),
+        ],
+    )
+    .await
+    .expect(200);
+    let entries = app
+        .get("/api/v1/audit?action=member.updated", &owner.access)
+        .await
+        .expect(200);
+    let e = &entries.body["data"][0];
+    assert_eq!(e["actor"]["kind"], "user");
+    assert_eq!(e["actor"]["id"], owner.user_id.to_string());
+    assert_eq!(e["record_type"], "member");
+    assert_eq!(e["record_id"], teacher.user_id.to_string());
+    assert_eq!(e["changes"]["role"]["before"], "staff");
+    assert_eq!(e["changes"]["role"]["after"], "admin");
+    assert_eq!(e["ip"], "127.0.0.1");
+    assert_eq!(e["user_agent"], "audit-test/1.0");
+    assert_eq!(e["request_id"], "req-audit-1");
+    // Filters by actor and record, newest first, a page at a time.
+    let by_teacher = app
+        .get(
+            &format!("/api/v1/audit?actor_id={}", teacher.user_id),
+            &owner.access,
+        )
+        .await
+        .expect(200);
+    assert!(by_teacher.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["actor"]["id"] == teacher.user_id.to_string()));
+    let record = app
+        .get(
+            &format!(
+                "/api/v1/audit?record_type=member&record_id={}",
+                teacher.user_id
+            ),
+            &owner.access,
+        )
+        .await
+        .expect(200);
+    let actions: Vec<&str> = record.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["member.updated", "member.added"]);
+    let page = app
+        .get("/api/v1/audit?limit=2", &owner.access)
+        .await
+        .expect(200);
+    let next = page.body["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get(
+            &format!("/api/v1/audit?limit=200&cursor={next}"),
+            &owner.access,
+        )
+        .await
+        .expect(200);
+    let first_seq = page.body["data"][1]["seq"].as_i64().unwrap();
+    assert_eq!(rest.body["data"][0]["seq"].as_i64().unwrap(), first_seq - 1);
+    let future = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .to_rfc3339()
+        .replace('+', "%2B");
+    let none = app
+        .get(&format!("/api/v1/audit?since={future}"), &owner.access)
+        .await
+        .expect(200);
+    assert!(none.body["data"].as_array().unwrap().is_empty());
+    app.get("/api/v1/audit?since=yesterday", &owner.access)
+        .await
+        .expect(422);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_finds_an_entry_altered_directly_in_sql() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    for role in ["staff", "member", "manager"] {
+        app.add_member(&owner, role).await;
+    }
+    let ok = app
+        .get("/api/v1/audit/verify", &owner.access)
+        .await
+        .expect(200);
+    assert_eq!(ok.body["ok"], true);
+    let checked = ok.body["checked"].as_i64().unwrap();
+    assert!(checked >= 8, "{checked}");
+    assert!(ok.body["first_bad"].is_null());
+    let sql = app.sql().await;
+    // No route, and no plain SQL, may rewrite history.
+    assert!(sql
+        .execute("UPDATE audit_log SET action = 'x' WHERE seq = 3", &[])
+        .await
+        .is_err());
+    assert!(sql
+        .execute("DELETE FROM audit_log WHERE seq = 3", &[])
+        .await
+        .is_err());
+    // Someone with the rights to bypass that changes entry 4's payload.
+    sql.batch_execute(&format!(
+        "SET session_replication_role = replica;
+         UPDATE audit_log SET changes = '{{\"role\": {{\"after\": \"owner\"}}}}' WHERE workspace_id = '{}' AND seq = 4;
+         SET session_replication_role = DEFAULT;",
+        owner.workspace_id
+    ))
+    .await
+    .unwrap();
+    let bad = app
+        .get("/api/v1/audit/verify", &owner.access)
+        .await
+        .expect(200);
+    assert_eq!(bad.body["ok"], false);
+    assert_eq!(bad.body["first_bad"], 4);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erasure_may_blank_a_payload_and_the_chain_still_verifies() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    app.add_member(&owner, "member").await;
+    let sql = app.sql().await;
+    sql.batch_execute(&format!(
+        "BEGIN; SET LOCAL rapport.erasure = 'on';
+         UPDATE audit_log SET changes = '{{}}', ip = NULL, user_agent = NULL, redacted = true WHERE workspace_id = '{}' AND seq = 2;
+         COMMIT;",
+        owner.workspace_id
+    ))
+    .await
+    .unwrap();
+    let v = app
+        .get("/api/v1/audit/verify", &owner.access)
+        .await
+        .expect(200);
+    assert_eq!(v.body["ok"], true, "{}", v.text);
+    // Changing what the hash covers still breaks it.
+    sql.batch_execute(&format!(
+        "BEGIN; SET LOCAL rapport.erasure = 'on';
+         UPDATE audit_log SET action = 'member.removed' WHERE workspace_id = '{}' AND seq = 2;
+         COMMIT;",
+        owner.workspace_id
+    ))
+    .await
+    .unwrap();
+    let v = app
+        .get("/api/v1/audit/verify", &owner.access)
+        .await
+        .expect(200);
+    assert_eq!(v.body["first_bad"], 2);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_changes_keep_one_unbroken_chain() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    let invites = (0..12).map(|i| {
+        app.post(
+            "/api/v1/invitations",
+            Some(&owner.access),
+            json!({"email": format!("c{i}@example.com"), "role": "staff"}),
+        )
+    });
+    for r in futures::future::join_all(invites).await {
+        r.expect(201);
+    }
+    let v = app
+        .get("/api/v1/audit/verify", &owner.access)
+        .await
+        .expect(200);
+    assert_eq!(v.body["ok"], true);
+    assert_eq!(v.body["checked"], 14);
+    app.stop().await;
+}

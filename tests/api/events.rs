@@ -1,0 +1,323 @@
+use futures::{SinkExt, StreamExt};
+use rapport_tests::{Session, TestApp};
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn ticket(app: &TestApp, s: &Session) -> String {
+    app.get("/api/v1/ws/ticket", &s.access)
+        .await
+        .expect(200)
+        .body["ticket"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn connect(app: &TestApp, s: &Session, after: Option<i64>) -> Ws {
+    let t = ticket(app, s).await;
+    let url = match after {
+        Some(a) => app.ws_url(&format!("/api/v1/ws?ticket={t}&after={a}")),
+        None => app.ws_url(&format!("/api/v1/ws?ticket={t}")),
+    };
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the WebSocket opens")
+        .0
+}
+
+/// The next event, or None when nothing comes within `wait`.
+async fn next_event(ws: &mut Ws, wait: Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .ok()??
+            .ok()?;
+        match msg {
+            Message::Text(t) => return serde_json::from_str(t.as_str()).ok(),
+            Message::Ping(p) => {
+                let _ = ws.send(Message::Pong(p)).await;
+            }
+            Message::Close(_) => return None,
+            _ => {}
+        }
+    }
+}
+
+/// Reads events until one of `kind` arrives.
+async fn wait_for(ws: &mut Ws, kind: &str) -> Value {
+    loop {
+        let e = next_event(ws, Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("no {kind} event arrived"));
+        if e["type"] == kind {
+            return e;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_clients_read_events_their_role_may_see() {
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let student = app.add_member(&owner, "member").await;
+    app.post(
+        "/api/v1/invitations",
+        Some(&owner.access),
+        json!({"email": "later@example.com", "role": "staff"}),
+    )
+    .await
+    .expect(201);
+    let all = app
+        .get("/api/v1/events?after=0", &owner.access)
+        .await
+        .expect(200);
+    let kinds: Vec<&str> = all.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "workspace.created",
+            "member.added",
+            "invitation.created",
+            "member.added",
+            "invitation.accepted",
+            "invitation.created"
+        ]
+    );
+    let ids: Vec<i64> = all.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
+    assert_eq!(all.body["data"][1]["actor"]["kind"], "user");
+    // A student sees no invitations and no one else's membership, but their own.
+    let mine = app
+        .get("/api/v1/events?after=0", &student.access)
+        .await
+        .expect(200);
+    let kinds: Vec<&str> = mine.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["workspace.created", "member.added"]);
+    assert_eq!(
+        mine.body["data"][1]["data"]["user_id"],
+        student.user_id.to_string()
+    );
+    let page = app
+        .get("/api/v1/events?after=2&limit=2", &owner.access)
+        .await
+        .expect(200);
+    assert_eq!(page.body["data"][0]["id"], 3);
+    assert_eq!(page.body["next_cursor"], "4");
+    app.get("/api/v1/events?after=-1", &owner.access)
+        .await
+        .expect(422);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_opens_one_socket_once() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    let t = ticket(&app, &owner).await;
+    let url = app.ws_url(&format!("/api/v1/ws?ticket={t}"));
+    let (ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("first use");
+    drop(ws);
+    let again = tokio_tungstenite::connect_async(&url).await;
+    match again {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 401),
+        other => panic!(
+            "a reused ticket must be refused, got {:?}",
+            other.map(|_| ())
+        ),
+    }
+    let bogus = tokio_tungstenite::connect_async(app.ws_url("/api/v1/ws?ticket=bogus")).await;
+    assert!(bogus.is_err());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_events_stream_and_missed_ones_are_replayed_with_after() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    let mut ws = connect(&app, &owner, None).await;
+    app.post(
+        "/api/v1/invitations",
+        Some(&owner.access),
+        json!({"email": "live@example.com", "role": "staff"}),
+    )
+    .await
+    .expect(201);
+    let live = wait_for(&mut ws, "invitation.created").await;
+    assert_eq!(live["data"]["email"], "live@example.com");
+    let last = live["id"].as_i64().unwrap();
+    ws.close(None).await.ok();
+    // While the client is away, two changes commit.
+    app.post(
+        "/api/v1/invitations",
+        Some(&owner.access),
+        json!({"email": "away1@example.com", "role": "staff"}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/v1/invitations",
+        Some(&owner.access),
+        json!({"email": "away2@example.com", "role": "staff"}),
+    )
+    .await
+    .expect(201);
+    let mut ws = connect(&app, &owner, Some(last)).await;
+    let a = next_event(&mut ws, Duration::from_secs(5))
+        .await
+        .expect("replayed");
+    let b = next_event(&mut ws, Duration::from_secs(5))
+        .await
+        .expect("replayed");
+    assert_eq!(
+        (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap()),
+        (last + 1, last + 2)
+    );
+    assert_eq!(a["data"]["email"], "away1@example.com");
+    // And then it streams again, with nothing twice.
+    app.post(
+        "/api/v1/invitations",
+        Some(&owner.access),
+        json!({"email": "after@example.com", "role": "staff"}),
+    )
+    .await
+    .expect(201);
+    let c = next_event(&mut ws, Duration::from_secs(10))
+        .await
+        .expect("live again");
+    assert_eq!(c["id"].as_i64().unwrap(), last + 3);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_on_one_instance_reaches_a_socket_on_another() {
+    let a = TestApp::start().await;
+    let b = TestApp::on_database(a.db_url.clone(), |_| {}).await;
+    let owner = a.register("support").await;
+    let mut ws = connect(&b, &owner, None).await;
+    a.post(
+        "/api/v1/invitations",
+        Some(&owner.access),
+        json!({"email": "across@example.com", "role": "staff"}),
+    )
+    .await
+    .expect(201);
+    let e = wait_for(&mut ws, "invitation.created").await;
+    assert_eq!(e["data"]["email"], "across@example.com");
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_only_carry_what_the_role_may_see() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    let customer = app.add_member(&owner, "member").await;
+    let mut ws = connect(&app, &customer, None).await;
+    app.post(
+        "/api/v1/invitations",
+        Some(&owner.access),
+        json!({"email": "secret@example.com", "role": "staff"}),
+    )
+    .await
+    .expect(201);
+    app.patch(
+        &format!("/api/v1/members/{}", customer.user_id),
+        &owner.access,
+        json!({"role": "staff"}),
+    )
+    .await
+    .expect(200);
+    // The customer's own change arrives; the invitation before it never does.
+    let e = next_event(&mut ws, Duration::from_secs(10))
+        .await
+        .expect("an event");
+    assert_eq!(e["type"], "member.updated");
+    assert_eq!(e["data"]["user_id"], customer.user_id.to_string());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_cannot_keep_up_is_disconnected() {
+    let app = TestApp::start_with(|c| c.ws_queue = 2).await;
+    let owner = app.register("support").await;
+    let mut ws = connect(&app, &owner, None).await;
+    // Fifty events commit at once: the dispatcher hands them over in one batch.
+    app.sql()
+        .await
+        .batch_execute(&format!(
+            "BEGIN;
+             INSERT INTO events (workspace_id, seq, kind, actor_kind, data, permission)
+               SELECT '{ws}', h.seq + g, 'test.burst', 'system', '{{}}', 'events:read'
+               FROM event_heads h, generate_series(1, 50) g WHERE h.workspace_id = '{ws}';
+             UPDATE event_heads SET seq = seq + 50 WHERE workspace_id = '{ws}';
+             SELECT pg_notify('rapport_events', '{ws}');
+             COMMIT;",
+            ws = owner.workspace_id
+        ))
+        .await
+        .unwrap();
+    let mut got = 0;
+    let mut last = 2;
+    let close = loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                got += 1;
+                last = serde_json::from_str::<Value>(t.as_str()).unwrap()["id"]
+                    .as_i64()
+                    .unwrap();
+            }
+            Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => {}
+            other => panic!("expected a close frame, got {other:?} after {got} events"),
+        }
+    };
+    assert_eq!(close, Some(1013));
+    assert!(got < 50, "{got}");
+    // It resumes where it stopped and gets the rest.
+    let mut ws = connect(&app, &owner, Some(last)).await;
+    let mut rest = 0;
+    while next_event(&mut ws, Duration::from_secs(2)).await.is_some() {
+        rest += 1;
+    }
+    assert_eq!(got + rest, 50);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutting_down_closes_sockets_as_going_away() {
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let mut ws = connect(&app, &owner, None).await;
+    let stopping = tokio::spawn(app.stop());
+    let code = loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(code, Some(1001));
+    stopping.await.unwrap();
+}

@@ -1,0 +1,12 @@
+//! HTTP-level tests against a real server and a real PostgreSQL, each test in
+//! a database of its own.
+
+mod api_keys;
+mod audit;
+mod auth;
+mod conventions;
+mod events;
+mod lifecycle;
+mod members;
+mod openapi;
+mod permissions;

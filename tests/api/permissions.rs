@@ -1,0 +1,265 @@
+//! Walks every operation of the OpenAPI document with every role, an API key,
+//! a caller from another workspace and no credentials, and checks each answer
+//! against the permission matrix.
+
+use rapport_domain::{Permission, Role};
+use rapport_tests::{Session, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::str::FromStr;
+
+struct Op {
+    method: Method,
+    path: String,
+    /// The permission named as the scope of the operation's security.
+    permission: Option<Permission>,
+    public: bool,
+    api_key_allowed: bool,
+    has_body: bool,
+}
+
+fn operations() -> Vec<Op> {
+    let doc = serde_json::to_value(rapport_api::openapi_document()).unwrap();
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Ok(method) = Method::from_str(&method.to_uppercase()) else {
+                continue;
+            };
+            let security = op["security"].as_array().cloned().unwrap_or_default();
+            let public = security.is_empty()
+                || security
+                    .iter()
+                    .any(|r| r.as_object().is_some_and(|o| o.is_empty()));
+            let permission = security
+                .iter()
+                .filter_map(|r| r.as_object())
+                .flat_map(|o| o.values())
+                .filter_map(|scopes| scopes.as_array())
+                .flatten()
+                .filter_map(|s| s.as_str())
+                .map(|s| {
+                    Permission::from_str(s)
+                        .unwrap_or_else(|_| panic!("{path}: unknown permission {s}"))
+                })
+                .next();
+            let api_key_allowed = security.iter().any(|r| r.get("api_key").is_some());
+            ops.push(Op {
+                method,
+                path: path.clone(),
+                permission,
+                public,
+                api_key_allowed,
+                has_body: op.get("requestBody").is_some(),
+            });
+        }
+    }
+    ops
+}
+
+fn concrete(path: &str, ids: &serde_json::Map<String, Value>) -> String {
+    let mut out = path.to_string();
+    for (name, value) in ids {
+        out = out.replace(&format!("{{{name}}}"), value.as_str().unwrap());
+    }
+    out
+}
+
+async fn call(app: &TestApp, op: &Op, path: &str, token: Option<&str>) -> rapport_tests::Resp {
+    let body = op.has_body.then(|| json!({}));
+    app.call(op.method.clone(), path, token, body).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_answers_as_the_matrix_says() {
+    let app = TestApp::start().await;
+    // A support workspace has all five roles.
+    let owner = app.register("support").await;
+    let mut sessions: Vec<(Role, Session)> = vec![(Role::Owner, owner.clone())];
+    for role in [Role::Admin, Role::Manager, Role::Staff, Role::Member] {
+        sessions.push((role, app.add_member(&owner, role.as_str()).await));
+    }
+    let key = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "walker", "scopes": ["*"]}),
+        )
+        .await
+        .expect(201)
+        .body["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Records of this workspace, for the outsider to try.
+    let staff_id = sessions
+        .iter()
+        .find(|(r, _)| *r == Role::Staff)
+        .unwrap()
+        .1
+        .user_id;
+    let inv = app
+        .post(
+            "/api/v1/invitations",
+            Some(&owner.access),
+            json!({"email": "walk@example.com", "role": "member"}),
+        )
+        .await
+        .expect(201);
+    let own_key = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "target", "scopes": ["members:read"]}),
+        )
+        .await
+        .expect(201);
+    let outsider = app.register("sales").await;
+
+    let random = serde_json::Map::from_iter([
+        (
+            "user_id".to_string(),
+            json!(uuid::Uuid::now_v7().to_string()),
+        ),
+        ("id".to_string(), json!(uuid::Uuid::now_v7().to_string())),
+        ("token".to_string(), json!("no-such-token")),
+    ]);
+    let ops = operations();
+    assert!(ops.len() >= 25, "only {} operations", ops.len());
+    let mut checked = 0;
+    for op in &ops {
+        if op.path == "/api/v1/ws" {
+            continue; // a WebSocket upgrade, tested on its own
+        }
+        let path = concrete(&op.path, &random);
+        let anon = call(&app, op, &path, None).await;
+        assert!(
+            anon.status < 500,
+            "{} {path} anonymous: {}",
+            op.method,
+            anon.text
+        );
+        if !op.public {
+            assert_eq!(
+                anon.status, 401,
+                "{} {path} without credentials: {}",
+                op.method, anon.text
+            );
+        }
+        for (role, s) in &sessions {
+            let res = call(&app, op, &path, Some(&s.access)).await;
+            assert!(
+                res.status < 500,
+                "{} {path} as {role}: {}",
+                op.method,
+                res.text
+            );
+            match op.permission {
+                // Public routes (sign-in, refresh) answer about the credentials in their body.
+                None if op.public => {}
+                Some(p) if !p.allowed_for(*role) => {
+                    assert_eq!(
+                        res.status, 403,
+                        "{} {path} as {role} must be refused: {}",
+                        op.method, res.text
+                    )
+                }
+                _ => assert!(
+                    ![401, 403].contains(&res.status),
+                    "{} {path} as {role} must be allowed: {}",
+                    op.method,
+                    res.text
+                ),
+            }
+            checked += 1;
+        }
+        if !op.public || op.permission.is_some() {
+            let res = call(&app, op, &path, Some(&key)).await;
+            assert!(
+                res.status < 500,
+                "{} {path} with a key: {}",
+                op.method,
+                res.text
+            );
+            if op.api_key_allowed {
+                assert!(
+                    ![401, 403].contains(&res.status),
+                    "{} {path} with a `*` key must be allowed: {}",
+                    op.method,
+                    res.text
+                );
+            } else {
+                assert_eq!(
+                    res.status, 403,
+                    "{} {path} with an API key must be refused: {}",
+                    op.method, res.text
+                );
+            }
+        }
+        // Another workspace's records answer 404, exactly as absent ones.
+        if op.path.contains('{') && !op.path.contains("{token}") {
+            let ids = serde_json::Map::from_iter([
+                ("user_id".to_string(), json!(staff_id.to_string())),
+                (
+                    "id".to_string(),
+                    json!(if op.path.contains("api-keys") {
+                        own_key.body["id"].clone()
+                    } else {
+                        inv.body["id"].clone()
+                    }),
+                ),
+            ]);
+            let body = match op.method {
+                Method::PATCH => Some(json!({"role": "staff"})),
+                _ => op.has_body.then(|| json!({})),
+            };
+            let res = app
+                .call(
+                    op.method.clone(),
+                    &concrete(&op.path, &ids),
+                    Some(&outsider.access),
+                    body,
+                )
+                .await;
+            assert!(
+                res.status == 404,
+                "{} {} from another workspace: {} {}",
+                op.method,
+                op.path,
+                res.status,
+                res.text
+            );
+        }
+    }
+    assert!(checked > 100);
+    // Nothing of the first workspace changed through the outsider, nor shows in its lists.
+    app.get(&format!("/api/v1/members?q={}", "staff"), &owner.access)
+        .await
+        .expect(200);
+    let members = app
+        .get("/api/v1/members", &outsider.access)
+        .await
+        .expect(200);
+    assert_eq!(members.body["data"].as_array().unwrap().len(), 1);
+    let staff = app
+        .get("/api/v1/members?role=staff", &owner.access)
+        .await
+        .expect(200);
+    assert_eq!(staff.body["data"][0]["user_id"], staff_id.to_string());
+    let invs = app
+        .get("/api/v1/invitations", &owner.access)
+        .await
+        .expect(200);
+    assert!(invs.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["id"] == inv.body["id"]));
+    let audit = app.get("/api/v1/audit", &outsider.access).await.expect(200);
+    assert!(audit.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["record_id"] != staff_id.to_string()));
+    app.stop().await;
+}

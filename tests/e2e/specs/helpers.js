@@ -1,0 +1,56 @@
+// Starts the real server against a fresh database and opens headless Chromium.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const artifacts = join(root, 'tests', 'artifacts');
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer() {
+  const cluster = process.env.RAPPORT_TEST_DATABASE_URL;
+  if (!cluster) throw new Error('RAPPORT_TEST_DATABASE_URL is not set');
+  const db = `rapport_e2e_${process.pid}_${Date.now()}`;
+  execFileSync('psql', [cluster, '-qc', `CREATE DATABASE ${db}`]);
+  const port = await freePort();
+  const server = spawn(join(root, 'target', 'debug', 'rapport_for_tests'), ['serve', '--demo'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: cluster.replace(/\/postgres$/, `/${db}`),
+      RAPPORT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rapport-e2e-')),
+      RAPPORT_BIND: `127.0.0.1:${port}`,
+      RAPPORT_STATIC_DIR: join(root, 'dist'),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { base, stop: () => server.kill('SIGTERM') };
+}
+
+export async function launch() {
+  mkdirSync(artifacts, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}

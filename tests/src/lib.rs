@@ -1,0 +1,307 @@
+//! The test harness: a real server on a free port, over real HTTP, against a
+//! PostgreSQL database of its own (cloned from a migrated template).
+
+use rapport_api::ApiConfig;
+use rapport_server::{Running, ServeOptions};
+use reqwest::header::HeaderMap;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+static CLUSTER: OnceCell<String> = OnceCell::const_new();
+
+/// The cluster tests make their databases on: `RAPPORT_TEST_DATABASE_URL`, or a
+/// private one under `target/test-pg` started on first use.
+pub async fn cluster_url() -> String {
+    CLUSTER
+        .get_or_init(|| async {
+            if let Ok(url) = std::env::var("RAPPORT_TEST_DATABASE_URL") {
+                return url;
+            }
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-pg");
+            let pg =
+                tokio::task::spawn_blocking(move || rapport_server::pg::PrivatePg::start(&dir))
+                    .await
+                    .expect("join")
+                    .expect("a private PostgreSQL for the tests");
+            // Left running for the rest of the test run; the test script stops it.
+            let url = pg.url("postgres");
+            std::mem::forget(pg);
+            url
+        })
+        .await
+        .clone()
+}
+
+/// A fresh, migrated database.
+pub async fn fresh_database() -> String {
+    rapport_db::testdb::fresh(&cluster_url().await)
+        .await
+        .expect("a fresh database")
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// One answer: status, headers and the body as JSON (`Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+}
+
+/// A signed-in person in a workspace.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+    pub user_id: Uuid,
+    pub workspace_id: Uuid,
+    pub email: String,
+    pub role: String,
+}
+
+impl Session {
+    pub fn from_tokens(body: &Value, email: &str) -> Session {
+        Session {
+            access: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_string(),
+            refresh: body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_string(),
+            user_id: body["user"]["id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .expect("user id"),
+            workspace_id: body["workspace"]["id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .expect("workspace id"),
+            email: email.to_string(),
+            role: body["role"].as_str().unwrap_or_default().to_string(),
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db_url: String,
+    pub client: reqwest::Client,
+    running: Option<Running>,
+}
+
+static EMAILS: AtomicU64 = AtomicU64::new(1);
+
+/// A unique e-mail address for a test.
+pub fn email(prefix: &str) -> String {
+    format!(
+        "{prefix}{}-{}@example.com",
+        EMAILS.fetch_add(1, Ordering::Relaxed),
+        &Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+pub fn test_config() -> ApiConfig {
+    let mut c = ApiConfig::new(b"test secret that is long enough for HS256 signing".to_vec());
+    c.auth_rate_per_min = 10_000;
+    c
+}
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(f: impl FnOnce(&mut ApiConfig)) -> TestApp {
+        let db_url = fresh_database().await;
+        Self::on_database(db_url, f).await
+    }
+
+    /// Another instance on the same database, as a second server of a deployment.
+    pub async fn on_database(db_url: String, f: impl FnOnce(&mut ApiConfig)) -> TestApp {
+        let mut config = test_config();
+        f(&mut config);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let running = rapport_server::serve(
+            listener,
+            config,
+            ServeOptions {
+                database_url: db_url.clone(),
+                pool_size: 8,
+                workers: 2,
+                instance: format!("test-{}", Uuid::new_v4()),
+            },
+        )
+        .await
+        .expect("the server starts");
+        let base = format!("http://{}", running.addr);
+        let client = reqwest::Client::builder()
+            .cookie_store(false)
+            .build()
+            .expect("client");
+        TestApp {
+            base,
+            db_url,
+            client,
+            running: Some(running),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("{}{path}", self.base.replacen("http://", "ws://", 1))
+    }
+
+    /// Sends a request; `token` goes in `Authorization: Bearer`.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        self.call_with(method, path, token, body, &[]).await
+    }
+
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("the request is answered");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Registers a new workspace of `template` and its owner.
+    pub async fn register(&self, template: &str) -> Session {
+        let email = email("owner");
+        let res = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"workspace_name": format!("{template} workspace"), "template": template,
+                       "name": "Olive Owner", "email": email, "password": PASSWORD}),
+            )
+            .await
+            .expect(201);
+        Session::from_tokens(&res.body, &email)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Invites `role` into the session's workspace and accepts as a new person.
+    pub async fn add_member(&self, owner: &Session, role: &str) -> Session {
+        let email = email(role);
+        let inv = self
+            .post(
+                "/api/v1/invitations",
+                Some(&owner.access),
+                json!({"email": email, "role": role}),
+            )
+            .await
+            .expect(201);
+        let token = inv.body["token"].as_str().expect("token").to_string();
+        let res = self
+            .post(
+                &format!("/api/v1/invitations/{token}/accept"),
+                None,
+                json!({"name": format!("{role} person"), "password": PASSWORD}),
+            )
+            .await
+            .expect(200);
+        Session::from_tokens(&res.body, &email)
+    }
+
+    /// A direct connection to this app's database, for what no route may do.
+    pub async fn sql(&self) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.db_url, tokio_postgres::NoTls)
+            .await
+            .expect("sql connection");
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        client
+    }
+
+    pub fn state(&self) -> std::sync::Arc<rapport_api::state::AppState> {
+        self.running.as_ref().expect("running").state.clone()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.expect("the server stops");
+        }
+    }
+}
