@@ -223,6 +223,14 @@ async fn refresh_works_from_the_cookie_and_logout_clears_it() {
         .expect(204);
     assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
     refresh(&app, &next).await.expect(401);
+    let audit = app
+        .get("/api/v1/audit?action=session.ended", &owner.access)
+        .await
+        .expect(200);
+    assert_eq!(
+        audit.body["data"][0]["actor"]["id"],
+        owner.user_id.to_string()
+    );
     app.stop().await;
 }
 

@@ -304,3 +304,51 @@ async fn two_workers_never_take_the_same_job() {
 fn app_state(app: &TestApp) -> std::sync::Arc<rapport_api::state::AppState> {
     app.state()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_holding_a_secret_is_never_kept_for_replay() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    let body = json!({"name": "secret", "scopes": ["*"]});
+    let key = [("idempotency-key", "key-with-secret")];
+    let first = app
+        .call_with(
+            Method::POST,
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            Some(body.clone()),
+            &key,
+        )
+        .await
+        .expect(201);
+    let secret = first.body["key"].as_str().unwrap().to_string();
+    let again = app
+        .call_with(
+            Method::POST,
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            Some(body),
+            &key,
+        )
+        .await
+        .expect(409);
+    assert_eq!(again.body["code"], "idempotency_secret_withheld");
+    let stored: Vec<u8> = app
+        .sql()
+        .await
+        .query_one("SELECT response_body FROM idempotency_keys", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(stored.is_empty());
+    assert!(!String::from_utf8_lossy(&stored).contains(&secret));
+    let count: i64 = app
+        .sql()
+        .await
+        .query_one("SELECT count(*) FROM api_keys", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 1);
+    app.stop().await;
+}

@@ -7,6 +7,7 @@ mod auth;
 mod conventions;
 mod events;
 mod lifecycle;
+mod mail;
 mod members;
 mod openapi;
 mod permissions;

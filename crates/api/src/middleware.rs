@@ -128,6 +128,8 @@ pub async fn auth_rate_limit(
 }
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+/// Marks a kept answer whose body was withheld because it held a secret.
+const WITHHELD: &str = "x-rapport-withheld";
 /// Headers a replay repeats.
 const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
@@ -170,18 +172,30 @@ pub async fn idempotency(
             .await
             .map_err(ApiError::from)?;
     } else {
+        // An answer marked no-store holds a secret (an API key): it is not kept,
+        // and a repeat is told the first request succeeded.
+        let secret = head
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("no-store"));
         let mut kept = serde_json::Map::new();
-        for name in REPLAYED_HEADERS {
-            if let Some(v) = head.headers().get(&name).and_then(|v| v.to_str().ok()) {
-                kept.insert(name.as_str().to_string(), v.into());
+        if secret {
+            kept.insert(WITHHELD.to_string(), "true".into());
+        } else {
+            for name in REPLAYED_HEADERS {
+                if let Some(v) = head.headers().get(&name).and_then(|v| v.to_str().ok()) {
+                    kept.insert(name.as_str().to_string(), v.into());
+                }
             }
         }
+        let stored: &[u8] = if secret { &[] } else { &bytes };
         idempotency::finish(
             &mut conn,
             &scope,
             &key,
             status.as_u16(),
-            &bytes,
+            stored,
             &serde_json::Value::Object(kept),
         )
         .await
@@ -244,6 +258,10 @@ async fn prepare(req: &mut ServiceRequest, key: &HeaderValue) -> Result<Prepared
             req.set_payload(actix_web::dev::Payload::from(body));
             Ok(Prepared::Run { state, scope, key })
         }
+        Begin::Replay { headers, .. } if headers.get(WITHHELD).is_some() => Err(ApiError::conflict(
+            "idempotency_secret_withheld",
+            "a request with this Idempotency-Key succeeded; its answer held a secret and is not kept, so it cannot be replayed",
+        )),
         Begin::Replay {
             status,
             body,

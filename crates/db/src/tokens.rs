@@ -99,14 +99,18 @@ pub async fn revoke_family(conn: &mut AsyncPgConnection, family_id: Uuid) -> Que
     .await
 }
 
-/// The family a token belongs to, whatever its state.
+/// The family a token belongs to, whatever its state: (family, user, workspace).
 pub async fn family_of(
     conn: &mut AsyncPgConnection,
     token_hash: &[u8],
-) -> QueryResult<Option<(Uuid, Uuid)>> {
+) -> QueryResult<Option<(Uuid, Uuid, Uuid)>> {
     refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash))
-        .select((refresh_tokens::family_id, refresh_tokens::user_id))
+        .select((
+            refresh_tokens::family_id,
+            refresh_tokens::user_id,
+            refresh_tokens::workspace_id,
+        ))
         .first(conn)
         .await
         .optional()

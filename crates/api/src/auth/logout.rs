@@ -1,9 +1,14 @@
 use crate::auth::tokens;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::caller::{caller_of, Principal};
+use crate::extract::ctx::Change;
+use crate::extract::Ctx;
 use crate::state::AppState;
 use actix_web::{post, web, HttpRequest, HttpResponse};
+use diesel_async::AsyncConnection;
 use rapport_domain::api::RefreshRequest;
+use rapport_domain::Permission;
+use serde_json::json;
 
 /// Sign out: revoke this refresh family and clear the cookie.
 ///
@@ -18,22 +23,43 @@ use rapport_domain::api::RefreshRequest;
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
+    ctx: Ctx,
     body: Option<web::Json<RefreshRequest>>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let presented = tokens::presented(&req, body.and_then(|b| b.into_inner().refresh_token));
-    let family = match presented {
-        Some(t) => rapport_db::tokens::family_of(&mut conn, &rapport_db::sha256(t))
-            .await?
-            .map(|(f, _)| f),
+    let session = match presented {
+        Some(t) => rapport_db::tokens::family_of(&mut conn, &rapport_db::sha256(t)).await?,
         None => None,
     };
-    let family = family.or_else(|| match caller_of(&req).map(|c| c.principal.clone()) {
-        Some(Principal::User { family, .. }) => Some(family),
-        _ => None,
+    let session = session.or_else(|| {
+        caller_of(&req).and_then(|c| match c.principal {
+            Principal::User { id, family } => Some((family, id, c.workspace_id())),
+            Principal::ApiKey { .. } => None,
+        })
     });
-    if let Some(family) = family {
-        rapport_db::tokens::revoke_family(&mut conn, family).await?;
+    if let Some((family, user_id, workspace_id)) = session {
+        conn.transaction::<_, ApiError, _>(async |conn| {
+            if rapport_db::tokens::revoke_family(conn, family).await? > 0 {
+                ctx.as_user(user_id)
+                    .record(
+                        conn,
+                        Change {
+                            workspace_id,
+                            action: "session.ended",
+                            record_type: "user",
+                            record_id: Some(user_id.to_string()),
+                            changes: json!({}),
+                            data: None,
+                            permission: Permission::AuditRead,
+                            subject_user_id: None,
+                        },
+                    )
+                    .await?;
+            }
+            Ok(())
+        })
+        .await?;
     }
     Ok(HttpResponse::NoContent()
         .cookie(tokens::refresh_cookie(&state, "", 0))

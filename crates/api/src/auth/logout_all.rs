@@ -1,8 +1,10 @@
 use crate::auth::tokens;
-use crate::error::ApiResult;
-use crate::extract::UserCaller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Ctx, UserCaller};
 use crate::state::AppState;
 use actix_web::{post, web, HttpResponse};
+use diesel_async::AsyncConnection;
+use serde_json::json;
 
 /// Sign out everywhere: revoke every refresh family of the signed-in user.
 #[utoipa::path(
@@ -11,9 +13,24 @@ use actix_web::{post, web, HttpResponse};
     security(("bearer" = []))
 )]
 #[post("/logout-all")]
-pub async fn logout_all(state: web::Data<AppState>, me: UserCaller) -> ApiResult<HttpResponse> {
+pub async fn logout_all(
+    state: web::Data<AppState>,
+    me: UserCaller,
+    ctx: Ctx,
+) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    rapport_db::tokens::revoke_user_families(&mut conn, me.user_id, None).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let revoked = rapport_db::tokens::revoke_user_families(conn, me.user_id, None).await?;
+        ctx.record_for_user(
+            conn,
+            me.user_id,
+            "session.ended_everywhere",
+            json!({"sessions": {"before": revoked, "after": 0}}),
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
     Ok(HttpResponse::NoContent()
         .cookie(tokens::refresh_cookie(&state, "", 0))
         .finish())

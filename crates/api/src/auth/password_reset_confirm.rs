@@ -1,5 +1,6 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ctx::redacted_password;
 use crate::extract::{Ctx, Valid};
 use crate::state::AppState;
 use actix_web::{post, web, HttpResponse};
@@ -39,7 +40,7 @@ pub async fn password_reset_confirm(
         rapport_db::users::set_password(conn, user_id, &hash).await?;
         rapport_db::tokens::revoke_user_families(conn, user_id, None).await?;
         let ctx = ctx.as_user(user_id);
-        ctx.record_for_user(conn, user_id, "user.password_reset")
+        ctx.record_for_user(conn, user_id, "user.password_reset", redacted_password())
             .await?;
         Ok(())
     })

@@ -76,12 +76,13 @@ impl Ctx {
         Ok(())
     }
 
-    /// Records a change of a user's own account (password) in each of their workspaces.
+    /// Records a change of a user's own account (password, sessions) in each of their workspaces.
     pub async fn record_for_user(
         &self,
         conn: &mut Conn,
         user_id: Uuid,
         action: &str,
+        changes: serde_json::Value,
     ) -> diesel::QueryResult<()> {
         for (ws, _) in rapport_db::workspaces::of_user(conn, user_id).await? {
             self.record(
@@ -91,7 +92,7 @@ impl Ctx {
                     action,
                     record_type: "user",
                     record_id: Some(user_id.to_string()),
-                    changes: serde_json::json!({"password": {"before": "[redacted]", "after": "[redacted]"}}),
+                    changes: changes.clone(),
                     data: None,
                     permission: Permission::AuditRead,
                     subject_user_id: None,
@@ -145,4 +146,9 @@ pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> Option<String> {
         }
     }
     req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// What a password change records: that it changed, never the hash.
+pub fn redacted_password() -> serde_json::Value {
+    serde_json::json!({"password": {"before": "[redacted]", "after": "[redacted]"}})
 }

@@ -1,5 +1,6 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ctx::redacted_password;
 use crate::extract::{Ctx, UserCaller, Valid};
 use crate::state::AppState;
 use actix_web::{put, web, HttpResponse};
@@ -44,8 +45,13 @@ pub async fn change_password(
     conn.transaction::<_, ApiError, _>(async |conn| {
         rapport_db::users::set_password(conn, me.user_id, &hash).await?;
         rapport_db::tokens::revoke_user_families(conn, me.user_id, Some(me.family)).await?;
-        ctx.record_for_user(conn, me.user_id, "user.password_changed")
-            .await?;
+        ctx.record_for_user(
+            conn,
+            me.user_id,
+            "user.password_changed",
+            redacted_password(),
+        )
+        .await?;
         Ok(())
     })
     .await?;
