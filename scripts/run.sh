@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 echo "==> building the app"
-trunk build --release
+PATH="$PWD/frontend/node_modules/.bin:$PATH" trunk build --release
+
 echo "==> building the server"
 cargo build --release -p rapport-server
 exec target/release/rapport serve --demo "$@"

@@ -46,7 +46,14 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WBG_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WBG_VERSION"
 fi
 
+# wasm-opt for the release build of the app (Debian's binaryen is too old).
+if [ ! -x frontend/node_modules/.bin/wasm-opt ]; then
+  echo "==> installing wasm-opt (binaryen) from npm"
+  (cd frontend && npm ci --no-audit --no-fund --silent)
+fi
+
 if [ $want_test -eq 1 ]; then
+
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     echo "==> installing Chromium"
     apt_install chromium chromium-driver

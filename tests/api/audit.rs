@@ -191,3 +191,24 @@ async fn concurrent_changes_keep_one_unbroken_chain() {
     assert_eq!(v.body["checked"], 14);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_refuse_control_characters_instead_of_failing() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    let r = app
+        .get(
+            "/api/v1/audit?record_type=%F0%B4%B7%9F%00%0B",
+            &owner.access,
+        )
+        .await
+        .expect(422);
+    assert_eq!(r.body["errors"][0]["field"], "record_type");
+    app.get("/api/v1/members?q=a%00b", &owner.access)
+        .await
+        .expect(422);
+    app.get("/api/v1/audit?action=", &owner.access)
+        .await
+        .expect(200);
+    app.stop().await;
+}

@@ -38,7 +38,12 @@ async fn next_event(ws: &mut Ws, wait: Duration) -> Option<Value> {
             .ok()??
             .ok()?;
         match msg {
-            Message::Text(t) => return serde_json::from_str(t.as_str()).ok(),
+            Message::Text(t) => {
+                let e: Value = serde_json::from_str(t.as_str()).ok()?;
+                if e["type"] != "stream.ready" {
+                    return Some(e);
+                }
+            }
             Message::Ping(p) => {
                 let _ = ws.send(Message::Pong(p)).await;
             }
@@ -283,11 +288,13 @@ async fn a_client_that_cannot_keep_up_is_disconnected() {
     let close = loop {
         match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => {
-                got += 1;
-                last = serde_json::from_str::<Value>(t.as_str()).unwrap()["id"]
-                    .as_i64()
-                    .unwrap();
+                let e = serde_json::from_str::<Value>(t.as_str()).unwrap();
+                if e["type"] != "stream.ready" {
+                    got += 1;
+                    last = e["id"].as_i64().unwrap();
+                }
             }
+
             Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| u16::from(f.code)),
             Ok(Some(Ok(_))) => {}
             other => panic!("expected a close frame, got {other:?} after {got} events"),
@@ -301,6 +308,7 @@ async fn a_client_that_cannot_keep_up_is_disconnected() {
     while next_event(&mut ws, Duration::from_secs(2)).await.is_some() {
         rest += 1;
     }
+
     assert_eq!(got + rest, 50);
     app.stop().await;
 }
@@ -320,4 +328,28 @@ async fn shutting_down_closes_sockets_as_going_away() {
     };
     assert_eq!(code, Some(1001));
     stopping.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_says_when_it_is_caught_up_and_from_which_id() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    let mut ws = connect(&app, &owner, Some(0)).await;
+    let mut ids = Vec::new();
+    let ready = loop {
+        let Some(Ok(Message::Text(t))) = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .unwrap()
+        else {
+            continue;
+        };
+        let e: Value = serde_json::from_str(t.as_str()).unwrap();
+        if e["type"] == "stream.ready" {
+            break e;
+        }
+        ids.push(e["id"].as_i64().unwrap());
+    };
+    assert_eq!(ids, [1, 2], "the replay comes first");
+    assert_eq!(ready["id"], 2, "then the id to resume from");
+    app.stop().await;
 }

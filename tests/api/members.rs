@@ -468,3 +468,40 @@ async fn one_invitation_accepted_twice_at_once_adds_one_member() {
     assert_eq!(members.body["data"].as_array().unwrap().len(), 2);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_has_one_pending_invitation_even_under_concurrency() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    let body = json!({"email": "Twice@Example.com", "role": "member"});
+    let calls = (0..4).map(|_| app.post("/api/v1/invitations", Some(&owner.access), body.clone()));
+    let mut statuses: Vec<u16> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|r| r.status)
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses, [201, 409, 409, 409]);
+    let again = app
+        .post(
+            "/api/v1/invitations",
+            Some(&owner.access),
+            json!({"email": "twice@example.com", "role": "staff"}),
+        )
+        .await
+        .expect(409);
+    assert_eq!(again.body["code"], "already_invited");
+    // Once revoked, the address can be invited again.
+    let pending = app
+        .get("/api/v1/invitations", &owner.access)
+        .await
+        .expect(200);
+    let id = pending.body["data"][0]["id"].as_str().unwrap().to_string();
+    app.delete(&format!("/api/v1/invitations/{id}"), &owner.access)
+        .await
+        .expect(204);
+    app.post("/api/v1/invitations", Some(&owner.access), body)
+        .await
+        .expect(201);
+    app.stop().await;
+}

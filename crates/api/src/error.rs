@@ -182,6 +182,16 @@ impl From<diesel::result::Error> for ApiError {
                 (DatabaseErrorKind::ClosedConnection, _) => {
                     ApiError::Unavailable("the database connection closed".into())
                 }
+                // NUL characters and broken encodings that slipped past validation.
+                _ if info.message().contains("invalid byte sequence")
+                    || info.message().contains("cannot be converted to text") =>
+                {
+                    ApiError::Unprocessable {
+                        code: "encoding",
+                        detail: "a value contains characters that cannot be stored".into(),
+                    }
+                }
+
                 _ => ApiError::Internal(e.into()),
             },
             _ => ApiError::Internal(e.into()),

@@ -109,6 +109,28 @@ pub fn next_cursor<T>(rows: &[T], limit: i64, key: impl Fn(&T) -> String) -> Opt
     }
 }
 
+/// A text filter of a list: trimmed, empty as absent, at most 200 characters, no control characters.
+pub fn filter_text<'a>(field: &str, value: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.chars().count() > 200 {
+        return Err(ApiError::validation(
+            field,
+            "length",
+            "must be at most 200 characters",
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            field,
+            "format",
+            "must not contain control characters",
+        ));
+    }
+    Ok(Some(v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -197,3 +197,36 @@ pub async fn renew(
     .await
     .optional()
 }
+
+/// Serialises changes to the invitations of one address in one workspace,
+/// until the end of the transaction.
+pub async fn lock_address(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    email: &str,
+) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))")
+        .bind::<diesel::sql_types::Text, _>(workspace_id.to_string())
+        .bind::<diesel::sql_types::Text, _>(email)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The pending (not accepted, revoked or expired) invitation of an address.
+pub async fn pending_for(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    email: &str,
+) -> QueryResult<Option<Invitation>> {
+    invitations::table
+        .filter(invitations::workspace_id.eq(workspace_id))
+        .filter(invitations::email.eq(email))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::revoked_at.is_null())
+        .filter(invitations::expires_at.gt(diesel::dsl::now))
+        .select(Invitation::as_select())
+        .first(conn)
+        .await
+        .optional()
+}

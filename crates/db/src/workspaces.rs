@@ -29,6 +29,7 @@ impl Workspace {
             id: self.id,
             name: self.name.clone(),
             template: self.template(),
+            time_zone: self.time_zone.clone(),
         }
     }
 }

@@ -33,6 +33,7 @@ export async function startServer() {
       RAPPORT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rapport-e2e-')),
       RAPPORT_BIND: `127.0.0.1:${port}`,
       RAPPORT_STATIC_DIR: join(root, 'dist'),
+      RUST_LOG: 'warn',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -53,4 +54,33 @@ export async function launch() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
+}
+
+/// A page that records console errors and uncaught exceptions in `page.errors`.
+export async function newPage(context) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.errors.push(m.text());
+  });
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  return page;
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+export function uniqueEmail(prefix) {
+  return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+export const PASSWORD = 'correct horse battery staple';
+export const DEMO_PASSWORD = 'rapport-demo-2026';
+
+export async function signIn(page, base, email, password) {
+  await page.goto(`${base}/signin`);
+  await page.fill('#f-email', email);
+  await page.fill('#f-password', password);
+  await page.click('button[type=submit]');
 }

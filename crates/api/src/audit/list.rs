@@ -1,4 +1,4 @@
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{perm, Authz};
 use crate::pagination::{encode_seq, next_cursor, PageParams};
 use crate::state::AppState;
@@ -42,24 +42,19 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
     let q = q.into_inner();
-    for (field, value) in [
-        ("record_type", &q.record_type),
-        ("record_id", &q.record_id),
-        ("action", &q.action),
-    ] {
-        if value.as_ref().is_some_and(|v| v.len() > 200) {
-            return Err(ApiError::validation(
-                field,
-                "length",
-                "must be at most 200 characters",
-            ));
-        }
-    }
+    let text = |field: &str, v: &Option<String>| {
+        crate::pagination::filter_text(field, v.as_deref()).map(|v| v.map(String::from))
+    };
+    let (record_type, record_id, action) = (
+        text("record_type", &q.record_type)?,
+        text("record_id", &q.record_id)?,
+        text("action", &q.action)?,
+    );
     let filter = AuditFilter {
         actor_id: q.actor_id,
-        record_type: q.record_type,
-        record_id: q.record_id,
-        action: q.action,
+        record_type,
+        record_id,
+        action,
         since: q.since,
         until: q.until,
         before_seq: page.after_seq()?,

@@ -61,7 +61,5 @@ pub async fn logout(
         })
         .await?;
     }
-    Ok(HttpResponse::NoContent()
-        .cookie(tokens::refresh_cookie(&state, "", 0))
-        .finish())
+    Ok(tokens::signed_out(&state, HttpResponse::NoContent()))
 }

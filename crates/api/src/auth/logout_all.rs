@@ -31,7 +31,5 @@ pub async fn logout_all(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::NoContent()
-        .cookie(tokens::refresh_cookie(&state, "", 0))
-        .finish())
+    Ok(tokens::signed_out(&state, HttpResponse::NoContent()))
 }

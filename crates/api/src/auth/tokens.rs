@@ -13,6 +13,9 @@ use rapport_domain::Role;
 use uuid::Uuid;
 
 pub const REFRESH_COOKIE: &str = "rapport_refresh";
+/// A cookie without a secret that tells the app a refresh cookie is likely
+/// there, so that it does not try to restore a session that does not exist.
+pub const HINT_COOKIE: &str = "rapport_signed_in";
 pub const COOKIE_PATH: &str = "/api/v1/auth";
 
 /// Issues tokens for `user` in `workspace`, continuing `family` or starting one.
@@ -53,12 +56,10 @@ pub fn respond(
     status: actix_web::http::StatusCode,
     tokens: &TokenResponse,
 ) -> HttpResponse {
+    let max_age = state.config.refresh_ttl_days * 86400;
     HttpResponse::build(status)
-        .cookie(refresh_cookie(
-            state,
-            &tokens.refresh_token,
-            state.config.refresh_ttl_days * 86400,
-        ))
+        .cookie(refresh_cookie(state, &tokens.refresh_token, max_age))
+        .cookie(hint_cookie(state, max_age))
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(tokens)
 }
@@ -70,6 +71,22 @@ pub fn refresh_cookie(state: &AppState, value: &str, max_age_secs: i64) -> Cooki
         .same_site(SameSite::Strict)
         .secure(state.config.secure_cookies)
         .max_age(CookieDuration::seconds(max_age_secs))
+        .finish()
+}
+
+pub fn hint_cookie(state: &AppState, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build(HINT_COOKIE, if max_age_secs > 0 { "1" } else { "" })
+        .path("/")
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies)
+        .max_age(CookieDuration::seconds(max_age_secs))
+        .finish()
+}
+
+/// Clears both cookies (sign-out).
+pub fn signed_out(state: &AppState, mut res: actix_web::HttpResponseBuilder) -> HttpResponse {
+    res.cookie(refresh_cookie(state, "", 0))
+        .cookie(hint_cookie(state, 0))
         .finish()
 }
 

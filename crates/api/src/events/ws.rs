@@ -22,7 +22,8 @@ pub struct WsQuery {
 }
 
 /// The event stream. Upgrade to a WebSocket with a ticket; the server replays
-/// what came after `after`, then streams events as JSON text frames, and pings
+/// what came after `after`, sends a `stream.ready` message whose `id` is the
+/// id to resume from, then streams events as JSON text frames, and pings
 /// every 20 seconds.
 #[utoipa::path(
     tag = "events",
@@ -150,6 +151,24 @@ async fn session_loop(
             if n < 500 {
                 break;
             }
+        }
+        // Tells the client it is caught up, and from which id it would resume.
+        let ready = rapport_domain::api::EventView {
+            id: last,
+            kind: "stream.ready".into(),
+            occurred_at: chrono::Utc::now(),
+            actor: rapport_domain::api::Actor {
+                kind: rapport_domain::api::ActorKind::System,
+                id: None,
+            },
+            data: serde_json::json!({}),
+        };
+        if session
+            .text(serde_json::to_string(&ready).unwrap_or_default())
+            .await
+            .is_err()
+        {
+            break 'session None;
         }
         let mut shutdown = state.hub.shutdown_signal();
         let mut ping = tokio::time::interval(PING_EVERY);

@@ -20,7 +20,8 @@ use uuid::Uuid;
     request_body = CreateInvitationRequest,
     responses(
         (status = 201, description = "The invitation and its token", body = InvitationCreated),
-        (status = 409, description = "The person is already a member", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The person is already a member, or has a pending invitation", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+
     ),
     security(("bearer" = ["invitations:manage"]))
 )]
@@ -40,6 +41,18 @@ pub async fn create(
     let mut conn = state.conn().await?;
     let inv = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            // One pending invitation per address: concurrent invitations of one
+            // address queue on this lock, and the second finds the first.
+            rapport_db::invitations::lock_address(conn, ws.id, &email).await?;
+            if rapport_db::invitations::pending_for(conn, ws.id, &email)
+                .await?
+                .is_some()
+            {
+                return Err(ApiError::conflict(
+                    "already_invited",
+                    "this address has a pending invitation; resend it instead",
+                ));
+            }
             if let Some(user) = rapport_db::users::find_by_email(conn, &email).await? {
                 if rapport_db::members::find(conn, ws.id, user.id)
                     .await?

@@ -32,14 +32,7 @@ pub async fn list(
     filter: web::Query<MemberQuery>,
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
-    let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if q.is_some_and(|q| q.chars().count() > 200) {
-        return Err(crate::error::ApiError::validation(
-            "q",
-            "length",
-            "must be at most 200 characters",
-        ));
-    }
+    let q = crate::pagination::filter_text("q", filter.q.as_deref())?;
     let mut conn = state.conn().await?;
     let rows = rapport_db::members::list(
         &mut conn,

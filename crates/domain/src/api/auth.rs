@@ -149,6 +149,8 @@ pub struct WorkspaceView {
     pub id: Uuid,
     pub name: String,
     pub template: Template,
+    /// IANA time zone for calendars and dates, e.g. `Europe/Paris`.
+    pub time_zone: String,
 }
 
 /// The answer of register, login, refresh, switch and invitation acceptance.

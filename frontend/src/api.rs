@@ -1,0 +1,266 @@
+//! The typed API client: JSON over fetch, the access token kept in memory,
+//! one refresh through the HttpOnly cookie on a 401, and problem+json turned
+//! into field errors.
+
+use crate::session::Session;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos::prelude::*;
+use rapport_domain::api::TokenResponse;
+use rapport_domain::problem::{FieldError, Problem};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Why a call failed, as the user should be told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub problem: Option<Problem>,
+}
+
+impl ApiError {
+    fn network(e: impl std::fmt::Display) -> Self {
+        ApiError {
+            status: 0,
+            problem: Some(Problem {
+                kind: "about:blank".into(),
+                title: "Network error".into(),
+                status: 0,
+                detail: Some(e.to_string()),
+                code: "network".into(),
+                errors: Vec::new(),
+            }),
+        }
+    }
+
+    /// The error for one field, if the server named it.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.problem
+            .as_ref()?
+            .errors
+            .iter()
+            .find(|e| e.field == name)
+            .map(|e| e.message.clone())
+    }
+
+    pub fn fields(&self) -> Vec<FieldError> {
+        self.problem
+            .as_ref()
+            .map(|p| p.errors.clone())
+            .unwrap_or_default()
+    }
+
+    /// A sentence for a toast: the server's detail, or the title.
+    pub fn message(&self) -> String {
+        match &self.problem {
+            Some(p) => p.detail.clone().unwrap_or_else(|| p.title.clone()),
+            None => format!("HTTP {}", self.status),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Put,
+    Delete,
+}
+
+fn builder(method: Method, path: &str) -> RequestBuilder {
+    match method {
+        Method::Get => Request::get(path),
+        Method::Post => Request::post(path),
+        Method::Patch => Request::patch(path),
+        Method::Put => Request::put(path),
+        Method::Delete => Request::delete(path),
+    }
+}
+
+async fn send(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> ApiResult<Response> {
+    let mut b = builder(method, path).header("accept", "application/json");
+    if let Some(t) = token {
+        b = b.header("authorization", &format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(v) => b.json(v).map_err(ApiError::network)?,
+        None => b.build().map_err(ApiError::network)?,
+    };
+    req.send().await.map_err(ApiError::network)
+}
+
+async fn error_of(res: Response) -> ApiError {
+    let status = res.status();
+    let problem = res.json::<Problem>().await.ok();
+    ApiError { status, problem }
+}
+
+/// Exchanges the refresh cookie for new tokens.
+pub async fn refresh() -> ApiResult<TokenResponse> {
+    let res = send(Method::Post, "/api/v1/auth/refresh", None, None).await?;
+    if res.ok() {
+        res.json().await.map_err(ApiError::network)
+    } else {
+        Err(error_of(res).await)
+    }
+}
+
+/// A fresh access token after `stale` was refused. Refreshes run one at a
+/// time across the tabs of this browser, which share the rotating refresh
+/// cookie: a caller that waited finds the token already renewed.
+async fn renew(stale: Option<String>) -> ApiResult<String> {
+    with_lock("rapport-refresh", async move {
+        if let Some(current) = use_session().and_then(|s| s.token.get_untracked()) {
+            if Some(&current) != stale.as_ref() {
+                return Ok(current);
+            }
+        }
+        let tokens = refresh().await?;
+        if let Some(s) = use_session() {
+            s.accept_tokens(&tokens);
+        }
+        Ok(tokens.access_token)
+    })
+    .await
+}
+
+type LocalTask<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
+
+/// Runs `f` holding the browser-wide Web Lock `name`, or directly where the
+/// browser has no Web Locks.
+async fn with_lock<T: 'static>(name: &str, f: impl std::future::Future<Output = T> + 'static) -> T {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+    let task: Rc<RefCell<Option<LocalTask<T>>>> = Rc::new(RefCell::new(Some(Box::pin(f))));
+
+    let locks = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"locks".into()).ok())
+        .filter(|l| l.is_object());
+    let request = locks
+        .as_ref()
+        .and_then(|l| js_sys::Reflect::get(l, &"request".into()).ok())
+        .and_then(|r| r.dyn_into::<js_sys::Function>().ok());
+    if let (Some(locks), Some(request)) = (locks, request) {
+        let result: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
+        let (task_in, result_in) = (task.clone(), result.clone());
+        let callback = Closure::once(move |_lock: JsValue| -> js_sys::Promise {
+            let fut = task_in.borrow_mut().take();
+            wasm_bindgen_futures::future_to_promise(async move {
+                if let Some(fut) = fut {
+                    *result_in.borrow_mut() = Some(fut.await);
+                }
+                Ok(JsValue::UNDEFINED)
+            })
+        });
+        if let Ok(promise) = request.call2(&locks, &name.into(), callback.as_ref().unchecked_ref())
+        {
+            let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await;
+        }
+        drop(callback);
+        let done = result.borrow_mut().take();
+        if let Some(v) = done {
+            return v;
+        }
+    }
+    // No Web Locks, or the lock could not be had: run it here.
+    let fut = task.borrow_mut().take();
+    match fut {
+        Some(fut) => fut.await,
+        None => unreachable!("the task ran under the lock but left no result"),
+    }
+}
+
+/// Calls the API as the signed-in user; on a 401 refreshes once and retries,
+/// and signs out cleanly when that fails too.
+pub async fn call<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> ApiResult<T> {
+    let session = use_session();
+    let token = session.map(|s| s.token.get_untracked()).unwrap_or_default();
+    let mut res = send(method, path, token.as_deref(), body.as_ref()).await?;
+    if res.status() == 401 && token.is_some() {
+        match renew(token).await {
+            Ok(access) => res = send(method, path, Some(&access), body.as_ref()).await?,
+            Err(_) => {
+                if let Some(s) = session {
+                    s.signed_out();
+                }
+            }
+        }
+    }
+    decode(res).await
+}
+
+async fn decode<T: DeserializeOwned>(res: Response) -> ApiResult<T> {
+    if !res.ok() {
+        return Err(error_of(res).await);
+    }
+    if res.status() == 204 {
+        return serde_json::from_str("null").map_err(ApiError::network);
+    }
+    res.json::<T>().await.map_err(ApiError::network)
+}
+
+/// Calls a route that needs no sign-in (sign-in itself, registration, resets).
+pub async fn public<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> ApiResult<T> {
+    decode(send(method, path, None, body.as_ref()).await?).await
+}
+
+pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    call(Method::Get, path, None).await
+}
+
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    call(
+        Method::Post,
+        path,
+        Some(serde_json::to_value(body).unwrap_or_default()),
+    )
+    .await
+}
+
+pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    call(
+        Method::Patch,
+        path,
+        Some(serde_json::to_value(body).unwrap_or_default()),
+    )
+    .await
+}
+
+pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    call(
+        Method::Put,
+        path,
+        Some(serde_json::to_value(body).unwrap_or_default()),
+    )
+    .await
+}
+
+pub async fn delete(path: &str) -> ApiResult<()> {
+    call::<()>(Method::Delete, path, None).await
+}
+
+fn use_session() -> Option<Session> {
+    crate::session::try_current()
+}
+
+/// Percent-encodes a query value.
+pub fn enc(s: &str) -> String {
+    js_sys::encode_uri_component(s).into()
+}

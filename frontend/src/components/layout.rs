@@ -1,0 +1,324 @@
+//! The frame of the signed-in app: a sidebar with the workspace's modules and
+//! the pages the role may open, named in the template's words; a workspace
+//! switcher; the notification bell; the connection state.
+
+use crate::api;
+use crate::i18n::{self, role_label, t, tf, Lang};
+use crate::live::{Live, LiveState};
+use crate::session::{self, Status};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::{use_location, use_navigate};
+use rapport_domain::api::{EventView, SwitchRequest, TokenResponse};
+use rapport_domain::Module;
+
+/// A line for an event in the bell and in toasts.
+pub fn describe(e: &EventView) -> String {
+    let s = |k: &str| {
+        e.data
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let key = format!("event.{}", e.kind);
+    if i18n::lookup(i18n::lang(), &key) == "…" {
+        return tf("event.other", &[("type", &e.kind)]);
+    }
+    tf(&key, &[("name", &s("name")), ("email", &s("email"))])
+}
+
+pub fn people_label() -> String {
+    let template = session::current()
+        .me
+        .with(|m| m.as_ref().map(|m| m.workspace.template));
+    match template {
+        Some(t) => i18n::t(&format!("people.{}", t.as_str())),
+        None => t("nav.people"),
+    }
+}
+
+#[component]
+pub fn AppLayout() -> impl IntoView {
+    let session = session::current();
+    let navigate = use_navigate();
+    let location = use_location();
+    // Not signed in: to the sign-in page, coming back here afterwards.
+    Effect::new(move |_| {
+        if session.status.get() == Status::SignedOut {
+            let here = location.pathname.get_untracked();
+            let next = if here == "/" {
+                String::new()
+            } else {
+                format!("?next={}", api::enc(&here))
+            };
+            navigate(&format!("/signin{next}"), Default::default());
+        }
+    });
+    let menu_open = RwSignal::new(false);
+    // Close the menu on navigation (phones).
+    Effect::new(move |_| {
+        location.pathname.track();
+        menu_open.set(false);
+    });
+    view! {
+        <Show
+            when=move || session.status.get() == Status::SignedIn
+            fallback=|| view! { <div class="boot"><crate::components::ui::Skeleton lines=4 /></div> }
+        >
+            <div class="shell" class:menu-open=move || menu_open.get()>
+                <a class="skip" href="#main">{i18n::tr("app.skip")}</a>
+                <header class="topbar">
+                    <button
+                        class="icon menu-button"
+                        aria-label=i18n::tr("nav.menu")
+                        aria-expanded=move || menu_open.get().to_string()
+                        aria-controls="sidebar"
+                        on:click=move |_| menu_open.update(|o| *o = !*o)
+                    >
+                        "☰"
+                    </button>
+                    <span class="topbar-title">{move || session.me.with(|m| m.as_ref().map(|m| m.workspace.name.clone()))}</span>
+                    <LiveDot />
+                    <Bell />
+                </header>
+                <Sidebar />
+                <main id="main" tabindex="-1">
+                    <Outlet />
+                </main>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn Sidebar() -> impl IntoView {
+    let session = session::current();
+    let me = move || session.me.get();
+    let other_modules = move || {
+        me().map(|m| m.modules)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| *m != Module::People)
+            .collect::<Vec<Module>>()
+    };
+    let can = move |p: &'static str| move || session.can(p);
+    view! {
+        <nav id="sidebar" class="sidebar" aria-label=i18n::tr("nav.menu")>
+            <WorkspaceSwitcher />
+            <ul class="nav">
+                <li><A href="/" exact=true>{i18n::tr("nav.home")}</A></li>
+                <Show when=move || session.has_module("people")>
+                    <li><A href="/people">{people_label}</A></li>
+                </Show>
+                <For
+                    each=other_modules
+                    key=|m| m.as_str()
+                    children=move |m: Module| {
+                        let href = format!("/m/{}", m.as_str());
+                        let key = format!("module.{}", m.as_str());
+                        view! { <li><A href=href>{move || t(&key)}</A></li> }
+                    }
+                />
+            </ul>
+            <Show when=move || session.can("members:read") || session.can("api_keys:manage") || session.can("audit:read")>
+                <p class="nav-section">{i18n::tr("nav.admin")}</p>
+                <ul class="nav">
+                    <Show when=can("members:read")>
+                        <li><A href="/members">{i18n::tr("nav.members")}</A></li>
+                    </Show>
+                    <Show when=can("api_keys:manage")>
+                        <li><A href="/api-keys">{i18n::tr("nav.api_keys")}</A></li>
+                    </Show>
+                    <Show when=can("audit:read")>
+                        <li><A href="/audit">{i18n::tr("nav.audit")}</A></li>
+                    </Show>
+                    <Show when=can("mail:read")>
+                        <li><A href="/mail">{i18n::tr("nav.mail")}</A></li>
+                    </Show>
+                </ul>
+            </Show>
+            <div class="sidebar-foot">
+                <ul class="nav">
+                    <li><A href="/profile">{i18n::tr("nav.profile")}</A></li>
+                </ul>
+                <LanguagePicker />
+                <SignOut />
+            </div>
+        </nav>
+    }
+}
+
+#[component]
+pub fn LanguagePicker() -> impl IntoView {
+    let lang = i18n::lang_signal();
+    view! {
+        <label class="lang">
+            <span>{i18n::tr("lang.label")}</span>
+            <select
+                aria-label=i18n::tr("lang.label")
+                on:change=move |ev| {
+                    let code = event_target_value(&ev);
+                    if let Some(l) = Lang::ALL.into_iter().find(|l| l.code() == code) {
+                        i18n::set_lang(l);
+                    }
+                }
+            >
+                {Lang::ALL
+                    .into_iter()
+                    .map(|l| view! { <option value=l.code() selected=move || lang.get() == l>{l.name()}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+fn WorkspaceSwitcher() -> impl IntoView {
+    let session = session::current();
+    let live = expect_context::<Live>();
+    let toasts = crate::components::toast::toasts();
+    let navigate = use_navigate();
+    let current = move || session.me.with(|m| m.as_ref().map(|m| m.workspace.id));
+    let switch = move |id: String| {
+        let Ok(id) = id.parse() else { return };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::post::<_, TokenResponse>(
+                "/api/v1/auth/switch",
+                &SwitchRequest { workspace_id: id },
+            )
+            .await
+            {
+                Ok(t) => {
+                    if session.start(&t).await.is_ok() {
+                        live.start();
+                        navigate("/", Default::default());
+                    }
+                }
+                Err(e) => toasts.error(e.message()),
+            }
+        });
+    };
+    view! {
+        <div class="switcher">
+            <Show
+                when=move || session.me.with(|m| m.as_ref().is_some_and(|m| m.workspaces.len() > 1))
+                fallback=move || view! {
+                    <p class="workspace-name">{move || session.me.with(|m| m.as_ref().map(|m| m.workspace.name.clone()))}</p>
+                }
+            >
+                <label class="visually-hidden" for="workspace-switcher">{i18n::tr("nav.switch")}</label>
+                <select id="workspace-switcher" on:change={
+                    let switch = switch.clone();
+                    move |ev| switch(event_target_value(&ev))
+                }>
+                    {move || session.me.get().map(|m| m.workspaces.into_iter().map(|w| {
+                        let id = w.workspace.id;
+                        view! { <option value=id.to_string() selected=move || current() == Some(id)>{w.workspace.name}</option> }
+                    }).collect_view())}
+                </select>
+            </Show>
+            <p class="muted role">
+                {move || session.me.with(|m| m.as_ref().map(|m| role_label(m.workspace.template, m.role)))}
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn SignOut() -> impl IntoView {
+    let session = session::current();
+    let live = expect_context::<Live>();
+    let on_click = move |_| {
+        spawn_local(async move {
+            let _ = api::call::<()>(api::Method::Post, "/api/v1/auth/logout", None).await;
+            live.stop();
+            session.signed_out();
+        });
+    };
+    view! { <button class="secondary signout" on:click=on_click>{i18n::tr("nav.signout")}</button> }
+}
+
+#[component]
+fn LiveDot() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let label = move || match live.state.get() {
+        LiveState::Connecting => t("live.connecting"),
+        LiveState::Live => t("live.live"),
+        LiveState::Offline => t("live.offline"),
+    };
+    let class = move || match live.state.get() {
+        LiveState::Connecting => "live connecting",
+        LiveState::Live => "live on",
+        LiveState::Offline => "live off",
+    };
+    view! {
+        <span class=class title=label data-state=move || format!("{:?}", live.state.get()).to_lowercase()>
+            <span class="dot" aria-hidden="true"></span>
+            <span class="visually-hidden">{label}</span>
+        </span>
+    }
+}
+
+#[component]
+fn Bell() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let toasts = crate::components::toast::toasts();
+    let open = RwSignal::new(false);
+    // Each new event made by someone else is also a toast.
+    let me = move || {
+        session::current()
+            .me
+            .with_untracked(|m| m.as_ref().map(|m| m.user.id))
+    };
+    Effect::new(move |_| {
+        if let Some(e) = live.last.get() {
+            if e.actor.id.is_none() || e.actor.id != me() {
+                toasts.info(describe(&e));
+            }
+        }
+    });
+    // Escape closes the panel.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            open.set(false);
+        }
+    };
+
+    view! {
+        <div class="bell" on:keydown=on_key>
+
+            <button
+                class="icon"
+                aria-label=move || format!("{} ({})", t("bell.title"), live.unread.get())
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| {
+                    open.update(|o| *o = !*o);
+                    live.unread.set(0);
+                }
+            >
+                <svg class="bell-icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+                    <path d="M12 3a6 6 0 0 0-6 6v4l-2 3h16l-2-3V9a6 6 0 0 0-6-6zm-2 15a2 2 0 0 0 4 0" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" />
+                </svg>
+                <Show when=move || { live.unread.get() > 0 }>
+                    <span class="badge">{move || live.unread.get()}</span>
+                </Show>
+            </button>
+            <Show when=move || open.get()>
+                <div class="bell-panel" role="dialog" aria-label=i18n::tr("bell.title")>
+                    <h2>{i18n::tr("bell.title")}</h2>
+                    <Show
+                        when=move || !live.recent.with(|r| r.is_empty())
+                        fallback=|| view! { <p class="empty">{i18n::tr("bell.empty")}</p> }
+                    >
+                        <ul>
+                            {move || live.recent.get().into_iter().map(|e| view! { <li>{describe(&e)}</li> }).collect_view()}
+                        </ul>
+                    </Show>
+                </div>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,6 @@
+//! Pieces every page uses.
+
+pub mod form;
+pub mod layout;
+pub mod toast;
+pub mod ui;

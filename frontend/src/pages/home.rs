@@ -1,0 +1,48 @@
+use crate::components::layout::people_label;
+use crate::i18n::{role_label, t, tf, tr};
+use crate::session;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use rapport_domain::Module;
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let session = session::current();
+    let me = move || session.me.get();
+    view! {
+        <section class="page" data-page="home">
+            {move || me().map(|m| {
+                let role = role_label(m.workspace.template, m.role);
+                let name = m.user.name.clone();
+                let workspace = m.workspace.name.clone();
+                view! {
+                    <header class="page-header">
+                        <h1>{move || tf("home.welcome", &[("name", &name)])}</h1>
+                        <p class="lead">{move || tf("home.lead", &[("role", &role), ("workspace", &workspace)])}</p>
+                    </header>
+                }
+            })}
+            <h2>{tr("home.modules")}</h2>
+            <ul class="cards">
+                {move || me().map(|m| m.modules.into_iter().map(|module| {
+                    let (href, label) = if module == Module::People {
+                        ("/people".to_string(), people_label())
+                    } else {
+                        (format!("/m/{}", module.as_str()), t(&format!("module.{}", module.as_str())))
+                    };
+                    view! { <li class="card"><A href=href>{label}</A></li> }
+                }).collect_view())}
+            </ul>
+            <h2>{tr("home.next")}</h2>
+            <ul class="next-steps">
+                <Show when=move || session.can("invitations:manage")>
+                    <li><A href="/members">{tr("home.invite")}</A></li>
+                </Show>
+                <Show when=move || session.can("api_keys:manage")>
+                    <li><A href="/api-keys">{tr("home.keys")}</A></li>
+                </Show>
+                <li><A href="/profile">{tr("home.profile")}</A></li>
+            </ul>
+        </section>
+    }
+}

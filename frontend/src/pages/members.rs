@@ -1,0 +1,340 @@
+use crate::api::{self, ApiError};
+use crate::components::form::{field_error, Field, FormError};
+use crate::components::toast::toasts;
+use crate::components::ui::{Empty, PageHeader, Skeleton};
+use crate::i18n::{self, role_label, t, tf, tr};
+use crate::live::Live;
+use crate::pages::Guard;
+use crate::session;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_domain::api::{
+    InvitationCreated, InvitationPage, InvitationView, MemberPage, MemberView,
+};
+use rapport_domain::{Role, Template};
+use serde_json::json;
+
+#[component]
+pub fn Members() -> impl IntoView {
+    view! {
+        <Guard permission="members:read">
+            <MembersPage />
+        </Guard>
+    }
+}
+
+fn template() -> Template {
+    session::current()
+        .me
+        .with_untracked(|m| m.as_ref().map(|m| m.workspace.template))
+        .unwrap_or(Template::Sales)
+}
+
+fn my_role() -> Role {
+    session::current()
+        .me
+        .with_untracked(|m| m.as_ref().map(|m| m.role))
+        .unwrap_or(Role::Member)
+}
+
+fn time_zone() -> String {
+    session::current()
+        .me
+        .with_untracked(|m| m.as_ref().map(|m| m.workspace.time_zone.clone()))
+        .unwrap_or_else(|| "UTC".into())
+}
+
+/// Roles the caller may hand out: the template's, at or below the caller's own.
+fn assignable() -> Vec<Role> {
+    let mine = my_role();
+    template()
+        .roles()
+        .into_iter()
+        .filter(|r| r.rank() >= mine.rank())
+        .collect()
+}
+
+#[component]
+fn MembersPage() -> impl IntoView {
+    let session = session::current();
+    let live = expect_context::<Live>();
+    let members = LocalResource::new(|| api::get::<MemberPage>("/api/v1/members?limit=200"));
+    let invitations = LocalResource::new(move || async move {
+        if session::current().can("invitations:manage") {
+            api::get::<InvitationPage>("/api/v1/invitations")
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
+    });
+    // Another admin's change shows here at once.
+    Effect::new(move |_| {
+        if let Some(e) = live.last.get() {
+            if e.kind.starts_with("member.") || e.kind.starts_with("invitation.") {
+                members.refetch();
+                invitations.refetch();
+            }
+        }
+    });
+    let reload = move || {
+        members.refetch();
+        invitations.refetch();
+    };
+    view! {
+        <section class="page" data-page="members">
+            <PageHeader title="members.title" lead="members.lead" />
+            <Show when=move || session.can("invitations:manage")>
+                <InviteForm on_done=reload />
+            </Show>
+            <Suspense fallback=|| view! { <Skeleton lines=4 /> }>
+                {move || members.get().map(|r| match r {
+                    Ok(page) if page.data.len() <= 1 => view! {
+                        <MemberTable rows=page.data reload=reload />
+                        <Empty text="members.empty" />
+                    }.into_any(),
+                    Ok(page) => view! { <MemberTable rows=page.data reload=reload /> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+                })}
+            </Suspense>
+            <Show when=move || session.can("invitations:manage")>
+                <h2>{tr("invitations.title")}</h2>
+                <Suspense fallback=|| view! { <Skeleton lines=2 /> }>
+                    {move || invitations.get().map(|r| match r {
+                        Ok(Some(page)) if page.data.is_empty() => view! { <Empty text="invitations.empty" /> }.into_any(),
+                        Ok(Some(page)) => view! { <InvitationTable rows=page.data reload=reload /> }.into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+                    })}
+                </Suspense>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn InviteForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let toasts = toasts();
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new(assignable().into_iter().last().unwrap_or(Role::Member));
+    let errors = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let role_error = field_error(errors, "role");
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        errors.set(None);
+        spawn_local(async move {
+            let address = email.get_untracked().trim().to_string();
+            match api::post::<_, InvitationCreated>(
+                "/api/v1/invitations",
+                &json!({"email": address, "role": role.get_untracked()}),
+            )
+            .await
+            {
+                Ok(_) => {
+                    toasts.success(tf("members.invited", &[("email", &address)]));
+                    email.set(String::new());
+                    on_done();
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="inline-form card" on:submit=submit novalidate=true aria-labelledby="invite-title">
+            <h2 id="invite-title">{tr("members.invite")}</h2>
+            <div class="row">
+                <Field label="field.email" name="email" kind="email" value=email errors=errors required=true />
+                <div class="field" class:invalid=move || role_error().is_some()>
+                    <label for="f-role">{tr("field.role")}</label>
+                    <select id="f-role" name="role" on:change=move |ev| {
+                        if let Ok(r) = serde_json::from_value(json!(event_target_value(&ev))) {
+                            role.set(r);
+                        }
+                    }>
+                        {assignable().into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=move || role.get() == r>{move || role_label(template(), r)}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="error" role="alert">{move || role_error().unwrap_or_default()}</p>
+                </div>
+            </div>
+            <FormError errors=errors />
+            <button type="submit" class="primary" disabled=move || busy.get()>{tr("members.invite_submit")}</button>
+        </form>
+    }
+}
+
+#[component]
+fn MemberTable(
+    rows: Vec<MemberView>,
+    reload: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = session::current();
+    let me = session.me.with_untracked(|m| m.as_ref().map(|m| m.user.id));
+    let tz = time_zone();
+    view! {
+        <table class="table" aria-label=tr("members.title")>
+            <thead>
+                <tr>
+                    <th scope="col">{tr("common.name")}</th>
+                    <th scope="col">{tr("field.email")}</th>
+                    <th scope="col">{tr("field.role")}</th>
+                    <th scope="col">{tr("members.joined")}</th>
+                    <th scope="col"><span class="visually-hidden">{tr("common.remove")}</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows.into_iter().map(|m| {
+                    let is_me = Some(m.user_id) == me;
+                    let manageable = session.can("members:manage") && m.role.rank() >= my_role().rank();
+                    let joined = m.joined_at;
+                    let tz = tz.clone();
+                    view! {
+                        <tr data-member=m.email.clone()>
+                            <td>{m.name.clone()} {is_me.then(|| view! { <span class="muted">" (" {tr("members.you")} ")"</span> })}</td>
+                            <td>{m.email.clone()}</td>
+                            <td><RoleCell member=m.clone() editable=manageable reload=reload /></td>
+                            <td>{move || i18n::date(&joined, &tz)}</td>
+                            <td>{manageable.then(|| view! { <RemoveButton member=m.clone() reload=reload /> })}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn RoleCell(
+    member: MemberView,
+    editable: bool,
+    reload: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let toasts = toasts();
+    let current = member.role;
+    if !editable {
+        return view! { <span>{move || role_label(template(), current)}</span> }.into_any();
+    }
+    let label = format!("{} — {}", member.name, t("field.role"));
+    let on_change = move |ev: leptos::ev::Event| {
+        let Ok(role) = serde_json::from_value::<Role>(json!(event_target_value(&ev))) else {
+            return;
+        };
+        let member = member.clone();
+        spawn_local(async move {
+            let path = format!("/api/v1/members/{}", member.user_id);
+            match api::call::<MemberView>(api::Method::Patch, &path, Some(json!({"role": role})))
+                .await
+            {
+                Ok(m) => toasts.success(tf(
+                    "members.role_changed",
+                    &[("name", &m.name), ("role", &role_label(template(), m.role))],
+                )),
+                Err(e) => toasts.error(e.message()),
+            }
+            reload();
+        });
+    };
+    view! {
+        <select aria-label=label on:change=on_change>
+            {assignable().into_iter().map(|r| view! {
+                <option value=r.as_str() selected=r == current>{move || role_label(template(), r)}</option>
+            }).collect_view()}
+        </select>
+    }
+    .into_any()
+}
+
+#[component]
+fn RemoveButton(
+    member: MemberView,
+    reload: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let toasts = toasts();
+    let name = member.name.clone();
+    let on_click = move |_| {
+        let question = tf("common.confirm_remove", &[("name", &member.name)]);
+        let confirmed = web_sys::window()
+            .and_then(|w| w.confirm_with_message(&question).ok())
+            .unwrap_or(false);
+        if !confirmed {
+            return;
+        }
+        let member = member.clone();
+        spawn_local(async move {
+            match api::delete(&format!("/api/v1/members/{}", member.user_id)).await {
+                Ok(()) => toasts.success(tf("members.removed", &[("name", &member.name)])),
+                Err(e) => toasts.error(e.message()),
+            }
+            reload();
+        });
+    };
+    view! {
+        <button class="danger small" on:click=on_click aria-label=move || format!("{} {}", t("common.remove"), name)>
+            {tr("common.remove")}
+        </button>
+    }
+}
+
+#[component]
+fn InvitationTable(
+    rows: Vec<InvitationView>,
+    reload: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let toasts = toasts();
+    let tz = time_zone();
+    view! {
+        <table class="table" aria-label=tr("invitations.title")>
+            <thead>
+                <tr>
+                    <th scope="col">{tr("field.email")}</th>
+                    <th scope="col">{tr("field.role")}</th>
+                    <th scope="col">{tr("invitations.expires")}</th>
+                    <th scope="col"><span class="visually-hidden">{tr("common.resend")}</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows.into_iter().map(|inv| {
+                    let expires = inv.expires_at;
+                    let tz = tz.clone();
+                    let id = inv.id;
+                    let email = inv.email.clone();
+                    let resend = move |_| {
+                        let email = email.clone();
+                        spawn_local(async move {
+                            match api::post::<_, InvitationCreated>(&format!("/api/v1/invitations/{id}/resend"), &json!({})).await {
+                                Ok(_) => toasts.success(tf("invitations.resent", &[("email", &email)])),
+                                Err(e) => toasts.error(e.message()),
+                            }
+                            reload();
+                        });
+                    };
+                    let revoke = move |_| {
+                        spawn_local(async move {
+                            match api::delete(&format!("/api/v1/invitations/{id}")).await {
+                                Ok(()) => toasts.success(t("invitations.revoked")),
+                                Err(e) => toasts.error(e.message()),
+                            }
+                            reload();
+                        });
+                    };
+                    view! {
+                        <tr data-invitation=inv.email.clone()>
+                            <td>{inv.email.clone()}</td>
+                            <td>{move || role_label(template(), inv.role)}</td>
+                            <td>{move || i18n::datetime(&expires, &tz)}</td>
+                            <td class="actions">
+                                <button class="secondary small" on:click=resend>{tr("common.resend")}</button>
+                                <button class="danger small" on:click=revoke>{tr("common.revoke")}</button>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

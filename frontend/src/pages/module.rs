@@ -1,0 +1,42 @@
+//! The pages of modules that are still to come: named in the template's
+//! words, present only where the workspace has the module.
+
+use crate::components::layout::people_label;
+use crate::i18n::{t, tf};
+use crate::pages::errors::NotFound;
+use crate::session;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn People() -> impl IntoView {
+    let session = session::current();
+    view! {
+        <Show when=move || session.has_module("people") fallback=|| view! { <NotFound /> }>
+            <section class="page" data-page="people">
+                <header class="page-header">
+                    <h1>{people_label}</h1>
+                    <p class="lead">{move || tf("module.soon", &[("module", &people_label())])}</p>
+                </header>
+            </section>
+        </Show>
+    }
+}
+
+#[component]
+pub fn ModulePage() -> impl IntoView {
+    let session = session::current();
+    let params = use_params_map();
+    let module = move || params.with(|p| p.get("module")).unwrap_or_default();
+    let title = move || t(&format!("module.{}", module()));
+    view! {
+        <Show when=move || session.has_module(&module()) fallback=|| view! { <NotFound /> }>
+            <section class="page" data-page="module">
+                <header class="page-header">
+                    <h1>{title}</h1>
+                    <p class="lead">{move || tf("module.soon", &[("module", &title())])}</p>
+                </header>
+            </section>
+        </Show>
+    }
+}

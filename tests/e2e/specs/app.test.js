@@ -1,0 +1,216 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, newPage, shot, uniqueEmail, signIn, PASSWORD, DEMO_PASSWORD } from './helpers.js';
+
+let server;
+let browser;
+let owner; // { context, page, email }
+const pages = [];
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+async function track(page) {
+  pages.push(page);
+  return page;
+}
+
+test('the sign-in page renders quickly and the whole first download is small', async () => {
+  const context = await browser.newContext();
+  const page = await track(await newPage(context));
+  const started = Date.now();
+  await page.goto(`${server.base}/signin`);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  const rendered = Date.now() - started;
+  // Figures for the record, not assertions: speed is measured, not asserted.
+  const sizes = await page.evaluate(() => performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'))
+    .map((e) => ({ name: e.name, transfer: e.transferSize, body: e.decodedBodySize })));
+  const transfer = sizes.reduce((n, e) => n + (e.transfer || 0), 0);
+  console.log(`# figure: sign-in page rendered in ${rendered} ms; first download ${Math.round(transfer / 1024)} KB over the wire`);
+  await shot(page, 'signin');
+  await context.close();
+});
+
+test('a new workspace is created and lands on its home', async () => {
+  const context = await browser.newContext();
+  const page = await track(await newPage(context));
+  const email = uniqueEmail('owner');
+  await page.goto(`${server.base}/register`);
+  await page.fill('#f-workspace_name', 'Harbour Support');
+  await page.check('#template-support');
+  await page.fill('#f-name', 'Hana Harbour');
+  await page.fill('#f-email', email);
+  await page.fill('#f-password', PASSWORD);
+  await shot(page, 'register');
+  await page.click('button[type=submit]');
+  await page.getByRole('heading', { name: 'Welcome, Hana Harbour' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/');
+  const nav = page.locator('#sidebar');
+  // The template names things in its own words.
+  await nav.getByRole('link', { name: 'Customers' }).waitFor();
+  await nav.getByRole('link', { name: 'Tickets' }).waitFor();
+  await nav.getByRole('link', { name: 'Members' }).waitFor();
+  await shot(page, 'home');
+  owner = { context, page, email };
+});
+
+test('signing out and back in', async () => {
+  const { page, email } = owner;
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await signIn(page, server.base, email, PASSWORD);
+  await page.getByRole('heading', { name: 'Welcome, Hana Harbour' }).waitFor();
+});
+
+test('a wrong password is said next to the password, and the e-mail stays', async () => {
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await signIn(page, server.base, owner.email, 'not the password at all');
+  const error = page.locator('#f-password-error');
+  await error.filter({ hasText: 'wrong' }).waitFor();
+  assert.equal(await page.getAttribute('#f-password', 'aria-invalid'), 'true');
+  assert.equal(await page.inputValue('#f-email'), owner.email);
+  await shot(page, 'signin-error');
+  // The refused request is the only thing the console reports.
+  assert.deepEqual(page.errors.filter((e) => !e.includes('401')), []);
+  await context.close();
+});
+
+test('an invitation is followed from the mail viewer, accepted elsewhere, and the member appears live', async () => {
+  const { page } = owner;
+  await page.goto(`${server.base}/members`);
+  await page.getByRole('heading', { name: 'Members', exact: true }).waitFor();
+  const invitee = uniqueEmail('agent');
+  await page.fill('#f-email', invitee);
+  await page.selectOption('#f-role', 'staff');
+  await page.getByRole('button', { name: 'Send the invitation' }).click();
+  await page.locator(`tr[data-invitation="${invitee}"]`).waitFor();
+  await shot(page, 'members');
+
+  // The mail viewer, in another tab of the owner.
+  const mail = await track(await newPage(owner.context));
+  await mail.goto(`${server.base}/mail`);
+  const link = mail.locator('.mail-item').filter({ hasText: invitee }).locator('a[href*="/invitations/"]').first();
+  await link.waitFor();
+  const href = await link.getAttribute('href');
+  await shot(mail, 'mail');
+  await mail.close();
+
+  // A second browser, as the invited person.
+  const other = await browser.newContext();
+  const guest = await track(await newPage(other));
+  await guest.goto(new URL(href, server.base).href);
+  await guest.getByRole('heading', { name: 'Join the workspace' }).waitFor();
+  await guest.fill('#f-name', 'Ada Agent');
+  await guest.fill('#f-password', PASSWORD);
+  await shot(guest, 'accept');
+  await guest.getByRole('button', { name: 'Accept the invitation' }).click();
+  await guest.getByRole('heading', { name: 'Welcome, Ada Agent' }).waitFor();
+  await guest.getByText('You are Agent in Harbour Support.').waitFor();
+
+  // The owner's members page changed without a reload.
+  await page.locator(`tr[data-member="${invitee}"]`).waitFor({ timeout: 15000 });
+  assert.equal(await page.locator(`tr[data-invitation="${invitee}"]`).count(), 0);
+  await other.close();
+});
+
+test('an API key is shown once and works over HTTP', async () => {
+  const { page } = owner;
+  await page.goto(`${server.base}/api-keys`);
+  await page.getByRole('heading', { name: 'API keys', exact: true }).waitFor();
+  await page.fill('#f-name', 'Reporting');
+  await page.getByRole('button', { name: 'Create a key' }).click();
+  const secret = await page.locator('code[data-secret="api-key"]').textContent();
+  assert.match(secret, /^rpk_[a-z0-9]{12}_/);
+  await shot(page, 'api-keys');
+  const res = await fetch(`${server.base}/api/v1/members`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.ok(body.data.some((m) => m.email === owner.email));
+  // After a reload the secret is gone for good.
+  await page.reload();
+  await page.locator('tr[data-key="Reporting"]').waitFor();
+  assert.equal(await page.locator('code[data-secret="api-key"]').count(), 0);
+});
+
+test('the audit log filters, and its chain verifies', async () => {
+  const { page } = owner;
+  await page.goto(`${server.base}/audit`);
+  await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+  await page.getByRole('button', { name: 'Verify the chain' }).click();
+  await page.getByText(/The chain is intact/).waitFor();
+  await page.fill('#f-action', 'invitation.created');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.locator('table.audit tbody tr').first().waitFor();
+  const actions = await page.locator('table.audit tbody tr td:nth-child(4)').allTextContents();
+  assert.ok(actions.length >= 1 && actions.every((a) => a === 'invitation.created'), actions.join());
+  await shot(page, 'audit');
+});
+
+test('a reload on a deep link restores the session and the page', async () => {
+  const { page } = owner;
+  await page.goto(`${server.base}/members`);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Members', exact: true }).waitFor();
+  await page.goto(`${server.base}/m/tickets`);
+  await page.getByRole('heading', { name: 'Tickets' }).waitFor();
+  await shot(page, 'module');
+  await page.goto(`${server.base}/no/such/page`);
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+});
+
+test('switching the language changes the page without a reload', async () => {
+  const { page } = owner;
+  await page.goto(`${server.base}/profile`);
+  await page.getByRole('heading', { name: 'Profile' }).waitFor();
+  await page.evaluate(() => { window.__stillHere = true; });
+  await page.locator('.lang select').selectOption('fr');
+  await page.getByRole('heading', { name: 'Profil' }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Membres' }).waitFor();
+  assert.equal(await page.evaluate(() => window.__stillHere), true);
+  assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+  await shot(page, 'profile-fr');
+  await page.locator('.lang select').selectOption('en');
+  await page.getByRole('heading', { name: 'Profile' }).waitFor();
+});
+
+test('a member sees no admin pages and is told so on their addresses', async () => {
+  const context = await browser.newContext();
+  const page = await track(await newPage(context));
+  await signIn(page, server.base, 'member@support.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  const nav = page.locator('#sidebar');
+  for (const name of ['Members', 'API keys', 'Audit log', 'Mail viewer']) {
+    assert.equal(await nav.getByRole('link', { name }).count(), 0, name);
+  }
+  for (const path of ['/members', '/api-keys', '/audit', '/mail']) {
+    await page.goto(`${server.base}${path}`);
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+  }
+  await shot(page, 'not-allowed');
+  await context.close();
+});
+
+test('a phone-sized screen gets a menu button', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await track(await newPage(context));
+  await signIn(page, server.base, 'owner@school.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  assert.equal(await page.locator('#sidebar').isVisible(), false);
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await page.locator('#sidebar').getByRole('link', { name: 'Students' }).waitFor();
+  await shot(page, 'phone-menu');
+  await context.close();
+});
+
+test('no page logged a console error', () => {
+  const errors = pages.flatMap((p) => p.errors);
+  assert.deepEqual(errors, []);
+});
