@@ -214,3 +214,32 @@ async fn each_key_has_its_own_rate_limit() {
         .expect(200);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_s_limit_holds_across_instances() {
+    let a = TestApp::start_with(|c| c.api_key_rate_per_min = 4).await;
+    let b = TestApp::on_database(a.db_url.clone(), |c| c.api_key_rate_per_min = 4).await;
+    let owner = a.register("sales").await;
+    let key = a
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "k", "scopes": ["*"]}),
+        )
+        .await
+        .expect(201);
+    let key = key.body["key"].as_str().unwrap().to_string();
+    for (i, app) in [&a, &b, &a, &b].into_iter().enumerate() {
+        let r = app.get("/api/v1/members", &key).await.expect(200);
+        assert_eq!(
+            r.header("ratelimit-remaining"),
+            Some((3 - i).to_string().as_str())
+        );
+    }
+    let limited = b.get("/api/v1/members", &key).await.expect(429);
+    assert_eq!(limited.header("ratelimit-remaining"), Some("0"));
+    assert_eq!(limited.header("ratelimit-limit"), Some("4"));
+    a.get("/api/v1/members", &key).await.expect(429);
+    b.stop().await;
+    a.stop().await;
+}

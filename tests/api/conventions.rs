@@ -352,3 +352,51 @@ async fn an_answer_holding_a_secret_is_never_kept_for_replay() {
     assert_eq!(count, 1);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maintenance_prunes_old_events_and_expired_credentials() {
+    let app = TestApp::start_with(|c| {
+        c.run_workers = false;
+        c.event_retention_days = 7;
+    })
+    .await;
+    let owner = app.register("support").await;
+    let sql = app.sql().await;
+    sql.execute(
+        "UPDATE events SET occurred_at = now() - interval '8 days' WHERE seq = 1",
+        &[],
+    )
+    .await
+    .unwrap();
+    sql.execute("INSERT INTO ws_tickets VALUES ('\\x00', NULL, NULL, $1, 'owner', now() - interval '1 minute')", &[&owner.workspace_id])
+        .await
+        .unwrap();
+    sql.execute(
+        "INSERT INTO jobs (kind, payload) VALUES ('maintenance.prune', '{}')",
+        &[],
+    )
+    .await
+    .unwrap();
+    assert!(rapport_api::jobs::work_one(&app.state(), "t").await);
+    let events: Vec<i64> = sql
+        .query("SELECT seq FROM events ORDER BY seq", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(events, [2]);
+    let tickets: i64 = sql
+        .query_one("SELECT count(*) FROM ws_tickets", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tickets, 0);
+    // Polling clients still read what is kept.
+    let kept = app
+        .get("/api/v1/events?after=0", &owner.access)
+        .await
+        .expect(200);
+    assert_eq!(kept.body["data"][0]["id"], 2);
+    app.stop().await;
+}

@@ -26,7 +26,12 @@ pub enum ApiError {
     /// 422: a request that is well-formed but cannot be carried out.
     Unprocessable { code: &'static str, detail: String },
     /// 429: too many requests; retry after this many seconds.
-    TooManyRequests { retry_after: u64, detail: String },
+    /// `limit` is the budget of a rate limit (for the `RateLimit-*` headers).
+    TooManyRequests {
+        retry_after: u64,
+        detail: String,
+        limit: Option<u32>,
+    },
     /// 503: the database cannot be reached.
     Unavailable(String),
     /// 500: a bug.
@@ -146,8 +151,15 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         match self {
-            ApiError::TooManyRequests { retry_after, .. } => {
+            ApiError::TooManyRequests {
+                retry_after, limit, ..
+            } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+                if let Some(limit) = limit {
+                    res.insert_header(("ratelimit-limit", limit.to_string()));
+                    res.insert_header(("ratelimit-remaining", "0"));
+                    res.insert_header(("ratelimit-reset", retry_after.to_string()));
+                }
             }
             ApiError::Unauthorized(_) => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -89,6 +89,14 @@ async fn prune(state: &AppState, conn: &mut rapport_db::Conn) -> anyhow::Result<
     let tokens = rapport_db::tokens::prune(conn).await?;
     let keys = rapport_db::idempotency::prune(conn).await?;
     let jobs = rapport_db::jobs::prune(conn, 7).await?;
-    tracing::info!(events, tokens, idempotency_keys = keys, jobs, "pruned");
+    let windows = rapport_db::rate_limits::prune(conn).await?;
+    tracing::info!(
+        events,
+        tokens,
+        idempotency_keys = keys,
+        jobs,
+        rate_windows = windows,
+        "pruned"
+    );
     Ok(())
 }

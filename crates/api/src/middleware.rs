@@ -11,7 +11,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
 use rapport_db::idempotency::{self, Begin};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The request's id, echoed from `x-request-id` or made here.
 #[derive(Debug, Clone)]
@@ -103,23 +103,25 @@ pub async fn auth_rate_limit(
     };
     let ip =
         crate::extract::ctx::client_ip(req.request(), state.config.trust_proxy).unwrap_or_default();
-    match state.limiter.hit(
+    let limited = crate::ratelimit::hit(
+        &state,
         &format!("auth:{ip}"),
         state.config.auth_rate_per_min,
-        Duration::from_secs(60),
-    ) {
-        Err(info) => {
-            let mut res = req.error_response(ApiError::TooManyRequests {
+    )
+    .await;
+    match limited {
+        Err(e) => Ok(req.error_response(e).map_into_boxed_body()),
+        Ok(Err(info)) => Ok(req
+            .error_response(ApiError::TooManyRequests {
                 retry_after: info.reset,
                 detail: format!(
                     "at most {} sign-in requests a minute from one address",
                     info.limit
                 ),
-            });
-            set_rate_headers(res.headers_mut(), &info);
-            Ok(res.map_into_boxed_body())
-        }
-        Ok(info) => {
+                limit: Some(info.limit),
+            })
+            .map_into_boxed_body()),
+        Ok(Ok(info)) => {
             let mut res = next.call(req).await?.map_into_boxed_body();
             set_rate_headers(res.headers_mut(), &info);
             Ok(res)

@@ -1,7 +1,6 @@
 use crate::config::ApiConfig;
 use crate::events::hub::Hub;
 use crate::ops::metrics::Metrics;
-use crate::ratelimit::RateLimiter;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use rapport_db::Pool;
 use std::sync::Arc;
@@ -14,7 +13,6 @@ pub struct AppState {
     pub decoding_key: DecodingKey,
     pub hub: Arc<Hub>,
     pub metrics: Arc<Metrics>,
-    pub limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -24,7 +22,6 @@ impl AppState {
             decoding_key: DecodingKey::from_secret(&config.jwt_secret),
             hub: Arc::new(Hub::new(config.ws_queue)),
             metrics: Arc::new(Metrics::default()),
-            limiter: Arc::new(RateLimiter::default()),
             pool,
             config,
         })

@@ -10,6 +10,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod mail;
 pub mod members;
+pub mod rate_limits;
 pub mod schema;
 pub mod testdb;
 pub mod tokens;

@@ -38,6 +38,7 @@ pub async fn login(
     let locked = |until: chrono::DateTime<chrono::Utc>| ApiError::TooManyRequests {
         retry_after: (until - chrono::Utc::now()).num_seconds().max(1) as u64,
         detail: "too many failed sign-ins; this account is locked for a while".into(),
+        limit: None,
     };
     let ok = secrets::verify_password(
         body.password.clone(),

@@ -19,7 +19,6 @@ use std::future::{ready, Ready};
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::Arc;
-use std::time::Duration;
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -164,16 +163,13 @@ async fn resolve_api_key(
     if !crate::auth::secrets::digest_eq(&rapport_db::sha256(secret), &key.secret_hash) {
         return Err(invalid());
     }
-    let rate = state
-        .limiter
-        .hit(
-            &format!("key:{}", key.id),
-            state.config.api_key_rate_per_min,
-            Duration::from_secs(60),
-        )
+    let limit = state.config.api_key_rate_per_min;
+    let rate = crate::ratelimit::hit(state, &format!("key:{}", key.id), limit)
+        .await?
         .map_err(|info| ApiError::TooManyRequests {
             retry_after: info.reset,
-            detail: format!("this API key may make {} requests a minute", info.limit),
+            detail: format!("this API key may make {limit} requests a minute"),
+            limit: Some(info.limit),
         })?;
     rapport_db::api_keys::touch(&mut conn, key.id).await?;
     let workspace = rapport_db::workspaces::find(&mut conn, key.workspace_id)
