@@ -53,6 +53,20 @@ impl Live {
         spawn_local(async move { live.run(gen).await });
     }
 
+    /// Runs `f` for each event that arrives from now on (not for the one
+    /// already there), for pages that refresh what an event concerns.
+    pub fn on_event(&self, f: impl Fn(&EventView) + 'static) {
+        let last = self.last;
+        Effect::new(move |seen: Option<()>| {
+            let event = last.get();
+            if seen.is_some() {
+                if let Some(e) = event {
+                    f(&e);
+                }
+            }
+        });
+    }
+
     pub fn stop(&self) {
         self.generation.update(|g| *g += 1);
     }

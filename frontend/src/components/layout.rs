@@ -57,10 +57,22 @@ pub fn AppLayout() -> impl IntoView {
         }
     });
     let menu_open = RwSignal::new(false);
-    // Close the menu on navigation (phones).
-    Effect::new(move |_| {
+    // On navigation: close the menu (phones) and move focus to the new page,
+    // so that keyboard and screen-reader users start at its content.
+    Effect::new(move |first: Option<()>| {
         location.pathname.track();
         menu_open.set(false);
+        if first.is_some() {
+            if let Some(main) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("main"))
+            {
+                use wasm_bindgen::JsCast;
+                if let Ok(main) = main.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = main.focus();
+                }
+            }
+        }
     });
     view! {
         <Show

@@ -54,12 +54,8 @@ fn ApiKeysPage() -> impl IntoView {
     let live = expect_context::<Live>();
     let keys = LocalResource::new(|| api::get::<ApiKeyPage>("/api/v1/api-keys?limit=200"));
     let created = RwSignal::new(None::<ApiKeyCreated>);
-    Effect::new(move |_| {
-        if live
-            .last
-            .get()
-            .is_some_and(|e| e.kind.starts_with("api_key."))
-        {
+    live.on_event(move |e| {
+        if e.kind.starts_with("api_key.") {
             keys.refetch();
         }
     });

@@ -183,7 +183,7 @@ fn AuditPageView() -> impl IntoView {
                                                 <td>{i18n::datetime(&e.occurred_at, &tz)}</td>
                                                 <td>{who}</td>
                                                 <td><code>{e.action.clone()}</code></td>
-                                                <td><code class="changes">{e.changes.to_string()}</code></td>
+                                                <td class="changes">{changes_text(&e.changes)}</td>
                                                 <td>{e.ip.clone().unwrap_or_default()}</td>
                                             </tr>
                                         }
@@ -199,4 +199,27 @@ fn AuditPageView() -> impl IntoView {
             </Show>
         </section>
     }
+}
+
+/// `{"role": {"before": "staff", "after": "admin"}}` as `role: staff → admin`.
+fn changes_text(changes: &serde_json::Value) -> String {
+    let show = |v: Option<&serde_json::Value>| match v {
+        None | Some(serde_json::Value::Null) => "—".to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    let Some(fields) = changes.as_object() else {
+        return changes.to_string();
+    };
+    fields
+        .iter()
+        .map(
+            |(field, change)| match (change.get("before"), change.get("after")) {
+                (None, Some(after)) => format!("{field}: {}", show(Some(after))),
+                (Some(before), None) => format!("{field}: {} → —", show(Some(before))),
+                (before, after) => format!("{field}: {} → {}", show(before), show(after)),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -47,11 +47,7 @@ fn MailPageView() -> impl IntoView {
         .with_untracked(|m| m.as_ref().map(|m| m.workspace.time_zone.clone()))
         .unwrap_or_else(|| "UTC".into());
     let mail = LocalResource::new(|| api::get::<MailPage>("/api/v1/dev/mail?limit=50"));
-    Effect::new(move |_| {
-        if live.last.get().is_some() {
-            mail.refetch();
-        }
-    });
+    live.on_event(move |_| mail.refetch());
     view! {
         <section class="page" data-page="mail">
             <PageHeader title="mail.title" lead="mail.lead" />

@@ -59,7 +59,36 @@ fn assignable() -> Vec<Role> {
 fn MembersPage() -> impl IntoView {
     let session = session::current();
     let live = expect_context::<Live>();
-    let members = LocalResource::new(|| api::get::<MemberPage>("/api/v1/members?limit=200"));
+    let rows = RwSignal::new(Vec::<MemberView>::new());
+    let cursor = RwSignal::new(None::<String>);
+    let loading = RwSignal::new(true);
+    let error = RwSignal::new(None::<String>);
+    // A page at a time; `append` continues after the last page read.
+    let load = move |append: bool| {
+        loading.set(true);
+        let after = if append { cursor.get_untracked() } else { None };
+        spawn_local(async move {
+            let path = match after {
+                Some(c) => format!("/api/v1/members?limit=100&cursor={}", api::enc(&c)),
+                None => "/api/v1/members?limit=100".to_string(),
+            };
+            match api::get::<MemberPage>(&path).await {
+                Ok(page) => {
+                    error.set(None);
+                    cursor.set(page.next_cursor);
+                    rows.update(|r| {
+                        if !append {
+                            r.clear();
+                        }
+                        r.extend(page.data);
+                    });
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+            loading.set(false);
+        });
+    };
+    load(false);
     let invitations = LocalResource::new(move || async move {
         if session::current().can("invitations:manage") {
             api::get::<InvitationPage>("/api/v1/invitations")
@@ -70,16 +99,14 @@ fn MembersPage() -> impl IntoView {
         }
     });
     // Another admin's change shows here at once.
-    Effect::new(move |_| {
-        if let Some(e) = live.last.get() {
-            if e.kind.starts_with("member.") || e.kind.starts_with("invitation.") {
-                members.refetch();
-                invitations.refetch();
-            }
+    live.on_event(move |e| {
+        if e.kind.starts_with("member.") || e.kind.starts_with("invitation.") {
+            load(false);
+            invitations.refetch();
         }
     });
     let reload = move || {
-        members.refetch();
+        load(false);
         invitations.refetch();
     };
     view! {
@@ -88,16 +115,16 @@ fn MembersPage() -> impl IntoView {
             <Show when=move || session.can("invitations:manage")>
                 <InviteForm on_done=reload />
             </Show>
-            <Suspense fallback=|| view! { <Skeleton lines=4 /> }>
-                {move || members.get().map(|r| match r {
-                    Ok(page) if page.data.len() <= 1 => view! {
-                        <MemberTable rows=page.data reload=reload />
-                        <Empty text="members.empty" />
-                    }.into_any(),
-                    Ok(page) => view! { <MemberTable rows=page.data reload=reload /> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
-                })}
-            </Suspense>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <Show when=move || !(loading.get() && rows.with(|r| r.is_empty())) fallback=|| view! { <Skeleton lines=4 /> }>
+                {move || view! { <MemberTable rows=rows.get() reload=reload /> }}
+                <Show when=move || rows.with(|r| r.len() <= 1)>
+                    <Empty text="members.empty" />
+                </Show>
+            </Show>
+            <Show when=move || cursor.get().is_some()>
+                <button class="secondary" disabled=move || loading.get() on:click=move |_| load(true)>{tr("common.more")}</button>
+            </Show>
             <Show when=move || session.can("invitations:manage")>
                 <h2>{tr("invitations.title")}</h2>
                 <Suspense fallback=|| view! { <Skeleton lines=2 /> }>
