@@ -109,6 +109,12 @@ async fn with_smtp_configured_invitations_are_delivered_by_the_job_queue() {
         .unwrap()
         .get(0);
     assert_eq!(sent, 1);
+    // With a real mail server, nobody reads the messages through the API.
+    app.get("/api/v1/dev/mail", &owner.access).await.expect(404);
+    assert_eq!(
+        app.get("/api/v1/me", &owner.access).await.expect(200).body["mail_viewer"],
+        false
+    );
     app.stop().await;
 }
 

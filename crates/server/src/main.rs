@@ -247,6 +247,12 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
     config.secure_cookies = public_url.starts_with("https://");
     config.public_url = public_url.clone();
     config.smtp = opts.smtp_url.clone().map(|url| SmtpConfig { url });
+    if config.smtp.is_none() {
+        tracing::warn!(
+            "no SMTP server (RAPPORT_SMTP_URL): mail is kept for the development mail viewer, \
+             where workspace owners can read it; configure SMTP in production"
+        );
+    }
     config.mail_from = opts.mail_from.clone();
     config.auth_rate_per_min = opts.auth_rate_limit;
     config.api_key_rate_per_min = opts.api_key_rate_limit;

@@ -146,7 +146,7 @@ fn Sidebar() -> impl IntoView {
                     <Show when=can("audit:read")>
                         <li><A href="/audit">{i18n::tr("nav.audit")}</A></li>
                     </Show>
-                    <Show when=can("mail:read")>
+                    <Show when=move || session.can("mail:read") && session.me.with(|m| m.as_ref().is_some_and(|m| m.mail_viewer))>
                         <li><A href="/mail">{i18n::tr("nav.mail")}</A></li>
                     </Show>
                 </ul>

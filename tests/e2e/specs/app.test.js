@@ -210,6 +210,41 @@ test('a phone-sized screen gets a menu button', async () => {
   await context.close();
 });
 
+test('a forgotten password is reset through the e-mailed link', async () => {
+  // The demo's admin asks for a reset; the owner follows the mail in the mail viewer.
+  const context = await browser.newContext({ colorScheme: 'dark' });
+  const page = await track(await newPage(context));
+  await page.goto(`${server.base}/signin`);
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await page.fill('#f-email', 'admin@school.demo');
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  await page.getByText(/a link is on its way/).waitFor();
+  await shot(page, 'forgot-dark');
+  await signIn(page, server.base, 'owner@school.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.goto(`${server.base}/mail`);
+  const link = page.locator('.mail-item').filter({ hasText: 'admin@school.demo' }).locator('a[href*="/reset-password"]').first();
+  await link.waitFor();
+  const href = await link.getAttribute('href');
+  await shot(page, 'mail-dark');
+  const other = await browser.newContext();
+  const reset = await newPage(other);
+  await reset.goto(new URL(href, server.base).href);
+  await reset.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+  await reset.fill('#f-password', 'short');
+  await reset.getByRole('button', { name: 'Set the password' }).click();
+  await reset.locator('#f-password-error').filter({ hasText: '10 characters' }).waitFor();
+  await reset.fill('#f-password', 'a fresh admin password');
+  await reset.getByRole('button', { name: 'Set the password' }).click();
+  await reset.getByText('Your password is changed').waitFor();
+  await signIn(reset, server.base, 'admin@school.demo', 'a fresh admin password');
+  await reset.getByRole('heading', { name: 'Welcome, Adam Admin' }).waitFor();
+  // The refused short password is the only thing the console reports.
+  assert.deepEqual(reset.errors.filter((e) => !e.includes('422')), []);
+  await other.close();
+  await context.close();
+});
+
 test('no page logged a console error', () => {
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, []);

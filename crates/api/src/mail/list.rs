@@ -7,8 +7,8 @@ use rapport_domain::api::MailPage;
 
 /// Mail sent by this workspace or to its members, newest first.
 ///
-/// When no SMTP server is configured this is where invitations and password
-/// resets can be read.
+/// For development: when no SMTP server is configured this is where
+/// invitations and password resets can be read. With SMTP it answers 404.
 #[utoipa::path(
     tag = "mail",
     params(PageParams),
@@ -21,6 +21,10 @@ pub async fn list(
     caller: Authz<perm::MailRead>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
+    // With a real mail server the messages hold live reset links: nobody reads them here.
+    if state.config.smtp.is_some() {
+        return Err(crate::error::ApiError::NotFound);
+    }
     let limit = page.limit()?;
     let mut conn = state.conn().await?;
     let rows = rapport_db::mail::list_for_workspace(

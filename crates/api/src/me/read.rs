@@ -47,5 +47,6 @@ pub async fn read(state: web::Data<AppState>, me: UserCaller) -> ApiResult<HttpR
                     role,
                 })
                 .collect(),
+            mail_viewer: state.config.smtp.is_none(),
         }))
 }

@@ -188,6 +188,8 @@ pub struct MeResponse {
     pub labels: BTreeMap<String, String>,
     /// Every workspace the user belongs to.
     pub workspaces: Vec<MembershipView>,
+    /// Whether mail is kept for the mail viewer (no SMTP server configured).
+    pub mail_viewer: bool,
 }
 
 /// The answer of routes that only confirm.
