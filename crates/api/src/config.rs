@@ -13,6 +13,9 @@ pub struct ApiConfig {
     pub jwt_secret: Vec<u8>,
     pub access_ttl_secs: i64,
     pub refresh_ttl_days: i64,
+    /// Seconds after a rotation during which the old refresh token is
+    /// honoured once more if its successor was never used (a lost answer).
+    pub refresh_reuse_grace_secs: i64,
     pub invitation_ttl_days: i64,
     pub reset_ttl_secs: i64,
     /// The address people use to reach the app, for links in e-mails.
@@ -49,6 +52,7 @@ impl ApiConfig {
             jwt_secret,
             access_ttl_secs: 900,
             refresh_ttl_days: 30,
+            refresh_reuse_grace_secs: 5,
             invitation_ttl_days: 7,
             reset_ttl_secs: 3600,
             public_url: "http://127.0.0.1:8080".into(),

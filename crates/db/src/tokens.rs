@@ -17,8 +17,10 @@ pub struct RefreshToken {
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub replaced_by: Option<Uuid>,
 }
 
+/// Stores a new refresh token; returns its id.
 pub async fn insert_refresh(
     conn: &mut AsyncPgConnection,
     family_id: Uuid,
@@ -26,16 +28,30 @@ pub async fn insert_refresh(
     workspace_id: Uuid,
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
-) -> QueryResult<()> {
+) -> QueryResult<Uuid> {
+    let id = Uuid::now_v7();
     diesel::insert_into(refresh_tokens::table)
         .values((
-            refresh_tokens::id.eq(Uuid::now_v7()),
+            refresh_tokens::id.eq(id),
             refresh_tokens::family_id.eq(family_id),
             refresh_tokens::user_id.eq(user_id),
             refresh_tokens::workspace_id.eq(workspace_id),
             refresh_tokens::token_hash.eq(token_hash),
             refresh_tokens::expires_at.eq(expires_at),
         ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Records which token replaced `id` when it was used.
+pub async fn set_replaced_by(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    successor: Uuid,
+) -> QueryResult<()> {
+    diesel::update(refresh_tokens::table.find(id))
+        .set(refresh_tokens::replaced_by.eq(successor))
         .execute(conn)
         .await
         .map(|_| ())
@@ -54,9 +70,15 @@ pub enum Redeemed {
 
 /// Marks a refresh token used in one statement, so that of two concurrent
 /// redemptions only one succeeds; a second use revokes the family.
+///
+/// One exception, for a client that lost the answer of its rotation (a page
+/// reloaded mid-request): within `grace_secs` of the first use, while the
+/// successor has never been used, the successor is revoked instead and the
+/// token may be redeemed once more. Any other reuse revokes the family.
 pub async fn redeem_refresh(
     conn: &mut AsyncPgConnection,
     token_hash: &[u8],
+    grace_secs: i64,
 ) -> QueryResult<Redeemed> {
     let fresh: Option<RefreshToken> = diesel::update(
         refresh_tokens::table
@@ -79,13 +101,33 @@ pub async fn redeem_refresh(
         .first(conn)
         .await
         .optional()?;
-    match known {
-        Some(t) if t.used_at.is_some() || t.revoked_at.is_some() => {
-            revoke_family(conn, t.family_id).await?;
-            Ok(Redeemed::Reused)
-        }
-        _ => Ok(Redeemed::Invalid),
+    let Some(t) = known else {
+        return Ok(Redeemed::Invalid);
+    };
+    if t.used_at.is_none() && t.revoked_at.is_none() {
+        return Ok(Redeemed::Invalid); // expired
     }
+    let within_grace = t.revoked_at.is_none()
+        && t.expires_at > Utc::now()
+        && t.used_at
+            .is_some_and(|u| u > Utc::now() - chrono::Duration::seconds(grace_secs));
+    if let (true, Some(successor)) = (within_grace, t.replaced_by) {
+        // Only while the successor was never used, and only once: the UPDATE decides.
+        let replaced = diesel::update(
+            refresh_tokens::table
+                .find(successor)
+                .filter(refresh_tokens::used_at.is_null())
+                .filter(refresh_tokens::revoked_at.is_null()),
+        )
+        .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+        if replaced == 1 {
+            return Ok(Redeemed::Fresh(t));
+        }
+    }
+    revoke_family(conn, t.family_id).await?;
+    Ok(Redeemed::Reused)
 }
 
 pub async fn revoke_family(conn: &mut AsyncPgConnection, family_id: Uuid) -> QueryResult<usize> {

@@ -22,6 +22,13 @@ impl Running {
     /// Closes WebSockets with "going away", stops accepting, finishes in-flight requests.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.state.hub.shut_down();
+        // Give the sessions a moment to send their close frames before the workers stop.
+        for _ in 0..100 {
+            if self.state.hub.connections() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         self.handle.stop(true).await;
         self.task.await??;
         Ok(())

@@ -96,6 +96,14 @@ struct Opts {
         global = true
     )]
     api_key_rate_limit: u32,
+    /// Seconds after a rotation during which a client that lost the answer may present the old refresh token once more.
+    #[arg(
+        long,
+        env = "RAPPORT_REFRESH_REUSE_GRACE_SECS",
+        default_value_t = 5,
+        global = true
+    )]
+    refresh_reuse_grace_secs: i64,
     /// Days events are kept.
     #[arg(
         long,
@@ -257,6 +265,7 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
     config.auth_rate_per_min = opts.auth_rate_limit;
     config.api_key_rate_per_min = opts.api_key_rate_limit;
     config.event_retention_days = opts.event_retention_days;
+    config.refresh_reuse_grace_secs = opts.refresh_reuse_grace_secs.clamp(0, 60);
     config.cors_origins = opts
         .cors_origins
         .iter()

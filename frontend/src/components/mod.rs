@@ -2,5 +2,6 @@
 
 pub mod form;
 pub mod layout;
+pub mod paged;
 pub mod toast;
 pub mod ui;

@@ -1,4 +1,5 @@
 use crate::api;
+use crate::components::paged::Paged;
 use crate::components::ui::{Empty, PageHeader, Skeleton};
 use crate::i18n::{self, t, tf, tr};
 use crate::pages::Guard;
@@ -6,7 +7,7 @@ use crate::session;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rapport_domain::api::{ActorKind, AuditEntryView, AuditPage, AuditVerifyResponse, MemberPage};
+use rapport_domain::api::{ActorKind, AuditPage, AuditVerifyResponse, MemberPage};
 use std::collections::HashMap;
 
 #[component]
@@ -61,10 +62,16 @@ fn AuditPageView() -> impl IntoView {
     );
     let filters = RwSignal::new(Filters::default());
     let form = RwSignal::new(Filters::default());
-    let rows = RwSignal::new(Vec::<AuditEntryView>::new());
-    let cursor = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(true);
-    let error = RwSignal::new(None::<String>);
+    let list = Paged::<AuditPage>::new(move || {
+        format!("/api/v1/audit?{}", filters.get_untracked().query())
+    });
+    let Paged {
+        rows,
+        cursor,
+        loading,
+        error,
+        ..
+    } = list;
     let verify = RwSignal::new(None::<AuditVerifyResponse>);
     // Names for the actors, when the role may list members.
     let names = LocalResource::new(move || async move {
@@ -82,32 +89,7 @@ fn AuditPageView() -> impl IntoView {
             HashMap::new()
         }
     });
-    let load = move |append: bool| {
-        loading.set(true);
-        let mut q = filters.get_untracked().query();
-        if append {
-            if let Some(c) = cursor.get_untracked() {
-                q.push_str(&format!("&cursor={}", api::enc(&c)));
-            }
-        }
-        spawn_local(async move {
-            match api::get::<AuditPage>(&format!("/api/v1/audit?{q}")).await {
-                Ok(page) => {
-                    error.set(None);
-                    cursor.set(page.next_cursor);
-                    rows.update(|r| {
-                        if !append {
-                            r.clear();
-                        }
-                        r.extend(page.data);
-                    });
-                }
-                Err(e) => error.set(Some(e.message())),
-            }
-            loading.set(false);
-        });
-    };
-    load(false);
+    let load = move |append: bool| list.load(append);
     let apply = move |ev: SubmitEvent| {
         ev.prevent_default();
         filters.set(form.get_untracked());
@@ -153,7 +135,7 @@ fn AuditPageView() -> impl IntoView {
                 <button type="submit" class="secondary">{tr("audit.filter")}</button>
             </form>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            <Show when=move || !(loading.get() && rows.with(|r| r.is_empty())) fallback=|| view! { <Skeleton lines=5 /> }>
+            <Show when=move || !list.first_load() fallback=|| view! { <Skeleton lines=5 /> }>
                 <Show when=move || !rows.with(|r| r.is_empty()) fallback=|| view! { <Empty text="audit.empty" /> }>
                     <table class="table audit" aria-label=tr("audit.title")>
                         <thead>

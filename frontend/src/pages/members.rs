@@ -1,5 +1,6 @@
 use crate::api::{self, ApiError};
 use crate::components::form::{field_error, Field, FormError};
+use crate::components::paged::Paged;
 use crate::components::toast::toasts;
 use crate::components::ui::{Empty, PageHeader, Skeleton};
 use crate::i18n::{self, role_label, t, tf, tr};
@@ -59,36 +60,15 @@ fn assignable() -> Vec<Role> {
 fn MembersPage() -> impl IntoView {
     let session = session::current();
     let live = expect_context::<Live>();
-    let rows = RwSignal::new(Vec::<MemberView>::new());
-    let cursor = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(true);
-    let error = RwSignal::new(None::<String>);
-    // A page at a time; `append` continues after the last page read.
-    let load = move |append: bool| {
-        loading.set(true);
-        let after = if append { cursor.get_untracked() } else { None };
-        spawn_local(async move {
-            let path = match after {
-                Some(c) => format!("/api/v1/members?limit=100&cursor={}", api::enc(&c)),
-                None => "/api/v1/members?limit=100".to_string(),
-            };
-            match api::get::<MemberPage>(&path).await {
-                Ok(page) => {
-                    error.set(None);
-                    cursor.set(page.next_cursor);
-                    rows.update(|r| {
-                        if !append {
-                            r.clear();
-                        }
-                        r.extend(page.data);
-                    });
-                }
-                Err(e) => error.set(Some(e.message())),
-            }
-            loading.set(false);
-        });
-    };
-    load(false);
+    let list = Paged::<MemberPage>::new(|| "/api/v1/members?limit=100".to_string());
+    let Paged {
+        rows,
+        cursor,
+        loading,
+        error,
+        ..
+    } = list;
+    let load = move |append: bool| list.load(append);
     let invitations = LocalResource::new(move || async move {
         if session::current().can("invitations:manage") {
             api::get::<InvitationPage>("/api/v1/invitations")
@@ -116,7 +96,7 @@ fn MembersPage() -> impl IntoView {
                 <InviteForm on_done=reload />
             </Show>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            <Show when=move || !(loading.get() && rows.with(|r| r.is_empty())) fallback=|| view! { <Skeleton lines=4 /> }>
+            <Show when=move || !list.first_load() fallback=|| view! { <Skeleton lines=4 /> }>
                 {move || view! { <MemberTable rows=rows.get() reload=reload /> }}
                 <Show when=move || rows.with(|r| r.len() <= 1)>
                     <Empty text="members.empty" />

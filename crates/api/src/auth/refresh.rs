@@ -10,7 +10,11 @@ use rapport_domain::api::{RefreshRequest, TokenResponse};
 /// Rotate a refresh token: the old one is spent, a new pair is issued.
 ///
 /// The refresh token comes in the body or, from browsers, in the `HttpOnly`
-/// cookie. Presenting a spent token revokes its whole family.
+/// cookie. Presenting a spent token revokes its whole family, with one
+/// exception for a client that lost the answer of its rotation: within a few
+/// seconds of the rotation (`RAPPORT_REFRESH_REUSE_GRACE_SECS`, 5 by default),
+/// while the new token has not been used, the old one is honoured once more
+/// and the unused new one is revoked.
 #[utoipa::path(
     tag = "auth",
     request_body(content = RefreshRequest, description = "May be empty when the cookie is sent"),
@@ -32,15 +36,20 @@ pub async fn refresh(
     let mut conn = state.conn().await?;
     let answer = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            match rapport_db::tokens::redeem_refresh(conn, &hash).await? {
+            match rapport_db::tokens::redeem_refresh(
+                conn,
+                &hash,
+                state.config.refresh_reuse_grace_secs,
+            )
+            .await?
+            {
                 Redeemed::Fresh(t) => {
                     let user = rapport_db::users::find(conn, t.user_id).await?;
                     let membership =
                         rapport_db::workspaces::membership(conn, t.workspace_id, t.user_id).await?;
                     match (user, membership) {
                         (Some(user), Some((ws, role))) => Ok(Some(
-                            tokens::issue(&state, conn, &user, &ws, role, Some(t.family_id))
-                                .await?,
+                            tokens::rotate(&state, conn, &user, &ws, role, &t).await?,
                         )),
                         _ => Ok(None),
                     }

@@ -27,10 +27,38 @@ pub async fn issue(
     role: Role,
     family: Option<Uuid>,
 ) -> Result<TokenResponse, ApiError> {
+    Ok(issue_with_id(state, conn, user, workspace, role, family)
+        .await?
+        .0)
+}
+
+/// Issues the next tokens of the family of `used`, and records the succession.
+pub async fn rotate(
+    state: &AppState,
+    conn: &mut Conn,
+    user: &User,
+    workspace: &Workspace,
+    role: Role,
+    used: &rapport_db::tokens::RefreshToken,
+) -> Result<TokenResponse, ApiError> {
+    let (tokens, id) =
+        issue_with_id(state, conn, user, workspace, role, Some(used.family_id)).await?;
+    rapport_db::tokens::set_replaced_by(conn, used.id, id).await?;
+    Ok(tokens)
+}
+
+async fn issue_with_id(
+    state: &AppState,
+    conn: &mut Conn,
+    user: &User,
+    workspace: &Workspace,
+    role: Role,
+    family: Option<Uuid>,
+) -> Result<(TokenResponse, Uuid), ApiError> {
     let family = family.unwrap_or_else(Uuid::now_v7);
     let refresh = secrets::random_token(32);
     let expires_at = chrono::Utc::now() + chrono::Duration::days(state.config.refresh_ttl_days);
-    rapport_db::tokens::insert_refresh(
+    let id = rapport_db::tokens::insert_refresh(
         conn,
         family,
         user.id,
@@ -39,7 +67,7 @@ pub async fn issue(
         expires_at,
     )
     .await?;
-    Ok(TokenResponse {
+    let tokens = TokenResponse {
         access_token: jwt::issue_access(state, user.id, workspace.id, role, family)?,
         refresh_token: refresh,
         token_type: "Bearer".into(),
@@ -47,7 +75,8 @@ pub async fn issue(
         user: user.view(),
         workspace: workspace.view(),
         role,
-    })
+    };
+    Ok((tokens, id))
 }
 
 /// The token answer, with the refresh token also set as an `HttpOnly` cookie for browsers.

@@ -1,0 +1,94 @@
+//! A list read a page at a time with the API's keyset cursors: the first page
+//! on `load(false)`, the next ones appended on `load(true)`.
+
+use crate::api;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_domain::api::{AuditEntryView, AuditPage, MemberPage, MemberView};
+use serde::de::DeserializeOwned;
+
+/// A page of a list answer: its rows and the cursor of the next page.
+pub trait ListPage: DeserializeOwned + 'static {
+    type Row: Clone + Send + Sync + 'static;
+    fn into_parts(self) -> (Vec<Self::Row>, Option<String>);
+}
+
+impl ListPage for MemberPage {
+    type Row = MemberView;
+    fn into_parts(self) -> (Vec<MemberView>, Option<String>) {
+        (self.data, self.next_cursor)
+    }
+}
+
+impl ListPage for AuditPage {
+    type Row = AuditEntryView;
+    fn into_parts(self) -> (Vec<AuditEntryView>, Option<String>) {
+        (self.data, self.next_cursor)
+    }
+}
+
+pub struct Paged<P: ListPage> {
+    pub rows: RwSignal<Vec<P::Row>>,
+    pub cursor: RwSignal<Option<String>>,
+    pub loading: RwSignal<bool>,
+    pub error: RwSignal<Option<String>>,
+    /// The path of the first page, with its filters (`/api/v1/members?limit=100`).
+    path: StoredValue<Box<dyn Fn() -> String>, LocalStorage>,
+}
+
+impl<P: ListPage> Clone for Paged<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: ListPage> Copy for Paged<P> {}
+
+impl<P: ListPage> Paged<P> {
+    /// Starts reading the first page of `path()`.
+    pub fn new(path: impl Fn() -> String + 'static) -> Self {
+        let paged = Paged {
+            rows: RwSignal::new(Vec::new()),
+            cursor: RwSignal::new(None),
+            loading: RwSignal::new(true),
+            error: RwSignal::new(None),
+            path: StoredValue::new_local(Box::new(path) as Box<dyn Fn() -> String>),
+        };
+        paged.load(false);
+        paged
+    }
+
+    pub fn load(&self, append: bool) {
+        let this = *self;
+        this.loading.set(true);
+        let mut path = this.path.with_value(|p| p());
+        if append {
+            if let Some(c) = this.cursor.get_untracked() {
+                path.push_str(if path.contains('?') { "&" } else { "?" });
+                path.push_str(&format!("cursor={}", api::enc(&c)));
+            }
+        }
+        spawn_local(async move {
+            match api::get::<P>(&path).await {
+                Ok(page) => {
+                    let (rows, next) = page.into_parts();
+                    this.error.set(None);
+                    this.cursor.set(next);
+                    this.rows.update(|r| {
+                        if !append {
+                            r.clear();
+                        }
+                        r.extend(rows);
+                    });
+                }
+                Err(e) => this.error.set(Some(e.message())),
+            }
+            this.loading.set(false);
+        });
+    }
+
+    /// Still loading the first page: show a skeleton.
+    pub fn first_load(&self) -> bool {
+        self.loading.get() && self.rows.with(|r| r.is_empty())
+    }
+}
