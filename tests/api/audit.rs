@@ -212,3 +212,24 @@ async fn filters_refuse_control_characters_instead_of_failing() {
         .expect(200);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn times_outside_what_is_stored_are_refused_not_failed() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    for q in [
+        "since=%2B200000-01-01T00:00:00Z",
+        "until=-10000-01-01T00:00:00Z",
+    ] {
+        let r = app.get(&format!("/api/v1/audit?{q}"), &owner.access).await;
+        assert_eq!(r.status, 422, "{q}: {}", r.text);
+    }
+    app.post(
+        "/api/v1/api-keys",
+        Some(&owner.access),
+        json!({"name": "far", "scopes": ["*"], "expires_at": "+200000-01-01T00:00:00Z"}),
+    )
+    .await
+    .expect(422);
+    app.stop().await;
+}

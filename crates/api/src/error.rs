@@ -196,11 +196,12 @@ impl From<diesel::result::Error> for ApiError {
                 }
                 // NUL characters and broken encodings that slipped past validation.
                 _ if info.message().contains("invalid byte sequence")
-                    || info.message().contains("cannot be converted to text") =>
+                    || info.message().contains("cannot be converted to text")
+                    || info.message().contains("out of range") =>
                 {
                     ApiError::Unprocessable {
-                        code: "encoding",
-                        detail: "a value contains characters that cannot be stored".into(),
+                        code: "unstorable",
+                        detail: "a value cannot be stored: it holds characters that are not allowed, or is out of range".into(),
                     }
                 }
 

@@ -88,6 +88,23 @@ pub fn password(errors: &mut Vec<FieldError>, field: &str, value: &str) {
     }
 }
 
+/// Times the platform stores: years 1 to 9999 (PostgreSQL and JSON clients
+/// agree on those; beyond them, answers would differ or fail).
+pub fn time_in_range(t: &chrono::DateTime<chrono::Utc>) -> bool {
+    use chrono::Datelike;
+    (1..=9999).contains(&t.year())
+}
+
+pub fn time(errors: &mut Vec<FieldError>, field: &str, value: &chrono::DateTime<chrono::Utc>) {
+    if !time_in_range(value) {
+        errors.push(FieldError::new(
+            field,
+            "range",
+            "must be between the years 1 and 9999",
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +119,14 @@ mod tests {
         ] {
             assert!(!is_email(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn times_stay_within_four_digit_years() {
+        let ok = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let far = chrono::DateTime::from_timestamp(6_311_433_600_000, 0).unwrap(); // year 202,000
+        assert!(time_in_range(&ok));
+        assert!(!time_in_range(&far));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{perm, Authz};
 use crate::pagination::{encode_seq, next_cursor, PageParams};
 use crate::state::AppState;
@@ -50,6 +50,15 @@ pub async fn list(
         text("record_id", &q.record_id)?,
         text("action", &q.action)?,
     );
+    let mut errors = Vec::new();
+    for (field, t) in [("since", &q.since), ("until", &q.until)] {
+        if let Some(t) = t {
+            rapport_domain::validate::time(&mut errors, field, t);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let filter = AuditFilter {
         actor_id: q.actor_id,
         record_type,

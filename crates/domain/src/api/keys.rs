@@ -18,6 +18,9 @@ pub struct CreateApiKeyRequest {
 impl Validate for CreateApiKeyRequest {
     fn check(&self, e: &mut Vec<FieldError>) {
         validate::text(e, "name", &self.name, 100);
+        if let Some(t) = &self.expires_at {
+            validate::time(e, "expires_at", t);
+        }
         if self.scopes.is_empty() {
             e.push(FieldError::new(
                 "scopes",
