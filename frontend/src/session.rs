@@ -30,6 +30,14 @@ pub fn current() -> Session {
     try_current().expect("the session is created at start")
 }
 
+/// The workspace's IANA time zone, for dates shown to people.
+pub fn time_zone() -> String {
+    current()
+        .me
+        .with_untracked(|m| m.as_ref().map(|m| m.workspace.time_zone.clone()))
+        .unwrap_or_else(|| "UTC".into())
+}
+
 pub fn try_current() -> Option<Session> {
     CURRENT.with(|c| c.get())
 }

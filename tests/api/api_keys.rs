@@ -136,13 +136,7 @@ async fn key_input_is_validated() {
     )
     .await
     .expect(422);
-    let count: i64 = app
-        .sql()
-        .await
-        .query_one("SELECT count(*) FROM api_keys", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let count: i64 = app.count("SELECT count(*) FROM api_keys").await;
     assert_eq!(count, 0);
     app.stop().await;
 }

@@ -63,13 +63,7 @@ async fn register_refuses_bad_input_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(raw.status(), 400);
-    let count = app
-        .sql()
-        .await
-        .query_one("SELECT count(*) FROM users", &[])
-        .await
-        .unwrap()
-        .get::<_, i64>(0);
+    let count = app.count("SELECT count(*) FROM users").await;
     assert_eq!(count, 0);
     app.stop().await;
 }

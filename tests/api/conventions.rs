@@ -31,13 +31,7 @@ async fn an_idempotent_post_replays_and_a_reused_key_with_another_body_is_refuse
     assert_eq!(first.body, again.body);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.header("location"), first.header("location"));
-    let count: i64 = app
-        .sql()
-        .await
-        .query_one("SELECT count(*) FROM invitations", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let count: i64 = app.count("SELECT count(*) FROM invitations").await;
     assert_eq!(count, 1);
     let other = json!({"email": "twice@example.com", "role": "staff"});
     let clash = app
@@ -89,13 +83,7 @@ async fn concurrent_requests_with_one_idempotency_key_create_one_record() {
         statuses.iter().all(|s| *s == 201 || *s == 409),
         "{statuses:?}"
     );
-    let count: i64 = app
-        .sql()
-        .await
-        .query_one("SELECT count(*) FROM api_keys", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let count: i64 = app.count("SELECT count(*) FROM api_keys").await;
     assert_eq!(count, 1);
     app.stop().await;
 }
@@ -185,13 +173,7 @@ async fn a_body_over_the_limit_answers_413_and_changes_nothing() {
         .await
         .expect(413);
     assert_eq!(res.header("content-type"), Some("application/problem+json"));
-    let count: i64 = app
-        .sql()
-        .await
-        .query_one("SELECT count(*) FROM workspaces", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let count: i64 = app.count("SELECT count(*) FROM workspaces").await;
     assert_eq!(count, 0);
     app.stop().await;
 }
@@ -342,13 +324,7 @@ async fn an_answer_holding_a_secret_is_never_kept_for_replay() {
         .get(0);
     assert!(stored.is_empty());
     assert!(!String::from_utf8_lossy(&stored).contains(&secret));
-    let count: i64 = app
-        .sql()
-        .await
-        .query_one("SELECT count(*) FROM api_keys", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let count: i64 = app.count("SELECT count(*) FROM api_keys").await;
     assert_eq!(count, 1);
     app.stop().await;
 }

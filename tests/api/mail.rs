@@ -85,29 +85,18 @@ async fn with_smtp_configured_invitations_are_delivered_by_the_job_queue() {
     let unfolded = message.replace("=\n", "");
     assert!(unfolded.contains(token), "{message}");
     // The queue records the delivery.
-    let sql = app.sql().await;
     for _ in 0..50 {
-        let done: i64 = sql
-            .query_one(
-                "SELECT count(*) FROM jobs WHERE kind = 'mail.send' AND status = 'done'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
+        let done: i64 = app
+            .count("SELECT count(*) FROM jobs WHERE kind = 'mail.send' AND status = 'done'")
+            .await;
         if done == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let sent: i64 = sql
-        .query_one(
-            "SELECT count(*) FROM mail_messages WHERE sent_at IS NOT NULL",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let sent: i64 = app
+        .count("SELECT count(*) FROM mail_messages WHERE sent_at IS NOT NULL")
+        .await;
     assert_eq!(sent, 1);
     // With a real mail server, nobody reads the messages through the API.
     app.get("/api/v1/dev/mail", &owner.access).await.expect(404);
@@ -151,14 +140,9 @@ async fn an_unreachable_smtp_server_means_retries_not_lost_mail() {
     }
     let row = row.expect("the delivery was tried and put back");
     assert!(row.get::<_, bool>(2));
-    let kept: i64 = sql
-        .query_one(
-            "SELECT count(*) FROM mail_messages WHERE sent_at IS NULL",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let kept: i64 = app
+        .count("SELECT count(*) FROM mail_messages WHERE sent_at IS NULL")
+        .await;
     assert_eq!(kept, 1);
     app.stop().await;
 }

@@ -295,6 +295,16 @@ impl TestApp {
         client
     }
 
+    /// The single number a `SELECT count(*) ...` answers.
+    pub async fn count(&self, query: &str) -> i64 {
+        self.sql()
+            .await
+            .query_one(query, &[])
+            .await
+            .expect("a count")
+            .get(0)
+    }
+
     pub fn state(&self) -> std::sync::Arc<rapport_api::state::AppState> {
         self.running.as_ref().expect("running").state.clone()
     }

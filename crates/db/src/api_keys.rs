@@ -1,4 +1,5 @@
-use crate::schema::api_keys;
+use crate::schema::{api_keys, workspaces};
+use crate::workspaces::Workspace;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -66,12 +67,13 @@ pub async fn insert(conn: &mut AsyncPgConnection, n: NewApiKey<'_>) -> QueryResu
         .await
 }
 
-/// A live key by its public prefix: not revoked, not expired.
+/// A live key by its public prefix (not revoked, not expired), with its workspace.
 pub async fn find_live_by_prefix(
     conn: &mut AsyncPgConnection,
     prefix: &str,
-) -> QueryResult<Option<ApiKey>> {
+) -> QueryResult<Option<(ApiKey, Workspace)>> {
     api_keys::table
+        .inner_join(workspaces::table)
         .filter(api_keys::prefix.eq(prefix))
         .filter(api_keys::revoked_at.is_null())
         .filter(
@@ -79,7 +81,7 @@ pub async fn find_live_by_prefix(
                 .is_null()
                 .or(api_keys::expires_at.gt(diesel::dsl::now)),
         )
-        .select(ApiKey::as_select())
+        .select((ApiKey::as_select(), Workspace::as_select()))
         .first(conn)
         .await
         .optional()

@@ -42,13 +42,6 @@ fn scope_choices() -> Vec<String> {
     out
 }
 
-fn time_zone() -> String {
-    session::current()
-        .me
-        .with_untracked(|m| m.as_ref().map(|m| m.workspace.time_zone.clone()))
-        .unwrap_or_else(|| "UTC".into())
-}
-
 #[component]
 fn ApiKeysPage() -> impl IntoView {
     let live = expect_context::<Live>();
@@ -173,7 +166,7 @@ fn KeyTable(
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let toasts = toasts();
-    let tz = time_zone();
+    let tz = session::time_zone();
     view! {
         <table class="table" aria-label=tr("keys.title")>
             <thead>

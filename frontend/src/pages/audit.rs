@@ -53,13 +53,7 @@ impl Filters {
 
 #[component]
 fn AuditPageView() -> impl IntoView {
-    let session = session::current();
-    let tz = StoredValue::new(
-        session
-            .me
-            .with_untracked(|m| m.as_ref().map(|m| m.workspace.time_zone.clone()))
-            .unwrap_or_else(|| "UTC".into()),
-    );
+    let tz = StoredValue::new(session::time_zone());
     let filters = RwSignal::new(Filters::default());
     let form = RwSignal::new(Filters::default());
     let list = Paged::<AuditPage>::new(move || {

@@ -42,10 +42,7 @@ fn body_view(body: &str) -> impl IntoView {
 #[component]
 fn MailPageView() -> impl IntoView {
     let live = expect_context::<Live>();
-    let tz = session::current()
-        .me
-        .with_untracked(|m| m.as_ref().map(|m| m.workspace.time_zone.clone()))
-        .unwrap_or_else(|| "UTC".into());
+    let tz = session::time_zone();
     let mail = LocalResource::new(|| api::get::<MailPage>("/api/v1/dev/mail?limit=50"));
     live.on_event(move |_| mail.refetch());
     view! {

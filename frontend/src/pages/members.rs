@@ -39,13 +39,6 @@ fn my_role() -> Role {
         .unwrap_or(Role::Member)
 }
 
-fn time_zone() -> String {
-    session::current()
-        .me
-        .with_untracked(|m| m.as_ref().map(|m| m.workspace.time_zone.clone()))
-        .unwrap_or_else(|| "UTC".into())
-}
-
 /// Roles the caller may hand out: the template's, at or below the caller's own.
 fn assignable() -> Vec<Role> {
     let mine = my_role();
@@ -182,7 +175,7 @@ fn MemberTable(
 ) -> impl IntoView {
     let session = session::current();
     let me = session.me.with_untracked(|m| m.as_ref().map(|m| m.user.id));
-    let tz = time_zone();
+    let tz = session::time_zone();
     view! {
         <table class="table" aria-label=tr("members.title")>
             <thead>
@@ -293,7 +286,7 @@ fn InvitationTable(
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let toasts = toasts();
-    let tz = time_zone();
+    let tz = session::time_zone();
     view! {
         <table class="table" aria-label=tr("invitations.title")>
             <thead>

@@ -157,7 +157,7 @@ async fn resolve_api_key(
         return Err(invalid());
     }
     let mut conn = state.conn().await?;
-    let key = rapport_db::api_keys::find_live_by_prefix(&mut conn, prefix)
+    let (key, workspace) = rapport_db::api_keys::find_live_by_prefix(&mut conn, prefix)
         .await?
         .ok_or_else(invalid)?;
     if !crate::auth::secrets::digest_eq(&rapport_db::sha256(secret), &key.secret_hash) {
@@ -172,9 +172,6 @@ async fn resolve_api_key(
             limit: Some(info.limit),
         })?;
     rapport_db::api_keys::touch(&mut conn, key.id).await?;
-    let workspace = rapport_db::workspaces::find(&mut conn, key.workspace_id)
-        .await?
-        .ok_or_else(invalid)?;
     Ok((
         Caller {
             workspace,
