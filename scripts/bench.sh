@@ -20,11 +20,9 @@ DATABASE_URL=${cluster%/postgres}/rapport_bench RAPPORT_DATA_DIR=$data RAPPORT_B
   target/release/rapport serve --demo >target/bench-server.log 2>&1 &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; scripts/test-db.sh stop "$cluster_dir"; rm -rf "$data"' EXIT
-for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 base=http://127.0.0.1:$port
 login='{"email":"owner@school.demo","password":"rapport-demo-2026"}'
-token=$(curl -sf "$base/api/v1/auth/login" -H 'content-type: application/json' -d "$login" \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+token=$(scripts/wait-ready.sh "$base" "$pid" target/bench-server.log owner@school.demo)
 lua=$(mktemp --suffix=.lua)
 cat >"$lua" <<LUA
 wrk.method = "POST"

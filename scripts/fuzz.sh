@@ -16,14 +16,17 @@ DATABASE_URL=$db_url RAPPORT_DATA_DIR=$data RAPPORT_BIND=127.0.0.1:$port \
   "$server" serve --demo >target/fuzz-server.log 2>&1 &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
-  sleep 0.2
-done
-token=$(curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"email":"owner@support.demo","password":"rapport-demo-2026"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+token=$(scripts/wait-ready.sh "http://127.0.0.1:$port" "$pid" target/fuzz-server.log owner@support.demo)
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
+# Signing out ends the session the whole run uses: those two operations are
+# fuzzed last, on their own.
 target/venv/bin/schemathesis run "http://127.0.0.1:$port/api-docs/openapi.json" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
-  --max-time "$seconds" --workers 2 --seed 1 \
+  --checks "$checks" --max-time "$seconds" --workers 2 --seed 1 \
+  --exclude-path-regex '^/api/v1/auth/logout' \
   -H "Authorization: Bearer $token" \
   --report junit --report-dir target/fuzz-report
+target/venv/bin/schemathesis run "http://127.0.0.1:$port/api-docs/openapi.json" \
+  --checks "$checks" --max-time 15 --workers 1 --seed 1 \
+  --include-path-regex '^/api/v1/auth/logout' \
+  -H "Authorization: Bearer $token" \
+  --report junit --report-dir target/fuzz-report-signout

@@ -93,6 +93,17 @@ impl Live {
                                 return;
                             }
                             let Ok(Message::Text(text)) = msg else {
+                                // 4403: the role changed (or the membership ended):
+                                // learn the new rights before reconnecting with them.
+                                if let Err(gloo_net::websocket::WebSocketError::ConnectionClose(
+                                    c,
+                                )) = &msg
+                                {
+                                    if c.code == 4403 {
+                                        let _ = crate::session::current().reload().await;
+                                        attempt = 0;
+                                    }
+                                }
                                 if msg.is_err() {
                                     break;
                                 }

@@ -133,39 +133,114 @@ async fn verify_finds_an_entry_altered_directly_in_sql() {
     app.stop().await;
 }
 
+async fn verify(app: &TestApp, s: &rapport_tests::Session) -> serde_json::Value {
+    app.get("/api/v1/audit/verify", &s.access)
+        .await
+        .expect(200)
+        .body
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_erasure_may_blank_a_payload_and_the_chain_still_verifies() {
+async fn an_erasure_redacts_personal_fields_only_and_the_chain_still_verifies() {
     let app = TestApp::start().await;
     let owner = app.register("support").await;
-    app.add_member(&owner, "member").await;
+    let member = app.add_member(&owner, "member").await;
     let sql = app.sql().await;
+    // The invitation's entry: {"email": .., "role": ..}, with an address.
+    let row = sql
+        .query_one(
+            "SELECT seq, changes FROM audit_log WHERE workspace_id = $1 AND action = 'invitation.created'",
+            &[&owner.workspace_id],
+        )
+        .await
+        .unwrap();
+    let seq: i64 = row.get(0);
+    let before: serde_json::Value = row.get(1);
+    assert_eq!(before["email"]["after"], member.email.as_str());
+    let state = app.state();
+    let mut conn = state.pool.get().await.unwrap();
+    let by = rapport_db::audit::NewEntry {
+        workspace_id: owner.workspace_id,
+        actor_kind: rapport_domain::api::ActorKind::System,
+        actor_id: None,
+        action: "",
+        record_type: "",
+        record_id: None,
+        changes: json!({}),
+        ip: None,
+        user_agent: None,
+        request_id: None,
+    };
+    let erased = rapport_db::audit::erase(
+        &mut conn,
+        owner.workspace_id,
+        seq,
+        &["email".to_string()],
+        by.clone(),
+    )
+    .await
+    .unwrap();
+    assert!(erased);
+    // Only once.
+    assert!(!rapport_db::audit::erase(
+        &mut conn,
+        owner.workspace_id,
+        seq,
+        &["email".to_string()],
+        by
+    )
+    .await
+    .unwrap());
+    drop(conn);
+    let row = sql
+        .query_one(
+            "SELECT changes, ip, redacted FROM audit_log WHERE workspace_id = $1 AND seq = $2",
+            &[&owner.workspace_id, &seq],
+        )
+        .await
+        .unwrap();
+    let after: serde_json::Value = row.get(0);
+    assert_eq!(after["email"]["after"], "[erased]");
+    assert_eq!(after["role"], before["role"], "what is not personal stays");
+    assert_eq!(row.get::<_, Option<String>>(1), None);
+    assert!(row.get::<_, bool>(2));
+    let v = verify(&app, &owner).await;
+    assert_eq!(v["ok"], true, "{v}");
+    // The erasure is itself in the chain.
+    let last = app
+        .get("/api/v1/audit?action=audit.erased", &owner.access)
+        .await
+        .expect(200);
+    assert_eq!(last.body["data"][0]["record_id"], seq.to_string());
+
+    // The old switch no longer opens the log to rewriting ...
+    let forged = sql
+        .batch_execute(&format!(
+            "BEGIN; SET LOCAL rapport.erasure = 'on';
+             UPDATE audit_log SET changes = '{{\"role\": {{\"after\": \"owner\"}}}}', redacted = true
+              WHERE workspace_id = '{}' AND seq = 1;
+             COMMIT;",
+            owner.workspace_id
+        ))
+        .await;
+    assert!(
+        forged.is_err(),
+        "an UPDATE that is not a redaction is refused"
+    );
+    sql.batch_execute("ROLLBACK").await.ok();
+    // ... and a forgery made with the triggers switched off is found by verify.
     sql.batch_execute(&format!(
-        "BEGIN; SET LOCAL rapport.erasure = 'on';
-         UPDATE audit_log SET changes = '{{}}', ip = NULL, user_agent = NULL, redacted = true WHERE workspace_id = '{}' AND seq = 2;
+        "BEGIN; SET LOCAL session_replication_role = replica;
+         UPDATE audit_log SET changes = '{{\"role\": {{\"after\": \"owner\"}}}}', redacted = true
+          WHERE workspace_id = '{}' AND seq = 1;
          COMMIT;",
         owner.workspace_id
     ))
     .await
     .unwrap();
-    let v = app
-        .get("/api/v1/audit/verify", &owner.access)
-        .await
-        .expect(200);
-    assert_eq!(v.body["ok"], true, "{}", v.text);
-    // Changing what the hash covers still breaks it.
-    sql.batch_execute(&format!(
-        "BEGIN; SET LOCAL rapport.erasure = 'on';
-         UPDATE audit_log SET action = 'member.removed' WHERE workspace_id = '{}' AND seq = 2;
-         COMMIT;",
-        owner.workspace_id
-    ))
-    .await
-    .unwrap();
-    let v = app
-        .get("/api/v1/audit/verify", &owner.access)
-        .await
-        .expect(200);
-    assert_eq!(v.body["first_bad"], 2);
+    let v = verify(&app, &owner).await;
+    assert_eq!(v["ok"], false, "{v}");
+    assert_eq!(v["first_bad"], 1);
     app.stop().await;
 }
 

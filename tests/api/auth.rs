@@ -149,12 +149,7 @@ async fn concurrent_failures_all_count_toward_the_lock() {
 }
 
 async fn refresh(app: &TestApp, token: &str) -> rapport_tests::Resp {
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        json!({"refresh_token": token}),
-    )
-    .await
+    app.refresh(token).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -246,8 +241,14 @@ async fn refresh_works_from_the_cookie_and_logout_clears_it() {
         .expect(204);
     assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
     refresh(&app, &next).await.expect(401);
+    // The access tokens of the ended session end with it.
+    app.get("/api/v1/me", &owner.access).await.expect(401);
+    let again = Session::from_tokens(
+        &app.login(&owner.email, PASSWORD).await.expect(200).body,
+        &owner.email,
+    );
     let audit = app
-        .get("/api/v1/audit?action=session.ended", &owner.access)
+        .get("/api/v1/audit?action=session.ended", &again.access)
         .await
         .expect(200);
     assert_eq!(
@@ -273,7 +274,16 @@ async fn expired_tampered_and_unsigned_tokens_are_refused() {
     let owner = app.register("school").await;
     let now = chrono::Utc::now().timestamp();
     let secret = b"test secret that is long enough for HS256 signing";
-    let claims = |iat: i64, exp: i64, role: &str| json!({"sub": owner.user_id, "ws": owner.workspace_id, "role": role, "iat": iat, "exp": exp, "jti": uuid::Uuid::new_v4(), "fam": uuid::Uuid::new_v4()});
+    // The session's family, from the real token: a forged one must name a live session too.
+    let payload = owner.access.split('.').nth(1).unwrap();
+    let fam = serde_json::from_slice::<serde_json::Value>(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()["fam"]
+        .clone();
+    let claims = |iat: i64, exp: i64, role: &str| json!({"sub": owner.user_id, "ws": owner.workspace_id, "role": role, "iat": iat, "exp": exp, "jti": uuid::Uuid::new_v4(), "fam": fam});
     // A well-signed token works: the check below is about what differs.
     app.get(
         "/api/v1/me",
@@ -406,7 +416,7 @@ async fn switch_gives_tokens_for_another_workspace_of_the_user() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_password_change_signs_out_the_other_sessions_only() {
+async fn a_password_change_ends_every_session_and_gives_this_device_new_tokens() {
     let app = TestApp::start().await;
     let owner = app.register("consulting").await;
     let other = Session::from_tokens(
@@ -421,16 +431,24 @@ async fn a_password_change_signs_out_the_other_sessions_only() {
     )
     .await
     .expect(422);
-    app.call(
-        Method::PUT,
-        "/api/v1/me/password",
-        Some(&owner.access),
-        Some(json!({"current_password": PASSWORD, "new_password": "a brand new password"})),
-    )
-    .await
-    .expect(200);
-    refresh(&app, &other.refresh).await.expect(401);
-    refresh(&app, &owner.refresh).await.expect(200);
+    let changed = app
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            Some(&owner.access),
+            Some(json!({"current_password": PASSWORD, "new_password": "a brand new password"})),
+        )
+        .await
+        .expect(200);
+    // Every access and refresh token of the user ends at once, this device's too ...
+    for s in [&owner, &other] {
+        app.get("/api/v1/me", &s.access).await.expect(401);
+        refresh(&app, &s.refresh).await.expect(401);
+    }
+    // ... and this device carries on with the tokens of the answer.
+    let now = Session::from_tokens(&changed.body, &owner.email);
+    app.get("/api/v1/me", &now.access).await.expect(200);
+    refresh(&app, &now.refresh).await.expect(200);
     app.login(&owner.email, PASSWORD).await.expect(401);
     app.login(&owner.email, "a brand new password")
         .await

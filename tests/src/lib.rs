@@ -153,6 +153,7 @@ impl TestApp {
                 pool_size: 8,
                 workers: 2,
                 instance: format!("test-{}", Uuid::new_v4()),
+                ready: true,
             },
         )
         .await
@@ -284,6 +285,62 @@ impl TestApp {
         Session::from_tokens(&res.body, &email)
     }
 
+    /// Invites `email` with `role` into `by`'s workspace; the invitation token.
+    pub async fn invite(&self, by: &Session, email: &str, role: &str) -> String {
+        self.post(
+            "/api/v1/invitations",
+            Some(&by.access),
+            json!({"email": email, "role": role}),
+        )
+        .await
+        .expect(201)
+        .body["token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    }
+
+    /// Brings a person who has an account into `by`'s workspace: invited, and
+    /// accepted while signed in.
+    pub async fn join(&self, by: &Session, person: &Session, role: &str) {
+        let token = self.invite(by, &person.email, role).await;
+        self.post(
+            &format!("/api/v1/invitations/{token}/accept"),
+            Some(&person.access),
+            json!({}),
+        )
+        .await
+        .expect(200);
+    }
+
+    /// Presents a refresh token in the body.
+    pub async fn refresh(&self, token: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({ "refresh_token": token }),
+        )
+        .await
+    }
+
+    /// Signs in with [`PASSWORD`]: a new session of the person.
+    pub async fn sign_in(&self, email: &str) -> Session {
+        Session::from_tokens(&self.login(email, PASSWORD).await.expect(200).body, email)
+    }
+
+    /// Tokens of the session for another of the person's workspaces.
+    pub async fn switch(&self, s: &Session, workspace_id: Uuid) -> Session {
+        let res = self
+            .post(
+                "/api/v1/auth/switch",
+                Some(&s.access),
+                json!({ "workspace_id": workspace_id }),
+            )
+            .await
+            .expect(200);
+        Session::from_tokens(&res.body, &s.email)
+    }
+
     /// A direct connection to this app's database, for what no route may do.
     pub async fn sql(&self) -> tokio_postgres::Client {
         let (client, conn) = tokio_postgres::connect(&self.db_url, tokio_postgres::NoTls)
@@ -314,4 +371,57 @@ impl TestApp {
             r.stop().await.expect("the server stops");
         }
     }
+}
+
+/// A minimal SMTP server that accepts every message after `delay` and hands
+/// over its DATA: its port, and the messages.
+pub async fn smtp_sink(
+    delay: std::time::Duration,
+) -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ESMTP\r\n").await.ok();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-sink\r\n250 8BITMIME\r\n",
+                        "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 OK\r\n",
+                        "DATA" => {
+                            write.write_all(b"354 go ahead\r\n").await.ok();
+                            let mut data = String::new();
+                            while let Ok(Some(l)) = lines.next_line().await {
+                                if l == "." {
+                                    break;
+                                }
+                                data.push_str(&l);
+                                data.push('\n');
+                            }
+                            tokio::time::sleep(delay).await;
+                            tx.send(data).ok();
+                            b"250 queued\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.ok();
+                            break;
+                        }
+                        _ => b"502 not here\r\n",
+                    };
+                    write.write_all(reply).await.ok();
+                }
+            });
+        }
+    });
+    (port, rx)
 }

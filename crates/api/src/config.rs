@@ -43,6 +43,20 @@ pub struct ApiConfig {
     pub run_workers: bool,
     /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
     pub trust_proxy: bool,
+    /// The proxies whose `X-Forwarded-For` entries are skipped, from the right.
+    pub trusted_proxies: Vec<crate::extract::ctx::IpNet>,
+    /// Argon2 computations (19 MiB each) that may run at once.
+    pub hash_slots: usize,
+    /// How long a password check waits for a slot before answering 503.
+    pub hash_wait_ms: u64,
+    /// A bearer token for `/metrics`; without it `/metrics` answers only local callers.
+    pub metrics_token: Option<String>,
+    /// Where mail goes without SMTP: one `.eml` file per message.
+    pub mail_dir: Option<PathBuf>,
+    /// How often the worker schedules maintenance and requeues stale jobs.
+    pub maintenance_every_ms: u64,
+    /// A running job not finished after this long is taken to be lost (its worker died).
+    pub job_stale_secs: i32,
 }
 
 impl ApiConfig {
@@ -71,6 +85,15 @@ impl ApiConfig {
             ws_queue: 512,
             run_workers: true,
             trust_proxy: false,
+            trusted_proxies: crate::extract::ctx::IpNet::private_ranges(),
+            hash_slots: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            hash_wait_ms: 3000,
+            metrics_token: None,
+            mail_dir: None,
+            maintenance_every_ms: 300_000,
+            job_stale_secs: 600,
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum ApiError {
     },
     /// 503: the database cannot be reached.
     Unavailable(String),
+    /// 503: too busy for this request now; retry after this many seconds.
+    Busy { retry_after: u64, detail: String },
     /// 500: a bug.
     Internal(anyhow::Error),
 }
@@ -89,6 +91,7 @@ impl ApiError {
                 ("rate_limited", "Too many requests", detail.clone())
             }
             ApiError::Unavailable(d) => ("unavailable", "Service unavailable", d.clone()),
+            ApiError::Busy { detail, .. } => ("busy", "Service unavailable", detail.clone()),
             ApiError::Internal(_) => (
                 "internal",
                 "Internal error",
@@ -139,7 +142,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -163,6 +166,13 @@ impl ResponseError for ApiError {
             }
             ApiError::Unauthorized(_) => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            ApiError::Busy { retry_after, .. } => {
+                res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            // A lost or refused database connection is not the request's fault.
+            ApiError::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "2"));
             }
             _ => {}
         }
@@ -194,6 +204,10 @@ impl From<diesel::result::Error> for ApiError {
                 (DatabaseErrorKind::ClosedConnection, _) => {
                     ApiError::Unavailable("the database connection closed".into())
                 }
+                // The server restarting or the connection dropped: not the request's fault.
+                _ if lost_connection(info.message()) => {
+                    ApiError::Unavailable("the database connection was lost; try again".into())
+                }
                 // NUL characters and broken encodings that slipped past validation.
                 _ if info.message().contains("invalid byte sequence")
                     || info.message().contains("cannot be converted to text")
@@ -204,16 +218,64 @@ impl From<diesel::result::Error> for ApiError {
                         detail: "a value cannot be stored: it holds characters that are not allowed, or is out of range".into(),
                     }
                 }
-
                 _ => ApiError::Internal(e.into()),
             },
+            Error::BrokenTransactionManager => {
+                ApiError::Unavailable("the database connection was lost; try again".into())
+            }
             _ => ApiError::Internal(e.into()),
         }
     }
 }
 
+/// Whether a database error message says the connection or the server went
+/// away (SQLSTATE classes 08 and 57: a restart, a shutdown, a lost socket).
+fn lost_connection(message: &str) -> bool {
+    const SIGNS: [&str; 8] = [
+        "terminating connection",
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+        "shutting down",
+        "starting up",
+        "in recovery",
+        "server closed the connection",
+    ];
+    let m = message.to_ascii_lowercase();
+    SIGNS.iter().any(|s| m.contains(s))
+}
+
 impl From<diesel_async::pooled_connection::bb8::RunError> for ApiError {
     fn from(e: diesel_async::pooled_connection::bb8::RunError) -> Self {
         ApiError::Unavailable(format!("the database is unavailable: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_database_connection_is_a_503_with_retry_after() {
+        for message in [
+            "terminating connection due to administrator command",
+            "FATAL: the database system is shutting down",
+            "connection closed",
+        ] {
+            let e: ApiError = diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::Unknown,
+                Box::new(message.to_string()),
+            )
+            .into();
+            let res = e.error_response();
+            assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{message}");
+            assert!(res.headers().contains_key(header::RETRY_AFTER));
+        }
+        let bug: ApiError = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new("syntax error at or near".to_string()),
+        )
+        .into();
+        assert_eq!(bug.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

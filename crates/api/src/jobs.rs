@@ -6,16 +6,22 @@ use std::time::Duration;
 
 pub const PRUNE: &str = "maintenance.prune";
 
+/// Works the queue until shutdown. A job in flight always runs to its end:
+/// neither the maintenance timer nor anything else races it, so a slow job
+/// (a mail to a slow server) is never dropped half-way and re-run later.
 pub async fn run(state: Arc<AppState>, worker: String) {
     let mut shutdown = state.hub.shutdown_signal();
-    let mut maintenance = tokio::time::interval(Duration::from_secs(300));
+    let every = Duration::from_millis(state.config.maintenance_every_ms.max(10));
+    let mut next_maintenance = tokio::time::Instant::now();
     loop {
-        let mut idle = false;
-        tokio::select! {
-            _ = maintenance.tick() => schedule_maintenance(&state).await,
-            worked = work_one(&state, &worker) => idle = !worked,
-            _ = crate::events::hub::stopped(&mut shutdown) => return,
+        if *shutdown.borrow() {
+            return;
         }
+        if tokio::time::Instant::now() >= next_maintenance {
+            schedule_maintenance(&state).await;
+            next_maintenance = tokio::time::Instant::now() + every;
+        }
+        let idle = !work_one(&state, &worker).await;
         if idle {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
@@ -36,7 +42,7 @@ async fn schedule_maintenance(state: &AppState) {
     {
         tracing::warn!(error = %e, "cannot schedule maintenance");
     }
-    if let Err(e) = rapport_db::jobs::requeue_stale(&mut conn, 600).await {
+    if let Err(e) = rapport_db::jobs::requeue_stale(&mut conn, state.config.job_stale_secs).await {
         tracing::warn!(error = %e, "cannot requeue stale jobs");
     }
 }
@@ -59,6 +65,7 @@ pub async fn work_one(state: &AppState, worker: &str) -> bool {
             crate::mail::send::run(
                 &mut conn,
                 state.config.smtp.as_ref(),
+                state.config.mail_dir.as_deref(),
                 &state.config.mail_from,
                 &job.payload,
             )

@@ -3,14 +3,14 @@
 
 use crate::error::ApiError;
 use crate::extract::caller::{caller_of, set_rate_headers, Principal};
+use crate::extract::idempotent::{Claimed, IdemRequest};
 use crate::state::AppState;
-use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, HttpResponse};
-use rapport_db::idempotency::{self, Begin};
+use actix_web::{web, HttpMessage};
 use std::time::Instant;
 
 /// The request's id, echoed from `x-request-id` or made here.
@@ -39,7 +39,7 @@ pub async fn edge(
     req.extensions_mut().insert(RequestId(id.clone()));
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().clone();
-    let path = req.path().to_string();
+    let path = redact_path(req.path());
     let mut res = next.call(req).await?.map_into_boxed_body();
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -63,6 +63,16 @@ pub async fn edge(
         tracing::info!(request_id = %id, %method, %path, status = status.as_u16(), ms = elapsed.as_secs_f64() * 1000.0, "request");
     }
     Ok(res)
+}
+
+/// The path as logged: a secret in it (an invitation token) is replaced.
+pub fn redact_path(path: &str) -> String {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    // /api/v1/invitations/{token}/accept
+    if parts.len() == 6 && parts[3] == "invitations" && parts[5] == "accept" {
+        parts[4] = "[redacted]";
+    }
+    parts.join("/")
 }
 
 fn security_headers(h: &mut header::HeaderMap, docs: bool) {
@@ -101,9 +111,8 @@ pub async fn auth_rate_limit(
     let Some(state) = state else {
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     };
-    let ip =
-        crate::extract::ctx::client_ip(req.request(), state.config.trust_proxy).unwrap_or_default();
-    let limited = crate::ratelimit::hit(
+    let ip = crate::extract::ctx::client_ip(req.request(), &state.config).unwrap_or_default();
+    let limited = crate::ratelimit::hit_now(
         &state,
         &format!("auth:{ip}"),
         state.config.auth_rate_per_min,
@@ -130,13 +139,13 @@ pub async fn auth_rate_limit(
 }
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-/// Marks a kept answer whose body was withheld because it held a secret.
-const WITHHELD: &str = "x-rapport-withheld";
-/// Headers a replay repeats.
-const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
-/// `Idempotency-Key` on POST: the first answer is kept 24 hours and replayed to
-/// the same request; the same key with another body answers 422.
+/// `Idempotency-Key` on POST: checks the key, reads the body and fingerprints
+/// the request, and leaves an [`IdemRequest`] for the handler, which claims the
+/// key and keeps its answer in the transaction of its change (see
+/// [`crate::extract::idempotent`]). Keys live in the caller's own key space:
+/// the user in the workspace, the API key, or the client address for callers
+/// who are not signed in.
 pub async fn idempotency(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -147,77 +156,24 @@ pub async fn idempotency(
     let (Some(key), Method::POST, false) = (key, req.method().clone(), exempt) else {
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     };
-    let prepared = prepare(&mut req, &key).await;
-    let (state, scope, key) = match prepared {
-        Err(e) => return Ok(req.error_response(e).map_into_boxed_body()),
-        Ok(Prepared::Replay(res)) => return Ok(req.into_response(res)),
-        Ok(Prepared::Run { state, scope, key }) => (state, scope, key),
-    };
-    let res = match next.call(req).await {
-        Ok(res) => res,
-        Err(e) => {
-            if let Ok(mut conn) = state.conn().await {
-                let _ = idempotency::abandon(&mut conn, &scope, &key).await;
+    match prepare(&mut req, &key).await {
+        Err(e) => Ok(req.error_response(e).map_into_boxed_body()),
+        Ok(idem) => {
+            req.extensions_mut().insert(idem);
+            let res = next.call(req).await?.map_into_boxed_body();
+            if res.status().is_success() && res.request().extensions().get::<Claimed>().is_none() {
+                tracing::error!(
+                    route = res.request().match_pattern().unwrap_or_default(),
+                    "a POST route ignored its Idempotency-Key"
+                );
             }
-            return Err(e);
+            Ok(res)
         }
-    };
-    let status = res.status();
-    let (http_req, http_res) = res.into_parts();
-    let (head, res_body) = http_res.into_parts();
-    let bytes = body::to_bytes(res_body)
-        .await
-        .map_err(|_| ApiError::internal(anyhow::anyhow!("response body")))?;
-    let mut conn = state.conn().await?;
-    if status.is_server_error() {
-        idempotency::abandon(&mut conn, &scope, &key)
-            .await
-            .map_err(ApiError::from)?;
-    } else {
-        // An answer marked no-store holds a secret (an API key): it is not kept,
-        // and a repeat is told the first request succeeded.
-        let secret = head
-            .headers()
-            .get(header::CACHE_CONTROL)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("no-store"));
-        let mut kept = serde_json::Map::new();
-        if secret {
-            kept.insert(WITHHELD.to_string(), "true".into());
-        } else {
-            for name in REPLAYED_HEADERS {
-                if let Some(v) = head.headers().get(&name).and_then(|v| v.to_str().ok()) {
-                    kept.insert(name.as_str().to_string(), v.into());
-                }
-            }
-        }
-        let stored: &[u8] = if secret { &[] } else { &bytes };
-        idempotency::finish(
-            &mut conn,
-            &scope,
-            &key,
-            status.as_u16(),
-            stored,
-            &serde_json::Value::Object(kept),
-        )
-        .await
-        .map_err(ApiError::from)?;
     }
-    let res = head.set_body(bytes).map_into_boxed_body();
-    Ok(ServiceResponse::new(http_req, res))
 }
 
-enum Prepared {
-    Replay(HttpResponse),
-    Run {
-        state: web::Data<AppState>,
-        scope: String,
-        key: String,
-    },
-}
-
-/// Reads the body, and either claims the key or finds the answer to replay.
-async fn prepare(req: &mut ServiceRequest, key: &HeaderValue) -> Result<Prepared, ApiError> {
+/// Checks the key, reads the body and fingerprints method, path and body.
+async fn prepare(req: &mut ServiceRequest, key: &HeaderValue) -> Result<IdemRequest, ApiError> {
     let key = key
         .to_str()
         .ok()
@@ -236,14 +192,22 @@ async fn prepare(req: &mut ServiceRequest, key: &HeaderValue) -> Result<Prepared
     {
         Some((Principal::User { id, .. }, ws)) => format!("user:{id}:{ws}"),
         Some((Principal::ApiKey { id, .. }, _)) => format!("key:{id}"),
-        None => "anonymous".to_string(),
+        // Callers who are not signed in share nothing: the key space is the
+        // address and the path (which, for an invitation, holds its token).
+        None => format!(
+            "anonymous:{}",
+            hex::encode(rapport_db::sha256(format!(
+                "{} {}",
+                crate::extract::ctx::client_ip(req.request(), &state.config).unwrap_or_default(),
+                req.path()
+            )))
+        ),
     };
-    let body = req.extract::<web::Bytes>().await.map_err(|e| {
-        if e.to_string().contains("overflow") {
-            ApiError::PayloadTooLarge
-        } else {
-            ApiError::BadRequest(e.to_string())
-        }
+    let body = req.extract::<web::Bytes>().await.map_err(|e| match e
+        .as_error::<actix_web::error::PayloadError>()
+    {
+        Some(actix_web::error::PayloadError::Overflow) => ApiError::PayloadTooLarge,
+        _ => ApiError::BadRequest(format!("the request body cannot be read: {e}")),
     })?;
     let mut fingerprint = Vec::with_capacity(body.len() + 128);
     fingerprint.extend_from_slice(req.method().as_str().as_bytes());
@@ -251,45 +215,23 @@ async fn prepare(req: &mut ServiceRequest, key: &HeaderValue) -> Result<Prepared
     fingerprint.extend_from_slice(req.uri().to_string().as_bytes());
     fingerprint.push(b'\n');
     fingerprint.extend_from_slice(&body);
-    let request_hash = rapport_db::sha256(&fingerprint);
-    let mut conn = state.conn().await?;
-    let begun = idempotency::begin(&mut conn, &scope, &key, &request_hash).await?;
-    drop(conn);
-    match begun {
-        Begin::Fresh => {
-            req.set_payload(actix_web::dev::Payload::from(body));
-            Ok(Prepared::Run { state, scope, key })
-        }
-        Begin::Replay { headers, .. } if headers.get(WITHHELD).is_some() => Err(ApiError::conflict(
-            "idempotency_secret_withheld",
-            "a request with this Idempotency-Key succeeded; its answer held a secret and is not kept, so it cannot be replayed",
-        )),
-        Begin::Replay {
-            status,
-            body,
-            headers,
-        } => {
-            let mut res =
-                HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
-            if let Some(map) = headers.as_object() {
-                for (k, v) in map {
-                    if let (Ok(name), Some(v)) = (HeaderName::try_from(k.as_str()), v.as_str()) {
-                        if let Ok(v) = HeaderValue::from_str(v) {
-                            res.insert_header((name, v));
-                        }
-                    }
-                }
-            }
-            res.insert_header((HeaderName::from_static("idempotent-replayed"), "true"));
-            Ok(Prepared::Replay(res.body(body)))
-        }
-        Begin::Mismatch => Err(ApiError::Unprocessable {
-            code: "idempotency_key_reused",
-            detail: "this Idempotency-Key was used with another request".into(),
-        }),
-        Begin::InFlight => Err(ApiError::conflict(
-            "idempotency_in_flight",
-            "a request with this Idempotency-Key is still running",
-        )),
+    let hash = rapport_db::sha256(&fingerprint);
+    req.set_payload(actix_web::dev::Payload::from(body));
+    Ok(IdemRequest { scope, key, hash })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn invitation_tokens_are_not_logged() {
+        assert_eq!(
+            super::redact_path("/api/v1/invitations/abcDEF123secret/accept"),
+            "/api/v1/invitations/[redacted]/accept"
+        );
+        assert_eq!(super::redact_path("/api/v1/me"), "/api/v1/me");
+        assert_eq!(
+            super::redact_path("/api/v1/invitations/0190/resend"),
+            "/api/v1/invitations/0190/resend"
+        );
     }
 }

@@ -118,6 +118,13 @@ fn decorate(path: &str, method: &str, op: &mut Value) {
     }
     if only_secured {
         add("401", "Not authenticated");
+    } else if api {
+        // Any request whose Authorization header names a credential that is
+        // not valid (an ended session, a revoked key) is refused, even here.
+        add(
+            "401",
+            "The Authorization header names a credential that is not valid",
+        );
     }
     if secured {
         add(
@@ -153,7 +160,10 @@ fn decorate(path: &str, method: &str, op: &mut Value) {
         add("429", "Too many requests");
     }
     if api {
-        add("503", "The database cannot be reached");
+        add(
+            "503",
+            "The database cannot be reached, or the server is too busy; retry after `Retry-After`",
+        );
     }
     let mut params = |p: Value| {
         if !op["parameters"].is_array() {

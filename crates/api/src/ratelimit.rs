@@ -12,14 +12,25 @@ pub struct RateInfo {
     pub reset: u64,
 }
 
-/// Counts one request for `key`: `Ok` within `limit` a minute, `Err` above it.
-pub async fn hit(
+/// Counts one request for `key` on a connection of its own, given back before
+/// it returns: `Ok` within `limit` a minute, `Err` above it. Never call it
+/// while holding another pool connection; use [`hit`] with that one instead.
+pub async fn hit_now(
     state: &AppState,
     key: &str,
     limit: u32,
 ) -> Result<Result<RateInfo, RateInfo>, ApiError> {
     let mut conn = state.conn().await?;
-    let (hits, reset) = rapport_db::rate_limits::hit(&mut conn, key, 60).await?;
+    hit(&mut conn, key, limit).await
+}
+
+/// Counts one request for `key` on the caller's connection.
+pub async fn hit(
+    conn: &mut rapport_db::Conn,
+    key: &str,
+    limit: u32,
+) -> Result<Result<RateInfo, RateInfo>, ApiError> {
+    let (hits, reset) = rapport_db::rate_limits::hit(conn, key, 60).await?;
     let hits = hits.max(0) as u32;
     let info = RateInfo {
         limit,

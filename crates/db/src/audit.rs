@@ -2,8 +2,11 @@
 //!
 //! Each entry's hash covers the previous entry's hash, the entry's metadata
 //! and a digest of its payload (changed fields, IP, user agent, request id).
-//! An erasure may blank a payload and keep its digest, and the chain still
-//! verifies; any other change to a row breaks it from that row on.
+//! The database refuses every change to an entry but one: a redaction of
+//! personal data by `audit_erase()` (see [`erase`]), which is itself recorded
+//! as a later chain entry holding the digest of the redacted payload. Verify
+//! accepts a redacted entry only when such a record names it with that digest;
+//! any other change to a row breaks the chain from that row on.
 
 use crate::schema::{audit_heads, audit_log};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -262,6 +265,60 @@ pub async fn list(
     q.load(conn).await
 }
 
+/// The action of the chain entry that records an erasure.
+pub const ERASED: &str = "audit.erased";
+
+/// Erases personal data from one entry: the values of `fields` in its changes
+/// become "[erased]" and its address and user agent are blanked, through the
+/// database's `audit_erase()`, the one way an entry may change. The erasure is
+/// then appended to the chain with the digest of the redacted payload. Call it
+/// inside a transaction. Returns false when the entry was already redacted or
+/// does not exist.
+pub async fn erase(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    seq: i64,
+    fields: &[String],
+    by: NewEntry<'_>,
+) -> QueryResult<bool> {
+    use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Nullable<Jsonb>)]
+        erased: Option<serde_json::Value>,
+    }
+    let row: Row = diesel::sql_query("SELECT audit_erase($1, $2, $3) AS erased")
+        .bind::<diesel::sql_types::Uuid, _>(workspace_id)
+        .bind::<BigInt, _>(seq)
+        .bind::<Array<Text>, _>(fields)
+        .get_result(conn)
+        .await?;
+    let Some(_) = row.erased else {
+        return Ok(false);
+    };
+    let entry: AuditEntry = audit_log::table
+        .find((workspace_id, seq))
+        .select(AuditEntry::as_select())
+        .first(conn)
+        .await?;
+    append(
+        conn,
+        NewEntry {
+            workspace_id,
+            action: ERASED,
+            record_type: "audit_entry",
+            record_id: Some(seq.to_string()),
+            changes: serde_json::json!({
+                "fields": {"after": fields},
+                "redacted_digest": {"after": hex::encode(entry.computed_payload_digest())},
+            }),
+            ..by
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
 /// The result of recomputing a workspace's chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
@@ -277,6 +334,9 @@ pub async fn verify(conn: &mut AsyncPgConnection, workspace_id: Uuid) -> QueryRe
     let mut prev_hash = vec![0u8; 32];
     let mut expected_seq = 1i64;
     let mut checked = 0i64;
+    // Redacted entries waiting for the chain entry that records their erasure:
+    // seq -> digest of the payload as it is now.
+    let mut erased: std::collections::BTreeMap<i64, String> = Default::default();
     loop {
         let batch: Vec<AuditEntry> = audit_log::table
             .filter(audit_log::workspace_id.eq(workspace_id))
@@ -301,6 +361,18 @@ pub async fn verify(conn: &mut AsyncPgConnection, workspace_id: Uuid) -> QueryRe
                     first_bad: Some(expected_seq.min(e.seq)),
                 });
             }
+            if e.redacted {
+                erased.insert(e.seq, hex::encode(e.computed_payload_digest()));
+            }
+            if e.action == ERASED && e.record_type == "audit_entry" {
+                let named = e.record_id.as_deref().and_then(|r| r.parse::<i64>().ok());
+                let digest = e.changes["redacted_digest"]["after"].as_str();
+                if let (Some(n), Some(d)) = (named, digest) {
+                    if erased.get(&n).is_some_and(|now| now == d) {
+                        erased.remove(&n);
+                    }
+                }
+            }
             prev_hash = e.hash.clone();
             expected_seq += 1;
         }
@@ -315,6 +387,13 @@ pub async fn verify(conn: &mut AsyncPgConnection, workspace_id: Uuid) -> QueryRe
         return Ok(Verification {
             checked,
             first_bad: Some(expected_seq),
+        });
+    }
+    // A redacted entry that no erasure record vouches for was forged.
+    if let Some((&seq, _)) = erased.iter().next() {
+        return Ok(Verification {
+            checked,
+            first_bad: Some(seq),
         });
     }
     Ok(Verification {

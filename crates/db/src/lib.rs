@@ -2,6 +2,7 @@
 //! its models and queries, the pool, the migration runner and the helper that
 //! gives each test a database of its own.
 
+pub mod access;
 pub mod api_keys;
 pub mod audit;
 pub mod events;

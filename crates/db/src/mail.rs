@@ -1,4 +1,4 @@
-use crate::schema::{mail_messages, memberships, users};
+use crate::schema::mail_messages;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -66,27 +66,16 @@ pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()
         .map(|_| ())
 }
 
-/// Mail of a workspace: what it sent, and what went to its members (password resets).
-pub async fn list_for_workspace(
+/// Mail addressed to one address, newest first.
+pub async fn list_for_address(
     conn: &mut AsyncPgConnection,
-    workspace_id: Uuid,
+    address: &str,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<MailMessage>> {
-    let member_emails: Vec<String> = memberships::table
-        .inner_join(users::table)
-        .filter(memberships::workspace_id.eq(workspace_id))
-        .select(users::email)
-        .load(conn)
-        .await?;
+    diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
     let mut q = mail_messages::table
-        .filter(
-            mail_messages::workspace_id
-                .eq(workspace_id)
-                .or(mail_messages::workspace_id
-                    .is_null()
-                    .and(mail_messages::to_address.eq_any(member_emails))),
-        )
+        .filter(lower(mail_messages::to_address).eq(address.trim().to_lowercase()))
         .select(MailMessage::as_select())
         .order((mail_messages::created_at.desc(), mail_messages::id.desc()))
         .limit(limit)

@@ -6,9 +6,6 @@ diesel::table! {
         email -> Text,
         name -> Text,
         password_hash -> Text,
-        failed_logins -> Int4,
-        first_failed_at -> Nullable<Timestamptz>,
-        locked_until -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
@@ -51,6 +48,7 @@ diesel::table! {
         used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
         replaced_by -> Nullable<Uuid>,
+        regraced_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -199,6 +197,16 @@ diesel::table! {
         workspace_id -> Uuid,
         role -> Text,
         expires_at -> Timestamptz,
+        family_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    password_failures (address_hash) {
+        address_hash -> Binary,
+        failures -> Int4,
+        first_failed_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
     }
 }
 
@@ -210,5 +218,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     workspaces,
     memberships,
     invitations,
-    api_keys
+    api_keys,
+    refresh_tokens
 );

@@ -112,16 +112,29 @@ pub async fn redeem_refresh(
         && t.used_at
             .is_some_and(|u| u > Utc::now() - chrono::Duration::seconds(grace_secs));
     if let (true, Some(successor)) = (within_grace, t.replaced_by) {
-        // Only while the successor was never used, and only once: the UPDATE decides.
-        let replaced = diesel::update(
+        // Once only: the first UPDATE spends the token's one grace, the second
+        // requires that its successor was never used. Both or neither.
+        let spent = diesel::update(
             refresh_tokens::table
-                .find(successor)
-                .filter(refresh_tokens::used_at.is_null())
-                .filter(refresh_tokens::revoked_at.is_null()),
+                .find(t.id)
+                .filter(refresh_tokens::regraced_at.is_null()),
         )
-        .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+        .set(refresh_tokens::regraced_at.eq(diesel::dsl::now))
         .execute(conn)
         .await?;
+        let replaced = if spent == 1 {
+            diesel::update(
+                refresh_tokens::table
+                    .find(successor)
+                    .filter(refresh_tokens::used_at.is_null())
+                    .filter(refresh_tokens::revoked_at.is_null()),
+            )
+            .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+            .execute(conn)
+            .await?
+        } else {
+            0
+        };
         if replaced == 1 {
             return Ok(Redeemed::Fresh(t));
         }
@@ -193,12 +206,14 @@ pub async fn revoke_user_in_workspace(
     .await
 }
 
+/// Stores a new reset token; any older one of the user stops working.
 pub async fn insert_reset(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
 ) -> QueryResult<()> {
+    void_resets(conn, user_id).await?;
     diesel::insert_into(password_resets::table)
         .values((
             password_resets::id.eq(Uuid::now_v7()),
@@ -209,6 +224,56 @@ pub async fn insert_reset(
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// Voids every pending reset token of a user (a new reset, a new password).
+pub async fn void_resets(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<usize> {
+    diesel::update(
+        password_resets::table
+            .filter(password_resets::user_id.eq(user_id))
+            .filter(password_resets::used_at.is_null()),
+    )
+    .set(password_resets::used_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+}
+
+/// Moves a session to another workspace: its live tokens are spent, replaced
+/// by `successor`, so that the family goes on and presenting an old one is a reuse.
+pub async fn hand_over_family(
+    conn: &mut AsyncPgConnection,
+    family_id: Uuid,
+    successor: Uuid,
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::id.ne(successor))
+            .filter(refresh_tokens::used_at.is_null())
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set((
+        refresh_tokens::used_at.eq(diesel::dsl::now),
+        refresh_tokens::replaced_by.eq(successor),
+        refresh_tokens::regraced_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await
+}
+
+/// The live tokens of a refresh family.
+type LiveFamily = diesel::dsl::Filter<
+    diesel::dsl::Filter<refresh_tokens::table, diesel::dsl::Eq<refresh_tokens::family_id, Uuid>>,
+    diesel::dsl::IsNull<refresh_tokens::revoked_at>,
+>;
+
+/// Whether a refresh family still has a token that is not revoked.
+pub fn family_alive(family_id: Uuid) -> diesel::dsl::exists<LiveFamily> {
+    diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
 }
 
 /// Uses a reset token once; returns its user when it was valid.
@@ -237,6 +302,8 @@ pub struct WsTicket {
     pub api_key_id: Option<Uuid>,
     pub workspace_id: Uuid,
     pub role: String,
+    /// The refresh family of the session the ticket was asked with.
+    pub family_id: Option<Uuid>,
 }
 
 pub async fn insert_ticket(
@@ -252,6 +319,7 @@ pub async fn insert_ticket(
             ws_tickets::api_key_id.eq(t.api_key_id),
             ws_tickets::workspace_id.eq(t.workspace_id),
             ws_tickets::role.eq(&t.role),
+            ws_tickets::family_id.eq(t.family_id),
             ws_tickets::expires_at.eq(expires_at),
         ))
         .execute(conn)

@@ -11,7 +11,6 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub password_hash: String,
-    pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub version: i32,
 }
@@ -67,34 +66,57 @@ pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryRe
         .optional()
 }
 
-/// Counts a failed sign-in; the fifth within `window` locks the account for `lock`.
-/// One statement, so concurrent failures all count. Returns the lock's end, if locked.
-pub async fn record_failed_login(
+/// The key failed password checks are counted under: a digest of the address,
+/// so that addresses without an account are not kept in clear.
+pub fn address_key(email: &str) -> Vec<u8> {
+    crate::sha256(normalize_email(email))
+}
+
+/// When the address is locked, the end of the lock.
+pub async fn locked_until(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    email: &str,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    use crate::schema::password_failures as f;
+    let until: Option<Option<DateTime<Utc>>> = f::table
+        .find(address_key(email))
+        .select(f::locked_until)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(until.flatten().filter(|t| *t > Utc::now()))
+}
+
+/// Counts a failed password check for an address, whether or not it has an
+/// account; the `max_failures`-th within `window` locks it for `lock`. One
+/// statement, so concurrent failures all count. Returns the lock's end, if locked.
+pub async fn record_failed_password(
+    conn: &mut AsyncPgConnection,
+    email: &str,
     max_failures: i32,
     window_secs: i64,
     lock_secs: i64,
 ) -> QueryResult<Option<DateTime<Utc>>> {
-    use diesel::sql_types::{BigInt, Integer, Nullable, Timestamptz};
+    use diesel::sql_types::{BigInt, Binary, Integer, Nullable, Timestamptz};
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = Nullable<Timestamptz>)]
         locked_until: Option<DateTime<Utc>>,
     }
     let row: Row = diesel::sql_query(
-        "UPDATE users SET
-            failed_logins = CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - make_interval(secs => $2)
-                                 THEN 1 ELSE failed_logins + 1 END,
-            first_failed_at = CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - make_interval(secs => $2)
-                                 THEN now() ELSE first_failed_at END,
-            locked_until = CASE WHEN (CASE WHEN first_failed_at IS NULL OR first_failed_at < now() - make_interval(secs => $2)
-                                 THEN 1 ELSE failed_logins + 1 END) >= $3
-                                 THEN now() + make_interval(secs => $4) ELSE locked_until END
-         WHERE id = $1
+        "INSERT INTO password_failures AS f (address_hash, failures, first_failed_at, locked_until)
+         VALUES ($1, 1, now(), CASE WHEN 1 >= $3 THEN now() + make_interval(secs => $4) END)
+         ON CONFLICT (address_hash) DO UPDATE SET
+            failures = CASE WHEN f.first_failed_at < now() - make_interval(secs => $2)
+                            THEN 1 ELSE f.failures + 1 END,
+            first_failed_at = CASE WHEN f.first_failed_at < now() - make_interval(secs => $2)
+                            THEN now() ELSE f.first_failed_at END,
+            locked_until = CASE WHEN (CASE WHEN f.first_failed_at < now() - make_interval(secs => $2)
+                            THEN 1 ELSE f.failures + 1 END) >= $3
+                            THEN now() + make_interval(secs => $4) ELSE f.locked_until END
          RETURNING locked_until",
     )
-    .bind::<diesel::sql_types::Uuid, _>(id)
+    .bind::<Binary, _>(address_key(email))
     .bind::<BigInt, _>(window_secs)
     .bind::<Integer, _>(max_failures)
     .bind::<BigInt, _>(lock_secs)
@@ -103,36 +125,31 @@ pub async fn record_failed_login(
     Ok(row.locked_until.filter(|t| *t > Utc::now()))
 }
 
-pub async fn clear_failed_logins(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::update(
-        users::table.find(id).filter(
-            users::failed_logins
-                .ne(0)
-                .or(users::locked_until.is_not_null()),
-        ),
-    )
-    .set((
-        users::failed_logins.eq(0),
-        users::first_failed_at.eq(None::<DateTime<Utc>>),
-        users::locked_until.eq(None::<DateTime<Utc>>),
-    ))
-    .execute(conn)
-    .await
-    .map(|_| ())
+/// Forgets the failures of an address (a correct password, or a reset).
+pub async fn clear_failed_passwords(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<()> {
+    use crate::schema::password_failures as f;
+    diesel::delete(f::table.find(address_key(email)))
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
+/// Sets a new password. Any pending reset link of the user stops working, and
+/// the lock of the address (an attacker's failed guesses) is lifted.
 pub async fn set_password(conn: &mut AsyncPgConnection, id: Uuid, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(hash),
             users::updated_at.eq(diesel::dsl::now),
             users::version.eq(users::version + 1),
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)
-        .await
-        .map(|_| ())
+        .await?;
+    crate::tokens::void_resets(conn, id).await?;
+    if let Some(user) = find(conn, id).await? {
+        clear_failed_passwords(conn, &user.email).await?;
+    }
+    Ok(())
 }
 
 pub async fn set_name(conn: &mut AsyncPgConnection, id: Uuid, name: &str) -> QueryResult<User> {

@@ -97,6 +97,27 @@ pub async fn membership(
     Ok(row.and_then(|(w, r)| r.parse().ok().map(|r| (w, r))))
 }
 
+/// What an access token's bearer may do now: the workspace and the user's role
+/// in it, if the user is still a member and the session the token was issued
+/// with was not ended (signed out, reset, revoked on reuse). One query.
+pub async fn session(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    user_id: Uuid,
+    family_id: Uuid,
+) -> QueryResult<Option<(Workspace, Role)>> {
+    let row: Option<(Workspace, String)> = workspaces::table
+        .inner_join(memberships::table)
+        .filter(workspaces::id.eq(workspace_id))
+        .filter(memberships::user_id.eq(user_id))
+        .filter(crate::tokens::family_alive(family_id))
+        .select((Workspace::as_select(), memberships::role))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.and_then(|(w, r)| r.parse().ok().map(|r| (w, r))))
+}
+
 /// Every workspace of a user, oldest membership first.
 pub async fn of_user(
     conn: &mut AsyncPgConnection,

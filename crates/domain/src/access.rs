@@ -296,7 +296,7 @@ permissions! {
     ApiKeysManage = "api_keys:manage", "api_keys", Write, user_only = true, [Owner, Admin];
     AuditRead = "audit:read", "audit", Read, user_only = false, [Owner, Admin];
     EventsRead = "events:read", "events", Read, user_only = false, [Owner, Admin, Manager, Staff, Member];
-    MailRead = "mail:read", "mail", Read, user_only = true, [Owner];
+    MailRead = "mail:read", "mail", Read, user_only = true, [Owner, Admin, Manager, Staff, Member];
 }
 
 impl Permission {
@@ -370,11 +370,15 @@ mod tests {
     }
 
     #[test]
-    fn owner_holds_every_permission_and_admin_all_but_mail() {
+    fn owner_holds_every_permission_and_everyone_reads_their_own_mail() {
         for p in Permission::ALL {
             assert!(p.allowed_for(Role::Owner), "{p:?}");
         }
-        assert!(!Permission::MailRead.allowed_for(Role::Admin));
+        // The mail viewer shows each person only the mail addressed to them.
+        for r in Role::ALL {
+            assert!(Permission::MailRead.allowed_for(r), "{r:?}");
+        }
+        assert!(!Permission::MailRead.allowed_for_scopes(&["*".to_string()]));
     }
 
     #[test]

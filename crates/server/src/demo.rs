@@ -39,9 +39,7 @@ fn people(t: Template) -> Vec<(Role, &'static str, String)> {
 
 /// Creates the demo workspaces that do not exist yet; returns sign-in lines.
 pub async fn seed(pool: &rapport_db::Pool) -> anyhow::Result<Vec<String>> {
-    let hash = secrets::hash_password(PASSWORD.to_string())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = tokio::task::spawn_blocking(|| secrets::hash_now(PASSWORD)).await??;
     let mut conn = pool.get().await?;
     let ctx = Ctx {
         actor_kind: ActorKind::System,

@@ -40,6 +40,9 @@ pub struct ServeOptions {
     pub pool_size: u32,
     pub workers: usize,
     pub instance: String,
+    /// Whether `/readyz` answers ready at once; otherwise the caller says
+    /// when with `state.set_ready(true)` (after creating demo data).
+    pub ready: bool,
 }
 
 /// Serves the API on `listener` against an already migrated database.
@@ -50,6 +53,7 @@ pub async fn serve(
 ) -> anyhow::Result<Running> {
     let pool = rapport_db::pool(&opts.database_url, opts.pool_size).await?;
     let state = AppState::new(pool, config);
+    state.set_ready(opts.ready);
     rapport_api::start_background(
         state.clone(),
         opts.database_url.clone(),

@@ -129,9 +129,30 @@ struct Opts {
     /// Database connections in the pool.
     #[arg(long, env = "RAPPORT_DB_POOL", default_value_t = 16, global = true)]
     db_pool: u32,
-    /// Trust X-Forwarded-For from a reverse proxy.
+    /// Trust X-Forwarded-For from a reverse proxy (one of --trusted-proxies).
     #[arg(long, env = "RAPPORT_TRUST_PROXY", global = true)]
     trust_proxy: bool,
+    /// Address ranges of one's own reverse proxies, comma-separated; the client
+    /// is the rightmost X-Forwarded-For entry outside them.
+    #[arg(
+        long,
+        env = "RAPPORT_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        default_value = "127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,::1/128,fc00::/7",
+        global = true
+    )]
+    trusted_proxies: Vec<String>,
+    /// A token that /metrics requires (`Authorization: Bearer <token>`); without it /metrics answers only loopback callers.
+    #[arg(
+        long,
+        env = "RAPPORT_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    metrics_token: Option<String>,
+    /// Password hashes (Argon2id, 19 MiB each) computed at once (default: one per core).
+    #[arg(long, env = "RAPPORT_HASH_CONCURRENCY", global = true)]
+    hash_concurrency: Option<usize>,
     /// `text` or `json` logs.
     #[arg(
         long,
@@ -256,10 +277,14 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
     config.public_url = public_url.clone();
     config.smtp = opts.smtp_url.clone().map(|url| SmtpConfig { url });
     if config.smtp.is_none() {
+        let dir = opts.data_dir.join("mail");
         tracing::warn!(
-            "no SMTP server (RAPPORT_SMTP_URL): mail is kept for the development mail viewer, \
-             where workspace owners can read it; configure SMTP in production"
+            dir = %dir.display(),
+            "no SMTP server (RAPPORT_SMTP_URL): mail is written to files in this directory, and each \
+             signed-in person can read the mail sent to their own address in the mail viewer; \
+             configure SMTP in production"
         );
+        config.mail_dir = Some(dir);
     }
     config.mail_from = opts.mail_from.clone();
     config.auth_rate_per_min = opts.auth_rate_limit;
@@ -275,6 +300,17 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
     config.body_limit = opts.body_limit;
     config.static_dir = Some(opts.static_dir.clone());
     config.trust_proxy = opts.trust_proxy;
+    config.trusted_proxies = opts
+        .trusted_proxies
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.parse().map_err(|e: String| anyhow::anyhow!(e)))
+        .collect::<anyhow::Result<_>>()
+        .context("RAPPORT_TRUSTED_PROXIES")?;
+    config.metrics_token = opts.metrics_token.clone().filter(|t| !t.is_empty());
+    if let Some(n) = opts.hash_concurrency {
+        config.hash_slots = n.max(1);
+    }
 
     let listener = std::net::TcpListener::bind(&opts.bind)
         .with_context(|| format!("binding {}", opts.bind))?;
@@ -291,11 +327,13 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
             pool_size: opts.db_pool,
             workers,
             instance: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            ready: !demo,
         },
     )
     .await?;
     if demo {
         let lines = rapport_server::demo::seed(&running.state.pool).await?;
+        running.state.set_ready(true);
         println!(
             "Demo workspaces (sign in at {public_url}):\n{}",
             lines.join("\n")

@@ -1,6 +1,8 @@
 //! A private PostgreSQL cluster under the data directory, from the system's
 //! binaries, for when no `DATABASE_URL` is given. It listens only on a Unix
-//! socket in its own directory, so several clusters never collide.
+//! socket in its own directory, so several clusters never collide, and asks
+//! every connection for the superuser's password (`scram-sha-256`), which is
+//! generated once into `superuser-password` (mode 0600) beside the cluster.
 
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
@@ -11,6 +13,33 @@ pub struct PrivatePg {
     dir: PathBuf,
     as_postgres: bool,
     started_here: bool,
+    password: String,
+}
+
+/// The file that holds the superuser's password, beside the cluster's data.
+pub const PASSWORD_FILE: &str = "superuser-password";
+
+/// Reads the cluster's password, or generates and writes it (mode 0600).
+fn password(dir: &Path) -> anyhow::Result<String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(PASSWORD_FILE);
+    if let Ok(p) = std::fs::read_to_string(&path) {
+        let p = p.trim().to_string();
+        if !p.is_empty() {
+            return Ok(p);
+        }
+    }
+    let p = hex::encode(rand::random::<[u8; 24]>());
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(p.as_bytes())?;
+    Ok(p)
 }
 
 const PORT: u16 = 5432;
@@ -105,6 +134,7 @@ impl PrivatePg {
             dir: dir.clone(),
             as_postgres: is_root(),
             started_here: false,
+            password: password(&dir)?,
         };
         if pg.as_postgres {
             // initdb refuses to run as root, and the server must own its directory.
@@ -123,16 +153,29 @@ impl PrivatePg {
         if !pg.data().join("PG_VERSION").is_file() {
             tracing::info!(dir = %pg.data().display(), "initialising a private PostgreSQL cluster");
             let mut c = pg.command("initdb");
-            c.arg("-D").arg(pg.data()).args([
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C",
-                "--no-sync",
-            ]);
+            c.arg("-D")
+                .arg(pg.data())
+                .args([
+                    "-U",
+                    "postgres",
+                    "--auth=scram-sha-256",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ])
+                .arg(format!("--pwfile={}", dir.join(PASSWORD_FILE).display()));
             pg.run(c, "initdb")?;
         }
+        // A cluster made before passwords were required: give the superuser
+        // the password and require it from now on.
+        let hba = pg.data().join("pg_hba.conf");
+        let trusting = std::fs::read_to_string(&hba)
+            .map(|h| {
+                h.lines().any(|l| {
+                    !l.trim_start().starts_with('#') && l.split_whitespace().last() == Some("trust")
+                })
+            })
+            .unwrap_or(false);
         let running = pg
             .command("pg_ctl")
             .arg("status")
@@ -160,7 +203,53 @@ impl PrivatePg {
             pg.started_here = true;
             tracing::info!(dir = %dir.display(), "started a private PostgreSQL");
         }
+        if trusting {
+            pg.require_password(&hba)?;
+        }
         Ok(pg)
+    }
+
+    /// Sets the superuser's password over the (still trusting) socket, then
+    /// switches every `trust` line of `pg_hba.conf` to `scram-sha-256`.
+    fn require_password(&self, hba: &Path) -> anyhow::Result<()> {
+        let mut c = self.command("psql");
+        c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
+            .arg(&self.dir)
+            .args([
+                "-p",
+                &PORT.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+            ])
+            .arg(format!(
+                "SET password_encryption = 'scram-sha-256'; ALTER ROLE postgres PASSWORD '{}'",
+                self.password
+            ));
+        self.run(c, "setting the superuser's password")?;
+        let text = std::fs::read_to_string(hba)?;
+        let rewritten: String = text
+            .lines()
+            .map(|l| {
+                if !l.trim_start().starts_with('#') && l.split_whitespace().last() == Some("trust")
+                {
+                    format!(
+                        "{} scram-sha-256\n",
+                        &l[..l.rfind("trust").unwrap_or(l.len())].trim_end()
+                    )
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        std::fs::write(hba, rewritten)?;
+        let mut c = self.command("pg_ctl");
+        c.arg("-D").arg(self.data()).arg("reload");
+        self.run(c, "pg_ctl reload")?;
+        tracing::info!("the private PostgreSQL now requires its superuser's password");
+        Ok(())
     }
 
     /// The URL of database `db` on this cluster.
@@ -177,7 +266,7 @@ impl PrivatePg {
                 other => format!("%{other:02X}"),
             })
             .collect();
-        format!("postgres://postgres@{host}:{PORT}/{db}")
+        format!("postgres://postgres:{}@{host}:{PORT}/{db}", self.password)
     }
 
     /// Stops the cluster if this process started it.

@@ -146,14 +146,15 @@ fn Sidebar() -> impl IntoView {
                     <Show when=can("audit:read")>
                         <li><A href="/audit">{i18n::tr("nav.audit")}</A></li>
                     </Show>
-                    <Show when=move || session.can("mail:read") && session.me.with(|m| m.as_ref().is_some_and(|m| m.mail_viewer))>
-                        <li><A href="/mail">{i18n::tr("nav.mail")}</A></li>
-                    </Show>
                 </ul>
             </Show>
             <div class="sidebar-foot">
                 <ul class="nav">
                     <li><A href="/profile">{i18n::tr("nav.profile")}</A></li>
+                    // Each person's own mail, when the server has no mail server to send it through.
+                    <Show when=move || session.can("mail:read") && session.me.with(|m| m.as_ref().is_some_and(|m| m.mail_viewer))>
+                        <li><A href="/mail">{i18n::tr("nav.mail")}</A></li>
+                    </Show>
                 </ul>
                 <LanguagePicker />
                 <SignOut />

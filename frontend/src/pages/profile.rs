@@ -8,7 +8,7 @@ use crate::session;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rapport_domain::api::{Ack, UserView};
+use rapport_domain::api::{TokenResponse, UserView};
 use serde_json::json;
 
 #[component]
@@ -46,8 +46,11 @@ pub fn Profile() -> impl IntoView {
         pw_errors.set(None);
         spawn_local(async move {
             let body = json!({"current_password": current.get_untracked(), "new_password": new.get_untracked()});
-            match api::put::<_, Ack>("/api/v1/me/password", &body).await {
-                Ok(_) => {
+            // Every session ends with the old password, this one too: the
+            // answer carries this tab's new tokens (and the new refresh cookie).
+            match api::put::<_, TokenResponse>("/api/v1/me/password", &body).await {
+                Ok(tokens) => {
+                    session.accept_tokens(&tokens);
                     toasts.success(t("profile.password_done"));
                     current.set(String::new());
                     new.set(String::new());

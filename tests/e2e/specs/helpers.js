@@ -1,6 +1,6 @@
 // Starts the real server against a fresh database and opens headless Chromium.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,11 +26,12 @@ export async function startServer() {
   const db = `rapport_e2e_${process.pid}_${Date.now()}`;
   execFileSync('psql', [cluster, '-qc', `CREATE DATABASE ${db}`]);
   const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'rapport-e2e-'));
   const server = spawn(join(root, 'target', 'debug', 'rapport_for_tests'), ['serve', '--demo'], {
     env: {
       ...process.env,
       DATABASE_URL: cluster.replace(/\/postgres$/, `/${db}`),
-      RAPPORT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rapport-e2e-')),
+      RAPPORT_DATA_DIR: dataDir,
       RAPPORT_BIND: `127.0.0.1:${port}`,
       RAPPORT_STATIC_DIR: join(root, 'dist'),
       RUST_LOG: 'warn',
@@ -38,13 +39,47 @@ export async function startServer() {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
+  let ready = false;
+  for (let i = 0; i < 600 && !ready; i++) {
     try {
-      if ((await fetch(`${base}/readyz`)).ok) break;
+      ready = (await fetch(`${base}/readyz`)).ok;
     } catch {}
-    await new Promise((r) => setTimeout(r, 200));
+    if (!ready) await new Promise((r) => setTimeout(r, 200));
   }
-  return { base, stop: () => server.kill('SIGTERM') };
+  if (!ready) throw new Error(`the server at ${base} did not become ready within 120 s`);
+  return { base, dataDir, stop: () => server.kill('SIGTERM') };
+}
+
+/// Decodes one message written by the server without SMTP (an .eml file).
+function messageText(raw) {
+  const [head, ...rest] = raw.split(/\r?\n\r?\n/);
+  let body = rest.join('\n\n');
+  if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
+    body = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
+  } else if (/content-transfer-encoding:\s*base64/i.test(head)) {
+    body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  }
+  return { head, body };
+}
+
+/// Waits for the newest mail to `to` among the server's mail files, and
+/// returns the first link in it that matches `pattern`.
+export async function linkInMail(server, to, pattern) {
+  const dir = join(server.dataDir, 'mail');
+  for (let i = 0; i < 100; i++) {
+    let files = [];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
+    } catch {}
+    const links = files
+      .map((f) => messageText(readFileSync(join(dir, f), 'utf8')))
+      .filter((m) => new RegExp(`^To: .*${to.replace(/[.+]/g, '\\$&')}`, 'mi').test(m.head))
+      .map((m) => (m.body.match(/https?:\/\/\S+/g) || []).find((u) => pattern.test(u)))
+      .filter(Boolean);
+    if (links.length) return links[links.length - 1];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail to ${to} with a link like ${pattern} in ${dir}`);
 }
 
 export async function launch() {

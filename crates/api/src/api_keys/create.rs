@@ -1,8 +1,9 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
-use crate::extract::{perm, Authz, Ctx, Valid};
+use crate::extract::{perm, Authz, Ctx, Idempotent, Reply, Valid};
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpResponse};
 use diesel_async::AsyncConnection;
 use rapport_db::api_keys::NewApiKey;
@@ -23,6 +24,7 @@ pub async fn create(
     state: web::Data<AppState>,
     caller: Authz<perm::ApiKeysManage>,
     ctx: Ctx,
+    idem: Idempotent,
     Valid(body): Valid<CreateApiKeyRequest>,
 ) -> ApiResult<HttpResponse> {
     if body.expires_at.is_some_and(|t| t <= chrono::Utc::now()) {
@@ -39,8 +41,11 @@ pub async fn create(
     let secret = secrets::random_token(32);
     let ws = caller.workspace_id();
     let mut conn = state.conn().await?;
-    let key = conn
+    let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(replay) = idem.claim(conn).await? {
+                return Ok(replay);
+            }
             let key = rapport_db::api_keys::insert(
                 conn,
                 NewApiKey {
@@ -69,17 +74,17 @@ pub async fn create(
                 },
             )
             .await?;
-            Ok(key)
+            let created = ApiKeyCreated {
+                id: key.id,
+                name: key.name.clone(),
+                prefix: key.prefix.clone(),
+                scopes: key.scopes.clone(),
+                expires_at: key.expires_at,
+                key: format!("rpk_{}_{}", key.prefix, secret),
+            };
+            idem.keep(conn, Reply::json(StatusCode::CREATED, &created).secret())
+                .await
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("cache-control", "no-store"))
-        .json(ApiKeyCreated {
-            id: key.id,
-            name: key.name.clone(),
-            prefix: key.prefix.clone(),
-            scopes: key.scopes.clone(),
-            expires_at: key.expires_at,
-            key: format!("rpk_{}_{}", key.prefix, secret),
-        }))
+    Ok(reply.into_response())
 }

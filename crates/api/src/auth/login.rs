@@ -1,4 +1,5 @@
-use crate::auth::{secrets, tokens};
+use crate::auth::passwords::{self, Checked};
+use crate::auth::tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
 use crate::extract::{Ctx, Valid};
@@ -16,7 +17,8 @@ fn wrong() -> ApiError {
 /// Sign in with e-mail and password.
 ///
 /// Answers the same for an unknown e-mail and a wrong password. Five failures
-/// within 15 minutes lock the account for 15 minutes (429 with `Retry-After`).
+/// within 15 minutes lock the address for 15 minutes (429 with `Retry-After`),
+/// whether or not it has an account; a password reset lifts the lock.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -24,6 +26,8 @@ fn wrong() -> ApiError {
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Wrong e-mail or password", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a member of the workspace asked for", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address, or for this e-mail", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many password checks at once; retry after a moment", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -33,40 +37,18 @@ pub async fn login(
     ctx: Ctx,
     Valid(body): Valid<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
-    let user = rapport_db::users::find_by_email(&mut conn, &body.email).await?;
-    let locked = |until: chrono::DateTime<chrono::Utc>| ApiError::TooManyRequests {
-        retry_after: (until - chrono::Utc::now()).num_seconds().max(1) as u64,
-        detail: "too many failed sign-ins; this account is locked for a while".into(),
-        limit: None,
-    };
-    let ok = secrets::verify_password(
+    let user = match passwords::check(
+        &state,
+        ctx.ip.as_deref(),
+        &body.email,
         body.password.clone(),
-        user.as_ref().map(|u| u.password_hash.clone()),
     )
-    .await?;
-    let Some(user) = user else {
-        return Err(wrong());
+    .await?
+    {
+        Checked::Right(user) => user,
+        Checked::Wrong => return Err(wrong()),
     };
-    if let Some(until) = user.locked_until.filter(|t| *t > chrono::Utc::now()) {
-        return Err(locked(until));
-    }
-    if !ok {
-        let c = &state.config;
-        let lock = rapport_db::users::record_failed_login(
-            &mut conn,
-            user.id,
-            c.login_max_failures,
-            c.login_window_secs,
-            c.login_lock_secs,
-        )
-        .await?;
-        return Err(match lock {
-            Some(until) => locked(until),
-            None => wrong(),
-        });
-    }
-    rapport_db::users::clear_failed_logins(&mut conn, user.id).await?;
+    let mut conn = state.conn().await?;
     let memberships = rapport_db::workspaces::of_user(&mut conn, user.id).await?;
     let chosen = match body.workspace_id {
         Some(id) => memberships.into_iter().find(|(w, _)| w.id == id),

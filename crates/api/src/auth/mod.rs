@@ -6,6 +6,7 @@ pub mod logout;
 pub mod logout_all;
 pub mod password_reset;
 pub mod password_reset_confirm;
+pub mod passwords;
 pub mod refresh;
 pub mod register;
 pub mod secrets;

@@ -24,7 +24,7 @@ pub async fn password_reset_confirm(
     ctx: Ctx,
     Valid(body): Valid<PasswordResetConfirm>,
 ) -> ApiResult<HttpResponse> {
-    let hash = secrets::hash_password(body.password.clone()).await?;
+    let hash = secrets::hash_password(&state, body.password.clone()).await?;
     let token_hash = rapport_db::sha256(body.token.trim());
     let mut conn = state.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {

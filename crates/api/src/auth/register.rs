@@ -31,7 +31,7 @@ pub async fn register(
     ctx: Ctx,
     Valid(body): Valid<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
-    let hash = secrets::hash_password(body.password.clone()).await?;
+    let hash = secrets::hash_password(&state, body.password.clone()).await?;
     let email = normalize_email(&body.email);
     let mut conn = state.conn().await?;
     let tokens = conn

@@ -47,6 +47,21 @@ pub async fn rotate(
     Ok(tokens)
 }
 
+/// Issues tokens for another workspace in the same family, spending the
+/// family's live refresh token. A family that was ended stays ended.
+pub async fn switch_family(
+    state: &AppState,
+    conn: &mut Conn,
+    user: &User,
+    workspace: &Workspace,
+    role: Role,
+    family: Uuid,
+) -> Result<TokenResponse, ApiError> {
+    let (tokens, id) = issue_with_id(state, conn, user, workspace, role, Some(family)).await?;
+    rapport_db::tokens::hand_over_family(conn, family, id).await?;
+    Ok(tokens)
+}
+
 async fn issue_with_id(
     state: &AppState,
     conn: &mut Conn,
@@ -91,6 +106,20 @@ pub fn respond(
         .cookie(hint_cookie(state, max_age))
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(tokens)
+}
+
+/// The token answer as a [`Reply`](crate::extract::Reply), for handlers that
+/// keep answers for `Idempotency-Key` (it holds secrets: it is never kept).
+pub fn reply(
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    tokens: &TokenResponse,
+) -> crate::extract::Reply {
+    let max_age = state.config.refresh_ttl_days * 86400;
+    crate::extract::Reply::json(status, tokens)
+        .cookie(refresh_cookie(state, &tokens.refresh_token, max_age))
+        .cookie(hint_cookie(state, max_age))
+        .secret()
 }
 
 pub fn refresh_cookie(state: &AppState, value: &str, max_age_secs: i64) -> Cookie<'static> {

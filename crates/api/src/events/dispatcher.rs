@@ -2,17 +2,21 @@
 //! clients. LISTEN/NOTIFY wakes it at once; a poll every two seconds covers a
 //! lost notification, because the outbox, not the notification, is the truth.
 
+use crate::events::hub::Kick;
 use crate::state::AppState;
 use futures::StreamExt;
+use rapport_db::access::Standing;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
 pub async fn run(state: Arc<AppState>, database_url: String) {
     let wake = Arc::new(Notify::new());
+    let access = Arc::new(Notify::new());
     tokio::spawn(listen(
         database_url,
         wake.clone(),
+        access.clone(),
         state.hub.shutdown_signal(),
     ));
     let mut shutdown = state.hub.shutdown_signal();
@@ -20,7 +24,11 @@ pub async fn run(state: Arc<AppState>, database_url: String) {
     loop {
         tokio::select! {
             _ = wake.notified() => {}
-            _ = poll.tick() => {}
+            _ = access.notified() => {
+                recheck(&state).await;
+                continue;
+            }
+            _ = poll.tick() => recheck(&state).await,
             _ = crate::events::hub::stopped(&mut shutdown) => return,
         }
         loop {
@@ -52,15 +60,67 @@ pub async fn run(state: Arc<AppState>, database_url: String) {
     }
 }
 
+/// Checks every open connection's credential against the database: a socket
+/// whose session or key ended is closed with 4401, one whose member was
+/// removed or given another role with 4403 (it reconnects with its new rights).
+pub async fn recheck(state: &AppState) {
+    let open = state.hub.credentials();
+    if open.is_empty() {
+        return;
+    }
+    let credentials: Vec<_> = open.iter().map(|(_, _, c, _)| *c).collect();
+    let standing = match state.pool.get().await {
+        Ok(mut conn) => rapport_db::access::standing(&mut conn, &credentials).await,
+        Err(e) => {
+            tracing::warn!(error = %e, "rights check: no database connection");
+            return;
+        }
+    };
+    let standing = match standing {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "rights check failed");
+            return;
+        }
+    };
+    for ((ws, id, _, role), now) in open.into_iter().zip(standing) {
+        let kick = match now {
+            Standing::Valid(r) if r == role => continue,
+            Standing::Valid(_) => Kick {
+                code: 4403,
+                reason: "your role changed; reconnect",
+            },
+            Standing::NotMember => Kick {
+                code: 4403,
+                reason: "you are no longer a member of this workspace",
+            },
+            Standing::Ended => Kick {
+                code: 4401,
+                reason: "the session or API key has ended",
+            },
+        };
+        state.hub.kick(ws, id, kick);
+    }
+}
+
 /// Keeps a LISTEN connection open, reconnecting with backoff.
-async fn listen(url: String, wake: Arc<Notify>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+async fn listen(
+    url: String,
+    wake: Arc<Notify>,
+    access: Arc<Notify>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     let mut backoff = Duration::from_millis(200);
     loop {
         match tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
             Ok((client, mut connection)) => {
                 backoff = Duration::from_millis(200);
                 let messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
-                let statement = format!("LISTEN {}", rapport_db::events::CHANNEL);
+                let statement = format!(
+                    "LISTEN {}; LISTEN {}",
+                    rapport_db::events::CHANNEL,
+                    rapport_db::access::CHANNEL
+                );
                 let listening = client.batch_execute(&statement);
                 tokio::pin!(messages);
                 tokio::pin!(listening);
@@ -74,9 +134,16 @@ async fn listen(url: String, wake: Arc<Notify>, mut shutdown: tokio::sync::watch
                                 break;
                             }
                             wake.notify_one();
+                            access.notify_one();
                         }
                         m = messages.next() => match m {
-                            Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => wake.notify_one(),
+                            Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                                if n.channel() == rapport_db::access::CHANNEL {
+                                    access.notify_one();
+                                } else {
+                                    wake.notify_one();
+                                }
+                            }
                             Some(Ok(_)) => {}
                             Some(Err(e)) => { tracing::warn!(error = %e, "LISTEN connection failed"); break; }
                             None => break,

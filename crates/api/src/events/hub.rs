@@ -1,10 +1,11 @@
 //! The clients connected to this instance, by workspace, each with a bounded queue.
 
+use rapport_db::access::Credential;
 use rapport_db::events::Event;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
 struct Client {
@@ -12,6 +13,19 @@ struct Client {
     tx: mpsc::Sender<Arc<Event>>,
     permissions: Vec<&'static str>,
     user_id: Option<Uuid>,
+    /// What the connection was opened with, and the role it had then.
+    credential: Credential,
+    role: Option<String>,
+    /// Closes the connection: its rights changed or ended.
+    kick: Option<oneshot::Sender<Kick>>,
+}
+
+/// Why the server closes a connection whose rights changed.
+#[derive(Debug, Clone)]
+pub struct Kick {
+    /// 4401: the session or key ended; 4403: the role changed or the membership ended.
+    pub code: u16,
+    pub reason: &'static str,
 }
 
 struct Room {
@@ -33,6 +47,15 @@ pub struct Subscription {
     pub id: u64,
     pub workspace_id: Uuid,
     pub rx: mpsc::Receiver<Arc<Event>>,
+    pub kicked: oneshot::Receiver<Kick>,
+}
+
+/// The whom-and-what of a new connection.
+pub struct Listener {
+    pub permissions: Vec<&'static str>,
+    pub user_id: Option<Uuid>,
+    pub credential: Credential,
+    pub role: Option<String>,
 }
 
 impl Hub {
@@ -52,14 +75,9 @@ impl Hub {
 
     /// Adds a client. `head` is the workspace's newest event when the room is
     /// new: everything after it will be dispatched, and the client replays up to it.
-    pub fn subscribe(
-        &self,
-        workspace_id: Uuid,
-        head: i64,
-        permissions: Vec<&'static str>,
-        user_id: Option<Uuid>,
-    ) -> Subscription {
+    pub fn subscribe(&self, workspace_id: Uuid, head: i64, who: Listener) -> Subscription {
         let (tx, rx) = mpsc::channel(self.queue);
+        let (kick, kicked) = oneshot::channel();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut rooms = self.rooms();
         let room = rooms.entry(workspace_id).or_insert(Room {
@@ -69,14 +87,45 @@ impl Hub {
         room.clients.push(Client {
             id,
             tx,
-            permissions,
-            user_id,
+            permissions: who.permissions,
+            user_id: who.user_id,
+            credential: who.credential,
+            role: who.role,
+            kick: Some(kick),
         });
         self.connections.fetch_add(1, Ordering::Relaxed);
         Subscription {
             id,
             workspace_id,
             rx,
+            kicked,
+        }
+    }
+
+    /// Every connection's credential and role, to be checked against the database.
+    pub fn credentials(&self) -> Vec<(Uuid, u64, Credential, Option<String>)> {
+        self.rooms()
+            .iter()
+            .flat_map(|(ws, r)| {
+                r.clients
+                    .iter()
+                    .map(|c| (*ws, c.id, c.credential, c.role.clone()))
+            })
+            .collect()
+    }
+
+    /// Closes one connection, and stops handing it events at once.
+    pub fn kick(&self, workspace_id: Uuid, id: u64, why: Kick) {
+        let mut rooms = self.rooms();
+        if let Some(room) = rooms.get_mut(&workspace_id) {
+            for c in room.clients.iter_mut().filter(|c| c.id == id) {
+                // No more events: the permissions it was opened with no longer hold.
+                c.permissions.clear();
+                c.user_id = None;
+                if let Some(k) = c.kick.take() {
+                    let _ = k.send(why.clone());
+                }
+            }
         }
     }
 

@@ -1,8 +1,10 @@
 use crate::error::{ApiError, ApiResult};
+use crate::events::hub::Listener;
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use actix_ws::{CloseCode, CloseReason, Message};
 use futures::StreamExt;
+use rapport_db::access::Credential;
 use rapport_domain::{Permission, Role};
 use serde::Deserialize;
 use std::time::{Duration, Instant};
@@ -48,34 +50,47 @@ pub async fn connect(
     let ticket = rapport_db::tokens::take_ticket(&mut conn, &rapport_db::sha256(&q.ticket))
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the ticket is unknown, used or expired".into()))?;
-    let permissions: Vec<&'static str> = match ticket.api_key_id {
+    let (permissions, credential, role) = match ticket.api_key_id {
         Some(key_id) => {
             let key = rapport_db::api_keys::find(&mut conn, ticket.workspace_id, key_id)
                 .await?
+                .filter(|k| k.revoked_at.is_none())
                 .ok_or_else(|| ApiError::Unauthorized("the API key was revoked".into()))?;
-            Permission::ALL
+            let permissions: Vec<&'static str> = Permission::ALL
                 .iter()
                 .filter(|p| p.allowed_for_scopes(&key.scopes))
                 .map(|p| p.as_str())
-                .collect()
+                .collect();
+            let credential = Credential::ApiKey {
+                workspace_id: ticket.workspace_id,
+                key_id,
+            };
+            (permissions, credential, None)
         }
         None => {
-            let user_id = ticket
-                .user_id
-                .ok_or_else(|| ApiError::Unauthorized("the ticket is not valid".into()))?;
+            let (Some(user_id), Some(family_id)) = (ticket.user_id, ticket.family_id) else {
+                return Err(ApiError::Unauthorized("the ticket is not valid".into()));
+            };
             let (_, role) =
-                rapport_db::workspaces::membership(&mut conn, ticket.workspace_id, user_id)
+                rapport_db::workspaces::session(&mut conn, ticket.workspace_id, user_id, family_id)
                     .await?
                     .ok_or_else(|| {
                         ApiError::Unauthorized(
-                            "you are no longer a member of this workspace".into(),
-                        )
+                    "this session has ended, or you are no longer a member of this workspace"
+                        .into(),
+                )
                     })?;
             let _: Role = role;
-            Permission::for_role(role)
+            let permissions: Vec<&'static str> = Permission::for_role(role)
                 .into_iter()
                 .map(|p| p.as_str())
-                .collect()
+                .collect();
+            let credential = Credential::User {
+                workspace_id: ticket.workspace_id,
+                user_id,
+                family_id,
+            };
+            (permissions, credential, Some(role.as_str().to_string()))
         }
     };
     let head = rapport_db::events::head(&mut conn, ticket.workspace_id).await?;
@@ -85,8 +100,12 @@ pub async fn connect(
     let sub = state.hub.subscribe(
         ticket.workspace_id,
         head,
-        permissions.clone(),
-        ticket.user_id,
+        Listener {
+            permissions: permissions.clone(),
+            user_id: ticket.user_id,
+            credential,
+            role,
+        },
     );
     let state = state.into_inner();
     actix_web::rt::spawn(session_loop(
@@ -174,6 +193,7 @@ async fn session_loop(
         let mut ping = tokio::time::interval(PING_EVERY);
         ping.tick().await;
         let mut last_pong = Instant::now();
+        let mut kick_done = false;
         loop {
             tokio::select! {
                 event = sub.rx.recv() => match event {
@@ -208,6 +228,15 @@ async fn session_loop(
                         break 'session None;
                     }
                 }
+                kick = &mut sub.kicked, if !kick_done => {
+                    kick_done = true;
+                    if let Ok(k) = kick {
+                        break 'session Some(CloseReason {
+                            code: CloseCode::Other(k.code),
+                            description: Some(k.reason.into()),
+                        });
+                    }
+                },
                 _ = crate::events::hub::stopped(&mut shutdown) => break 'session Some(CloseReason {
                     code: CloseCode::Away,
                     description: Some("server shutting down".into()),

@@ -22,9 +22,9 @@ pub async fn ticket(
     caller: Authz<perm::EventsRead>,
 ) -> ApiResult<HttpResponse> {
     let ticket = secrets::random_token(32);
-    let (user_id, api_key_id) = match &caller.principal {
-        Principal::User { id, .. } => (Some(*id), None),
-        Principal::ApiKey { id, .. } => (None, Some(*id)),
+    let (user_id, api_key_id, family_id) = match &caller.principal {
+        Principal::User { id, family } => (Some(*id), None, Some(*family)),
+        Principal::ApiKey { id, .. } => (None, Some(*id), None),
     };
     let mut conn = state.conn().await?;
     rapport_db::tokens::insert_ticket(
@@ -35,6 +35,7 @@ pub async fn ticket(
             api_key_id,
             workspace_id: caller.workspace_id(),
             role: caller.role.as_str().to_string(),
+            family_id,
         },
         chrono::Utc::now() + chrono::Duration::seconds(TICKET_TTL_SECS),
     )

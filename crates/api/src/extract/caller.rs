@@ -126,11 +126,16 @@ async fn resolve(state: &AppState, token: &str) -> Result<(Caller, Option<RateIn
     }
     let claims = jwt::decode_access(state, token)?;
     let mut conn = state.conn().await?;
-    let (workspace, role) = rapport_db::workspaces::membership(&mut conn, claims.ws, claims.sub)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Unauthorized("you are no longer a member of this workspace".into())
-        })?;
+    // Membership, role and whether the session was ended, in one query.
+    let (workspace, role) =
+        rapport_db::workspaces::session(&mut conn, claims.ws, claims.sub, claims.fam)
+            .await?
+            .ok_or_else(|| {
+                ApiError::Unauthorized(
+                    "this session has ended, or you are no longer a member of this workspace; sign in again"
+                        .into(),
+                )
+            })?;
     Ok((
         Caller {
             workspace,
@@ -164,7 +169,8 @@ async fn resolve_api_key(
         return Err(invalid());
     }
     let limit = state.config.api_key_rate_per_min;
-    let rate = crate::ratelimit::hit(state, &format!("key:{}", key.id), limit)
+    // On the connection already held: a request never waits for a second one.
+    let rate = crate::ratelimit::hit(&mut conn, &format!("key:{}", key.id), limit)
         .await?
         .map_err(|info| ApiError::TooManyRequests {
             retry_after: info.reset,

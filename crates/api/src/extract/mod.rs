@@ -3,10 +3,12 @@
 
 pub mod caller;
 pub mod ctx;
+pub mod idempotent;
 pub mod if_match;
 pub mod valid;
 
 pub use caller::{perm, Authz, Caller, Principal, UserCaller};
 pub use ctx::Ctx;
+pub use idempotent::{Idempotent, Reply};
 pub use if_match::IfMatch;
 pub use valid::Valid;

@@ -1,22 +1,25 @@
+use crate::auth::passwords::{self, Checked};
 use crate::auth::register::member_added;
 use crate::auth::{secrets, tokens};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::caller::caller_of;
-use crate::extract::{Ctx, Valid};
+use crate::extract::{Ctx, Idempotent, Valid};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use diesel_async::AsyncConnection;
 use rapport_db::users::NewUser;
 use rapport_domain::api::{AcceptInvitationRequest, TokenResponse};
-use rapport_domain::problem::FieldError;
 use uuid::Uuid;
 
 /// Accept an invitation.
 ///
-/// A new person sends `name` and `password` and gets an account. A person who
-/// has an account sends their access token, or their `password`. Either way
-/// the membership is added and tokens for the workspace are returned.
+/// A person who has an account sends their access token, or its `password`;
+/// a new person sends `name` and `password` and gets an account. Only the
+/// account of the invited address can accept (403 for another signed-in
+/// account). The password is checked as at sign-in (rate limit, lockout), and
+/// a wrong password answers the same whether or not the address has an
+/// account. The membership is added and tokens for the workspace returned.
 #[utoipa::path(
     tag = "invitations",
     path = "/invitations/{token}/accept",
@@ -24,7 +27,10 @@ use uuid::Uuid;
     request_body = AcceptInvitationRequest,
     responses(
         (status = 200, description = "Joined; tokens for the workspace", body = TokenResponse),
+        (status = 401, description = "Wrong password (or no account yet and no name given)", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Signed in as another address than the invited one", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, used, revoked or expired invitation", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts: the address is locked for a while", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already a member", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = []))
@@ -34,17 +40,18 @@ pub async fn accept(
     state: web::Data<AppState>,
     req: HttpRequest,
     ctx: Ctx,
+    idem: Idempotent,
     token: web::Path<String>,
     Valid(body): Valid<AcceptInvitationRequest>,
 ) -> ApiResult<HttpResponse> {
     let token_hash = rapport_db::sha256(token.trim());
     let signed_in = caller_of(&req).and_then(|c| c.user_id());
-    let mut conn = state.conn().await?;
     // Look first, so that a password can be checked before anything changes.
-    let pending = {
+    let invited = {
         use diesel::prelude::*;
         use diesel_async::RunQueryDsl;
         use rapport_db::schema::invitations::dsl as i;
+        let mut conn = state.conn().await?;
         i::invitations
             .filter(i::token_hash.eq(&token_hash))
             .filter(i::accepted_at.is_null())
@@ -56,53 +63,48 @@ pub async fn accept(
             .optional()?
             .ok_or(ApiError::NotFound)?
     };
-    let existing = match signed_in {
-        Some(id) => Some(
-            rapport_db::users::find(&mut conn, id)
+    let wrong = || {
+        ApiError::Unauthorized(
+            "the password is wrong, or this address has no account yet: to create one, give a name too"
+                .into(),
+        )
+    };
+    let (existing, new_hash) = match signed_in {
+        Some(id) => {
+            let mut conn = state.conn().await?;
+            let user = rapport_db::users::find(&mut conn, id)
                 .await?
-                .ok_or(ApiError::NotFound)?,
-        ),
-        None => rapport_db::users::find_by_email(&mut conn, &pending).await?,
-    };
-    let new_hash = match (&existing, signed_in) {
-        (Some(_), Some(_)) => None,
-        (Some(user), None) => {
-            let pw = body.password.clone().ok_or_else(|| {
-                ApiError::validation(
-                    "password",
-                    "required",
-                    "this e-mail has an account: give its password, or sign in first",
-                )
-            })?;
-            if !secrets::verify_password(pw, Some(user.password_hash.clone())).await? {
-                return Err(ApiError::Unauthorized("the password is wrong".into()));
-            }
-            None
-        }
-        (None, _) => {
-            let mut errors = Vec::new();
-            if body.name.is_none() {
-                errors.push(FieldError::new(
-                    "name",
-                    "required",
-                    "is required for a new account",
+                .ok_or(ApiError::NotFound)?;
+            // Only the person the invitation was sent to may take it.
+            if user.email != rapport_db::users::normalize_email(&invited) {
+                return Err(ApiError::Forbidden(
+                    "this invitation was sent to another address".into(),
                 ));
             }
-            if body.password.is_none() {
-                errors.push(FieldError::new(
-                    "password",
-                    "required",
-                    "is required for a new account",
-                ));
+            (Some(user), None)
+        }
+        None => {
+            let password = body
+                .password
+                .clone()
+                .ok_or_else(|| ApiError::validation("password", "required", "is required"))?;
+            // The same check as a sign-in: rate limit, lockout, and the same
+            // answer whether or not the address has an account.
+            match passwords::check(&state, ctx.ip.as_deref(), &invited, password.clone()).await? {
+                Checked::Right(user) => (Some(user), None),
+                Checked::Wrong if body.name.is_some() => {
+                    (None, Some(secrets::hash_password(&state, password).await?))
+                }
+                Checked::Wrong => return Err(wrong()),
             }
-            if !errors.is_empty() {
-                return Err(ApiError::Validation(errors));
-            }
-            Some(secrets::hash_password(body.password.clone().unwrap_or_default()).await?)
         }
     };
-    let answer = conn
+    let mut conn = state.conn().await?;
+    let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(replay) = idem.claim(conn).await? {
+                return Ok(replay);
+            }
             let inv = rapport_db::invitations::accept(conn, &token_hash).await?.ok_or(ApiError::NotFound)?;
             let user = match (&existing, &new_hash) {
                 (Some(u), _) => u.clone(),
@@ -117,14 +119,20 @@ pub async fn accept(
                 )
                 .await
                 .map_err(|e| {
+                    // The address has an account and the password was not its own:
+                    // the same answer as a wrong password.
                     if rapport_db::is_unique_violation(&e) {
-                        ApiError::conflict("email_taken", "an account with this e-mail was just created; accept again with its password")
+                        wrong()
                     } else {
                         e.into()
                     }
                 })?,
                 (None, None) => return Err(ApiError::NotFound),
             };
+            if new_hash.is_some() {
+                // The check above counted a failure for the then-unknown address.
+                rapport_db::users::clear_failed_passwords(conn, &inv.email).await?;
+            }
             let ws = rapport_db::workspaces::find(conn, inv.workspace_id).await?.ok_or(ApiError::NotFound)?;
             rapport_db::members::add(conn, ws.id, user.id, inv.role()).await.map_err(|e| {
                 if rapport_db::is_unique_violation(&e) {
@@ -149,8 +157,9 @@ pub async fn accept(
                 },
             )
             .await?;
-            tokens::issue(&state, conn, &user, &ws, inv.role(), None).await
+            let tokens = tokens::issue(&state, conn, &user, &ws, inv.role(), None).await?;
+            idem.keep(conn, tokens::reply(&state, StatusCode::OK, &tokens)).await
         })
         .await?;
-    Ok(tokens::respond(&state, StatusCode::OK, &answer))
+    Ok(reply.into_response())
 }

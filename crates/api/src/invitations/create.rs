@@ -1,9 +1,10 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
-use crate::extract::{perm, Authz, Ctx, Valid};
+use crate::extract::{perm, Authz, Ctx, Idempotent, Reply, Valid};
 use crate::members::{check_rank, check_template_role};
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpResponse};
 use diesel_async::AsyncConnection;
 use rapport_db::invitations::NewInvitation;
@@ -30,6 +31,7 @@ pub async fn create(
     state: web::Data<AppState>,
     caller: Authz<perm::InvitationsManage>,
     ctx: Ctx,
+    idem: Idempotent,
     Valid(body): Valid<CreateInvitationRequest>,
 ) -> ApiResult<HttpResponse> {
     check_template_role(&caller, body.role, "role")?;
@@ -39,8 +41,11 @@ pub async fn create(
     let expires_at = chrono::Utc::now() + chrono::Duration::days(state.config.invitation_ttl_days);
     let ws = caller.workspace.clone();
     let mut conn = state.conn().await?;
-    let inv = conn
+    let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(replay) = idem.claim(conn).await? {
+                return Ok(replay);
+            }
             // One pending invitation per address: concurrent invitations of one
             // address queue on this lock, and the second finds the first.
             rapport_db::invitations::lock_address(conn, ws.id, &email).await?;
@@ -92,16 +97,19 @@ pub async fn create(
             )
             .await?;
             super::send(&state, conn, &ws, &inv, &token, caller.user_id()).await?;
-            Ok(inv)
+            let created = InvitationCreated {
+                id: inv.id,
+                email: inv.email.clone(),
+                role: inv.role(),
+                expires_at: inv.expires_at,
+                token: token.clone(),
+            };
+            // The answer holds a live token: never cached, never kept for a replay.
+            let reply = Reply::json(StatusCode::CREATED, &created)
+                .header("location", format!("/api/v1/invitations/{}", inv.id))
+                .secret();
+            idem.keep(conn, reply).await
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("location", format!("/api/v1/invitations/{}", inv.id)))
-        .json(InvitationCreated {
-            id: inv.id,
-            email: inv.email.clone(),
-            role: inv.role(),
-            expires_at: inv.expires_at,
-            token,
-        }))
+    Ok(reply.into_response())
 }

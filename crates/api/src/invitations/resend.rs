@@ -1,8 +1,9 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
-use crate::extract::{perm, Authz, Ctx};
+use crate::extract::{perm, Authz, Ctx, Idempotent, Reply};
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpResponse};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::InvitationCreated;
@@ -27,6 +28,7 @@ pub async fn resend(
     state: web::Data<AppState>,
     caller: Authz<perm::InvitationsManage>,
     ctx: Ctx,
+    idem: Idempotent,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -34,8 +36,11 @@ pub async fn resend(
     let token = secrets::random_token(32);
     let expires_at = chrono::Utc::now() + chrono::Duration::days(state.config.invitation_ttl_days);
     let mut conn = state.conn().await?;
-    let inv = conn
+    let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(replay) = idem.claim(conn).await? {
+                return Ok(replay);
+            }
             rapport_db::invitations::find(conn, ws.id, id)
                 .await?
                 .ok_or(ApiError::NotFound)?;
@@ -65,14 +70,17 @@ pub async fn resend(
             )
             .await?;
             super::send(&state, conn, &ws, &inv, &token, caller.user_id()).await?;
-            Ok(inv)
+            let renewed = InvitationCreated {
+                id: inv.id,
+                email: inv.email.clone(),
+                role: inv.role(),
+                expires_at: inv.expires_at,
+                token: token.clone(),
+            };
+            // The answer holds a live token: never cached, never kept for a replay.
+            idem.keep(conn, Reply::json(StatusCode::OK, &renewed).secret())
+                .await
         })
         .await?;
-    Ok(HttpResponse::Ok().json(InvitationCreated {
-        id: inv.id,
-        email: inv.email.clone(),
-        role: inv.role(),
-        expires_at: inv.expires_at,
-        token,
-    }))
+    Ok(reply.into_response())
 }

@@ -5,10 +5,11 @@ use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 use rapport_domain::api::MailPage;
 
-/// Mail sent by this workspace or to its members, newest first.
+/// The mail addressed to you, newest first.
 ///
-/// For development: when no SMTP server is configured this is where
-/// invitations and password resets can be read. With SMTP it answers 404.
+/// For development: when no SMTP server is configured, mail is written to
+/// files in the data directory and kept here, where each signed-in person
+/// reads only the mail sent to their own address. With SMTP it answers 404.
 #[utoipa::path(
     tag = "mail",
     params(PageParams),
@@ -27,13 +28,12 @@ pub async fn list(
     }
     let limit = page.limit()?;
     let mut conn = state.conn().await?;
-    let rows = rapport_db::mail::list_for_workspace(
-        &mut conn,
-        caller.workspace_id(),
-        page.after()?,
-        limit,
-    )
-    .await?;
+    let user_id = caller.user_id().ok_or(crate::error::ApiError::NotFound)?;
+    let me = rapport_db::users::find(&mut conn, user_id)
+        .await?
+        .ok_or(crate::error::ApiError::NotFound)?;
+    let rows =
+        rapport_db::mail::list_for_address(&mut conn, &me.email, page.after()?, limit).await?;
     let next = next_cursor(&rows, limit, |m| encode_time_id(m.created_at, m.id));
     Ok(HttpResponse::Ok().json(MailPage {
         data: rows.iter().map(|m| m.view()).collect(),

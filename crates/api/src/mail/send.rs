@@ -7,10 +7,12 @@ use uuid::Uuid;
 
 pub const KIND: &str = "mail.send";
 
-/// Delivers one kept message. Without SMTP it stays in the database for the mail viewer.
+/// Delivers one kept message: over SMTP when configured, otherwise as an
+/// `.eml` file in `mail_dir` (and it stays in the database for the mail viewer).
 pub async fn run(
     conn: &mut Conn,
     smtp: Option<&SmtpConfig>,
+    mail_dir: Option<&std::path::Path>,
     from: &str,
     payload: &serde_json::Value,
 ) -> anyhow::Result<()> {
@@ -25,15 +27,26 @@ pub async fn run(
     if m.sent_at.is_some() {
         return Ok(());
     }
-    let Some(smtp) = smtp else {
-        return Ok(());
-    };
     let message = Message::builder()
+        .message_id(Some(format!("<{id}@rapport>")))
         .from(from.parse().context("the sender address")?)
         .to(m.to_address.parse().context("the recipient address")?)
         .subject(&m.subject)
         .header(ContentType::TEXT_PLAIN)
         .body(m.body.clone())?;
+    let Some(smtp) = smtp else {
+        let Some(dir) = mail_dir else {
+            return Ok(());
+        };
+        tokio::fs::create_dir_all(dir).await?;
+        let file_id = lettre::AsyncFileTransport::<Tokio1Executor>::new(dir)
+            .send(message)
+            .await?;
+        let file = dir.join(format!("{file_id}.eml"));
+        tracing::info!(to = %m.to_address, subject = %m.subject, file = %file.display(), "mail written to a file (no SMTP server)");
+        rapport_db::mail::mark_sent(conn, id).await?;
+        return Ok(());
+    };
     let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&smtp.url)?.build();
     transport.send(message).await?;
     rapport_db::mail::mark_sent(conn, id).await?;

@@ -1,20 +1,26 @@
-use crate::auth::secrets;
+use crate::auth::passwords::{self, Checked};
+use crate::auth::{secrets, tokens};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::redacted_password;
 use crate::extract::{Ctx, UserCaller, Valid};
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{put, web, HttpResponse};
 use diesel_async::AsyncConnection;
-use rapport_domain::api::{Ack, ChangePasswordRequest};
+use rapport_domain::api::{ChangePasswordRequest, TokenResponse};
 
-/// Change one's password; every other session of the user is signed out.
+/// Change one's password. Every session of the user ends, this one included
+/// (every access and refresh token stops working at once); the answer holds
+/// fresh tokens for this device. Wrong current passwords count toward the
+/// lockout of the address, as failed sign-ins do.
 #[utoipa::path(
     tag = "me",
     path = "/me/password",
     request_body = ChangePasswordRequest,
     responses(
-        (status = 200, description = "Changed", body = Ack),
+        (status = 200, description = "Changed; new tokens for this device", body = TokenResponse),
         (status = 422, description = "The current password is wrong or the new one too short", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords: the address is locked for a while", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -25,35 +31,46 @@ pub async fn change_password(
     ctx: Ctx,
     Valid(body): Valid<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
-    let user = rapport_db::users::find(&mut conn, me.user_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if !secrets::verify_password(
+    let email = {
+        let mut conn = state.conn().await?;
+        rapport_db::users::find(&mut conn, me.user_id)
+            .await?
+            .ok_or(ApiError::NotFound)?
+            .email
+    };
+    let user = match passwords::check(
+        &state,
+        ctx.ip.as_deref(),
+        &email,
         body.current_password.clone(),
-        Some(user.password_hash.clone()),
     )
     .await?
     {
-        return Err(ApiError::validation(
-            "current_password",
-            "wrong",
-            "is not your current password",
-        ));
-    }
-    let hash = secrets::hash_password(body.new_password.clone()).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        rapport_db::users::set_password(conn, me.user_id, &hash).await?;
-        rapport_db::tokens::revoke_user_families(conn, me.user_id, Some(me.family)).await?;
-        ctx.record_for_user(
-            conn,
-            me.user_id,
-            "user.password_changed",
-            redacted_password(),
-        )
+        Checked::Right(user) if user.id == me.user_id => user,
+        _ => {
+            return Err(ApiError::validation(
+                "current_password",
+                "wrong",
+                "is not your current password",
+            ))
+        }
+    };
+    let hash = secrets::hash_password(&state, body.new_password.clone()).await?;
+    let ws = me.caller.workspace.clone();
+    let mut conn = state.conn().await?;
+    let tokens = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            rapport_db::users::set_password(conn, me.user_id, &hash).await?;
+            rapport_db::tokens::revoke_user_families(conn, me.user_id, None).await?;
+            ctx.record_for_user(
+                conn,
+                me.user_id,
+                "user.password_changed",
+                redacted_password(),
+            )
+            .await?;
+            tokens::issue(&state, conn, &user, &ws, me.caller.role, None).await
+        })
         .await?;
-        Ok(())
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Ack { ok: true }))
+    Ok(tokens::respond(&state, StatusCode::OK, &tokens))
 }

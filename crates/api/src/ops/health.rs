@@ -11,17 +11,23 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Ack { ok: true })
 }
 
-/// The database is reachable.
+/// Ready to serve: start-up work (migrations, demo data) is done and the
+/// database is reachable.
 #[utoipa::path(
     tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Ack),
-        (status = 503, description = "The database cannot be reached", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Still starting, or the database cannot be reached", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    if !std::sync::atomic::AtomicBool::load(&state.ready, std::sync::atomic::Ordering::SeqCst) {
+        return Err(ApiError::Unavailable(
+            "starting: the demo workspaces are being created".into(),
+        ));
+    }
     let mut conn = state.conn().await?;
     diesel::sql_query("SELECT 1")
         .execute(&mut conn)

@@ -1,8 +1,9 @@
 //! Prometheus metrics: requests and latency by route and status, the pool,
 //! WebSocket connections and the job queue.
 
+use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -25,7 +26,16 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Counts one request. The labels are bounded: methods outside the standard
+    /// ones are `other`, routes are patterns (never raw paths), and a request
+    /// that matched no route is `unmatched`.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+        let method = METHODS
+            .iter()
+            .find(|m| **m == method)
+            .copied()
+            .unwrap_or("other");
         let secs = elapsed.as_secs_f64();
         let mut map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
         let h = map
@@ -89,13 +99,53 @@ fn escape(s: &str) -> String {
 }
 
 /// Prometheus text format.
+///
+/// With `RAPPORT_METRICS_TOKEN` set, only callers that send it as a bearer
+/// token; without it, only callers on the loopback interface that came through
+/// no proxy (no `X-Forwarded-For`).
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Metrics in the Prometheus text format", content_type = "text/plain", body = String)),
+    responses(
+        (status = 200, description = "Metrics in the Prometheus text format", content_type = "text/plain", body = String),
+        (status = 401, description = "A metrics token is configured and was not sent", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "No metrics token is configured and the caller is not local", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(())
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    match &state.config.metrics_token {
+        Some(token) => {
+            let sent = req
+                .headers()
+                .get(actix_web::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or("");
+            if !crate::auth::secrets::digest_eq(
+                &rapport_db::sha256(sent),
+                &rapport_db::sha256(token),
+            ) {
+                return Err(ApiError::Unauthorized(
+                    "send the metrics token as a bearer token".into(),
+                ));
+            }
+        }
+        None => {
+            let local = req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+                && !req.headers().contains_key("x-forwarded-for")
+                && !req.headers().contains_key("forwarded");
+            if !local {
+                return Err(ApiError::Forbidden(
+                    "metrics are served to local callers only, unless RAPPORT_METRICS_TOKEN is set"
+                        .into(),
+                ));
+            }
+        }
+    }
     let mut out = String::with_capacity(4096);
     state.metrics.render_requests(&mut out);
     let pool = state.pool.state();
@@ -129,7 +179,36 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             }
         }
     }
-    HttpResponse::Ok()
+    let _ = writeln!(out, "# TYPE rapport_password_hashes_peak gauge");
+    let _ = writeln!(out, "rapport_password_hashes_peak {}", state.hashing.peak());
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(out)
+        .body(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invented_methods_do_not_grow_the_series() {
+        let m = Metrics::default();
+        for i in 0..300 {
+            m.observe(
+                &format!("FOO{i}"),
+                "unmatched",
+                404,
+                Duration::from_millis(1),
+            );
+        }
+        m.observe("GET", "/api/v1/me", 200, Duration::from_millis(1));
+        let mut out = String::new();
+        m.render_requests(&mut out);
+        let series = out
+            .lines()
+            .filter(|l| l.starts_with("rapport_http_requests_total{"))
+            .collect::<Vec<_>>();
+        assert_eq!(series.len(), 2, "{series:?}");
+        assert!(out.contains(r#"method="other",route="unmatched",status="404"} 300"#));
+    }
 }

@@ -1,0 +1,94 @@
+//! The one way a password is checked. Sign-in, accepting an invitation as an
+//! existing account and changing one's password all come here, so that each
+//! is under the same per-address rate limit and the same lockout, and none
+//! tells an address with an account from one without.
+
+use crate::auth::secrets;
+use crate::error::ApiError;
+use crate::state::AppState;
+use rapport_db::users::User;
+
+/// What a password check found.
+pub enum Checked {
+    /// The password is the account's.
+    Right(User),
+    /// Wrong password, or no account with this address: the caller answers the same for both.
+    Wrong,
+}
+
+fn locked(until: chrono::DateTime<chrono::Utc>) -> ApiError {
+    ApiError::TooManyRequests {
+        retry_after: (until - chrono::Utc::now()).num_seconds().max(1) as u64,
+        detail: "too many failed attempts for this address; it is locked for a while \
+                 (a password reset lifts the lock)"
+            .into(),
+        limit: None,
+    }
+}
+
+/// Checks `password` for the account of `email` (or for `user`, already
+/// looked up). Counts toward the per-address limit of password checks, refuses
+/// a locked address before hashing anything, and counts a failure toward the
+/// lockout whether or not the address has an account.
+///
+/// Holds no pool connection while the password is hashed: the caller must not
+/// hold one either.
+pub async fn check(
+    state: &AppState,
+    client_ip: Option<&str>,
+    email: &str,
+    password: String,
+) -> Result<Checked, ApiError> {
+    let config = &state.config;
+    let user = {
+        let mut conn = state.conn().await?;
+        let ip = client_ip.unwrap_or("unknown");
+        if let Err(info) = crate::ratelimit::hit(
+            &mut conn,
+            &format!("password:{ip}"),
+            config.auth_rate_per_min,
+        )
+        .await?
+        {
+            return Err(ApiError::TooManyRequests {
+                retry_after: info.reset,
+                detail: format!(
+                    "at most {} password checks a minute from one address",
+                    info.limit
+                ),
+                limit: Some(info.limit),
+            });
+        }
+        if let Some(until) = rapport_db::users::locked_until(&mut conn, email).await? {
+            return Err(locked(until));
+        }
+        rapport_db::users::find_by_email(&mut conn, email).await?
+    };
+    let right = secrets::verify_password(
+        state,
+        password,
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
+    let mut conn = state.conn().await?;
+    match user {
+        Some(user) if right => {
+            rapport_db::users::clear_failed_passwords(&mut conn, email).await?;
+            Ok(Checked::Right(user))
+        }
+        _ => {
+            let lock = rapport_db::users::record_failed_password(
+                &mut conn,
+                email,
+                config.login_max_failures,
+                config.login_window_secs,
+                config.login_lock_secs,
+            )
+            .await?;
+            match lock {
+                Some(until) => Err(locked(until)),
+                None => Ok(Checked::Wrong),
+            }
+        }
+    }
+}
