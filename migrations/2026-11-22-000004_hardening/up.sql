@@ -89,6 +89,8 @@ BEGIN
                       FROM jsonb_each(a.changes) AS e(k, v)),
            ip = NULL, user_agent = NULL, redacted = true
      WHERE a.workspace_id = p_workspace AND a.seq = p_seq AND NOT a.redacted
+       AND a.action <> 'audit.erased'
     RETURNING a.changes INTO redacted;
     RETURN redacted;
 END $$;
+REVOKE ALL ON FUNCTION audit_erase(uuid, bigint, text[]) FROM PUBLIC;

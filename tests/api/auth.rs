@@ -394,7 +394,7 @@ async fn switch_gives_tokens_for_another_workspace_of_the_user() {
         .post(
             "/api/v1/auth/switch",
             Some(&a.access),
-            json!({"workspace_id": b.workspace_id}),
+            json!({"workspace_id": b.workspace_id, "refresh_token": a.refresh}),
         )
         .await
         .expect(200);
@@ -407,8 +407,8 @@ async fn switch_gives_tokens_for_another_workspace_of_the_user() {
     let c = app.register("support").await;
     app.post(
         "/api/v1/auth/switch",
-        Some(&a.access),
-        json!({"workspace_id": c.workspace_id}),
+        Some(&s.access),
+        json!({"workspace_id": c.workspace_id, "refresh_token": s.refresh}),
     )
     .await
     .expect(404);

@@ -238,3 +238,23 @@ async fn too_many_password_checks_at_once_wait_then_answer_503() {
     assert_eq!(app.state().hashing.peak(), 1);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_made_at_once_all_count_toward_the_lockout() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    let guesses = futures::future::join_all((0..20).map(|i| {
+        let (app, who) = (&app, owner.email.clone());
+        async move { app.login(&who, &format!("parallel guess {i}")).await }
+    }))
+    .await;
+    let wrong = guesses.iter().filter(|r| r.status == 401).count();
+    let locked = guesses.iter().filter(|r| r.status == 429).count();
+    assert_eq!(wrong + locked, 20);
+    assert!(
+        wrong <= 4,
+        "{wrong} guesses were checked; the lock allows 5 attempts"
+    );
+    app.login(&owner.email, PASSWORD).await.expect(429);
+    app.stop().await;
+}

@@ -37,11 +37,11 @@ async fn signing_out_everywhere_ends_every_access_token_at_once() {
     app.get("/api/v1/ws/ticket", &phone.access)
         .await
         .expect(401);
-    // A stolen access token cannot mint itself a new session by switching.
+    // An ended session cannot switch itself back to life.
     app.post(
         "/api/v1/auth/switch",
         Some(&phone.access),
-        json!({"workspace_id": owner.workspace_id}),
+        json!({"workspace_id": owner.workspace_id, "refresh_token": phone.refresh}),
     )
     .await
     .expect(401);
@@ -100,7 +100,8 @@ pub async fn reset_token(app: &TestApp, to: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn switching_workspace_keeps_the_session_so_signing_out_ends_it() {
-    let app = TestApp::start().await;
+    // No grace for a lost answer here: any reuse is a reuse.
+    let app = TestApp::start_with(|c| c.refresh_reuse_grace_secs = 0).await;
     let a = app.register("sales").await;
     let b = app.register("support").await;
     app.join(&b, &a, "staff").await;
@@ -189,5 +190,51 @@ async fn older_reset_links_stop_working() {
     app.login(&owner.email, "changed by its owner")
         .await
         .expect(200);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_token_alone_cannot_mint_a_refresh_token() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    let stolen = app.sign_in(&owner.email).await;
+    let other = app.sign_in(&owner.email).await;
+    let switch = |refresh: Option<&str>| {
+        let body = match refresh {
+            Some(r) => json!({"workspace_id": owner.workspace_id, "refresh_token": r}),
+            None => json!({"workspace_id": owner.workspace_id}),
+        };
+        let (app, access) = (&app, stolen.access.clone());
+        async move { app.post("/api/v1/auth/switch", Some(&access), body).await }
+    };
+    // No refresh token: nothing to rotate.
+    switch(None).await.expect(422);
+    // Another session's refresh token is not this session's, and is not spent.
+    switch(Some(&other.refresh)).await.expect(401);
+    refresh(&app, &other.refresh).await.expect(200);
+    // Its own works, once.
+    switch(Some(&stolen.refresh)).await.expect(200);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_racing_a_sign_out_everywhere_leaves_nothing_alive() {
+    let app = TestApp::start_with(|c| c.refresh_reuse_grace_secs = 0).await;
+    let owner = app.register("school").await;
+    for _ in 0..15 {
+        let a = app.sign_in(&owner.email).await;
+        let b = app.sign_in(&owner.email).await;
+        let (rotated, out) = tokio::join!(
+            refresh(&app, &a.refresh),
+            app.post("/api/v1/auth/logout-all", Some(&b.access), json!({}))
+        );
+        out.expect(204);
+        // Whichever ran first, no token of the user works afterwards.
+        all_ended(&app, &[&a, &b]).await;
+        if rotated.status == 200 {
+            let next = Session::from_tokens(&rotated.body, &owner.email);
+            all_ended(&app, &[&next]).await;
+        }
+    }
     app.stop().await;
 }

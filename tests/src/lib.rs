@@ -334,7 +334,7 @@ impl TestApp {
             .post(
                 "/api/v1/auth/switch",
                 Some(&s.access),
-                json!({ "workspace_id": workspace_id }),
+                json!({ "workspace_id": workspace_id, "refresh_token": s.refresh }),
             )
             .await
             .expect(200);

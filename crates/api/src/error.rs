@@ -201,6 +201,9 @@ impl From<diesel::result::Error> for ApiError {
                 (DatabaseErrorKind::SerializationFailure, _) => {
                     ApiError::conflict("retry", "a concurrent change won; try again")
                 }
+                _ if info.message().contains("deadlock detected") => {
+                    ApiError::conflict("retry", "a concurrent change won; try again")
+                }
                 (DatabaseErrorKind::ClosedConnection, _) => {
                     ApiError::Unavailable("the database connection closed".into())
                 }

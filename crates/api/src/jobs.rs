@@ -97,12 +97,14 @@ async fn prune(state: &AppState, conn: &mut rapport_db::Conn) -> anyhow::Result<
     let keys = rapport_db::idempotency::prune(conn).await?;
     let jobs = rapport_db::jobs::prune(conn, 7).await?;
     let windows = rapport_db::rate_limits::prune(conn).await?;
+    let failures = rapport_db::users::prune_password_failures(conn).await?;
     tracing::info!(
         events,
         tokens,
         idempotency_keys = keys,
         jobs,
         rate_windows = windows,
+        password_failures = failures,
         "pruned"
     );
     Ok(())

@@ -143,7 +143,28 @@ pub async fn redeem_refresh(
     Ok(Redeemed::Reused)
 }
 
+/// Serialises every change to one person's sessions (a new token in a
+/// family, a revocation) for the rest of the transaction, so that a rotation
+/// running while the person signs out everywhere cannot add a token the
+/// revocation misses. Call it first in the transaction.
+pub async fn lock_sessions(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))")
+        .bind::<diesel::sql_types::Uuid, _>(user_id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 pub async fn revoke_family(conn: &mut AsyncPgConnection, family_id: Uuid) -> QueryResult<usize> {
+    let user: Option<Uuid> = refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(family_id))
+        .select(refresh_tokens::user_id)
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some(user) = user {
+        lock_sessions(conn, user).await?;
+    }
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
@@ -177,6 +198,7 @@ pub async fn revoke_user_families(
     user_id: Uuid,
     keep: Option<Uuid>,
 ) -> QueryResult<usize> {
+    lock_sessions(conn, user_id).await?;
     let keep = keep.unwrap_or(Uuid::nil());
     diesel::update(
         refresh_tokens::table
@@ -195,6 +217,7 @@ pub async fn revoke_user_in_workspace(
     user_id: Uuid,
     workspace_id: Uuid,
 ) -> QueryResult<usize> {
+    lock_sessions(conn, user_id).await?;
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))
@@ -213,6 +236,8 @@ pub async fn insert_reset(
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
 ) -> QueryResult<()> {
+    // Two reset requests at once: the second waits, then voids the first.
+    lock_sessions(conn, user_id).await?;
     void_resets(conn, user_id).await?;
     diesel::insert_into(password_resets::table)
         .values((
@@ -234,29 +259,6 @@ pub async fn void_resets(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryRe
             .filter(password_resets::used_at.is_null()),
     )
     .set(password_resets::used_at.eq(diesel::dsl::now))
-    .execute(conn)
-    .await
-}
-
-/// Moves a session to another workspace: its live tokens are spent, replaced
-/// by `successor`, so that the family goes on and presenting an old one is a reuse.
-pub async fn hand_over_family(
-    conn: &mut AsyncPgConnection,
-    family_id: Uuid,
-    successor: Uuid,
-) -> QueryResult<usize> {
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id))
-            .filter(refresh_tokens::id.ne(successor))
-            .filter(refresh_tokens::used_at.is_null())
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set((
-        refresh_tokens::used_at.eq(diesel::dsl::now),
-        refresh_tokens::replaced_by.eq(successor),
-        refresh_tokens::regraced_at.eq(diesel::dsl::now),
-    ))
     .execute(conn)
     .await
 }

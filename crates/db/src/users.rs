@@ -87,23 +87,34 @@ pub async fn locked_until(
     Ok(until.flatten().filter(|t| *t > Utc::now()))
 }
 
-/// Counts a failed password check for an address, whether or not it has an
-/// account; the `max_failures`-th within `window` locks it for `lock`. One
-/// statement, so concurrent failures all count. Returns the lock's end, if locked.
-pub async fn record_failed_password(
+/// What a password attempt may do, decided before any hashing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// The address is locked until then: refuse without checking.
+    Locked(DateTime<Utc>),
+    /// Counted as a failure in advance (a right password clears it); when this
+    /// attempt is the one that reaches the limit, the lock it set.
+    Counted(Option<DateTime<Utc>>),
+}
+
+/// Counts a password attempt for an address, whether or not it has an
+/// account, before the password is checked: so that attempts made at once all
+/// count, and the one that reaches `max_failures` within `window` locks the
+/// address for `lock`. One statement. A locked address is not counted.
+pub async fn begin_password_attempt(
     conn: &mut AsyncPgConnection,
     email: &str,
     max_failures: i32,
     window_secs: i64,
     lock_secs: i64,
-) -> QueryResult<Option<DateTime<Utc>>> {
+) -> QueryResult<Attempt> {
     use diesel::sql_types::{BigInt, Binary, Integer, Nullable, Timestamptz};
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = Nullable<Timestamptz>)]
         locked_until: Option<DateTime<Utc>>,
     }
-    let row: Row = diesel::sql_query(
+    let row: Option<Row> = diesel::sql_query(
         "INSERT INTO password_failures AS f (address_hash, failures, first_failed_at, locked_until)
          VALUES ($1, 1, now(), CASE WHEN 1 >= $3 THEN now() + make_interval(secs => $4) END)
          ON CONFLICT (address_hash) DO UPDATE SET
@@ -113,7 +124,8 @@ pub async fn record_failed_password(
                             THEN now() ELSE f.first_failed_at END,
             locked_until = CASE WHEN (CASE WHEN f.first_failed_at < now() - make_interval(secs => $2)
                             THEN 1 ELSE f.failures + 1 END) >= $3
-                            THEN now() + make_interval(secs => $4) ELSE f.locked_until END
+                            THEN now() + make_interval(secs => $4) END
+         WHERE f.locked_until IS NULL OR f.locked_until <= now()
          RETURNING locked_until",
     )
     .bind::<Binary, _>(address_key(email))
@@ -121,8 +133,28 @@ pub async fn record_failed_password(
     .bind::<Integer, _>(max_failures)
     .bind::<BigInt, _>(lock_secs)
     .get_result(conn)
-    .await?;
-    Ok(row.locked_until.filter(|t| *t > Utc::now()))
+    .await
+    .optional()?;
+    match row {
+        Some(r) => Ok(Attempt::Counted(r.locked_until)),
+        None => Ok(Attempt::Locked(
+            locked_until(conn, email)
+                .await?
+                .unwrap_or_else(|| Utc::now() + chrono::Duration::seconds(1)),
+        )),
+    }
+}
+
+/// Drops failure counts that no longer matter (a day old and not locked).
+pub async fn prune_password_failures(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    use crate::schema::password_failures as f;
+    diesel::delete(
+        f::table
+            .filter(f::first_failed_at.lt(Utc::now() - chrono::Duration::days(1)))
+            .filter(f::locked_until.is_null().or(f::locked_until.lt(Utc::now()))),
+    )
+    .execute(conn)
+    .await
 }
 
 /// Forgets the failures of an address (a correct password, or a reset).

@@ -200,7 +200,11 @@ fn WorkspaceSwitcher() -> impl IntoView {
         spawn_local(async move {
             match api::post::<_, TokenResponse>(
                 "/api/v1/auth/switch",
-                &SwitchRequest { workspace_id: id },
+                &SwitchRequest {
+                    workspace_id: id,
+                    // The refresh cookie goes with the request.
+                    refresh_token: None,
+                },
             )
             .await
             {

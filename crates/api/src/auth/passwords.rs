@@ -6,7 +6,7 @@
 use crate::auth::secrets;
 use crate::error::ApiError;
 use crate::state::AppState;
-use rapport_db::users::User;
+use rapport_db::users::{Attempt, User};
 
 /// What a password check found.
 pub enum Checked {
@@ -26,10 +26,11 @@ fn locked(until: chrono::DateTime<chrono::Utc>) -> ApiError {
     }
 }
 
-/// Checks `password` for the account of `email` (or for `user`, already
-/// looked up). Counts toward the per-address limit of password checks, refuses
-/// a locked address before hashing anything, and counts a failure toward the
-/// lockout whether or not the address has an account.
+/// Checks `password` for the account of `email`. Counts toward the
+/// per-address limit of password checks, and counts the attempt toward the
+/// lockout before hashing anything (so attempts made at once all count; a
+/// right password clears the count), whether or not the address has an
+/// account. A locked address is refused without a check.
 ///
 /// Holds no pool connection while the password is hashed: the caller must not
 /// hold one either.
@@ -40,7 +41,7 @@ pub async fn check(
     password: String,
 ) -> Result<Checked, ApiError> {
     let config = &state.config;
-    let user = {
+    let (user, attempt) = {
         let mut conn = state.conn().await?;
         let ip = client_ip.unwrap_or("unknown");
         if let Err(info) = crate::ratelimit::hit(
@@ -59,10 +60,21 @@ pub async fn check(
                 limit: Some(info.limit),
             });
         }
-        if let Some(until) = rapport_db::users::locked_until(&mut conn, email).await? {
+        let attempt = rapport_db::users::begin_password_attempt(
+            &mut conn,
+            email,
+            config.login_max_failures,
+            config.login_window_secs,
+            config.login_lock_secs,
+        )
+        .await?;
+        if let Attempt::Locked(until) = attempt {
             return Err(locked(until));
         }
-        rapport_db::users::find_by_email(&mut conn, email).await?
+        (
+            rapport_db::users::find_by_email(&mut conn, email).await?,
+            attempt,
+        )
     };
     let right = secrets::verify_password(
         state,
@@ -70,25 +82,13 @@ pub async fn check(
         user.as_ref().map(|u| u.password_hash.clone()),
     )
     .await?;
-    let mut conn = state.conn().await?;
-    match user {
-        Some(user) if right => {
+    match (user, attempt) {
+        (Some(user), _) if right => {
+            let mut conn = state.conn().await?;
             rapport_db::users::clear_failed_passwords(&mut conn, email).await?;
             Ok(Checked::Right(user))
         }
-        _ => {
-            let lock = rapport_db::users::record_failed_password(
-                &mut conn,
-                email,
-                config.login_max_failures,
-                config.login_window_secs,
-                config.login_lock_secs,
-            )
-            .await?;
-            match lock {
-                Some(until) => Err(locked(until)),
-                None => Ok(Checked::Wrong),
-            }
-        }
+        (_, Attempt::Counted(Some(until))) => Err(locked(until)),
+        _ => Ok(Checked::Wrong),
     }
 }

@@ -36,6 +36,11 @@ pub async fn refresh(
     let mut conn = state.conn().await?;
     let answer = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            // Under the person's session lock: a sign-out running at the same
+            // time either sees the new token or ends the family before it.
+            if let Some((_, user_id, _)) = rapport_db::tokens::family_of(conn, &hash).await? {
+                rapport_db::tokens::lock_sessions(conn, user_id).await?;
+            }
             match rapport_db::tokens::redeem_refresh(
                 conn,
                 &hash,

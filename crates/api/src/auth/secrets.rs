@@ -19,7 +19,7 @@ fn argon2() -> Argon2<'static> {
 /// the next instead of spreading over the allocator's many arenas). The rest
 /// wait a short while for a slot, then answer 503 with `Retry-After`.
 pub struct HashGate {
-    slots: tokio::sync::Semaphore,
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
     wait: std::time::Duration,
     jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
     running: std::sync::Arc<std::sync::atomic::AtomicUsize>,
@@ -50,7 +50,7 @@ impl HashGate {
                 });
         }
         HashGate {
-            slots: tokio::sync::Semaphore::new(slots),
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots)),
             wait,
             jobs: std::sync::Mutex::new(tx),
             running: Default::default(),
@@ -68,7 +68,10 @@ impl HashGate {
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         use std::sync::atomic::Ordering;
-        let _permit = tokio::time::timeout(self.wait, self.slots.acquire())
+        // The slot goes with the job and is given back when the job ends, not
+        // when the request does: a caller who hangs up cannot queue more work
+        // than there are slots.
+        let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
             .await
             .map_err(|_| ApiError::Busy {
                 retry_after: 1,
@@ -83,6 +86,7 @@ impl HashGate {
             peak.fetch_max(now, Ordering::SeqCst);
             let out = f();
             running.fetch_sub(1, Ordering::SeqCst);
+            drop(permit);
             let _ = tx.send(out);
         });
         self.jobs

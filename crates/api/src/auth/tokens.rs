@@ -47,21 +47,6 @@ pub async fn rotate(
     Ok(tokens)
 }
 
-/// Issues tokens for another workspace in the same family, spending the
-/// family's live refresh token. A family that was ended stays ended.
-pub async fn switch_family(
-    state: &AppState,
-    conn: &mut Conn,
-    user: &User,
-    workspace: &Workspace,
-    role: Role,
-    family: Uuid,
-) -> Result<TokenResponse, ApiError> {
-    let (tokens, id) = issue_with_id(state, conn, user, workspace, role, Some(family)).await?;
-    rapport_db::tokens::hand_over_family(conn, family, id).await?;
-    Ok(tokens)
-}
-
 async fn issue_with_id(
     state: &AppState,
     conn: &mut Conn,

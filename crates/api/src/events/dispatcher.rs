@@ -23,11 +23,13 @@ pub async fn run(state: Arc<AppState>, database_url: String) {
     let mut poll = tokio::time::interval(Duration::from_secs(2));
     loop {
         tokio::select! {
-            _ = wake.notified() => {}
+            // Rights first: no event goes out under rights that just changed.
+            biased;
             _ = access.notified() => {
                 recheck(&state).await;
                 continue;
             }
+            _ = wake.notified() => {}
             _ = poll.tick() => recheck(&state).await,
             _ = crate::events::hub::stopped(&mut shutdown) => return,
         }

@@ -46,6 +46,17 @@ pub async fn connect(
     if q.ticket.len() > 200 || q.after.is_some_and(|a| a < 0) {
         return Err(ApiError::Unauthorized("the ticket is not valid".into()));
     }
+    // A request that is not a WebSocket upgrade must not spend the ticket.
+    let upgrade = req
+        .headers()
+        .get(actix_web::http::header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return Err(ApiError::BadRequest(
+            "open this address as a WebSocket (Upgrade: websocket)".into(),
+        ));
+    }
     let mut conn = state.conn().await?;
     let ticket = rapport_db::tokens::take_ticket(&mut conn, &rapport_db::sha256(&q.ticket))
         .await?
@@ -54,7 +65,9 @@ pub async fn connect(
         Some(key_id) => {
             let key = rapport_db::api_keys::find(&mut conn, ticket.workspace_id, key_id)
                 .await?
-                .filter(|k| k.revoked_at.is_none())
+                .filter(|k| {
+                    k.revoked_at.is_none() && k.expires_at.is_none_or(|t| t > chrono::Utc::now())
+                })
                 .ok_or_else(|| ApiError::Unauthorized("the API key was revoked".into()))?;
             let permissions: Vec<&'static str> = Permission::ALL
                 .iter()
@@ -161,6 +174,13 @@ async fn session_loop(
                 });
             };
             let n = batch.len();
+            // Rights that changed while catching up end the catching up too.
+            if let Ok(k) = sub.kicked.try_recv() {
+                break 'session Some(CloseReason {
+                    code: CloseCode::Other(k.code),
+                    description: Some(k.reason.into()),
+                });
+            }
             for e in batch {
                 last = e.seq;
                 if session.text(json(&e)).await.is_err() {

@@ -67,6 +67,9 @@ impl Validate for RefreshRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SwitchRequest {
     pub workspace_id: Uuid,
+    /// This session's refresh token; browsers send it as the cookie instead.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 impl Validate for SwitchRequest {
