@@ -34,23 +34,28 @@ if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
 fi
 
 # Trunk and wasm-bindgen are tools run a few times a day, not shipped: build
-# them with light optimisation and no link-time optimisation, which takes a
-# fraction of the time of their own release profiles.
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false \
-  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_DEBUG=false \
-  CARGO_PROFILE_RELEASE_INCREMENTAL=false CARGO_PROFILE_RELEASE_STRIP=true
+# them without link-time optimisation and with many codegen units, which takes
+# a fraction of the time of their own release profiles. Trunk mostly waits for
+# cargo and wasm-opt, so it is not optimised at all (a release build of the app
+# takes as long with it); wasm-bindgen rewrites the whole module, so it gets
+# light optimisation.
+cheap_profile() {
+  env CARGO_PROFILE_RELEASE_OPT_LEVEL="$1" CARGO_PROFILE_RELEASE_LTO=false \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_DEBUG=false \
+    CARGO_PROFILE_RELEASE_INCREMENTAL=false CARGO_PROFILE_RELEASE_STRIP=true "${@:2}"
+}
 
 TRUNK_VERSION=0.21.14
 if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
   echo "==> installing Trunk $TRUNK_VERSION (a few minutes, once)"
-  cargo install --locked trunk --version "$TRUNK_VERSION"
+  cheap_profile 0 cargo install --locked trunk --version "$TRUNK_VERSION"
 fi
 
 # The CLI must match the wasm-bindgen in Cargo.lock.
 WBG_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WBG_VERSION"; then
   echo "==> installing wasm-bindgen-cli $WBG_VERSION (a minute or two, once)"
-  cargo install wasm-bindgen-cli --version "$WBG_VERSION"
+  cheap_profile 1 cargo install wasm-bindgen-cli --version "$WBG_VERSION" --bin wasm-bindgen
 fi
 
 # wasm-opt for the release build of the app (Debian's binaryen is too old).
