@@ -131,6 +131,23 @@ async fn renew(stale: Option<String>) -> ApiResult<String> {
     .await
 }
 
+/// Moves this session to another workspace. It spends the rotating refresh
+/// cookie, so it runs under the same browser-wide lock as a refresh.
+pub async fn switch(workspace_id: uuid::Uuid) -> ApiResult<TokenResponse> {
+    with_lock("rapport-refresh", async move {
+        post::<_, TokenResponse>(
+            "/api/v1/auth/switch",
+            &rapport_domain::api::SwitchRequest {
+                workspace_id,
+                // The refresh cookie goes with the request.
+                refresh_token: None,
+            },
+        )
+        .await
+    })
+    .await
+}
+
 type LocalTask<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
 
 /// Runs `f` holding the browser-wide Web Lock `name`, or directly where the

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::{use_location, use_navigate};
-use rapport_domain::api::{EventView, SwitchRequest, TokenResponse};
+use rapport_domain::api::EventView;
 use rapport_domain::Module;
 
 /// A line for an event in the bell and in toasts.
@@ -198,16 +198,7 @@ fn WorkspaceSwitcher() -> impl IntoView {
         let Ok(id) = id.parse() else { return };
         let navigate = navigate.clone();
         spawn_local(async move {
-            match api::post::<_, TokenResponse>(
-                "/api/v1/auth/switch",
-                &SwitchRequest {
-                    workspace_id: id,
-                    // The refresh cookie goes with the request.
-                    refresh_token: None,
-                },
-            )
-            .await
-            {
+            match api::switch(id).await {
                 Ok(t) => {
                     if session.start(&t).await.is_ok() {
                         live.start();
