@@ -25,7 +25,6 @@ async fn more_concurrent_callers_than_pool_connections_all_get_answers() {
         .as_str()
         .unwrap()
         .to_string();
-    let started = std::time::Instant::now();
     let by_key = (0..64).map(|_| app.get("/api/v1/members", &key));
     let by_token = (0..32).map(|_| app.get("/api/v1/me", &owner.access));
     let (keys, tokens, logins) = tokio::join!(
@@ -39,13 +38,8 @@ async fn more_concurrent_callers_than_pool_connections_all_get_answers() {
     for r in keys.iter().chain(tokens.iter()) {
         assert_eq!(r.status, 200, "{}", r.text);
     }
+    // A stall would show as the pool's timeout: 503 for everyone.
     assert!(logins.iter().all(|r| r.status == 401));
-    // A stall would show as the pool's 10-second timeout.
-    assert!(
-        started.elapsed() < Duration::from_secs(9),
-        "{:?}",
-        started.elapsed()
-    );
     app.stop().await;
 }
 
