@@ -121,14 +121,10 @@ pub async fn auth_rate_limit(
     match limited {
         Err(e) => Ok(req.error_response(e).map_into_boxed_body()),
         Ok(Err(info)) => Ok(req
-            .error_response(ApiError::TooManyRequests {
-                retry_after: info.reset,
-                detail: format!(
-                    "at most {} sign-in requests a minute from one address",
-                    info.limit
-                ),
-                limit: Some(info.limit),
-            })
+            .error_response(info.refused(format!(
+                "at most {} sign-in requests a minute from one address",
+                info.limit
+            )))
             .map_into_boxed_body()),
         Ok(Ok(info)) => {
             let mut res = next.call(req).await?.map_into_boxed_body();

@@ -12,6 +12,17 @@ pub struct RateInfo {
     pub reset: u64,
 }
 
+impl RateInfo {
+    /// The 429 of a request over this limit, with `Retry-After` and `RateLimit-*`.
+    pub fn refused(self, detail: String) -> ApiError {
+        ApiError::TooManyRequests {
+            retry_after: self.reset,
+            detail,
+            limit: Some(self.limit),
+        }
+    }
+}
+
 /// Counts one request for `key` on a connection of its own, given back before
 /// it returns: `Ok` within `limit` a minute, `Err` above it. Never call it
 /// while holding another pool connection; use [`hit`] with that one instead.

@@ -169,19 +169,17 @@ pub async fn clear_failed_passwords(conn: &mut AsyncPgConnection, email: &str) -
 /// Sets a new password. Any pending reset link of the user stops working, and
 /// the lock of the address (an attacker's failed guesses) is lifted.
 pub async fn set_password(conn: &mut AsyncPgConnection, id: Uuid, hash: &str) -> QueryResult<()> {
-    diesel::update(users::table.find(id))
+    let email: String = diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(hash),
             users::updated_at.eq(diesel::dsl::now),
             users::version.eq(users::version + 1),
         ))
-        .execute(conn)
+        .returning(users::email)
+        .get_result(conn)
         .await?;
     crate::tokens::void_resets(conn, id).await?;
-    if let Some(user) = find(conn, id).await? {
-        clear_failed_passwords(conn, &user.email).await?;
-    }
-    Ok(())
+    clear_failed_passwords(conn, &email).await
 }
 
 pub async fn set_name(conn: &mut AsyncPgConnection, id: Uuid, name: &str) -> QueryResult<User> {

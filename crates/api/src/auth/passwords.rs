@@ -51,14 +51,10 @@ pub async fn check(
         )
         .await?
         {
-            return Err(ApiError::TooManyRequests {
-                retry_after: info.reset,
-                detail: format!(
-                    "at most {} password checks a minute from one address",
-                    info.limit
-                ),
-                limit: Some(info.limit),
-            });
+            return Err(info.refused(format!(
+                "at most {} password checks a minute from one address",
+                info.limit
+            )));
         }
         let attempt = rapport_db::users::begin_password_attempt(
             &mut conn,

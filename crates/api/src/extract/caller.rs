@@ -172,11 +172,7 @@ async fn resolve_api_key(
     // On the connection already held: a request never waits for a second one.
     let rate = crate::ratelimit::hit(&mut conn, &format!("key:{}", key.id), limit)
         .await?
-        .map_err(|info| ApiError::TooManyRequests {
-            retry_after: info.reset,
-            detail: format!("this API key may make {limit} requests a minute"),
-            limit: Some(info.limit),
-        })?;
+        .map_err(|info| info.refused(format!("this API key may make {limit} requests a minute")))?;
     rapport_db::api_keys::touch(&mut conn, key.id).await?;
     Ok((
         Caller {
