@@ -106,6 +106,7 @@ pub fn app(
     let static_dir = config.static_dir.clone();
     let base = App::new()
         .app_data(state.clone())
+        .app_data(web::Data::new(extract::db::WorkerPool(state.worker_pool())))
         .app_data(web::JsonConfig::default().limit(limit))
         .app_data(web::PayloadConfig::new(limit))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {

@@ -108,16 +108,14 @@ pub async fn auth_rate_limit(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let Some(state) = state else {
+    let pool = crate::extract::db::pool_of(req.request());
+    let (Some(state), Some(pool)) = (state, pool) else {
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     };
     let ip = crate::extract::ctx::client_ip(req.request(), &state.config).unwrap_or_default();
-    let limited = crate::ratelimit::hit_now(
-        &state,
-        &format!("auth:{ip}"),
-        state.config.auth_rate_per_min,
-    )
-    .await;
+    let limited =
+        crate::ratelimit::hit_now(&pool, &format!("auth:{ip}"), state.config.auth_rate_per_min)
+            .await;
     match limited {
         Err(e) => Ok(req.error_response(e).map_into_boxed_body()),
         Ok(Err(info)) => Ok(req

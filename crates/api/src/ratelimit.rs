@@ -2,7 +2,6 @@
 //! the whole deployment however many instances serve it.
 
 use crate::error::ApiError;
-use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RateInfo {
@@ -24,14 +23,15 @@ impl RateInfo {
 }
 
 /// Counts one request for `key` on a connection of its own, given back before
-/// it returns: `Ok` within `limit` a minute, `Err` above it. Never call it
-/// while holding another pool connection; use [`hit`] with that one instead.
+/// it returns: `Ok` within `limit` a minute, `Err` above it. For middleware
+/// that runs while the request holds no connection; handlers use [`hit`]
+/// with the request's own (see [`crate::extract::Db`]).
 pub async fn hit_now(
-    state: &AppState,
+    pool: &rapport_db::Pool,
     key: &str,
     limit: u32,
 ) -> Result<Result<RateInfo, RateInfo>, ApiError> {
-    let mut conn = state.conn().await?;
+    let mut conn = pool.get().await?;
     hit(&mut conn, key, limit).await
 }
 
@@ -42,11 +42,29 @@ pub async fn hit(
     limit: u32,
 ) -> Result<Result<RateInfo, RateInfo>, ApiError> {
     let (hits, reset) = rapport_db::rate_limits::hit(conn, key, 60).await?;
+    Ok(judge(hits, reset, limit))
+}
+
+/// Counts one request of an API key on the caller's connection, and notes its use.
+pub async fn hit_key(
+    conn: &mut rapport_db::Conn,
+    key_id: uuid::Uuid,
+    limit: u32,
+) -> Result<Result<RateInfo, RateInfo>, ApiError> {
+    let (hits, reset) = rapport_db::rate_limits::hit_key(conn, key_id, 60).await?;
+    Ok(judge(hits, reset, limit))
+}
+
+fn judge(hits: i32, reset: f64, limit: u32) -> Result<RateInfo, RateInfo> {
     let hits = hits.max(0) as u32;
     let info = RateInfo {
         limit,
         remaining: limit.saturating_sub(hits),
         reset: reset.ceil().max(1.0) as u64,
     };
-    Ok(if hits > limit { Err(info) } else { Ok(info) })
+    if hits > limit {
+        Err(info)
+    } else {
+        Ok(info)
+    }
 }

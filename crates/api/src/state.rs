@@ -7,7 +7,14 @@ use std::sync::Arc;
 
 /// Shared by every request of one server instance.
 pub struct AppState {
+    /// For background work (events, jobs, demo data). Requests use the pool
+    /// of their HTTP worker (see [`crate::extract::Db`]).
     pub pool: Pool,
+    pub database_url: String,
+    /// Connections of each HTTP worker's own pool.
+    pub worker_pool_size: u32,
+    /// Every HTTP worker's pool, for the metrics.
+    pub worker_pools: std::sync::Mutex<Vec<Pool>>,
     pub config: ApiConfig,
     pub encoding_key: EncodingKey,
     pub decoding_key: DecodingKey,
@@ -20,8 +27,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(pool: Pool, config: ApiConfig) -> Arc<Self> {
+    pub fn new(
+        pool: Pool,
+        database_url: String,
+        worker_pool_size: u32,
+        config: ApiConfig,
+    ) -> Arc<Self> {
         Arc::new(AppState {
+            database_url,
+            worker_pool_size,
+            worker_pools: Default::default(),
             encoding_key: EncodingKey::from_secret(&config.jwt_secret),
             decoding_key: DecodingKey::from_secret(&config.jwt_secret),
             hub: Arc::new(Hub::new(config.ws_queue)),
@@ -36,12 +51,18 @@ impl AppState {
         })
     }
 
+    /// A pool for the calling HTTP worker, built on its thread.
+    pub fn worker_pool(&self) -> Pool {
+        let pool = rapport_db::local_pool(&self.database_url, self.worker_pool_size);
+        self.worker_pools
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(pool.clone());
+        pool
+    }
+
     /// Whether `/readyz` answers ready.
     pub fn set_ready(&self, ready: bool) {
         self.ready.store(ready, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    pub async fn conn(&self) -> Result<rapport_db::PooledConn<'_>, crate::error::ApiError> {
-        Ok(self.pool.get().await?)
     }
 }

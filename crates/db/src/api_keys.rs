@@ -87,21 +87,6 @@ pub async fn find_live_by_prefix(
         .optional()
 }
 
-/// Notes a use, at most once a minute per key so that busy keys do not write on every request.
-pub async fn touch(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::update(
-        api_keys::table.filter(api_keys::id.eq(id)).filter(
-            api_keys::last_used_at
-                .is_null()
-                .or(api_keys::last_used_at.lt(chrono::Utc::now() - chrono::Duration::minutes(1))),
-        ),
-    )
-    .set(api_keys::last_used_at.eq(diesel::dsl::now))
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
-
 pub async fn find(
     conn: &mut AsyncPgConnection,
     workspace_id: Uuid,

@@ -16,26 +16,23 @@ use rapport_domain::api::{Actor, ActorKind, AuditEntryView};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// An entry with the chain's fields, for appending and verifying.
+#[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub workspace_id: Uuid,
-    pub seq: i64,
-    pub id: Uuid,
-    pub occurred_at: DateTime<Utc>,
-    pub actor_kind: String,
-    pub actor_id: Option<Uuid>,
-    pub action: String,
-    pub record_type: String,
-    pub record_id: Option<String>,
-    pub changes: serde_json::Value,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub request_id: Option<String>,
+    #[diesel(embed)]
+    pub entry: Listed,
     pub payload_digest: Vec<u8>,
     pub redacted: bool,
     pub prev_hash: Vec<u8>,
-    pub hash: Vec<u8>,
+}
+
+impl std::ops::Deref for AuditEntry {
+    type Target = Listed;
+    fn deref(&self) -> &Listed {
+        &self.entry
+    }
 }
 
 pub fn actor_kind(s: &str) -> ActorKind {
@@ -47,26 +44,6 @@ pub fn actor_kind(s: &str) -> ActorKind {
 }
 
 impl AuditEntry {
-    pub fn view(&self) -> AuditEntryView {
-        AuditEntryView {
-            seq: self.seq,
-            id: self.id,
-            occurred_at: self.occurred_at,
-            actor: Actor {
-                kind: actor_kind(&self.actor_kind),
-                id: self.actor_id,
-            },
-            action: self.action.clone(),
-            record_type: self.record_type.clone(),
-            record_id: self.record_id.clone(),
-            changes: self.changes.clone(),
-            ip: self.ip.clone(),
-            user_agent: self.user_agent.clone(),
-            request_id: self.request_id.clone(),
-            hash: hex::encode(&self.hash),
-        }
-    }
-
     fn computed_payload_digest(&self) -> Vec<u8> {
         payload_digest(
             &self.changes,
@@ -230,14 +207,55 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
+/// An entry as lists show it: without the chain's digests.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct Listed {
+    pub seq: i64,
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub record_type: String,
+    pub record_id: Option<String>,
+    pub changes: serde_json::Value,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    pub hash: Vec<u8>,
+}
+
+impl Listed {
+    pub fn into_view(self) -> AuditEntryView {
+        AuditEntryView {
+            seq: self.seq,
+            id: self.id,
+            occurred_at: self.occurred_at,
+            actor: Actor {
+                kind: actor_kind(&self.actor_kind),
+                id: self.actor_id,
+            },
+            action: self.action,
+            record_type: self.record_type,
+            record_id: self.record_id,
+            changes: self.changes,
+            ip: self.ip,
+            user_agent: self.user_agent,
+            request_id: self.request_id,
+            hash: hex::encode(&self.hash),
+        }
+    }
+}
+
 pub async fn list(
     conn: &mut AsyncPgConnection,
     workspace_id: Uuid,
     f: &AuditFilter,
-) -> QueryResult<Vec<AuditEntry>> {
+) -> QueryResult<Vec<Listed>> {
     let mut q = audit_log::table
         .filter(audit_log::workspace_id.eq(workspace_id))
-        .select(AuditEntry::as_select())
+        .select(Listed::as_select())
         .order(audit_log::seq.desc())
         .limit(f.limit)
         .into_boxed();

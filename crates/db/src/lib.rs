@@ -29,6 +29,8 @@ pub use diesel_async::AsyncPgConnection as Conn;
 
 pub type Pool = bb8::Pool<AsyncPgConnection>;
 pub type PooledConn<'a> = bb8::PooledConnection<'a, AsyncPgConnection>;
+/// A connection that holds the pool rather than borrowing it.
+pub type OwnedConn = bb8::PooledConnection<'static, AsyncPgConnection>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
@@ -39,9 +41,24 @@ pub async fn pool(url: &str, size: u32) -> anyhow::Result<Pool> {
         .max_size(size)
         .min_idle(Some(1.min(size)))
         .connection_timeout(Duration::from_secs(10))
+        // No ping on checkout: a connection the server closed is seen as
+        // broken without one, and a ping doubles every request's round trips.
+        .test_on_check_out(false)
         .build(manager)
         .await?;
     Ok(pool)
+}
+
+/// A pool of at most `size` connections to `url` that opens them on first
+/// use, in the runtime of the thread that builds it: an HTTP worker builds its
+/// own, so its queries never hop to another thread and back.
+pub fn local_pool(url: &str, size: u32) -> Pool {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    bb8::Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(10))
+        .test_on_check_out(false)
+        .build_unchecked(manager)
 }
 
 /// Applies every pending migration. Blocking: call it from `spawn_blocking`.
@@ -85,4 +102,34 @@ where
     column
         .eq(expected.unwrap_or(0))
         .or(expected.is_none().into_sql::<diesel::sql_types::Bool>())
+}
+
+/// Raw SQL the connection prepares once and reuses. Diesel prepares a
+/// `sql_query` anew on every call (a second round trip); fixed SQL text with
+/// bind parameters is as safe to cache as a query built with the DSL. Wrap
+/// only queries whose text never changes.
+pub struct Prepared<Q>(pub Q);
+
+impl<Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>>
+    diesel::query_builder::QueryFragment<diesel::pg::Pg> for Prepared<Q>
+{
+    fn walk_ast<'b>(
+        &'b self,
+        pass: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _: &diesel::pg::Pg) -> diesel::QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q> diesel::query_builder::QueryId for Prepared<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
 }

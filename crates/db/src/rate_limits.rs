@@ -20,14 +20,43 @@ pub async fn hit(
     key: &str,
     window_secs: i32,
 ) -> QueryResult<(i32, f64)> {
-    let row: Row = diesel::sql_query(
-        "INSERT INTO rate_windows (key, window_start, hits)
-         VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-         ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_windows.hits + 1
-         RETURNING hits, extract(epoch FROM (window_start + make_interval(secs => $2) - now()))::float8 AS reset",
+    let row: Row = crate::Prepared(
+        diesel::sql_query(HIT)
+            .bind::<Text, _>(key)
+            .bind::<Integer, _>(window_secs),
     )
-    .bind::<Text, _>(key)
-    .bind::<Integer, _>(window_secs)
+    .get_result(conn)
+    .await?;
+    Ok((row.hits, row.reset))
+}
+
+const HIT: &str = "INSERT INTO rate_windows (key, window_start, hits)
+     VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
+     ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_windows.hits + 1
+     RETURNING hits, extract(epoch FROM (window_start + make_interval(secs => $2) - now()))::float8 AS reset";
+
+/// One request of an API key: counts it in the key's window (as [`hit`]) and
+/// notes the key's last use, at most once a minute, in the same statement.
+pub async fn hit_key(
+    conn: &mut AsyncPgConnection,
+    key_id: uuid::Uuid,
+    window_secs: i32,
+) -> QueryResult<(i32, f64)> {
+    let row: Row = crate::Prepared(
+        diesel::sql_query(
+            "WITH used AS (
+               UPDATE api_keys SET last_used_at = now()
+               WHERE id = $3 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+             )
+             INSERT INTO rate_windows (key, window_start, hits)
+             VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
+             ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_windows.hits + 1
+             RETURNING hits, extract(epoch FROM (window_start + make_interval(secs => $2) - now()))::float8 AS reset",
+        )
+        .bind::<Text, _>(format!("key:{key_id}"))
+        .bind::<Integer, _>(window_secs)
+        .bind::<diesel::sql_types::Uuid, _>(key_id),
+    )
     .get_result(conn)
     .await?;
     Ok((row.hits, row.reset))

@@ -2,7 +2,7 @@ use crate::schema::{audit_heads, event_heads, memberships, workspaces};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use rapport_domain::api::WorkspaceView;
+use rapport_domain::api::{UserView, WorkspaceView};
 use rapport_domain::{Role, Template};
 use uuid::Uuid;
 
@@ -97,25 +97,44 @@ pub async fn membership(
     Ok(row.and_then(|(w, r)| r.parse().ok().map(|r| (w, r))))
 }
 
-/// What an access token's bearer may do now: the workspace and the user's role
-/// in it, if the user is still a member and the session the token was issued
+/// What an access token's bearer may do now: the workspace, the user's role
+/// in it and who the user is, if the user is still a member and the session the token was issued
 /// with was not ended (signed out, reset, revoked on reuse). One query.
 pub async fn session(
     conn: &mut AsyncPgConnection,
     workspace_id: Uuid,
     user_id: Uuid,
     family_id: Uuid,
-) -> QueryResult<Option<(Workspace, Role)>> {
-    let row: Option<(Workspace, String)> = workspaces::table
-        .inner_join(memberships::table)
+) -> QueryResult<Option<(Workspace, Role, UserView)>> {
+    use crate::schema::users;
+    type Row = (Workspace, String, (Uuid, String, String, DateTime<Utc>));
+    let row: Option<Row> = workspaces::table
+        .inner_join(memberships::table.inner_join(users::table))
         .filter(workspaces::id.eq(workspace_id))
         .filter(memberships::user_id.eq(user_id))
         .filter(crate::tokens::family_alive(family_id))
-        .select((Workspace::as_select(), memberships::role))
+        .select((
+            Workspace::as_select(),
+            memberships::role,
+            (users::id, users::email, users::name, users::created_at),
+        ))
         .first(conn)
         .await
         .optional()?;
-    Ok(row.and_then(|(w, r)| r.parse().ok().map(|r| (w, r))))
+    Ok(row.and_then(|(w, r, (id, email, name, created_at))| {
+        r.parse().ok().map(|r| {
+            (
+                w,
+                r,
+                UserView {
+                    id,
+                    email,
+                    name,
+                    created_at,
+                },
+            )
+        })
+    }))
 }
 
 /// Every workspace of a user, oldest membership first.

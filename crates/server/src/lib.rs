@@ -37,6 +37,7 @@ impl Running {
 
 pub struct ServeOptions {
     pub database_url: String,
+    /// Connections for requests, shared out among the HTTP workers.
     pub pool_size: u32,
     pub workers: usize,
     pub instance: String,
@@ -51,8 +52,12 @@ pub async fn serve(
     config: ApiConfig,
     opts: ServeOptions,
 ) -> anyhow::Result<Running> {
-    let pool = rapport_db::pool(&opts.database_url, opts.pool_size).await?;
-    let state = AppState::new(pool, config);
+    // Each HTTP worker has a pool of its own (its share of `pool_size`);
+    // background work has a small one.
+    let workers = opts.workers.max(1);
+    let per_worker = (opts.pool_size / workers as u32).max(2);
+    let pool = rapport_db::pool(&opts.database_url, opts.pool_size.clamp(2, 4)).await?;
+    let state = AppState::new(pool, opts.database_url.clone(), per_worker, config);
     state.set_ready(opts.ready);
     rapport_api::start_background(
         state.clone(),
@@ -64,7 +69,7 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     let server = HttpServer::new(move || rapport_api::app(data.clone(), doc.clone()))
         .listen(listener)?
-        .workers(opts.workers.max(1))
+        .workers(workers)
         .shutdown_timeout(15)
         .disable_signals()
         .run();

@@ -193,17 +193,27 @@ fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init_logs(format: &str) {
+/// Logs go to stdout from a thread of their own: a request never waits for
+/// the terminal or the pipe. The guard flushes what is queued when dropped.
+fn init_logs(format: &str) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,actix_server=warn".into());
+    // Not lossy: when the queue is full, requests wait rather than lose lines.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(64 * 1024)
+        .lossy(false)
+        .finish(std::io::stdout());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_target(false);
     if format == "json" {
         builder.json().init();
     } else {
         builder.init();
     }
+    guard
 }
 
 async fn shutdown_signal() {
@@ -222,23 +232,18 @@ async fn shutdown_signal() {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let opts = cli.opts;
-    init_logs(&opts.log_format);
+    let _logs = init_logs(&opts.log_format);
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
 
-    let private = match &opts.database_url {
-        Some(_) => None,
+    let (private, database_url) = match &opts.database_url {
+        Some(url) => (None, url.clone()),
         None => {
             let dir = opts.data_dir.join("pg");
-            Some(tokio::task::spawn_blocking(move || pg::PrivatePg::start(&dir)).await??)
-        }
-    };
-    let database_url = match (&opts.database_url, &private) {
-        (Some(url), _) => url.clone(),
-        (None, Some(pg)) => {
+            let pg = tokio::task::spawn_blocking(move || pg::PrivatePg::start(&dir)).await??;
             pg::ensure_database(&pg.url("postgres"), "rapport").await?;
-            pg.url("rapport")
+            let url = pg.url("rapport");
+            (Some(pg), url)
         }
-        (None, None) => unreachable!(),
     };
     let result = run(command, &opts, &database_url).await;
     if let Some(pg) = &private {

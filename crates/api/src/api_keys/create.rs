@@ -1,10 +1,10 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
+use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, Idempotent, Reply, Valid};
-use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, HttpResponse};
 use diesel_async::AsyncConnection;
 use rapport_db::api_keys::NewApiKey;
 use rapport_domain::api::{ApiKeyCreated, CreateApiKeyRequest};
@@ -21,7 +21,7 @@ use uuid::Uuid;
 )]
 #[post("/api-keys")]
 pub async fn create(
-    state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::ApiKeysManage>,
     ctx: Ctx,
     idem: Idempotent,
@@ -40,7 +40,7 @@ pub async fn create(
     let prefix = secrets::random_alnum(12);
     let secret = secrets::random_token(32);
     let ws = caller.workspace_id();
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
             if let Some(replay) = idem.claim(conn).await? {

@@ -1,7 +1,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
+use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch};
-use crate::state::AppState;
 use actix_web::{delete, web, HttpResponse};
 use diesel_async::AsyncConnection;
 use rapport_domain::Permission;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 )]
 #[delete("/api-keys/{id}")]
 pub async fn delete(
-    state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::ApiKeysManage>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -25,7 +25,7 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let ws = caller.workspace_id();
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         rapport_db::api_keys::find(conn, ws, id)
             .await?

@@ -1,7 +1,7 @@
 use crate::error::ApiResult;
+use crate::extract::Db;
 use crate::extract::{perm, Authz};
 use crate::pagination::{encode_time_id, next_cursor, PageParams};
-use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 use rapport_domain::api::ApiKeyPage;
 
@@ -14,14 +14,14 @@ use rapport_domain::api::ApiKeyPage;
 )]
 #[get("/api-keys")]
 pub async fn list(
-    state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::ApiKeysManage>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let rows =
-        rapport_db::api_keys::list(&mut conn, caller.workspace_id(), page.after()?, limit).await?;
+        rapport_db::api_keys::list(conn, caller.workspace_id(), page.after()?, limit).await?;
     let next = next_cursor(&rows, limit, |k| encode_time_id(k.created_at, k.id));
     Ok(HttpResponse::Ok().json(ApiKeyPage {
         data: rows.iter().map(|k| k.view()).collect(),

@@ -1,7 +1,7 @@
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Db;
 use crate::extract::{perm, Authz};
 use crate::pagination::{encode_seq, next_cursor, PageParams};
-use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use rapport_db::audit::AuditFilter;
@@ -35,7 +35,7 @@ pub struct AuditQuery {
 )]
 #[get("/audit")]
 pub async fn list(
-    state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::AuditRead>,
     page: web::Query<PageParams>,
     q: web::Query<AuditQuery>,
@@ -69,11 +69,11 @@ pub async fn list(
         before_seq: page.after_seq()?,
         limit,
     };
-    let mut conn = state.conn().await?;
-    let rows = rapport_db::audit::list(&mut conn, caller.workspace_id(), &filter).await?;
+    let conn = db.conn().await?;
+    let rows = rapport_db::audit::list(conn, caller.workspace_id(), &filter).await?;
     let next = next_cursor(&rows, limit, |e| encode_seq(e.seq));
     Ok(HttpResponse::Ok().json(AuditPage {
-        data: rows.iter().map(|e| e.view()).collect(),
+        data: rows.into_iter().map(|e| e.into_view()).collect(),
         next_cursor: next,
     }))
 }

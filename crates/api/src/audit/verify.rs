@@ -1,7 +1,7 @@
 use crate::error::ApiResult;
+use crate::extract::Db;
 use crate::extract::{perm, Authz};
-use crate::state::AppState;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, HttpResponse};
 use rapport_domain::api::AuditVerifyResponse;
 
 /// Recompute the workspace's hash chain and name the first entry that does not match.
@@ -12,12 +12,9 @@ use rapport_domain::api::AuditVerifyResponse;
     security(("bearer" = ["audit:read"]), ("api_key" = ["audit:read"]))
 )]
 #[get("/audit/verify")]
-pub async fn verify(
-    state: web::Data<AppState>,
-    caller: Authz<perm::AuditRead>,
-) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
-    let v = rapport_db::audit::verify(&mut conn, caller.workspace_id()).await?;
+pub async fn verify(mut db: Db, caller: Authz<perm::AuditRead>) -> ApiResult<HttpResponse> {
+    let conn = db.conn().await?;
+    let v = rapport_db::audit::verify(conn, caller.workspace_id()).await?;
     Ok(HttpResponse::Ok().json(AuditVerifyResponse {
         ok: v.first_bad.is_none(),
         checked: v.checked,

@@ -2,6 +2,7 @@ use crate::auth::passwords::{self, Checked};
 use crate::auth::tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
+use crate::extract::Db;
 use crate::extract::{Ctx, Valid};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -34,11 +35,13 @@ fn wrong() -> ApiError {
 #[post("/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    mut db: Db,
     ctx: Ctx,
     Valid(body): Valid<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let user = match passwords::check(
         &state,
+        &mut db,
         ctx.ip.as_deref(),
         &body.email,
         body.password.clone(),
@@ -48,8 +51,8 @@ pub async fn login(
         Checked::Right(user) => user,
         Checked::Wrong => return Err(wrong()),
     };
-    let mut conn = state.conn().await?;
-    let memberships = rapport_db::workspaces::of_user(&mut conn, user.id).await?;
+    let conn = db.conn().await?;
+    let memberships = rapport_db::workspaces::of_user(conn, user.id).await?;
     let chosen = match body.workspace_id {
         Some(id) => memberships.into_iter().find(|(w, _)| w.id == id),
         None => memberships.into_iter().next(),

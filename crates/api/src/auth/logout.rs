@@ -3,6 +3,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::caller::{caller_of, Principal};
 use crate::extract::ctx::Change;
 use crate::extract::Ctx;
+use crate::extract::Db;
 use crate::state::AppState;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use diesel_async::AsyncConnection;
@@ -22,19 +23,20 @@ use serde_json::json;
 #[post("/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
+    mut db: Db,
     req: HttpRequest,
     ctx: Ctx,
     body: Option<web::Json<RefreshRequest>>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let presented = tokens::presented(&req, body.and_then(|b| b.into_inner().refresh_token));
     let session = match presented {
-        Some(t) => rapport_db::tokens::family_of(&mut conn, &rapport_db::sha256(t)).await?,
+        Some(t) => rapport_db::tokens::family_of(conn, &rapport_db::sha256(t)).await?,
         None => None,
     };
     let session = session.or_else(|| {
         caller_of(&req).and_then(|c| match c.principal {
-            Principal::User { id, family } => Some((family, id, c.workspace_id())),
+            Principal::User { id, family, .. } => Some((family, id, c.workspace_id())),
             Principal::ApiKey { .. } => None,
         })
     });

@@ -1,5 +1,6 @@
 use crate::auth::tokens;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Db;
 use crate::extract::{Ctx, UserCaller};
 use crate::state::AppState;
 use actix_web::{post, web, HttpResponse};
@@ -15,10 +16,11 @@ use serde_json::json;
 #[post("/logout-all")]
 pub async fn logout_all(
     state: web::Data<AppState>,
+    mut db: Db,
     me: UserCaller,
     ctx: Ctx,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let revoked = rapport_db::tokens::revoke_user_families(conn, me.user_id, None).await?;
         ctx.record_for_user(

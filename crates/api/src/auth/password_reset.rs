@@ -1,5 +1,6 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Db;
 use crate::extract::Valid;
 use crate::mail;
 use crate::state::AppState;
@@ -20,10 +21,11 @@ use rapport_domain::api::{Ack, PasswordResetRequest};
 #[post("/password-reset")]
 pub async fn password_reset(
     state: web::Data<AppState>,
+    mut db: Db,
     Valid(body): Valid<PasswordResetRequest>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
-    if let Some(user) = rapport_db::users::find_by_email(&mut conn, &body.email).await? {
+    let conn = db.conn().await?;
+    if let Some(user) = rapport_db::users::find_by_email(conn, &body.email).await? {
         let token = secrets::random_token(32);
         let expires_at =
             chrono::Utc::now() + chrono::Duration::seconds(state.config.reset_ttl_secs);

@@ -1,6 +1,7 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::redacted_password;
+use crate::extract::Db;
 use crate::extract::{Ctx, Valid};
 use crate::state::AppState;
 use actix_web::{post, web, HttpResponse};
@@ -21,12 +22,13 @@ use rapport_domain::api::{Ack, PasswordResetConfirm};
 #[post("/password-reset/confirm")]
 pub async fn password_reset_confirm(
     state: web::Data<AppState>,
+    mut db: Db,
     ctx: Ctx,
     Valid(body): Valid<PasswordResetConfirm>,
 ) -> ApiResult<HttpResponse> {
     let hash = secrets::hash_password(&state, body.password.clone()).await?;
     let token_hash = rapport_db::sha256(body.token.trim());
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let user_id = rapport_db::tokens::redeem_reset(conn, &token_hash)
             .await?

@@ -5,6 +5,7 @@
 
 use crate::auth::secrets;
 use crate::error::ApiError;
+use crate::extract::Db;
 use crate::state::AppState;
 use rapport_db::users::{Attempt, User};
 
@@ -32,24 +33,20 @@ fn locked(until: chrono::DateTime<chrono::Utc>) -> ApiError {
 /// right password clears the count), whether or not the address has an
 /// account. A locked address is refused without a check.
 ///
-/// Holds no pool connection while the password is hashed: the caller must not
-/// hold one either.
+/// Gives the request's connection back while the password is hashed.
 pub async fn check(
     state: &AppState,
+    db: &mut Db,
     client_ip: Option<&str>,
     email: &str,
     password: String,
 ) -> Result<Checked, ApiError> {
     let config = &state.config;
     let (user, attempt) = {
-        let mut conn = state.conn().await?;
+        let conn = db.conn().await?;
         let ip = client_ip.unwrap_or("unknown");
-        if let Err(info) = crate::ratelimit::hit(
-            &mut conn,
-            &format!("password:{ip}"),
-            config.auth_rate_per_min,
-        )
-        .await?
+        if let Err(info) =
+            crate::ratelimit::hit(conn, &format!("password:{ip}"), config.auth_rate_per_min).await?
         {
             return Err(info.refused(format!(
                 "at most {} password checks a minute from one address",
@@ -57,7 +54,7 @@ pub async fn check(
             )));
         }
         let attempt = rapport_db::users::begin_password_attempt(
-            &mut conn,
+            conn,
             email,
             config.login_max_failures,
             config.login_window_secs,
@@ -68,10 +65,11 @@ pub async fn check(
             return Err(locked(until));
         }
         (
-            rapport_db::users::find_by_email(&mut conn, email).await?,
+            rapport_db::users::find_by_email(conn, email).await?,
             attempt,
         )
     };
+    db.release();
     let right = secrets::verify_password(
         state,
         password,
@@ -80,8 +78,7 @@ pub async fn check(
     .await?;
     match (user, attempt) {
         (Some(user), _) if right => {
-            let mut conn = state.conn().await?;
-            rapport_db::users::clear_failed_passwords(&mut conn, email).await?;
+            rapport_db::users::clear_failed_passwords(db.conn().await?, email).await?;
             Ok(Checked::Right(user))
         }
         (_, Attempt::Counted(Some(until))) => Err(locked(until)),

@@ -1,5 +1,6 @@
 use crate::auth::tokens;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Db;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
@@ -27,13 +28,14 @@ use rapport_domain::api::{RefreshRequest, TokenResponse};
 #[post("/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
+    mut db: Db,
     req: HttpRequest,
     body: Option<web::Json<RefreshRequest>>,
 ) -> ApiResult<HttpResponse> {
     let presented = tokens::presented(&req, body.and_then(|b| b.into_inner().refresh_token))
         .ok_or_else(|| ApiError::Unauthorized("no refresh token".into()))?;
     let hash = rapport_db::sha256(&presented);
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let answer = conn
         .transaction::<_, ApiError, _>(async |conn| {
             // Under the person's session lock: a sign-out running at the same

@@ -1,6 +1,7 @@
 use crate::auth::{secrets, tokens};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
+use crate::extract::Db;
 use crate::extract::{Ctx, Valid};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -28,12 +29,13 @@ use uuid::Uuid;
 #[post("/register")]
 pub async fn register(
     state: web::Data<AppState>,
+    mut db: Db,
     ctx: Ctx,
     Valid(body): Valid<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
     let hash = secrets::hash_password(&state, body.password.clone()).await?;
     let email = normalize_email(&body.email);
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let tokens = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let user_id = Uuid::now_v7();

@@ -239,12 +239,11 @@ mod tests {
     use super::*;
 
     fn state() -> std::sync::Arc<AppState> {
-        let manager = diesel_async::pooled_connection::AsyncDieselConnectionManager::new(
-            "postgres://nobody@127.0.0.1:1/none",
-        );
-        let pool = diesel_async::pooled_connection::bb8::Pool::builder().build_unchecked(manager);
+        let url = "postgres://nobody@127.0.0.1:1/none";
         AppState::new(
-            pool,
+            rapport_db::local_pool(url, 1),
+            url.into(),
+            1,
             crate::ApiConfig::new(b"a secret for the unit tests of secrets".to_vec()),
         )
     }

@@ -1,5 +1,6 @@
 use crate::auth::tokens;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Db;
 use crate::extract::{UserCaller, Valid};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -28,6 +29,7 @@ use rapport_domain::api::{SwitchRequest, TokenResponse};
 #[post("/switch")]
 pub async fn switch(
     state: web::Data<AppState>,
+    mut db: Db,
     req: HttpRequest,
     me: UserCaller,
     Valid(body): Valid<SwitchRequest>,
@@ -42,15 +44,15 @@ pub async fn switch(
     let hash = rapport_db::sha256(&presented);
     let not_this_session =
         || ApiError::Unauthorized("the refresh token is not this session's; sign in again".into());
-    let mut conn = state.conn().await?;
-    let (ws, role) = rapport_db::workspaces::membership(&mut conn, body.workspace_id, me.user_id)
+    let conn = db.conn().await?;
+    let (ws, role) = rapport_db::workspaces::membership(conn, body.workspace_id, me.user_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let user = rapport_db::users::find(&mut conn, me.user_id)
+    let user = rapport_db::users::find(conn, me.user_id)
         .await?
         .ok_or(ApiError::NotFound)?;
     // The token must belong to the caller's own session before it is spent.
-    match rapport_db::tokens::family_of(&mut conn, &hash).await? {
+    match rapport_db::tokens::family_of(conn, &hash).await? {
         Some((family, user_id, _)) if family == me.family && user_id == me.user_id => {}
         _ => return Err(not_this_session()),
     }

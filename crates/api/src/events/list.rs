@@ -1,6 +1,6 @@
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Db;
 use crate::extract::{perm, Authz};
-use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 use rapport_domain::api::EventPage;
 use serde::Deserialize;
@@ -26,7 +26,7 @@ pub struct EventQuery {
 )]
 #[get("/events")]
 pub async fn list(
-    state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::EventsRead>,
     q: web::Query<EventQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -45,9 +45,9 @@ pub async fn list(
             ))
         }
     };
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let rows = rapport_db::events::after(
-        &mut conn,
+        conn,
         caller.workspace_id(),
         after,
         &caller.permissions(),

@@ -1,11 +1,12 @@
 use crate::error::{ApiError, ApiResult};
 use crate::events::hub::Listener;
+use crate::extract::Db;
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use actix_ws::{CloseCode, CloseReason, Message};
 use futures::StreamExt;
 use rapport_db::access::Credential;
-use rapport_domain::{Permission, Role};
+use rapport_domain::Permission;
 use serde::Deserialize;
 use std::time::{Duration, Instant};
 use utoipa::IntoParams;
@@ -39,6 +40,7 @@ pub struct WsQuery {
 #[get("/ws")]
 pub async fn connect(
     state: web::Data<AppState>,
+    mut db: Db,
     req: HttpRequest,
     body: web::Payload,
     q: web::Query<WsQuery>,
@@ -57,13 +59,13 @@ pub async fn connect(
             "open this address as a WebSocket (Upgrade: websocket)".into(),
         ));
     }
-    let mut conn = state.conn().await?;
-    let ticket = rapport_db::tokens::take_ticket(&mut conn, &rapport_db::sha256(&q.ticket))
+    let conn = db.conn().await?;
+    let ticket = rapport_db::tokens::take_ticket(conn, &rapport_db::sha256(&q.ticket))
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the ticket is unknown, used or expired".into()))?;
     let (permissions, credential, role) = match ticket.api_key_id {
         Some(key_id) => {
-            let key = rapport_db::api_keys::find(&mut conn, ticket.workspace_id, key_id)
+            let key = rapport_db::api_keys::find(conn, ticket.workspace_id, key_id)
                 .await?
                 .filter(|k| {
                     k.revoked_at.is_none() && k.expires_at.is_none_or(|t| t > chrono::Utc::now())
@@ -84,8 +86,8 @@ pub async fn connect(
             let (Some(user_id), Some(family_id)) = (ticket.user_id, ticket.family_id) else {
                 return Err(ApiError::Unauthorized("the ticket is not valid".into()));
             };
-            let (_, role) =
-                rapport_db::workspaces::session(&mut conn, ticket.workspace_id, user_id, family_id)
+            let (_, role, _) =
+                rapport_db::workspaces::session(conn, ticket.workspace_id, user_id, family_id)
                     .await?
                     .ok_or_else(|| {
                         ApiError::Unauthorized(
@@ -93,7 +95,6 @@ pub async fn connect(
                         .into(),
                 )
                     })?;
-            let _: Role = role;
             let permissions: Vec<&'static str> = Permission::for_role(role)
                 .into_iter()
                 .map(|p| p.as_str())
@@ -106,8 +107,8 @@ pub async fn connect(
             (permissions, credential, Some(role.as_str().to_string()))
         }
     };
-    let head = rapport_db::events::head(&mut conn, ticket.workspace_id).await?;
-    drop(conn);
+    let head = rapport_db::events::head(conn, ticket.workspace_id).await?;
+    db.release();
     let (res, session, stream) =
         actix_ws::handle(&req, body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let sub = state.hub.subscribe(

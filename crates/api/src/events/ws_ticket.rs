@@ -1,9 +1,9 @@
 use crate::auth::secrets;
 use crate::error::ApiResult;
 use crate::extract::caller::Principal;
+use crate::extract::Db;
 use crate::extract::{perm, Authz};
-use crate::state::AppState;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, HttpResponse};
 use rapport_db::tokens::WsTicket;
 use rapport_domain::api::WsTicketResponse;
 
@@ -17,18 +17,15 @@ pub const TICKET_TTL_SECS: i64 = 30;
     security(("bearer" = ["events:read"]), ("api_key" = ["events:read"]))
 )]
 #[get("/ws/ticket")]
-pub async fn ticket(
-    state: web::Data<AppState>,
-    caller: Authz<perm::EventsRead>,
-) -> ApiResult<HttpResponse> {
+pub async fn ticket(mut db: Db, caller: Authz<perm::EventsRead>) -> ApiResult<HttpResponse> {
     let ticket = secrets::random_token(32);
     let (user_id, api_key_id, family_id) = match &caller.principal {
-        Principal::User { id, family } => (Some(*id), None, Some(*family)),
+        Principal::User { id, family, .. } => (Some(*id), None, Some(*family)),
         Principal::ApiKey { id, .. } => (None, Some(*id), None),
     };
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     rapport_db::tokens::insert_ticket(
-        &mut conn,
+        conn,
         &rapport_db::sha256(&ticket),
         &WsTicket {
             user_id,

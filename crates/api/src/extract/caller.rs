@@ -5,15 +5,18 @@
 
 use crate::auth::jwt;
 use crate::error::ApiError;
+use crate::extract::db::Parked;
 use crate::ratelimit::RateInfo;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use rapport_db::workspaces::Workspace;
-use rapport_domain::api::ActorKind;
+use rapport_db::{OwnedConn, Pool};
+use rapport_domain::api::{ActorKind, UserView};
 use rapport_domain::{Permission, Role};
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
@@ -23,8 +26,16 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone)]
 pub enum Principal {
-    User { id: Uuid, family: Uuid },
-    ApiKey { id: Uuid, scopes: Vec<String> },
+    /// A signed-in person, as the session's own query found them.
+    User {
+        id: Uuid,
+        family: Uuid,
+        profile: UserView,
+    },
+    ApiKey {
+        id: Uuid,
+        scopes: Vec<String>,
+    },
 }
 
 /// Who is calling, in which workspace, with which role.
@@ -80,8 +91,10 @@ pub async fn authenticate(
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     };
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    let pool = crate::extract::db::pool_of(req.request());
     let resolved = async {
         let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no state")))?;
+        let pool = pool.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no pool")))?;
         let token = value
             .to_str()
             .ok()
@@ -91,13 +104,21 @@ pub async fn authenticate(
             })
             .map(str::trim)
             .ok_or_else(|| ApiError::Unauthorized("use `Authorization: Bearer <token>`".into()))?;
-        resolve(&state, token).await
+        resolve(&state, &pool, token).await
     }
     .await;
     match resolved {
         Err(e) => Ok(req.error_response(e).map_into_boxed_body()),
-        Ok((caller, rate)) => {
+        Ok((caller, rate, conn)) => {
             req.extensions_mut().insert(Arc::new(caller));
+            // The handler takes this connection (see `Db`); a request with a
+            // body gives it back first, so a slow upload holds none.
+            let bodiless = !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
+            if bodiless {
+                req.extensions_mut().insert(Parked(conn));
+            } else {
+                drop(conn);
+            }
             let mut res = next.call(req).await?.map_into_boxed_body();
             if let Some(rate) = rate {
                 set_rate_headers(res.headers_mut(), &rate);
@@ -120,14 +141,16 @@ pub fn set_rate_headers(headers: &mut header::HeaderMap, rate: &RateInfo) {
     }
 }
 
-async fn resolve(state: &AppState, token: &str) -> Result<(Caller, Option<RateInfo>), ApiError> {
+type Resolved = (Caller, Option<RateInfo>, OwnedConn);
+
+async fn resolve(state: &AppState, pool: &Pool, token: &str) -> Result<Resolved, ApiError> {
     if let Some(rest) = token.strip_prefix("rpk_") {
-        return resolve_api_key(state, rest).await;
+        return resolve_api_key(state, pool, rest).await;
     }
     let claims = jwt::decode_access(state, token)?;
-    let mut conn = state.conn().await?;
+    let mut conn = pool.get_owned().await?;
     // Membership, role and whether the session was ended, in one query.
-    let (workspace, role) =
+    let (workspace, role, profile) =
         rapport_db::workspaces::session(&mut conn, claims.ws, claims.sub, claims.fam)
             .await?
             .ok_or_else(|| {
@@ -143,16 +166,15 @@ async fn resolve(state: &AppState, token: &str) -> Result<(Caller, Option<RateIn
             principal: Principal::User {
                 id: claims.sub,
                 family: claims.fam,
+                profile,
             },
         },
         None,
+        conn,
     ))
 }
 
-async fn resolve_api_key(
-    state: &AppState,
-    rest: &str,
-) -> Result<(Caller, Option<RateInfo>), ApiError> {
+async fn resolve_api_key(state: &AppState, pool: &Pool, rest: &str) -> Result<Resolved, ApiError> {
     let invalid = || ApiError::Unauthorized("the API key is not valid".into());
     let (prefix, secret) = rest.split_once('_').ok_or_else(invalid)?;
     if prefix.len() != 12
@@ -161,7 +183,7 @@ async fn resolve_api_key(
     {
         return Err(invalid());
     }
-    let mut conn = state.conn().await?;
+    let mut conn = pool.get_owned().await?;
     let (key, workspace) = rapport_db::api_keys::find_live_by_prefix(&mut conn, prefix)
         .await?
         .ok_or_else(invalid)?;
@@ -170,10 +192,9 @@ async fn resolve_api_key(
     }
     let limit = state.config.api_key_rate_per_min;
     // On the connection already held: a request never waits for a second one.
-    let rate = crate::ratelimit::hit(&mut conn, &format!("key:{}", key.id), limit)
+    let rate = crate::ratelimit::hit_key(&mut conn, key.id, limit)
         .await?
         .map_err(|info| info.refused(format!("this API key may make {limit} requests a minute")))?;
-    rapport_db::api_keys::touch(&mut conn, key.id).await?;
     Ok((
         Caller {
             workspace,
@@ -184,6 +205,7 @@ async fn resolve_api_key(
             },
         },
         Some(rate),
+        conn,
     ))
 }
 
@@ -233,6 +255,7 @@ pub struct UserCaller {
     pub caller: Arc<Caller>,
     pub user_id: Uuid,
     pub family: Uuid,
+    pub profile: UserView,
 }
 
 impl FromRequest for UserCaller {
@@ -242,11 +265,16 @@ impl FromRequest for UserCaller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(match caller_of(req) {
             None => Err(ApiError::Unauthorized("sign in first".into())),
-            Some(c) => match c.principal {
-                Principal::User { id, family } => Ok(UserCaller {
-                    caller: c.clone(),
-                    user_id: id,
+            Some(c) => match &c.principal {
+                Principal::User {
+                    id,
                     family,
+                    profile,
+                } => Ok(UserCaller {
+                    user_id: *id,
+                    family: *family,
+                    profile: profile.clone(),
+                    caller: c.clone(),
                 }),
                 Principal::ApiKey { .. } => Err(ApiError::Forbidden(
                     "this route is for signed-in people, not API keys".into(),

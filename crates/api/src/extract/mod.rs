@@ -3,12 +3,14 @@
 
 pub mod caller;
 pub mod ctx;
+pub mod db;
 pub mod idempotent;
 pub mod if_match;
 pub mod valid;
 
 pub use caller::{perm, Authz, Caller, Principal, UserCaller};
 pub use ctx::Ctx;
+pub use db::Db;
 pub use idempotent::{Idempotent, Reply};
 pub use if_match::IfMatch;
 pub use valid::Valid;

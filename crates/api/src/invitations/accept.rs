@@ -3,7 +3,7 @@ use crate::auth::register::member_added;
 use crate::auth::{secrets, tokens};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::caller::caller_of;
-use crate::extract::{Ctx, Idempotent, Valid};
+use crate::extract::{Ctx, Db, Idempotent, Valid};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
@@ -38,6 +38,7 @@ use uuid::Uuid;
 #[post("/invitations/{token}/accept")]
 pub async fn accept(
     state: web::Data<AppState>,
+    mut db: Db,
     req: HttpRequest,
     ctx: Ctx,
     idem: Idempotent,
@@ -51,14 +52,13 @@ pub async fn accept(
         use diesel::prelude::*;
         use diesel_async::RunQueryDsl;
         use rapport_db::schema::invitations::dsl as i;
-        let mut conn = state.conn().await?;
         i::invitations
             .filter(i::token_hash.eq(&token_hash))
             .filter(i::accepted_at.is_null())
             .filter(i::revoked_at.is_null())
             .filter(i::expires_at.gt(diesel::dsl::now))
             .select(i::email)
-            .first::<String>(&mut conn)
+            .first::<String>(db.conn().await?)
             .await
             .optional()?
             .ok_or(ApiError::NotFound)?
@@ -71,8 +71,7 @@ pub async fn accept(
     };
     let (existing, new_hash) = match signed_in {
         Some(id) => {
-            let mut conn = state.conn().await?;
-            let user = rapport_db::users::find(&mut conn, id)
+            let user = rapport_db::users::find(db.conn().await?, id)
                 .await?
                 .ok_or(ApiError::NotFound)?;
             // Only the person the invitation was sent to may take it.
@@ -90,7 +89,15 @@ pub async fn accept(
                 .ok_or_else(|| ApiError::validation("password", "required", "is required"))?;
             // The same check as a sign-in: rate limit, lockout, and the same
             // answer whether or not the address has an account.
-            match passwords::check(&state, ctx.ip.as_deref(), &invited, password.clone()).await? {
+            match passwords::check(
+                &state,
+                &mut db,
+                ctx.ip.as_deref(),
+                &invited,
+                password.clone(),
+            )
+            .await?
+            {
                 Checked::Right(user) => (Some(user), None),
                 Checked::Wrong if body.name.is_some() => {
                     (None, Some(secrets::hash_password(&state, password).await?))
@@ -99,8 +106,9 @@ pub async fn accept(
             }
         }
     };
-    let mut conn = state.conn().await?;
-    let reply = conn
+    let reply = db
+        .conn()
+        .await?
         .transaction::<_, ApiError, _>(async |conn| {
             if let Some(replay) = idem.claim(conn).await? {
                 return Ok(replay);

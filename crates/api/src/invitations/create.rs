@@ -1,6 +1,7 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
+use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, Idempotent, Reply, Valid};
 use crate::members::{check_rank, check_template_role};
 use crate::state::AppState;
@@ -29,6 +30,7 @@ use uuid::Uuid;
 #[post("/invitations")]
 pub async fn create(
     state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::InvitationsManage>,
     ctx: Ctx,
     idem: Idempotent,
@@ -40,7 +42,7 @@ pub async fn create(
     let token = secrets::random_token(32);
     let expires_at = chrono::Utc::now() + chrono::Duration::days(state.config.invitation_ttl_days);
     let ws = caller.workspace.clone();
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
             if let Some(replay) = idem.claim(conn).await? {

@@ -1,7 +1,7 @@
 use crate::error::ApiResult;
+use crate::extract::Db;
 use crate::extract::{perm, Authz};
 use crate::pagination::{encode_time_id, next_cursor, PageParams};
-use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 use rapport_domain::api::InvitationPage;
 use serde::Deserialize;
@@ -23,15 +23,15 @@ pub struct InvitationQuery {
 )]
 #[get("/invitations")]
 pub async fn list(
-    state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::InvitationsManage>,
     page: web::Query<PageParams>,
     filter: web::Query<InvitationQuery>,
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let rows = rapport_db::invitations::list(
-        &mut conn,
+        conn,
         caller.workspace_id(),
         filter.pending.unwrap_or(true),
         page.after()?,

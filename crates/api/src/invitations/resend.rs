@@ -1,6 +1,7 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
+use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, Idempotent, Reply};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -26,6 +27,7 @@ use uuid::Uuid;
 #[post("/invitations/{id}/resend")]
 pub async fn resend(
     state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::InvitationsManage>,
     ctx: Ctx,
     idem: Idempotent,
@@ -35,7 +37,7 @@ pub async fn resend(
     let ws = caller.workspace.clone();
     let token = secrets::random_token(32);
     let expires_at = chrono::Utc::now() + chrono::Duration::days(state.config.invitation_ttl_days);
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
             if let Some(replay) = idem.claim(conn).await? {

@@ -1,7 +1,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
+use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch};
-use crate::state::AppState;
 use actix_web::{delete, web, HttpResponse};
 use diesel_async::AsyncConnection;
 use rapport_domain::Permission;
@@ -20,7 +20,7 @@ use uuid::Uuid;
 )]
 #[delete("/invitations/{id}")]
 pub async fn revoke(
-    state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::InvitationsManage>,
     ctx: Ctx,
     id: web::Path<Uuid>,
@@ -28,7 +28,7 @@ pub async fn revoke(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let ws = caller.workspace_id();
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let existing = rapport_db::invitations::find(conn, ws, id)
             .await?

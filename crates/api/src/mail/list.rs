@@ -1,4 +1,5 @@
 use crate::error::ApiResult;
+use crate::extract::Db;
 use crate::extract::{perm, Authz};
 use crate::pagination::{encode_time_id, next_cursor, PageParams};
 use crate::state::AppState;
@@ -19,6 +20,7 @@ use rapport_domain::api::MailPage;
 #[get("/dev/mail")]
 pub async fn list(
     state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::MailRead>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
@@ -27,13 +29,12 @@ pub async fn list(
         return Err(crate::error::ApiError::NotFound);
     }
     let limit = page.limit()?;
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let user_id = caller.user_id().ok_or(crate::error::ApiError::NotFound)?;
-    let me = rapport_db::users::find(&mut conn, user_id)
+    let me = rapport_db::users::find(conn, user_id)
         .await?
         .ok_or(crate::error::ApiError::NotFound)?;
-    let rows =
-        rapport_db::mail::list_for_address(&mut conn, &me.email, page.after()?, limit).await?;
+    let rows = rapport_db::mail::list_for_address(conn, &me.email, page.after()?, limit).await?;
     let next = next_cursor(&rows, limit, |m| encode_time_id(m.created_at, m.id));
     Ok(HttpResponse::Ok().json(MailPage {
         data: rows.iter().map(|m| m.view()).collect(),

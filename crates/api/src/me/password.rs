@@ -2,7 +2,7 @@ use crate::auth::passwords::{self, Checked};
 use crate::auth::{secrets, tokens};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::redacted_password;
-use crate::extract::{Ctx, UserCaller, Valid};
+use crate::extract::{Ctx, Db, UserCaller, Valid};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{put, web, HttpResponse};
@@ -27,19 +27,18 @@ use rapport_domain::api::{ChangePasswordRequest, TokenResponse};
 #[put("/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
+    mut db: Db,
     me: UserCaller,
     ctx: Ctx,
     Valid(body): Valid<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
-    let email = {
-        let mut conn = state.conn().await?;
-        rapport_db::users::find(&mut conn, me.user_id)
-            .await?
-            .ok_or(ApiError::NotFound)?
-            .email
-    };
+    let email = rapport_db::users::find(db.conn().await?, me.user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?
+        .email;
     let user = match passwords::check(
         &state,
+        &mut db,
         ctx.ip.as_deref(),
         &email,
         body.current_password.clone(),
@@ -57,8 +56,9 @@ pub async fn change_password(
     };
     let hash = secrets::hash_password(&state, body.new_password.clone()).await?;
     let ws = me.caller.workspace.clone();
-    let mut conn = state.conn().await?;
-    let tokens = conn
+    let tokens = db
+        .conn()
+        .await?
         .transaction::<_, ApiError, _>(async |conn| {
             rapport_db::users::set_password(conn, me.user_id, &hash).await?;
             rapport_db::tokens::revoke_user_families(conn, me.user_id, None).await?;

@@ -1,4 +1,5 @@
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+use crate::extract::Db;
 use crate::extract::UserCaller;
 use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
@@ -12,12 +13,12 @@ use rapport_domain::Module;
     security(("bearer" = []))
 )]
 #[get("/me")]
-pub async fn read(state: web::Data<AppState>, me: UserCaller) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
-    let user = rapport_db::users::find(&mut conn, me.user_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let workspaces = rapport_db::workspaces::of_user(&mut conn, me.user_id).await?;
+pub async fn read(
+    state: web::Data<AppState>,
+    mut db: Db,
+    me: UserCaller,
+) -> ApiResult<HttpResponse> {
+    let workspaces = rapport_db::workspaces::of_user(db.conn().await?, me.user_id).await?;
     let ws = &me.caller.workspace;
     let template = ws.template();
     let modules: Vec<Module> = template
@@ -29,7 +30,7 @@ pub async fn read(state: web::Data<AppState>, me: UserCaller) -> ApiResult<HttpR
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(MeResponse {
-            user: user.view(),
+            user: me.profile.clone(),
             workspace: ws.view(),
             role: me.caller.role,
             permissions: me

@@ -1,8 +1,8 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
+use crate::extract::Db;
 use crate::extract::{Ctx, UserCaller, Valid};
-use crate::state::AppState;
-use actix_web::{patch, web, HttpResponse};
+use actix_web::{patch, HttpResponse};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::{UpdateMeRequest, UserView};
 use rapport_domain::Permission;
@@ -17,12 +17,12 @@ use serde_json::json;
 )]
 #[patch("/me")]
 pub async fn update(
-    state: web::Data<AppState>,
+    mut db: Db,
     me: UserCaller,
     ctx: Ctx,
     Valid(body): Valid<UpdateMeRequest>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let user = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let before = rapport_db::users::find(conn, me.user_id)

@@ -1,8 +1,8 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
+use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch};
 use crate::members::check_rank;
-use crate::state::AppState;
 use actix_web::{delete, web, HttpResponse};
 use diesel_async::AsyncConnection;
 use rapport_domain::Permission;
@@ -22,7 +22,7 @@ use uuid::Uuid;
 )]
 #[delete("/members/{user_id}")]
 pub async fn delete(
-    state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::MembersManage>,
     ctx: Ctx,
     user_id: web::Path<Uuid>,
@@ -30,7 +30,7 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     let user_id = user_id.into_inner();
     let ws = caller.workspace_id();
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let before = rapport_db::members::find(conn, ws, user_id).await?.ok_or(ApiError::NotFound)?;
         check_rank(&caller, before.role())?;

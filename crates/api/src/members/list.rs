@@ -1,7 +1,7 @@
 use crate::error::ApiResult;
+use crate::extract::Db;
 use crate::extract::{perm, Authz};
 use crate::pagination::{encode_time_id, next_cursor, PageParams};
-use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 use rapport_db::members::MemberFilter;
 use rapport_domain::api::MemberPage;
@@ -26,16 +26,16 @@ pub struct MemberQuery {
 )]
 #[get("/members")]
 pub async fn list(
-    state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::MembersRead>,
     page: web::Query<PageParams>,
     filter: web::Query<MemberQuery>,
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
     let q = crate::pagination::filter_text("q", filter.q.as_deref())?;
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let rows = rapport_db::members::list(
-        &mut conn,
+        conn,
         caller.workspace_id(),
         MemberFilter {
             q,

@@ -1,9 +1,9 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
 use crate::extract::if_match::etag;
+use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch, Valid};
 use crate::members::{check_rank, check_template_role};
-use crate::state::AppState;
 use actix_web::{patch, web, HttpResponse};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::{MemberView, UpdateMemberRequest};
@@ -24,7 +24,7 @@ use uuid::Uuid;
 )]
 #[patch("/members/{user_id}")]
 pub async fn update(
-    state: web::Data<AppState>,
+    mut db: Db,
     caller: Authz<perm::MembersManage>,
     ctx: Ctx,
     user_id: web::Path<Uuid>,
@@ -35,7 +35,7 @@ pub async fn update(
     let ws = caller.workspace_id();
     check_template_role(&caller, body.role, "role")?;
     check_rank(&caller, body.role)?;
-    let mut conn = state.conn().await?;
+    let conn = db.conn().await?;
     let member = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let before = rapport_db::members::find(conn, ws, user_id)

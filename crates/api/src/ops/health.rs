@@ -1,4 +1,5 @@
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Db;
 use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 use diesel_async::RunQueryDsl;
@@ -22,15 +23,15 @@ pub async fn healthz() -> HttpResponse {
     security(())
 )]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+pub async fn readyz(state: web::Data<AppState>, mut db: Db) -> ApiResult<HttpResponse> {
     if !std::sync::atomic::AtomicBool::load(&state.ready, std::sync::atomic::Ordering::SeqCst) {
         return Err(ApiError::Unavailable(
             "starting: the demo workspaces are being created".into(),
         ));
     }
-    let mut conn = state.conn().await?;
-    diesel::sql_query("SELECT 1")
-        .execute(&mut conn)
+    let conn = db.conn().await?;
+    rapport_db::Prepared(diesel::sql_query("SELECT 1"))
+        .execute(conn)
         .await
         .map_err(|e| ApiError::Unavailable(format!("the database does not answer: {e}")))?;
     Ok(HttpResponse::Ok().json(Ack { ok: true }))

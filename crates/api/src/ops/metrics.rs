@@ -148,17 +148,22 @@ pub async fn metrics(
     }
     let mut out = String::with_capacity(4096);
     state.metrics.render_requests(&mut out);
-    let pool = state.pool.state();
+    let (mut idle, mut in_use) = (0, 0);
+    let pools = state
+        .worker_pools
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    for pool in pools.iter().chain([&state.pool]) {
+        let s = pool.state();
+        idle += s.idle_connections;
+        in_use += s.connections - s.idle_connections;
+    }
     let _ = writeln!(out, "# TYPE rapport_db_pool_connections gauge");
+    let _ = writeln!(out, "rapport_db_pool_connections{{state=\"idle\"}} {idle}");
     let _ = writeln!(
         out,
-        "rapport_db_pool_connections{{state=\"idle\"}} {}",
-        pool.idle_connections
-    );
-    let _ = writeln!(
-        out,
-        "rapport_db_pool_connections{{state=\"in_use\"}} {}",
-        pool.connections - pool.idle_connections
+        "rapport_db_pool_connections{{state=\"in_use\"}} {in_use}"
     );
     let _ = writeln!(out, "# TYPE rapport_websocket_connections gauge");
     let _ = writeln!(
