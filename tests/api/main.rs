@@ -14,4 +14,5 @@ mod members;
 mod openapi;
 mod passwords;
 mod permissions;
+mod schema;
 mod sessions;

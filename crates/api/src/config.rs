@@ -39,7 +39,8 @@ pub struct ApiConfig {
     pub static_dir: Option<PathBuf>,
     /// Events a WebSocket client may have queued before it is disconnected.
     pub ws_queue: usize,
-    /// Whether this instance runs the job worker and the event dispatcher.
+    /// Whether this instance runs the job worker. The event dispatcher runs on
+    /// every instance: each delivers events to its own WebSocket clients.
     pub run_workers: bool,
     /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
     pub trust_proxy: bool,

@@ -53,7 +53,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    invitations (id) {
+    invitations (workspace_id, id) {
         id -> Uuid,
         workspace_id -> Uuid,
         email -> Text,
