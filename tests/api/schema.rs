@@ -187,14 +187,20 @@ fn key_problems(tables: &BTreeMap<String, Table>) -> Vec<String> {
     problems
 }
 
-#[tokio::test]
-async fn every_workspace_table_is_keyed_by_its_workspace() {
+/// A client of a fresh, migrated database, and its catalogue.
+async fn migrated() -> (tokio_postgres::Client, BTreeMap<String, Table>) {
     let url = rapport_tests::fresh_database().await;
     let (sql, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
         .unwrap();
     tokio::spawn(conn);
     let tables = catalogue(&sql).await;
+    (sql, tables)
+}
+
+#[tokio::test]
+async fn every_workspace_table_is_keyed_by_its_workspace() {
+    let (sql, tables) = migrated().await;
     let problems = key_problems(&tables);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     for (name, _) in GLOBAL {
@@ -282,12 +288,7 @@ fn pg_type(diesel: &str) -> &'static str {
 
 #[tokio::test]
 async fn schema_rs_matches_the_migrations() {
-    let url = rapport_tests::fresh_database().await;
-    let (sql, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let tables = catalogue(&sql).await;
+    let (sql, tables) = migrated().await;
     let mut problems = vec![];
     let declared = declared();
     assert!(declared.len() >= 10, "schema.rs was not read: {declared:?}");
