@@ -13,6 +13,8 @@ pub enum ApiError {
     Unauthorized(String),
     /// 403: authenticated, but the role or scopes do not allow it.
     Forbidden(String),
+    /// 403: the route belongs to a module the workspace has not switched on.
+    ModuleDisabled(rapport_domain::Module),
     /// 404: absent, or another workspace's.
     NotFound,
     /// 409: a rule such as "the last owner stays" or a taken name.
@@ -63,6 +65,14 @@ impl ApiError {
             ApiError::BadRequest(d) => ("bad_request", "Bad request", d.clone()),
             ApiError::Unauthorized(d) => ("unauthorized", "Not authenticated", d.clone()),
             ApiError::Forbidden(d) => ("forbidden", "Not allowed", d.clone()),
+            ApiError::ModuleDisabled(m) => (
+                "module_disabled",
+                "Module switched off",
+                format!(
+                    "the `{}` module is not switched on in this workspace",
+                    m.as_str()
+                ),
+            ),
             ApiError::NotFound => ("not_found", "Not found", "no such record".into()),
             ApiError::Conflict { code, detail } => (code, "Conflict", detail.clone()),
             ApiError::PreconditionFailed => (
@@ -133,7 +143,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::ModuleDisabled(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,

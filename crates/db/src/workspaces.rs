@@ -19,6 +19,11 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// Whether the workspace has switched `m` on.
+    pub fn has_module(&self, m: rapport_domain::Module) -> bool {
+        self.modules.iter().any(|n| n == m.as_str())
+    }
+
     pub fn template(&self) -> Template {
         // The column's CHECK constraint admits only known templates.
         self.template.parse().unwrap_or(Template::Sales)

@@ -252,8 +252,27 @@ pub enum Access {
     Write,
 }
 
+/// A permission as a type, so that a handler's signature states what it needs.
+pub trait Need {
+    const PERMISSION: Permission;
+}
+
+/// The module a permission belongs to, in the declaration: `core` (always on) or a [`Module`].
+macro_rules! module_of {
+    (core) => {
+        None
+    };
+    ($m:ident) => {
+        Some(Module::$m)
+    };
+}
+
+/// The one declaration of permissions: each with its name, its API key area,
+/// whether it reads or writes, its module, whether API keys may hold it, and
+/// the roles that hold it. The enum, the matrix and the marker types of
+/// [`perm`] all come from it.
 macro_rules! permissions {
-    ($( $variant:ident = $name:literal, $area:literal, $access:ident, user_only = $user_only:literal, [$($role:ident),*] ;)*) => {
+    ($( $variant:ident = $name:literal, $area:literal, $access:ident, module = $module:ident, user_only = $user_only:literal, [$($role:ident),*] ;)*) => {
         /// Everything a caller may be allowed to do. Each route names exactly one.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Permission { $($variant),* }
@@ -275,6 +294,13 @@ macro_rules! permissions {
                 match self { $(Permission::$variant => Access::$access),* }
             }
 
+            /// The module the permission belongs to; `None` for the core,
+            /// which every workspace has. A route of a module the workspace
+            /// has not switched on answers 403 `module_disabled`.
+            pub fn module(self) -> Option<Module> {
+                match self { $(Permission::$variant => module_of!($module)),* }
+            }
+
             /// Permissions that only a signed-in person holds, never an API key.
             pub fn user_only(self) -> bool {
                 match self { $(Permission::$variant => $user_only),* }
@@ -285,18 +311,28 @@ macro_rules! permissions {
                 match self { $(Permission::$variant => &[$(Role::$role),*]),* }
             }
         }
+
+        /// One marker type per permission, for `Authz<perm::MembersRead>`.
+        pub mod perm {
+            $(
+                pub struct $variant;
+                impl super::Need for $variant {
+                    const PERMISSION: super::Permission = super::Permission::$variant;
+                }
+            )*
+        }
     };
 }
 
 permissions! {
-    WorkspaceRead = "workspace:read", "workspace", Read, user_only = false, [Owner, Admin, Manager, Staff, Member];
-    MembersRead = "members:read", "members", Read, user_only = false, [Owner, Admin, Manager, Staff];
-    MembersManage = "members:manage", "members", Write, user_only = true, [Owner, Admin];
-    InvitationsManage = "invitations:manage", "members", Write, user_only = true, [Owner, Admin];
-    ApiKeysManage = "api_keys:manage", "api_keys", Write, user_only = true, [Owner, Admin];
-    AuditRead = "audit:read", "audit", Read, user_only = false, [Owner, Admin];
-    EventsRead = "events:read", "events", Read, user_only = false, [Owner, Admin, Manager, Staff, Member];
-    MailRead = "mail:read", "mail", Read, user_only = true, [Owner, Admin, Manager, Staff, Member];
+    WorkspaceRead = "workspace:read", "workspace", Read, module = core, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    MembersRead = "members:read", "members", Read, module = core, user_only = false, [Owner, Admin, Manager, Staff];
+    MembersManage = "members:manage", "members", Write, module = core, user_only = true, [Owner, Admin];
+    InvitationsManage = "invitations:manage", "members", Write, module = core, user_only = true, [Owner, Admin];
+    ApiKeysManage = "api_keys:manage", "api_keys", Write, module = core, user_only = true, [Owner, Admin];
+    AuditRead = "audit:read", "audit", Read, module = core, user_only = false, [Owner, Admin];
+    EventsRead = "events:read", "events", Read, module = core, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    MailRead = "mail:read", "mail", Read, module = core, user_only = true, [Owner, Admin, Manager, Staff, Member];
 }
 
 impl Permission {

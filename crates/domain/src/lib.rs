@@ -8,4 +8,4 @@ pub mod api;
 pub mod problem;
 pub mod validate;
 
-pub use access::{Module, Permission, Role, Template};
+pub use access::{perm, Module, Need, Permission, Role, Template};

@@ -17,7 +17,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use rapport_db::workspaces::Workspace;
 use rapport_db::{OwnedConn, Pool};
 use rapport_domain::api::{ActorKind, UserView};
-use rapport_domain::{Permission, Role};
+use rapport_domain::{Need, Permission, Role};
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
 use std::ops::Deref;
@@ -47,13 +47,41 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Whether the caller may use `p` here: its module is switched on in the
+    /// workspace, and the role (or the API key's scopes) holds it.
     pub fn allows(&self, p: Permission) -> bool {
-        match &self.principal {
+        self.authorize(p).is_ok()
+    }
+
+    /// `allows`, with the reason when not: 403 `module_disabled`, or 403
+    /// `forbidden` naming the permission.
+    pub fn authorize(&self, p: Permission) -> Result<(), ApiError> {
+        self.module_on(p.module())?;
+        let held = match &self.principal {
             Principal::User { .. } => p.allowed_for(self.role),
             Principal::ApiKey { scopes, .. } => p.allowed_for_scopes(scopes),
+        };
+        if held {
+            return Ok(());
+        }
+        Err(ApiError::Forbidden(match self.principal {
+            Principal::ApiKey { .. } => {
+                format!("this API key's scopes do not allow `{}`", p.as_str())
+            }
+            Principal::User { .. } => format!("your role does not allow `{}`", p.as_str()),
+        }))
+    }
+
+    /// 403 `module_disabled` unless the workspace has switched `module` on
+    /// (`None`, the core, always is).
+    pub fn module_on(&self, module: Option<rapport_domain::Module>) -> Result<(), ApiError> {
+        match module {
+            Some(m) if !self.workspace.has_module(m) => Err(ApiError::ModuleDisabled(m)),
+            _ => Ok(()),
         }
     }
 
+    /// What the caller may do here, as `GET /me` tells the app.
     pub fn permissions(&self) -> Vec<&'static str> {
         Permission::ALL
             .iter()
@@ -214,11 +242,6 @@ pub fn caller_of(req: &HttpRequest) -> Option<Arc<Caller>> {
     req.extensions().get::<Arc<Caller>>().cloned()
 }
 
-/// A permission, as a type, so that a handler's signature states what it needs.
-pub trait Need {
-    const PERMISSION: Permission;
-}
-
 /// The caller, checked to hold `P`: 401 without credentials, 403 without the permission.
 pub struct Authz<P: Need>(pub Arc<Caller>, PhantomData<P>);
 
@@ -236,16 +259,7 @@ impl<P: Need> FromRequest for Authz<P> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(match caller_of(req) {
             None => Err(ApiError::Unauthorized("sign in, or send an API key".into())),
-            Some(c) if !c.allows(P::PERMISSION) => Err(ApiError::Forbidden(match c.principal {
-                Principal::ApiKey { .. } => format!(
-                    "this API key's scopes do not allow `{}`",
-                    P::PERMISSION.as_str()
-                ),
-                Principal::User { .. } => {
-                    format!("your role does not allow `{}`", P::PERMISSION.as_str())
-                }
-            })),
-            Some(c) => Ok(Authz(c, PhantomData)),
+            Some(c) => c.authorize(P::PERMISSION).map(|()| Authz(c, PhantomData)),
         })
     }
 }
@@ -284,28 +298,68 @@ impl FromRequest for UserCaller {
     }
 }
 
-/// Marker types, one per permission of the matrix.
-pub mod perm {
-    use super::Need;
-    use rapport_domain::Permission;
+/// Marker types, one per permission, from the declaration of the matrix.
+pub use rapport_domain::perm;
 
-    macro_rules! markers {
-        ($($name:ident),*) => {$(
-            pub struct $name;
-            impl Need for $name {
-                const PERMISSION: Permission = Permission::$name;
-            }
-        )*};
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::ResponseError;
+    use futures::FutureExt;
+    use rapport_domain::Module;
+
+    fn caller(modules: &[&str], role: Role) -> Caller {
+        Caller {
+            workspace: Workspace {
+                id: Uuid::now_v7(),
+                name: "W".into(),
+                template: "school".into(),
+                modules: modules.iter().map(|m| m.to_string()).collect(),
+                time_zone: "UTC".into(),
+                created_at: chrono::Utc::now(),
+                version: 1,
+            },
+            role,
+            principal: Principal::User {
+                id: Uuid::now_v7(),
+                family: Uuid::now_v7(),
+                profile: UserView {
+                    id: Uuid::now_v7(),
+                    email: "a@example.com".into(),
+                    name: "A".into(),
+                    created_at: chrono::Utc::now(),
+                },
+            },
+        }
     }
 
-    markers!(
-        WorkspaceRead,
-        MembersRead,
-        MembersManage,
-        InvitationsManage,
-        ApiKeysManage,
-        AuditRead,
-        EventsRead,
-        MailRead
-    );
+    #[test]
+    fn a_module_switched_off_answers_module_disabled_whatever_the_role() {
+        let c = caller(&["people"], Role::Owner);
+        assert!(c.module_on(None).is_ok());
+        assert!(c.module_on(Some(Module::People)).is_ok());
+        let refused = c.module_on(Some(Module::Deals)).unwrap_err();
+        assert_eq!(refused.status_code(), 403);
+        let body: serde_json::Value = serde_json::from_slice(
+            &actix_web::body::to_bytes(refused.error_response().into_body())
+                .now_or_never()
+                .unwrap()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(body["code"], "module_disabled");
+        assert!(body["detail"].as_str().unwrap().contains("deals"));
+    }
+
+    #[test]
+    fn core_permissions_follow_the_role() {
+        let member = caller(&[], Role::Member);
+        assert!(member.allows(Permission::EventsRead));
+        assert!(!member.allows(Permission::AuditRead));
+        assert!(matches!(
+            member.authorize(Permission::AuditRead),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(!member.permissions().contains(&"audit:read"));
+    }
 }
