@@ -42,11 +42,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::home::Home />
                     <Route path=path!("/people") view=pages::module::People />
                     <Route path=path!("/m/:module") view=pages::module::ModulePage />
-                    <Route path=path!("/members") view=pages::members::Members />
-                    <Route path=path!("/api-keys") view=pages::api_keys::ApiKeys />
-                    <Route path=path!("/audit") view=pages::audit::Audit />
-                    <Route path=path!("/mail") view=pages::mail::Mail />
                     <Route path=path!("/profile") view=pages::profile::Profile />
+                    <Route path=path!("/:page") view=crate::modules::ModuleRoute />
                     <Route path=path!("/*any") view=NotFound />
                 </ParentRoute>
             </Routes>

@@ -6,6 +6,7 @@ mod app;
 mod components;
 mod i18n;
 mod live;
+mod modules;
 mod pages;
 mod session;
 

@@ -93,18 +93,20 @@ impl Session {
     }
 
     /// Whether the role holds a permission (`members:manage`, ...). Reactive.
-    pub fn can(&self, permission: &str) -> bool {
+    /// Whether the caller holds `permission` here (its module switched on included).
+    pub fn can(&self, permission: rapport_domain::Permission) -> bool {
         self.me.with(|m| {
-            m.as_ref()
-                .is_some_and(|m| m.permissions.iter().any(|p| p == permission))
+            m.as_ref().is_some_and(|m| {
+                m.permissions
+                    .iter()
+                    .any(|p| p.as_str() == permission.as_str())
+            })
         })
     }
 
-    pub fn has_module(&self, module: &str) -> bool {
-        self.me.with(|m| {
-            m.as_ref()
-                .is_some_and(|m| m.modules.iter().any(|x| x.as_str() == module))
-        })
+    pub fn has_module(&self, module: rapport_domain::Module) -> bool {
+        self.me
+            .with(|m| m.as_ref().is_some_and(|m| m.modules.contains(&module)))
     }
 }
 

@@ -85,6 +85,32 @@ pub enum Module {
 }
 
 impl Module {
+    pub const ALL: [Module; 23] = [
+        Module::People,
+        Module::Organizations,
+        Module::Groups,
+        Module::Scheduling,
+        Module::Booking,
+        Module::Attendance,
+        Module::Payments,
+        Module::Finance,
+        Module::Medals,
+        Module::Store,
+        Module::Messaging,
+        Module::Certification,
+        Module::Documents,
+        Module::Video,
+        Module::Deals,
+        Module::Activities,
+        Module::Campaigns,
+        Module::Approvals,
+        Module::Dashboards,
+        Module::Analytics,
+        Module::Tickets,
+        Module::Slas,
+        Module::Portal,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Module::People => "people",
@@ -111,6 +137,13 @@ impl Module {
             Module::Slas => "slas",
             Module::Portal => "portal",
         }
+    }
+}
+
+impl FromStr for Module {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Module::ALL.into_iter().find(|m| m.as_str() == s).ok_or(())
     }
 }
 

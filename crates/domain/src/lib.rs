@@ -4,8 +4,25 @@
 //! behind the `openapi` feature, which only the server enables.
 
 pub mod access;
-pub mod api;
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod events;
+pub mod invitations;
+pub mod mail;
+pub mod members;
 pub mod problem;
 pub mod validate;
+
+/// Every request and response body of the REST API, from the modules above.
+pub mod api {
+    pub use crate::api_keys::*;
+    pub use crate::audit::*;
+    pub use crate::auth::*;
+    pub use crate::events::*;
+    pub use crate::invitations::*;
+    pub use crate::mail::*;
+    pub use crate::members::*;
+}
 
 pub use access::{perm, Module, Need, Permission, Role, Template};

@@ -5,6 +5,7 @@
 use crate::api;
 use crate::i18n::{self, role_label, t, tf, Lang};
 use crate::live::{Live, LiveState};
+use crate::modules::{self, Section};
 use crate::session::{self, Status};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -115,13 +116,22 @@ fn Sidebar() -> impl IntoView {
             .filter(|m| *m != Module::People)
             .collect::<Vec<Module>>()
     };
-    let can = move |p: &'static str| move || session.can(p);
+    let shown = move |section: Section| {
+        modules::ENTRIES
+            .iter()
+            .filter(move |e| e.section == section && (e.visible)(&session))
+    };
+    let admin = move || shown(Section::Admin);
+    let foot = move || shown(Section::Foot);
+    let link = |e: &'static modules::Entry| {
+        view! { <li><A href=format!("/{}", e.path)>{i18n::tr(e.label)}</A></li> }
+    };
     view! {
         <nav id="sidebar" class="sidebar" aria-label=i18n::tr("nav.menu")>
             <WorkspaceSwitcher />
             <ul class="nav">
                 <li><A href="/" exact=true>{i18n::tr("nav.home")}</A></li>
-                <Show when=move || session.has_module("people")>
+                <Show when=move || session.has_module(Module::People)>
                     <li><A href="/people">{people_label}</A></li>
                 </Show>
                 <For
@@ -134,27 +144,14 @@ fn Sidebar() -> impl IntoView {
                     }
                 />
             </ul>
-            <Show when=move || session.can("members:read") || session.can("api_keys:manage") || session.can("audit:read")>
+            <Show when=move || admin().next().is_some()>
                 <p class="nav-section">{i18n::tr("nav.admin")}</p>
-                <ul class="nav">
-                    <Show when=can("members:read")>
-                        <li><A href="/members">{i18n::tr("nav.members")}</A></li>
-                    </Show>
-                    <Show when=can("api_keys:manage")>
-                        <li><A href="/api-keys">{i18n::tr("nav.api_keys")}</A></li>
-                    </Show>
-                    <Show when=can("audit:read")>
-                        <li><A href="/audit">{i18n::tr("nav.audit")}</A></li>
-                    </Show>
-                </ul>
+                <ul class="nav">{move || admin().map(link).collect_view()}</ul>
             </Show>
             <div class="sidebar-foot">
                 <ul class="nav">
                     <li><A href="/profile">{i18n::tr("nav.profile")}</A></li>
-                    // Each person's own mail, when the server has no mail server to send it through.
-                    <Show when=move || session.can("mail:read") && session.me.with(|m| m.as_ref().is_some_and(|m| m.mail_viewer))>
-                        <li><A href="/mail">{i18n::tr("nav.mail")}</A></li>
-                    </Show>
+                    {move || foot().map(link).collect_view()}
                 </ul>
                 <LanguagePicker />
                 <SignOut />

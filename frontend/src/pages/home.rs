@@ -4,6 +4,7 @@ use crate::session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use rapport_domain::Module;
+use rapport_domain::Permission;
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -35,10 +36,10 @@ pub fn Home() -> impl IntoView {
             </ul>
             <h2>{tr("home.next")}</h2>
             <ul class="next-steps">
-                <Show when=move || session.can("invitations:manage")>
+                <Show when=move || session.can(Permission::InvitationsManage)>
                     <li><A href="/members">{tr("home.invite")}</A></li>
                 </Show>
-                <Show when=move || session.can("api_keys:manage")>
+                <Show when=move || session.can(Permission::ApiKeysManage)>
                     <li><A href="/api-keys">{tr("home.keys")}</A></li>
                 </Show>
                 <li><A href="/profile">{tr("home.profile")}</A></li>

@@ -1,13 +1,9 @@
 //! One file per page.
 
 pub mod accept;
-pub mod api_keys;
-pub mod audit;
 pub mod errors;
 pub mod forgot;
 pub mod home;
-pub mod mail;
-pub mod members;
 pub mod module;
 pub mod profile;
 pub mod register;
@@ -19,7 +15,7 @@ use leptos::prelude::*;
 
 /// Shows the page only to roles holding `permission`; others get a clear "not allowed".
 #[component]
-pub fn Guard(permission: &'static str, children: ChildrenFn) -> impl IntoView {
+pub fn Guard(permission: rapport_domain::Permission, children: ChildrenFn) -> impl IntoView {
     let session = session::current();
     view! {
         <Show when=move || session.can(permission) fallback=|| view! { <errors::Forbidden /> }>

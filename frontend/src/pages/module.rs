@@ -7,12 +7,13 @@ use crate::pages::errors::NotFound;
 use crate::session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use rapport_domain::Module;
 
 #[component]
 pub fn People() -> impl IntoView {
     let session = session::current();
     view! {
-        <Show when=move || session.has_module("people") fallback=|| view! { <NotFound /> }>
+        <Show when=move || session.has_module(Module::People) fallback=|| view! { <NotFound /> }>
             <section class="page" data-page="people">
                 <header class="page-header">
                     <h1>{people_label}</h1>
@@ -29,8 +30,13 @@ pub fn ModulePage() -> impl IntoView {
     let params = use_params_map();
     let module = move || params.with(|p| p.get("module")).unwrap_or_default();
     let title = move || t(&format!("module.{}", module()));
+    let switched_on = move || {
+        module()
+            .parse()
+            .is_ok_and(|m: Module| session.has_module(m))
+    };
     view! {
-        <Show when=move || session.has_module(&module()) fallback=|| view! { <NotFound /> }>
+        <Show when=switched_on fallback=|| view! { <NotFound /> }>
             <section class="page" data-page="module">
                 <header class="page-header">
                     <h1>{title}</h1>

@@ -1,4 +1,6 @@
-use crate::api::events::Actor;
+//! The audit trail: every change, hash-chained per workspace.
+
+use crate::events::Actor;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -2,18 +2,29 @@ use crate::api;
 use crate::components::paged::Paged;
 use crate::components::ui::{Empty, PageHeader, Skeleton};
 use crate::i18n::{self, t, tf, tr};
+use crate::modules::{Entry, Section};
 use crate::pages::Guard;
 use crate::session;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{ActorKind, AuditPage, AuditVerifyResponse, MemberPage};
+use rapport_domain::Permission;
 use std::collections::HashMap;
+
+/// The module's page and its link in the sidebar.
+pub const ENTRY: Entry = Entry {
+    path: "audit",
+    label: "nav.audit",
+    section: Section::Admin,
+    visible: |s| s.can(Permission::AuditRead),
+    page: || view! { <Audit /> }.into_any(),
+};
 
 #[component]
 pub fn Audit() -> impl IntoView {
     view! {
-        <Guard permission="audit:read">
+        <Guard permission=Permission::AuditRead>
             <AuditPageView />
         </Guard>
     }
@@ -69,7 +80,7 @@ fn AuditPageView() -> impl IntoView {
     let verify = RwSignal::new(None::<AuditVerifyResponse>);
     // Names for the actors, when the role may list members.
     let names = LocalResource::new(move || async move {
-        if session::current().can("members:read") {
+        if session::current().can(Permission::MembersRead) {
             api::get::<MemberPage>("/api/v1/members?limit=200")
                 .await
                 .map(|p| {

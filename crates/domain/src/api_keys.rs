@@ -1,3 +1,5 @@
+//! API keys: scoped credentials for other programs.
+
 use crate::access::valid_scope;
 use crate::problem::FieldError;
 use crate::validate::{self, Validate};

@@ -1,3 +1,5 @@
+//! Accounts, sign-in, tokens, workspaces and `GET /me`.
+
 use crate::access::{Module, Role, Template};
 use crate::problem::FieldError;
 use crate::validate::{self, Validate, NAME_MAX};

@@ -2,15 +2,29 @@ use crate::api;
 use crate::components::ui::{Empty, PageHeader, Skeleton};
 use crate::i18n::{self, tr};
 use crate::live::Live;
+use crate::modules::{Entry, Section};
 use crate::pages::Guard;
 use crate::session;
 use leptos::prelude::*;
 use rapport_domain::api::MailPage;
+use rapport_domain::Permission;
+
+/// The module's page and its link in the sidebar.
+pub const ENTRY: Entry = Entry {
+    path: "mail",
+    label: "nav.mail",
+    section: Section::Foot,
+    visible: |s| {
+        // Each person's own mail, when the server has no mail server to send it through.
+        s.can(Permission::MailRead) && s.me.with(|m| m.as_ref().is_some_and(|m| m.mail_viewer))
+    },
+    page: || view! { <Mail /> }.into_any(),
+};
 
 #[component]
 pub fn Mail() -> impl IntoView {
     view! {
-        <Guard permission="mail:read">
+        <Guard permission=Permission::MailRead>
             <MailPageView />
         </Guard>
     }

@@ -5,6 +5,7 @@ use crate::components::toast::toasts;
 use crate::components::ui::{Empty, PageHeader, Skeleton};
 use crate::i18n::{self, role_label, t, tf, tr};
 use crate::live::Live;
+use crate::modules::{Entry, Section};
 use crate::pages::Guard;
 use crate::session;
 use leptos::ev::SubmitEvent;
@@ -13,13 +14,23 @@ use leptos::task::spawn_local;
 use rapport_domain::api::{
     InvitationCreated, InvitationPage, InvitationView, MemberPage, MemberView,
 };
+use rapport_domain::Permission;
 use rapport_domain::{Role, Template};
 use serde_json::json;
+
+/// The module's page and its link in the sidebar.
+pub const ENTRY: Entry = Entry {
+    path: "members",
+    label: "nav.members",
+    section: Section::Admin,
+    visible: |s| s.can(Permission::MembersRead),
+    page: || view! { <Members /> }.into_any(),
+};
 
 #[component]
 pub fn Members() -> impl IntoView {
     view! {
-        <Guard permission="members:read">
+        <Guard permission=Permission::MembersRead>
             <MembersPage />
         </Guard>
     }
@@ -63,7 +74,7 @@ fn MembersPage() -> impl IntoView {
     } = list;
     let load = move |append: bool| list.load(append);
     let invitations = LocalResource::new(move || async move {
-        if session::current().can("invitations:manage") {
+        if session::current().can(Permission::InvitationsManage) {
             api::get::<InvitationPage>("/api/v1/invitations")
                 .await
                 .map(Some)
@@ -85,7 +96,7 @@ fn MembersPage() -> impl IntoView {
     view! {
         <section class="page" data-page="members">
             <PageHeader title="members.title" lead="members.lead" />
-            <Show when=move || session.can("invitations:manage")>
+            <Show when=move || session.can(Permission::InvitationsManage)>
                 <InviteForm on_done=reload />
             </Show>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
@@ -98,7 +109,7 @@ fn MembersPage() -> impl IntoView {
             <Show when=move || cursor.get().is_some()>
                 <button class="secondary" disabled=move || loading.get() on:click=move |_| load(true)>{tr("common.more")}</button>
             </Show>
-            <Show when=move || session.can("invitations:manage")>
+            <Show when=move || session.can(Permission::InvitationsManage)>
                 <h2>{tr("invitations.title")}</h2>
                 <Suspense fallback=|| view! { <Skeleton lines=2 /> }>
                     {move || invitations.get().map(|r| match r {
@@ -190,7 +201,7 @@ fn MemberTable(
             <tbody>
                 {rows.into_iter().map(|m| {
                     let is_me = Some(m.user_id) == me;
-                    let manageable = session.can("members:manage") && m.role.rank() >= my_role().rank();
+                    let manageable = session.can(Permission::MembersManage) && m.role.rank() >= my_role().rank();
                     let joined = m.joined_at;
                     let tz = tz.clone();
                     view! {

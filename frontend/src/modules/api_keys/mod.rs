@@ -4,6 +4,7 @@ use crate::components::toast::toasts;
 use crate::components::ui::{CopyButton, Empty, PageHeader, Skeleton};
 use crate::i18n::{self, t, tr};
 use crate::live::Live;
+use crate::modules::{Entry, Section};
 use crate::pages::Guard;
 use crate::session;
 use leptos::ev::SubmitEvent;
@@ -14,10 +15,19 @@ use rapport_domain::api::{ApiKeyCreated, ApiKeyPage, ApiKeyView};
 use rapport_domain::Permission;
 use serde_json::json;
 
+/// The module's page and its link in the sidebar.
+pub const ENTRY: Entry = Entry {
+    path: "api-keys",
+    label: "nav.api_keys",
+    section: Section::Admin,
+    visible: |s| s.can(Permission::ApiKeysManage),
+    page: || view! { <ApiKeys /> }.into_any(),
+};
+
 #[component]
 pub fn ApiKeys() -> impl IntoView {
     view! {
-        <Guard permission="api_keys:manage">
+        <Guard permission=Permission::ApiKeysManage>
             <ApiKeysPage />
         </Guard>
     }

@@ -1,3 +1,5 @@
+//! Events: what changed, for the outbox, the events list and the WebSocket.
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -59,22 +61,4 @@ pub struct EventPage {
 pub struct WsTicketResponse {
     pub ticket: String,
     pub expires_in: i64,
-}
-
-/// A message kept by the development mailer when no SMTP server is configured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct MailView {
-    pub id: Uuid,
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct MailPage {
-    pub data: Vec<MailView>,
-    pub next_cursor: Option<String>,
 }

@@ -1,0 +1,36 @@
+//! Members of a workspace and their roles.
+
+use crate::access::Role;
+use crate::problem::FieldError;
+use crate::validate::Validate;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberView {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub joined_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberPage {
+    pub data: Vec<MemberView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateMemberRequest {
+    pub role: Role,
+}
+
+impl Validate for UpdateMemberRequest {
+    fn check(&self, _: &mut Vec<FieldError>) {}
+}
