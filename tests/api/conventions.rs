@@ -346,7 +346,7 @@ async fn maintenance_prunes_old_events_and_expired_credentials() {
     )
     .await
     .unwrap();
-    sql.execute("INSERT INTO ws_tickets VALUES ('\\x00', NULL, NULL, $1, 'owner', now() - interval '1 minute')", &[&owner.workspace_id])
+    sql.execute("INSERT INTO ws_tickets (ticket_hash, workspace_id, expires_at) VALUES ('\\x00', $1, now() - interval '1 minute')", &[&owner.workspace_id])
         .await
         .unwrap();
     sql.execute(

@@ -25,7 +25,7 @@ pub mod state;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Compress, Condition};
-use actix_web::{web, App, HttpResponse};
+use actix_web::{web, App};
 use error::ApiError;
 use state::AppState;
 use std::sync::Arc;
@@ -66,7 +66,7 @@ where
                 .wrap(from_fn(extract::caller::authenticate))
                 .configure(api_routes)
                 .default_service(web::to(|| async {
-                    ApiError::NotFound.error_response_owned()
+                    actix_web::ResponseError::error_response(&ApiError::NotFound)
                 })),
         )
         .split_for_parts()
@@ -75,16 +75,6 @@ where
 /// The finished OpenAPI document, as served at `/api-docs/openapi.json`.
 pub fn openapi_document() -> serde_json::Value {
     openapi::finish(routes(App::new()).1)
-}
-
-trait OwnedResponse {
-    fn error_response_owned(self) -> HttpResponse;
-}
-
-impl OwnedResponse for ApiError {
-    fn error_response_owned(self) -> HttpResponse {
-        actix_web::ResponseError::error_response(&self)
-    }
 }
 
 /// The whole application for one worker thread.

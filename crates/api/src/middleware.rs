@@ -77,13 +77,15 @@ pub fn redact_path(path: &str) -> String {
 
 fn security_headers(h: &mut header::HeaderMap, docs: bool) {
     // Swagger UI needs inline scripts and styles of its own; the app and the API need none.
-    let csp = if docs {
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    } else {
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
-    };
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let csp = if docs {
+            HeaderValue::from_static(DOCS_POLICY)
+        } else {
+            APP_POLICY.clone()
+        };
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, csp),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -101,6 +103,22 @@ fn security_headers(h: &mut header::HeaderMap, docs: bool) {
         }
     }
 }
+
+const DOCS_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The Content-Security-Policy of the app and the API, the one place it is
+/// written; `inline_scripts` adds the hashes of `index.html`'s inline scripts.
+pub fn app_policy(inline_scripts: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{inline_scripts}; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; \
+         form-action 'self'; object-src 'none'"
+    )
+}
+
+static APP_POLICY: std::sync::LazyLock<HeaderValue> = std::sync::LazyLock::new(|| {
+    HeaderValue::from_str(&app_policy("")).expect("the policy is visible ASCII")
+});
 
 /// At most `auth_rate_per_min` requests a minute from one address to `/api/v1/auth`.
 pub async fn auth_rate_limit(
@@ -146,7 +164,7 @@ pub async fn idempotency(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let key = req.headers().get(&IDEMPOTENCY_KEY).cloned();
     // Sign-in answers carry secrets, so they are never stored.
-    let exempt = req.path().starts_with("/api/v1/auth/");
+    let exempt = crate::auth::covers(req.path());
     let (Some(key), Method::POST, false) = (key, req.method().clone(), exempt) else {
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     };

@@ -104,7 +104,7 @@ fn decorate(path: &str, method: &str, op: &mut Value) {
         .as_array()
         .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
     let api = path.starts_with("/api/v1/");
-    let key_limited = path.starts_with("/api/v1/auth/")
+    let key_limited = crate::auth::covers(path)
         || op["security"]
             .as_array()
             .is_some_and(|r| r.iter().any(|s| s.get("api_key").is_some()));
@@ -141,7 +141,7 @@ fn decorate(path: &str, method: &str, op: &mut Value) {
             "The record changed since the version named in If-Match",
         );
     }
-    let idempotent = method == "post" && api && !path.starts_with("/api/v1/auth/");
+    let idempotent = method == "post" && api && !crate::auth::covers(path);
     if has_body {
         add("413", "The body is larger than allowed");
         add("422", "Invalid fields");

@@ -96,10 +96,7 @@ fn csp_for(html: &str) -> String {
         }
         rest = &body[close..];
     }
-    format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
-    )
+    crate::middleware::app_policy(&hashes)
 }
 
 const PLACEHOLDER: &str = r#"<!doctype html>

@@ -92,6 +92,23 @@ pub async fn find(
         .optional()
 }
 
+/// Neither accepted nor revoked; it may have expired (a resend renews it).
+#[diesel::dsl::auto_type]
+pub fn open() -> _ {
+    invitations::accepted_at
+        .is_null()
+        .and(invitations::revoked_at.is_null())
+}
+
+/// Open and not expired: the invitation can be accepted.
+#[diesel::dsl::auto_type]
+pub fn pending() -> _ {
+    invitations::accepted_at
+        .is_null()
+        .and(invitations::revoked_at.is_null())
+        .and(invitations::expires_at.gt(diesel::dsl::now))
+}
+
 /// Newest first, a page at a time; `pending_only` hides accepted, revoked and expired ones.
 pub async fn list(
     conn: &mut AsyncPgConnection,
@@ -107,10 +124,7 @@ pub async fn list(
         .limit(limit)
         .into_boxed();
     if pending_only {
-        q = q
-            .filter(invitations::accepted_at.is_null())
-            .filter(invitations::revoked_at.is_null())
-            .filter(invitations::expires_at.gt(diesel::dsl::now));
+        q = q.filter(pending());
     }
     if let Some((at, id)) = after {
         q = q.filter(
@@ -130,9 +144,7 @@ pub async fn accept(
     diesel::update(
         invitations::table
             .filter(invitations::token_hash.eq(token_hash))
-            .filter(invitations::accepted_at.is_null())
-            .filter(invitations::revoked_at.is_null())
-            .filter(invitations::expires_at.gt(diesel::dsl::now)),
+            .filter(pending()),
     )
     .set((
         invitations::accepted_at.eq(diesel::dsl::now),
@@ -155,8 +167,7 @@ pub async fn revoke(
         invitations::table
             .filter(invitations::workspace_id.eq(workspace_id))
             .filter(invitations::id.eq(id))
-            .filter(invitations::accepted_at.is_null())
-            .filter(invitations::revoked_at.is_null())
+            .filter(open())
             .filter(crate::version_matches(
                 invitations::version,
                 expected_version,
@@ -184,8 +195,7 @@ pub async fn renew(
         invitations::table
             .filter(invitations::workspace_id.eq(workspace_id))
             .filter(invitations::id.eq(id))
-            .filter(invitations::accepted_at.is_null())
-            .filter(invitations::revoked_at.is_null()),
+            .filter(open()),
     )
     .set((
         invitations::token_hash.eq(token_hash),
@@ -222,9 +232,7 @@ pub async fn pending_for(
     invitations::table
         .filter(invitations::workspace_id.eq(workspace_id))
         .filter(invitations::email.eq(email))
-        .filter(invitations::accepted_at.is_null())
-        .filter(invitations::revoked_at.is_null())
-        .filter(invitations::expires_at.gt(diesel::dsl::now))
+        .filter(pending())
         .select(Invitation::as_select())
         .first(conn)
         .await

@@ -195,7 +195,6 @@ diesel::table! {
         user_id -> Nullable<Uuid>,
         api_key_id -> Nullable<Uuid>,
         workspace_id -> Uuid,
-        role -> Text,
         expires_at -> Timestamptz,
         family_id -> Nullable<Uuid>,
     }

@@ -303,7 +303,6 @@ pub struct WsTicket {
     pub user_id: Option<Uuid>,
     pub api_key_id: Option<Uuid>,
     pub workspace_id: Uuid,
-    pub role: String,
     /// The refresh family of the session the ticket was asked with.
     pub family_id: Option<Uuid>,
 }
@@ -320,7 +319,6 @@ pub async fn insert_ticket(
             ws_tickets::user_id.eq(t.user_id),
             ws_tickets::api_key_id.eq(t.api_key_id),
             ws_tickets::workspace_id.eq(t.workspace_id),
-            ws_tickets::role.eq(&t.role),
             ws_tickets::family_id.eq(t.family_id),
             ws_tickets::expires_at.eq(expires_at),
         ))

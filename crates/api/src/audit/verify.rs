@@ -7,7 +7,6 @@ use rapport_domain::api::AuditVerifyResponse;
 /// Recompute the workspace's hash chain and name the first entry that does not match.
 #[utoipa::path(
     tag = "audit",
-    path = "/audit/verify",
     responses((status = 200, description = "The result of the check", body = AuditVerifyResponse)),
     security(("bearer" = ["audit:read"]), ("api_key" = ["audit:read"]))
 )]

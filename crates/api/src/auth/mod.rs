@@ -15,6 +15,16 @@ pub mod tokens;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+/// Where the sign-in routes live: limited per address, and never replayed
+/// from an `Idempotency-Key` (their answers hold secrets).
+pub const SCOPE: &str = "/api/v1/auth";
+
+/// Whether `path` is one of the sign-in routes.
+pub fn covers(path: &str) -> bool {
+    path.strip_prefix(SCOPE)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(register::register)
         .service(login::login)

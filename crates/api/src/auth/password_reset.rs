@@ -13,7 +13,6 @@ use rapport_domain::api::{Ack, PasswordResetRequest};
 /// Answers 202 whether or not the e-mail has an account.
 #[utoipa::path(
     tag = "auth",
-    path = "/password-reset",
     request_body = PasswordResetRequest,
     responses((status = 202, description = "If the e-mail has an account, a reset link is on its way", body = Ack)),
     security(())

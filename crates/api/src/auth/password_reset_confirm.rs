@@ -11,7 +11,6 @@ use rapport_domain::api::{Ack, PasswordResetConfirm};
 /// Set a new password with a reset token; every session of the user is revoked.
 #[utoipa::path(
     tag = "auth",
-    path = "/password-reset/confirm",
     request_body = PasswordResetConfirm,
     responses(
         (status = 200, description = "The password is changed; sign in with it", body = Ack),

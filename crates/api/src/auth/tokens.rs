@@ -16,7 +16,7 @@ pub const REFRESH_COOKIE: &str = "rapport_refresh";
 /// A cookie without a secret that tells the app a refresh cookie is likely
 /// there, so that it does not try to restore a session that does not exist.
 pub const HINT_COOKIE: &str = "rapport_signed_in";
-pub const COOKIE_PATH: &str = "/api/v1/auth";
+pub const COOKIE_PATH: &str = super::SCOPE;
 
 /// Issues tokens for `user` in `workspace`, continuing `family` or starting one.
 pub async fn issue(

@@ -22,7 +22,6 @@ use uuid::Uuid;
 /// account. The membership is added and tokens for the workspace returned.
 #[utoipa::path(
     tag = "invitations",
-    path = "/invitations/{token}/accept",
     params(("token" = String, Path, description = "The invitation token from the e-mail")),
     request_body = AcceptInvitationRequest,
     responses(
@@ -54,9 +53,7 @@ pub async fn accept(
         use rapport_db::schema::invitations::dsl as i;
         i::invitations
             .filter(i::token_hash.eq(&token_hash))
-            .filter(i::accepted_at.is_null())
-            .filter(i::revoked_at.is_null())
-            .filter(i::expires_at.gt(diesel::dsl::now))
+            .filter(rapport_db::invitations::pending())
             .select(i::email)
             .first::<String>(db.conn().await?)
             .await

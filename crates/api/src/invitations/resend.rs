@@ -16,7 +16,6 @@ use uuid::Uuid;
 /// The old link stops working.
 #[utoipa::path(
     tag = "invitations",
-    path = "/invitations/{id}/resend",
     params(("id" = Uuid, Path, description = "The invitation's id")),
     responses(
         (status = 200, description = "The invitation with its new token", body = InvitationCreated),

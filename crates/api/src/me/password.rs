@@ -15,7 +15,6 @@ use rapport_domain::api::{ChangePasswordRequest, TokenResponse};
 /// lockout of the address, as failed sign-ins do.
 #[utoipa::path(
     tag = "me",
-    path = "/me/password",
     request_body = ChangePasswordRequest,
     responses(
         (status = 200, description = "Changed; new tokens for this device", body = TokenResponse),

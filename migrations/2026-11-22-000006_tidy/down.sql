@@ -1,0 +1,1 @@
+ALTER TABLE ws_tickets ADD COLUMN role text NOT NULL DEFAULT 'member';
