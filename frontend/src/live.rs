@@ -1,6 +1,7 @@
 //! One WebSocket per tab: reconnects with exponential backoff and jitter
-//! (at most 30 s), resumes with `after=` so nothing is missed, and hands each
-//! event to the pages that watch `last`.
+//! (at most 30 s), resumes with `after=` so nothing is missed, and calls each
+//! page's subscription once per event, in order (events that arrive together
+//! are never merged, as a signal read by an effect would merge them).
 
 use crate::api;
 use futures::StreamExt;
@@ -8,6 +9,10 @@ use gloo_net::websocket::{futures::WebSocket, Message};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{EventView, WsTicketResponse};
+use std::rc::Rc;
+
+/// A page's subscription: an id to end it with, and what it runs per event.
+type Subscriber = (u64, Rc<dyn Fn(&EventView)>);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LiveState {
@@ -19,8 +24,9 @@ pub enum LiveState {
 #[derive(Clone, Copy)]
 pub struct Live {
     pub state: RwSignal<LiveState>,
-    /// The newest event; pages refresh when it concerns them.
-    pub last: RwSignal<Option<EventView>>,
+    /// The pages' subscriptions, called in order for each event.
+    subscribers: StoredValue<Vec<Subscriber>, LocalStorage>,
+    next_subscriber: StoredValue<u64>,
     /// Recent events for the notification bell, newest first.
     pub recent: RwSignal<Vec<EventView>>,
     pub unread: RwSignal<usize>,
@@ -36,7 +42,8 @@ impl Live {
     pub fn new() -> Live {
         Live {
             state: RwSignal::new(LiveState::Connecting),
-            last: RwSignal::new(None),
+            subscribers: StoredValue::new_local(Vec::new()),
+            next_subscriber: StoredValue::new(0),
             recent: RwSignal::new(Vec::new()),
             unread: RwSignal::new(0),
             generation: RwSignal::new(0),
@@ -53,18 +60,26 @@ impl Live {
         spawn_local(async move { live.run(gen).await });
     }
 
-    /// Runs `f` for each event that arrives from now on (not for the one
-    /// already there), for pages that refresh what an event concerns.
+    /// Runs `f` once for each event that arrives from now on, in order,
+    /// until the calling page (its reactive owner) goes away.
     pub fn on_event(&self, f: impl Fn(&EventView) + 'static) {
-        let last = self.last;
-        Effect::new(move |seen: Option<()>| {
-            let event = last.get();
-            if seen.is_some() {
-                if let Some(e) = event {
-                    f(&e);
-                }
-            }
+        let id = self.next_subscriber.get_value();
+        self.next_subscriber.set_value(id + 1);
+        self.subscribers
+            .update_value(|s| s.push((id, Rc::new(f) as Rc<dyn Fn(&EventView)>)));
+        let subscribers = self.subscribers;
+        on_cleanup(move || {
+            subscribers.try_update_value(|s| s.retain(|(i, _)| *i != id));
         });
+    }
+
+    /// Hands one event to every subscription, in the order they were made.
+    fn deliver(&self, event: &EventView) {
+        // A copy of the list: a subscription may add or end subscriptions.
+        let subscribers = self.subscribers.with_value(|s| s.clone());
+        for (_, f) in subscribers {
+            f(event);
+        }
     }
 
     pub fn stop(&self) {
@@ -121,7 +136,7 @@ impl Live {
                                     r.truncate(30);
                                 });
                                 self.unread.update(|n| *n += 1);
-                                self.last.set(Some(event));
+                                self.deliver(&event);
                             }
                         }
                     }

@@ -278,11 +278,9 @@ fn Bell() -> impl IntoView {
             .me
             .with_untracked(|m| m.as_ref().map(|m| m.user.id))
     };
-    Effect::new(move |_| {
-        if let Some(e) = live.last.get() {
-            if e.actor.id.is_none() || e.actor.id != me() {
-                toasts.info(describe(&e));
-            }
+    live.on_event(move |e| {
+        if e.actor.id.is_none() || e.actor.id != me() {
+            toasts.info(describe(e));
         }
     });
     // Escape closes the panel.

@@ -1,6 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, newPage, shot, uniqueEmail, signIn, linkInMail, PASSWORD, DEMO_PASSWORD } from './helpers.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { startServer, launch, newPage, shot, uniqueEmail, signIn, linkInMail, dist, PASSWORD, DEMO_PASSWORD } from './helpers.js';
 
 let server;
 let browser;
@@ -34,6 +37,20 @@ test('the sign-in page renders quickly and the whole first download is small', a
     .map((e) => ({ name: e.name, transfer: e.transferSize, body: e.decodedBodySize })));
   const transfer = sizes.reduce((n, e) => n + (e.transfer || 0), 0);
   console.log(`# figure: sign-in page rendered in ${rendered} ms; first download ${Math.round(transfer / 1024)} KB over the wire`);
+  // The budget: the app's own files of the first download (HTML, JS, wasm,
+  // CSS, icon), gzipped, at most 400 KB whatever the server's compression.
+  const files = sizes
+    .filter((e) => e.name.startsWith(server.base) && !new URL(e.name).pathname.startsWith('/api/'))
+    .map((e) => {
+      const path = new URL(e.name).pathname;
+      return path.includes('.') ? path.slice(1) : 'index.html';
+    });
+  const gzipped = files.map((f) => [f, gzipSync(readFileSync(join(dist, f))).length]);
+  const total = gzipped.reduce((n, [, size]) => n + size, 0);
+  const table = gzipped.map(([f, size]) => `${f} ${Math.round(size / 1024)} KB`).join(', ');
+  console.log(`# figure: first download ${Math.round(total / 1024)} KB gzipped: ${table}`);
+  assert.ok(files.some((f) => f.endsWith('.wasm')), `the wasm is part of the first download: ${files}`);
+  assert.ok(total <= 400 * 1024, `the first download is ${Math.round(total / 1024)} KB gzipped, over its 400 KB budget: ${table}`);
   await shot(page, 'signin');
   await context.close();
 });
@@ -119,6 +136,30 @@ test('an invitation is followed from the e-mail, accepted elsewhere, and the mem
   await page.locator(`tr[data-member="${invitee}"]`).waitFor({ timeout: 15000 });
   assert.equal(await page.locator(`tr[data-invitation="${invitee}"]`).count(), 0);
   await other.close();
+});
+
+test('twenty invitations made at once through the API all appear on an open members page', async () => {
+  const { page } = owner;
+  await page.goto(`${server.base}/members`);
+  await page.getByRole('heading', { name: 'Members', exact: true }).waitFor();
+  const login = await fetch(`${server.base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: owner.email, password: PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  const { access_token: token } = await login.json();
+  const emails = Array.from({ length: 20 }, (_, i) => uniqueEmail(`burst${i}`));
+  const answers = await Promise.all(emails.map((email) => fetch(`${server.base}/api/v1/invitations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ email, role: 'staff' }),
+  })));
+  assert.deepEqual(answers.map((a) => a.status), emails.map(() => 201));
+  for (const email of emails) {
+    await page.locator(`tr[data-invitation="${email}"]`).waitFor({ timeout: 15000 });
+  }
+  assert.equal(await page.locator('tr[data-invitation^="burst"]').count(), 20);
 });
 
 test('an API key is shown once and works over HTTP', async () => {

@@ -9,6 +9,7 @@ import { chromium } from 'playwright-core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const artifacts = join(root, 'tests', 'artifacts');
+export const dist = join(root, 'dist');
 
 function freePort() {
   return new Promise((resolve) => {
