@@ -7,6 +7,7 @@ mod auth;
 mod conventions;
 mod events;
 mod hardening;
+mod jobs;
 mod lifecycle;
 mod live_rights;
 mod mail;

@@ -36,6 +36,7 @@ const GLOBAL: &[(&str, &str)] = &[
     ("idempotency_keys", "replay bookkeeping per caller"),
     ("rate_windows", "rate-limit counters per caller"),
     ("jobs", "the job queue of every instance"),
+    ("schedules", "the recurring jobs of every instance"),
     (
         "mail_messages",
         "outgoing mail, some of it to people outside any workspace",

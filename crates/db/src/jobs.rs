@@ -123,6 +123,40 @@ pub async fn prune(conn: &mut AsyncPgConnection, days: i32) -> QueryResult<usize
     .await
 }
 
+/// Locks a schedule's row for the transaction (made on first use) and
+/// returns the last occurrence queued, `None` when there was none.
+pub async fn lock_schedule(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    use crate::schema::schedules;
+    diesel::insert_into(schedules::table)
+        .values(schedules::name.eq(name))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    schedules::table
+        .find(name)
+        .select(schedules::last_occurrence)
+        .for_update()
+        .first(conn)
+        .await
+}
+
+/// Notes that a schedule's occurrences up to `at` are queued.
+pub async fn advance_schedule(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    use crate::schema::schedules;
+    diesel::update(schedules::table.find(name))
+        .set(schedules::last_occurrence.eq(at))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -209,6 +209,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    schedules (name) {
+        name -> Text,
+        last_occurrence -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));

@@ -17,13 +17,11 @@ pub async fn queue(
     body: &str,
 ) -> diesel::QueryResult<Uuid> {
     let m = rapport_db::mail::insert(conn, workspace_id, to, subject, body).await?;
-    rapport_db::jobs::enqueue(
-        conn,
-        send::KIND,
-        &serde_json::json!({"mail_id": m.id}),
-        None,
-        None,
-    )
-    .await?;
+    crate::jobs::enqueue(conn, &send::SendMail { mail_id: m.id }).await?;
     Ok(m.id)
+}
+
+/// The module's job kinds.
+pub fn jobs(r: &mut crate::jobs::Registry) {
+    r.register::<send::SendMail>();
 }

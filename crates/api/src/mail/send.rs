@@ -1,26 +1,42 @@
 use crate::config::SmtpConfig;
+use crate::jobs::{Job, JobCtx};
 use anyhow::Context;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rapport_db::Conn;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-pub const KIND: &str = "mail.send";
 
 /// Delivers one kept message: over SMTP when configured, otherwise as an
 /// `.eml` file in `mail_dir` (and it stays in the database for the mail viewer).
-pub async fn run(
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SendMail {
+    pub mail_id: Uuid,
+}
+
+impl Job for SendMail {
+    const NAME: &'static str = "mail.send";
+
+    async fn run(self, ctx: JobCtx<'_>) -> anyhow::Result<()> {
+        let config = &ctx.state.config;
+        deliver(
+            ctx.conn,
+            config.smtp.as_ref(),
+            config.mail_dir.as_deref(),
+            &config.mail_from,
+            self.mail_id,
+        )
+        .await
+    }
+}
+
+async fn deliver(
     conn: &mut Conn,
     smtp: Option<&SmtpConfig>,
     mail_dir: Option<&std::path::Path>,
     from: &str,
-    payload: &serde_json::Value,
+    id: Uuid,
 ) -> anyhow::Result<()> {
-    let id: Uuid = payload
-        .get("mail_id")
-        .and_then(|v| v.as_str())
-        .and_then(|s| s.parse().ok())
-        .context("mail job without a mail_id")?;
     let Some(m) = rapport_db::mail::find(conn, id).await? else {
         return Ok(());
     };
