@@ -345,3 +345,79 @@ async fn schema_rs_matches_the_migrations() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_sets_refuse_unknown_values_when_stored_and_when_read() {
+    let app = rapport_tests::TestApp::start().await;
+    let owner = app.register("school").await;
+    let sql = app.sql().await;
+    let ws = owner.workspace_id.to_string();
+    // The database refuses values outside the sets.
+    for change in [
+        "UPDATE memberships SET role = 'boss' WHERE workspace_id = $1::text::uuid",
+        "UPDATE workspaces SET template = 'circus' WHERE id = $1::text::uuid",
+        "UPDATE workspaces SET modules = modules || '{juggling}' WHERE id = $1::text::uuid",
+    ] {
+        let refused = sql.execute(change, &[&ws]).await.unwrap_err();
+        let message = refused.as_db_error().map(|e| e.message().to_string());
+        assert!(
+            message
+                .as_deref()
+                .is_some_and(|m| m.contains("check constraint")),
+            "{change}: {refused:?}"
+        );
+    }
+    // The constraint names every module of the domain, and no other.
+    let modules: String = sql
+        .query_one(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'workspaces_modules_known'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let named = modules.matches("'::text").count();
+    assert_eq!(named, rapport_domain::Module::ALL.len(), "{modules}");
+    for m in rapport_domain::Module::ALL {
+        assert!(
+            modules.contains(&format!("'{}'", m.as_str())),
+            "{m:?} in {modules}"
+        );
+    }
+
+    // Where a value got past the database, reading it is an error, never a default.
+    sql.batch_execute(
+        "ALTER TABLE memberships DROP CONSTRAINT memberships_role_check;
+         ALTER TABLE workspaces DROP CONSTRAINT workspaces_modules_known;",
+    )
+    .await
+    .unwrap();
+    let teacher = app.add_member(&owner, "staff").await;
+    let teacher_id = teacher.user_id.to_string();
+    sql.execute(
+        "UPDATE memberships SET role = 'boss' WHERE user_id = $1::text::uuid AND workspace_id = $2::text::uuid",
+        &[&teacher_id, &ws],
+    )
+    .await
+    .unwrap();
+    let pool = rapport_db::pool(&app.db_url, 1).await.unwrap();
+    let mut conn = pool.get().await.unwrap();
+    let read = rapport_db::workspaces::of_user(&mut conn, teacher.user_id).await;
+    assert!(
+        format!("{read:?}").contains("`boss` is not a known role"),
+        "{read:?}"
+    );
+    sql.execute(
+        "UPDATE workspaces SET modules = '{juggling}' WHERE id = $1::text::uuid",
+        &[&ws],
+    )
+    .await
+    .unwrap();
+    let read = rapport_db::workspaces::find(&mut conn, owner.workspace_id).await;
+    assert!(
+        format!("{read:?}").contains("`juggling` is not a known module"),
+        "{read:?}"
+    );
+    drop(conn);
+    app.stop().await;
+}

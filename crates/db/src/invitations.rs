@@ -12,7 +12,8 @@ pub struct Invitation {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub email: String,
-    pub role: String,
+    #[diesel(deserialize_as = crate::closed::RoleText)]
+    pub role: Role,
     pub invited_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -23,7 +24,7 @@ pub struct Invitation {
 
 impl Invitation {
     pub fn role(&self) -> Role {
-        self.role.parse().unwrap_or(Role::Member)
+        self.role
     }
 
     pub fn status(&self) -> InvitationStatus {

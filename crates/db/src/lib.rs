@@ -133,3 +133,63 @@ impl<Q> diesel::query_builder::QueryId for Prepared<Q> {
 impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<Q> {
     type SqlType = Q::SqlType;
 }
+
+/// Columns that hold a closed set (roles, templates, modules): read into the
+/// domain's types, where a value outside the set is an error, never a default.
+pub mod closed {
+    use diesel::deserialize::{self, FromSql, FromSqlRow};
+    use diesel::pg::{Pg, PgValue};
+    use diesel::sql_types::{Array, Text};
+    use rapport_domain::{Module, Role, Template};
+
+    /// Reads a text value of a closed set.
+    pub fn parse<T: std::str::FromStr>(set: &str, value: &str) -> deserialize::Result<T> {
+        value
+            .parse()
+            .map_err(|_| format!("`{value}` is not a known {set}").into())
+    }
+
+    macro_rules! closed_text {
+        ($name:ident, $ty:ty, $set:literal) => {
+            #[derive(Debug, FromSqlRow)]
+            pub struct $name(pub $ty);
+
+            impl FromSql<Text, Pg> for $name {
+                fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+                    let s = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+                    parse(&$set, &s).map($name)
+                }
+            }
+
+            impl From<$name> for $ty {
+                fn from(v: $name) -> $ty {
+                    v.0
+                }
+            }
+        };
+    }
+
+    closed_text!(RoleText, Role, "role");
+    closed_text!(TemplateText, Template, "template");
+
+    /// A workspace's modules.
+    #[derive(Debug, FromSqlRow)]
+    pub struct ModulesText(pub Vec<Module>);
+
+    impl FromSql<Array<Text>, Pg> for ModulesText {
+        fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+            let names = <Vec<String> as FromSql<Array<Text>, Pg>>::from_sql(bytes)?;
+            names
+                .iter()
+                .map(|n| parse("module", n))
+                .collect::<deserialize::Result<_>>()
+                .map(ModulesText)
+        }
+    }
+
+    impl From<ModulesText> for Vec<Module> {
+        fn from(v: ModulesText) -> Vec<Module> {
+            v.0
+        }
+    }
+}

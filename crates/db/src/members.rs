@@ -11,14 +11,15 @@ pub struct MemberRow {
     pub user_id: Uuid,
     pub name: String,
     pub email: String,
-    pub role: String,
+    #[diesel(deserialize_as = crate::closed::RoleText)]
+    pub role: Role,
     pub joined_at: DateTime<Utc>,
     pub version: i32,
 }
 
 impl MemberRow {
     pub fn role(&self) -> Role {
-        self.role.parse().unwrap_or(Role::Member)
+        self.role
     }
 
     pub fn view(&self) -> MemberView {

@@ -11,8 +11,10 @@ use uuid::Uuid;
 pub struct Workspace {
     pub id: Uuid,
     pub name: String,
-    pub template: String,
-    pub modules: Vec<String>,
+    #[diesel(deserialize_as = crate::closed::TemplateText)]
+    pub template: Template,
+    #[diesel(deserialize_as = crate::closed::ModulesText)]
+    pub modules: Vec<rapport_domain::Module>,
     pub time_zone: String,
     pub created_at: DateTime<Utc>,
     pub version: i32,
@@ -21,12 +23,11 @@ pub struct Workspace {
 impl Workspace {
     /// Whether the workspace has switched `m` on.
     pub fn has_module(&self, m: rapport_domain::Module) -> bool {
-        self.modules.iter().any(|n| n == m.as_str())
+        self.modules.contains(&m)
     }
 
     pub fn template(&self) -> Template {
-        // The column's CHECK constraint admits only known templates.
-        self.template.parse().unwrap_or(Template::Sales)
+        self.template
     }
 
     pub fn view(&self) -> WorkspaceView {
@@ -126,20 +127,21 @@ pub async fn session(
         .first(conn)
         .await
         .optional()?;
-    Ok(row.and_then(|(w, r, (id, email, name, created_at))| {
-        r.parse().ok().map(|r| {
-            (
-                w,
-                r,
-                UserView {
-                    id,
-                    email,
-                    name,
-                    created_at,
-                },
-            )
-        })
-    }))
+    row.map(|(w, r, (id, email, name, created_at))| {
+        let user = UserView {
+            id,
+            email,
+            name,
+            created_at,
+        };
+        Ok((w, role(&r)?, user))
+    })
+    .transpose()
+}
+
+/// A role read from the database: one outside the set is an error.
+fn role(r: &str) -> QueryResult<Role> {
+    crate::closed::parse("role", r).map_err(diesel::result::Error::DeserializationError)
 }
 
 /// Every workspace of a user, oldest membership first.
@@ -154,8 +156,5 @@ pub async fn of_user(
         .select((Workspace::as_select(), memberships::role))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(w, r)| r.parse().ok().map(|r| (w, r)))
-        .collect())
+    rows.into_iter().map(|(w, r)| Ok((w, role(&r)?))).collect()
 }

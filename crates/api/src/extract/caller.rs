@@ -308,13 +308,13 @@ mod tests {
     use futures::FutureExt;
     use rapport_domain::Module;
 
-    fn caller(modules: &[&str], role: Role) -> Caller {
+    fn caller(modules: &[Module], role: Role) -> Caller {
         Caller {
             workspace: Workspace {
                 id: Uuid::now_v7(),
                 name: "W".into(),
-                template: "school".into(),
-                modules: modules.iter().map(|m| m.to_string()).collect(),
+                template: rapport_domain::Template::School,
+                modules: modules.to_vec(),
                 time_zone: "UTC".into(),
                 created_at: chrono::Utc::now(),
                 version: 1,
@@ -335,7 +335,7 @@ mod tests {
 
     #[test]
     fn a_module_switched_off_answers_module_disabled_whatever_the_role() {
-        let c = caller(&["people"], Role::Owner);
+        let c = caller(&[Module::People], Role::Owner);
         assert!(c.module_on(None).is_ok());
         assert!(c.module_on(Some(Module::People)).is_ok());
         let refused = c.module_on(Some(Module::Deals)).unwrap_err();

@@ -25,7 +25,7 @@ pub async fn read(
         .modules()
         .iter()
         .copied()
-        .filter(|m| ws.modules.iter().any(|n| n == m.as_str()))
+        .filter(|m| ws.has_module(*m))
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
