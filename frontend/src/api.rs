@@ -7,6 +7,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::*;
 use rapport_domain::api::TokenResponse;
 use rapport_domain::problem::{FieldError, Problem};
+use rapport_domain::validate::Validate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -230,7 +231,7 @@ async fn decode<T: DeserializeOwned>(res: Response) -> ApiResult<T> {
 }
 
 /// Calls a route that needs no sign-in (sign-in itself, registration, resets).
-pub async fn public<T: DeserializeOwned>(
+async fn public<T: DeserializeOwned>(
     method: Method,
     path: &str,
     body: Option<serde_json::Value>,
@@ -242,31 +243,67 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
     call(Method::Get, path, None).await
 }
 
-pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
-    call(
-        Method::Post,
-        path,
-        Some(serde_json::to_value(body).unwrap_or_default()),
-    )
-    .await
+/// Checks `body` with the same validation the server runs, so that invalid
+/// fields are said at once and the same way (a 422 with field errors),
+/// without a round trip.
+pub fn checked<B: Serialize + Validate>(body: &B) -> ApiResult<serde_json::Value> {
+    if let Err(errors) = body.validate() {
+        return Err(ApiError {
+            status: 422,
+            problem: Some(Problem {
+                kind: "about:blank".into(),
+                title: "Invalid input".into(),
+                status: 422,
+                detail: None,
+                code: "validation".into(),
+                errors,
+            }),
+        });
+    }
+    serde_json::to_value(body).map_err(ApiError::network)
 }
 
-pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
-    call(
-        Method::Patch,
-        path,
-        Some(serde_json::to_value(body).unwrap_or_default()),
-    )
-    .await
+/// Sends one of the domain's request types, checked first.
+pub async fn submit<B: Serialize + Validate, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+) -> ApiResult<T> {
+    call(method, path, Some(checked(body)?)).await
 }
 
-pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
-    call(
-        Method::Put,
-        path,
-        Some(serde_json::to_value(body).unwrap_or_default()),
-    )
-    .await
+/// Sends a request type to a route that needs no sign-in, checked first.
+pub async fn submit_public<B: Serialize + Validate, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> ApiResult<T> {
+    public(Method::Post, path, Some(checked(body)?)).await
+}
+
+pub async fn post<B: Serialize + Validate, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> ApiResult<T> {
+    submit(Method::Post, path, body).await
+}
+
+/// A POST whose route takes no body (resending an invitation).
+pub async fn post_empty<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    call(Method::Post, path, None).await
+}
+
+pub async fn patch<B: Serialize + Validate, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> ApiResult<T> {
+    submit(Method::Patch, path, body).await
+}
+
+pub async fn put<B: Serialize + Validate, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> ApiResult<T> {
+    submit(Method::Put, path, body).await
 }
 
 pub async fn delete(path: &str) -> ApiResult<()> {

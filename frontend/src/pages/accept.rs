@@ -1,4 +1,4 @@
-use crate::api::{self, ApiError, Method};
+use crate::api::{self, ApiError};
 use crate::components::form::{Field, FormError};
 use crate::i18n::{t, tf, tr};
 use crate::live::Live;
@@ -8,8 +8,8 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use rapport_domain::api::AcceptInvitationRequest;
 use rapport_domain::api::TokenResponse;
-use serde_json::json;
 
 #[component]
 pub fn Accept() -> impl IntoView {
@@ -31,14 +31,14 @@ pub fn Accept() -> impl IntoView {
         let path = format!("/api/v1/invitations/{}/accept", api::enc(&token()));
         spawn_local(async move {
             let result = if signed_in() {
-                api::post::<_, TokenResponse>(&path, &json!({})).await
+                api::post::<_, TokenResponse>(&path, &AcceptInvitationRequest::default()).await
             } else {
                 let name = name.get_untracked();
-                let mut body = json!({"password": password.get_untracked()});
-                if !name.trim().is_empty() {
-                    body["name"] = json!(name);
-                }
-                api::public::<TokenResponse>(Method::Post, &path, Some(body)).await
+                let body = AcceptInvitationRequest {
+                    name: Some(name).filter(|n| !n.trim().is_empty()),
+                    password: Some(password.get_untracked()),
+                };
+                api::submit_public::<_, TokenResponse>(&path, &body).await
             };
             match result {
                 Ok(tokens) => {

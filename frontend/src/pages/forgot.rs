@@ -1,4 +1,4 @@
-use crate::api::{self, ApiError, Method};
+use crate::api::{self, ApiError};
 use crate::components::form::{Field, FormError};
 use crate::i18n::tr;
 use crate::pages::AuthCard;
@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use rapport_domain::api::Ack;
-use serde_json::json;
+use rapport_domain::api::PasswordResetRequest;
 
 #[component]
 pub fn Forgot() -> impl IntoView {
@@ -18,9 +18,10 @@ pub fn Forgot() -> impl IntoView {
         ev.prevent_default();
         errors.set(None);
         spawn_local(async move {
-            let body = json!({"email": email.get_untracked().trim()});
-            match api::public::<Ack>(Method::Post, "/api/v1/auth/password-reset", Some(body)).await
-            {
+            let body = PasswordResetRequest {
+                email: email.get_untracked().trim().to_string(),
+            };
+            match api::submit_public::<_, Ack>("/api/v1/auth/password-reset", &body).await {
                 Ok(_) => sent.set(true),
                 Err(e) => errors.set(Some(e)),
             }

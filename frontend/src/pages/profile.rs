@@ -8,8 +8,8 @@ use crate::session;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use rapport_domain::api::{ChangePasswordRequest, UpdateMeRequest};
 use rapport_domain::api::{TokenResponse, UserView};
-use serde_json::json;
 
 #[component]
 pub fn Profile() -> impl IntoView {
@@ -30,8 +30,13 @@ pub fn Profile() -> impl IntoView {
         ev.prevent_default();
         name_errors.set(None);
         spawn_local(async move {
-            match api::patch::<_, UserView>("/api/v1/me", &json!({"name": name.get_untracked()}))
-                .await
+            match api::patch::<_, UserView>(
+                "/api/v1/me",
+                &UpdateMeRequest {
+                    name: name.get_untracked(),
+                },
+            )
+            .await
             {
                 Ok(_) => {
                     toasts.success(t("common.saved"));
@@ -45,7 +50,10 @@ pub fn Profile() -> impl IntoView {
         ev.prevent_default();
         pw_errors.set(None);
         spawn_local(async move {
-            let body = json!({"current_password": current.get_untracked(), "new_password": new.get_untracked()});
+            let body = ChangePasswordRequest {
+                current_password: current.get_untracked(),
+                new_password: new.get_untracked(),
+            };
             // Every session ends with the old password, this one too: the
             // answer carries this tab's new tokens (and the new refresh cookie).
             match api::put::<_, TokenResponse>("/api/v1/me/password", &body).await {

@@ -1,4 +1,4 @@
-use crate::api::{self, ApiError, Method};
+use crate::api::{self, ApiError};
 use crate::components::form::{field_error, Field, FormError};
 use crate::i18n::{t, tr};
 use crate::live::Live;
@@ -9,9 +9,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
+use rapport_domain::api::RegisterRequest;
 use rapport_domain::api::TokenResponse;
 use rapport_domain::Template;
-use serde_json::json;
 
 #[component]
 pub fn Register() -> impl IntoView {
@@ -32,16 +32,14 @@ pub fn Register() -> impl IntoView {
         errors.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
-            let body = json!({
-                "workspace_name": workspace_name.get_untracked(),
-                "template": template.get_untracked(),
-                "name": name.get_untracked(),
-                "email": email.get_untracked().trim(),
-                "password": password.get_untracked(),
-            });
-            match api::public::<TokenResponse>(Method::Post, "/api/v1/auth/register", Some(body))
-                .await
-            {
+            let body = RegisterRequest {
+                workspace_name: workspace_name.get_untracked(),
+                template: template.get_untracked(),
+                name: name.get_untracked(),
+                email: email.get_untracked().trim().to_string(),
+                password: password.get_untracked(),
+            };
+            match api::submit_public::<_, TokenResponse>("/api/v1/auth/register", &body).await {
                 Ok(tokens) => {
                     if session.start(&tokens).await.is_ok() {
                         live.start();

@@ -1,4 +1,4 @@
-use crate::api::{self, ApiError, Method};
+use crate::api::{self, ApiError};
 use crate::components::form::{Field, FormError};
 use crate::i18n::{t, tr};
 use crate::pages::AuthCard;
@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use rapport_domain::api::Ack;
-use serde_json::json;
+use rapport_domain::api::PasswordResetConfirm;
 
 #[component]
 pub fn Reset() -> impl IntoView {
@@ -22,14 +22,11 @@ pub fn Reset() -> impl IntoView {
         errors.set(None);
         let token = token();
         spawn_local(async move {
-            let body = json!({"token": token, "password": password.get_untracked()});
-            match api::public::<Ack>(
-                Method::Post,
-                "/api/v1/auth/password-reset/confirm",
-                Some(body),
-            )
-            .await
-            {
+            let body = PasswordResetConfirm {
+                token,
+                password: password.get_untracked(),
+            };
+            match api::submit_public::<_, Ack>("/api/v1/auth/password-reset/confirm", &body).await {
                 Ok(_) => done.set(true),
                 Err(mut e) => {
                     if let Some(p) = e.problem.as_mut() {

@@ -1,4 +1,4 @@
-use crate::api::{self, ApiError, Method};
+use crate::api::{self, ApiError};
 use crate::components::form::{Field, FormError};
 use crate::i18n::{t, tr};
 use crate::live::Live;
@@ -9,9 +9,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use rapport_domain::api::LoginRequest;
 use rapport_domain::api::TokenResponse;
 use rapport_domain::problem::FieldError;
-use serde_json::json;
 
 /// Where to go after signing in: `?next=` when it is a path of this app.
 pub fn next_path(next: Option<String>) -> String {
@@ -44,9 +44,12 @@ pub fn SignIn() -> impl IntoView {
         errors.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
-            let body = json!({"email": email.get_untracked().trim(), "password": password.get_untracked()});
-            match api::public::<TokenResponse>(Method::Post, "/api/v1/auth/login", Some(body)).await
-            {
+            let body = LoginRequest {
+                email: email.get_untracked().trim().to_string(),
+                password: password.get_untracked(),
+                workspace_id: None,
+            };
+            match api::submit_public::<_, TokenResponse>("/api/v1/auth/login", &body).await {
                 Ok(tokens) => {
                     if session.start(&tokens).await.is_ok() {
                         live.start();

@@ -11,9 +11,9 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::access::Access;
+use rapport_domain::api::CreateApiKeyRequest;
 use rapport_domain::api::{ApiKeyCreated, ApiKeyPage, ApiKeyView};
 use rapport_domain::Permission;
-use serde_json::json;
 
 /// The module's page and its link in the sidebar.
 pub const ENTRY: Entry = Entry {
@@ -112,16 +112,16 @@ fn CreateKey(
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         errors.set(None);
-        let expires_at = {
-            let d = expires.get_untracked();
-            if d.is_empty() {
-                serde_json::Value::Null
-            } else {
-                json!(format!("{d}T23:59:59Z"))
-            }
-        };
+        // The end of the chosen day; a date the input cannot give is no date.
+        let expires_at = format!("{}T23:59:59Z", expires.get_untracked())
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .ok();
         spawn_local(async move {
-            let body = json!({"name": name.get_untracked(), "scopes": scopes.get_untracked(), "expires_at": expires_at});
+            let body = CreateApiKeyRequest {
+                name: name.get_untracked(),
+                scopes: scopes.get_untracked(),
+                expires_at,
+            };
             match api::post::<_, ApiKeyCreated>("/api/v1/api-keys", &body).await {
                 Ok(k) => {
                     created.set(Some(k));

@@ -11,12 +11,12 @@ use crate::session;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use rapport_domain::api::{CreateInvitationRequest, UpdateMemberRequest};
 use rapport_domain::api::{
     InvitationCreated, InvitationPage, InvitationView, MemberPage, MemberView,
 };
 use rapport_domain::Permission;
 use rapport_domain::{Role, Template};
-use serde_json::json;
 
 /// The module's page and its link in the sidebar.
 pub const ENTRY: Entry = Entry {
@@ -138,12 +138,11 @@ fn InviteForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
         errors.set(None);
         spawn_local(async move {
             let address = email.get_untracked().trim().to_string();
-            match api::post::<_, InvitationCreated>(
-                "/api/v1/invitations",
-                &json!({"email": address, "role": role.get_untracked()}),
-            )
-            .await
-            {
+            let body = CreateInvitationRequest {
+                email: address.clone(),
+                role: role.get_untracked(),
+            };
+            match api::post::<_, InvitationCreated>("/api/v1/invitations", &body).await {
                 Ok(_) => {
                     toasts.success(tf("members.invited", &[("email", &address)]));
                     email.set(String::new());
@@ -162,7 +161,7 @@ fn InviteForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
                 <div class="field" class:invalid=move || role_error().is_some()>
                     <label for="f-role">{tr("field.role")}</label>
                     <select id="f-role" name="role" on:change=move |ev| {
-                        if let Ok(r) = serde_json::from_value(json!(event_target_value(&ev))) {
+                        if let Ok(r) = event_target_value(&ev).parse::<Role>() {
                             role.set(r);
                         }
                     }>
@@ -232,15 +231,13 @@ fn RoleCell(
     }
     let label = format!("{} — {}", member.name, t("field.role"));
     let on_change = move |ev: leptos::ev::Event| {
-        let Ok(role) = serde_json::from_value::<Role>(json!(event_target_value(&ev))) else {
+        let Ok(role) = event_target_value(&ev).parse::<Role>() else {
             return;
         };
         let member = member.clone();
         spawn_local(async move {
             let path = format!("/api/v1/members/{}", member.user_id);
-            match api::call::<MemberView>(api::Method::Patch, &path, Some(json!({"role": role})))
-                .await
-            {
+            match api::patch::<_, MemberView>(&path, &UpdateMemberRequest { role }).await {
                 Ok(m) => toasts.success(tf(
                     "members.role_changed",
                     &[("name", &m.name), ("role", &role_label(template(), m.role))],
@@ -317,7 +314,7 @@ fn InvitationTable(
                     let resend = move |_| {
                         let email = email.clone();
                         spawn_local(async move {
-                            match api::post::<_, InvitationCreated>(&format!("/api/v1/invitations/{id}/resend"), &json!({})).await {
+                            match api::post_empty::<InvitationCreated>(&format!("/api/v1/invitations/{id}/resend")).await {
                                 Ok(_) => toasts.success(tf("invitations.resent", &[("email", &email)])),
                                 Err(e) => toasts.error(e.message()),
                             }
