@@ -122,34 +122,51 @@ pub async fn connect(
         },
     );
     let state = state.into_inner();
+    // The session runs on this worker's thread: it reads from this worker's pool.
+    let replay = Replay {
+        pool: db.pool(),
+        permissions,
+        user_id: ticket.user_id,
+    };
     actix_web::rt::spawn(session_loop(
         state,
+        replay,
         session,
         stream,
         sub,
-        permissions,
-        ticket.user_id,
         q.after.unwrap_or(head),
     ));
     Ok(res)
 }
 
+/// What a session reads the events it missed with: its worker's pool (the
+/// session runs on that worker's thread) and what the caller may see.
+struct Replay {
+    pool: rapport_db::Pool,
+    permissions: Vec<&'static str>,
+    user_id: Option<uuid::Uuid>,
+}
+
 async fn session_loop(
     state: std::sync::Arc<AppState>,
+    replay: Replay,
     mut session: actix_ws::Session,
     mut stream: actix_ws::MessageStream,
     mut sub: crate::events::hub::Subscription,
-    permissions: Vec<&'static str>,
-    user_id: Option<uuid::Uuid>,
     after: i64,
 ) {
+    let Replay {
+        pool,
+        permissions,
+        user_id,
+    } = replay;
     let workspace_id = sub.workspace_id;
     let mut last = after;
     let close = 'session: {
         // Replay what the client missed, then stream; the hub's queue holds
         // what arrives meanwhile, and duplicates are skipped by id.
         loop {
-            let batch = match state.pool.get().await {
+            let batch = match pool.get().await {
                 Ok(mut conn) => {
                     rapport_db::events::after(
                         &mut conn,

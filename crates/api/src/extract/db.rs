@@ -45,6 +45,12 @@ impl Db {
         Ok(&mut **self.conn.insert(conn))
     }
 
+    /// The pool the request's connections come from (its HTTP worker's), for
+    /// work the request starts on the same thread (a WebSocket session).
+    pub fn pool(&self) -> Pool {
+        self.pool.clone()
+    }
+
     /// Gives the connection back before slow work (hashing a password); the
     /// next [`Db::conn`] checks one out again.
     pub fn release(&mut self) {
