@@ -13,6 +13,7 @@ pub mod mail;
 pub mod members;
 pub mod rate_limits;
 pub mod schema;
+pub mod scope;
 pub mod testdb;
 pub mod tokens;
 pub mod users;

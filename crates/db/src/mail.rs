@@ -1,4 +1,5 @@
 use crate::schema::mail_messages;
+use crate::scope::Scope;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -67,19 +68,29 @@ pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()
 }
 
 /// Mail addressed to one address, newest first.
-pub async fn list_for_address(
+/// The mail a caller may see, newest first, a page at a time.
+pub async fn list(
     conn: &mut AsyncPgConnection,
-    address: &str,
+    scope: &Scope,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<MailMessage>> {
     diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
     let mut q = mail_messages::table
-        .filter(lower(mail_messages::to_address).eq(address.trim().to_lowercase()))
         .select(MailMessage::as_select())
         .order((mail_messages::created_at.desc(), mail_messages::id.desc()))
         .limit(limit)
         .into_boxed();
+    q = match scope {
+        Scope::Workspace(ws) => q.filter(mail_messages::workspace_id.eq(*ws)),
+        Scope::Person { email, .. } => {
+            q.filter(lower(mail_messages::to_address).eq(email.trim().to_lowercase()))
+        }
+        // Mail belongs to no organisation.
+        Scope::Organization { .. } | Scope::Nothing => {
+            q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("false"))
+        }
+    };
     if let Some((at, id)) = after {
         q = q.filter(
             mail_messages::created_at

@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod db;
 pub mod idempotent;
 pub mod if_match;
+pub mod policy;
 pub mod valid;
 
 pub use caller::{perm, Authz, Caller, Principal, UserCaller};
@@ -13,4 +14,5 @@ pub use ctx::Ctx;
 pub use db::Db;
 pub use idempotent::{Idempotent, Reply};
 pub use if_match::IfMatch;
+pub use policy::{Policy, Scope, Visible};
 pub use valid::Valid;

@@ -21,6 +21,23 @@ pub async fn queue(
     Ok(m.id)
 }
 
+/// Mail is seen by the person it is addressed to and by no one else,
+/// whatever their role: the viewer stands in for their inbox.
+pub struct Policy;
+
+impl crate::extract::Policy for Policy {
+    fn scope(caller: &crate::extract::Caller) -> crate::extract::Scope {
+        use crate::extract::{Principal, Scope};
+        match &caller.principal {
+            Principal::User { id, profile, .. } => Scope::Person {
+                user_id: *id,
+                email: profile.email.clone(),
+            },
+            Principal::ApiKey { .. } => Scope::Nothing,
+        }
+    }
+}
+
 /// The module's job kinds.
 pub fn jobs(r: &mut crate::jobs::Registry) {
     r.register::<send::SendMail>();
