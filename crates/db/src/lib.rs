@@ -29,7 +29,6 @@ use std::time::Duration;
 pub use diesel_async::AsyncPgConnection as Conn;
 
 pub type Pool = bb8::Pool<AsyncPgConnection>;
-pub type PooledConn<'a> = bb8::PooledConnection<'a, AsyncPgConnection>;
 /// A connection that holds the pool rather than borrowing it.
 pub type OwnedConn = bb8::PooledConnection<'static, AsyncPgConnection>;
 
@@ -37,29 +36,27 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 
 /// A pool of `size` connections to `url`.
 pub async fn pool(url: &str, size: u32) -> anyhow::Result<Pool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
-    let pool = bb8::Pool::builder()
-        .max_size(size)
+    Ok(builder(size)
         .min_idle(Some(1.min(size)))
+        .build(AsyncDieselConnectionManager::new(url))
+        .await?)
+}
+
+/// What every pool shares.
+fn builder(size: u32) -> ::bb8::Builder<AsyncDieselConnectionManager<AsyncPgConnection>> {
+    bb8::Pool::builder()
+        .max_size(size)
         .connection_timeout(Duration::from_secs(10))
         // No ping on checkout: a connection the server closed is seen as
         // broken without one, and a ping doubles every request's round trips.
         .test_on_check_out(false)
-        .build(manager)
-        .await?;
-    Ok(pool)
 }
 
 /// A pool of at most `size` connections to `url` that opens them on first
 /// use, in the runtime of the thread that builds it: an HTTP worker builds its
 /// own, so its queries never hop to another thread and back.
 pub fn local_pool(url: &str, size: u32) -> Pool {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
-    bb8::Pool::builder()
-        .max_size(size)
-        .connection_timeout(Duration::from_secs(10))
-        .test_on_check_out(false)
-        .build_unchecked(manager)
+    builder(size).build_unchecked(AsyncDieselConnectionManager::new(url))
 }
 
 /// Applies every pending migration. Blocking: call it from `spawn_blocking`.

@@ -50,18 +50,21 @@ impl Caller {
     /// Whether the caller may use `p` here: its module is switched on in the
     /// workspace, and the role (or the API key's scopes) holds it.
     pub fn allows(&self, p: Permission) -> bool {
-        self.authorize(p).is_ok()
+        self.module_on(p.module()).is_ok() && self.holds(p)
+    }
+
+    fn holds(&self, p: Permission) -> bool {
+        match &self.principal {
+            Principal::User { .. } => p.allowed_for(self.role),
+            Principal::ApiKey { scopes, .. } => p.allowed_for_scopes(scopes),
+        }
     }
 
     /// `allows`, with the reason when not: 403 `module_disabled`, or 403
     /// `forbidden` naming the permission.
     pub fn authorize(&self, p: Permission) -> Result<(), ApiError> {
         self.module_on(p.module())?;
-        let held = match &self.principal {
-            Principal::User { .. } => p.allowed_for(self.role),
-            Principal::ApiKey { scopes, .. } => p.allowed_for_scopes(scopes),
-        };
-        if held {
+        if self.holds(p) {
             return Ok(());
         }
         Err(ApiError::Forbidden(match self.principal {
