@@ -9,6 +9,7 @@ mod events;
 mod hardening;
 mod jobs;
 mod lifecycle;
+mod lists;
 mod live_rights;
 mod mail;
 mod members;

@@ -58,6 +58,19 @@ impl Resp {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The body read into a type of the API (a domain type), failing the test when it does not fit.
+    #[track_caller]
+    pub fn read<T: serde::de::DeserializeOwned>(&self) -> T {
+        match serde_json::from_str(&self.text) {
+            Ok(v) => v,
+            Err(e) => panic!(
+                "the body is not a {}: {e}; body: {}",
+                std::any::type_name::<T>(),
+                self.text
+            ),
+        }
+    }
+
     /// Asserts the status, showing the body when it differs.
     #[track_caller]
     pub fn expect(self, status: u16) -> Self {

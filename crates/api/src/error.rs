@@ -258,6 +258,17 @@ fn lost_connection(message: &str) -> bool {
     SIGNS.iter().any(|s| m.contains(s))
 }
 
+impl From<rapport_db::list::ListError> for ApiError {
+    fn from(e: rapport_db::list::ListError) -> Self {
+        match e {
+            rapport_db::list::ListError::Query(e) => e.into(),
+            rapport_db::list::ListError::Cursor => {
+                crate::pagination::cursor_error("format", "not a cursor from this list")
+            }
+        }
+    }
+}
+
 impl From<diesel_async::pooled_connection::bb8::RunError> for ApiError {
     fn from(e: diesel_async::pooled_connection::bb8::RunError) -> Self {
         ApiError::Unavailable(format!("the database is unavailable: {e}"))

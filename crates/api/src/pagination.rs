@@ -1,157 +1,324 @@
-//! Keyset pagination with opaque cursors: no OFFSET anywhere.
+//! Lists, in one place: `limit`, `cursor`, `sort` and a list's own filters
+//! are read from the query string by [`ListQuery`]; a cursor names its list,
+//! its sort and its workspace, so a cursor from another list, sort or
+//! workspace answers 422 instead of rows; the rows come back as a
+//! [`Page`] with the cursor of the next one. The keyset itself lives in
+//! `rapport_db::list`.
 
 use crate::error::ApiError;
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use rapport_db::list::{Key, PageRequest, Sort, Sorts};
+use rapport_domain::api::Page;
 use rapport_domain::problem::FieldError;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::future::{ready, Ready};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::{RefOr, Required, Schema};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
 
-/// `limit` and `cursor`, shared by every list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// How many records to return, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+/// The filters of one list, read from the query string beside `limit`,
+/// `cursor` and `sort`. Derive `Deserialize` with `deny_unknown_fields`, so a
+/// misspelt filter is refused rather than ignored, and tidy or check the
+/// values in `check` (see [`text`]).
+pub trait Filters: DeserializeOwned {
+    fn check(&mut self, _errors: &mut Vec<FieldError>) {}
 }
 
-impl PageParams {
-    pub fn limit(&self) -> Result<i64, ApiError> {
-        match self.limit {
-            None => Ok(DEFAULT_LIMIT),
-            Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => Err(ApiError::validation(
-                "limit",
-                "range",
-                "must be between 1 and 200",
-            )),
+/// A list without filters of its own.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoFilters {}
+
+impl Filters for NoFilters {}
+
+/// One list request: the page asked for and the list's filters `F`.
+#[derive(Debug)]
+pub struct ListQuery<S, F> {
+    pub filter: F,
+    limit: i64,
+    sort: Sort<S>,
+    cursor: Option<String>,
+}
+
+impl<S: Sorts, F: Filters> FromRequest for ListQuery<S, F> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::parse(req.query_string()))
+    }
+}
+
+impl<S: Sorts, F: Filters> ListQuery<S, F> {
+    pub fn parse(query: &str) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+            .map_err(|e| ApiError::validation("", "query", e.to_string()))?;
+        let (mut limit, mut cursor, mut sort) = (None, None, None);
+        let mut rest = Vec::new();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "limit" => limit = Some(v),
+                "cursor" => cursor = Some(v).filter(|c| !c.is_empty()),
+                "sort" => sort = Some(v).filter(|s| !s.is_empty()),
+                _ => rest.push((k, v)),
+            }
+        }
+        let mut errors = Vec::new();
+        let limit = match limit.as_deref().map(str::parse::<i64>) {
+            None => DEFAULT_LIMIT,
+            Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "limit",
+                    "range",
+                    "must be a whole number from 1 to 200",
+                ));
+                DEFAULT_LIMIT
+            }
+        };
+        let sort = match sort.as_deref() {
+            None => S::DEFAULT,
+            Some(text) => Sort::parse(text).unwrap_or_else(|| {
+                errors.push(FieldError::new(
+                    "sort",
+                    "one_of",
+                    format!("must be one of {}", Sort::<S>::choices().join(", ")),
+                ));
+                S::DEFAULT
+            }),
+        };
+        let rest = serde_urlencoded::to_string(&rest).unwrap_or_default();
+        let filter = match serde_urlencoded::from_str::<F>(&rest) {
+            Ok(mut f) => {
+                f.check(&mut errors);
+                Some(f)
+            }
+            Err(e) => {
+                errors.push(FieldError::new("", "query", e.to_string()));
+                None
+            }
+        };
+        match filter {
+            Some(filter) if errors.is_empty() => Ok(ListQuery {
+                filter,
+                limit,
+                sort,
+                cursor,
+            }),
+            _ => Err(ApiError::Validation(errors)),
         }
     }
 
-    /// The position after which the page starts: a time and an id.
-    pub fn after(&self) -> Result<Option<(DateTime<Utc>, Uuid)>, ApiError> {
-        self.cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(decode_time_id)
-            .transpose()
-    }
-
-    /// The position as a sequence number.
-    pub fn after_seq(&self) -> Result<Option<i64>, ApiError> {
-        self.cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(decode_seq)
-            .transpose()
+    /// The page asked for, within `workspace_id`'s list.
+    pub fn page(&self, workspace_id: Uuid) -> Result<Paging<S>, ApiError> {
+        let bound = Bound::new::<S>(self.sort, workspace_id);
+        let after = self.cursor.as_deref().map(|c| bound.open(c)).transpose()?;
+        Ok(Paging {
+            request: PageRequest {
+                sort: self.sort,
+                after,
+                limit: self.limit,
+            },
+            bound,
+        })
     }
 }
 
-fn bad_cursor() -> ApiError {
-    ApiError::Validation(vec![FieldError::new(
-        "cursor",
-        "format",
-        "not a cursor from this list",
-    )])
+/// A page asked for, and what its cursors are bound to.
+pub struct Paging<S> {
+    pub request: PageRequest<S>,
+    bound: Bound,
+}
+
+impl<S: Sorts> std::ops::Deref for Paging<S> {
+    type Target = PageRequest<S>;
+    fn deref(&self) -> &PageRequest<S> {
+        &self.request
+    }
+}
+
+impl<S: Sorts> Paging<S> {
+    /// The answer: the rows as `view` shows them, and the cursor of the next page.
+    pub fn answer<T>(&self, rows: Vec<S::Row>, view: impl FnMut(S::Row) -> T) -> Page<T> {
+        let next_cursor = self.request.next_key(&rows).map(|k| self.bound.seal(k));
+        Page {
+            data: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+}
+
+/// What a cursor is bound to: a list, a sort, a workspace.
+struct Bound {
+    list: &'static str,
+    sort: String,
+    workspace: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    l: String,
+    s: String,
+    w: String,
+    k: Key,
+}
+
+impl Bound {
+    fn new<S: Sorts>(sort: Sort<S>, workspace_id: Uuid) -> Self {
+        let digest = Sha256::digest(workspace_id.as_bytes());
+        Bound {
+            list: S::LIST,
+            sort: sort.name(),
+            workspace: hex::encode(&digest[..6]),
+        }
+    }
+
+    fn seal(&self, k: Key) -> String {
+        let c = Cursor {
+            l: self.list.to_string(),
+            s: self.sort.clone(),
+            w: self.workspace.clone(),
+            k,
+        };
+        b64().encode(serde_json::to_vec(&c).unwrap_or_default())
+    }
+
+    fn open(&self, text: &str) -> Result<Key, ApiError> {
+        let c: Cursor = b64()
+            .decode(text)
+            .ok()
+            .and_then(|raw| serde_json::from_slice(&raw).ok())
+            .ok_or_else(|| cursor_error("format", "not a cursor"))?;
+        if c.l != self.list || c.w != self.workspace {
+            return Err(cursor_error("mismatch", "a cursor from another list"));
+        }
+        if c.s != self.sort {
+            return Err(cursor_error(
+                "mismatch",
+                "a cursor from another sort: ask again without it",
+            ));
+        }
+        Ok(c.k)
+    }
+}
+
+pub fn cursor_error(code: &str, message: &str) -> ApiError {
+    ApiError::Validation(vec![FieldError::new("cursor", code, message)])
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
 }
 
-pub fn encode_time_id(at: DateTime<Utc>, id: Uuid) -> String {
-    b64().encode(format!("t{}:{}", at.timestamp_micros(), id))
-}
-
-fn decode_time_id(s: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
-    let raw = b64().decode(s).map_err(|_| bad_cursor())?;
-    let raw = String::from_utf8(raw).map_err(|_| bad_cursor())?;
-    let (micros, id) = raw
-        .strip_prefix('t')
-        .and_then(|r| r.split_once(':'))
-        .ok_or_else(bad_cursor)?;
-    let at = micros
-        .parse::<i64>()
-        .ok()
-        .and_then(DateTime::from_timestamp_micros)
-        .ok_or_else(bad_cursor)?;
-    let id = id.parse::<Uuid>().map_err(|_| bad_cursor())?;
-    Ok((at, id))
-}
-
-pub fn encode_seq(seq: i64) -> String {
-    b64().encode(format!("s{seq}"))
-}
-
-fn decode_seq(s: &str) -> Result<i64, ApiError> {
-    let raw = b64().decode(s).map_err(|_| bad_cursor())?;
-    std::str::from_utf8(&raw)
-        .ok()
-        .and_then(|r| r.strip_prefix('s'))
-        .and_then(|r| r.parse::<i64>().ok())
-        .filter(|n| *n >= 0)
-        .ok_or_else(bad_cursor)
-}
-
-/// The cursor of a page: the last row's key when the page is full.
-pub fn next_cursor<T>(rows: &[T], limit: i64, key: impl Fn(&T) -> String) -> Option<String> {
-    if rows.len() as i64 == limit {
-        rows.last().map(key)
-    } else {
-        None
-    }
-}
-
-/// A text filter of a list: trimmed, empty as absent, at most 200 characters, no control characters.
-pub fn filter_text<'a>(field: &str, value: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
-    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
+/// A text filter: trimmed, empty as absent, at most 200 characters, no control characters.
+pub fn text(errors: &mut Vec<FieldError>, field: &str, value: &mut Option<String>) {
+    let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
+        *value = None;
+        return;
     };
     if v.chars().count() > 200 {
-        return Err(ApiError::validation(
+        errors.push(FieldError::new(
             field,
             "length",
             "must be at most 200 characters",
         ));
-    }
-    if v.chars().any(char::is_control) {
-        return Err(ApiError::validation(
+    } else if v.chars().any(char::is_control) {
+        errors.push(FieldError::new(
             field,
             "format",
             "must not contain control characters",
         ));
     }
-    Ok(Some(v))
+    *value = Some(v.to_string());
+}
+
+impl<S: Sorts, F: IntoParams> IntoParams for ListQuery<S, F> {
+    fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let query = || parameter_in().or(Some(ParameterIn::Query));
+        let integer = ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::Integer))
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Int64,
+            )))
+            .minimum(Some(1))
+            .maximum(Some(MAX_LIMIT))
+            .default(Some(DEFAULT_LIMIT.into()));
+        let string = || ObjectBuilder::new().schema_type(SchemaType::new(Type::String));
+        let sorts = string()
+            .enum_values(Some(Sort::<S>::choices()))
+            .default(Some(S::DEFAULT.name().into()));
+        let param = |name: &str, doc: &str, schema: ObjectBuilder| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(query().unwrap_or_default())
+                .required(Required::False)
+                .description(Some(doc))
+                .schema(Some(RefOr::<Schema>::T(schema.into())))
+                .build()
+        };
+        let mut params = vec![
+            param("limit", "How many records to return, 1 to 200.", integer),
+            param(
+                "cursor",
+                "The `next_cursor` of the previous page, asked with the same `sort` and filters.",
+                string(),
+            ),
+            param(
+                "sort",
+                "The field to sort by; a leading `-` sorts descending.",
+                sorts,
+            ),
+        ];
+        params.extend(F::into_params(query));
+        params
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rapport_db::members::MemberSort;
+
+    type Members = ListQuery<MemberSort, NoFilters>;
 
     #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        let at = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap();
-        let id = Uuid::now_v7();
-        assert_eq!(decode_time_id(&encode_time_id(at, id)).unwrap(), (at, id));
-        assert_eq!(decode_seq(&encode_seq(42)).unwrap(), 42);
-        assert!(decode_time_id("nonsense").is_err());
-        assert!(decode_seq(&encode_time_id(at, id)).is_err());
-        let p = PageParams {
-            limit: Some(0),
-            cursor: None,
-        };
-        assert!(p.limit().is_err());
-        let p = PageParams {
-            limit: Some(201),
-            cursor: None,
-        };
-        assert!(p.limit().is_err());
+    fn a_cursor_is_bound_to_its_list_sort_and_workspace() {
+        let ws = Uuid::now_v7();
+        let q = Members::parse("sort=-name&limit=2").unwrap();
+        let paging = q.page(ws).unwrap();
+        let cursor = paging.bound.seal(Key::of("Zoe", Uuid::nil()));
+        let again = Members::parse(&format!("sort=-name&cursor={cursor}")).unwrap();
+        assert_eq!(
+            again.page(ws).unwrap().request.after,
+            Some(Key::of("Zoe", Uuid::nil()))
+        );
+        let other_sort = Members::parse(&format!("sort=name&cursor={cursor}")).unwrap();
+        assert!(other_sort.page(ws).is_err());
+        assert!(again.page(Uuid::now_v7()).is_err());
+        let garbage = Members::parse("cursor=bm9uc2Vuc2U").unwrap();
+        assert!(garbage.page(ws).is_err());
+    }
+
+    #[test]
+    fn limits_sorts_and_unknown_filters_are_refused() {
+        for bad in [
+            "limit=0",
+            "limit=201",
+            "limit=x",
+            "sort=password",
+            "colour=red",
+        ] {
+            assert!(Members::parse(bad).is_err(), "{bad}");
+        }
+        let q = Members::parse("").unwrap();
+        assert_eq!((q.limit, q.sort), (DEFAULT_LIMIT, MemberSort::DEFAULT));
     }
 }

@@ -1,3 +1,4 @@
+use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
 use crate::schema::{api_keys, workspaces};
 use crate::workspaces::Workspace;
 use chrono::{DateTime, Utc};
@@ -103,27 +104,46 @@ pub async fn find(
 }
 
 /// Live keys, newest first.
+/// How the API keys list sorts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeySort {
+    CreatedAt,
+    Name,
+}
+
+impl Sorts for ApiKeySort {
+    const LIST: &'static str = "api_keys";
+    const FIELDS: &'static [(&'static str, Self)] =
+        &[("created_at", Self::CreatedAt), ("name", Self::Name)];
+    const DEFAULT: Sort<Self> = Sort {
+        field: Self::CreatedAt,
+        dir: Dir::Desc,
+    };
+    type Row = ApiKey;
+    fn key(self, k: &ApiKey) -> Key {
+        match self {
+            Self::CreatedAt => Key::of(k.created_at, k.id),
+            Self::Name => Key::of(&k.name, k.id),
+        }
+    }
+}
+
+/// A page of the workspace's keys that are not revoked.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     workspace_id: Uuid,
-    after: Option<(DateTime<Utc>, Uuid)>,
-    limit: i64,
-) -> QueryResult<Vec<ApiKey>> {
-    let mut q = api_keys::table
+    page: &PageRequest<ApiKeySort>,
+) -> ListResult<Vec<ApiKey>> {
+    let q = api_keys::table
         .filter(api_keys::workspace_id.eq(workspace_id))
         .filter(api_keys::revoked_at.is_null())
         .select(ApiKey::as_select())
-        .order((api_keys::created_at.desc(), api_keys::id.desc()))
-        .limit(limit)
         .into_boxed();
-    if let Some((at, id)) = after {
-        q = q.filter(
-            api_keys::created_at
-                .lt(at)
-                .or(api_keys::created_at.eq(at).and(api_keys::id.lt(id))),
-        );
-    }
-    q.load(conn).await
+    let q = match page.sort.field {
+        ApiKeySort::CreatedAt => page.seek(q, api_keys::created_at, api_keys::id)?,
+        ApiKeySort::Name => page.seek(q, api_keys::name, api_keys::id)?,
+    };
+    Ok(q.load(conn).await?)
 }
 
 pub async fn revoke(

@@ -8,6 +8,7 @@
 //! accepts a redacted entry only when such a record names it with that digest;
 //! any other change to a row breaks the chain from that row on.
 
+use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
 use crate::schema::{audit_heads, audit_log};
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
@@ -202,9 +203,25 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
-    /// Entries before this sequence number (newest first).
-    pub before_seq: Option<i64>,
-    pub limit: i64,
+}
+
+/// How the audit log sorts: by its chain's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditSort {
+    Seq,
+}
+
+impl Sorts for AuditSort {
+    const LIST: &'static str = "audit";
+    const FIELDS: &'static [(&'static str, Self)] = &[("seq", Self::Seq)];
+    const DEFAULT: Sort<Self> = Sort {
+        field: Self::Seq,
+        dir: Dir::Desc,
+    };
+    type Row = Listed;
+    fn key(self, e: &Listed) -> Key {
+        Key::unique(e.seq)
+    }
 }
 
 /// An entry as lists show it: without the chain's digests.
@@ -252,12 +269,11 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     workspace_id: Uuid,
     f: &AuditFilter,
-) -> QueryResult<Vec<Listed>> {
+    page: &PageRequest<AuditSort>,
+) -> ListResult<Vec<Listed>> {
     let mut q = audit_log::table
         .filter(audit_log::workspace_id.eq(workspace_id))
         .select(Listed::as_select())
-        .order(audit_log::seq.desc())
-        .limit(f.limit)
         .into_boxed();
     if let Some(a) = f.actor_id {
         q = q.filter(audit_log::actor_id.eq(a));
@@ -277,10 +293,10 @@ pub async fn list(
     if let Some(u) = f.until {
         q = q.filter(audit_log::occurred_at.lt(u));
     }
-    if let Some(b) = f.before_seq {
-        q = q.filter(audit_log::seq.lt(b));
-    }
-    q.load(conn).await
+    let q = match page.sort.field {
+        AuditSort::Seq => page.seek_unique(q, audit_log::seq)?,
+    };
+    Ok(q.load(conn).await?)
 }
 
 /// The action of the chain entry that records an erasure.

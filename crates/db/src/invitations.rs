@@ -1,3 +1,4 @@
+use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
 use crate::schema::invitations;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -111,30 +112,56 @@ pub fn pending() -> _ {
 }
 
 /// Newest first, a page at a time; `pending_only` hides accepted, revoked and expired ones.
+/// How the invitations list sorts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationSort {
+    CreatedAt,
+    Email,
+    ExpiresAt,
+}
+
+impl Sorts for InvitationSort {
+    const LIST: &'static str = "invitations";
+    const FIELDS: &'static [(&'static str, Self)] = &[
+        ("created_at", Self::CreatedAt),
+        ("email", Self::Email),
+        ("expires_at", Self::ExpiresAt),
+    ];
+    const DEFAULT: Sort<Self> = Sort {
+        field: Self::CreatedAt,
+        dir: Dir::Desc,
+    };
+    type Row = Invitation;
+    fn key(self, i: &Invitation) -> Key {
+        match self {
+            Self::CreatedAt => Key::of(i.created_at, i.id),
+            Self::Email => Key::of(&i.email, i.id),
+            Self::ExpiresAt => Key::of(i.expires_at, i.id),
+        }
+    }
+}
+
+/// A page of the workspace's invitations.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     workspace_id: Uuid,
     pending_only: bool,
-    after: Option<(DateTime<Utc>, Uuid)>,
-    limit: i64,
-) -> QueryResult<Vec<Invitation>> {
+    page: &PageRequest<InvitationSort>,
+) -> ListResult<Vec<Invitation>> {
     let mut q = invitations::table
         .filter(invitations::workspace_id.eq(workspace_id))
         .select(Invitation::as_select())
-        .order((invitations::created_at.desc(), invitations::id.desc()))
-        .limit(limit)
         .into_boxed();
     if pending_only {
         q = q.filter(pending());
     }
-    if let Some((at, id)) = after {
-        q = q.filter(
-            invitations::created_at
-                .lt(at)
-                .or(invitations::created_at.eq(at).and(invitations::id.lt(id))),
-        );
-    }
-    q.load(conn).await
+    let id = invitations::id;
+    let q = match page.sort.field {
+        InvitationSort::CreatedAt => page.seek(q, invitations::created_at, id)?,
+        InvitationSort::Email => page.seek(q, invitations::email, id)?,
+        InvitationSort::ExpiresAt => page.seek(q, invitations::expires_at, id)?,
+    };
+    Ok(q.load(conn).await?)
 }
 
 /// Takes a pending invitation for acceptance, once: concurrent accepts of one token get one winner.

@@ -1,3 +1,4 @@
+use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
 use crate::schema::mail_messages;
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
@@ -67,21 +68,36 @@ pub async fn mark_sent(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()
         .map(|_| ())
 }
 
-/// Mail addressed to one address, newest first.
-/// The mail a caller may see, newest first, a page at a time.
+/// How the kept mail sorts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailSort {
+    CreatedAt,
+}
+
+impl Sorts for MailSort {
+    const LIST: &'static str = "mail";
+    const FIELDS: &'static [(&'static str, Self)] = &[("created_at", Self::CreatedAt)];
+    const DEFAULT: Sort<Self> = Sort {
+        field: Self::CreatedAt,
+        dir: Dir::Desc,
+    };
+    type Row = MailMessage;
+    fn key(self, m: &MailMessage) -> Key {
+        Key::of(m.created_at, m.id)
+    }
+}
+
+/// A page of the kept mail the scope may read.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: &Scope,
-    after: Option<(DateTime<Utc>, Uuid)>,
-    limit: i64,
-) -> QueryResult<Vec<MailMessage>> {
+    page: &PageRequest<MailSort>,
+) -> ListResult<Vec<MailMessage>> {
     diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-    let mut q = mail_messages::table
+    let q = mail_messages::table
         .select(MailMessage::as_select())
-        .order((mail_messages::created_at.desc(), mail_messages::id.desc()))
-        .limit(limit)
         .into_boxed();
-    q = match scope {
+    let q = match scope {
         Scope::Workspace(ws) => q.filter(mail_messages::workspace_id.eq(*ws)),
         Scope::Person { email, .. } => {
             q.filter(lower(mail_messages::to_address).eq(email.trim().to_lowercase()))
@@ -91,14 +107,8 @@ pub async fn list(
             q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("false"))
         }
     };
-    if let Some((at, id)) = after {
-        q = q.filter(
-            mail_messages::created_at
-                .lt(at)
-                .or(mail_messages::created_at
-                    .eq(at)
-                    .and(mail_messages::id.lt(id))),
-        );
-    }
-    q.load(conn).await
+    let q = match page.sort.field {
+        MailSort::CreatedAt => page.seek(q, mail_messages::created_at, mail_messages::id)?,
+    };
+    Ok(q.load(conn).await?)
 }

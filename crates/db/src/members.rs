@@ -1,3 +1,4 @@
+use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
 use crate::schema::{memberships, users};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -86,22 +87,48 @@ pub async fn find(
 pub struct MemberFilter<'a> {
     pub q: Option<&'a str>,
     pub role: Option<Role>,
-    pub after: Option<(DateTime<Utc>, Uuid)>,
-    pub limit: i64,
 }
 
-/// Members in the order they joined, a page at a time.
+/// How the members list sorts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberSort {
+    JoinedAt,
+    Name,
+    Email,
+}
+
+impl Sorts for MemberSort {
+    const LIST: &'static str = "members";
+    const FIELDS: &'static [(&'static str, Self)] = &[
+        ("joined_at", Self::JoinedAt),
+        ("name", Self::Name),
+        ("email", Self::Email),
+    ];
+    const DEFAULT: Sort<Self> = Sort {
+        field: Self::JoinedAt,
+        dir: Dir::Asc,
+    };
+    type Row = MemberRow;
+    fn key(self, m: &MemberRow) -> Key {
+        match self {
+            Self::JoinedAt => Key::of(m.joined_at, m.user_id),
+            Self::Name => Key::of(&m.name, m.user_id),
+            Self::Email => Key::of(&m.email, m.user_id),
+        }
+    }
+}
+
+/// A page of the workspace's members.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     workspace_id: Uuid,
-    f: MemberFilter<'_>,
-) -> QueryResult<Vec<MemberRow>> {
+    f: &MemberFilter<'_>,
+    page: &PageRequest<MemberSort>,
+) -> ListResult<Vec<MemberRow>> {
     let mut query = memberships::table
         .inner_join(users::table)
         .filter(memberships::workspace_id.eq(workspace_id))
         .select(MEMBER_COLUMNS)
-        .order((memberships::created_at.asc(), memberships::user_id.asc()))
-        .limit(f.limit)
         .into_boxed();
     if let Some(q) = f.q {
         let pattern = format!("%{}%", escape_like(q));
@@ -114,14 +141,13 @@ pub async fn list(
     if let Some(role) = f.role {
         query = query.filter(memberships::role.eq(role.as_str()));
     }
-    if let Some((at, id)) = f.after {
-        query = query.filter(
-            memberships::created_at.gt(at).or(memberships::created_at
-                .eq(at)
-                .and(memberships::user_id.gt(id))),
-        );
-    }
-    query.load(conn).await
+    let id = memberships::user_id;
+    let query = match page.sort.field {
+        MemberSort::JoinedAt => page.seek(query, memberships::created_at, id)?,
+        MemberSort::Name => page.seek(query, users::name, id)?,
+        MemberSort::Email => page.seek(query, users::email, id)?,
+    };
+    Ok(query.load(conn).await?)
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern.

@@ -70,9 +70,5 @@ pub struct ApiKeyView {
     pub version: i32,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ApiKeyPage {
-    pub data: Vec<ApiKeyView>,
-    pub next_cursor: Option<String>,
-}
+/// A page of the list.
+pub type ApiKeyPage = crate::list::Page<ApiKeyView>;

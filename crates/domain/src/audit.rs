@@ -26,12 +26,8 @@ pub struct AuditEntryView {
     pub hash: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AuditPage {
-    pub data: Vec<AuditEntryView>,
-    pub next_cursor: Option<String>,
-}
+/// A page of the list.
+pub type AuditPage = crate::list::Page<AuditEntryView>;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

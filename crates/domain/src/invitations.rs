@@ -55,12 +55,8 @@ pub struct InvitationView {
     pub version: i32,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct InvitationPage {
-    pub data: Vec<InvitationView>,
-    pub next_cursor: Option<String>,
-}
+/// A page of the list.
+pub type InvitationPage = crate::list::Page<InvitationView>;
 
 /// Accepting as a new user gives `name` and `password`; an existing user sends
 /// their access token instead and an empty body.

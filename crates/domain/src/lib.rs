@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod events;
 pub mod invitations;
+pub mod list;
 pub mod mail;
 pub mod members;
 pub mod problem;
@@ -21,6 +22,7 @@ pub mod api {
     pub use crate::auth::*;
     pub use crate::events::*;
     pub use crate::invitations::*;
+    pub use crate::list::Page;
     pub use crate::mail::*;
     pub use crate::members::*;
 }

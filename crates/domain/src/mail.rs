@@ -15,9 +15,5 @@ pub struct MailView {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct MailPage {
-    pub data: Vec<MailView>,
-    pub next_cursor: Option<String>,
-}
+/// A page of the list.
+pub type MailPage = crate::list::Page<MailView>;

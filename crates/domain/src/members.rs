@@ -18,12 +18,8 @@ pub struct MemberView {
     pub version: i32,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct MemberPage {
-    pub data: Vec<MemberView>,
-    pub next_cursor: Option<String>,
-}
+/// A page of the list.
+pub type MemberPage = crate::list::Page<MemberView>;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -4,7 +4,7 @@
 use crate::api;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rapport_domain::api::{AuditEntryView, AuditPage, MemberPage, MemberView};
+use rapport_domain::api::Page;
 use serde::de::DeserializeOwned;
 
 /// A page of a list answer: its rows and the cursor of the next page.
@@ -13,16 +13,9 @@ pub trait ListPage: DeserializeOwned + 'static {
     fn into_parts(self) -> (Vec<Self::Row>, Option<String>);
 }
 
-impl ListPage for MemberPage {
-    type Row = MemberView;
-    fn into_parts(self) -> (Vec<MemberView>, Option<String>) {
-        (self.data, self.next_cursor)
-    }
-}
-
-impl ListPage for AuditPage {
-    type Row = AuditEntryView;
-    fn into_parts(self) -> (Vec<AuditEntryView>, Option<String>) {
+impl<T: Clone + Send + Sync + DeserializeOwned + 'static> ListPage for Page<T> {
+    type Row = T;
+    fn into_parts(self) -> (Vec<T>, Option<String>) {
         (self.data, self.next_cursor)
     }
 }

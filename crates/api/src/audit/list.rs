@@ -1,16 +1,18 @@
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::Db;
 use crate::extract::{perm, Authz};
-use crate::pagination::{encode_seq, next_cursor, PageParams};
-use actix_web::{get, web, HttpResponse};
+use crate::pagination::{Filters, ListQuery};
+use actix_web::{get, web::Json};
 use chrono::{DateTime, Utc};
-use rapport_db::audit::AuditFilter;
-use rapport_domain::api::AuditPage;
+use rapport_db::audit::{AuditFilter, AuditSort};
+use rapport_domain::api::{AuditEntryView, Page};
+use rapport_domain::problem::FieldError;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// The user or API key that acted.
@@ -26,54 +28,43 @@ pub struct AuditQuery {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// The audit log, newest first.
+impl Filters for AuditQuery {
+    fn check(&mut self, errors: &mut Vec<FieldError>) {
+        crate::pagination::text(errors, "record_type", &mut self.record_type);
+        crate::pagination::text(errors, "record_id", &mut self.record_id);
+        crate::pagination::text(errors, "action", &mut self.action);
+        for (field, t) in [("since", &self.since), ("until", &self.until)] {
+            if let Some(t) = t {
+                rapport_domain::validate::time(errors, field, t);
+            }
+        }
+    }
+}
+
+/// The audit log, newest first unless `sort` says otherwise.
 #[utoipa::path(
     tag = "audit",
-    params(PageParams, AuditQuery),
-    responses((status = 200, description = "A page of entries", body = AuditPage)),
+    params(ListQuery<AuditSort, AuditQuery>),
+    responses((status = 200, description = "A page of entries", body = Page<AuditEntryView>)),
     security(("bearer" = ["audit:read"]), ("api_key" = ["audit:read"]))
 )]
 #[get("/audit")]
 pub async fn list(
     mut db: Db,
     caller: Authz<perm::AuditRead>,
-    page: web::Query<PageParams>,
-    q: web::Query<AuditQuery>,
-) -> ApiResult<HttpResponse> {
-    let limit = page.limit()?;
-    let q = q.into_inner();
-    let text = |field: &str, v: &Option<String>| {
-        crate::pagination::filter_text(field, v.as_deref()).map(|v| v.map(String::from))
-    };
-    let (record_type, record_id, action) = (
-        text("record_type", &q.record_type)?,
-        text("record_id", &q.record_id)?,
-        text("action", &q.action)?,
-    );
-    let mut errors = Vec::new();
-    for (field, t) in [("since", &q.since), ("until", &q.until)] {
-        if let Some(t) = t {
-            rapport_domain::validate::time(&mut errors, field, t);
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    list: ListQuery<AuditSort, AuditQuery>,
+) -> ApiResult<Json<Page<AuditEntryView>>> {
+    let page = list.page(caller.workspace_id())?;
+    let q = list.filter;
     let filter = AuditFilter {
         actor_id: q.actor_id,
-        record_type,
-        record_id,
-        action,
+        record_type: q.record_type,
+        record_id: q.record_id,
+        action: q.action,
         since: q.since,
         until: q.until,
-        before_seq: page.after_seq()?,
-        limit,
     };
     let conn = db.conn().await?;
-    let rows = rapport_db::audit::list(conn, caller.workspace_id(), &filter).await?;
-    let next = next_cursor(&rows, limit, |e| encode_seq(e.seq));
-    Ok(HttpResponse::Ok().json(AuditPage {
-        data: rows.into_iter().map(|e| e.into_view()).collect(),
-        next_cursor: next,
-    }))
+    let rows = rapport_db::audit::list(conn, caller.workspace_id(), &filter, &page).await?;
+    Ok(Json(page.answer(rows, |e| e.into_view())))
 }

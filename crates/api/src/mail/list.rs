@@ -1,10 +1,11 @@
 use crate::error::ApiResult;
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Visible};
-use crate::pagination::{encode_time_id, next_cursor, PageParams};
+use crate::pagination::{ListQuery, NoFilters};
 use crate::state::AppState;
-use actix_web::{get, web, HttpResponse};
-use rapport_domain::api::MailPage;
+use actix_web::{get, web, web::Json};
+use rapport_db::mail::MailSort;
+use rapport_domain::api::{MailView, Page};
 
 /// The mail addressed to you, newest first.
 ///
@@ -13,27 +14,23 @@ use rapport_domain::api::MailPage;
 /// reads only the mail sent to their own address. With SMTP it answers 404.
 #[utoipa::path(
     tag = "mail",
-    params(PageParams),
-    responses((status = 200, description = "Kept messages", body = MailPage)),
+    params(ListQuery<MailSort, NoFilters>),
+    responses((status = 200, description = "Kept messages", body = Page<MailView>)),
     security(("bearer" = ["mail:read"]))
 )]
 #[get("/dev/mail")]
 pub async fn list(
     state: web::Data<AppState>,
     mut db: Db,
-    _caller: Authz<perm::MailRead>,
+    caller: Authz<perm::MailRead>,
     Visible(scope, ..): Visible<super::Policy>,
-    page: web::Query<PageParams>,
-) -> ApiResult<HttpResponse> {
+    list: ListQuery<MailSort, NoFilters>,
+) -> ApiResult<Json<Page<MailView>>> {
     // With a real mail server the messages hold live reset links: nobody reads them here.
     if state.config.smtp.is_some() {
         return Err(crate::error::ApiError::NotFound);
     }
-    let limit = page.limit()?;
-    let rows = rapport_db::mail::list(db.conn().await?, &scope, page.after()?, limit).await?;
-    let next = next_cursor(&rows, limit, |m| encode_time_id(m.created_at, m.id));
-    Ok(HttpResponse::Ok().json(MailPage {
-        data: rows.iter().map(|m| m.view()).collect(),
-        next_cursor: next,
-    }))
+    let page = list.page(caller.workspace_id())?;
+    let rows = rapport_db::mail::list(db.conn().await?, &scope, &page).await?;
+    Ok(Json(page.answer(rows, |m| m.view())))
 }

@@ -1,15 +1,17 @@
 use crate::error::ApiResult;
 use crate::extract::Db;
 use crate::extract::{perm, Authz};
-use crate::pagination::{encode_time_id, next_cursor, PageParams};
-use actix_web::{get, web, HttpResponse};
-use rapport_db::members::MemberFilter;
-use rapport_domain::api::MemberPage;
+use crate::pagination::{Filters, ListQuery};
+use actix_web::{get, web::Json};
+use rapport_db::members::{MemberFilter, MemberRow, MemberSort};
+use rapport_domain::api::{MemberView, Page};
+use rapport_domain::problem::FieldError;
 use rapport_domain::Role;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MemberQuery {
     /// Part of a name or e-mail.
@@ -17,37 +19,31 @@ pub struct MemberQuery {
     pub role: Option<Role>,
 }
 
-/// Members of the workspace, in the order they joined.
+impl Filters for MemberQuery {
+    fn check(&mut self, errors: &mut Vec<FieldError>) {
+        crate::pagination::text(errors, "q", &mut self.q);
+    }
+}
+
+/// Members of the workspace, in the order they joined unless `sort` says otherwise.
 #[utoipa::path(
     tag = "members",
-    params(PageParams, MemberQuery),
-    responses((status = 200, description = "A page of members", body = MemberPage)),
+    params(ListQuery<MemberSort, MemberQuery>),
+    responses((status = 200, description = "A page of members", body = Page<MemberView>)),
     security(("bearer" = ["members:read"]), ("api_key" = ["members:read"]))
 )]
 #[get("/members")]
 pub async fn list(
     mut db: Db,
     caller: Authz<perm::MembersRead>,
-    page: web::Query<PageParams>,
-    filter: web::Query<MemberQuery>,
-) -> ApiResult<HttpResponse> {
-    let limit = page.limit()?;
-    let q = crate::pagination::filter_text("q", filter.q.as_deref())?;
-    let conn = db.conn().await?;
-    let rows = rapport_db::members::list(
-        conn,
-        caller.workspace_id(),
-        MemberFilter {
-            q,
-            role: filter.role,
-            after: page.after()?,
-            limit,
-        },
-    )
-    .await?;
-    let next = next_cursor(&rows, limit, |m| encode_time_id(m.joined_at, m.user_id));
-    Ok(HttpResponse::Ok().json(MemberPage {
-        data: rows.iter().map(|m| m.view()).collect(),
-        next_cursor: next,
-    }))
+    list: ListQuery<MemberSort, MemberQuery>,
+) -> ApiResult<Json<Page<MemberView>>> {
+    let page = list.page(caller.workspace_id())?;
+    let filter = MemberFilter {
+        q: list.filter.q.as_deref(),
+        role: list.filter.role,
+    };
+    let rows =
+        rapport_db::members::list(db.conn().await?, caller.workspace_id(), &filter, &page).await?;
+    Ok(Json(page.answer(rows, |m: MemberRow| m.view())))
 }
