@@ -1,7 +1,10 @@
 //! What one caller can cost, where mail goes, what the logs and metrics keep,
 //! and the start-up and database edges of the server.
 
-use rapport_api::extract::idempotent::{IdemRequest, Idempotent, Reply};
+use rapport_api::extract::idempotent::{IdemRequest, Idempotent};
+use rapport_api::respond::Reply;
+
+type Answer = Reply<serde_json::Value>;
 use rapport_tests::{email, Session, TestApp, PASSWORD};
 use reqwest::Method;
 use serde_json::json;
@@ -227,23 +230,23 @@ async fn the_idempotency_record_lives_and_dies_with_the_change() {
     let state = app.state();
     let mut conn = state.pool.get().await.unwrap();
     // A change that fails leaves no record: the retry runs.
-    let failed: Result<Reply, rapport_api::error::ApiError> = conn
-        .transaction::<Reply, rapport_api::error::ApiError, _>(async |conn| {
-            assert!(idem("t").claim(conn).await?.is_none());
+    let failed: Result<Answer, rapport_api::error::ApiError> = conn
+        .transaction::<Answer, rapport_api::error::ApiError, _>(async |conn| {
+            assert!(idem("t").claim::<serde_json::Value>(conn).await?.is_none());
             idem("t")
                 .keep(
                     conn,
                     Reply::json(actix_web::http::StatusCode::CREATED, &json!({"n": 1})),
                 )
                 .await?;
-            Err::<Reply, _>(rapport_api::error::ApiError::NotFound)
+            Err::<Answer, _>(rapport_api::error::ApiError::NotFound)
         })
         .await;
     assert!(failed.is_err());
     assert_eq!(app.count("SELECT count(*) FROM idempotency_keys").await, 0);
     // A change that commits keeps its answer, which is replayed.
     conn.transaction::<_, rapport_api::error::ApiError, _>(async |conn| {
-        assert!(idem("t").claim(conn).await?.is_none());
+        assert!(idem("t").claim::<serde_json::Value>(conn).await?.is_none());
         idem("t")
             .keep(
                 conn,
@@ -255,7 +258,9 @@ async fn the_idempotency_record_lives_and_dies_with_the_change() {
     .await
     .unwrap();
     let replay = conn
-        .transaction::<_, rapport_api::error::ApiError, _>(async |conn| idem("t").claim(conn).await)
+        .transaction::<_, rapport_api::error::ApiError, _>(async |conn| {
+            idem("t").claim::<serde_json::Value>(conn).await
+        })
         .await
         .unwrap()
         .expect("a replay")
@@ -273,7 +278,9 @@ async fn the_idempotency_record_lives_and_dies_with_the_change() {
     );
     // Another caller's key space does not see it.
     let other = conn
-        .transaction::<_, rapport_api::error::ApiError, _>(async |conn| idem("u").claim(conn).await)
+        .transaction::<_, rapport_api::error::ApiError, _>(async |conn| {
+            idem("u").claim::<serde_json::Value>(conn).await
+        })
         .await
         .unwrap();
     assert!(other.is_none());

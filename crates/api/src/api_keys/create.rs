@@ -2,9 +2,9 @@ use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
 use crate::extract::Db;
-use crate::extract::{perm, Authz, Ctx, Idempotent, Reply, Valid};
-use actix_web::http::StatusCode;
-use actix_web::{post, HttpResponse};
+use crate::extract::{perm, Authz, Ctx, Idempotent, Valid};
+use crate::respond::Reply;
+use actix_web::post;
 use diesel_async::AsyncConnection;
 use rapport_db::api_keys::NewApiKey;
 use rapport_domain::api::{ApiKeyCreated, CreateApiKeyRequest};
@@ -26,7 +26,7 @@ pub async fn create(
     ctx: Ctx,
     idem: Idempotent,
     Valid(body): Valid<CreateApiKeyRequest>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<ApiKeyCreated>> {
     if body.expires_at.is_some_and(|t| t <= chrono::Utc::now()) {
         return Err(ApiError::validation(
             "expires_at",
@@ -82,9 +82,9 @@ pub async fn create(
                 expires_at: key.expires_at,
                 key: format!("rpk_{}_{}", key.prefix, secret),
             };
-            idem.keep(conn, Reply::json(StatusCode::CREATED, &created).secret())
+            idem.keep(conn, Reply::created(&created).secret())
                 .await
         })
         .await?;
-    Ok(reply.into_response())
+    Ok(reply)
 }

@@ -2,7 +2,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch};
-use actix_web::{delete, web, HttpResponse};
+use crate::respond::NoContent;
+use actix_web::{delete, web};
 use diesel_async::AsyncConnection;
 use rapport_domain::Permission;
 use serde_json::json;
@@ -22,7 +23,7 @@ pub async fn delete(
     ctx: Ctx,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     let id = id.into_inner();
     let ws = caller.workspace_id();
     let conn = db.conn().await?;
@@ -50,5 +51,5 @@ pub async fn delete(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }

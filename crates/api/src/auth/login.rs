@@ -4,9 +4,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{Ctx, Valid};
+use crate::respond::Reply;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web};
 use rapport_domain::api::{LoginRequest, TokenResponse};
 use rapport_domain::Permission;
 use serde_json::json;
@@ -38,7 +39,7 @@ pub async fn login(
     mut db: Db,
     ctx: Ctx,
     Valid(body): Valid<LoginRequest>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<TokenResponse>> {
     let user = match passwords::check(
         &state,
         &mut db,
@@ -84,5 +85,5 @@ pub async fn login(
         })
         .await?
     };
-    Ok(tokens::respond(&state, StatusCode::OK, &tokens))
+    Ok(tokens::reply(&state, StatusCode::OK, &tokens))
 }

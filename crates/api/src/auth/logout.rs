@@ -4,8 +4,9 @@ use crate::extract::caller::{caller_of, Principal};
 use crate::extract::ctx::Change;
 use crate::extract::Ctx;
 use crate::extract::Db;
+use crate::respond::Reply;
 use crate::state::AppState;
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::RefreshRequest;
 use rapport_domain::Permission;
@@ -27,7 +28,7 @@ pub async fn logout(
     req: HttpRequest,
     ctx: Ctx,
     body: Option<web::Json<RefreshRequest>>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<()>> {
     let conn = db.conn().await?;
     let presented = tokens::presented(&req, body.and_then(|b| b.into_inner().refresh_token));
     let session = match presented {
@@ -63,5 +64,5 @@ pub async fn logout(
         })
         .await?;
     }
-    Ok(tokens::signed_out(&state, HttpResponse::NoContent()))
+    Ok(tokens::signed_out(&state))
 }

@@ -2,8 +2,9 @@ use crate::auth::tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
 use crate::extract::{Ctx, UserCaller};
+use crate::respond::Reply;
 use crate::state::AppState;
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
 
@@ -19,7 +20,7 @@ pub async fn logout_all(
     mut db: Db,
     me: UserCaller,
     ctx: Ctx,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<()>> {
     let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let revoked = rapport_db::tokens::revoke_user_families(conn, me.user_id, None).await?;
@@ -33,5 +34,5 @@ pub async fn logout_all(
         Ok(())
     })
     .await?;
-    Ok(tokens::signed_out(&state, HttpResponse::NoContent()))
+    Ok(tokens::signed_out(&state))
 }

@@ -3,8 +3,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
 use crate::extract::Valid;
 use crate::mail;
+use crate::respond::Reply;
 use crate::state::AppState;
-use actix_web::{post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{post, web};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::{Ack, PasswordResetRequest};
 
@@ -22,7 +24,7 @@ pub async fn password_reset(
     state: web::Data<AppState>,
     mut db: Db,
     Valid(body): Valid<PasswordResetRequest>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<Ack>> {
     let conn = db.conn().await?;
     if let Some(user) = rapport_db::users::find_by_email(conn, &body.email).await? {
         let token = secrets::random_token(32);
@@ -57,5 +59,5 @@ pub async fn password_reset(
         })
         .await?;
     }
-    Ok(HttpResponse::Accepted().json(Ack { ok: true }))
+    Ok(Reply::json(StatusCode::ACCEPTED, &Ack { ok: true }))
 }

@@ -4,7 +4,7 @@ use crate::extract::ctx::redacted_password;
 use crate::extract::Db;
 use crate::extract::{Ctx, Valid};
 use crate::state::AppState;
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web, web::Json};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::{Ack, PasswordResetConfirm};
 
@@ -24,7 +24,7 @@ pub async fn password_reset_confirm(
     mut db: Db,
     ctx: Ctx,
     Valid(body): Valid<PasswordResetConfirm>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Json<Ack>> {
     let hash = secrets::hash_password(&state, body.password.clone()).await?;
     let token_hash = rapport_db::sha256(body.token.trim());
     let conn = db.conn().await?;
@@ -46,5 +46,5 @@ pub async fn password_reset_confirm(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Ack { ok: true }))
+    Ok(Json(Ack { ok: true }))
 }

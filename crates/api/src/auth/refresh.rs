@@ -1,9 +1,10 @@
 use crate::auth::tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
+use crate::respond::Reply;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest};
 use diesel_async::AsyncConnection;
 use rapport_db::tokens::Redeemed;
 use rapport_domain::api::{RefreshRequest, TokenResponse};
@@ -31,7 +32,7 @@ pub async fn refresh(
     mut db: Db,
     req: HttpRequest,
     body: Option<web::Json<RefreshRequest>>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<TokenResponse>> {
     let presented = tokens::presented(&req, body.and_then(|b| b.into_inner().refresh_token))
         .ok_or_else(|| ApiError::Unauthorized("no refresh token".into()))?;
     let hash = rapport_db::sha256(&presented);
@@ -67,7 +68,7 @@ pub async fn refresh(
         })
         .await?;
     match answer {
-        Some(tokens) => Ok(tokens::respond(&state, StatusCode::OK, &tokens)),
+        Some(tokens) => Ok(tokens::reply(&state, StatusCode::OK, &tokens)),
         None => Err(ApiError::Unauthorized(
             "the refresh token is not valid; sign in again".into(),
         )),

@@ -3,9 +3,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{Ctx, Valid};
+use crate::respond::Reply;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web};
 use diesel_async::AsyncConnection;
 use rapport_db::users::{normalize_email, NewUser};
 use rapport_domain::api::{RegisterRequest, TokenResponse};
@@ -32,7 +33,7 @@ pub async fn register(
     mut db: Db,
     ctx: Ctx,
     Valid(body): Valid<RegisterRequest>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<TokenResponse>> {
     let hash = secrets::hash_password(&state, body.password.clone()).await?;
     let email = normalize_email(&body.email);
     let conn = db.conn().await?;
@@ -74,7 +75,7 @@ pub async fn register(
             tokens::issue(&state, conn, &user, &ws, Role::Owner, None).await
         })
         .await?;
-    Ok(tokens::respond(&state, StatusCode::CREATED, &tokens))
+    Ok(tokens::reply(&state, StatusCode::CREATED, &tokens))
 }
 
 /// The change a new workspace records.

@@ -2,9 +2,10 @@ use crate::auth::tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
 use crate::extract::{UserCaller, Valid};
+use crate::respond::Reply;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest};
 use diesel_async::AsyncConnection;
 use rapport_db::tokens::Redeemed;
 use rapport_domain::api::{SwitchRequest, TokenResponse};
@@ -33,7 +34,7 @@ pub async fn switch(
     req: HttpRequest,
     me: UserCaller,
     Valid(body): Valid<SwitchRequest>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<TokenResponse>> {
     let presented = tokens::presented(&req, body.refresh_token.clone()).ok_or_else(|| {
         ApiError::validation(
             "refresh_token",
@@ -75,5 +76,5 @@ pub async fn switch(
         })
         .await?
         .ok_or_else(not_this_session)?;
-    Ok(tokens::respond(&state, StatusCode::OK, &tokens))
+    Ok(tokens::reply(&state, StatusCode::OK, &tokens))
 }

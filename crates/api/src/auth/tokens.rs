@@ -2,9 +2,9 @@
 
 use crate::auth::{jwt, secrets};
 use crate::error::ApiError;
+use crate::respond::Reply;
 use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
-use actix_web::HttpResponse;
 use rapport_db::users::User;
 use rapport_db::workspaces::Workspace;
 use rapport_db::Conn;
@@ -79,29 +79,15 @@ async fn issue_with_id(
     Ok((tokens, id))
 }
 
-/// The token answer, with the refresh token also set as an `HttpOnly` cookie for browsers.
-pub fn respond(
-    state: &AppState,
-    status: actix_web::http::StatusCode,
-    tokens: &TokenResponse,
-) -> HttpResponse {
-    let max_age = state.config.refresh_ttl_days * 86400;
-    HttpResponse::build(status)
-        .cookie(refresh_cookie(state, &tokens.refresh_token, max_age))
-        .cookie(hint_cookie(state, max_age))
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(tokens)
-}
-
-/// The token answer as a [`Reply`](crate::extract::Reply), for handlers that
-/// keep answers for `Idempotency-Key` (it holds secrets: it is never kept).
+/// The token answer, with the refresh token also set as an `HttpOnly` cookie
+/// for browsers. It holds secrets: never cached, never kept for a replay.
 pub fn reply(
     state: &AppState,
     status: actix_web::http::StatusCode,
     tokens: &TokenResponse,
-) -> crate::extract::Reply {
+) -> Reply<TokenResponse> {
     let max_age = state.config.refresh_ttl_days * 86400;
-    crate::extract::Reply::json(status, tokens)
+    Reply::json(status, tokens)
         .cookie(refresh_cookie(state, &tokens.refresh_token, max_age))
         .cookie(hint_cookie(state, max_age))
         .secret()
@@ -126,11 +112,11 @@ pub fn hint_cookie(state: &AppState, max_age_secs: i64) -> Cookie<'static> {
         .finish()
 }
 
-/// Clears both cookies (sign-out).
-pub fn signed_out(state: &AppState, mut res: actix_web::HttpResponseBuilder) -> HttpResponse {
-    res.cookie(refresh_cookie(state, "", 0))
+/// 204, clearing both cookies (sign-out).
+pub fn signed_out(state: &AppState) -> Reply<()> {
+    Reply::kept(actix_web::http::StatusCode::NO_CONTENT, Vec::new())
+        .cookie(refresh_cookie(state, "", 0))
         .cookie(hint_cookie(state, 0))
-        .finish()
 }
 
 /// The refresh token from the body, else from the cookie.

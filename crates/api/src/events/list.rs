@@ -1,7 +1,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
 use crate::extract::{perm, Authz};
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, web::Json};
 use rapport_domain::api::EventPage;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -29,7 +29,7 @@ pub async fn list(
     mut db: Db,
     caller: Authz<perm::EventsRead>,
     q: web::Query<EventQuery>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Json<EventPage>> {
     let after = q.after.unwrap_or(0);
     if after < 0 {
         return Err(ApiError::validation("after", "range", "must be 0 or more"));
@@ -60,7 +60,7 @@ pub async fn list(
     } else {
         None
     };
-    Ok(HttpResponse::Ok().json(EventPage {
+    Ok(Json(EventPage {
         data: rows.iter().map(|e| e.view()).collect(),
         next_cursor: next,
     }))

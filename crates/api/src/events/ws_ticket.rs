@@ -3,7 +3,8 @@ use crate::error::ApiResult;
 use crate::extract::caller::Principal;
 use crate::extract::Db;
 use crate::extract::{perm, Authz};
-use actix_web::{get, HttpResponse};
+use crate::respond::Reply;
+use actix_web::get;
 use rapport_db::tokens::WsTicket;
 use rapport_domain::api::WsTicketResponse;
 
@@ -16,7 +17,10 @@ pub const TICKET_TTL_SECS: i64 = 30;
     security(("bearer" = ["events:read"]), ("api_key" = ["events:read"]))
 )]
 #[get("/ws/ticket")]
-pub async fn ticket(mut db: Db, caller: Authz<perm::EventsRead>) -> ApiResult<HttpResponse> {
+pub async fn ticket(
+    mut db: Db,
+    caller: Authz<perm::EventsRead>,
+) -> ApiResult<Reply<WsTicketResponse>> {
     let ticket = secrets::random_token(32);
     let (user_id, api_key_id, family_id) = match &caller.principal {
         Principal::User { id, family, .. } => (Some(*id), None, Some(*family)),
@@ -35,10 +39,9 @@ pub async fn ticket(mut db: Db, caller: Authz<perm::EventsRead>) -> ApiResult<Ht
         chrono::Utc::now() + chrono::Duration::seconds(TICKET_TTL_SECS),
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("cache-control", "no-store"))
-        .json(WsTicketResponse {
-            ticket,
-            expires_in: TICKET_TTL_SECS,
-        }))
+    Ok(Reply::ok(&WsTicketResponse {
+        ticket,
+        expires_in: TICKET_TTL_SECS,
+    })
+    .no_store())
 }

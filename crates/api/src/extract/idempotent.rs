@@ -8,17 +8,17 @@
 //! let reply = conn.transaction(async |conn| {
 //!     if let Some(replay) = idem.claim(conn).await? { return Ok(replay); }
 //!     // ... the change ...
-//!     idem.keep(conn, Reply::json(StatusCode::CREATED, &view)).await
+//!     idem.keep(conn, Reply::created(&view).etag(row.version)).await
 //! }).await?;
-//! Ok(reply.into_response())
+//! Ok(reply)
 //! ```
 
 use crate::error::ApiError;
-use actix_web::cookie::Cookie;
+use crate::respond::Reply;
 use actix_web::dev::Payload;
-use actix_web::http::header::{HeaderName, HeaderValue};
+
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use rapport_db::idempotency::{self, Begin};
 use rapport_db::Conn;
 use std::future::{ready, Ready};
@@ -56,54 +56,6 @@ const REPLAYED_HEADERS: [&str; 3] = ["content-type", "location", "etag"];
 /// Marks a kept answer whose body was withheld because it held a secret.
 const WITHHELD: &str = "x-rapport-withheld";
 
-/// A handler's answer, as data, so that it can be kept and replayed.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    pub status: StatusCode,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    secret: bool,
-}
-
-impl Reply {
-    pub fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Reply {
-        Reply {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: serde_json::to_vec(value).unwrap_or_default(),
-            secret: false,
-        }
-    }
-
-    pub fn header(mut self, name: &str, value: impl Into<String>) -> Reply {
-        self.headers.push((name.to_string(), value.into()));
-        self
-    }
-
-    pub fn cookie(self, c: Cookie<'_>) -> Reply {
-        self.header("set-cookie", c.to_string())
-    }
-
-    /// The answer holds a secret (a token, a key): never cached, never kept;
-    /// a repeat of the request is told that it succeeded (409).
-    pub fn secret(mut self) -> Reply {
-        self.secret = true;
-        self.header("cache-control", "no-store")
-    }
-
-    pub fn into_response(self) -> HttpResponse {
-        let mut res = HttpResponse::build(self.status);
-        for (k, v) in &self.headers {
-            if let (Ok(name), Ok(value)) =
-                (HeaderName::try_from(k.as_str()), HeaderValue::from_str(v))
-            {
-                res.append_header((name, value));
-            }
-        }
-        res.body(self.body)
-    }
-}
-
 impl Idempotent {
     /// For tests and tools: the key of a request made elsewhere.
     pub fn new(request: Option<IdemRequest>) -> Self {
@@ -114,7 +66,7 @@ impl Idempotent {
     /// give instead of running the request again: a replay of the first
     /// answer. A key used with another request answers 422; one whose first
     /// answer held a secret, 409.
-    pub async fn claim(&self, conn: &mut Conn) -> Result<Option<Reply>, ApiError> {
+    pub async fn claim<T>(&self, conn: &mut Conn) -> Result<Option<Reply<T>>, ApiError> {
         let Some(r) = &self.0 else {
             return Ok(None);
         };
@@ -129,12 +81,8 @@ impl Idempotent {
                 body,
                 headers,
             } => {
-                let mut reply = Reply {
-                    status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                    headers: Vec::new(),
-                    body,
-                    secret: false,
-                };
+                let mut reply =
+                    Reply::kept(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body);
                 if let Some(map) = headers.as_object() {
                     for (k, v) in map {
                         if let Some(v) = v.as_str() {
@@ -156,26 +104,26 @@ impl Idempotent {
     }
 
     /// Keeps the answer with the key, in the same transaction as the change.
-    pub async fn keep(&self, conn: &mut Conn, reply: Reply) -> Result<Reply, ApiError> {
+    pub async fn keep<T>(&self, conn: &mut Conn, reply: Reply<T>) -> Result<Reply<T>, ApiError> {
         let Some(r) = &self.0 else {
             return Ok(reply);
         };
         let mut kept = serde_json::Map::new();
-        if reply.secret {
+        if reply.is_secret() {
             kept.insert(WITHHELD.to_string(), "true".into());
         } else {
-            for (k, v) in &reply.headers {
+            for (k, v) in reply.headers() {
                 if REPLAYED_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
                     kept.insert(k.to_ascii_lowercase(), v.as_str().into());
                 }
             }
         }
-        let body: &[u8] = if reply.secret { &[] } else { &reply.body };
+        let body: &[u8] = if reply.is_secret() { &[] } else { reply.body() };
         idempotency::finish(
             conn,
             &r.scope,
             &r.key,
-            reply.status.as_u16(),
+            reply.status().as_u16(),
             body,
             &serde_json::Value::Object(kept),
         )

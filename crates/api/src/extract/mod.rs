@@ -12,7 +12,7 @@ pub mod valid;
 pub use caller::{perm, Authz, Caller, Principal, UserCaller};
 pub use ctx::Ctx;
 pub use db::Db;
-pub use idempotent::{Idempotent, Reply};
+pub use idempotent::Idempotent;
 pub use if_match::IfMatch;
 pub use policy::{Policy, Scope, Visible};
 pub use valid::Valid;

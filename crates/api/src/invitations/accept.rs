@@ -4,9 +4,10 @@ use crate::auth::{secrets, tokens};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::caller::caller_of;
 use crate::extract::{Ctx, Db, Idempotent, Valid};
+use crate::respond::Reply;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest};
 use diesel_async::AsyncConnection;
 use rapport_db::users::NewUser;
 use rapport_domain::api::{AcceptInvitationRequest, TokenResponse};
@@ -43,7 +44,7 @@ pub async fn accept(
     idem: Idempotent,
     token: web::Path<String>,
     Valid(body): Valid<AcceptInvitationRequest>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<TokenResponse>> {
     let token_hash = rapport_db::sha256(token.trim());
     let signed_in = caller_of(&req).and_then(|c| c.user_id());
     // Look first, so that a password can be checked before anything changes.
@@ -166,5 +167,5 @@ pub async fn accept(
             idem.keep(conn, tokens::reply(&state, StatusCode::OK, &tokens)).await
         })
         .await?;
-    Ok(reply.into_response())
+    Ok(reply)
 }

@@ -2,11 +2,11 @@ use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
 use crate::extract::Db;
-use crate::extract::{perm, Authz, Ctx, Idempotent, Reply, Valid};
+use crate::extract::{perm, Authz, Ctx, Idempotent, Valid};
 use crate::members::{check_rank, check_template_role};
+use crate::respond::Reply;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web};
 use diesel_async::AsyncConnection;
 use rapport_db::invitations::NewInvitation;
 use rapport_db::users::normalize_email;
@@ -35,7 +35,7 @@ pub async fn create(
     ctx: Ctx,
     idem: Idempotent,
     Valid(body): Valid<CreateInvitationRequest>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<InvitationCreated>> {
     check_template_role(&caller, body.role, "role")?;
     check_rank(&caller, body.role)?;
     let email = normalize_email(&body.email);
@@ -107,11 +107,11 @@ pub async fn create(
                 token: token.clone(),
             };
             // The answer holds a live token: never cached, never kept for a replay.
-            let reply = Reply::json(StatusCode::CREATED, &created)
-                .header("location", format!("/api/v1/invitations/{}", inv.id))
+            let reply = Reply::created(&created)
+                .location(format!("/api/v1/invitations/{}", inv.id))
                 .secret();
             idem.keep(conn, reply).await
         })
         .await?;
-    Ok(reply.into_response())
+    Ok(reply)
 }

@@ -2,10 +2,11 @@ use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
 use crate::extract::Db;
-use crate::extract::{perm, Authz, Ctx, Idempotent, Reply};
+use crate::extract::{perm, Authz, Ctx, Idempotent};
+use crate::respond::Reply;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::InvitationCreated;
 use rapport_domain::Permission;
@@ -31,7 +32,7 @@ pub async fn resend(
     ctx: Ctx,
     idem: Idempotent,
     id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<InvitationCreated>> {
     let id = id.into_inner();
     let ws = caller.workspace.clone();
     let token = secrets::random_token(32);
@@ -83,5 +84,5 @@ pub async fn resend(
                 .await
         })
         .await?;
-    Ok(reply.into_response())
+    Ok(reply)
 }

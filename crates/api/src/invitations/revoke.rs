@@ -2,7 +2,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch};
-use actix_web::{delete, web, HttpResponse};
+use crate::respond::NoContent;
+use actix_web::{delete, web};
 use diesel_async::AsyncConnection;
 use rapport_domain::Permission;
 use serde_json::json;
@@ -25,7 +26,7 @@ pub async fn revoke(
     ctx: Ctx,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     let id = id.into_inner();
     let ws = caller.workspace_id();
     let conn = db.conn().await?;
@@ -59,5 +60,5 @@ pub async fn revoke(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }

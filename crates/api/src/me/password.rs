@@ -3,9 +3,10 @@ use crate::auth::{secrets, tokens};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::redacted_password;
 use crate::extract::{Ctx, Db, UserCaller, Valid};
+use crate::respond::Reply;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{put, web, HttpResponse};
+use actix_web::{put, web};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::{ChangePasswordRequest, TokenResponse};
 
@@ -30,7 +31,7 @@ pub async fn change_password(
     me: UserCaller,
     ctx: Ctx,
     Valid(body): Valid<ChangePasswordRequest>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<TokenResponse>> {
     let email = rapport_db::users::find(db.conn().await?, me.user_id)
         .await?
         .ok_or(ApiError::NotFound)?
@@ -71,5 +72,5 @@ pub async fn change_password(
             tokens::issue(&state, conn, &user, &ws, me.caller.role, None).await
         })
         .await?;
-    Ok(tokens::respond(&state, StatusCode::OK, &tokens))
+    Ok(tokens::reply(&state, StatusCode::OK, &tokens))
 }

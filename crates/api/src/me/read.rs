@@ -1,8 +1,9 @@
 use crate::error::ApiResult;
 use crate::extract::Db;
 use crate::extract::UserCaller;
+use crate::respond::Reply;
 use crate::state::AppState;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web};
 use rapport_domain::api::{labels, MeResponse, MembershipView};
 use rapport_domain::Module;
 
@@ -17,7 +18,7 @@ pub async fn read(
     state: web::Data<AppState>,
     mut db: Db,
     me: UserCaller,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<MeResponse>> {
     let workspaces = rapport_db::workspaces::of_user(db.conn().await?, me.user_id).await?;
     let ws = &me.caller.workspace;
     let template = ws.template();
@@ -27,27 +28,26 @@ pub async fn read(
         .copied()
         .filter(|m| ws.has_module(*m))
         .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header(("cache-control", "no-store"))
-        .json(MeResponse {
-            user: me.profile.clone(),
-            workspace: ws.view(),
-            role: me.caller.role,
-            permissions: me
-                .caller
-                .permissions()
-                .into_iter()
-                .map(String::from)
-                .collect(),
-            modules,
-            labels: labels(template),
-            workspaces: workspaces
-                .into_iter()
-                .map(|(w, role)| MembershipView {
-                    workspace: w.view(),
-                    role,
-                })
-                .collect(),
-            mail_viewer: state.config.smtp.is_none(),
-        }))
+    let answer = MeResponse {
+        user: me.profile.clone(),
+        workspace: ws.view(),
+        role: me.caller.role,
+        permissions: me
+            .caller
+            .permissions()
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        modules,
+        labels: labels(template),
+        workspaces: workspaces
+            .into_iter()
+            .map(|(w, role)| MembershipView {
+                workspace: w.view(),
+                role,
+            })
+            .collect(),
+        mail_viewer: state.config.smtp.is_none(),
+    };
+    Ok(Reply::ok(&answer).no_store())
 }

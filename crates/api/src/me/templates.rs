@@ -1,4 +1,5 @@
-use actix_web::{get, HttpResponse};
+use crate::respond::Reply;
+use actix_web::get;
 use rapport_domain::api::TemplateView;
 use rapport_domain::Template;
 
@@ -9,13 +10,7 @@ use rapport_domain::Template;
     security(())
 )]
 #[get("/templates")]
-pub async fn list() -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(("cache-control", "public, max-age=3600"))
-        .json(
-            Template::ALL
-                .into_iter()
-                .map(TemplateView::of)
-                .collect::<Vec<_>>(),
-        )
+pub async fn list() -> Reply<Vec<TemplateView>> {
+    let all: Vec<TemplateView> = Template::ALL.into_iter().map(TemplateView::of).collect();
+    Reply::ok(&all).header("cache-control", "public, max-age=3600")
 }

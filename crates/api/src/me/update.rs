@@ -2,7 +2,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{Ctx, UserCaller, Valid};
-use actix_web::{patch, HttpResponse};
+use actix_web::{patch, web::Json};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::{UpdateMeRequest, UserView};
 use rapport_domain::Permission;
@@ -21,7 +21,7 @@ pub async fn update(
     me: UserCaller,
     ctx: Ctx,
     Valid(body): Valid<UpdateMeRequest>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Json<UserView>> {
     let conn = db.conn().await?;
     let user = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -48,5 +48,5 @@ pub async fn update(
             Ok(after)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(user.view()))
+    Ok(Json(user.view()))
 }

@@ -3,7 +3,8 @@ use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch};
 use crate::members::check_rank;
-use actix_web::{delete, web, HttpResponse};
+use crate::respond::NoContent;
+use actix_web::{delete, web};
 use diesel_async::AsyncConnection;
 use rapport_domain::Permission;
 use serde_json::json;
@@ -27,7 +28,7 @@ pub async fn delete(
     ctx: Ctx,
     user_id: web::Path<Uuid>,
     if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<NoContent> {
     let user_id = user_id.into_inner();
     let ws = caller.workspace_id();
     let conn = db.conn().await?;
@@ -55,5 +56,5 @@ pub async fn delete(
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }

@@ -1,10 +1,10 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ctx::Change;
-use crate::extract::if_match::etag;
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch, Valid};
 use crate::members::{check_rank, check_template_role};
-use actix_web::{patch, web, HttpResponse};
+use crate::respond::Reply;
+use actix_web::{patch, web};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::{MemberView, UpdateMemberRequest};
 use rapport_domain::Permission;
@@ -30,7 +30,7 @@ pub async fn update(
     user_id: web::Path<Uuid>,
     if_match: IfMatch,
     Valid(body): Valid<UpdateMemberRequest>,
-) -> ApiResult<HttpResponse> {
+) -> ApiResult<Reply<MemberView>> {
     let user_id = user_id.into_inner();
     let ws = caller.workspace_id();
     check_template_role(&caller, body.role, "role")?;
@@ -67,7 +67,5 @@ pub async fn update(
                 .ok_or(ApiError::NotFound)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(member.version))
-        .json(member.view()))
+    Ok(Reply::ok(&member.view()).etag(member.version))
 }

@@ -1,15 +1,15 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
 use crate::state::AppState;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, web::Json};
 use diesel_async::RunQueryDsl;
 use rapport_domain::api::Ack;
 
 /// The process is up.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Up", body = Ack)), security(()))]
 #[get("/healthz")]
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Ack { ok: true })
+pub async fn healthz() -> Json<Ack> {
+    Json(Ack { ok: true })
 }
 
 /// Ready to serve: start-up work (migrations, demo data) is done and the
@@ -23,7 +23,7 @@ pub async fn healthz() -> HttpResponse {
     security(())
 )]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>, mut db: Db) -> ApiResult<HttpResponse> {
+pub async fn readyz(state: web::Data<AppState>, mut db: Db) -> ApiResult<Json<Ack>> {
     if !std::sync::atomic::AtomicBool::load(&state.ready, std::sync::atomic::Ordering::SeqCst) {
         return Err(ApiError::Unavailable(
             "starting: the demo workspaces are being created".into(),
@@ -34,5 +34,5 @@ pub async fn readyz(state: web::Data<AppState>, mut db: Db) -> ApiResult<HttpRes
         .execute(conn)
         .await
         .map_err(|e| ApiError::Unavailable(format!("the database does not answer: {e}")))?;
-    Ok(HttpResponse::Ok().json(Ack { ok: true }))
+    Ok(Json(Ack { ok: true }))
 }
