@@ -308,3 +308,70 @@ async fn times_outside_what_is_stored_are_refused_not_failed() {
     .expect(422);
     app.stop().await;
 }
+
+/// Each kind of change records exactly the fields that changed, before and after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_entry_names_the_fields_that_changed_and_only_those() {
+    use rapport_domain::api::{AuditEntryView, Page};
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let teacher = app.add_member(&owner, "staff").await;
+    let key = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "Sync", "scopes": ["members:read"]}),
+        )
+        .await
+        .expect(201);
+    let key_id = key.body["id"].as_str().unwrap().to_string();
+    app.delete(&format!("/api/v1/api-keys/{key_id}"), &owner.access)
+        .await
+        .expect(204);
+    app.patch(
+        &format!("/api/v1/members/{}", teacher.user_id),
+        &owner.access,
+        json!({"role": "admin"}),
+    )
+    .await
+    .expect(200);
+    app.delete(
+        &format!("/api/v1/members/{}", teacher.user_id),
+        &owner.access,
+    )
+    .await
+    .expect(204);
+    let entry = |action: &'static str| {
+        let app = &app;
+        let owner = &owner;
+        async move {
+            let page: Page<AuditEntryView> = app
+                .get(&format!("/api/v1/audit?action={action}"), &owner.access)
+                .await
+                .expect(200)
+                .read();
+            assert_eq!(page.data.len(), 1, "{action}");
+            page.data.into_iter().next().unwrap()
+        }
+    };
+    let created = entry("api_key.created").await;
+    assert_eq!(created.changes["name"]["after"], "Sync");
+    assert_eq!(created.changes["scopes"]["after"], json!(["members:read"]));
+    assert!(
+        created.changes.get("key").is_none(),
+        "no secret in the trail"
+    );
+    let revoked = entry("api_key.revoked").await;
+    let fields: Vec<&String> = revoked.changes.as_object().unwrap().keys().collect();
+    assert_eq!(fields, ["revoked_at"], "{}", revoked.changes);
+    assert!(revoked.changes["revoked_at"]["before"].is_null());
+    assert!(revoked.changes["revoked_at"]["after"].is_string());
+    let updated = entry("member.updated").await;
+    let fields: Vec<&String> = updated.changes.as_object().unwrap().keys().collect();
+    assert_eq!(fields, ["role"], "{}", updated.changes);
+    let removed = entry("member.removed").await;
+    assert_eq!(removed.changes["role"]["before"], "admin");
+    assert_eq!(removed.changes["email"]["before"], teacher.email.as_str());
+    assert!(removed.changes["role"].get("after").is_none());
+    app.stop().await;
+}

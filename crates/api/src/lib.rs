@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod ops;
 pub mod pagination;
 pub mod ratelimit;
+pub mod record;
 pub mod respond;
 pub mod spa;
 pub mod state;

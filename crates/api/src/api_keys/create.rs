@@ -1,6 +1,5 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, Idempotent, Valid};
 use crate::respond::Reply;
@@ -8,8 +7,6 @@ use actix_web::post;
 use diesel_async::AsyncConnection;
 use rapport_db::api_keys::NewApiKey;
 use rapport_domain::api::{ApiKeyCreated, CreateApiKeyRequest};
-use rapport_domain::Permission;
-use serde_json::json;
 use uuid::Uuid;
 
 /// Create an API key. The secret (`key`) is in this answer only.
@@ -60,20 +57,7 @@ pub async fn create(
                 },
             )
             .await?;
-            ctx.record(
-                conn,
-                Change {
-                    workspace_id: ws,
-                    action: "api_key.created",
-                    record_type: "api_key",
-                    record_id: Some(key.id.to_string()),
-                    changes: json!({"name": {"after": key.name}, "scopes": {"after": key.scopes}, "expires_at": {"after": key.expires_at}}),
-                    data: Some(serde_json::to_value(key.view()).unwrap_or_default()),
-                    permission: Permission::ApiKeysManage,
-                    subject_user_id: None,
-                },
-            )
-            .await?;
+            ctx.created(conn, ws, &key).await?;
             let created = ApiKeyCreated {
                 id: key.id,
                 name: key.name.clone(),
@@ -82,8 +66,7 @@ pub async fn create(
                 expires_at: key.expires_at,
                 key: format!("rpk_{}_{}", key.prefix, secret),
             };
-            idem.keep(conn, Reply::created(&created).secret())
-                .await
+            idem.keep(conn, Reply::created(&created).secret()).await
         })
         .await?;
     Ok(reply)

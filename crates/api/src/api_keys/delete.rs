@@ -1,12 +1,10 @@
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch};
+use crate::record::Found;
 use crate::respond::NoContent;
 use actix_web::{delete, web};
 use diesel_async::AsyncConnection;
-use rapport_domain::Permission;
-use serde_json::json;
 use uuid::Uuid;
 
 /// Revoke an API key; it stops working at once.
@@ -28,27 +26,11 @@ pub async fn delete(
     let ws = caller.workspace_id();
     let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        rapport_db::api_keys::find(conn, ws, id)
+        let before = rapport_db::api_keys::find(conn, ws, id).await?.found()?;
+        let after = rapport_db::api_keys::revoke(conn, ws, id, if_match.0)
             .await?
-            .ok_or(ApiError::NotFound)?;
-        let key = rapport_db::api_keys::revoke(conn, ws, id, if_match.0)
-            .await?
-            .ok_or(ApiError::PreconditionFailed)?;
-        ctx.record(
-            conn,
-            Change {
-                workspace_id: ws,
-                action: "api_key.revoked",
-                record_type: "api_key",
-                record_id: Some(id.to_string()),
-                changes: json!({"revoked_at": {"after": key.revoked_at}}),
-                data: Some(json!({"id": id})),
-                permission: Permission::ApiKeysManage,
-                subject_user_id: None,
-            },
-        )
-        .await?;
-        Ok(())
+            .current()?;
+        ctx.changed(conn, ws, "revoked", &before, &after).await
     })
     .await?;
     Ok(NoContent)

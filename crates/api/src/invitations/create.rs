@@ -1,6 +1,5 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, Idempotent, Valid};
 use crate::members::{check_rank, check_template_role};
@@ -11,8 +10,6 @@ use diesel_async::AsyncConnection;
 use rapport_db::invitations::NewInvitation;
 use rapport_db::users::normalize_email;
 use rapport_domain::api::{CreateInvitationRequest, InvitationCreated};
-use rapport_domain::Permission;
-use serde_json::json;
 use uuid::Uuid;
 
 /// Invite someone with a role. The one-use token, valid 7 days, is e-mailed
@@ -84,20 +81,7 @@ pub async fn create(
                 },
             )
             .await?;
-            ctx.record(
-                conn,
-                Change {
-                    workspace_id: ws.id,
-                    action: "invitation.created",
-                    record_type: "invitation",
-                    record_id: Some(inv.id.to_string()),
-                    changes: json!({"email": {"after": inv.email}, "role": {"after": body.role}}),
-                    data: Some(serde_json::to_value(inv.view()).unwrap_or_default()),
-                    permission: Permission::InvitationsManage,
-                    subject_user_id: None,
-                },
-            )
-            .await?;
+            ctx.created(conn, ws.id, &inv).await?;
             super::send(&state, conn, &ws, &inv, &token, caller.user_id()).await?;
             let created = InvitationCreated {
                 id: inv.id,

@@ -55,3 +55,15 @@ pub async fn send(
     .await
     .map(|_| ())
 }
+
+impl crate::record::Audited for Invitation {
+    const KIND: &'static str = "invitation";
+    const HEARD_BY: rapport_domain::Permission = rapport_domain::Permission::InvitationsManage;
+    fn record_id(&self) -> String {
+        self.id.to_string()
+    }
+    /// The invitation as listed; never its token.
+    fn audited(&self) -> serde_json::Value {
+        serde_json::to_value(self.view()).unwrap_or_default()
+    }
+}

@@ -1,16 +1,14 @@
 use crate::auth::secrets;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, Idempotent};
+use crate::record::Found;
 use crate::respond::Reply;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{post, web};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::InvitationCreated;
-use rapport_domain::Permission;
-use serde_json::json;
 use uuid::Uuid;
 
 /// Send a pending invitation again, with a new token and a new 7-day term.
@@ -43,9 +41,9 @@ pub async fn resend(
             if let Some(replay) = idem.claim(conn).await? {
                 return Ok(replay);
             }
-            rapport_db::invitations::find(conn, ws.id, id)
+            let before = rapport_db::invitations::find(conn, ws.id, id)
                 .await?
-                .ok_or(ApiError::NotFound)?;
+                .found()?;
             let inv = rapport_db::invitations::renew(
                 conn,
                 ws.id,
@@ -57,20 +55,7 @@ pub async fn resend(
             .ok_or_else(|| {
                 ApiError::conflict("not_pending", "the invitation is no longer pending")
             })?;
-            ctx.record(
-                conn,
-                Change {
-                    workspace_id: ws.id,
-                    action: "invitation.resent",
-                    record_type: "invitation",
-                    record_id: Some(id.to_string()),
-                    changes: json!({"expires_at": {"after": inv.expires_at}}),
-                    data: Some(serde_json::to_value(inv.view()).unwrap_or_default()),
-                    permission: Permission::InvitationsManage,
-                    subject_user_id: None,
-                },
-            )
-            .await?;
+            ctx.changed(conn, ws.id, "resent", &before, &inv).await?;
             super::send(&state, conn, &ws, &inv, &token, caller.user_id()).await?;
             let renewed = InvitationCreated {
                 id: inv.id,

@@ -1,13 +1,11 @@
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch};
 use crate::members::check_rank;
+use crate::record::Found;
 use crate::respond::NoContent;
 use actix_web::{delete, web};
 use diesel_async::AsyncConnection;
-use rapport_domain::Permission;
-use serde_json::json;
 use uuid::Uuid;
 
 /// Remove a member from the workspace; their sessions here end at once.
@@ -33,27 +31,16 @@ pub async fn delete(
     let ws = caller.workspace_id();
     let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let before = rapport_db::members::find(conn, ws, user_id).await?.ok_or(ApiError::NotFound)?;
+        let before = rapport_db::members::find(conn, ws, user_id)
+            .await?
+            .found()?;
         check_rank(&caller, before.role())?;
-        if !rapport_db::members::remove(conn, ws, user_id, if_match.0).await? {
-            return Err(ApiError::PreconditionFailed);
-        }
+        rapport_db::members::remove(conn, ws, user_id, if_match.0)
+            .await?
+            .then_some(())
+            .current()?;
         rapport_db::tokens::revoke_user_in_workspace(conn, user_id, ws).await?;
-        ctx.record(
-            conn,
-            Change {
-                workspace_id: ws,
-                action: "member.removed",
-                record_type: "member",
-                record_id: Some(user_id.to_string()),
-                changes: json!({"role": {"before": before.role()}, "email": {"before": before.email}}),
-                data: Some(json!({"user_id": user_id})),
-                permission: Permission::MembersRead,
-                subject_user_id: Some(user_id),
-            },
-        )
-        .await?;
-        Ok(())
+        ctx.removed(conn, ws, "removed", &before).await
     })
     .await?;
     Ok(NoContent)

@@ -40,3 +40,17 @@ pub fn check_template_role(caller: &Caller, role: Role, field: &str) -> Result<(
     }
     Ok(())
 }
+
+impl crate::record::Audited for rapport_db::members::MemberRow {
+    const KIND: &'static str = "member";
+    const HEARD_BY: rapport_domain::Permission = rapport_domain::Permission::MembersRead;
+    fn record_id(&self) -> String {
+        self.user_id.to_string()
+    }
+    fn audited(&self) -> serde_json::Value {
+        serde_json::to_value(self.view()).unwrap_or_default()
+    }
+    fn subject_user_id(&self) -> Option<uuid::Uuid> {
+        Some(self.user_id)
+    }
+}

@@ -1,14 +1,12 @@
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ctx::Change;
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch, Valid};
 use crate::members::{check_rank, check_template_role};
+use crate::record::Found;
 use crate::respond::Reply;
 use actix_web::{patch, web};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::{MemberView, UpdateMemberRequest};
-use rapport_domain::Permission;
-use serde_json::json;
 use uuid::Uuid;
 
 /// Change a member's role. The last owner cannot be demoted.
@@ -40,31 +38,19 @@ pub async fn update(
         .transaction::<_, ApiError, _>(async |conn| {
             let before = rapport_db::members::find(conn, ws, user_id)
                 .await?
-                .ok_or(ApiError::NotFound)?;
+                .found()?;
             check_rank(&caller, before.role())?;
             if before.role() == body.role && if_match.0.is_none_or(|v| v == before.version) {
                 return Ok(before);
             }
             rapport_db::members::set_role(conn, ws, user_id, body.role, if_match.0)
                 .await?
-                .ok_or(ApiError::PreconditionFailed)?;
-            ctx.record(
-                conn,
-                Change {
-                    workspace_id: ws,
-                    action: "member.updated",
-                    record_type: "member",
-                    record_id: Some(user_id.to_string()),
-                    changes: json!({"role": {"before": before.role(), "after": body.role}}),
-                    data: Some(json!({"user_id": user_id, "role": body.role})),
-                    permission: Permission::MembersRead,
-                    subject_user_id: Some(user_id),
-                },
-            )
-            .await?;
-            rapport_db::members::find(conn, ws, user_id)
+                .current()?;
+            let after = rapport_db::members::find(conn, ws, user_id)
                 .await?
-                .ok_or(ApiError::NotFound)
+                .found()?;
+            ctx.changed(conn, ws, "updated", &before, &after).await?;
+            Ok(after)
         })
         .await?;
     Ok(Reply::ok(&member.view()).etag(member.version))
