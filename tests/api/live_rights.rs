@@ -169,3 +169,47 @@ async fn a_change_on_one_instance_closes_a_socket_on_another() {
     b.stop().await;
     a.stop().await;
 }
+
+/// Switching a module on or off changes what a workspace's sockets may hear:
+/// each is closed with 4403 and reconnects with the new set; another
+/// workspace's sockets are untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_a_module_closes_the_workspaces_sockets() {
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let other = app.register("school").await;
+    let key = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "Feed", "scopes": ["events:read"]}),
+        )
+        .await
+        .expect(201);
+    let key = Session {
+        access: key.body["key"].as_str().unwrap().to_string(),
+        ..owner.clone()
+    };
+    let mut user_ws = connect(&app, &owner, None).await;
+    let mut key_ws = connect(&app, &key, None).await;
+    let mut other_ws = connect(&app, &other, None).await;
+    let sql = app.sql().await;
+    let changed = sql
+        .execute(
+            "UPDATE workspaces SET modules = modules[2:] WHERE id = $1",
+            &[&owner.workspace_id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    for ws in [&mut user_ws, &mut key_ws] {
+        let (code, reason) = closed(ws).await;
+        assert_eq!(code, 4403, "{reason}");
+        assert!(reason.contains("modules changed"), "{reason}");
+    }
+    still_open(&mut other_ws).await;
+    // Reconnected, the socket stays open with the new set.
+    let mut again = connect(&app, &owner, None).await;
+    still_open(&mut again).await;
+    app.stop().await;
+}

@@ -1,6 +1,7 @@
 //! Live rights: whether the credentials an open WebSocket was opened with
-//! still hold, and with which role. Triggers on memberships, refresh tokens
-//! and API keys announce every change on [`CHANNEL`].
+//! still hold, with which role and which modules. Triggers on memberships,
+//! refresh tokens, API keys and workspaces' modules announce every change on
+//! [`CHANNEL`].
 
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
@@ -25,11 +26,28 @@ pub enum Credential {
     },
 }
 
+/// What a connection's permissions were computed from: the person's role
+/// (none for an API key) and the modules the workspace has switched on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rights {
+    pub role: Option<String>,
+    /// Sorted.
+    pub modules: Vec<String>,
+}
+
+impl Rights {
+    pub fn new(role: Option<String>, mut modules: Vec<String>) -> Self {
+        modules.sort();
+        modules.dedup();
+        Rights { role, modules }
+    }
+}
+
 /// What a credential allows now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Standing {
-    /// Still valid; for a person, their current role.
-    Valid(Option<String>),
+    /// Still valid, with these rights.
+    Valid(Rights),
     /// The person is no longer a member of the workspace.
     NotMember,
     /// The session was ended, or the key revoked or expired.
@@ -44,6 +62,8 @@ struct Row {
     role: Option<String>,
     #[diesel(sql_type = Bool)]
     alive: bool,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    modules: Option<Vec<String>>,
 }
 
 /// The standing of each credential, in the order given; two queries at most.
@@ -78,11 +98,12 @@ pub async fn standing(
     }
     if !ui.is_empty() {
         let rows: Vec<Row> = diesel::sql_query(
-            "SELECT s.i, m.role,
+            "SELECT s.i, m.role, w.modules,
                     EXISTS (SELECT 1 FROM refresh_tokens r
                             WHERE r.family_id = s.fam AND r.revoked_at IS NULL) AS alive
              FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS s(ws, usr, fam, i)
-             LEFT JOIN memberships m ON m.workspace_id = s.ws AND m.user_id = s.usr",
+             LEFT JOIN memberships m ON m.workspace_id = s.ws AND m.user_id = s.usr
+             LEFT JOIN workspaces w ON w.id = s.ws",
         )
         .bind::<Array<diesel::sql_types::Uuid>, _>(&ws)
         .bind::<Array<diesel::sql_types::Uuid>, _>(&users)
@@ -96,13 +117,16 @@ pub async fn standing(
             out[at] = match (r.role, r.alive) {
                 (None, _) => Standing::NotMember,
                 (Some(_), false) => Standing::Ended,
-                (Some(role), true) => Standing::Valid(Some(role)),
+                (Some(role), true) => {
+                    Standing::Valid(Rights::new(Some(role), r.modules.unwrap_or_default()))
+                }
             };
         }
     }
     if !ki.is_empty() {
         let rows: Vec<Row> = diesel::sql_query(
             "SELECT s.i, NULL::text AS role,
+                    (SELECT w.modules FROM workspaces w WHERE w.id = s.ws) AS modules,
                     EXISTS (SELECT 1 FROM api_keys k
                             WHERE k.id = s.key AND k.workspace_id = s.ws AND k.revoked_at IS NULL
                               AND (k.expires_at IS NULL OR k.expires_at > now())) AS alive
@@ -117,7 +141,7 @@ pub async fn standing(
                 continue;
             };
             out[at] = if r.alive {
-                Standing::Valid(None)
+                Standing::Valid(Rights::new(None, r.modules.unwrap_or_default()))
             } else {
                 Standing::Ended
             };

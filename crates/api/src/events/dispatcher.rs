@@ -64,7 +64,8 @@ pub async fn run(state: Arc<AppState>, database_url: String) {
 
 /// Checks every open connection's credential against the database: a socket
 /// whose session or key ended is closed with 4401, one whose member was
-/// removed or given another role with 4403 (it reconnects with its new rights).
+/// removed or given another role, or whose workspace switched a module on or
+/// off, with 4403 (it reconnects with its new rights).
 pub async fn recheck(state: &AppState) {
     let open = state.hub.credentials();
     if open.is_empty() {
@@ -85,12 +86,16 @@ pub async fn recheck(state: &AppState) {
             return;
         }
     };
-    for ((ws, id, _, role), now) in open.into_iter().zip(standing) {
+    for ((ws, id, _, rights), now) in open.into_iter().zip(standing) {
         let kick = match now {
-            Standing::Valid(r) if r == role => continue,
-            Standing::Valid(_) => Kick {
+            Standing::Valid(r) if r == rights => continue,
+            Standing::Valid(r) if r.role != rights.role => Kick {
                 code: 4403,
                 reason: "your role changed; reconnect",
+            },
+            Standing::Valid(_) => Kick {
+                code: 4403,
+                reason: "the workspace's modules changed; reconnect",
             },
             Standing::NotMember => Kick {
                 code: 4403,

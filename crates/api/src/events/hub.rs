@@ -1,6 +1,6 @@
 //! The clients connected to this instance, by workspace, each with a bounded queue.
 
-use rapport_db::access::Credential;
+use rapport_db::access::{Credential, Rights};
 use rapport_db::events::Event;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -13,9 +13,9 @@ struct Client {
     tx: mpsc::Sender<Arc<Event>>,
     permissions: Vec<&'static str>,
     user_id: Option<Uuid>,
-    /// What the connection was opened with, and the role it had then.
+    /// What the connection was opened with, and the rights it had then.
     credential: Credential,
-    role: Option<String>,
+    rights: Rights,
     /// Closes the connection: its rights changed or ended.
     kick: Option<oneshot::Sender<Kick>>,
 }
@@ -23,7 +23,8 @@ struct Client {
 /// Why the server closes a connection whose rights changed.
 #[derive(Debug, Clone)]
 pub struct Kick {
-    /// 4401: the session or key ended; 4403: the role changed or the membership ended.
+    /// 4401: the session or key ended; 4403: the role or the workspace's
+    /// modules changed, or the membership ended.
     pub code: u16,
     pub reason: &'static str,
 }
@@ -55,7 +56,7 @@ pub struct Listener {
     pub permissions: Vec<&'static str>,
     pub user_id: Option<Uuid>,
     pub credential: Credential,
-    pub role: Option<String>,
+    pub rights: Rights,
 }
 
 impl Hub {
@@ -90,7 +91,7 @@ impl Hub {
             permissions: who.permissions,
             user_id: who.user_id,
             credential: who.credential,
-            role: who.role,
+            rights: who.rights,
             kick: Some(kick),
         });
         self.connections.fetch_add(1, Ordering::Relaxed);
@@ -102,14 +103,14 @@ impl Hub {
         }
     }
 
-    /// Every connection's credential and role, to be checked against the database.
-    pub fn credentials(&self) -> Vec<(Uuid, u64, Credential, Option<String>)> {
+    /// Every connection's credential and rights, to be checked against the database.
+    pub fn credentials(&self) -> Vec<(Uuid, u64, Credential, Rights)> {
         self.rooms()
             .iter()
             .flat_map(|(ws, r)| {
                 r.clients
                     .iter()
-                    .map(|c| (*ws, c.id, c.credential, c.role.clone()))
+                    .map(|c| (*ws, c.id, c.credential, c.rights.clone()))
             })
             .collect()
     }

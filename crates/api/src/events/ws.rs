@@ -1,12 +1,12 @@
 use crate::error::{ApiError, ApiResult};
 use crate::events::hub::Listener;
-use crate::extract::Db;
+use crate::extract::{Caller, Db, Principal};
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use actix_ws::{CloseCode, CloseReason, Message};
 use futures::StreamExt;
-use rapport_db::access::Credential;
-use rapport_domain::Permission;
+use rapport_db::access::{Credential, Rights};
+use rapport_domain::Role;
 use serde::Deserialize;
 use std::time::{Duration, Instant};
 use utoipa::IntoParams;
@@ -63,7 +63,9 @@ pub async fn connect(
     let ticket = rapport_db::tokens::take_ticket(conn, &rapport_db::sha256(&q.ticket))
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the ticket is unknown, used or expired".into()))?;
-    let (permissions, credential, role) = match ticket.api_key_id {
+    // The connection hears what the same credential may read over HTTP:
+    // its role's (or key's) permissions, in the modules switched on.
+    let (caller, credential) = match ticket.api_key_id {
         Some(key_id) => {
             let key = rapport_db::api_keys::find(conn, ticket.workspace_id, key_id)
                 .await?
@@ -71,22 +73,28 @@ pub async fn connect(
                     k.revoked_at.is_none() && k.expires_at.is_none_or(|t| t > chrono::Utc::now())
                 })
                 .ok_or_else(|| ApiError::Unauthorized("the API key was revoked".into()))?;
-            let permissions: Vec<&'static str> = Permission::ALL
-                .iter()
-                .filter(|p| p.allowed_for_scopes(&key.scopes))
-                .map(|p| p.as_str())
-                .collect();
+            let workspace = rapport_db::workspaces::find(conn, ticket.workspace_id)
+                .await?
+                .ok_or_else(|| ApiError::Unauthorized("the workspace is gone".into()))?;
+            let caller = Caller {
+                workspace,
+                role: Role::Admin,
+                principal: Principal::ApiKey {
+                    id: key_id,
+                    scopes: key.scopes,
+                },
+            };
             let credential = Credential::ApiKey {
                 workspace_id: ticket.workspace_id,
                 key_id,
             };
-            (permissions, credential, None)
+            (caller, credential)
         }
         None => {
             let (Some(user_id), Some(family_id)) = (ticket.user_id, ticket.family_id) else {
                 return Err(ApiError::Unauthorized("the ticket is not valid".into()));
             };
-            let (_, role, _) =
+            let (workspace, role, profile) =
                 rapport_db::workspaces::session(conn, ticket.workspace_id, user_id, family_id)
                     .await?
                     .ok_or_else(|| {
@@ -95,18 +103,36 @@ pub async fn connect(
                         .into(),
                 )
                     })?;
-            let permissions: Vec<&'static str> = Permission::for_role(role)
-                .into_iter()
-                .map(|p| p.as_str())
-                .collect();
+            let caller = Caller {
+                workspace,
+                role,
+                principal: Principal::User {
+                    id: user_id,
+                    family: family_id,
+                    profile,
+                },
+            };
             let credential = Credential::User {
                 workspace_id: ticket.workspace_id,
                 user_id,
                 family_id,
             };
-            (permissions, credential, Some(role.as_str().to_string()))
+            (caller, credential)
         }
     };
+    let permissions = caller.permissions();
+    let rights = Rights::new(
+        match caller.principal {
+            Principal::User { .. } => Some(caller.role.as_str().to_string()),
+            Principal::ApiKey { .. } => None,
+        },
+        caller
+            .workspace
+            .modules
+            .iter()
+            .map(|m| m.as_str().to_string())
+            .collect(),
+    );
     let head = rapport_db::events::head(conn, ticket.workspace_id).await?;
     db.release();
     let (res, session, stream) =
@@ -118,7 +144,7 @@ pub async fn connect(
             permissions: permissions.clone(),
             user_id: ticket.user_id,
             credential,
-            role,
+            rights,
         },
     );
     let state = state.into_inner();

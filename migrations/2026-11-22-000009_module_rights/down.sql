@@ -1,0 +1,1 @@
+DROP TRIGGER IF EXISTS workspaces_access ON workspaces;
