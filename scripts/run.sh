@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 echo "==> building the app"
-PATH="$PWD/frontend/node_modules/.bin:$PATH" trunk build --release
+PATH="$PWD/frontend/tools/bin:$PWD/frontend/node_modules/.bin:$PATH" trunk build --release
 
 echo "==> building the server"
 cargo build --release -p rapport-server

@@ -58,6 +58,14 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WBG_VERSION"; then
   cheap_profile 1 cargo install wasm-bindgen-cli --version "$WBG_VERSION" --bin wasm-bindgen
 fi
 
+# The build splits each module's page into a chunk of its own
+# (frontend/tools/bin/wasm-bindgen); this is the splitter.
+SPLIT_VERSION=0.2.4
+if ! cargo install --list | grep -q "^wasm_split_cli_support v$SPLIT_VERSION"; then
+  echo "==> installing wasm-split-cli $SPLIT_VERSION (a minute, once)"
+  cheap_profile 1 cargo install --locked wasm_split_cli_support --version "$SPLIT_VERSION" --features build-binary
+fi
+
 # wasm-opt for the release build of the app (Debian's binaryen is too old).
 if [ ! -x frontend/node_modules/.bin/wasm-opt ]; then
   echo "==> installing wasm-opt (binaryen) from npm"

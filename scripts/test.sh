@@ -34,7 +34,7 @@ cargo test --workspace 2>&1 | tee target/cargo-test.log
 cargo_passed=$(awk '/^test result:/ {s += $4} END {print s + 0}' target/cargo-test.log)
 
 step "frontend build"
-PATH="$PWD/frontend/node_modules/.bin:$PATH" trunk build --release
+PATH="$PWD/frontend/tools/bin:$PWD/frontend/node_modules/.bin:$PATH" trunk build --release
 
 
 step "schemathesis against the live server"

@@ -2,6 +2,7 @@
 //! one refresh through the HttpOnly cookie on a 401, and problem+json turned
 //! into field errors.
 
+use crate::i18n;
 use crate::session::Session;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::*;
@@ -11,16 +12,62 @@ use rapport_domain::validate::Validate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// Why a call failed, as the user should be told.
-#[derive(Debug, Clone, PartialEq)]
+/// Why a call failed, as the user should be told: in the app's language,
+/// from the problem's `code` and each field error's `code`, never the
+/// server's English (which is only for codes this app does not know).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ApiError {
     pub status: u16,
     pub problem: Option<Problem>,
+    /// A page's own sentence for what went wrong, said instead of the code's.
+    pub said: Option<String>,
+    /// A page's own sentence for a field: (field, sentence).
+    pub said_fields: Vec<(String, String)>,
+}
+
+/// The app's message for a field error: its code's, with its figures.
+pub fn field_message(e: &FieldError) -> String {
+    let key = format!("invalid.{}", e.code);
+    if !i18n::has(i18n::Lang::En, &key) {
+        return e.message.clone();
+    }
+    let figures: Vec<(&str, String)> = e
+        .params
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str(),
+                v.as_str().map_or_else(|| v.to_string(), String::from),
+            )
+        })
+        .collect();
+    let args: Vec<(&str, &str)> = figures.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let text = i18n::tf(&key, &args);
+    // A figure the server did not send: its own words say more.
+    if text.contains('{') {
+        e.message.clone()
+    } else {
+        text
+    }
 }
 
 impl ApiError {
+    /// Says `text` instead of the code's message.
+    pub fn say(mut self, text: String) -> Self {
+        self.said = Some(text);
+        self
+    }
+
+    /// Says `text` next to `field`.
+    pub fn say_at(mut self, field: &str, text: String) -> Self {
+        self.said_fields.push((field.to_string(), text));
+        self
+    }
+
     fn network(e: impl std::fmt::Display) -> Self {
         ApiError {
+            said: None,
+            said_fields: Vec::new(),
             status: 0,
             problem: Some(Problem {
                 kind: "about:blank".into(),
@@ -33,14 +80,22 @@ impl ApiError {
         }
     }
 
-    /// The error for one field, if the server named it.
+    /// The message for one field, if the server or the page named it.
     pub fn field(&self, name: &str) -> Option<String> {
+        if let Some((_, text)) = self.said_fields.iter().find(|(f, _)| f == name) {
+            return Some(text.clone());
+        }
         self.problem
             .as_ref()?
             .errors
             .iter()
             .find(|e| e.field == name)
-            .map(|e| e.message.clone())
+            .map(field_message)
+    }
+
+    /// Whether any message belongs to a named field (the form then says nothing more).
+    pub fn names_a_field(&self) -> bool {
+        !self.said_fields.is_empty() || self.fields().iter().any(|f| !f.field.is_empty())
     }
 
     pub fn fields(&self) -> Vec<FieldError> {
@@ -50,11 +105,25 @@ impl ApiError {
             .unwrap_or_default()
     }
 
-    /// A sentence for a toast: the server's detail, or the title.
+    /// A sentence for a toast or the form: the page's, else the code's in the
+    /// app's language, else (a code this app does not know) the server's.
     pub fn message(&self) -> String {
+        if let Some(text) = &self.said {
+            return text.clone();
+        }
+        if self.status == 0 {
+            return i18n::t("error.network");
+        }
         match &self.problem {
-            Some(p) => p.detail.clone().unwrap_or_else(|| p.title.clone()),
-            None => format!("HTTP {}", self.status),
+            Some(p) => {
+                let key = format!("problem.{}", p.code);
+                if i18n::has(i18n::Lang::En, &key) {
+                    i18n::t(&key)
+                } else {
+                    p.detail.clone().unwrap_or_else(|| p.title.clone())
+                }
+            }
+            None => i18n::t("error.generic"),
         }
     }
 }
@@ -100,7 +169,11 @@ async fn send(
 async fn error_of(res: Response) -> ApiError {
     let status = res.status();
     let problem = res.json::<Problem>().await.ok();
-    ApiError { status, problem }
+    ApiError {
+        status,
+        problem,
+        ..Default::default()
+    }
 }
 
 /// Exchanges the refresh cookie for new tokens.
@@ -249,6 +322,8 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
 pub fn checked<B: Serialize + Validate>(body: &B) -> ApiResult<serde_json::Value> {
     if let Err(errors) = body.validate() {
         return Err(ApiError {
+            said: None,
+            said_fields: Vec::new(),
             status: 422,
             problem: Some(Problem {
                 kind: "about:blank".into(),

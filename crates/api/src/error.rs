@@ -2,7 +2,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use rapport_domain::problem::{FieldError, Problem};
+use rapport_domain::problem::{Code, FieldCode, FieldError, Problem};
 use std::fmt;
 
 #[derive(Debug)]
@@ -18,7 +18,7 @@ pub enum ApiError {
     /// 404: absent, or another workspace's.
     NotFound,
     /// 409: a rule such as "the last owner stays" or a taken name.
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: Code, detail: String },
     /// 412: `If-Match` names an older version.
     PreconditionFailed,
     /// 413: the body is larger than allowed.
@@ -26,7 +26,7 @@ pub enum ApiError {
     /// 422: fields that are invalid.
     Validation(Vec<FieldError>),
     /// 422: a request that is well-formed but cannot be carried out.
-    Unprocessable { code: &'static str, detail: String },
+    Unprocessable { code: Code, detail: String },
     /// 429: too many requests; retry after this many seconds.
     /// `limit` is the budget of a rate limit (for the `RateLimit-*` headers).
     TooManyRequests {
@@ -45,11 +45,11 @@ pub enum ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn validation(field: &str, code: &str, message: impl Into<String>) -> Self {
+    pub fn validation(field: &str, code: FieldCode, message: impl Into<String>) -> Self {
         ApiError::Validation(vec![FieldError::new(field, code, message)])
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: Code, detail: impl Into<String>) -> Self {
         ApiError::Conflict {
             code,
             detail: detail.into(),
@@ -60,33 +60,33 @@ impl ApiError {
         ApiError::Internal(e.into())
     }
 
-    fn parts(&self) -> (&'static str, &'static str, String) {
+    fn parts(&self) -> (Code, &'static str, String) {
         match self {
-            ApiError::BadRequest(d) => ("bad_request", "Bad request", d.clone()),
-            ApiError::Unauthorized(d) => ("unauthorized", "Not authenticated", d.clone()),
-            ApiError::Forbidden(d) => ("forbidden", "Not allowed", d.clone()),
+            ApiError::BadRequest(d) => (Code::BadRequest, "Bad request", d.clone()),
+            ApiError::Unauthorized(d) => (Code::Unauthorized, "Not authenticated", d.clone()),
+            ApiError::Forbidden(d) => (Code::Forbidden, "Not allowed", d.clone()),
             ApiError::ModuleDisabled(m) => (
-                "module_disabled",
+                Code::ModuleDisabled,
                 "Module switched off",
                 format!(
                     "the `{}` module is not switched on in this workspace",
                     m.as_str()
                 ),
             ),
-            ApiError::NotFound => ("not_found", "Not found", "no such record".into()),
-            ApiError::Conflict { code, detail } => (code, "Conflict", detail.clone()),
+            ApiError::NotFound => (Code::NotFound, "Not found", "no such record".into()),
+            ApiError::Conflict { code, detail } => (*code, "Conflict", detail.clone()),
             ApiError::PreconditionFailed => (
-                "stale_version",
+                Code::StaleVersion,
                 "Precondition failed",
                 "the record changed since you read it; fetch it again".into(),
             ),
             ApiError::PayloadTooLarge => (
-                "too_large",
+                Code::TooLarge,
                 "Payload too large",
                 "the request body is too large".into(),
             ),
             ApiError::Validation(errors) => (
-                "validation",
+                Code::Validation,
                 "Invalid input",
                 if errors.len() == 1 {
                     "1 field is invalid".to_string()
@@ -95,15 +95,15 @@ impl ApiError {
                 },
             ),
             ApiError::Unprocessable { code, detail } => {
-                (code, "Cannot be processed", detail.clone())
+                (*code, "Cannot be processed", detail.clone())
             }
             ApiError::TooManyRequests { detail, .. } => {
-                ("rate_limited", "Too many requests", detail.clone())
+                (Code::RateLimited, "Too many requests", detail.clone())
             }
-            ApiError::Unavailable(d) => ("unavailable", "Service unavailable", d.clone()),
-            ApiError::Busy { detail, .. } => ("busy", "Service unavailable", detail.clone()),
+            ApiError::Unavailable(d) => (Code::Unavailable, "Service unavailable", d.clone()),
+            ApiError::Busy { detail, .. } => (Code::Busy, "Service unavailable", detail.clone()),
             ApiError::Internal(_) => (
-                "internal",
+                Code::Internal,
                 "Internal error",
                 "an unexpected error occurred".into(),
             ),
@@ -113,11 +113,14 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let (code, title, detail) = self.parts();
         Problem {
-            kind: format!("https://rapport.dev/problems/{}", code.replace('_', "-")),
+            kind: format!(
+                "https://rapport.dev/problems/{}",
+                code.as_str().replace('_', "-")
+            ),
             title: title.to_string(),
             status: self.status_code().as_u16(),
             detail: Some(detail),
-            code: code.to_string(),
+            code: code.as_str().to_string(),
             errors: match self {
                 ApiError::Validation(e) => e.clone(),
                 _ => Vec::new(),
@@ -197,22 +200,22 @@ impl From<diesel::result::Error> for ApiError {
             Error::NotFound => ApiError::NotFound,
             Error::DatabaseError(kind, info) => match (kind, info.constraint_name()) {
                 (_, Some("last_owner")) => {
-                    ApiError::conflict("last_owner", "a workspace keeps at least one owner")
+                    ApiError::conflict(Code::LastOwner, "a workspace keeps at least one owner")
                 }
                 (DatabaseErrorKind::UniqueViolation, c) => ApiError::conflict(
-                    "duplicate",
+                    Code::Duplicate,
                     format!("already exists ({})", c.unwrap_or("unique")),
                 ),
                 (DatabaseErrorKind::CheckViolation, c) => ApiError::Unprocessable {
-                    code: "constraint",
+                    code: Code::Constraint,
                     detail: format!("a value breaks a rule ({})", c.unwrap_or("check")),
                 },
                 (DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::NotFound,
                 (DatabaseErrorKind::SerializationFailure, _) => {
-                    ApiError::conflict("retry", "a concurrent change won; try again")
+                    ApiError::conflict(Code::Retry, "a concurrent change won; try again")
                 }
                 _ if info.message().contains("deadlock detected") => {
-                    ApiError::conflict("retry", "a concurrent change won; try again")
+                    ApiError::conflict(Code::Retry, "a concurrent change won; try again")
                 }
                 (DatabaseErrorKind::ClosedConnection, _) => {
                     ApiError::Unavailable("the database connection closed".into())
@@ -227,7 +230,7 @@ impl From<diesel::result::Error> for ApiError {
                     || info.message().contains("out of range") =>
                 {
                     ApiError::Unprocessable {
-                        code: "unstorable",
+                        code: Code::Unstorable,
                         detail: "a value cannot be stored: it holds characters that are not allowed, or is out of range".into(),
                     }
                 }
@@ -263,7 +266,7 @@ impl From<rapport_db::list::ListError> for ApiError {
         match e {
             rapport_db::list::ListError::Query(e) => e.into(),
             rapport_db::list::ListError::Cursor => {
-                crate::pagination::cursor_error("format", "not a cursor from this list")
+                crate::pagination::cursor_error(FieldCode::Format, "not a cursor from this list")
             }
         }
     }

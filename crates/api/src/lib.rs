@@ -29,6 +29,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Compress, Condition};
 use actix_web::{web, App};
 use error::ApiError;
+use rapport_domain::problem::FieldCode;
 use state::AppState;
 use std::sync::Arc;
 use utoipa_actix_web::{scope, AppExt};
@@ -104,7 +105,7 @@ pub fn app(
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             ApiError::Validation(vec![rapport_domain::problem::FieldError::new(
                 "",
-                "query",
+                FieldCode::Query,
                 e.to_string(),
             )])
             .into()

@@ -10,6 +10,7 @@ use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use base64::Engine;
 use rapport_db::list::{Key, PageRequest, Sort, Sorts};
 use rapport_domain::api::Page;
+use rapport_domain::problem::FieldCode;
 use rapport_domain::problem::FieldError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -60,7 +61,7 @@ impl<S: Sorts, F: Filters> FromRequest for ListQuery<S, F> {
 impl<S: Sorts, F: Filters> ListQuery<S, F> {
     pub fn parse(query: &str) -> Result<Self, ApiError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-            .map_err(|e| ApiError::validation("", "query", e.to_string()))?;
+            .map_err(|e| ApiError::validation("", FieldCode::Query, e.to_string()))?;
         let (mut limit, mut cursor, mut sort) = (None, None, None);
         let mut rest = Vec::new();
         for (k, v) in pairs {
@@ -76,22 +77,30 @@ impl<S: Sorts, F: Filters> ListQuery<S, F> {
             None => DEFAULT_LIMIT,
             Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
             Some(_) => {
-                errors.push(FieldError::new(
-                    "limit",
-                    "range",
-                    "must be a whole number from 1 to 200",
-                ));
+                errors.push(
+                    FieldError::new(
+                        "limit",
+                        FieldCode::Range,
+                        "must be a whole number from 1 to 200",
+                    )
+                    .with("min", 1)
+                    .with("max", MAX_LIMIT),
+                );
                 DEFAULT_LIMIT
             }
         };
         let sort = match sort.as_deref() {
             None => S::DEFAULT,
             Some(text) => Sort::parse(text).unwrap_or_else(|| {
-                errors.push(FieldError::new(
-                    "sort",
-                    "one_of",
-                    format!("must be one of {}", Sort::<S>::choices().join(", ")),
-                ));
+                let choices = Sort::<S>::choices().join(", ");
+                errors.push(
+                    FieldError::new(
+                        "sort",
+                        FieldCode::OneOf,
+                        format!("must be one of {choices}"),
+                    )
+                    .with("choices", choices),
+                );
                 S::DEFAULT
             }),
         };
@@ -102,7 +111,7 @@ impl<S: Sorts, F: Filters> ListQuery<S, F> {
                 Some(f)
             }
             Err(e) => {
-                errors.push(FieldError::new("", "query", e.to_string()));
+                errors.push(FieldError::new("", FieldCode::Query, e.to_string()));
                 None
             }
         };
@@ -196,13 +205,16 @@ impl Bound {
             .decode(text)
             .ok()
             .and_then(|raw| serde_json::from_slice(&raw).ok())
-            .ok_or_else(|| cursor_error("format", "not a cursor"))?;
+            .ok_or_else(|| cursor_error(FieldCode::Format, "not a cursor"))?;
         if c.l != self.list || c.w != self.workspace {
-            return Err(cursor_error("mismatch", "a cursor from another list"));
+            return Err(cursor_error(
+                FieldCode::Mismatch,
+                "a cursor from another list",
+            ));
         }
         if c.s != self.sort {
             return Err(cursor_error(
-                "mismatch",
+                FieldCode::Mismatch,
                 "a cursor from another sort: ask again without it",
             ));
         }
@@ -210,7 +222,7 @@ impl Bound {
     }
 }
 
-pub fn cursor_error(code: &str, message: &str) -> ApiError {
+pub fn cursor_error(code: FieldCode, message: &str) -> ApiError {
     ApiError::Validation(vec![FieldError::new("cursor", code, message)])
 }
 
@@ -225,15 +237,14 @@ pub fn text(errors: &mut Vec<FieldError>, field: &str, value: &mut Option<String
         return;
     };
     if v.chars().count() > 200 {
-        errors.push(FieldError::new(
-            field,
-            "length",
-            "must be at most 200 characters",
-        ));
+        errors.push(
+            FieldError::new(field, FieldCode::TooLong, "must be at most 200 characters")
+                .with("max", 200),
+        );
     } else if v.chars().any(char::is_control) {
         errors.push(FieldError::new(
             field,
-            "format",
+            FieldCode::Format,
             "must not contain control characters",
         ));
     }

@@ -1,7 +1,7 @@
 //! API keys: scoped credentials for other programs.
 
 use crate::access::valid_scope;
-use crate::problem::FieldError;
+use crate::problem::{FieldCode, FieldError};
 use crate::validate::{self, Validate};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,17 +26,19 @@ impl Validate for CreateApiKeyRequest {
         if self.scopes.is_empty() {
             e.push(FieldError::new(
                 "scopes",
-                "required",
+                FieldCode::Required,
                 "at least one scope is required",
             ));
         } else if self.scopes.len() > 50 {
-            e.push(FieldError::new("scopes", "length", "at most 50 scopes"));
+            e.push(
+                FieldError::new("scopes", FieldCode::TooLong, "at most 50 scopes").with("max", 50),
+            );
         }
         for (i, s) in self.scopes.iter().enumerate() {
             if !valid_scope(s) {
                 e.push(FieldError::new(
                     format!("scopes[{i}]"),
-                    "enum",
+                    FieldCode::OneOf,
                     format!("`{s}` is not a scope an API key may hold"),
                 ));
             }

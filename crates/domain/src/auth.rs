@@ -1,7 +1,7 @@
 //! Accounts, sign-in, tokens, workspaces and `GET /me`.
 
 use crate::access::{Module, Role, Template};
-use crate::problem::FieldError;
+use crate::problem::{FieldCode, FieldError};
 use crate::validate::{self, Validate, NAME_MAX};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -46,9 +46,16 @@ impl Validate for LoginRequest {
     fn check(&self, e: &mut Vec<FieldError>) {
         validate::email(e, "email", &self.email);
         if self.password.is_empty() {
-            e.push(FieldError::new("password", "required", "is required"));
+            e.push(FieldError::new(
+                "password",
+                FieldCode::Required,
+                "is required",
+            ));
         } else if self.password.len() > validate::PASSWORD_MAX {
-            e.push(FieldError::new("password", "length", "is too long"));
+            e.push(
+                FieldError::new("password", FieldCode::TooLong, "is too long")
+                    .with("max", validate::PASSWORD_MAX),
+            );
         }
     }
 }
@@ -101,7 +108,11 @@ pub struct PasswordResetConfirm {
 impl Validate for PasswordResetConfirm {
     fn check(&self, e: &mut Vec<FieldError>) {
         if self.token.trim().is_empty() || self.token.len() > 200 {
-            e.push(FieldError::new("token", "format", "is not a reset token"));
+            e.push(FieldError::new(
+                "token",
+                FieldCode::Format,
+                "is not a reset token",
+            ));
         }
         validate::password(e, "password", &self.password);
     }
@@ -119,7 +130,7 @@ impl Validate for ChangePasswordRequest {
         if self.current_password.is_empty() {
             e.push(FieldError::new(
                 "current_password",
-                "required",
+                FieldCode::Required,
                 "is required",
             ));
         }

@@ -62,3 +62,19 @@ pub struct WsTicketResponse {
     pub ticket: String,
     pub expires_in: i64,
 }
+
+/// Every event type a client can receive, besides the stream's own
+/// `stream.ready`. The server refuses to emit another (a test build panics),
+/// and the app has a sentence for each in every language.
+pub const KINDS: &[&str] = &[
+    "workspace.created",
+    "member.added",
+    "member.updated",
+    "member.removed",
+    "invitation.created",
+    "invitation.accepted",
+    "invitation.revoked",
+    "invitation.resent",
+    "api_key.created",
+    "api_key.revoked",
+];

@@ -1,7 +1,7 @@
 //! Input validation shared by the server (which enforces it) and the app
 //! (which shows the same messages next to the inputs before sending).
 
-use crate::problem::FieldError;
+use crate::problem::{FieldCode, FieldError};
 
 /// A request that can check its own fields.
 pub trait Validate {
@@ -45,9 +45,13 @@ pub fn is_email(s: &str) -> bool {
 
 pub fn email(errors: &mut Vec<FieldError>, field: &str, value: &str) {
     if value.trim().is_empty() {
-        errors.push(FieldError::new(field, "required", "is required"));
+        errors.push(FieldError::new(field, FieldCode::Required, "is required"));
     } else if !is_email(value.trim()) {
-        errors.push(FieldError::new(field, "format", "not an e-mail address"));
+        errors.push(FieldError::new(
+            field,
+            FieldCode::Format,
+            "not an e-mail address",
+        ));
     }
 }
 
@@ -55,17 +59,20 @@ pub fn email(errors: &mut Vec<FieldError>, field: &str, value: &str) {
 pub fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        errors.push(FieldError::new(field, "required", "is required"));
+        errors.push(FieldError::new(field, FieldCode::Required, "is required"));
     } else if trimmed.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            "length",
-            format!("must be at most {max} characters"),
-        ));
+        errors.push(
+            FieldError::new(
+                field,
+                FieldCode::TooLong,
+                format!("must be at most {max} characters"),
+            )
+            .with("max", max),
+        );
     } else if trimmed.chars().any(|c| c.is_control()) {
         errors.push(FieldError::new(
             field,
-            "format",
+            FieldCode::Format,
             "must not contain control characters",
         ));
     }
@@ -74,17 +81,23 @@ pub fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) 
 pub fn password(errors: &mut Vec<FieldError>, field: &str, value: &str) {
     let n = value.chars().count();
     if n < PASSWORD_MIN {
-        errors.push(FieldError::new(
-            field,
-            "length",
-            format!("must be at least {PASSWORD_MIN} characters"),
-        ));
+        errors.push(
+            FieldError::new(
+                field,
+                FieldCode::TooShort,
+                format!("must be at least {PASSWORD_MIN} characters"),
+            )
+            .with("min", PASSWORD_MIN),
+        );
     } else if value.len() > PASSWORD_MAX {
-        errors.push(FieldError::new(
-            field,
-            "length",
-            format!("must be at most {PASSWORD_MAX} bytes"),
-        ));
+        errors.push(
+            FieldError::new(
+                field,
+                FieldCode::TooLong,
+                format!("must be at most {PASSWORD_MAX} bytes"),
+            )
+            .with("max", PASSWORD_MAX),
+        );
     }
 }
 
@@ -97,11 +110,15 @@ pub fn time_in_range(t: &chrono::DateTime<chrono::Utc>) -> bool {
 
 pub fn time(errors: &mut Vec<FieldError>, field: &str, value: &chrono::DateTime<chrono::Utc>) {
     if !time_in_range(value) {
-        errors.push(FieldError::new(
-            field,
-            "range",
-            "must be between the years 1 and 9999",
-        ));
+        errors.push(
+            FieldError::new(
+                field,
+                FieldCode::Range,
+                "must be between the years 1 and 9999",
+            )
+            .with("min", 1)
+            .with("max", 9999),
+        );
     }
 }
 
@@ -139,6 +156,8 @@ mod tests {
         password(&mut e, "password", "short");
         password(&mut e, "password", "long enough password");
         let codes: Vec<_> = e.iter().map(|f| f.code.as_str()).collect();
-        assert_eq!(codes, ["required", "length", "format", "length"]);
+        assert_eq!(codes, ["required", "too_long", "format", "too_short"]);
+        assert_eq!(e[1].params["max"], 10);
+        assert_eq!(e[3].params["min"], 10);
     }
 }

@@ -72,7 +72,7 @@ pub fn FormError(errors: RwSignal<Option<ApiError>>) -> impl IntoView {
             e.as_ref().and_then(|e| {
                 if e.status == 0 {
                     Some(t("error.network"))
-                } else if e.fields().iter().any(|f| !f.field.is_empty()) {
+                } else if e.names_a_field() {
                     None
                 } else {
                     Some(e.message())

@@ -1,6 +1,6 @@
 //! The app's modules, one folder each. A module registers itself here with
 //! one line in [`ENTRIES`]: its page, where its link sits in the sidebar and
-//! who sees the link. Its translation keys live in `i18n.rs` under its name.
+//! who sees the link. Its messages are its folder's `en.txt` and `fr.txt`.
 
 pub mod api_keys;
 pub mod audit;
@@ -21,6 +21,9 @@ pub enum Section {
     Foot,
 }
 
+/// A page being fetched and built.
+pub type Page = std::pin::Pin<Box<dyn std::future::Future<Output = AnyView> + Send + Sync>>;
+
 /// A module's page, as the router and the sidebar know it.
 pub struct Entry {
     /// The page's path, `/<path>`.
@@ -30,7 +33,11 @@ pub struct Entry {
     pub section: Section,
     /// Whether the signed-in person sees the link (the page checks again).
     pub visible: fn(&Session) -> bool,
-    pub page: fn() -> AnyView,
+    /// The page. Each module's is a `#[lazy]` function: its code is a chunk
+    /// of its own, fetched the first time the page opens.
+    pub page: fn() -> Page,
+    /// Its messages: `en.txt` and `fr.txt` beside its `mod.rs`.
+    pub strings: crate::i18n::Strings,
 }
 
 /// Every module with a page, in sidebar order.
@@ -43,7 +50,15 @@ pub fn ModuleRoute() -> impl IntoView {
     move || {
         let path = params.with(|p| p.get("page")).unwrap_or_default();
         match ENTRIES.iter().find(|e| e.path == path) {
-            Some(e) => (e.page)(),
+            Some(e) => {
+                let page = (e.page)();
+                view! {
+                    <Suspense fallback=|| view! { <p class="loading" role="status">{crate::i18n::tr("app.loading")}</p> }>
+                        {Suspend::new(page)}
+                    </Suspense>
+                }
+                .into_any()
+            }
             None => view! { <NotFound /> }.into_any(),
         }
     }

@@ -47,12 +47,12 @@ pub fn Accept() -> impl IntoView {
                         navigate("/", Default::default());
                     }
                 }
-                Err(mut e) => {
-                    if e.status == 404 {
-                        if let Some(p) = e.problem.as_mut() {
-                            p.detail = Some(t("accept.invalid"));
-                        }
-                    }
+                Err(e) => {
+                    let e = if e.status == 404 {
+                        e.say(t("accept.invalid"))
+                    } else {
+                        e
+                    };
                     errors.set(Some(e));
                 }
             }

@@ -29,10 +29,11 @@ pub fn Reset() -> impl IntoView {
             match api::submit_public::<_, Ack>("/api/v1/auth/password-reset/confirm", &body).await {
                 Ok(_) => done.set(true),
                 Err(mut e) => {
+                    // The link, not a field the person can change.
                     if let Some(p) = e.problem.as_mut() {
                         if p.errors.iter().any(|f| f.field == "token") {
                             p.errors.retain(|f| f.field != "token");
-                            p.detail = Some(t("reset.bad_link"));
+                            e = e.say(t("reset.bad_link"));
                         }
                     }
                     errors.set(Some(e));

@@ -11,7 +11,6 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use rapport_domain::api::LoginRequest;
 use rapport_domain::api::TokenResponse;
-use rapport_domain::problem::FieldError;
 
 /// Where to go after signing in: `?next=` when it is a path of this app.
 pub fn next_path(next: Option<String>) -> String {
@@ -56,21 +55,13 @@ pub fn SignIn() -> impl IntoView {
                         navigate(&next(), Default::default());
                     }
                 }
-                Err(mut e) => {
+                Err(e) => {
                     // A wrong e-mail or password is said next to the password.
-                    if e.status == 401 {
-                        if let Some(p) = e.problem.as_mut() {
-                            p.errors = vec![FieldError::new(
-                                "password",
-                                "wrong",
-                                t("error.wrong_credentials"),
-                            )];
-                        }
-                    } else if e.status == 429 {
-                        if let Some(p) = e.problem.as_mut() {
-                            p.detail = Some(t("signin.locked"));
-                        }
-                    }
+                    let e = match e.status {
+                        401 => e.say_at("password", t("error.wrong_credentials")),
+                        429 => e.say(t("signin.locked")),
+                        _ => e,
+                    };
                     errors.set(Some(e));
                 }
             }

@@ -50,6 +50,8 @@ test('the sign-in page renders quickly and the whole first download is small', a
   const table = gzipped.map(([f, size]) => `${f} ${Math.round(size / 1024)} KB`).join(', ');
   console.log(`# figure: first download ${Math.round(total / 1024)} KB gzipped: ${table}`);
   assert.ok(files.some((f) => f.endsWith('.wasm')), `the wasm is part of the first download: ${files}`);
+  // The modules' pages are chunks of their own, fetched when first opened.
+  assert.deepEqual(files.filter((f) => /^(split|chunk)_/.test(f)), [], 'no module page is part of the first download');
   assert.ok(total <= 400 * 1024, `the first download is ${Math.round(total / 1024)} KB gzipped, over its 400 KB budget: ${table}`);
   await shot(page, 'signin');
   await context.close();
@@ -84,6 +86,47 @@ test('signing out and back in', async () => {
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await signIn(page, server.base, email, PASSWORD);
   await page.getByRole('heading', { name: 'Welcome, Hana Harbour' }).waitFor();
+});
+
+test("a module's page is fetched when it is first opened, and works", async () => {
+  const { page } = owner;
+  await page.goto(`${server.base}/`);
+  await page.getByRole('heading', { name: 'Welcome, Hana Harbour' }).waitFor();
+  const fetched = [];
+  const listen = (r) => fetched.push(new URL(r.url()).pathname);
+  page.on('request', listen);
+  await page.locator('#sidebar').getByRole('link', { name: 'Members' }).click();
+  await page.getByRole('heading', { name: 'Members', exact: true }).waitFor();
+  await page.getByRole('cell', { name: owner.email }).waitFor();
+  page.off('request', listen);
+  const chunks = fetched.filter((p) => /^\/split_.*\.wasm$/.test(p));
+  assert.equal(chunks.length, 1, `the members page's own chunk is fetched: ${fetched.join(', ')}`);
+  assert.equal(new URL(page.url()).pathname, '/members');
+});
+
+test('an error is said in the language of the app, not in the server\'s English', async () => {
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await page.goto(`${server.base}/register`);
+  await page.evaluate(() => localStorage.setItem('rapport.lang', 'fr'));
+  await page.reload();
+  await page.getByRole('heading', { name: /Créer/ }).first().waitFor();
+  await page.fill('#f-workspace_name', 'Deuxième espace');
+  await page.check('#template-support');
+  await page.fill('#f-name', 'Hana Harbour');
+  await page.fill('#f-email', owner.email);
+  await page.fill('#f-password', PASSWORD);
+  await page.click('button[type=submit]');
+  // 409 `email_taken`: the app's French sentence for the code.
+  await page.getByText('Un compte existe déjà avec cet e-mail').waitFor();
+  assert.equal(await page.getByText('an account with this e-mail exists').count(), 0);
+  // A field the app checks before sending is said in French too.
+  await page.fill('#f-password', 'court');
+  await page.click('button[type=submit]');
+  await page.locator('#f-password-error').filter({ hasText: 'Au moins 10 caractères' }).waitFor();
+  await shot(page, 'register-fr-error');
+  assert.deepEqual(page.errors.filter((e) => !e.includes('409')), []);
+  await context.close();
 });
 
 test('a wrong password is said next to the password, and the e-mail stays', async () => {

@@ -7,6 +7,7 @@ use actix_web::post;
 use diesel_async::AsyncConnection;
 use rapport_db::api_keys::NewApiKey;
 use rapport_domain::api::{ApiKeyCreated, CreateApiKeyRequest};
+use rapport_domain::problem::FieldCode;
 use uuid::Uuid;
 
 /// Create an API key. The secret (`key`) is in this answer only.
@@ -27,7 +28,7 @@ pub async fn create(
     if body.expires_at.is_some_and(|t| t <= chrono::Utc::now()) {
         return Err(ApiError::validation(
             "expires_at",
-            "past",
+            FieldCode::Past,
             "must be in the future",
         ));
     }

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use actix_web::{post, web, web::Json};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::{Ack, PasswordResetConfirm};
+use rapport_domain::problem::FieldCode;
 
 /// Set a new password with a reset token; every session of the user is revoked.
 #[utoipa::path(
@@ -34,7 +35,7 @@ pub async fn password_reset_confirm(
             .ok_or_else(|| {
                 ApiError::validation(
                     "token",
-                    "invalid",
+                    FieldCode::Invalid,
                     "this reset link is unknown, used or expired",
                 )
             })?;

@@ -10,6 +10,7 @@ use actix_web::{post, web};
 use diesel_async::AsyncConnection;
 use rapport_db::users::{normalize_email, NewUser};
 use rapport_domain::api::{RegisterRequest, TokenResponse};
+use rapport_domain::problem::Code;
 use rapport_domain::{Permission, Role};
 use serde_json::json;
 use uuid::Uuid;
@@ -53,7 +54,7 @@ pub async fn register(
             .map_err(|e| {
                 if rapport_db::is_unique_violation(&e) {
                     ApiError::conflict(
-                        "email_taken",
+                        Code::EmailTaken,
                         "an account with this e-mail exists; sign in to create another workspace",
                     )
                 } else {

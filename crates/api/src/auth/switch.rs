@@ -9,6 +9,7 @@ use actix_web::{post, web, HttpRequest};
 use diesel_async::AsyncConnection;
 use rapport_db::tokens::Redeemed;
 use rapport_domain::api::{SwitchRequest, TokenResponse};
+use rapport_domain::problem::FieldCode;
 
 /// Tokens for another workspace of the signed-in user.
 ///
@@ -38,7 +39,7 @@ pub async fn switch(
     let presented = tokens::presented(&req, body.refresh_token.clone()).ok_or_else(|| {
         ApiError::validation(
             "refresh_token",
-            "required",
+            FieldCode::Required,
             "send this session's refresh token (browsers send the cookie)",
         )
     })?;

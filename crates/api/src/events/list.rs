@@ -3,6 +3,7 @@ use crate::extract::Db;
 use crate::extract::{perm, Authz};
 use actix_web::{get, web, web::Json};
 use rapport_domain::api::EventPage;
+use rapport_domain::problem::FieldCode;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -32,7 +33,11 @@ pub async fn list(
 ) -> ApiResult<Json<EventPage>> {
     let after = q.after.unwrap_or(0);
     if after < 0 {
-        return Err(ApiError::validation("after", "range", "must be 0 or more"));
+        return Err(ApiError::validation(
+            "after",
+            FieldCode::Range,
+            "must be 0 or more",
+        ));
     }
     let limit = match q.limit {
         None => 50,
@@ -40,7 +45,7 @@ pub async fn list(
         Some(_) => {
             return Err(ApiError::validation(
                 "limit",
-                "range",
+                FieldCode::Range,
                 "must be between 1 and 200",
             ))
         }

@@ -60,6 +60,11 @@ impl Ctx {
         )
         .await?;
         if let Some(data) = c.data {
+            debug_assert!(
+                rapport_domain::api::KINDS.contains(&c.action),
+                "`{}` is not in rapport_domain::events::KINDS",
+                c.action
+            );
             rapport_db::events::emit(
                 conn,
                 NewEvent {

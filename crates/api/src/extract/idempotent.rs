@@ -16,6 +16,7 @@
 use crate::error::ApiError;
 use crate::respond::Reply;
 use actix_web::dev::Payload;
+use rapport_domain::problem::Code;
 
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
@@ -73,7 +74,7 @@ impl Idempotent {
         match idempotency::begin(conn, &r.scope, &r.key, &r.hash).await? {
             Begin::Fresh => Ok(None),
             Begin::Replay { headers, .. } if headers.get(WITHHELD).is_some() => Err(ApiError::conflict(
-                "idempotency_secret_withheld",
+                Code::IdempotencySecretWithheld,
                 "a request with this Idempotency-Key succeeded; its answer held a secret and is not kept, so it cannot be replayed",
             )),
             Begin::Replay {
@@ -93,11 +94,11 @@ impl Idempotent {
                 Ok(Some(reply.header("idempotent-replayed", "true")))
             }
             Begin::Mismatch => Err(ApiError::Unprocessable {
-                code: "idempotency_key_reused",
+                code: Code::IdempotencyKeyReused,
                 detail: "this Idempotency-Key was used with another request".into(),
             }),
             Begin::InFlight => Err(ApiError::conflict(
-                "idempotency_in_flight",
+                Code::IdempotencyInFlight,
                 "a request with this Idempotency-Key is still running",
             )),
         }

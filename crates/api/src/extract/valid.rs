@@ -3,6 +3,7 @@ use actix_web::dev::Payload;
 use actix_web::error::JsonPayloadError;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures::future::LocalBoxFuture;
+use rapport_domain::problem::FieldCode;
 use rapport_domain::problem::FieldError;
 use rapport_domain::validate::Validate;
 use serde::de::DeserializeOwned;
@@ -59,10 +60,10 @@ fn field_error_from(msg: &str) -> FieldError {
     let message = msg.split(" at line ").next().unwrap_or(msg).to_string();
     if let Some(rest) = msg.strip_prefix("missing field ") {
         let field = between_backticks(rest).unwrap_or_default();
-        return FieldError::new(field, "required", "is required");
+        return FieldError::new(field, FieldCode::Required, "is required");
     }
     if msg.starts_with("unknown variant") {
-        return FieldError::new("", "enum", message);
+        return FieldError::new("", FieldCode::OneOf, message);
     }
-    FieldError::new("", "type", message)
+    FieldError::new("", FieldCode::Type, message)
 }

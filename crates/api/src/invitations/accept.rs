@@ -11,6 +11,7 @@ use actix_web::{post, web, HttpRequest};
 use diesel_async::AsyncConnection;
 use rapport_db::users::NewUser;
 use rapport_domain::api::{AcceptInvitationRequest, TokenResponse};
+use rapport_domain::problem::{Code, FieldCode};
 use uuid::Uuid;
 
 /// Accept an invitation.
@@ -81,10 +82,9 @@ pub async fn accept(
             (Some(user), None)
         }
         None => {
-            let password = body
-                .password
-                .clone()
-                .ok_or_else(|| ApiError::validation("password", "required", "is required"))?;
+            let password = body.password.clone().ok_or_else(|| {
+                ApiError::validation("password", FieldCode::Required, "is required")
+            })?;
             // The same check as a sign-in: rate limit, lockout, and the same
             // answer whether or not the address has an account.
             match passwords::check(
@@ -142,7 +142,7 @@ pub async fn accept(
             let ws = rapport_db::workspaces::find(conn, inv.workspace_id).await?.ok_or(ApiError::NotFound)?;
             rapport_db::members::add(conn, ws.id, user.id, inv.role()).await.map_err(|e| {
                 if rapport_db::is_unique_violation(&e) {
-                    ApiError::conflict("already_member", "you are already a member of this workspace")
+                    ApiError::conflict(Code::AlreadyMember, "you are already a member of this workspace")
                 } else {
                     e.into()
                 }

@@ -10,6 +10,7 @@ use diesel_async::AsyncConnection;
 use rapport_db::invitations::NewInvitation;
 use rapport_db::users::normalize_email;
 use rapport_domain::api::{CreateInvitationRequest, InvitationCreated};
+use rapport_domain::problem::Code;
 use uuid::Uuid;
 
 /// Invite someone with a role. The one-use token, valid 7 days, is e-mailed
@@ -53,7 +54,7 @@ pub async fn create(
                 .is_some()
             {
                 return Err(ApiError::conflict(
-                    "already_invited",
+                    Code::AlreadyInvited,
                     "this address has a pending invitation; resend it instead",
                 ));
             }
@@ -63,7 +64,7 @@ pub async fn create(
                     .is_some()
                 {
                     return Err(ApiError::conflict(
-                        "already_member",
+                        Code::AlreadyMember,
                         "this person is already a member",
                     ));
                 }

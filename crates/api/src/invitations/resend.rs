@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{post, web};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::InvitationCreated;
+use rapport_domain::problem::Code;
 use uuid::Uuid;
 
 /// Send a pending invitation again, with a new token and a new 7-day term.
@@ -53,7 +54,7 @@ pub async fn resend(
             )
             .await?
             .ok_or_else(|| {
-                ApiError::conflict("not_pending", "the invitation is no longer pending")
+                ApiError::conflict(Code::NotPending, "the invitation is no longer pending")
             })?;
             ctx.changed(conn, ws.id, "resent", &before, &inv).await?;
             super::send(&state, conn, &ws, &inv, &token, caller.user_id()).await?;

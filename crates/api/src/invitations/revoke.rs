@@ -5,6 +5,7 @@ use crate::record::Found;
 use crate::respond::NoContent;
 use actix_web::{delete, web};
 use diesel_async::AsyncConnection;
+use rapport_domain::problem::Code;
 use uuid::Uuid;
 
 /// Revoke a pending invitation; its link stops working.
@@ -32,7 +33,7 @@ pub async fn revoke(
         let before = rapport_db::invitations::find(conn, ws, id).await?.found()?;
         if before.accepted_at.is_some() || before.revoked_at.is_some() {
             return Err(ApiError::conflict(
-                "not_pending",
+                Code::NotPending,
                 "the invitation is no longer pending",
             ));
         }

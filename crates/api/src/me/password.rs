@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{put, web};
 use diesel_async::AsyncConnection;
 use rapport_domain::api::{ChangePasswordRequest, TokenResponse};
+use rapport_domain::problem::FieldCode;
 
 /// Change one's password. Every session of the user ends, this one included
 /// (every access and refresh token stops working at once); the answer holds
@@ -49,7 +50,7 @@ pub async fn change_password(
         _ => {
             return Err(ApiError::validation(
                 "current_password",
-                "wrong",
+                FieldCode::Invalid,
                 "is not your current password",
             ))
         }

@@ -6,6 +6,7 @@ pub mod update;
 
 use crate::error::ApiError;
 use crate::extract::Caller;
+use rapport_domain::problem::FieldCode;
 use rapport_domain::Role;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -31,7 +32,7 @@ pub fn check_template_role(caller: &Caller, role: Role, field: &str) -> Result<(
     if caller.workspace.template().label(role).is_none() {
         return Err(ApiError::validation(
             field,
-            "enum",
+            FieldCode::OneOf,
             format!(
                 "a {} workspace has no `{role}` role",
                 caller.workspace.template()

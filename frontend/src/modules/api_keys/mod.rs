@@ -16,12 +16,22 @@ use rapport_domain::api::{ApiKeyCreated, ApiKeyPage, ApiKeyView};
 use rapport_domain::Permission;
 
 /// The module's page and its link in the sidebar.
+/// The page, in its own chunk of the app: fetched when first opened.
+#[leptos::lazy]
+fn page() -> AnyView {
+    view! { <ApiKeys /> }.into_any()
+}
+
 pub const ENTRY: Entry = Entry {
     path: "api-keys",
     label: "nav.api_keys",
     section: Section::Admin,
     visible: |s| s.can(Permission::ApiKeysManage),
-    page: || view! { <ApiKeys /> }.into_any(),
+    page: || Box::pin(page()),
+    strings: crate::i18n::Strings {
+        en: include_str!("en.txt"),
+        fr: include_str!("fr.txt"),
+    },
 };
 
 #[component]
@@ -104,7 +114,7 @@ fn CreateKey(
                 e.fields()
                     .into_iter()
                     .find(|f| f.field.starts_with("scopes"))
-                    .map(|f| f.message)
+                    .map(|f| crate::api::field_message(&f))
             })
         })
     };

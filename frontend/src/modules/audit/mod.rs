@@ -13,12 +13,22 @@ use rapport_domain::Permission;
 use std::collections::HashMap;
 
 /// The module's page and its link in the sidebar.
+/// The page, in its own chunk of the app: fetched when first opened.
+#[leptos::lazy]
+fn page() -> AnyView {
+    view! { <Audit /> }.into_any()
+}
+
 pub const ENTRY: Entry = Entry {
     path: "audit",
     label: "nav.audit",
     section: Section::Admin,
     visible: |s| s.can(Permission::AuditRead),
-    page: || view! { <Audit /> }.into_any(),
+    page: || Box::pin(page()),
+    strings: crate::i18n::Strings {
+        en: include_str!("en.txt"),
+        fr: include_str!("fr.txt"),
+    },
 };
 
 #[component]

@@ -10,6 +10,12 @@ use rapport_domain::api::MailPage;
 use rapport_domain::Permission;
 
 /// The module's page and its link in the sidebar.
+/// The page, in its own chunk of the app: fetched when first opened.
+#[leptos::lazy]
+fn page() -> AnyView {
+    view! { <Mail /> }.into_any()
+}
+
 pub const ENTRY: Entry = Entry {
     path: "mail",
     label: "nav.mail",
@@ -18,7 +24,11 @@ pub const ENTRY: Entry = Entry {
         // Each person's own mail, when the server has no mail server to send it through.
         s.can(Permission::MailRead) && s.me.with(|m| m.as_ref().is_some_and(|m| m.mail_viewer))
     },
-    page: || view! { <Mail /> }.into_any(),
+    page: || Box::pin(page()),
+    strings: crate::i18n::Strings {
+        en: include_str!("en.txt"),
+        fr: include_str!("fr.txt"),
+    },
 };
 
 #[component]

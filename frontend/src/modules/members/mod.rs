@@ -19,12 +19,22 @@ use rapport_domain::Permission;
 use rapport_domain::{Role, Template};
 
 /// The module's page and its link in the sidebar.
+/// The page, in its own chunk of the app: fetched when first opened.
+#[leptos::lazy]
+fn page() -> AnyView {
+    view! { <Members /> }.into_any()
+}
+
 pub const ENTRY: Entry = Entry {
     path: "members",
     label: "nav.members",
     section: Section::Admin,
     visible: |s| s.can(Permission::MembersRead),
-    page: || view! { <Members /> }.into_any(),
+    page: || Box::pin(page()),
+    strings: crate::i18n::Strings {
+        en: include_str!("en.txt"),
+        fr: include_str!("fr.txt"),
+    },
 };
 
 #[component]

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Trunk's post-build hook: puts the chunks the wasm-bindgen wrapper split off
+# (frontend/tools/bin/wasm-bindgen) beside the app, pointed at the app's
+# hashed script, and optimises them as Trunk optimises the main part.
+set -euo pipefail
+shopt -s nullglob
+staging=$TRUNK_STAGING_DIR
+parts=$(ls -d "${CARGO_TARGET_DIR:-target}"/wasm-bindgen/*/wasm-split 2>/dev/null | head -1)
+if [ -z "$parts" ]; then
+  echo "split.sh: no split parts found; was the build run with frontend/tools/bin first on PATH?" >&2
+  exit 1
+fi
+main_js=$(cd "$staging" && ls rapport-frontend-*.js | head -1)
+cp "$parts"/* "$staging"/
+sed -i "s#from ['\"]\./main\.js['\"]#from \"./$main_js\"#g" "$staging"/split-*.js
+if [ "${TRUNK_PROFILE:-}" = release ]; then
+  for f in "$staging"/split_*.wasm "$staging"/chunk_*.wasm; do
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$f" -o "$f"
+  done
+fi
