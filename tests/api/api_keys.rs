@@ -239,3 +239,38 @@ async fn a_key_s_limit_holds_across_instances() {
     b.stop().await;
     a.stop().await;
 }
+
+/// A key's window is counted on several rows so that its requests do not
+/// queue on one lock: a burst of requests at once gets at least its limit
+/// answered, and passes the limit by at most the requests that can run at
+/// once (the instance's database connections); afterwards the count is exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_one_key_is_held_near_its_limit() {
+    let app = TestApp::start_with(|c| c.api_key_rate_per_min = 10).await;
+    let owner = app.register("sales").await;
+    let key = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "burst", "scopes": ["*"]}),
+        )
+        .await
+        .expect(201);
+    let key = key.body["key"].as_str().unwrap().to_string();
+    rapport_tests::early_in_a_minute().await;
+    let answers =
+        futures::future::join_all((0..40).map(|_| app.get("/api/v1/members", &key))).await;
+    let ok = answers.iter().filter(|r| r.status == 200).count();
+    assert!(answers.iter().all(|r| [200, 429].contains(&r.status)));
+    let connections = 2 * 8;
+    assert!(
+        (10..=10 + connections).contains(&ok),
+        "{ok} of 40 answered with a limit of 10"
+    );
+    let counted: i64 = app
+        .count("SELECT coalesce(sum(hits), 0) FROM rate_windows WHERE key LIKE 'key:%'")
+        .await;
+    assert_eq!(counted, 40, "every request is counted");
+    app.get("/api/v1/members", &key).await.expect(429);
+    app.stop().await;
+}

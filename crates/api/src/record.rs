@@ -58,8 +58,9 @@ pub trait Audited {
     }
 }
 
-/// Fields that change with every write and say nothing of it.
-const UNTOLD: [&str; 2] = ["version", "updated_at"];
+/// Fields the entry already says (its record's id, its time) or that change
+/// with every write and say nothing of it.
+const UNTOLD: [&str; 4] = ["id", "created_at", "version", "updated_at"];
 
 /// `{"field": {"before": .., "after": ..}}` for each field that differs.
 pub fn diff(before: &Value, after: &Value) -> Value {
@@ -161,8 +162,8 @@ mod tests {
 
     #[test]
     fn a_diff_names_each_changed_field_once_and_nothing_else() {
-        let before = json!({"role": "staff", "name": "Ann", "version": 1, "gone": true});
-        let after = json!({"role": "admin", "name": "Ann", "version": 2, "new": 5});
+        let before = json!({"id": 1, "role": "staff", "name": "Ann", "version": 1, "gone": true});
+        let after = json!({"id": 2, "role": "admin", "name": "Ann", "version": 2, "new": 5});
         assert_eq!(
             diff(&before, &after),
             json!({

@@ -1,5 +1,7 @@
 //! Rate-limit counters in PostgreSQL, so that every instance counts the same
-//! requests: one fixed window per key, counted in one statement.
+//! requests: one fixed window per key, counted in one statement. A per-address
+//! window is one row; an API key's is spread over [`KEY_SHARDS`] rows, so
+//! that its concurrent requests do not all wait for one row lock.
 
 use diesel::prelude::*;
 use diesel::sql_types::{Double, Integer, Text};
@@ -32,11 +34,19 @@ pub async fn hit(
 
 const HIT: &str = "INSERT INTO rate_windows (key, window_start, hits)
      VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-     ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_windows.hits + 1
+     ON CONFLICT (key, window_start, shard) DO UPDATE SET hits = rate_windows.hits + 1
      RETURNING hits, extract(epoch FROM (window_start + make_interval(secs => $2) - now()))::float8 AS reset";
 
-/// One request of an API key: counts it in the key's window (as [`hit`]) and
-/// notes the key's last use, at most once a minute, in the same statement.
+/// The rows an API key's window is spread over.
+pub const KEY_SHARDS: u32 = 8;
+
+/// One request of an API key: counts it on one of its window's rows and
+/// returns the window's total (this row's count, which includes this request,
+/// plus the others' as committed), and notes the key's last use, at most once
+/// a minute, in the same statement. Requests in flight at the same moment on
+/// other rows may be missed by each other's total, so a burst can pass the
+/// limit by at most the number of requests running at once; one after
+/// another, the count is exact.
 pub async fn hit_key(
     conn: &mut AsyncPgConnection,
     key_id: uuid::Uuid,
@@ -47,19 +57,33 @@ pub async fn hit_key(
             "WITH used AS (
                UPDATE api_keys SET last_used_at = now()
                WHERE id = $3 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+             ), counted AS (
+               INSERT INTO rate_windows (key, window_start, shard, hits)
+               VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), $4, 1)
+               ON CONFLICT (key, window_start, shard) DO UPDATE SET hits = rate_windows.hits + 1
+               RETURNING hits, window_start
              )
-             INSERT INTO rate_windows (key, window_start, hits)
-             VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-             ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_windows.hits + 1
-             RETURNING hits, extract(epoch FROM (window_start + make_interval(secs => $2) - now()))::float8 AS reset",
+             SELECT (c.hits + COALESCE((SELECT sum(r.hits) FROM rate_windows r
+                       WHERE r.key = $1 AND r.window_start = c.window_start AND r.shard <> $4), 0))::int AS hits,
+                    extract(epoch FROM (c.window_start + make_interval(secs => $2) - now()))::float8 AS reset
+             FROM counted c",
         )
         .bind::<Text, _>(format!("key:{key_id}"))
         .bind::<Integer, _>(window_secs)
-        .bind::<diesel::sql_types::Uuid, _>(key_id),
+        .bind::<diesel::sql_types::Uuid, _>(key_id)
+        .bind::<diesel::sql_types::SmallInt, _>(shard()),
     )
     .get_result(conn)
     .await?;
     Ok((row.hits, row.reset))
+}
+
+/// A row of a key's window for this request: spread by the clock's nanoseconds.
+fn shard() -> i16 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    ((nanos / 1000) % KEY_SHARDS) as i16
 }
 
 /// Drops windows that ended more than an hour ago.
