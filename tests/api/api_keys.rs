@@ -274,3 +274,28 @@ async fn a_burst_of_one_key_is_held_near_its_limit() {
     app.get("/api/v1/members", &key).await.expect(429);
     app.stop().await;
 }
+
+/// Someone who knows a key's prefix (it is shown in lists) but not its secret
+/// cannot spend the key's budget: a wrong secret is refused and not counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_secret_spends_nothing_of_the_keys_budget() {
+    let app = TestApp::start_with(|c| c.api_key_rate_per_min = 2).await;
+    let owner = app.register("sales").await;
+    let created: ApiKeyCreated = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "k", "scopes": ["*"]}),
+        )
+        .await
+        .expect(201)
+        .read();
+    let forged = format!("rpk_{}_{}", created.prefix, "x".repeat(43));
+    rapport_tests::early_in_a_minute().await;
+    for _ in 0..5 {
+        app.get("/api/v1/members", &forged).await.expect(401);
+    }
+    let r = app.get("/api/v1/members", &created.key).await.expect(200);
+    assert_eq!(r.header("ratelimit-remaining"), Some("1"));
+    app.stop().await;
+}

@@ -45,17 +45,8 @@ pub async fn hit(
     Ok(judge(hits, reset, limit))
 }
 
-/// Counts one request of an API key on the caller's connection, and notes its use.
-pub async fn hit_key(
-    conn: &mut rapport_db::Conn,
-    key_id: uuid::Uuid,
-    limit: u32,
-) -> Result<Result<RateInfo, RateInfo>, ApiError> {
-    let (hits, reset) = rapport_db::rate_limits::hit_key(conn, key_id, 60).await?;
-    Ok(judge(hits, reset, limit))
-}
-
-fn judge(hits: i32, reset: f64, limit: u32) -> Result<RateInfo, RateInfo> {
+/// Whether a count of `hits` in a window ending in `reset` seconds is within `limit`.
+pub fn judge(hits: i32, reset: f64, limit: u32) -> Result<RateInfo, RateInfo> {
     let hits = hits.max(0) as u32;
     let info = RateInfo {
         limit,

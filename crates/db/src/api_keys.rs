@@ -68,9 +68,11 @@ pub async fn insert(conn: &mut AsyncPgConnection, n: NewApiKey<'_>) -> QueryResu
         .await
 }
 
-/// A live key by its public prefix (not revoked, not expired), with its workspace.
+/// A live key by its public prefix (not revoked, not expired), with its
+/// workspace. It takes the connection shared, to run pipelined with the
+/// request's count ([`crate::rate_limits::hit_key`]).
 pub async fn find_live_by_prefix(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     prefix: &str,
 ) -> QueryResult<Option<(ApiKey, Workspace)>> {
     api_keys::table
@@ -83,7 +85,7 @@ pub async fn find_live_by_prefix(
                 .or(api_keys::expires_at.gt(diesel::dsl::now)),
         )
         .select((ApiKey::as_select(), Workspace::as_select()))
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }

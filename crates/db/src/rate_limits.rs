@@ -40,42 +40,54 @@ const HIT: &str = "INSERT INTO rate_windows (key, window_start, hits)
 /// The rows an API key's window is spread over.
 pub const KEY_SHARDS: u32 = 8;
 
-/// One request of an API key: counts it on one of its window's rows and
-/// returns the window's total (this row's count, which includes this request,
-/// plus the others' as committed), and notes the key's last use, at most once
-/// a minute, in the same statement. Requests in flight at the same moment on
-/// other rows may be missed by each other's total, so a burst can pass the
-/// limit by at most the number of requests running at once; one after
-/// another, the count is exact.
+/// One request of an API key, named by its prefix and the digest of the
+/// secret presented: when they match a live key, counts the request on one of
+/// its window's rows and returns the window's total (this row's count, which
+/// includes this request, plus the others' as committed) and the seconds
+/// until it ends, and notes the key's last use, at most once a minute, all in
+/// one statement. Nothing is counted for a wrong secret. It takes the
+/// connection shared, so that it runs pipelined with the key's lookup
+/// ([`crate::api_keys::find_live_by_prefix`]): one round trip for both.
+/// Requests in flight at the same moment on other rows may be missed by each
+/// other's total, so a burst can pass the limit by at most the number of
+/// requests running at once; one after another, the count is exact.
 pub async fn hit_key(
-    conn: &mut AsyncPgConnection,
-    key_id: uuid::Uuid,
+    mut conn: &AsyncPgConnection,
+    prefix: &str,
+    secret_hash: &[u8],
     window_secs: i32,
-) -> QueryResult<(i32, f64)> {
-    let row: Row = crate::Prepared(
+) -> QueryResult<Option<(i32, f64)>> {
+    let row: Option<Row> = crate::Prepared(
         diesel::sql_query(
-            "WITH used AS (
+            "WITH k AS (
+               SELECT id FROM api_keys
+               WHERE prefix = $2 AND secret_hash = $4 AND revoked_at IS NULL
+                 AND (expires_at IS NULL OR expires_at > now())
+             ), used AS (
                UPDATE api_keys SET last_used_at = now()
-               WHERE id = $3 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+               WHERE id = (SELECT id FROM k)
+                 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
              ), counted AS (
                INSERT INTO rate_windows (key, window_start, shard, hits)
-               VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), $4, 1)
+               SELECT 'key:' || k.id, to_timestamp(floor(extract(epoch FROM now()) / $1) * $1), $3, 1
+               FROM k
                ON CONFLICT (key, window_start, shard) DO UPDATE SET hits = rate_windows.hits + 1
-               RETURNING hits, window_start
+               RETURNING key, hits, window_start
              )
              SELECT (c.hits + COALESCE((SELECT sum(r.hits) FROM rate_windows r
-                       WHERE r.key = $1 AND r.window_start = c.window_start AND r.shard <> $4), 0))::int AS hits,
-                    extract(epoch FROM (c.window_start + make_interval(secs => $2) - now()))::float8 AS reset
+                       WHERE r.key = c.key AND r.window_start = c.window_start AND r.shard <> $3), 0))::int AS hits,
+                    extract(epoch FROM (c.window_start + make_interval(secs => $1) - now()))::float8 AS reset
              FROM counted c",
         )
-        .bind::<Text, _>(format!("key:{key_id}"))
         .bind::<Integer, _>(window_secs)
-        .bind::<diesel::sql_types::Uuid, _>(key_id)
-        .bind::<diesel::sql_types::SmallInt, _>(shard()),
+        .bind::<Text, _>(prefix)
+        .bind::<diesel::sql_types::SmallInt, _>(shard())
+        .bind::<diesel::sql_types::Binary, _>(secret_hash),
     )
-    .get_result(conn)
-    .await?;
-    Ok((row.hits, row.reset))
+    .get_result(&mut conn)
+    .await
+    .optional()?;
+    Ok(row.map(|r| (r.hits, r.reset)))
 }
 
 /// A row of a key's window for this request: spread by the clock's nanoseconds.
