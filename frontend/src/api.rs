@@ -66,8 +66,6 @@ impl ApiError {
 
     fn network(e: impl std::fmt::Display) -> Self {
         ApiError {
-            said: None,
-            said_fields: Vec::new(),
             status: 0,
             problem: Some(Problem {
                 kind: "about:blank".into(),
@@ -77,6 +75,7 @@ impl ApiError {
                 code: "network".into(),
                 errors: Vec::new(),
             }),
+            ..Default::default()
         }
     }
 
@@ -322,8 +321,6 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
 pub fn checked<B: Serialize + Validate>(body: &B) -> ApiResult<serde_json::Value> {
     if let Err(errors) = body.validate() {
         return Err(ApiError {
-            said: None,
-            said_fields: Vec::new(),
             status: 422,
             problem: Some(Problem {
                 kind: "about:blank".into(),
@@ -333,6 +330,7 @@ pub fn checked<B: Serialize + Validate>(body: &B) -> ApiResult<serde_json::Value
                 code: "validation".into(),
                 errors,
             }),
+            ..Default::default()
         });
     }
     serde_json::to_value(body).map_err(ApiError::network)

@@ -5,8 +5,7 @@ use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use actix_ws::{CloseCode, CloseReason, Message};
 use futures::StreamExt;
-use rapport_db::access::{Credential, Rights};
-use rapport_domain::Role;
+use rapport_db::access::Credential;
 use serde::Deserialize;
 use std::time::{Duration, Instant};
 use utoipa::IntoParams;
@@ -76,14 +75,7 @@ pub async fn connect(
             let workspace = rapport_db::workspaces::find(conn, ticket.workspace_id)
                 .await?
                 .ok_or_else(|| ApiError::Unauthorized("the workspace is gone".into()))?;
-            let caller = Caller {
-                workspace,
-                role: Role::Admin,
-                principal: Principal::ApiKey {
-                    id: key_id,
-                    scopes: key.scopes,
-                },
-            };
+            let caller = Caller::api_key(workspace, key_id, key.scopes);
             let credential = Credential::ApiKey {
                 workspace_id: ticket.workspace_id,
                 key_id,
@@ -121,18 +113,7 @@ pub async fn connect(
         }
     };
     let permissions = caller.permissions();
-    let rights = Rights::new(
-        match caller.principal {
-            Principal::User { .. } => Some(caller.role.as_str().to_string()),
-            Principal::ApiKey { .. } => None,
-        },
-        caller
-            .workspace
-            .modules
-            .iter()
-            .map(|m| m.as_str().to_string())
-            .collect(),
-    );
+    let rights = caller.rights();
     let head = rapport_db::events::head(conn, ticket.workspace_id).await?;
     db.release();
     let (res, session, stream) =

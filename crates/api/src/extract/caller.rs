@@ -47,6 +47,32 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// An API key acting in `workspace` within its scopes. (Its role is never
+    /// read: a key's permissions come from its scopes.)
+    pub fn api_key(workspace: Workspace, id: Uuid, scopes: Vec<String>) -> Caller {
+        Caller {
+            workspace,
+            role: Role::Admin,
+            principal: Principal::ApiKey { id, scopes },
+        }
+    }
+
+    /// What the caller's permissions were computed from, for a live
+    /// connection to compare with the database later.
+    pub fn rights(&self) -> rapport_db::access::Rights {
+        rapport_db::access::Rights::new(
+            match self.principal {
+                Principal::User { .. } => Some(self.role.as_str().to_string()),
+                Principal::ApiKey { .. } => None,
+            },
+            self.workspace
+                .modules
+                .iter()
+                .map(|m| m.as_str().to_string())
+                .collect(),
+        )
+    }
+
     /// Whether the caller may use `p` here: its module is switched on in the
     /// workspace, and the role (or the API key's scopes) holds it.
     pub fn allows(&self, p: Permission) -> bool {
@@ -235,14 +261,7 @@ async fn resolve_api_key(state: &AppState, pool: &Pool, rest: &str) -> Result<Re
     let rate = crate::ratelimit::judge(hits, reset, limit)
         .map_err(|info| info.refused(format!("this API key may make {limit} requests a minute")))?;
     Ok((
-        Caller {
-            workspace,
-            role: Role::Admin,
-            principal: Principal::ApiKey {
-                id: key.id,
-                scopes: key.scopes,
-            },
-        },
+        Caller::api_key(workspace, key.id, key.scopes),
         Some(rate),
         conn,
     ))

@@ -15,13 +15,13 @@ use rapport_domain::api::CreateApiKeyRequest;
 use rapport_domain::api::{ApiKeyCreated, ApiKeyPage, ApiKeyView};
 use rapport_domain::Permission;
 
-/// The module's page and its link in the sidebar.
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
 fn page() -> AnyView {
     view! { <ApiKeys /> }.into_any()
 }
 
+/// The module's page and its link in the sidebar.
 pub const ENTRY: Entry = Entry {
     path: "api-keys",
     label: "nav.api_keys",

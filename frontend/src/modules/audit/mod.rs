@@ -12,13 +12,13 @@ use rapport_domain::api::{ActorKind, AuditPage, AuditVerifyResponse, MemberPage}
 use rapport_domain::Permission;
 use std::collections::HashMap;
 
-/// The module's page and its link in the sidebar.
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
 fn page() -> AnyView {
     view! { <Audit /> }.into_any()
 }
 
+/// The module's page and its link in the sidebar.
 pub const ENTRY: Entry = Entry {
     path: "audit",
     label: "nav.audit",

@@ -9,13 +9,13 @@ use leptos::prelude::*;
 use rapport_domain::api::MailPage;
 use rapport_domain::Permission;
 
-/// The module's page and its link in the sidebar.
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
 fn page() -> AnyView {
     view! { <Mail /> }.into_any()
 }
 
+/// The module's page and its link in the sidebar.
 pub const ENTRY: Entry = Entry {
     path: "mail",
     label: "nav.mail",

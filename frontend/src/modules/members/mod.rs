@@ -18,13 +18,13 @@ use rapport_domain::api::{
 use rapport_domain::Permission;
 use rapport_domain::{Role, Template};
 
-/// The module's page and its link in the sidebar.
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
 fn page() -> AnyView {
     view! { <Members /> }.into_any()
 }
 
+/// The module's page and its link in the sidebar.
 pub const ENTRY: Entry = Entry {
     path: "members",
     label: "nav.members",
