@@ -47,7 +47,7 @@ pub fn actor_kind(s: &str) -> ActorKind {
 impl AuditEntry {
     fn computed_payload_digest(&self) -> Vec<u8> {
         payload_digest(
-            &self.changes,
+            &self.changes.value(),
             self.ip.as_deref(),
             self.user_agent.as_deref(),
             self.request_id.as_deref(),
@@ -236,7 +236,8 @@ pub struct Listed {
     pub action: String,
     pub record_type: String,
     pub record_id: Option<String>,
-    pub changes: serde_json::Value,
+    /// Passed through to the answer as the database's text.
+    pub changes: crate::json::RawJsonb,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
@@ -256,7 +257,7 @@ impl Listed {
             action: self.action,
             record_type: self.record_type,
             record_id: self.record_id,
-            changes: self.changes,
+            changes: self.changes.0,
             ip: self.ip,
             user_agent: self.user_agent,
             request_id: self.request_id,
@@ -400,7 +401,8 @@ pub async fn verify(conn: &mut AsyncPgConnection, workspace_id: Uuid) -> QueryRe
             }
             if e.action == ERASED && e.record_type == "audit_entry" {
                 let named = e.record_id.as_deref().and_then(|r| r.parse::<i64>().ok());
-                let digest = e.changes["redacted_digest"]["after"].as_str();
+                let changes = e.changes.value();
+                let digest = changes["redacted_digest"]["after"].as_str();
                 if let (Some(n), Some(d)) = (named, digest) {
                     if erased.get(&n).is_some_and(|now| now == d) {
                         erased.remove(&n);

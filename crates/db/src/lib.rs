@@ -9,6 +9,7 @@ pub mod events;
 pub mod idempotency;
 pub mod invitations;
 pub mod jobs;
+pub mod json;
 pub mod list;
 pub mod mail;
 pub mod members;

@@ -18,7 +18,8 @@ pub struct AuditEntryView {
     pub record_type: String,
     pub record_id: Option<String>,
     /// Changed fields: `{"role": {"before": "staff", "after": "admin"}}`.
-    pub changes: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub changes: crate::json::RawJson,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod events;
 pub mod invitations;
+pub mod json;
 pub mod list;
 pub mod mail;
 pub mod members;

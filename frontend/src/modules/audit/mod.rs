@@ -180,7 +180,7 @@ fn AuditPageView() -> impl IntoView {
                                                 <td>{i18n::datetime(&e.occurred_at, &tz)}</td>
                                                 <td>{who}</td>
                                                 <td><code>{e.action.clone()}</code></td>
-                                                <td class="changes">{changes_text(&e.changes)}</td>
+                                                <td class="changes">{changes_text(&e.changes.value())}</td>
                                                 <td>{e.ip.clone().unwrap_or_default()}</td>
                                             </tr>
                                         }
