@@ -40,7 +40,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invitations/:token") view=pages::accept::Accept />
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view=pages::home::Home />
-                    <Route path=path!("/people") view=pages::module::People />
                     <Route path=path!("/m/:module") view=pages::module::ModulePage />
                     <Route path=path!("/profile") view=pages::profile::Profile />
                     <Route path=path!("/:page") view=crate::modules::ModuleRoute />

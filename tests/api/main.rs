@@ -15,6 +15,7 @@ mod mail;
 mod members;
 mod openapi;
 mod passwords;
+mod people;
 mod permissions;
 mod schema;
 mod sessions;

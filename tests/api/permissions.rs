@@ -114,6 +114,14 @@ async fn every_operation_answers_as_the_matrix_says() {
         )
         .await
         .expect(201);
+    let person = app
+        .post(
+            "/api/v1/people",
+            Some(&owner.access),
+            json!({"first_name": "Walked"}),
+        )
+        .await
+        .expect(201);
     let outsider = app.register("sales").await;
 
     let random = serde_json::Map::from_iter([
@@ -213,12 +221,18 @@ async fn every_operation_answers_as_the_matrix_says() {
                     "id".to_string(),
                     json!(if op.path.contains("api-keys") {
                         own_key.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/people/") {
+                        person.body["id"].clone()
                     } else {
                         inv.body["id"].clone()
                     }),
                 ),
             ]);
+            // A body the route would take from its own workspace.
             let body = match op.method {
+                Method::PATCH if op.path.starts_with("/api/v1/people/") => {
+                    Some(json!({"first_name": "Outsider"}))
+                }
                 Method::PATCH => Some(json!({"role": "staff"})),
                 _ => op.has_body.then(|| json!({})),
             };

@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod people;
 pub mod ratelimit;
 pub mod record;
 pub mod respond;
@@ -45,6 +46,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     )
     .configure(me::routes)
     .configure(members::routes)
+    .configure(people::routes)
     .configure(invitations::routes)
     .configure(api_keys::routes)
     .configure(audit::routes)

@@ -23,6 +23,7 @@ use utoipa::OpenApi;
         (name = "me", description = "The signed-in user"),
         (name = "workspaces", description = "Workspaces and templates"),
         (name = "members", description = "Members and roles"),
+        (name = "people", description = "People: contacts, customers, students, practitioners"),
         (name = "invitations", description = "Inviting people"),
         (name = "api-keys", description = "Keys for integrations"),
         (name = "audit", description = "The hash-chained audit trail"),

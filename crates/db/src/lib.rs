@@ -13,6 +13,8 @@ pub mod json;
 pub mod list;
 pub mod mail;
 pub mod members;
+pub mod organizations;
+pub mod people;
 pub mod rate_limits;
 pub mod schema;
 pub mod scope;
@@ -171,6 +173,11 @@ pub mod closed {
 
     closed_text!(RoleText, Role, "role");
     closed_text!(TemplateText, Template, "template");
+    closed_text!(
+        PersonStatusText,
+        rapport_domain::people::PersonStatus,
+        "person status"
+    );
 
     /// A workspace's modules.
     #[derive(Debug, FromSqlRow)]

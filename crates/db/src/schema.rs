@@ -216,6 +216,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    organizations (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        domain -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        owner_id -> Nullable<Uuid>,
+        tags -> Array<Text>,
+        custom_fields -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    people (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        first_name -> Text,
+        last_name -> Text,
+        sort_name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        organization_id -> Nullable<Uuid>,
+        owner_id -> Nullable<Uuid>,
+        user_id -> Nullable<Uuid>,
+        status -> Text,
+        tags -> Array<Text>,
+        custom_fields -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        version -> Int4,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));

@@ -9,8 +9,13 @@ use uuid::Uuid;
 pub enum Scope {
     /// Every record of this workspace.
     Workspace(Uuid),
-    /// Only the records linked to this person: their own, or addressed to them.
-    Person { user_id: Uuid, email: String },
+    /// Only the records of this workspace linked to this person: their own,
+    /// looked after by them, or addressed to them.
+    Person {
+        workspace_id: Uuid,
+        user_id: Uuid,
+        email: String,
+    },
     /// Only the records of this organisation (a customer's tickets).
     Organization { workspace_id: Uuid, id: Uuid },
     /// None at all.

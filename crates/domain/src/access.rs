@@ -366,6 +366,9 @@ permissions! {
     AuditRead = "audit:read", "audit", Read, module = core, user_only = false, [Owner, Admin];
     EventsRead = "events:read", "events", Read, module = core, user_only = false, [Owner, Admin, Manager, Staff, Member];
     MailRead = "mail:read", "mail", Read, module = core, user_only = true, [Owner, Admin, Manager, Staff, Member];
+    PeopleRead = "people:read", "people", Read, module = People, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    PeopleWrite = "people:write", "people", Write, module = People, user_only = false, [Owner, Admin, Manager, Staff];
+    PeopleDelete = "people:delete", "people", Write, module = People, user_only = false, [Owner, Admin];
 }
 
 impl Permission {

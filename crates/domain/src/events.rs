@@ -77,4 +77,8 @@ pub const KINDS: &[&str] = &[
     "invitation.resent",
     "api_key.created",
     "api_key.revoked",
+    "person.created",
+    "person.updated",
+    "person.deleted",
+    "person.restored",
 ];

@@ -13,6 +13,8 @@ pub mod json;
 pub mod list;
 pub mod mail;
 pub mod members;
+pub mod patch;
+pub mod people;
 pub mod problem;
 pub mod validate;
 
@@ -26,6 +28,7 @@ pub mod api {
     pub use crate::list::Page;
     pub use crate::mail::*;
     pub use crate::members::*;
+    pub use crate::people::*;
 }
 
 pub use access::{perm, Module, Need, Permission, Role, Template};

@@ -82,6 +82,8 @@ codes! {
         Past = "past",
         /// Wrong (a password), or unknown, used or expired (a link).
         Invalid = "invalid",
+        /// Names a record (an organisation, a member) that the workspace does not have.
+        Unknown = "unknown",
         /// A cursor from another list, sort or workspace.
         Mismatch = "mismatch",
         /// A query string that cannot be read, or names an unknown filter.

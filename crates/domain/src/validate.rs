@@ -101,6 +101,89 @@ pub fn password(errors: &mut Vec<FieldError>, field: &str, value: &str) {
     }
 }
 
+pub const TAG_MAX: usize = 50;
+pub const TAGS_MAX: usize = 50;
+pub const PHONE_MAX: usize = 40;
+
+/// Optional text: when present, as [`text`] says.
+pub fn optional_text(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>, max: usize) {
+    if let Some(v) = value {
+        text(errors, field, v, max);
+    }
+}
+
+/// Optional e-mail: when present, as [`email`] says.
+pub fn optional_email(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>) {
+    if let Some(v) = value {
+        email(errors, field, v);
+    }
+}
+
+/// A telephone number as people write it: digits, spaces, `+`, `(`, `)`, `-`,
+/// `.` and `/`, with at least three digits.
+pub fn phone(errors: &mut Vec<FieldError>, field: &str, value: &str) {
+    let v = value.trim();
+    let digits = v.chars().filter(char::is_ascii_digit).count();
+    if v.chars().count() > PHONE_MAX {
+        errors.push(
+            FieldError::new(
+                field,
+                FieldCode::TooLong,
+                format!("must be at most {PHONE_MAX} characters"),
+            )
+            .with("max", PHONE_MAX),
+        );
+    } else if digits < 3
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +()-./".contains(c))
+    {
+        errors.push(FieldError::new(
+            field,
+            FieldCode::Format,
+            "not a telephone number",
+        ));
+    }
+}
+
+/// Tags: at most [`TAGS_MAX`], each a word or two of at most [`TAG_MAX`] characters.
+pub fn tags(errors: &mut Vec<FieldError>, field: &str, tags: &[String]) {
+    if tags.len() > TAGS_MAX {
+        errors.push(
+            FieldError::new(
+                field,
+                FieldCode::TooLong,
+                format!("at most {TAGS_MAX} tags"),
+            )
+            .with("max", TAGS_MAX),
+        );
+        return;
+    }
+    for (i, t) in tags.iter().enumerate() {
+        text(errors, &format!("{field}.{i}"), t, TAG_MAX);
+    }
+}
+
+/// Tags as they are kept: trimmed, each once, in the order given.
+pub fn tidy_tags(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for t in tags {
+        let t = t.trim();
+        if !t.is_empty() && !out.iter().any(|o| o == t) {
+            out.push(t.to_string());
+        }
+    }
+    out
+}
+
+/// Text as it is kept: trimmed; blank is absent.
+pub fn tidy(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
 /// Times the platform stores: years 1 to 9999 (PostgreSQL and JSON clients
 /// agree on those; beyond them, answers would differ or fail).
 pub fn time_in_range(t: &chrono::DateTime<chrono::Utc>) -> bool {
@@ -144,6 +227,30 @@ mod tests {
         let far = chrono::DateTime::from_timestamp(6_311_433_600_000, 0).unwrap(); // year 202,000
         assert!(time_in_range(&ok));
         assert!(!time_in_range(&far));
+    }
+
+    #[test]
+    fn phones_and_tags() {
+        let mut e = Vec::new();
+        for ok in ["+33 1 23 45 67 89", "(555) 010-2030", "0612345678"] {
+            phone(&mut e, "phone", ok);
+        }
+        assert!(e.is_empty(), "{e:?}");
+        for bad in ["12", "call me", "+1 555 0100 ext. 5"] {
+            phone(&mut e, "phone", bad);
+        }
+        assert_eq!(e.len(), 3);
+        let mut e = Vec::new();
+        tags(&mut e, "tags", &["vip".into(), " ".into(), "x".repeat(51)]);
+        let fields: Vec<_> = e
+            .iter()
+            .map(|f| (f.field.as_str(), f.code.as_str()))
+            .collect();
+        assert_eq!(fields, [("tags.1", "required"), ("tags.2", "too_long")]);
+        assert_eq!(
+            tidy_tags(&[" vip ".into(), "vip".into(), "new".into(), "".into()]),
+            ["vip", "new"]
+        );
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub async fn seed(pool: &rapport_db::Pool) -> anyhow::Result<Vec<String>> {
                     .await?;
                 ctx.record(conn, rapport_api::auth::register::workspace_created(&ws))
                     .await?;
+                let mut members = Vec::new();
                 for (role, name, email) in people(t) {
                     let user = match rapport_db::users::find_by_email(conn, &email).await? {
                         Some(u) => u,
@@ -77,12 +78,14 @@ pub async fn seed(pool: &rapport_db::Pool) -> anyhow::Result<Vec<String>> {
                         }
                     };
                     rapport_db::members::add(conn, ws.id, user.id, role).await?;
+                    members.push((role, user.id, name));
                     ctx.record(
                         conn,
                         rapport_api::auth::register::member_added(ws.id, &user, role),
                     )
                     .await?;
                 }
+                records(conn, &ctx, ws.id, t, &members).await?;
                 Ok(())
             })
             .await?;
@@ -95,4 +98,164 @@ pub async fn seed(pool: &rapport_db::Pool) -> anyhow::Result<Vec<String>> {
     }
     lines.push(format!("  password for every demo account: {PASSWORD}"));
     Ok(lines)
+}
+
+const GIVEN: [&str; 24] = [
+    "Amara", "Bruno", "Chloé", "Dmitri", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas",
+    "Kavya", "Lucas", "Mei", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Sven", "Tariq", "Uma",
+    "Victor", "Wen", "Yara",
+];
+const FAMILY: [&str; 24] = [
+    "Okafor",
+    "Silva",
+    "Martin",
+    "Volkov",
+    "Yilmaz",
+    "Haddad",
+    "Hopper",
+    "Tanaka",
+    "García",
+    "Becker",
+    "Iyer",
+    "Moreau",
+    "Chen",
+    "Rahman",
+    "Lindqvist",
+    "Patel",
+    "Dubois",
+    "Romero",
+    "Andersen",
+    "Aziz",
+    "Nair",
+    "Petit",
+    "Zhang",
+    "Costa",
+];
+
+/// The template's records: organisations where it has them, and people with
+/// statuses, tags and owners, one of them the member who signs in.
+async fn records(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    t: Template,
+    members: &[(Role, Uuid, &str)],
+) -> anyhow::Result<()> {
+    use rapport_domain::people::PersonStatus;
+    let mut organizations = Vec::new();
+    if t.modules().contains(&rapport_domain::Module::Organizations) {
+        for (name, domain, industry) in [
+            ("Globex", "globex.example", "Manufacturing"),
+            ("Initech", "initech.example", "Software"),
+            ("Umbrella Health", "umbrella.example", "Health care"),
+            ("Stark Logistics", "stark.example", "Logistics"),
+        ] {
+            let id = rapport_db::organizations::insert(
+                conn,
+                &rapport_db::organizations::NewOrganization {
+                    workspace_id: ws,
+                    id: Uuid::now_v7(),
+                    name,
+                    domain: Some(domain),
+                    industry: Some(industry),
+                },
+            )
+            .await?;
+            organizations.push((id, domain));
+        }
+    }
+    let staff = members
+        .iter()
+        .find(|(r, ..)| *r == Role::Staff)
+        .or_else(|| members.iter().find(|(r, ..)| *r == Role::Manager))
+        .map(|(_, id, _)| *id);
+    let tags: &[&str] = match t {
+        Template::School => &[
+            "python", "scratch", "robotics", "web", "beginner", "advanced",
+        ],
+        Template::Tutoring => &["maths", "physics", "english", "exam year", "online"],
+        Template::Consulting => &["cohort 2026", "cohort 2025", "mentor", "certified"],
+        Template::Sales => &["decision maker", "champion", "newsletter", "event 2026"],
+        Template::Support => &["vip", "enterprise", "trial", "newsletter"],
+    };
+    let statuses = match t {
+        Template::Sales => [
+            PersonStatus::Lead,
+            PersonStatus::Active,
+            PersonStatus::Lead,
+            PersonStatus::Inactive,
+        ],
+        _ => [
+            PersonStatus::Active,
+            PersonStatus::Active,
+            PersonStatus::Active,
+            PersonStatus::Former,
+        ],
+    };
+    let mut people = Vec::new();
+    // The member who signs in is one of the people, looked after by staff.
+    if let Some((_, user_id, name)) = members.iter().find(|(r, ..)| *r == Role::Member) {
+        let (first, last) = name.split_once(' ').unwrap_or((name, ""));
+        people.push((first.to_string(), last.to_string(), Some(*user_id), 0usize));
+    }
+    for i in 0..24 {
+        people.push((
+            GIVEN[i].to_string(),
+            FAMILY[(i * 7) % 24].to_string(),
+            None,
+            i + 1,
+        ));
+    }
+    for (first, last, user_id, i) in people {
+        let org = (!organizations.is_empty()).then(|| organizations[i % organizations.len()]);
+        // Addresses keep to plain letters: "Chloé" writes chloe@.
+        let plain = |s: &str| -> String {
+            s.to_lowercase()
+                .chars()
+                .map(|c| match c {
+                    'á' | 'à' => 'a',
+                    'é' | 'è' => 'e',
+                    'í' => 'i',
+                    'ó' => 'o',
+                    'ú' => 'u',
+                    c => c,
+                })
+                .collect()
+        };
+        let (fl, ll) = (plain(&first), plain(&last));
+        let email = match org {
+            Some((_, domain)) => format!("{fl}.{ll}@{domain}"),
+            None => format!("{fl}.{ll}@mail.example"),
+        };
+        let row = rapport_db::people::insert(
+            conn,
+            &rapport_db::people::NewPerson {
+                workspace_id: ws,
+                id: Uuid::now_v7(),
+                first_name: first,
+                last_name: last,
+                email: Some(rapport_db::users::normalize_email(&email)),
+                phone: (i % 3 != 2).then(|| format!("+1 555 01{:02}", i % 100)),
+                organization_id: org.map(|(id, _)| id),
+                owner_id: if user_id.is_some() || i % 2 == 0 {
+                    staff
+                } else {
+                    None
+                },
+                user_id,
+                status: statuses[i % statuses.len()].as_str().to_string(),
+                tags: [tags[i % tags.len()], tags[(i / 2 + 1) % tags.len()]]
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+            },
+        )
+        .await?;
+        ctx.created(conn, ws, &row)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo person: {e}"))?;
+    }
+    Ok(())
 }

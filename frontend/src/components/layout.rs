@@ -16,18 +16,21 @@ use rapport_domain::Module;
 
 /// A line for an event in the bell and in toasts.
 pub fn describe(e: &EventView) -> String {
-    let s = |k: &str| {
-        e.data
-            .get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string()
-    };
     let key = format!("event.{}", e.kind);
     if i18n::lookup(i18n::lang(), &key) == "…" {
         return tf("event.other", &[("type", &e.kind)]);
     }
-    tf(&key, &[("name", &s("name")), ("email", &s("email"))])
+    // Each text field of the event's data can be named in its sentence.
+    let fields: Vec<(&str, &str)> = e
+        .data
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.as_str(), v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    tf(&key, &fields)
 }
 
 pub fn people_label() -> String {
@@ -35,9 +38,19 @@ pub fn people_label() -> String {
         .me
         .with(|m| m.as_ref().map(|m| m.workspace.template));
     match template {
-        Some(t) => i18n::t(&format!("people.{}", t.as_str())),
+        Some(_) => template_label("people"),
         None => t("nav.people"),
     }
+}
+
+/// `family.<template>`: a record's name in the words of the workspace's
+/// template (`people.school` is "Students").
+pub fn template_label(family: &str) -> String {
+    let template = session::current()
+        .me
+        .with(|m| m.as_ref().map(|m| m.workspace.template))
+        .unwrap_or(rapport_domain::Template::Sales);
+    i18n::t(&format!("{family}.{}", template.as_str()))
 }
 
 #[component]
@@ -121,19 +134,22 @@ fn Sidebar() -> impl IntoView {
             .iter()
             .filter(move |e| e.section == section && (e.visible)(&session))
     };
+    let records = move || shown(Section::Records);
     let admin = move || shown(Section::Admin);
     let foot = move || shown(Section::Foot);
     let link = |e: &'static modules::Entry| {
-        view! { <li><A href=format!("/{}", e.path)>{i18n::tr(e.label)}</A></li> }
+        let label = move || match e.section {
+            Section::Records => template_label(e.label),
+            _ => t(e.label),
+        };
+        view! { <li><A href=format!("/{}", e.path)>{label}</A></li> }
     };
     view! {
         <nav id="sidebar" class="sidebar" aria-label=i18n::tr("nav.menu")>
             <WorkspaceSwitcher />
             <ul class="nav">
                 <li><A href="/" exact=true>{i18n::tr("nav.home")}</A></li>
-                <Show when=move || session.has_module(Module::People)>
-                    <li><A href="/people">{people_label}</A></li>
-                </Show>
+                {move || records().map(link).collect_view()}
                 <For
                     each=other_modules
                     key=|m| m.as_str()

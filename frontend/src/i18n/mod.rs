@@ -321,6 +321,11 @@ mod tests {
                 .map(|k| format!("event.{k}")),
         );
         keys.extend(Module::ALL.iter().map(|m| format!("module.{}", m.as_str())));
+        keys.extend(
+            rapport_domain::api::PersonStatus::ALL
+                .iter()
+                .map(|s| format!("people.status.{}", s.as_str())),
+        );
         for t in Template::ALL {
             keys.insert(format!("template.{}", t.as_str()));
             keys.insert(format!("template.{}.about", t.as_str()));

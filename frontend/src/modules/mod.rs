@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod mail;
 pub mod members;
+pub mod people;
 
 use crate::pages::errors::NotFound;
 use crate::session::Session;
@@ -15,6 +16,9 @@ use leptos_router::hooks::use_params_map;
 /// Where a module's link sits in the sidebar.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    /// The workspace's records, at the top; named in the template's words
+    /// (`label` is then a family of keys: `people.school` is "Students").
+    Records,
     /// Administration: members, keys, the audit log.
     Admin,
     /// The foot, beside one's profile.
@@ -28,7 +32,8 @@ pub type Page = std::pin::Pin<Box<dyn std::future::Future<Output = AnyView> + Se
 pub struct Entry {
     /// The page's path, `/<path>`.
     pub path: &'static str,
-    /// The translation key of its link.
+    /// The translation key of its link (in [`Section::Records`], the
+    /// family of keys named after each template).
     pub label: &'static str,
     pub section: Section,
     /// Whether the signed-in person sees the link (the page checks again).
@@ -41,7 +46,13 @@ pub struct Entry {
 }
 
 /// Every module with a page, in sidebar order.
-pub const ENTRIES: &[Entry] = &[members::ENTRY, api_keys::ENTRY, audit::ENTRY, mail::ENTRY];
+pub const ENTRIES: &[Entry] = &[
+    people::ENTRY,
+    members::ENTRY,
+    api_keys::ENTRY,
+    audit::ENTRY,
+    mail::ENTRY,
+];
 
 /// The page of `/<path>`, or "not found".
 #[component]

@@ -1,28 +1,12 @@
 //! The pages of modules that are still to come: named in the template's
 //! words, present only where the workspace has the module.
 
-use crate::components::layout::people_label;
 use crate::i18n::{t, tf};
 use crate::pages::errors::NotFound;
 use crate::session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use rapport_domain::Module;
-
-#[component]
-pub fn People() -> impl IntoView {
-    let session = session::current();
-    view! {
-        <Show when=move || session.has_module(Module::People) fallback=|| view! { <NotFound /> }>
-            <section class="page" data-page="people">
-                <header class="page-header">
-                    <h1>{people_label}</h1>
-                    <p class="lead">{move || tf("module.soon", &[("module", &people_label())])}</p>
-                </header>
-            </section>
-        </Show>
-    }
-}
 
 #[component]
 pub fn ModulePage() -> impl IntoView {

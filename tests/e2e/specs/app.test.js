@@ -334,6 +334,47 @@ test('a forgotten password is reset through the e-mailed link', async () => {
   await context.close();
 });
 
+test('the demo students are listed, one is added, and a change shows live in a second tab', async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'owner@school.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Students' }).click();
+  await page.getByRole('heading', { name: 'Students', exact: true }).waitFor();
+  await page.locator('tr[data-person="Mia Member"]').waitFor();
+  assert.ok(await page.locator('tr[data-person]').count() >= 20, 'the demo students are there');
+  // Search narrows the list as one types.
+  await page.getByRole('searchbox').fill('amar');
+  await page.locator('tr[data-person="Mia Member"]').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('tr[data-person]').count(), 1);
+  await page.getByRole('searchbox').fill('');
+  await page.locator('tr[data-person="Mia Member"]').waitFor();
+
+  const watcher = await track(await newPage(await browser.newContext()));
+  await signIn(watcher, server.base, 'staff@school.demo', DEMO_PASSWORD);
+  await watcher.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await watcher.goto(`${server.base}/people`);
+  await watcher.locator('tr[data-person="Mia Member"]').waitFor();
+
+  // A bad e-mail is said next to its field before anything is sent.
+  await page.getByRole('button', { name: 'Add someone' }).click();
+  await page.fill('#f-first_name', 'Zoe');
+  await page.fill('#f-last_name', 'Quinn');
+  await page.fill('#f-email', 'not an address');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#f-email-error', { hasText: 'Not in the expected form' }).waitFor();
+  await page.fill('#f-email', 'zoe@example.com');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await watcher.locator('tr[data-person="Zoe Quinn"]').waitFor({ timeout: 15000 });
+
+  // The new student's panel is open: a change there reaches the other tab.
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  await panel.getByRole('heading', { name: 'Zoe Quinn' }).waitFor();
+  await panel.locator('#f-last_name').fill('Quincy');
+  await panel.getByRole('button', { name: 'Save' }).click();
+  await watcher.locator('tr[data-person="Zoe Quincy"]').waitFor({ timeout: 15000 });
+  await shot(page, 'people');
+});
+
 test('no page logged a console error', () => {
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, []);

@@ -77,6 +77,7 @@ impl Registry {
 pub fn registry() -> Registry {
     let mut r = Registry::default();
     crate::mail::jobs(&mut r);
+    crate::people::jobs(&mut r);
     crate::ops::jobs(&mut r);
     r
 }
@@ -85,6 +86,7 @@ pub fn registry() -> Registry {
 pub fn schedules() -> Vec<schedule::Schedule> {
     let mut s = Vec::new();
     crate::ops::schedules(&mut s);
+    crate::people::schedules(&mut s);
     s
 }
 

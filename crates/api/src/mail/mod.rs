@@ -30,6 +30,7 @@ impl crate::extract::Policy for Policy {
         use crate::extract::{Principal, Scope};
         match &caller.principal {
             Principal::User { id, profile, .. } => Scope::Person {
+                workspace_id: caller.workspace_id(),
                 user_id: *id,
                 email: profile.email.clone(),
             },

@@ -1,0 +1,62 @@
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Db;
+use crate::extract::{perm, Authz, Ctx, Idempotent, Valid};
+use crate::respond::Reply;
+use actix_web::post;
+use diesel_async::AsyncConnection;
+use rapport_db::people::NewPerson;
+use rapport_db::users::normalize_email;
+use rapport_domain::api::{CreatePersonRequest, PersonView};
+use rapport_domain::validate::{tidy, tidy_tags};
+use uuid::Uuid;
+
+/// Add a person.
+#[utoipa::path(
+    tag = "people",
+    request_body = CreatePersonRequest,
+    responses(
+        (status = 201, description = "The person", body = PersonView),
+        (status = 409, description = "The member named by `user_id` is already another person", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["people:write"]), ("api_key" = ["people:write"]))
+)]
+#[post("/people")]
+pub async fn create(
+    mut db: Db,
+    caller: Authz<perm::PeopleWrite>,
+    ctx: Ctx,
+    idem: Idempotent,
+    Valid(body): Valid<CreatePersonRequest>,
+) -> ApiResult<Reply<PersonView>> {
+    let ws = caller.workspace_id();
+    let new = NewPerson {
+        workspace_id: ws,
+        id: Uuid::now_v7(),
+        first_name: body.first_name.trim().to_string(),
+        last_name: body.last_name.trim().to_string(),
+        email: tidy(body.email.as_deref()).map(|e| normalize_email(&e)),
+        phone: tidy(body.phone.as_deref()),
+        organization_id: body.organization_id,
+        owner_id: body.owner_id,
+        user_id: body.user_id,
+        status: body.status.as_str().to_string(),
+        tags: tidy_tags(&body.tags),
+    };
+    let conn = db.conn().await?;
+    let reply = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(replay) = idem.claim(conn).await? {
+                return Ok(replay);
+            }
+            super::check_links(conn, ws, new.organization_id, new.owner_id, new.user_id).await?;
+            super::check_user_free(conn, ws, new.user_id, None).await?;
+            let person = rapport_db::people::insert(conn, &new).await?;
+            ctx.created(conn, ws, &person).await?;
+            let reply = Reply::created(&person.view())
+                .etag(person.version)
+                .location(format!("/api/v1/people/{}", person.id));
+            idem.keep(conn, reply).await
+        })
+        .await?;
+    Ok(reply)
+}

@@ -1,0 +1,86 @@
+use crate::error::ApiResult;
+use crate::extract::Db;
+use crate::extract::{perm, Authz, Visible};
+use crate::pagination::{Filters, ListQuery};
+use actix_web::{get, web::Json};
+use chrono::{DateTime, Utc};
+use rapport_db::people::{PersonFilter, PersonRow, PersonSort};
+use rapport_domain::api::{Page, PersonStatus, PersonView};
+use rapport_domain::problem::FieldError;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PersonQuery {
+    /// The start of a first name, a family name or an e-mail address.
+    pub q: Option<String>,
+    /// An e-mail address, whatever its case.
+    pub email: Option<String>,
+    pub status: Option<PersonStatus>,
+    /// People with this tag.
+    pub tag: Option<String>,
+    /// People this member looks after.
+    pub owner_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    /// The person who is this member.
+    pub user_id: Option<Uuid>,
+    /// Created at or after this time.
+    pub created_since: Option<DateTime<Utc>>,
+    /// Created before this time.
+    pub created_until: Option<DateTime<Utc>>,
+    /// `true`: the deleted people, which can be restored for 30 days.
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+impl Filters for PersonQuery {
+    fn check(&mut self, errors: &mut Vec<FieldError>) {
+        crate::pagination::text(errors, "q", &mut self.q);
+        crate::pagination::text(errors, "email", &mut self.email);
+        crate::pagination::text(errors, "tag", &mut self.tag);
+        for (field, t) in [
+            ("created_since", &self.created_since),
+            ("created_until", &self.created_until),
+        ] {
+            if let Some(t) = t {
+                rapport_domain::validate::time(errors, field, t);
+            }
+        }
+    }
+}
+
+/// People, by family name unless `sort` says otherwise. A member sees
+/// themself and the people they look after.
+#[utoipa::path(
+    tag = "people",
+    params(ListQuery<PersonSort, PersonQuery>),
+    responses((status = 200, description = "A page of people", body = Page<PersonView>)),
+    security(("bearer" = ["people:read"]), ("api_key" = ["people:read"]))
+)]
+#[get("/people")]
+pub async fn list(
+    mut db: Db,
+    caller: Authz<perm::PeopleRead>,
+    Visible(scope, ..): Visible<super::Policy>,
+    list: ListQuery<PersonSort, PersonQuery>,
+) -> ApiResult<Json<Page<PersonView>>> {
+    let page = list.page(caller.workspace_id())?;
+    let q = list.filter;
+    let filter = PersonFilter {
+        q: q.q,
+        email: q.email,
+        status: q.status,
+        tag: q.tag,
+        owner_id: q.owner_id,
+        organization_id: q.organization_id,
+        user_id: q.user_id,
+        created_since: q.created_since,
+        created_until: q.created_until,
+        deleted: q.deleted,
+    };
+    let rows = rapport_db::people::list(db.conn().await?, &scope, &filter, &page).await?;
+    Ok(Json(page.answer(rows, |p: PersonRow| p.view())))
+}

@@ -1,0 +1,147 @@
+//! People: contacts, customers, students, practitioners.
+
+pub mod bulk;
+pub mod create;
+pub mod delete;
+pub mod list;
+pub mod read;
+pub mod restore;
+pub mod update;
+
+use crate::error::ApiError;
+use crate::extract::{Caller, Principal, Scope};
+use crate::jobs::schedule::{CatchUp, Schedule};
+use crate::jobs::{Job, JobCtx, Registry};
+use rapport_db::people::PersonRow;
+use rapport_db::Conn;
+use rapport_domain::problem::FieldCode;
+use rapport_domain::{Permission, Role};
+use serde::{Deserialize, Serialize};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list::list)
+        .service(bulk::bulk)
+        .service(create::create)
+        .service(read::read)
+        .service(update::update)
+        .service(delete::delete)
+        .service(restore::restore);
+}
+
+/// A member (a student, a customer) sees themself and the people they look
+/// after; every other role and API key sees the workspace's people.
+pub struct Policy;
+
+impl crate::extract::Policy for Policy {
+    fn scope(caller: &Caller) -> Scope {
+        match &caller.principal {
+            Principal::User { id, profile, .. } if caller.role == Role::Member => Scope::Person {
+                workspace_id: caller.workspace_id(),
+                user_id: *id,
+                email: profile.email.clone(),
+            },
+            _ => Scope::Workspace(caller.workspace_id()),
+        }
+    }
+}
+
+impl crate::record::Audited for PersonRow {
+    const KIND: &'static str = "person";
+    // Those who see every person hear of every change; the person's own
+    // user hears of changes to their record.
+    const HEARD_BY: Permission = Permission::PeopleWrite;
+    fn record_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audited(&self) -> serde_json::Value {
+        serde_json::to_value(self.view()).unwrap_or_default()
+    }
+    fn subject_user_id(&self) -> Option<Uuid> {
+        self.user_id
+    }
+}
+
+/// The records a person points at must be the workspace's: a live
+/// organisation, members for the owner and the linked user. 422 otherwise,
+/// naming the field.
+pub(crate) async fn check_links(
+    conn: &mut Conn,
+    ws: Uuid,
+    organization_id: Option<Uuid>,
+    owner_id: Option<Uuid>,
+    user_id: Option<Uuid>,
+) -> Result<(), ApiError> {
+    if let Some(org) = organization_id {
+        if !rapport_db::organizations::is_live(conn, ws, org).await? {
+            return Err(unknown(
+                "organization_id",
+                "no such organisation in this workspace",
+            ));
+        }
+    }
+    for (field, id) in [("owner_id", owner_id), ("user_id", user_id)] {
+        if let Some(id) = id {
+            if rapport_db::members::find(conn, ws, id).await?.is_none() {
+                return Err(unknown(field, "no such member of this workspace"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A member is one person of a workspace at most: 409 when `user_id` is
+/// already linked to another.
+pub(crate) async fn check_user_free(
+    conn: &mut Conn,
+    ws: Uuid,
+    user_id: Option<Uuid>,
+    this: Option<Uuid>,
+) -> Result<(), ApiError> {
+    if let Some(u) = user_id {
+        if let Some(other) = rapport_db::people::linked_to(conn, ws, u).await? {
+            if Some(other) != this {
+                return Err(ApiError::conflict(
+                    rapport_domain::problem::Code::Duplicate,
+                    format!("this member is already the person {other}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unknown(field: &str, message: &str) -> ApiError {
+    ApiError::validation(field, FieldCode::Unknown, message)
+}
+
+/// Removes for good the people deleted 30 days ago or more.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Purge {}
+
+impl Job for Purge {
+    const NAME: &'static str = "people.purge";
+
+    async fn run(self, ctx: JobCtx<'_>) -> anyhow::Result<()> {
+        let people = rapport_db::people::purge(ctx.conn).await?;
+        let organizations = rapport_db::organizations::purge(ctx.conn).await?;
+        tracing::info!(people, organizations, "purged deleted records");
+        Ok(())
+    }
+}
+
+/// The module's job kinds.
+pub fn jobs(r: &mut Registry) {
+    r.register::<Purge>();
+}
+
+/// The module's recurring jobs.
+pub fn schedules(s: &mut Vec<Schedule>) {
+    s.push(Schedule::every(
+        "people.purge",
+        chrono::Duration::hours(6),
+        CatchUp::Latest,
+        |_| Purge {},
+    ));
+}

@@ -1,0 +1,398 @@
+//! People: rows, the list with its filters and sorts, changes, soft deletion.
+//!
+//! Every query that reads people for a caller takes the caller's [`Scope`]
+//! and turns it into its filter in [`visible`], the one place that says which
+//! people a caller may see.
+
+use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
+use crate::schema::people;
+use crate::scope::Scope;
+use chrono::{DateTime, Utc};
+use diesel::dsl::now;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rapport_domain::people::{PersonStatus, PersonView};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = people)]
+pub struct PersonRow {
+    pub workspace_id: Uuid,
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub sort_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub owner_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    #[diesel(deserialize_as = crate::closed::PersonStatusText)]
+    pub status: PersonStatus,
+    pub tags: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub version: i32,
+}
+
+impl PersonRow {
+    pub fn view(&self) -> PersonView {
+        PersonView {
+            id: self.id,
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            organization_id: self.organization_id,
+            owner_id: self.owner_id,
+            user_id: self.user_id,
+            status: self.status,
+            tags: self.tags.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            deleted_at: self.deleted_at,
+            version: self.version,
+        }
+    }
+}
+
+/// How the list of people sorts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonSort {
+    /// Family name, then given name.
+    Name,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl Sorts for PersonSort {
+    const LIST: &'static str = "people";
+    const FIELDS: &'static [(&'static str, Self)] = &[
+        ("name", Self::Name),
+        ("created_at", Self::CreatedAt),
+        ("updated_at", Self::UpdatedAt),
+    ];
+    const DEFAULT: Sort<Self> = Sort {
+        field: Self::Name,
+        dir: Dir::Asc,
+    };
+    type Row = PersonRow;
+    fn key(self, p: &PersonRow) -> Key {
+        match self {
+            Self::Name => Key::of(&p.sort_name, p.id),
+            Self::CreatedAt => Key::of(p.created_at, p.id),
+            Self::UpdatedAt => Key::of(p.updated_at, p.id),
+        }
+    }
+}
+
+/// The list's filters; each one given narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct PersonFilter {
+    /// The start of a name or an e-mail address.
+    pub q: Option<String>,
+    pub email: Option<String>,
+    pub status: Option<PersonStatus>,
+    /// People with this tag.
+    pub tag: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub created_since: Option<DateTime<Utc>>,
+    pub created_until: Option<DateTime<Utc>>,
+    /// The deleted people (the trash) instead of the others.
+    pub deleted: bool,
+}
+
+type BoxedPeople<'a> =
+    people::BoxedQuery<'a, Pg, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<PersonRow, Pg>>>;
+
+/// People of `scope`, deleted or not: the one place that says who sees whom.
+fn visible<'a>(scope: &Scope) -> BoxedPeople<'a> {
+    let q = people::table.select(PersonRow::as_select()).into_boxed();
+    match scope {
+        Scope::Workspace(ws) => q.filter(people::workspace_id.eq(*ws)),
+        // A member sees themself and the people they look after.
+        Scope::Person {
+            workspace_id,
+            user_id,
+            ..
+        } => q.filter(people::workspace_id.eq(*workspace_id)).filter(
+            people::user_id
+                .eq(*user_id)
+                .or(people::owner_id.eq(*user_id)),
+        ),
+        Scope::Organization { workspace_id, id } => q
+            .filter(people::workspace_id.eq(*workspace_id))
+            .filter(people::organization_id.eq(*id)),
+        Scope::Nothing => q.filter(people::id.ne(people::id)),
+    }
+}
+
+/// `text` as the start of a `LIKE` pattern: its wildcards are literal.
+pub fn prefix_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 1);
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+diesel::define_sql_function!(#[sql_name = "lower"] fn lower_text(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    f: &PersonFilter,
+    page: &PageRequest<PersonSort>,
+) -> ListResult<Vec<PersonRow>> {
+    let mut q = visible(scope);
+    q = if f.deleted {
+        q.filter(people::deleted_at.is_not_null())
+    } else {
+        q.filter(people::deleted_at.is_null())
+    };
+    if let Some(text) = &f.q {
+        let pattern = prefix_pattern(text);
+        q = q.filter(
+            people::sort_name
+                .like(pattern.clone())
+                .or(lower_text(people::first_name).like(pattern.clone()))
+                .or(lower(people::email).like(pattern).assume_not_null()),
+        );
+    }
+    if let Some(e) = &f.email {
+        q = q.filter(lower(people::email).eq(e.trim().to_lowercase()));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(people::status.eq(s.as_str()));
+    }
+    if let Some(t) = &f.tag {
+        q = q.filter(people::tags.contains(vec![t.clone()]));
+    }
+    if let Some(o) = f.owner_id {
+        q = q.filter(people::owner_id.eq(o));
+    }
+    if let Some(o) = f.organization_id {
+        q = q.filter(people::organization_id.eq(o));
+    }
+    if let Some(u) = f.user_id {
+        q = q.filter(people::user_id.eq(u));
+    }
+    if let Some(t) = f.created_since {
+        q = q.filter(people::created_at.ge(t));
+    }
+    if let Some(t) = f.created_until {
+        q = q.filter(people::created_at.lt(t));
+    }
+    let q = match page.sort.field {
+        PersonSort::Name => page.seek(q, people::sort_name, people::id)?,
+        PersonSort::CreatedAt => page.seek(q, people::created_at, people::id)?,
+        PersonSort::UpdatedAt => page.seek(q, people::updated_at, people::id)?,
+    };
+    Ok(q.load(conn).await?)
+}
+
+/// A person `scope` may see, deleted or not.
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    id: Uuid,
+) -> QueryResult<Option<PersonRow>> {
+    visible(scope)
+        .filter(people::id.eq(id))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// A person of workspace `ws` that `scope` may see, locked until the
+/// transaction ends: the state a change starts from.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    scope: &Scope,
+    id: Uuid,
+) -> QueryResult<Option<PersonRow>> {
+    let locked: Option<Uuid> = people::table
+        .filter(people::workspace_id.eq(ws))
+        .filter(people::id.eq(id))
+        .select(people::id)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    match locked {
+        Some(_) => find(conn, scope, id).await,
+        None => Ok(None),
+    }
+}
+
+/// The people of `ids` in workspace `ws` that `scope` may see and that are
+/// not deleted, locked, in the order of their ids.
+pub async fn lock_many(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    scope: &Scope,
+    ids: &[Uuid],
+) -> QueryResult<Vec<PersonRow>> {
+    let locked: Vec<Uuid> = people::table
+        .filter(people::workspace_id.eq(ws))
+        .filter(people::id.eq_any(ids))
+        .filter(people::deleted_at.is_null())
+        .order(people::id)
+        .select(people::id)
+        .for_update()
+        .load(conn)
+        .await?;
+    visible(scope)
+        .filter(people::id.eq_any(locked))
+        .filter(people::deleted_at.is_null())
+        .order(people::id)
+        .load(conn)
+        .await
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = people)]
+pub struct NewPerson {
+    pub workspace_id: Uuid,
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub owner_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub status: String,
+    pub tags: Vec<String>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, p: &NewPerson) -> QueryResult<PersonRow> {
+    diesel::insert_into(people::table)
+        .values(p)
+        .returning(PersonRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// The fields a change sets; `None` leaves a field as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = people)]
+pub struct PersonChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub organization_id: Option<Option<Uuid>>,
+    pub owner_id: Option<Option<Uuid>>,
+    pub user_id: Option<Option<Uuid>>,
+    pub status: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+impl PersonChanges {
+    /// Whether applying these changes to `p` would change anything.
+    pub fn changes_anything(&self, p: &PersonRow) -> bool {
+        fn differs<T: PartialEq>(new: &Option<T>, old: &T) -> bool {
+            new.as_ref().is_some_and(|n| n != old)
+        }
+        differs(&self.first_name, &p.first_name)
+            || differs(&self.last_name, &p.last_name)
+            || differs(&self.email, &p.email)
+            || differs(&self.phone, &p.phone)
+            || differs(&self.organization_id, &p.organization_id)
+            || differs(&self.owner_id, &p.owner_id)
+            || differs(&self.user_id, &p.user_id)
+            || self
+                .status
+                .as_deref()
+                .is_some_and(|s| s != p.status.as_str())
+            || differs(&self.tags, &p.tags)
+    }
+}
+
+/// Applies `changes` to a live person at `version`; `None` when the version
+/// moved on (or the person is gone).
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    version: i32,
+    changes: &PersonChanges,
+) -> QueryResult<Option<PersonRow>> {
+    diesel::update(people::table)
+        .filter(people::workspace_id.eq(ws))
+        .filter(people::id.eq(id))
+        .filter(people::version.eq(version))
+        .filter(people::deleted_at.is_null())
+        .set((
+            changes,
+            people::version.eq(people::version + 1),
+            people::updated_at.eq(now),
+        ))
+        .returning(PersonRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Deletes (`true`) or restores (`false`) a person at `version`.
+pub async fn set_deleted(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    version: i32,
+    deleted: bool,
+) -> QueryResult<Option<PersonRow>> {
+    let when: Option<DateTime<Utc>> = deleted.then(Utc::now);
+    diesel::update(people::table)
+        .filter(people::workspace_id.eq(ws))
+        .filter(people::id.eq(id))
+        .filter(people::version.eq(version))
+        .set((
+            people::deleted_at.eq(when),
+            people::version.eq(people::version + 1),
+            people::updated_at.eq(now),
+        ))
+        .returning(PersonRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// How long a deleted record can be restored before it is purged.
+pub const KEPT_DELETED_DAYS: i64 = 30;
+
+/// Removes for good the people deleted more than [`KEPT_DELETED_DAYS`] ago.
+pub async fn purge(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    let before = Utc::now() - chrono::Duration::days(KEPT_DELETED_DAYS);
+    diesel::delete(people::table)
+        .filter(people::deleted_at.lt(before))
+        .execute(conn)
+        .await
+}
+
+/// The live (not deleted) person of the workspace who is member `user_id`.
+pub async fn linked_to(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    user_id: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    people::table
+        .filter(people::workspace_id.eq(ws))
+        .filter(people::user_id.eq(user_id))
+        .filter(people::deleted_at.is_null())
+        .select(people::id)
+        .first(conn)
+        .await
+        .optional()
+}

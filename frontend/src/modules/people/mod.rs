@@ -1,0 +1,440 @@
+//! People: the list (search, filters, sort, selection and bulk actions), a
+//! form to add someone, and a panel to change, delete or restore one.
+
+use crate::api::{self, ApiError};
+use crate::components::form::{Field, FormError};
+use crate::components::layout::people_label;
+use crate::components::paged::Paged;
+use crate::components::toast::toasts;
+use crate::components::ui::Skeleton;
+use crate::i18n::{self, t, tf, tr};
+use crate::live::Live;
+use crate::modules::{Entry, Section};
+use crate::session;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_domain::api::{
+    BulkPeopleRequest, BulkResult, CreatePersonRequest, PersonPage, PersonStatus, PersonView,
+    UpdatePersonRequest,
+};
+use rapport_domain::{Module, Permission};
+use uuid::Uuid;
+
+/// The page, in its own chunk of the app: fetched when first opened.
+#[leptos::lazy]
+fn page() -> AnyView {
+    view! { <People /> }.into_any()
+}
+
+/// The module's page and its link, named in the template's words.
+pub const ENTRY: Entry = Entry {
+    path: "people",
+    label: "people",
+    section: Section::Records,
+    visible: |s| s.has_module(Module::People) && s.can(Permission::PeopleRead),
+    page: || Box::pin(page()),
+    strings: crate::i18n::Strings {
+        en: include_str!("en.txt"),
+        fr: include_str!("fr.txt"),
+    },
+};
+
+#[component]
+pub fn People() -> impl IntoView {
+    let session = session::current();
+    view! {
+        <Show
+            when=move || session.has_module(Module::People) && session.can(Permission::PeopleRead)
+            fallback=|| view! { <crate::pages::errors::NotFound /> }
+        >
+            <PeoplePage />
+        </Show>
+    }
+}
+
+fn status_label(s: PersonStatus) -> String {
+    t(&format!("people.status.{}", s.as_str()))
+}
+
+/// Tags as typed: comma-separated.
+fn split_tags(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[component]
+fn PeoplePage() -> impl IntoView {
+    let session = session::current();
+    let live = expect_context::<Live>();
+    let toasts = toasts();
+    let q = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let sort = RwSignal::new("name".to_string());
+    let trash = RwSignal::new(false);
+    let list = Paged::<PersonPage>::new(move || {
+        let mut path = format!("/api/v1/people?limit=50&sort={}", api::enc(&sort.get()));
+        let text = q.get();
+        if !text.trim().is_empty() {
+            path.push_str(&format!("&q={}", api::enc(text.trim())));
+        }
+        let s = status.get();
+        if !s.is_empty() {
+            path.push_str(&format!("&status={s}"));
+        }
+        if trash.get() {
+            path.push_str("&deleted=true");
+        }
+        path
+    });
+    let Paged {
+        rows,
+        cursor,
+        loading,
+        error,
+        ..
+    } = list;
+    // Filters and sort read again from the first page as they change.
+    Effect::new(move |first: Option<()>| {
+        q.track();
+        status.track();
+        sort.track();
+        trash.track();
+        if first.is_some() {
+            list.load(false);
+        }
+    });
+    let selected = RwSignal::new(Vec::<Uuid>::new());
+    let open = RwSignal::new(None::<Uuid>);
+    let adding = RwSignal::new(false);
+    // Someone else's change shows at once.
+    live.on_event(move |e| {
+        if e.kind.starts_with("person.") {
+            list.load(false);
+        }
+    });
+    let reload = move || {
+        selected.set(Vec::new());
+        list.load(false);
+    };
+    let bulk_tag = RwSignal::new(String::new());
+    let run_bulk = move |body: BulkPeopleRequest| {
+        spawn_local(async move {
+            match api::post::<_, BulkResult>("/api/v1/people/bulk", &body).await {
+                Ok(r) => toasts.success(tf(
+                    "people.bulk_done",
+                    &[("count", &r.changed.len().to_string())],
+                )),
+                Err(e) => toasts.error(e.message()),
+            }
+            reload();
+        });
+    };
+    let all_selected = move || {
+        rows.with(|r| !r.is_empty() && r.iter().all(|p| selected.with(|s| s.contains(&p.id))))
+    };
+    view! {
+        <section class="page" data-page="people">
+            <header class="page-header with-actions">
+                <div>
+                    <h1>{people_label}</h1>
+                    <p class="lead">{tr("people.lead")}</p>
+                </div>
+                <Show when=move || session.can(Permission::PeopleWrite)>
+                    <button class="primary" on:click=move |_| adding.update(|a| *a = !*a)>{tr("people.add")}</button>
+                </Show>
+            </header>
+            <Show when=move || adding.get()>
+                <NewPerson on_done=move |p: PersonView| {
+                    adding.set(false);
+                    open.set(Some(p.id));
+                    list.load(false);
+                } />
+            </Show>
+            <div class="toolbar" role="search">
+                <input type="search" aria-label=tr("people.search") placeholder=tr("people.search")
+                    prop:value=move || q.get()
+                    on:input=move |ev| q.set(event_target_value(&ev)) />
+                <select aria-label=tr("people.status") on:change=move |ev| status.set(event_target_value(&ev))>
+                    <option value="">{tr("people.any_status")}</option>
+                    {PersonStatus::ALL.into_iter().map(|s| view! {
+                        <option value=s.as_str()>{move || status_label(s)}</option>
+                    }).collect_view()}
+                </select>
+                <select aria-label=tr("people.sort") on:change=move |ev| sort.set(event_target_value(&ev))>
+                    <option value="name">{tr("people.sort_name")}</option>
+                    <option value="-created_at">{tr("people.sort_newest")}</option>
+                    <option value="-updated_at">{tr("people.sort_changed")}</option>
+                </select>
+                <Show when=move || session.can(Permission::PeopleDelete)>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || trash.get()
+                            on:change=move |ev| trash.set(event_target_checked(&ev)) />
+                        {tr("people.trash")}
+                    </label>
+                </Show>
+            </div>
+            <Show when=move || selected.with(|s| !s.is_empty())>
+                <div class="bulk-bar" role="region" aria-label=tr("people.selection")>
+                    <span>{move || tf("people.selected", &[("count", &selected.with(Vec::len).to_string())])}</span>
+                    <input aria-label=tr("people.tag_to_add") placeholder=tr("people.tag_to_add")
+                        prop:value=move || bulk_tag.get() on:input=move |ev| bulk_tag.set(event_target_value(&ev)) />
+                    <button class="secondary small" on:click=move |_| {
+                        let add = split_tags(&bulk_tag.get_untracked());
+                        bulk_tag.set(String::new());
+                        run_bulk(BulkPeopleRequest::Tag { ids: selected.get_untracked(), add, remove: vec![] });
+                    }>{tr("people.tag")}</button>
+                    <Show when=move || session.can(Permission::PeopleDelete)>
+                        <button class="danger small" on:click=move |_| {
+                            run_bulk(BulkPeopleRequest::Delete { ids: selected.get_untracked() });
+                        }>{tr("common.delete")}</button>
+                    </Show>
+                </div>
+            </Show>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <div class="split">
+                <Show when=move || !list.first_load() fallback=|| view! { <Skeleton lines=6 /> }>
+                    <Show when=move || rows.with(|r| !r.is_empty()) fallback=move || view! {
+                        <p class="empty">{move || if trash.get() { t("people.trash_empty") } else if q.with(|q| q.is_empty()) && status.with(String::is_empty) {
+                            tf("people.empty", &[("people", &people_label())])
+                        } else { t("people.none_match") }}</p>
+                    }>
+                        <div class="table-scroll">
+                        <table class="table dense" aria-label=people_label>
+                            <thead>
+                                <tr>
+                                    <th scope="col" class="select">
+                                        <input type="checkbox" aria-label=tr("people.select_all")
+                                            prop:checked=all_selected
+                                            on:change=move |ev| {
+                                                if event_target_checked(&ev) {
+                                                    selected.set(rows.with(|r| r.iter().map(|p| p.id).collect()));
+                                                } else {
+                                                    selected.set(Vec::new());
+                                                }
+                                            } />
+                                    </th>
+                                    <th scope="col">{tr("common.name")}</th>
+                                    <th scope="col">{tr("field.email")}</th>
+                                    <th scope="col">{tr("people.phone")}</th>
+                                    <th scope="col">{tr("people.status")}</th>
+                                    <th scope="col">{tr("people.tags")}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                <For each=move || rows.get() key=|p| (p.id, p.version) children=move |p: PersonView| {
+                                    let id = p.id;
+                                    let name = p.name();
+                                    let row_name = name.clone();
+                                    view! {
+                                        <tr data-person=row_name class:open=move || open.get() == Some(id)>
+                                            <td class="select">
+                                                <input type="checkbox" aria-label=move || tf("people.select", &[("name", &name)])
+                                                    prop:checked=move || selected.with(|s| s.contains(&id))
+                                                    on:change=move |ev| {
+                                                        let on = event_target_checked(&ev);
+                                                        selected.update(|s| { s.retain(|x| *x != id); if on { s.push(id); } });
+                                                    } />
+                                            </td>
+                                            <td><button class="link" on:click=move |_| open.set(Some(id))>{p.name()}</button></td>
+                                            <td>{p.email.clone().unwrap_or_default()}</td>
+                                            <td>{p.phone.clone().unwrap_or_default()}</td>
+                                            <td><span class=format!("pill status-{}", p.status.as_str())>{move || status_label(p.status)}</span></td>
+                                            <td class="tags">{p.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> }).collect_view()}</td>
+                                        </tr>
+                                    }
+                                } />
+                            </tbody>
+                        </table>
+                        </div>
+                    </Show>
+                </Show>
+                {move || open.get().map(|id| view! { <PersonPanel id=id on_close=move || open.set(None) on_change=reload /> })}
+            </div>
+            <Show when=move || cursor.get().is_some()>
+                <button class="secondary" disabled=move || loading.get() on:click=move |_| list.load(true)>{tr("common.more")}</button>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn NewPerson(on_done: impl Fn(PersonView) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let toasts = toasts();
+    let first = RwSignal::new(String::new());
+    let last = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let errors = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        errors.set(None);
+        let body = CreatePersonRequest {
+            first_name: first.get_untracked(),
+            last_name: last.get_untracked(),
+            email: Some(email.get_untracked()).filter(|e| !e.trim().is_empty()),
+            phone: Some(phone.get_untracked()).filter(|p| !p.trim().is_empty()),
+            ..Default::default()
+        };
+        spawn_local(async move {
+            match api::post::<_, PersonView>("/api/v1/people", &body).await {
+                Ok(p) => {
+                    toasts.success(tf("people.added", &[("name", &p.name())]));
+                    on_done(p);
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="inline-form card" on:submit=submit novalidate=true aria-label=tr("people.add")>
+            <div class="row">
+                <Field label="people.first_name" name="first_name" value=first errors=errors required=true />
+                <Field label="people.last_name" name="last_name" value=last errors=errors />
+                <Field label="field.email" name="email" kind="email" value=email errors=errors />
+                <Field label="people.phone" name="phone" kind="tel" value=phone errors=errors />
+            </div>
+            <FormError errors=errors />
+            <button type="submit" class="primary" disabled=move || busy.get()>{tr("common.save")}</button>
+        </form>
+    }
+}
+
+/// One person: their fields to change, and delete or restore.
+#[component]
+fn PersonPanel(
+    id: Uuid,
+    on_close: impl Fn() + Copy + Send + Sync + 'static,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = session::current();
+    let live = expect_context::<Live>();
+    let toasts = toasts();
+    let person = LocalResource::new(move || async move {
+        api::get::<PersonView>(&format!("/api/v1/people/{id}")).await
+    });
+    live.on_event(move |e| {
+        if e.kind.starts_with("person.") && e.data["id"].as_str() == Some(id.to_string().as_str()) {
+            person.refetch();
+        }
+    });
+    let first = RwSignal::new(String::new());
+    let last = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let tags = RwSignal::new(String::new());
+    let status = RwSignal::new(PersonStatus::Active);
+    let errors = RwSignal::new(None::<ApiError>);
+    // The form shows the person as last read, also after someone else's change.
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = person.get() {
+            first.set(p.first_name.clone());
+            last.set(p.last_name.clone());
+            email.set(p.email.clone().unwrap_or_default());
+            phone.set(p.phone.clone().unwrap_or_default());
+            tags.set(p.tags.join(", "));
+            status.set(p.status);
+        }
+    });
+    let save = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        errors.set(None);
+        let blank = |s: String| Some(Some(s).filter(|s| !s.trim().is_empty()));
+        let body = UpdatePersonRequest {
+            first_name: Some(first.get_untracked()),
+            last_name: Some(last.get_untracked()),
+            email: blank(email.get_untracked()),
+            phone: blank(phone.get_untracked()),
+            status: Some(status.get_untracked()),
+            tags: Some(split_tags(&tags.get_untracked())),
+            ..Default::default()
+        };
+        spawn_local(async move {
+            match api::patch::<_, PersonView>(&format!("/api/v1/people/{id}"), &body).await {
+                Ok(p) => {
+                    toasts.success(tf("people.saved", &[("name", &p.name())]));
+                    person.refetch();
+                    on_change();
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+        });
+    };
+    let remove = move |_| {
+        spawn_local(async move {
+            match api::delete(&format!("/api/v1/people/{id}")).await {
+                Ok(()) => {
+                    toasts.success(t("people.deleted"));
+                    on_close();
+                }
+                Err(e) => toasts.error(e.message()),
+            }
+            on_change();
+        });
+    };
+    let restore = move |_| {
+        spawn_local(async move {
+            match api::post_empty::<PersonView>(&format!("/api/v1/people/{id}/restore")).await {
+                Ok(p) => toasts.success(tf("people.restored", &[("name", &p.name())])),
+                Err(e) => toasts.error(e.message()),
+            }
+            person.refetch();
+            on_change();
+        });
+    };
+    let tz = session::time_zone();
+    view! {
+        <aside class="panel card" aria-label=tr("people.details")>
+            <button class="close" aria-label=tr("common.close") on:click=move |_| on_close()>"×"</button>
+            {move || person.get().map(|r| match r {
+                Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+                Ok(p) => {
+                    let deleted = p.deleted_at.is_some();
+                    let editable = !deleted && session.can(Permission::PeopleWrite);
+                    let updated = p.updated_at;
+                    let tz = tz.clone();
+                    view! {
+                        <h2>{p.name()}</h2>
+                        <p class="muted">{move || tf("people.updated", &[("when", &i18n::datetime(&updated, &tz))])}</p>
+                        <form on:submit=save novalidate=true>
+                            <fieldset disabled=!editable>
+                                <Field label="people.first_name" name="first_name" value=first errors=errors required=true />
+                                <Field label="people.last_name" name="last_name" value=last errors=errors />
+                                <Field label="field.email" name="email" kind="email" value=email errors=errors />
+                                <Field label="people.phone" name="phone" kind="tel" value=phone errors=errors />
+                                <div class="field">
+                                    <label for="f-status">{tr("people.status")}</label>
+                                    <select id="f-status" on:change=move |ev| {
+                                        if let Ok(s) = event_target_value(&ev).parse() { status.set(s); }
+                                    }>
+                                        {PersonStatus::ALL.into_iter().map(|s| view! {
+                                            <option value=s.as_str() selected=move || status.get() == s>{move || status_label(s)}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <Field label="people.tags" name="tags" value=tags errors=errors hint="people.tags_hint" />
+                                <FormError errors=errors />
+                                <Show when=move || editable>
+                                    <button type="submit" class="primary">{tr("common.save")}</button>
+                                </Show>
+                            </fieldset>
+                        </form>
+                        <Show when=move || session.can(Permission::PeopleDelete)>
+                            {if deleted {
+                                view! { <button class="secondary" on:click=restore>{tr("people.restore")}</button> }.into_any()
+                            } else {
+                                view! { <button class="danger" on:click=remove>{tr("common.delete")}</button> }.into_any()
+                            }}
+                        </Show>
+                    }.into_any()
+                }
+            })}
+        </aside>
+    }
+}
