@@ -153,6 +153,19 @@ async fn a_cursor_answers_only_for_its_own_list_sort_and_workspace() {
 async fn every_list_offers_limit_cursor_and_a_validated_sort() {
     let app = TestApp::start().await;
     let owner = app.register("school").await;
+    // Every module switched on, so that every list answers.
+    let all: Vec<&str> = rapport_domain::Module::ALL
+        .iter()
+        .map(|m| m.as_str())
+        .collect();
+    app.sql()
+        .await
+        .execute(
+            "UPDATE workspaces SET modules = $1 WHERE id = $2",
+            &[&all, &owner.workspace_id],
+        )
+        .await
+        .unwrap();
     let spec: Value = app.get("/api-docs/openapi.json", "").await.expect(200).body;
     let mut lists = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {

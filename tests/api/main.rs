@@ -14,6 +14,7 @@ mod live_rights;
 mod mail;
 mod members;
 mod openapi;
+mod organizations;
 mod passwords;
 mod people;
 mod permissions;

@@ -122,6 +122,14 @@ async fn every_operation_answers_as_the_matrix_says() {
         )
         .await
         .expect(201);
+    let organization = app
+        .post(
+            "/api/v1/organizations",
+            Some(&owner.access),
+            json!({"name": "Walked Ltd"}),
+        )
+        .await
+        .expect(201);
     let outsider = app.register("sales").await;
 
     let random = serde_json::Map::from_iter([
@@ -223,6 +231,8 @@ async fn every_operation_answers_as_the_matrix_says() {
                         own_key.body["id"].clone()
                     } else if op.path.starts_with("/api/v1/people/") {
                         person.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/organizations/") {
+                        organization.body["id"].clone()
                     } else {
                         inv.body["id"].clone()
                     }),
@@ -232,6 +242,9 @@ async fn every_operation_answers_as_the_matrix_says() {
             let body = match op.method {
                 Method::PATCH if op.path.starts_with("/api/v1/people/") => {
                     Some(json!({"first_name": "Outsider"}))
+                }
+                Method::PATCH if op.path.starts_with("/api/v1/organizations/") => {
+                    Some(json!({"name": "Outsider"}))
                 }
                 Method::PATCH => Some(json!({"role": "staff"})),
                 _ => op.has_body.then(|| json!({})),

@@ -17,6 +17,7 @@ pub mod members;
 pub mod middleware;
 pub mod openapi;
 pub mod ops;
+pub mod organizations;
 pub mod pagination;
 pub mod people;
 pub mod ratelimit;
@@ -47,6 +48,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(me::routes)
     .configure(members::routes)
     .configure(people::routes)
+    .configure(organizations::routes)
     .configure(invitations::routes)
     .configure(api_keys::routes)
     .configure(audit::routes)

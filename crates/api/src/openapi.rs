@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         (name = "workspaces", description = "Workspaces and templates"),
         (name = "members", description = "Members and roles"),
         (name = "people", description = "People: contacts, customers, students, practitioners"),
+        (name = "organizations", description = "Organisations: companies and client companies"),
         (name = "invitations", description = "Inviting people"),
         (name = "api-keys", description = "Keys for integrations"),
         (name = "audit", description = "The hash-chained audit trail"),

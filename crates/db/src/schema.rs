@@ -266,5 +266,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     invitations,
     api_keys,
-    refresh_tokens
+    refresh_tokens,
+    organizations,
+    people
 );

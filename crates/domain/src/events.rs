@@ -81,4 +81,8 @@ pub const KINDS: &[&str] = &[
     "person.updated",
     "person.deleted",
     "person.restored",
+    "organization.created",
+    "organization.updated",
+    "organization.deleted",
+    "organization.restored",
 ];

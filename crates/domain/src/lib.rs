@@ -13,6 +13,7 @@ pub mod json;
 pub mod list;
 pub mod mail;
 pub mod members;
+pub mod organizations;
 pub mod patch;
 pub mod people;
 pub mod problem;
@@ -28,6 +29,7 @@ pub mod api {
     pub use crate::list::Page;
     pub use crate::mail::*;
     pub use crate::members::*;
+    pub use crate::organizations::*;
     pub use crate::people::*;
 }
 

@@ -150,18 +150,32 @@ async fn records(
             ("Umbrella Health", "umbrella.example", "Health care"),
             ("Stark Logistics", "stark.example", "Logistics"),
         ] {
-            let id = rapport_db::organizations::insert(
+            let row = rapport_db::organizations::insert(
                 conn,
                 &rapport_db::organizations::NewOrganization {
                     workspace_id: ws,
                     id: Uuid::now_v7(),
-                    name,
-                    domain: Some(domain),
-                    industry: Some(industry),
+                    name: name.into(),
+                    domain: Some(domain.into()),
+                    industry: Some(industry.into()),
+                    owner_id: members
+                        .iter()
+                        .find(|(r, ..)| *r == Role::Staff)
+                        .map(|(_, id, _)| *id),
+                    tags: vec![if organizations.len() % 2 == 0 {
+                        "customer"
+                    } else {
+                        "prospect"
+                    }
+                    .into()],
+                    ..Default::default()
                 },
             )
             .await?;
-            organizations.push((id, domain));
+            ctx.created(conn, ws, &row)
+                .await
+                .map_err(|e| anyhow::anyhow!("recording a demo organisation: {e}"))?;
+            organizations.push((row.id, domain));
         }
     }
     let staff = members

@@ -126,7 +126,7 @@ fn Sidebar() -> impl IntoView {
         me().map(|m| m.modules)
             .unwrap_or_default()
             .into_iter()
-            .filter(|m| *m != Module::People)
+            .filter(|m| !matches!(m, Module::People | Module::Organizations))
             .collect::<Vec<Module>>()
     };
     let shown = move |section: Section| {

@@ -330,6 +330,9 @@ mod tests {
             keys.insert(format!("template.{}", t.as_str()));
             keys.insert(format!("template.{}.about", t.as_str()));
             keys.insert(format!("people.{}", t.as_str()));
+            if t.modules().contains(&Module::Organizations) {
+                keys.insert(format!("organizations.{}", t.as_str()));
+            }
             for r in Role::ALL {
                 keys.insert(format!("role.{}.{}", t.as_str(), r.as_str()));
             }

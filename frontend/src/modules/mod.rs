@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod mail;
 pub mod members;
+pub mod organizations;
 pub mod people;
 
 use crate::pages::errors::NotFound;
@@ -48,6 +49,7 @@ pub struct Entry {
 /// Every module with a page, in sidebar order.
 pub const ENTRIES: &[Entry] = &[
     people::ENTRY,
+    organizations::ENTRY,
     members::ENTRY,
     api_keys::ENTRY,
     audit::ENTRY,

@@ -1,0 +1,357 @@
+//! Organisations: the list (search, tag, sort, the deleted), a form to add
+//! one, and a panel to change, delete or restore one.
+
+use crate::api::{self, ApiError};
+use crate::components::form::{Field, FormError};
+use crate::components::layout::template_label;
+use crate::components::paged::Paged;
+use crate::components::toast::toasts;
+use crate::components::ui::Skeleton;
+use crate::i18n::{t, tf, tr};
+use crate::live::Live;
+use crate::modules::{Entry, Section};
+use crate::session;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_domain::api::{
+    CreateOrganizationRequest, OrganizationPage, OrganizationView, UpdateOrganizationRequest,
+};
+use rapport_domain::{Module, Permission};
+use uuid::Uuid;
+
+/// The page, in its own chunk of the app: fetched when first opened.
+#[leptos::lazy]
+fn page() -> AnyView {
+    view! { <Organizations /> }.into_any()
+}
+
+/// The module's page and its link, named in the template's words.
+pub const ENTRY: Entry = Entry {
+    path: "organizations",
+    label: "organizations",
+    section: Section::Records,
+    visible: |s| s.has_module(Module::Organizations) && s.can(Permission::OrganizationsRead),
+    page: || Box::pin(page()),
+    strings: crate::i18n::Strings {
+        en: include_str!("en.txt"),
+        fr: include_str!("fr.txt"),
+    },
+};
+
+#[component]
+pub fn Organizations() -> impl IntoView {
+    let session = session::current();
+    view! {
+        <Show
+            when=move || session.has_module(Module::Organizations) && session.can(Permission::OrganizationsRead)
+            fallback=|| view! { <crate::pages::errors::NotFound /> }
+        >
+            <OrganizationsPage />
+        </Show>
+    }
+}
+
+fn split_tags(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[component]
+fn OrganizationsPage() -> impl IntoView {
+    let session = session::current();
+    let live = expect_context::<Live>();
+    let q = RwSignal::new(String::new());
+    let sort = RwSignal::new("name".to_string());
+    let trash = RwSignal::new(false);
+    let list = Paged::<OrganizationPage>::new(move || {
+        let mut path = format!(
+            "/api/v1/organizations?limit=50&sort={}",
+            api::enc(&sort.get())
+        );
+        let text = q.get();
+        if !text.trim().is_empty() {
+            path.push_str(&format!("&q={}", api::enc(text.trim())));
+        }
+        if trash.get() {
+            path.push_str("&deleted=true");
+        }
+        path
+    });
+    let Paged {
+        rows,
+        cursor,
+        loading,
+        error,
+        ..
+    } = list;
+    Effect::new(move |first: Option<()>| {
+        q.track();
+        sort.track();
+        trash.track();
+        if first.is_some() {
+            list.load(false);
+        }
+    });
+    let open = RwSignal::new(None::<Uuid>);
+    let adding = RwSignal::new(false);
+    live.on_event(move |e| {
+        if e.kind.starts_with("organization.") {
+            list.load(false);
+        }
+    });
+    let title = move || template_label("organizations");
+    view! {
+        <section class="page" data-page="organizations">
+            <header class="page-header with-actions">
+                <div>
+                    <h1>{title}</h1>
+                    <p class="lead">{tr("organizations.lead")}</p>
+                </div>
+                <Show when=move || session.can(Permission::OrganizationsWrite)>
+                    <button class="primary" on:click=move |_| adding.update(|a| *a = !*a)>{tr("organizations.add")}</button>
+                </Show>
+            </header>
+            <Show when=move || adding.get()>
+                <NewOrganization on_done=move |o: OrganizationView| {
+                    adding.set(false);
+                    open.set(Some(o.id));
+                    list.load(false);
+                } />
+            </Show>
+            <div class="toolbar" role="search">
+                <input type="search" aria-label=tr("organizations.search") placeholder=tr("organizations.search")
+                    prop:value=move || q.get()
+                    on:input=move |ev| q.set(event_target_value(&ev)) />
+                <select aria-label=tr("people.sort") on:change=move |ev| sort.set(event_target_value(&ev))>
+                    <option value="name">{tr("people.sort_name")}</option>
+                    <option value="-created_at">{tr("people.sort_newest")}</option>
+                    <option value="-updated_at">{tr("people.sort_changed")}</option>
+                </select>
+                <Show when=move || session.can(Permission::OrganizationsDelete)>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || trash.get()
+                            on:change=move |ev| trash.set(event_target_checked(&ev)) />
+                        {tr("people.trash")}
+                    </label>
+                </Show>
+            </div>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <div class="split">
+                <Show when=move || !list.first_load() fallback=|| view! { <Skeleton lines=6 /> }>
+                    <Show when=move || rows.with(|r| !r.is_empty()) fallback=move || view! {
+                        <p class="empty">{move || if trash.get() { t("people.trash_empty") } else if q.with(String::is_empty) {
+                            tf("organizations.empty", &[("organizations", &title())])
+                        } else { t("people.none_match") }}</p>
+                    }>
+                        <div class="table-scroll">
+                        <table class="table dense" aria-label=title>
+                            <thead>
+                                <tr>
+                                    <th scope="col">{tr("common.name")}</th>
+                                    <th scope="col">{tr("organizations.domain")}</th>
+                                    <th scope="col">{tr("organizations.industry")}</th>
+                                    <th scope="col">{tr("people.phone")}</th>
+                                    <th scope="col">{tr("people.tags")}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                <For each=move || rows.get() key=|o| (o.id, o.version) children=move |o: OrganizationView| {
+                                    let id = o.id;
+                                    view! {
+                                        <tr data-organization=o.name.clone() class:open=move || open.get() == Some(id)>
+                                            <td><button class="link" on:click=move |_| open.set(Some(id))>{o.name.clone()}</button></td>
+                                            <td>{o.domain.clone().unwrap_or_default()}</td>
+                                            <td>{o.industry.clone().unwrap_or_default()}</td>
+                                            <td>{o.phone.clone().unwrap_or_default()}</td>
+                                            <td class="tags">{o.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> }).collect_view()}</td>
+                                        </tr>
+                                    }
+                                } />
+                            </tbody>
+                        </table>
+                        </div>
+                    </Show>
+                </Show>
+                {move || open.get().map(|id| view! { <OrganizationPanel id=id on_close=move || open.set(None) on_change=move || list.load(false) /> })}
+            </div>
+            <Show when=move || cursor.get().is_some()>
+                <button class="secondary" disabled=move || loading.get() on:click=move |_| list.load(true)>{tr("common.more")}</button>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn NewOrganization(
+    on_done: impl Fn(OrganizationView) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let toasts = toasts();
+    let name = RwSignal::new(String::new());
+    let domain = RwSignal::new(String::new());
+    let industry = RwSignal::new(String::new());
+    let errors = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        errors.set(None);
+        let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+        let body = CreateOrganizationRequest {
+            name: name.get_untracked(),
+            domain: some(domain.get_untracked()),
+            industry: some(industry.get_untracked()),
+            ..Default::default()
+        };
+        spawn_local(async move {
+            match api::post::<_, OrganizationView>("/api/v1/organizations", &body).await {
+                Ok(o) => {
+                    toasts.success(tf("people.added", &[("name", &o.name)]));
+                    on_done(o);
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="inline-form card" on:submit=submit novalidate=true aria-label=tr("organizations.add")>
+            <div class="row">
+                <Field label="common.name" name="name" value=name errors=errors required=true />
+                <Field label="organizations.domain" name="domain" value=domain errors=errors />
+                <Field label="organizations.industry" name="industry" value=industry errors=errors />
+            </div>
+            <FormError errors=errors />
+            <button type="submit" class="primary" disabled=move || busy.get()>{tr("common.save")}</button>
+        </form>
+    }
+}
+
+#[component]
+fn OrganizationPanel(
+    id: Uuid,
+    on_close: impl Fn() + Copy + Send + Sync + 'static,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = session::current();
+    let live = expect_context::<Live>();
+    let toasts = toasts();
+    let org = LocalResource::new(move || async move {
+        api::get::<OrganizationView>(&format!("/api/v1/organizations/{id}")).await
+    });
+    live.on_event(move |e| {
+        if e.kind.starts_with("organization.")
+            && e.data["id"].as_str() == Some(id.to_string().as_str())
+        {
+            org.refetch();
+        }
+    });
+    let name = RwSignal::new(String::new());
+    let domain = RwSignal::new(String::new());
+    let industry = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let address = RwSignal::new(String::new());
+    let tags = RwSignal::new(String::new());
+    let errors = RwSignal::new(None::<ApiError>);
+    Effect::new(move |_| {
+        if let Some(Ok(o)) = org.get() {
+            name.set(o.name.clone());
+            domain.set(o.domain.clone().unwrap_or_default());
+            industry.set(o.industry.clone().unwrap_or_default());
+            phone.set(o.phone.clone().unwrap_or_default());
+            address.set(o.address.clone().unwrap_or_default());
+            tags.set(o.tags.join(", "));
+        }
+    });
+    let save = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        errors.set(None);
+        let blank = |s: String| Some(Some(s).filter(|s| !s.trim().is_empty()));
+        let body = UpdateOrganizationRequest {
+            name: Some(name.get_untracked()),
+            domain: blank(domain.get_untracked()),
+            industry: blank(industry.get_untracked()),
+            phone: blank(phone.get_untracked()),
+            address: blank(address.get_untracked()),
+            tags: Some(split_tags(&tags.get_untracked())),
+            ..Default::default()
+        };
+        spawn_local(async move {
+            match api::patch::<_, OrganizationView>(&format!("/api/v1/organizations/{id}"), &body)
+                .await
+            {
+                Ok(o) => {
+                    toasts.success(tf("people.saved", &[("name", &o.name)]));
+                    org.refetch();
+                    on_change();
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+        });
+    };
+    let remove = move |_| {
+        spawn_local(async move {
+            match api::delete(&format!("/api/v1/organizations/{id}")).await {
+                Ok(()) => {
+                    toasts.success(t("people.deleted"));
+                    on_close();
+                }
+                Err(e) => toasts.error(e.message()),
+            }
+            on_change();
+        });
+    };
+    let restore = move |_| {
+        spawn_local(async move {
+            match api::post_empty::<OrganizationView>(&format!(
+                "/api/v1/organizations/{id}/restore"
+            ))
+            .await
+            {
+                Ok(o) => toasts.success(tf("people.restored", &[("name", &o.name)])),
+                Err(e) => toasts.error(e.message()),
+            }
+            org.refetch();
+            on_change();
+        });
+    };
+    view! {
+        <aside class="panel card" aria-label=tr("people.details")>
+            <button class="close" aria-label=tr("common.close") on:click=move |_| on_close()>"×"</button>
+            {move || org.get().map(|r| match r {
+                Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+                Ok(o) => {
+                    let deleted = o.deleted_at.is_some();
+                    let editable = !deleted && session.can(Permission::OrganizationsWrite);
+                    view! {
+                        <h2>{o.name.clone()}</h2>
+                        <form on:submit=save novalidate=true>
+                            <fieldset disabled=!editable>
+                                <Field label="common.name" name="name" value=name errors=errors required=true />
+                                <Field label="organizations.domain" name="domain" value=domain errors=errors />
+                                <Field label="organizations.industry" name="industry" value=industry errors=errors />
+                                <Field label="people.phone" name="phone" kind="tel" value=phone errors=errors />
+                                <Field label="organizations.address" name="address" value=address errors=errors />
+                                <Field label="people.tags" name="tags" value=tags errors=errors hint="people.tags_hint" />
+                                <FormError errors=errors />
+                                <Show when=move || editable>
+                                    <button type="submit" class="primary">{tr("common.save")}</button>
+                                </Show>
+                            </fieldset>
+                        </form>
+                        <Show when=move || session.can(Permission::OrganizationsDelete)>
+                            {if deleted {
+                                view! { <button class="secondary" on:click=restore>{tr("people.restore")}</button> }.into_any()
+                            } else {
+                                view! { <button class="danger" on:click=remove>{tr("common.delete")}</button> }.into_any()
+                            }}
+                        </Show>
+                    }.into_any()
+                }
+            })}
+        </aside>
+    }
+}
