@@ -15,9 +15,13 @@
 
 use crate::error::ApiError;
 use crate::extract::ctx::{Change, Ctx};
+use crate::extract::Scope;
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
 use rapport_db::Conn;
 use rapport_domain::Permission;
 use serde_json::{Map, Value};
+use std::future::Future;
 use uuid::Uuid;
 
 /// A stored record looked up, or updated on condition of its version.
@@ -56,6 +60,36 @@ pub trait Audited {
     fn subject_user_id(&self) -> Option<Uuid> {
         None
     }
+}
+
+/// A kind of record deleted softly: it can be restored for 30 days, then a
+/// job purges it. Its module says how to lock one and stamp it; deleting
+/// and restoring are then [`Ctx::delete_softly`] and [`Ctx::restore`].
+pub trait SoftDeleted: Audited + Sized + Send + Sync {
+    fn deleted_at(&self) -> Option<DateTime<Utc>>;
+    fn version(&self) -> i32;
+    /// The record of `ws` that `scope` may see, locked (deleted or not).
+    fn lock(
+        conn: &mut Conn,
+        ws: Uuid,
+        scope: &Scope,
+        id: Uuid,
+    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send;
+    /// Deletes or restores it at `version`; `None` when the version moved on.
+    fn set_deleted(
+        conn: &mut Conn,
+        ws: Uuid,
+        id: Uuid,
+        version: i32,
+        deleted: bool,
+    ) -> impl Future<Output = QueryResult<Option<Self>>> + Send;
+    /// What must hold before it comes back (a person's member may have
+    /// become another person meanwhile).
+    fn may_restore(
+        &self,
+        conn: &mut Conn,
+        ws: Uuid,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
 }
 
 /// Fields the entry already says (its record's id, its time) or that change
@@ -152,6 +186,58 @@ impl Ctx {
         )
         .await?;
         Ok(())
+    }
+}
+
+impl Ctx {
+    /// Deletes record `id` softly, in the caller's transaction: 404 when the
+    /// caller may not see it or it is deleted already, 412 when `if_match`
+    /// names another version; audited and announced as `<kind>.deleted`.
+    pub async fn delete_softly<R: SoftDeleted>(
+        &self,
+        conn: &mut Conn,
+        ws: Uuid,
+        scope: &Scope,
+        id: Uuid,
+        if_match: Option<i32>,
+    ) -> Result<(), ApiError> {
+        let before = R::lock(conn, ws, scope, id)
+            .await?
+            .filter(|r| r.deleted_at().is_none())
+            .found()?;
+        if if_match.is_some_and(|v| v != before.version()) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let after = R::set_deleted(conn, ws, id, before.version(), true)
+            .await?
+            .current()?;
+        self.changed(conn, ws, "deleted", &before, &after).await
+    }
+
+    /// Brings record `id` back as it was, in the caller's transaction;
+    /// restoring what is not deleted changes nothing. Audited and announced
+    /// as `<kind>.restored`.
+    pub async fn restore<R: SoftDeleted>(
+        &self,
+        conn: &mut Conn,
+        ws: Uuid,
+        scope: &Scope,
+        id: Uuid,
+        if_match: Option<i32>,
+    ) -> Result<R, ApiError> {
+        let before = R::lock(conn, ws, scope, id).await?.found()?;
+        if before.deleted_at().is_none() {
+            return Ok(before);
+        }
+        if if_match.is_some_and(|v| v != before.version()) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        before.may_restore(conn, ws).await?;
+        let after = R::set_deleted(conn, ws, id, before.version(), false)
+            .await?
+            .current()?;
+        self.changed(conn, ws, "restored", &before, &after).await?;
+        Ok(after)
     }
 }
 

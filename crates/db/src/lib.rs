@@ -16,6 +16,7 @@ pub mod members;
 pub mod organizations;
 pub mod people;
 pub mod rate_limits;
+pub mod record;
 pub mod schema;
 pub mod scope;
 pub mod testdb;

@@ -7,7 +7,6 @@ use crate::people::prefix_pattern;
 use crate::schema::{organizations, people};
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
-use diesel::dsl::now;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -190,28 +189,6 @@ pub async fn find(
         .optional()
 }
 
-/// An organisation of `ws` that `scope` may see, locked until the
-/// transaction ends.
-pub async fn lock(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    scope: &Scope,
-    id: Uuid,
-) -> QueryResult<Option<OrganizationRow>> {
-    let locked: Option<Uuid> = organizations::table
-        .filter(organizations::workspace_id.eq(ws))
-        .filter(organizations::id.eq(id))
-        .select(organizations::id)
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?;
-    match locked {
-        Some(_) => find(conn, scope, id).await,
-        None => Ok(None),
-    }
-}
-
 /// Whether workspace `ws` has a live (not deleted) organisation `id`.
 pub async fn is_live(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
@@ -278,61 +255,4 @@ impl OrganizationChanges {
     }
 }
 
-/// Applies `changes` to a live organisation at `version`; `None` when the
-/// version moved on.
-pub async fn update(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    id: Uuid,
-    version: i32,
-    changes: &OrganizationChanges,
-) -> QueryResult<Option<OrganizationRow>> {
-    diesel::update(organizations::table)
-        .filter(organizations::workspace_id.eq(ws))
-        .filter(organizations::id.eq(id))
-        .filter(organizations::version.eq(version))
-        .filter(organizations::deleted_at.is_null())
-        .set((
-            changes,
-            organizations::version.eq(organizations::version + 1),
-            organizations::updated_at.eq(now),
-        ))
-        .returning(OrganizationRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-/// Deletes (`true`) or restores (`false`) an organisation at `version`.
-pub async fn set_deleted(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    id: Uuid,
-    version: i32,
-    deleted: bool,
-) -> QueryResult<Option<OrganizationRow>> {
-    let when: Option<DateTime<Utc>> = deleted.then(Utc::now);
-    diesel::update(organizations::table)
-        .filter(organizations::workspace_id.eq(ws))
-        .filter(organizations::id.eq(id))
-        .filter(organizations::version.eq(version))
-        .set((
-            organizations::deleted_at.eq(when),
-            organizations::version.eq(organizations::version + 1),
-            organizations::updated_at.eq(now),
-        ))
-        .returning(OrganizationRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-/// Removes for good the organisations deleted more than
-/// [`crate::people::KEPT_DELETED_DAYS`] ago (their people stay, without it).
-pub async fn purge(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-    let before = Utc::now() - chrono::Duration::days(crate::people::KEPT_DELETED_DAYS);
-    diesel::delete(organizations::table)
-        .filter(organizations::deleted_at.lt(before))
-        .execute(conn)
-        .await
-}
+crate::soft_deleted!(organizations, OrganizationRow, OrganizationChanges);

@@ -8,7 +8,6 @@ use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
 use crate::schema::people;
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
-use diesel::dsl::now;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -213,28 +212,6 @@ pub async fn find(
         .optional()
 }
 
-/// A person of workspace `ws` that `scope` may see, locked until the
-/// transaction ends: the state a change starts from.
-pub async fn lock(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    scope: &Scope,
-    id: Uuid,
-) -> QueryResult<Option<PersonRow>> {
-    let locked: Option<Uuid> = people::table
-        .filter(people::workspace_id.eq(ws))
-        .filter(people::id.eq(id))
-        .select(people::id)
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?;
-    match locked {
-        Some(_) => find(conn, scope, id).await,
-        None => Ok(None),
-    }
-}
-
 /// The people of `ids` in workspace `ws` that `scope` may see and that are
 /// not deleted, locked, in the order of their ids.
 pub async fn lock_many(
@@ -320,66 +297,7 @@ impl PersonChanges {
     }
 }
 
-/// Applies `changes` to a live person at `version`; `None` when the version
-/// moved on (or the person is gone).
-pub async fn update(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    id: Uuid,
-    version: i32,
-    changes: &PersonChanges,
-) -> QueryResult<Option<PersonRow>> {
-    diesel::update(people::table)
-        .filter(people::workspace_id.eq(ws))
-        .filter(people::id.eq(id))
-        .filter(people::version.eq(version))
-        .filter(people::deleted_at.is_null())
-        .set((
-            changes,
-            people::version.eq(people::version + 1),
-            people::updated_at.eq(now),
-        ))
-        .returning(PersonRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-/// Deletes (`true`) or restores (`false`) a person at `version`.
-pub async fn set_deleted(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    id: Uuid,
-    version: i32,
-    deleted: bool,
-) -> QueryResult<Option<PersonRow>> {
-    let when: Option<DateTime<Utc>> = deleted.then(Utc::now);
-    diesel::update(people::table)
-        .filter(people::workspace_id.eq(ws))
-        .filter(people::id.eq(id))
-        .filter(people::version.eq(version))
-        .set((
-            people::deleted_at.eq(when),
-            people::version.eq(people::version + 1),
-            people::updated_at.eq(now),
-        ))
-        .returning(PersonRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-/// How long a deleted record can be restored before it is purged.
-pub const KEPT_DELETED_DAYS: i64 = 30;
-
-/// Removes for good the people deleted more than [`KEPT_DELETED_DAYS`] ago.
-pub async fn purge(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-    let before = Utc::now() - chrono::Duration::days(KEPT_DELETED_DAYS);
-    diesel::delete(people::table)
-        .filter(people::deleted_at.lt(before))
-        .execute(conn)
-        .await
-}
+crate::soft_deleted!(people, PersonRow, PersonChanges);
 
 /// The live (not deleted) person of the workspace who is member `user_id`.
 pub async fn linked_to(

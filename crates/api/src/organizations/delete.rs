@@ -1,10 +1,10 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch, Visible};
-use crate::record::Found;
 use crate::respond::NoContent;
 use actix_web::{delete, web};
 use diesel_async::AsyncConnection;
+use rapport_db::organizations::OrganizationRow;
 use uuid::Uuid;
 
 /// Delete an organisation. It can be restored for 30 days, then it is purged; its people stay.
@@ -27,17 +27,8 @@ pub async fn delete(
     let id = id.into_inner();
     let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let before = rapport_db::organizations::lock(conn, ws, &scope, id)
-            .await?
-            .filter(|p| p.deleted_at.is_none())
-            .found()?;
-        if if_match.0.is_some_and(|v| v != before.version) {
-            return Err(ApiError::PreconditionFailed);
-        }
-        let after = rapport_db::organizations::set_deleted(conn, ws, id, before.version, true)
-            .await?
-            .current()?;
-        ctx.changed(conn, ws, "deleted", &before, &after).await
+        ctx.delete_softly::<OrganizationRow>(conn, ws, &scope, id, if_match.0)
+            .await
     })
     .await?;
     Ok(NoContent)

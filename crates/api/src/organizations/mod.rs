@@ -35,6 +35,39 @@ impl crate::record::Audited for OrganizationRow {
     }
 }
 
+impl crate::record::SoftDeleted for OrganizationRow {
+    fn deleted_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.deleted_at
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    async fn lock(
+        conn: &mut rapport_db::Conn,
+        ws: uuid::Uuid,
+        scope: &crate::extract::Scope,
+        id: uuid::Uuid,
+    ) -> diesel::QueryResult<Option<Self>> {
+        rapport_db::organizations::lock(conn, ws, scope, id).await
+    }
+    async fn set_deleted(
+        conn: &mut rapport_db::Conn,
+        ws: uuid::Uuid,
+        id: uuid::Uuid,
+        version: i32,
+        deleted: bool,
+    ) -> diesel::QueryResult<Option<Self>> {
+        rapport_db::organizations::set_deleted(conn, ws, id, version, deleted).await
+    }
+    async fn may_restore(
+        &self,
+        _conn: &mut rapport_db::Conn,
+        _ws: uuid::Uuid,
+    ) -> Result<(), crate::error::ApiError> {
+        Ok(())
+    }
+}
+
 /// A domain as it is kept: lower case, without `www.`.
 pub(crate) fn tidy_domain(d: Option<&str>) -> Option<String> {
     rapport_domain::validate::tidy(d).map(|d| {

@@ -63,6 +63,36 @@ impl crate::record::Audited for PersonRow {
     }
 }
 
+impl crate::record::SoftDeleted for PersonRow {
+    fn deleted_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.deleted_at
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    async fn lock(
+        conn: &mut Conn,
+        ws: Uuid,
+        scope: &Scope,
+        id: Uuid,
+    ) -> diesel::QueryResult<Option<Self>> {
+        rapport_db::people::lock(conn, ws, scope, id).await
+    }
+    async fn set_deleted(
+        conn: &mut Conn,
+        ws: Uuid,
+        id: Uuid,
+        version: i32,
+        deleted: bool,
+    ) -> diesel::QueryResult<Option<Self>> {
+        rapport_db::people::set_deleted(conn, ws, id, version, deleted).await
+    }
+    /// The member the person is may have become another person meanwhile.
+    async fn may_restore(&self, conn: &mut Conn, ws: Uuid) -> Result<(), ApiError> {
+        check_user_free(conn, ws, self.user_id, Some(self.id)).await
+    }
+}
+
 /// The records a person points at must be the workspace's: a live
 /// organisation, members for the owner and the linked user. 422 otherwise,
 /// naming the field.

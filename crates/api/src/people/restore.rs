@@ -1,10 +1,10 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch, Visible};
-use crate::record::Found;
 use crate::respond::Reply;
 use actix_web::{post, web};
 use diesel_async::AsyncConnection;
+use rapport_db::people::PersonRow;
 use rapport_domain::api::PersonView;
 use uuid::Uuid;
 
@@ -29,23 +29,8 @@ pub async fn restore(
     let conn = db.conn().await?;
     let person = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let before = rapport_db::people::lock(conn, ws, &scope, id)
-                .await?
-                .found()?;
-            if before.deleted_at.is_none() {
-                // Restoring what is not deleted changes nothing.
-                return Ok(before);
-            }
-            if if_match.0.is_some_and(|v| v != before.version) {
-                return Err(ApiError::PreconditionFailed);
-            }
-            // The member it linked may have become another person meanwhile.
-            super::check_user_free(conn, ws, before.user_id, Some(id)).await?;
-            let after = rapport_db::people::set_deleted(conn, ws, id, before.version, false)
-                .await?
-                .current()?;
-            ctx.changed(conn, ws, "restored", &before, &after).await?;
-            Ok(after)
+            ctx.restore::<PersonRow>(conn, ws, &scope, id, if_match.0)
+                .await
         })
         .await?;
     Ok(Reply::ok(&person.view()).etag(person.version))
