@@ -154,7 +154,20 @@ async fn send(
     token: Option<&str>,
     body: Option<&serde_json::Value>,
 ) -> ApiResult<Response> {
+    send_with(method, path, token, body, None).await
+}
+
+async fn send_with(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+    if_match: Option<i32>,
+) -> ApiResult<Response> {
     let mut b = builder(method, path).header("accept", "application/json");
+    if let Some(v) = if_match {
+        b = b.header("if-match", &format!("\"{v}\""));
+    }
     if let Some(t) = token {
         b = b.header("authorization", &format!("Bearer {t}"));
     }
@@ -276,12 +289,25 @@ pub async fn call<T: DeserializeOwned>(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> ApiResult<T> {
+    call_if(method, path, body, None).await
+}
+
+/// `call`, on condition that the record is still at `version` (`If-Match`):
+/// a 412 `stale_version` when someone changed it meanwhile.
+async fn call_if<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+    version: Option<i32>,
+) -> ApiResult<T> {
     let session = use_session();
     let token = session.map(|s| s.token.get_untracked()).unwrap_or_default();
-    let mut res = send(method, path, token.as_deref(), body.as_ref()).await?;
+    let mut res = send_with(method, path, token.as_deref(), body.as_ref(), version).await?;
     if res.status() == 401 && token.is_some() {
         match renew(token).await {
-            Ok(access) => res = send(method, path, Some(&access), body.as_ref()).await?,
+            Ok(access) => {
+                res = send_with(method, path, Some(&access), body.as_ref(), version).await?
+            }
             Err(_) => {
                 if let Some(s) = session {
                     s.signed_out();
@@ -370,6 +396,15 @@ pub async fn patch<B: Serialize + Validate, T: DeserializeOwned>(
     body: &B,
 ) -> ApiResult<T> {
     submit(Method::Patch, path, body).await
+}
+
+/// A `PATCH` of the record at `version`: refused (412) when it moved on.
+pub async fn patch_at<B: Serialize + Validate, T: DeserializeOwned>(
+    path: &str,
+    version: i32,
+    body: &B,
+) -> ApiResult<T> {
+    call_if(Method::Patch, path, Some(checked(body)?), Some(version)).await
 }
 
 pub async fn put<B: Serialize + Validate, T: DeserializeOwned>(

@@ -65,6 +65,7 @@ fn OrganizationsPage() -> impl IntoView {
     let session = session::current();
     let live = expect_context::<Live>();
     let q = RwSignal::new(String::new());
+    let typed = RwSignal::new(0u32);
     let sort = RwSignal::new("name".to_string());
     let trash = RwSignal::new(false);
     let list = Paged::<OrganizationPage>::new(move || {
@@ -124,8 +125,21 @@ fn OrganizationsPage() -> impl IntoView {
             </Show>
             <div class="toolbar" role="search">
                 <input type="search" aria-label=tr("organizations.search") placeholder=tr("organizations.search")
-                    prop:value=move || q.get()
-                    on:input=move |ev| q.set(event_target_value(&ev)) />
+                    prop:value=move || q.get_untracked()
+                    on:input=move |ev| {
+                        // The list follows the text a moment after typing stops.
+                        let text = event_target_value(&ev);
+                        let n = typed.get_untracked() + 1;
+                        typed.set(n);
+                        set_timeout(
+                            move || {
+                                if typed.get_untracked() == n {
+                                    q.set(text);
+                                }
+                            },
+                            std::time::Duration::from_millis(250),
+                        );
+                    } />
                 <select aria-label=tr("people.sort") on:change=move |ev| sort.set(event_target_value(&ev))>
                     <option value="name">{tr("people.sort_name")}</option>
                     <option value="-created_at">{tr("people.sort_newest")}</option>
@@ -256,8 +270,11 @@ fn OrganizationPanel(
     let address = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
     let errors = RwSignal::new(None::<ApiError>);
+    // The version the form was filled from: a save is on condition of it.
+    let version = RwSignal::new(0);
     Effect::new(move |_| {
         if let Some(Ok(o)) = org.get() {
+            version.set(o.version);
             name.set(o.name.clone());
             domain.set(o.domain.clone().unwrap_or_default());
             industry.set(o.industry.clone().unwrap_or_default());
@@ -280,15 +297,26 @@ fn OrganizationPanel(
             ..Default::default()
         };
         spawn_local(async move {
-            match api::patch::<_, OrganizationView>(&format!("/api/v1/organizations/{id}"), &body)
-                .await
+            let at = version.get_untracked();
+            match api::patch_at::<_, OrganizationView>(
+                &format!("/api/v1/organizations/{id}"),
+                at,
+                &body,
+            )
+            .await
             {
                 Ok(o) => {
                     toasts.success(tf("people.saved", &[("name", &o.name)]));
                     org.refetch();
                     on_change();
                 }
-                Err(e) => errors.set(Some(e)),
+                Err(e) => {
+                    // Someone changed it meanwhile: show theirs, keep the message.
+                    if e.status == 412 {
+                        org.refetch();
+                    }
+                    errors.set(Some(e));
+                }
             }
         });
     };

@@ -72,6 +72,7 @@ fn PeoplePage() -> impl IntoView {
     let live = expect_context::<Live>();
     let toasts = toasts();
     let q = RwSignal::new(String::new());
+    let typed = RwSignal::new(0u32);
     let status = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_string());
     let trash = RwSignal::new(false);
@@ -156,8 +157,21 @@ fn PeoplePage() -> impl IntoView {
             </Show>
             <div class="toolbar" role="search">
                 <input type="search" aria-label=tr("people.search") placeholder=tr("people.search")
-                    prop:value=move || q.get()
-                    on:input=move |ev| q.set(event_target_value(&ev)) />
+                    prop:value=move || q.get_untracked()
+                    on:input=move |ev| {
+                        // The list follows the text a moment after typing stops.
+                        let text = event_target_value(&ev);
+                        let n = typed.get_untracked() + 1;
+                        typed.set(n);
+                        set_timeout(
+                            move || {
+                                if typed.get_untracked() == n {
+                                    q.set(text);
+                                }
+                            },
+                            std::time::Duration::from_millis(250),
+                        );
+                    } />
                 <select aria-label=tr("people.status") on:change=move |ev| status.set(event_target_value(&ev))>
                     <option value="">{tr("people.any_status")}</option>
                     {PersonStatus::ALL.into_iter().map(|s| view! {
@@ -331,9 +345,12 @@ fn PersonPanel(
     let tags = RwSignal::new(String::new());
     let status = RwSignal::new(PersonStatus::Active);
     let errors = RwSignal::new(None::<ApiError>);
+    // The version the form was filled from: a save is on condition of it.
+    let version = RwSignal::new(0);
     // The form shows the person as last read, also after someone else's change.
     Effect::new(move |_| {
         if let Some(Ok(p)) = person.get() {
+            version.set(p.version);
             first.set(p.first_name.clone());
             last.set(p.last_name.clone());
             email.set(p.email.clone().unwrap_or_default());
@@ -356,13 +373,20 @@ fn PersonPanel(
             ..Default::default()
         };
         spawn_local(async move {
-            match api::patch::<_, PersonView>(&format!("/api/v1/people/{id}"), &body).await {
+            let at = version.get_untracked();
+            match api::patch_at::<_, PersonView>(&format!("/api/v1/people/{id}"), at, &body).await {
                 Ok(p) => {
                     toasts.success(tf("people.saved", &[("name", &p.name())]));
                     person.refetch();
                     on_change();
                 }
-                Err(e) => errors.set(Some(e)),
+                Err(e) => {
+                    // Someone changed it meanwhile: show theirs, keep the message.
+                    if e.status == 412 {
+                        person.refetch();
+                    }
+                    errors.set(Some(e));
+                }
             }
         });
     };
