@@ -19,9 +19,11 @@ trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 token=$(scripts/wait-ready.sh "http://127.0.0.1:$port" "$pid" target/fuzz-server.log owner@support.demo)
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
 # Signing out ends the session the whole run uses: those two operations are
-# fuzzed last, on their own.
+# fuzzed last, on their own. One worker: with two threads, hypothesis's
+# `ast.parse` of its lambdas can crash CPython 3.11 before 3.11.8 ("AST
+# constructor recursion depth mismatch"), a failure of the tool, not the API.
 target/venv/bin/schemathesis run "http://127.0.0.1:$port/api-docs/openapi.json" \
-  --checks "$checks" --max-time "$seconds" --workers 2 --seed 1 \
+  --checks "$checks" --max-time "$seconds" --workers 1 --seed 1 \
   --exclude-path-regex '^/api/v1/auth/logout' \
   -H "Authorization: Bearer $token" \
   --report junit --report-dir target/fuzz-report
