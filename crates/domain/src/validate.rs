@@ -176,6 +176,11 @@ pub fn tidy_tags(tags: &[String]) -> Vec<String> {
     out
 }
 
+/// Tags as a person types them, separated by commas.
+pub fn split_tags(text: &str) -> Vec<String> {
+    tidy_tags(&text.split(',').map(String::from).collect::<Vec<_>>())
+}
+
 /// Text as it is kept: trimmed; blank is absent.
 pub fn tidy(value: Option<&str>) -> Option<String> {
     value
@@ -251,6 +256,7 @@ mod tests {
             tidy_tags(&[" vip ".into(), "vip".into(), "new".into(), "".into()]),
             ["vip", "new"]
         );
+        assert_eq!(split_tags(" a, b,,a "), ["a", "b"]);
     }
 
     #[test]

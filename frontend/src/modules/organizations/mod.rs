@@ -52,14 +52,6 @@ pub fn Organizations() -> impl IntoView {
     }
 }
 
-fn split_tags(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(String::from)
-        .collect()
-}
-
 #[component]
 fn OrganizationsPage() -> impl IntoView {
     let session = session::current();
@@ -293,7 +285,7 @@ fn OrganizationPanel(
             industry: blank(industry.get_untracked()),
             phone: blank(phone.get_untracked()),
             address: blank(address.get_untracked()),
-            tags: Some(split_tags(&tags.get_untracked())),
+            tags: Some(rapport_domain::validate::split_tags(&tags.get_untracked())),
             ..Default::default()
         };
         spawn_local(async move {

@@ -57,15 +57,6 @@ fn status_label(s: PersonStatus) -> String {
     t(&format!("people.status.{}", s.as_str()))
 }
 
-/// Tags as typed: comma-separated.
-fn split_tags(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(String::from)
-        .collect()
-}
-
 #[component]
 fn PeoplePage() -> impl IntoView {
     let session = session::current();
@@ -197,7 +188,7 @@ fn PeoplePage() -> impl IntoView {
                     <input aria-label=tr("people.tag_to_add") placeholder=tr("people.tag_to_add")
                         prop:value=move || bulk_tag.get() on:input=move |ev| bulk_tag.set(event_target_value(&ev)) />
                     <button class="secondary small" on:click=move |_| {
-                        let add = split_tags(&bulk_tag.get_untracked());
+                        let add = rapport_domain::validate::split_tags(&bulk_tag.get_untracked());
                         bulk_tag.set(String::new());
                         run_bulk(BulkPeopleRequest::Tag { ids: selected.get_untracked(), add, remove: vec![] });
                     }>{tr("people.tag")}</button>
@@ -369,7 +360,7 @@ fn PersonPanel(
             email: blank(email.get_untracked()),
             phone: blank(phone.get_untracked()),
             status: Some(status.get_untracked()),
-            tags: Some(split_tags(&tags.get_untracked())),
+            tags: Some(rapport_domain::validate::split_tags(&tags.get_untracked())),
             ..Default::default()
         };
         spawn_local(async move {
