@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod conventions;
 mod events;
+mod groups;
 mod hardening;
 mod jobs;
 mod lifecycle;

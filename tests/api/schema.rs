@@ -282,6 +282,7 @@ fn pg_type(diesel: &str) -> &'static str {
         "Binary" | "Bytea" => "bytea",
         "Jsonb" => "jsonb",
         "Timestamptz" => "timestamptz",
+        "Date" => "date",
         "Array<Text>" => "_text",
         other => panic!("schema.rs uses {other}: add its PostgreSQL name to this test"),
     }

@@ -206,6 +206,10 @@ impl From<diesel::result::Error> for ApiError {
                     Code::Duplicate,
                     format!("already exists ({})", c.unwrap_or("unique")),
                 ),
+                (DatabaseErrorKind::ExclusionViolation, c) => ApiError::conflict(
+                    Code::Duplicate,
+                    format!("overlaps an existing one ({})", c.unwrap_or("exclusion")),
+                ),
                 (DatabaseErrorKind::CheckViolation, c) => ApiError::Unprocessable {
                     code: Code::Constraint,
                     detail: format!("a value breaks a rule ({})", c.unwrap_or("check")),

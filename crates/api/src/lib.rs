@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod groups;
 pub mod invitations;
 pub mod jobs;
 pub mod mail;
@@ -49,6 +50,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(members::routes)
     .configure(people::routes)
     .configure(organizations::routes)
+    .configure(groups::routes)
     .configure(invitations::routes)
     .configure(api_keys::routes)
     .configure(audit::routes)

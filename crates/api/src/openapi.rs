@@ -25,6 +25,7 @@ use utoipa::OpenApi;
         (name = "members", description = "Members and roles"),
         (name = "people", description = "People: contacts, customers, students, practitioners"),
         (name = "organizations", description = "Organisations: companies and client companies"),
+        (name = "groups", description = "Groups: classes, cohorts, teams and segments, and who belongs to them when"),
         (name = "invitations", description = "Inviting people"),
         (name = "api-keys", description = "Keys for integrations"),
         (name = "audit", description = "The hash-chained audit trail"),

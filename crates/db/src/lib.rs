@@ -6,6 +6,7 @@ pub mod access;
 pub mod api_keys;
 pub mod audit;
 pub mod events;
+pub mod groups;
 pub mod idempotency;
 pub mod invitations;
 pub mod jobs;
@@ -174,6 +175,11 @@ pub mod closed {
 
     closed_text!(RoleText, Role, "role");
     closed_text!(TemplateText, Template, "template");
+    closed_text!(
+        GroupKindText,
+        rapport_domain::groups::GroupKind,
+        "group kind"
+    );
     closed_text!(
         PersonStatusText,
         rapport_domain::people::PersonStatus,

@@ -148,6 +148,9 @@ impl KeyType for BigInt {
 impl KeyType for Integer {
     type Value = i32;
 }
+impl KeyType for diesel::sql_types::Date {
+    type Value = chrono::NaiveDate;
+}
 impl KeyType for diesel::sql_types::Uuid {
     type Value = Uuid;
 }

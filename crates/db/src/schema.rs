@@ -257,6 +257,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    groups (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        description -> Nullable<Text>,
+        leader_id -> Nullable<Uuid>,
+        tags -> Array<Text>,
+        custom_fields -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    group_members (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        group_id -> Uuid,
+        person_id -> Uuid,
+        joined_on -> Date,
+        left_on -> Nullable<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -268,5 +299,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     refresh_tokens,
     organizations,
-    people
+    people,
+    groups,
+    group_members
 );

@@ -372,6 +372,9 @@ permissions! {
     OrganizationsRead = "organizations:read", "organizations", Read, module = Organizations, user_only = false, [Owner, Admin, Manager, Staff, Member];
     OrganizationsWrite = "organizations:write", "organizations", Write, module = Organizations, user_only = false, [Owner, Admin, Manager, Staff];
     OrganizationsDelete = "organizations:delete", "organizations", Write, module = Organizations, user_only = false, [Owner, Admin];
+    GroupsRead = "groups:read", "groups", Read, module = Groups, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    GroupsWrite = "groups:write", "groups", Write, module = Groups, user_only = false, [Owner, Admin, Manager, Staff];
+    GroupsDelete = "groups:delete", "groups", Write, module = Groups, user_only = false, [Owner, Admin];
 }
 
 impl Permission {

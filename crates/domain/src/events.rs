@@ -85,4 +85,11 @@ pub const KINDS: &[&str] = &[
     "organization.updated",
     "organization.deleted",
     "organization.restored",
+    "group.created",
+    "group.updated",
+    "group.deleted",
+    "group.restored",
+    "group_member.created",
+    "group_member.updated",
+    "group_member.deleted",
 ];

@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod events;
+pub mod groups;
 pub mod invitations;
 pub mod json;
 pub mod list;
@@ -25,6 +26,7 @@ pub mod api {
     pub use crate::audit::*;
     pub use crate::auth::*;
     pub use crate::events::*;
+    pub use crate::groups::*;
     pub use crate::invitations::*;
     pub use crate::list::Page;
     pub use crate::mail::*;

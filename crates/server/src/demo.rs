@@ -220,6 +220,7 @@ async fn records(
             i + 1,
         ));
     }
+    let mut person_ids = Vec::new();
     for (first, last, user_id, i) in people {
         let org = (!organizations.is_empty()).then(|| organizations[i % organizations.len()]);
         // Addresses keep to plain letters: "Chloé" writes chloe@.
@@ -270,6 +271,90 @@ async fn records(
         ctx.created(conn, ws, &row)
             .await
             .map_err(|e| anyhow::anyhow!("recording a demo person: {e}"))?;
+        person_ids.push(row.id);
+    }
+    if t.modules().contains(&rapport_domain::Module::Groups) {
+        groups(conn, ctx, ws, staff, &person_ids).await?;
+    }
+    Ok(())
+}
+
+/// The school's classes, led by the teacher, with students who joined at
+/// the start of the year and one who left.
+async fn groups(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    leader: Option<Uuid>,
+    people: &[Uuid],
+) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    let today = rapport_db::groups::today(conn, ws).await?;
+    // The school year began on the 1st of September before today.
+    let year = if today.month() >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    let start = chrono::NaiveDate::from_ymd_opt(year, 9, 1).unwrap_or(today);
+    let classes = [
+        (
+            "Python beginners, Tuesday",
+            "python",
+            "Variables to small games, for ages 10 to 13.",
+        ),
+        (
+            "Scratch juniors, Saturday",
+            "scratch",
+            "First programs with blocks, for ages 7 to 9.",
+        ),
+        (
+            "Robotics club, Thursday",
+            "robotics",
+            "Sensors, motors and the code that drives them.",
+        ),
+        (
+            "Web design, Wednesday",
+            "web",
+            "HTML, CSS and a first site of their own.",
+        ),
+    ];
+    for (n, (name, tag, description)) in classes.into_iter().enumerate() {
+        let group = rapport_db::groups::insert(
+            conn,
+            &rapport_db::groups::NewGroup {
+                workspace_id: ws,
+                id: Uuid::now_v7(),
+                name: name.into(),
+                kind: "class".into(),
+                description: Some(description.into()),
+                leader_id: leader,
+                tags: vec![tag.into()],
+            },
+        )
+        .await?;
+        ctx.created(conn, ws, &group)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo group: {e}"))?;
+        // Eight students a class; the member who signs in is in the first.
+        for (k, person) in people.iter().skip(n * 6).take(8).enumerate() {
+            let left_on = (n == 1 && k == 7).then(|| start + chrono::Duration::days(60));
+            let stay = rapport_db::groups::insert_member(
+                conn,
+                &rapport_db::groups::NewGroupMember {
+                    workspace_id: ws,
+                    id: Uuid::now_v7(),
+                    group_id: group.id,
+                    person_id: *person,
+                    joined_on: start + chrono::Duration::days(k as i64 % 3 * 7),
+                    left_on: left_on.filter(|l| *l <= today),
+                },
+            )
+            .await?;
+            ctx.created(conn, ws, &stay)
+                .await
+                .map_err(|e| anyhow::anyhow!("recording a demo stay: {e}"))?;
+        }
     }
     Ok(())
 }

@@ -126,7 +126,10 @@ fn Sidebar() -> impl IntoView {
         me().map(|m| m.modules)
             .unwrap_or_default()
             .into_iter()
-            .filter(|m| !matches!(m, Module::People | Module::Organizations))
+            // A module with a page of its own (its entry's path is its
+            // name) is linked with the records; the others, still to come,
+            // link to their placeholder.
+            .filter(|m| !modules::ENTRIES.iter().any(|e| e.path == m.as_str()))
             .collect::<Vec<Module>>()
     };
     let shown = move |section: Section| {

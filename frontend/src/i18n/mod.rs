@@ -326,12 +326,20 @@ mod tests {
                 .iter()
                 .map(|s| format!("people.status.{}", s.as_str())),
         );
+        keys.extend(
+            rapport_domain::api::GroupKind::ALL
+                .iter()
+                .map(|k| format!("groups.kind.{}", k.as_str())),
+        );
         for t in Template::ALL {
             keys.insert(format!("template.{}", t.as_str()));
             keys.insert(format!("template.{}.about", t.as_str()));
             keys.insert(format!("people.{}", t.as_str()));
             if t.modules().contains(&Module::Organizations) {
                 keys.insert(format!("organizations.{}", t.as_str()));
+            }
+            if t.modules().contains(&Module::Groups) {
+                keys.insert(format!("groups.{}", t.as_str()));
             }
             for r in Role::ALL {
                 keys.insert(format!("role.{}.{}", t.as_str(), r.as_str()));

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod groups;
 pub mod mail;
 pub mod members;
 pub mod organizations;
@@ -50,6 +51,7 @@ pub struct Entry {
 pub const ENTRIES: &[Entry] = &[
     people::ENTRY,
     organizations::ENTRY,
+    groups::ENTRY,
     members::ENTRY,
     api_keys::ENTRY,
     audit::ENTRY,

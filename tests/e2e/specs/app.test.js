@@ -375,6 +375,40 @@ test('the demo students are listed, one is added, and a change shows live in a s
   await shot(page, 'people');
 });
 
+test("a teacher keeps a class's register: someone joins, then leaves today", async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'staff@school.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Classes' }).click();
+  await page.getByRole('heading', { name: 'Classes', exact: true }).waitFor();
+  const python = page.locator('tr[data-group="Python beginners, Tuesday"]');
+  await python.waitFor();
+  assert.equal(await page.locator('tr[data-group]').count(), 4, 'the demo classes');
+  assert.equal((await python.locator('td.num').textContent()).trim(), '8');
+  await python.getByRole('button').click();
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  await panel.getByRole('heading', { name: 'Python beginners, Tuesday' }).waitFor();
+  const register = panel.getByRole('table', { name: 'Register' });
+  await register.locator('tr[data-member="Mia Member"]').waitFor();
+  assert.equal(await register.locator('tr[data-member]').count(), 8);
+
+  // Rosa, of another class, joins today: the register and the count follow.
+  await panel.getByRole('searchbox', { name: 'Find someone to add' }).fill('Rosa');
+  await panel.locator('.suggestions').getByRole('button', { name: /^Rosa / }).click();
+  const rosa = register.locator('tr[data-member^="Rosa "]');
+  await rosa.waitFor();
+  assert.equal(await register.locator('tr[data-member]').count(), 9);
+  await python.locator('td.num', { hasText: '9' }).waitFor();
+  // She leaves today: from today on she is off the register.
+  await rosa.getByRole('button', { name: /leaves today/ }).click();
+  await rosa.waitFor({ state: 'detached' });
+  await python.locator('td.num', { hasText: '8' }).waitFor();
+  // Everyone who ever belonged still shows her, with the day she left.
+  await panel.getByRole('checkbox', { name: 'Everyone who ever belonged' }).check();
+  await register.locator('tr[data-member^="Rosa "]').waitFor();
+  await shot(page, 'classes');
+});
+
 test('no page logged a console error', () => {
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, []);

@@ -78,6 +78,7 @@ pub fn registry() -> Registry {
     let mut r = Registry::default();
     crate::mail::jobs(&mut r);
     crate::people::jobs(&mut r);
+    crate::groups::jobs(&mut r);
     crate::ops::jobs(&mut r);
     r
 }
@@ -87,6 +88,7 @@ pub fn schedules() -> Vec<schedule::Schedule> {
     let mut s = Vec::new();
     crate::ops::schedules(&mut s);
     crate::people::schedules(&mut s);
+    crate::groups::schedules(&mut s);
     s
 }
 

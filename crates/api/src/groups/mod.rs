@@ -1,0 +1,152 @@
+//! Groups: classes, cohorts, teams and segments, and who belongs to them when.
+
+pub mod create;
+pub mod delete;
+pub mod list;
+pub mod members;
+pub mod read;
+pub mod restore;
+pub mod update;
+
+use crate::error::ApiError;
+use crate::extract::Scope;
+use crate::jobs::schedule::{CatchUp, Schedule};
+use crate::jobs::{Job, JobCtx, Registry};
+use rapport_db::groups::{GroupMemberRow, GroupRow};
+use rapport_db::Conn;
+use rapport_domain::problem::FieldCode;
+use rapport_domain::Permission;
+use serde::{Deserialize, Serialize};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list::list)
+        .service(create::create)
+        .service(read::read)
+        .service(update::update)
+        .service(delete::delete)
+        .service(restore::restore)
+        .service(members::list)
+        .service(members::add)
+        .service(members::update)
+        .service(members::remove);
+}
+
+/// As for people: a member sees the groups they lead or belong to, and in
+/// them only themself and the people they look after; every other role and
+/// API key sees the workspace's.
+pub type Policy = crate::people::Policy;
+
+impl crate::record::Audited for GroupRow {
+    const KIND: &'static str = "group";
+    const HEARD_BY: Permission = Permission::GroupsWrite;
+    fn record_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audited(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self.view(0)).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            // Counted when read; not a field anyone changes.
+            o.remove("member_count");
+        }
+        v
+    }
+}
+
+impl crate::record::Audited for GroupMemberRow {
+    const KIND: &'static str = "group_member";
+    const HEARD_BY: Permission = Permission::GroupsWrite;
+    fn record_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audited(&self) -> serde_json::Value {
+        serde_json::to_value(self.view()).unwrap_or_default()
+    }
+}
+
+impl crate::record::SoftDeleted for GroupRow {
+    fn deleted_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.deleted_at
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    async fn lock(
+        conn: &mut Conn,
+        ws: Uuid,
+        scope: &Scope,
+        id: Uuid,
+    ) -> diesel::QueryResult<Option<Self>> {
+        rapport_db::groups::lock(conn, ws, scope, id).await
+    }
+    async fn set_deleted(
+        conn: &mut Conn,
+        ws: Uuid,
+        id: Uuid,
+        version: i32,
+        deleted: bool,
+    ) -> diesel::QueryResult<Option<Self>> {
+        rapport_db::groups::set_deleted(conn, ws, id, version, deleted).await
+    }
+    async fn may_restore(&self, _conn: &mut Conn, _ws: Uuid) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+/// The group as shown, with how many belong to it today.
+pub(crate) async fn view(
+    conn: &mut Conn,
+    g: &GroupRow,
+) -> Result<rapport_domain::api::GroupView, ApiError> {
+    let today = rapport_db::groups::today(conn, g.workspace_id).await?;
+    let counts = rapport_db::groups::member_counts(conn, g.workspace_id, &[g.id], today).await?;
+    Ok(g.view(counts.get(&g.id).copied().unwrap_or(0)))
+}
+
+/// A leader is a member of the workspace: 422 otherwise.
+pub(crate) async fn check_leader(
+    conn: &mut Conn,
+    ws: Uuid,
+    leader_id: Option<Uuid>,
+) -> Result<(), ApiError> {
+    if let Some(id) = leader_id {
+        if rapport_db::members::find(conn, ws, id).await?.is_none() {
+            return Err(ApiError::validation(
+                "leader_id",
+                FieldCode::Unknown,
+                "no such member of this workspace",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Removes for good the groups deleted 30 days ago or more, with their stays.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Purge {}
+
+impl Job for Purge {
+    const NAME: &'static str = "groups.purge";
+
+    async fn run(self, ctx: JobCtx<'_>) -> anyhow::Result<()> {
+        let groups = rapport_db::groups::purge(ctx.conn).await?;
+        tracing::info!(groups, "purged deleted groups");
+        Ok(())
+    }
+}
+
+/// The module's job kinds.
+pub fn jobs(r: &mut Registry) {
+    r.register::<Purge>();
+}
+
+/// The module's recurring jobs.
+pub fn schedules(s: &mut Vec<Schedule>) {
+    s.push(Schedule::every(
+        "groups.purge",
+        chrono::Duration::hours(6),
+        CatchUp::Latest,
+        |_| Purge {},
+    ));
+}

@@ -1,0 +1,602 @@
+//! Groups (a school's classes): the list (search, kind, sort, the deleted), a
+//! form to add one, and a panel to change it and keep its register: who
+//! belongs to it on a day, who joins and who leaves.
+
+use crate::api::{self, ApiError};
+use crate::components::form::{Field, FormError};
+use crate::components::layout::template_label;
+use crate::components::paged::Paged;
+use crate::components::toast::toasts;
+use crate::components::ui::Skeleton;
+use crate::i18n::{t, tf, tr};
+use crate::live::Live;
+use crate::modules::{Entry, Section};
+use crate::session;
+use chrono::NaiveDate;
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_domain::api::{
+    AddGroupMemberRequest, CreateGroupRequest, GroupKind, GroupMemberPage, GroupMemberView,
+    GroupPage, GroupView, MemberPage, PersonPage, UpdateGroupMemberRequest, UpdateGroupRequest,
+};
+use rapport_domain::{Module, Permission};
+use uuid::Uuid;
+
+/// The page, in its own chunk of the app: fetched when first opened.
+#[leptos::lazy]
+fn page() -> AnyView {
+    view! { <Groups /> }.into_any()
+}
+
+/// The module's page and its link, named in the template's words.
+pub const ENTRY: Entry = Entry {
+    path: "groups",
+    label: "groups",
+    section: Section::Records,
+    visible: |s| s.has_module(Module::Groups) && s.can(Permission::GroupsRead),
+    page: || Box::pin(page()),
+    strings: crate::i18n::Strings {
+        en: include_str!("en.txt"),
+        fr: include_str!("fr.txt"),
+    },
+};
+
+fn kind_label(k: GroupKind) -> String {
+    t(&format!("groups.kind.{}", k.as_str()))
+}
+
+/// Today on this device.
+fn today() -> NaiveDate {
+    let d = js_sys::Date::new_0();
+    NaiveDate::from_ymd_opt(d.get_full_year() as i32, d.get_month() + 1, d.get_date())
+        .unwrap_or_default()
+}
+
+#[component]
+pub fn Groups() -> impl IntoView {
+    let session = session::current();
+    view! {
+        <Show
+            when=move || session.has_module(Module::Groups) && session.can(Permission::GroupsRead)
+            fallback=|| view! { <crate::pages::errors::NotFound /> }
+        >
+            <GroupsPage />
+        </Show>
+    }
+}
+
+#[component]
+fn GroupsPage() -> impl IntoView {
+    let session = session::current();
+    let live = expect_context::<Live>();
+    let q = RwSignal::new(String::new());
+    let typed = RwSignal::new(0u32);
+    let kind = RwSignal::new(String::new());
+    let sort = RwSignal::new("name".to_string());
+    let trash = RwSignal::new(false);
+    let list = Paged::<GroupPage>::new(move || {
+        let mut path = format!("/api/v1/groups?limit=50&sort={}", api::enc(&sort.get()));
+        let text = q.get();
+        if !text.trim().is_empty() {
+            path.push_str(&format!("&q={}", api::enc(text.trim())));
+        }
+        let k = kind.get();
+        if !k.is_empty() {
+            path.push_str(&format!("&kind={k}"));
+        }
+        if trash.get() {
+            path.push_str("&deleted=true");
+        }
+        path
+    });
+    let Paged {
+        rows,
+        cursor,
+        loading,
+        error,
+        ..
+    } = list;
+    Effect::new(move |first: Option<()>| {
+        q.track();
+        kind.track();
+        sort.track();
+        trash.track();
+        if first.is_some() {
+            list.load(false);
+        }
+    });
+    let open = RwSignal::new(None::<Uuid>);
+    let adding = RwSignal::new(false);
+    live.on_event(move |e| {
+        if e.kind.starts_with("group.") || e.kind.starts_with("group_member.") {
+            list.load(false);
+        }
+    });
+    let title = move || template_label("groups");
+    view! {
+        <section class="page" data-page="groups">
+            <header class="page-header with-actions">
+                <div>
+                    <h1>{title}</h1>
+                    <p class="lead">{tr("groups.lead")}</p>
+                </div>
+                <Show when=move || session.can(Permission::GroupsWrite)>
+                    <button class="primary" on:click=move |_| adding.update(|a| *a = !*a)>{tr("groups.add")}</button>
+                </Show>
+            </header>
+            <Show when=move || adding.get()>
+                <NewGroup on_done=move |g: GroupView| {
+                    adding.set(false);
+                    open.set(Some(g.id));
+                    list.load(false);
+                } />
+            </Show>
+            <div class="toolbar" role="search">
+                <input type="search" aria-label=tr("groups.search") placeholder=tr("groups.search")
+                    prop:value=move || q.get_untracked()
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        let n = typed.get_untracked() + 1;
+                        typed.set(n);
+                        set_timeout(
+                            move || {
+                                if typed.get_untracked() == n {
+                                    q.set(text);
+                                }
+                            },
+                            std::time::Duration::from_millis(250),
+                        );
+                    } />
+                <select aria-label=tr("groups.kind") on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <option value="">{tr("groups.any_kind")}</option>
+                    {GroupKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{move || kind_label(k)}</option> }).collect_view()}
+                </select>
+                <select aria-label=tr("people.sort") on:change=move |ev| sort.set(event_target_value(&ev))>
+                    <option value="name">{tr("people.sort_name")}</option>
+                    <option value="-created_at">{tr("people.sort_newest")}</option>
+                    <option value="-updated_at">{tr("people.sort_changed")}</option>
+                </select>
+                <Show when=move || session.can(Permission::GroupsDelete)>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || trash.get()
+                            on:change=move |ev| trash.set(event_target_checked(&ev)) />
+                        {tr("people.trash")}
+                    </label>
+                </Show>
+            </div>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <div class="split">
+                <Show when=move || !list.first_load() fallback=|| view! { <Skeleton lines=6 /> }>
+                    <Show when=move || rows.with(|r| !r.is_empty()) fallback=move || view! {
+                        <p class="empty">{move || if trash.get() { t("people.trash_empty") } else if q.with(String::is_empty) && kind.with(String::is_empty) {
+                            tf("groups.empty", &[("groups", &title())])
+                        } else { t("groups.none_match") }}</p>
+                    }>
+                        <div class="table-scroll">
+                        <table class="table dense" aria-label=title>
+                            <thead>
+                                <tr>
+                                    <th scope="col">{tr("common.name")}</th>
+                                    <th scope="col">{tr("groups.kind")}</th>
+                                    <th scope="col" class="num">{tr("groups.members")}</th>
+                                    <th scope="col">{tr("people.tags")}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                <For each=move || rows.get() key=|g| (g.id, g.version, g.member_count) children=move |g: GroupView| {
+                                    let id = g.id;
+                                    let k = g.kind;
+                                    view! {
+                                        <tr data-group=g.name.clone() class:open=move || open.get() == Some(id)>
+                                            <td><button class="link" on:click=move |_| open.set(Some(id))>{g.name.clone()}</button></td>
+                                            <td>{move || kind_label(k)}</td>
+                                            <td class="num">{g.member_count}</td>
+                                            <td class="tags">{g.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> }).collect_view()}</td>
+                                        </tr>
+                                    }
+                                } />
+                            </tbody>
+                        </table>
+                        </div>
+                    </Show>
+                </Show>
+                {move || open.get().map(|id| view! { <GroupPanel id=id on_close=move || open.set(None) on_change=move || list.load(false) /> })}
+            </div>
+            <Show when=move || cursor.get().is_some()>
+                <button class="secondary" disabled=move || loading.get() on:click=move |_| list.load(true)>{tr("common.more")}</button>
+            </Show>
+        </section>
+    }
+}
+
+/// A select of the group kinds, bound to `kind`.
+#[component]
+fn KindSelect(kind: RwSignal<GroupKind>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="f-kind">{tr("groups.kind")}</label>
+            <select id="f-kind" on:change=move |ev| {
+                if let Ok(k) = event_target_value(&ev).parse() { kind.set(k); }
+            }>
+                {GroupKind::ALL.into_iter().map(|k| view! {
+                    <option value=k.as_str() selected=move || kind.get() == k>{move || kind_label(k)}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// A select of the workspace's members, bound to `leader` (a user id or
+/// empty), for those who may list members.
+#[component]
+fn LeaderSelect(leader: RwSignal<String>) -> impl IntoView {
+    let members = LocalResource::new(|| async {
+        api::get::<MemberPage>("/api/v1/members?limit=200&sort=name").await
+    });
+    view! {
+        <div class="field">
+            <label for="f-leader">{tr("groups.leader")}</label>
+            <select id="f-leader" on:change=move |ev| leader.set(event_target_value(&ev))>
+                <option value="" selected=move || leader.with(String::is_empty)>{tr("groups.no_leader")}</option>
+                {move || members.get().and_then(Result::ok).map(|page| page.data.into_iter().map(|m| {
+                    let id = m.user_id.to_string();
+                    let mine = id.clone();
+                    view! { <option value=id selected=move || leader.with(|l| *l == mine)>{m.name}</option> }
+                }).collect_view())}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn NewGroup(on_done: impl Fn(GroupView) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let toasts = toasts();
+    let session = session::current();
+    let name = RwSignal::new(String::new());
+    let kind = RwSignal::new(GroupKind::Class);
+    let leader = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let errors = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        errors.set(None);
+        let body = CreateGroupRequest {
+            name: name.get_untracked(),
+            kind: kind.get_untracked(),
+            description: Some(description.get_untracked()).filter(|s| !s.trim().is_empty()),
+            leader_id: leader.get_untracked().parse().ok(),
+            tags: vec![],
+        };
+        spawn_local(async move {
+            match api::post::<_, GroupView>("/api/v1/groups", &body).await {
+                Ok(g) => {
+                    toasts.success(tf("people.added", &[("name", &g.name)]));
+                    on_done(g);
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="inline-form card" on:submit=submit novalidate=true aria-label=tr("groups.add")>
+            <div class="row">
+                <Field label="common.name" name="name" value=name errors=errors required=true />
+                <KindSelect kind=kind />
+                <Show when=move || session.can(Permission::MembersRead)>
+                    <LeaderSelect leader=leader />
+                </Show>
+                <Field label="groups.description" name="description" value=description errors=errors />
+            </div>
+            <FormError errors=errors />
+            <button type="submit" class="primary" disabled=move || busy.get()>{tr("common.save")}</button>
+        </form>
+    }
+}
+
+#[component]
+fn GroupPanel(
+    id: Uuid,
+    on_close: impl Fn() + Copy + Send + Sync + 'static,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = session::current();
+    let live = expect_context::<Live>();
+    let toasts = toasts();
+    let group = LocalResource::new(move || async move {
+        api::get::<GroupView>(&format!("/api/v1/groups/{id}")).await
+    });
+    live.on_event(move |e| {
+        if e.kind.starts_with("group.") && e.data["id"].as_str() == Some(id.to_string().as_str()) {
+            group.refetch();
+        }
+    });
+    let name = RwSignal::new(String::new());
+    let kind = RwSignal::new(GroupKind::Class);
+    let leader = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let tags = RwSignal::new(String::new());
+    let errors = RwSignal::new(None::<ApiError>);
+    let version = RwSignal::new(0);
+    Effect::new(move |_| {
+        if let Some(Ok(g)) = group.get() {
+            version.set(g.version);
+            name.set(g.name.clone());
+            kind.set(g.kind);
+            leader.set(g.leader_id.map(|l| l.to_string()).unwrap_or_default());
+            description.set(g.description.clone().unwrap_or_default());
+            tags.set(g.tags.join(", "));
+        }
+    });
+    let save = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        errors.set(None);
+        let body = UpdateGroupRequest {
+            name: Some(name.get_untracked()),
+            kind: Some(kind.get_untracked()),
+            description: Some(Some(description.get_untracked()).filter(|s| !s.trim().is_empty())),
+            leader_id: session
+                .can(Permission::MembersRead)
+                .then(|| leader.get_untracked().parse().ok()),
+            tags: Some(rapport_domain::validate::split_tags(&tags.get_untracked())),
+        };
+        spawn_local(async move {
+            let at = version.get_untracked();
+            match api::patch_at::<_, GroupView>(&format!("/api/v1/groups/{id}"), at, &body).await {
+                Ok(g) => {
+                    toasts.success(tf("people.saved", &[("name", &g.name)]));
+                    group.refetch();
+                    on_change();
+                }
+                Err(e) => {
+                    if e.status == 412 {
+                        group.refetch();
+                    }
+                    errors.set(Some(e));
+                }
+            }
+        });
+    };
+    let remove = move |_| {
+        spawn_local(async move {
+            match api::delete(&format!("/api/v1/groups/{id}")).await {
+                Ok(()) => {
+                    toasts.success(t("people.deleted"));
+                    on_close();
+                }
+                Err(e) => toasts.error(e.message()),
+            }
+            on_change();
+        });
+    };
+    let restore = move |_| {
+        spawn_local(async move {
+            match api::post_empty::<GroupView>(&format!("/api/v1/groups/{id}/restore")).await {
+                Ok(g) => toasts.success(tf("people.restored", &[("name", &g.name)])),
+                Err(e) => toasts.error(e.message()),
+            }
+            group.refetch();
+            on_change();
+        });
+    };
+    view! {
+        <aside class="panel card" aria-label=tr("people.details")>
+            <button class="close" aria-label=tr("common.close") on:click=move |_| on_close()>"×"</button>
+            {move || group.get().map(|r| match r {
+                Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+                Ok(g) => {
+                    let deleted = g.deleted_at.is_some();
+                    let editable = !deleted && session.can(Permission::GroupsWrite);
+                    view! {
+                        <h2>{g.name.clone()}</h2>
+                        <form on:submit=save novalidate=true>
+                            <fieldset disabled=!editable>
+                                <Field label="common.name" name="name" value=name errors=errors required=true />
+                                <KindSelect kind=kind />
+                                <Show when=move || session.can(Permission::MembersRead)>
+                                    <LeaderSelect leader=leader />
+                                </Show>
+                                <Field label="groups.description" name="description" value=description errors=errors />
+                                <Field label="people.tags" name="tags" value=tags errors=errors hint="people.tags_hint" />
+                                <FormError errors=errors />
+                                <Show when=move || editable>
+                                    <button type="submit" class="primary">{tr("common.save")}</button>
+                                </Show>
+                            </fieldset>
+                        </form>
+                        <Register group=id editable=editable on_change=move || { group.refetch(); on_change(); } />
+                        <Show when=move || session.can(Permission::GroupsDelete)>
+                            {if deleted {
+                                view! { <button class="secondary" on:click=restore>{tr("people.restore")}</button> }.into_any()
+                            } else {
+                                view! { <button class="danger" on:click=remove>{tr("common.delete")}</button> }.into_any()
+                            }}
+                        </Show>
+                    }.into_any()
+                }
+            })}
+        </aside>
+    }
+}
+
+/// Who belongs to the group on a chosen day (today at first), with the day
+/// each joined and left; people to add; "leaves today" for each.
+#[component]
+fn Register(
+    group: Uuid,
+    editable: bool,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let toasts = toasts();
+    let day = RwSignal::new(today().to_string());
+    let everyone = RwSignal::new(false);
+    let members = LocalResource::new(move || {
+        let on = day.get();
+        let all = everyone.get();
+        async move {
+            let query = if all {
+                "all=true&sort=joined_on".to_string()
+            } else {
+                format!("on={}", api::enc(&on))
+            };
+            api::get::<GroupMemberPage>(&format!(
+                "/api/v1/groups/{group}/members?limit=200&{query}"
+            ))
+            .await
+        }
+    });
+    live.on_event(move |e| {
+        if e.kind.starts_with("group_member.")
+            && e.data["group_id"].as_str() == Some(group.to_string().as_str())
+        {
+            members.refetch();
+        }
+    });
+    let find = RwSignal::new(String::new());
+    let found = LocalResource::new(move || {
+        let text = find.get();
+        async move {
+            if text.trim().len() < 2 {
+                return None;
+            }
+            api::get::<PersonPage>(&format!(
+                "/api/v1/people?limit=6&q={}",
+                api::enc(text.trim())
+            ))
+            .await
+            .ok()
+        }
+    });
+    let error = RwSignal::new(None::<ApiError>);
+    let add = move |person_id: Uuid| {
+        error.set(None);
+        let body = AddGroupMemberRequest {
+            person_id,
+            joined_on: day.get_untracked().parse().ok(),
+            left_on: None,
+        };
+        spawn_local(async move {
+            match api::post::<_, GroupMemberView>(&format!("/api/v1/groups/{group}/members"), &body)
+                .await
+            {
+                Ok(m) => {
+                    toasts.success(tf(
+                        "groups.joined",
+                        &[("name", &format!("{} {}", m.first_name, m.last_name))],
+                    ));
+                    find.set(String::new());
+                    members.refetch();
+                    on_change();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let leave = move |m: GroupMemberView| {
+        error.set(None);
+        let body = UpdateGroupMemberRequest {
+            joined_on: None,
+            left_on: Some(Some(today().max(m.joined_on))),
+        };
+        spawn_local(async move {
+            match api::patch_at::<_, GroupMemberView>(
+                &format!("/api/v1/groups/{group}/members/{}", m.id),
+                m.version,
+                &body,
+            )
+            .await
+            {
+                Ok(m) => {
+                    toasts.success(tf(
+                        "groups.left",
+                        &[("name", &format!("{} {}", m.first_name, m.last_name))],
+                    ));
+                    members.refetch();
+                    on_change();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="register" aria-label=tr("groups.register")>
+            <h3>{tr("groups.register")}</h3>
+            <div class="toolbar">
+                <label class="field inline">
+                    <span>{tr("groups.on_day")}</span>
+                    <input type="date" prop:value=move || day.get() disabled=move || everyone.get()
+                        on:change=move |ev| day.set(event_target_value(&ev)) />
+                </label>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || everyone.get()
+                        on:change=move |ev| everyone.set(event_target_checked(&ev)) />
+                    {tr("groups.everyone")}
+                </label>
+            </div>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.message()}</p> })}
+            {move || members.get().map(|r| match r {
+                Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+                Ok(page) if page.data.is_empty() => view! {
+                    <p class="empty">{if editable { t("groups.register_empty") } else { t("groups.register_none") }}</p>
+                }.into_any(),
+                Ok(page) => view! {
+                    <div class="table-scroll">
+                    <table class="table dense" aria-label=tr("groups.register")>
+                        <thead><tr>
+                            <th scope="col">{tr("common.name")}</th>
+                            <th scope="col">{tr("groups.dates")}</th>
+                            <th scope="col"><span class="sr-only">{tr("groups.actions")}</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {page.data.into_iter().map(|m| {
+                                let name = format!("{} {}", m.first_name, m.last_name);
+                                let open = m.left_on.is_none();
+                                let stay = m.clone();
+                                let label = tf("groups.leave_named", &[("name", &name)]);
+                                view! {
+                                    <tr data-member=name.clone()>
+                                        <td>{name.clone()}</td>
+                                        <td class="dates">{match m.left_on {
+                                            Some(l) => format!("{} – {}", m.joined_on, l),
+                                            None => format!("{} –", m.joined_on),
+                                        }}</td>
+                                        <td>
+                                            <Show when=move || editable && open>
+                                                {
+                                                    let stay = stay.clone();
+                                                    let label = label.clone();
+                                                    view! { <button class="link" aria-label=label on:click=move |_| leave(stay.clone())>{tr("groups.leave")}</button> }
+                                                }
+                                            </Show>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    </div>
+                }.into_any(),
+            })}
+            <Show when=move || editable>
+                <div class="add-member">
+                    <input type="search" aria-label=tr("groups.add_member") placeholder=tr("groups.add_member")
+                        prop:value=move || find.get()
+                        on:input=move |ev| find.set(event_target_value(&ev)) />
+                    {move || found.get().flatten().map(|page| view! {
+                        <ul class="suggestions">
+                            {page.data.into_iter().map(|p| {
+                                let name = p.name();
+                                let pid = p.id;
+                                view! { <li><button class="link" on:click=move |_| add(pid)>{name}</button></li> }
+                            }).collect_view()}
+                        </ul>
+                    })}
+                </div>
+            </Show>
+        </section>
+    }
+}
