@@ -166,7 +166,27 @@ async fn every_list_offers_limit_cursor_and_a_validated_sort() {
         )
         .await
         .unwrap();
-    // A record for the lists under one (a group's members).
+    // A record of each kind for the lists under one (a group's members, a
+    // person's timeline).
+    let record = async |path: &str, body: Value| {
+        app.post(path, Some(&owner.access), body)
+            .await
+            .expect(201)
+            .body["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let person = record(
+        "/api/v1/people",
+        serde_json::json!({"first_name": "Listed"}),
+    )
+    .await;
+    let organization = record(
+        "/api/v1/organizations",
+        serde_json::json!({"name": "Listed"}),
+    )
+    .await;
     let group = app
         .post(
             "/api/v1/groups",
@@ -183,7 +203,14 @@ async fn every_list_offers_limit_cursor_and_a_validated_sort() {
     let mut lists = 0;
     for (template, item) in spec["paths"].as_object().unwrap() {
         let Some(get) = item.get("get") else { continue };
-        let path = &template.replace("{id}", &group);
+        let id = if template.starts_with("/api/v1/people/") {
+            &person
+        } else if template.starts_with("/api/v1/organizations/") {
+            &organization
+        } else {
+            &group
+        };
+        let path = &template.replace("{id}", id);
         let answer = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
             .as_str()
             .unwrap_or_default();

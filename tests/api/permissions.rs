@@ -165,6 +165,14 @@ async fn every_operation_answers_as_the_matrix_says() {
         )
         .await
         .expect(201);
+    let note = app
+        .post(
+            "/api/v1/notes",
+            Some(&owner.access),
+            json!({"person_id": person.body["id"], "body": "Walked note"}),
+        )
+        .await
+        .expect(201);
     let outsider = app.register("sales").await;
     all_modules(outsider.workspace_id).await;
 
@@ -276,6 +284,8 @@ async fn every_operation_answers_as_the_matrix_says() {
                         organization.body["id"].clone()
                     } else if op.path.starts_with("/api/v1/groups/") {
                         group.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/notes/") {
+                        note.body["id"].clone()
                     } else {
                         inv.body["id"].clone()
                     }),
@@ -294,6 +304,9 @@ async fn every_operation_answers_as_the_matrix_says() {
                 }
                 Method::PATCH if op.path.starts_with("/api/v1/groups/") => {
                     Some(json!({"name": "Outsider"}))
+                }
+                Method::PATCH if op.path.starts_with("/api/v1/notes/") => {
+                    Some(json!({"body": "Outsider"}))
                 }
                 Method::PATCH => Some(json!({"role": "staff"})),
                 Method::POST if op.path.ends_with("/members") => {

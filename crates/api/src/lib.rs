@@ -16,6 +16,7 @@ pub mod mail;
 pub mod me;
 pub mod members;
 pub mod middleware;
+pub mod notes;
 pub mod openapi;
 pub mod ops;
 pub mod organizations;
@@ -24,6 +25,7 @@ pub mod people;
 pub mod ratelimit;
 pub mod record;
 pub mod respond;
+pub mod search;
 pub mod spa;
 pub mod state;
 
@@ -51,6 +53,8 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(people::routes)
     .configure(organizations::routes)
     .configure(groups::routes)
+    .configure(notes::routes)
+    .configure(search::routes)
     .configure(invitations::routes)
     .configure(api_keys::routes)
     .configure(audit::routes)

@@ -547,3 +547,25 @@ pub async fn delete_member(
         .await?;
     Ok(n == 1)
 }
+
+/// The live groups of `scope` that search `s` finds, best first, with their scores.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    s: &crate::search::Search,
+) -> QueryResult<Vec<(GroupRow, f64)>> {
+    // The same texts as the indexes `groups_search` and `_trigram`.
+    let name = || lower_text(groups::name);
+    visible(scope)
+        .filter(groups::deleted_at.is_null())
+        .filter(crate::found!(groups::name, name(), s))
+        .select((
+            GroupRow::as_select(),
+            crate::score!(groups::name, name(), s),
+        ))
+        .order_by(crate::score!(groups::name, name(), s).desc())
+        .then_order_by(groups::id)
+        .limit(s.limit)
+        .load(conn)
+        .await
+}

@@ -14,12 +14,14 @@ pub mod json;
 pub mod list;
 pub mod mail;
 pub mod members;
+pub mod notes;
 pub mod organizations;
 pub mod people;
 pub mod rate_limits;
 pub mod record;
 pub mod schema;
 pub mod scope;
+pub mod search;
 pub mod testdb;
 pub mod tokens;
 pub mod users;
@@ -44,8 +46,33 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 pub async fn pool(url: &str, size: u32) -> anyhow::Result<Pool> {
     Ok(builder(size)
         .min_idle(Some(1.min(size)))
-        .build(AsyncDieselConnectionManager::new(url))
+        .build(manager(url))
         .await?)
+}
+
+/// What every connection sets when it opens: how alike a name must be to a
+/// search's text to be found despite a typo (`<%`, pg_trgm's default 0.6
+/// misses a letter left out of a short name).
+const SESSION_SETTINGS: &str = "SET pg_trgm.word_similarity_threshold = 0.5";
+
+/// Opens connections to `url` with [`SESSION_SETTINGS`].
+fn manager(url: &str) -> AsyncDieselConnectionManager<AsyncPgConnection> {
+    use diesel_async::pooled_connection::ManagerConfig;
+    use futures::FutureExt;
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(|url| {
+        let url = url.to_string();
+        async move {
+            use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+            let mut conn = AsyncPgConnection::establish(&url).await?;
+            conn.batch_execute(SESSION_SETTINGS)
+                .await
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    AsyncDieselConnectionManager::new_with_config(url, config)
 }
 
 /// What every pool shares.
@@ -62,7 +89,7 @@ fn builder(size: u32) -> ::bb8::Builder<AsyncDieselConnectionManager<AsyncPgConn
 /// use, in the runtime of the thread that builds it: an HTTP worker builds its
 /// own, so its queries never hop to another thread and back.
 pub fn local_pool(url: &str, size: u32) -> Pool {
-    builder(size).build_unchecked(AsyncDieselConnectionManager::new(url))
+    builder(size).build_unchecked(manager(url))
 }
 
 /// Applies every pending migration. Blocking: call it from `spawn_blocking`.
@@ -175,6 +202,11 @@ pub mod closed {
 
     closed_text!(RoleText, Role, "role");
     closed_text!(TemplateText, Template, "template");
+    closed_text!(
+        NoteRecordText,
+        rapport_domain::notes::NoteRecord,
+        "note record"
+    );
     closed_text!(
         GroupKindText,
         rapport_domain::groups::GroupKind,

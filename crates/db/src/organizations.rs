@@ -256,3 +256,30 @@ impl OrganizationChanges {
 }
 
 crate::soft_deleted!(organizations, OrganizationRow, OrganizationChanges);
+
+/// The live organisations of `scope` that search `s` finds, best first, with their scores.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    s: &crate::search::Search,
+) -> QueryResult<Vec<(OrganizationRow, f64)>> {
+    // The same texts as the indexes `organizations_search` and `_trigram`.
+    let doc = || {
+        diesel::dsl::sql::<diesel::sql_types::Text>(
+            "organizations.name || ' ' || coalesce(translate(organizations.domain, '.-', '  '), '')",
+        )
+    };
+    let name = || lower_text(organizations::name);
+    visible(scope)
+        .filter(organizations::deleted_at.is_null())
+        .filter(crate::found!(doc(), name(), s))
+        .select((
+            OrganizationRow::as_select(),
+            crate::score!(doc(), name(), s),
+        ))
+        .order_by(crate::score!(doc(), name(), s).desc())
+        .then_order_by(organizations::id)
+        .limit(s.limit)
+        .load(conn)
+        .await
+}

@@ -314,3 +314,29 @@ pub async fn linked_to(
         .await
         .optional()
 }
+
+/// The live people of `scope` that search `s` finds, best first, with their scores.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    s: &crate::search::Search,
+) -> QueryResult<Vec<(PersonRow, f64)>> {
+    // The same text as the index `people_search`.
+    let doc = || {
+        diesel::dsl::sql::<diesel::sql_types::Text>(
+            "people.first_name || ' ' || people.last_name || ' ' || coalesce(translate(people.email, '@.+_-', '     '), '')",
+        )
+    };
+    visible(scope)
+        .filter(people::deleted_at.is_null())
+        .filter(crate::found!(doc(), people::sort_name, s))
+        .select((
+            PersonRow::as_select(),
+            crate::score!(doc(), people::sort_name, s),
+        ))
+        .order_by(crate::score!(doc(), people::sort_name, s).desc())
+        .then_order_by(people::id)
+        .limit(s.limit)
+        .load(conn)
+        .await
+}

@@ -288,6 +288,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notes (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        person_id -> Nullable<Uuid>,
+        organization_id -> Nullable<Uuid>,
+        group_id -> Nullable<Uuid>,
+        record_type -> Text,
+        record_id -> Uuid,
+        body -> Text,
+        author_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -301,5 +318,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     people,
     groups,
-    group_members
+    group_members,
+    notes,
+    audit_log
 );

@@ -375,6 +375,9 @@ permissions! {
     GroupsRead = "groups:read", "groups", Read, module = Groups, user_only = false, [Owner, Admin, Manager, Staff, Member];
     GroupsWrite = "groups:write", "groups", Write, module = Groups, user_only = false, [Owner, Admin, Manager, Staff];
     GroupsDelete = "groups:delete", "groups", Write, module = Groups, user_only = false, [Owner, Admin];
+    NotesRead = "notes:read", "notes", Read, module = People, user_only = false, [Owner, Admin, Manager, Staff];
+    NotesWrite = "notes:write", "notes", Write, module = People, user_only = false, [Owner, Admin, Manager, Staff];
+    NotesManage = "notes:manage", "notes", Write, module = People, user_only = false, [Owner, Admin];
 }
 
 impl Permission {

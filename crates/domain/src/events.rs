@@ -92,4 +92,7 @@ pub const KINDS: &[&str] = &[
     "group_member.created",
     "group_member.updated",
     "group_member.deleted",
+    "note.created",
+    "note.updated",
+    "note.deleted",
 ];

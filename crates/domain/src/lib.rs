@@ -14,10 +14,12 @@ pub mod json;
 pub mod list;
 pub mod mail;
 pub mod members;
+pub mod notes;
 pub mod organizations;
 pub mod patch;
 pub mod people;
 pub mod problem;
+pub mod search;
 pub mod validate;
 
 /// Every request and response body of the REST API, from the modules above.
@@ -31,8 +33,10 @@ pub mod api {
     pub use crate::list::Page;
     pub use crate::mail::*;
     pub use crate::members::*;
+    pub use crate::notes::*;
     pub use crate::organizations::*;
     pub use crate::people::*;
+    pub use crate::search::*;
 }
 
 pub use access::{perm, Module, Need, Permission, Role, Template};

@@ -273,8 +273,64 @@ async fn records(
             .map_err(|e| anyhow::anyhow!("recording a demo person: {e}"))?;
         person_ids.push(row.id);
     }
+    notes(conn, ctx, ws, t, staff, &person_ids).await?;
     if t.modules().contains(&rapport_domain::Module::Groups) {
         groups(conn, ctx, ws, staff, &person_ids).await?;
+    }
+    Ok(())
+}
+
+/// A few notes on the first people, in the template's words.
+async fn notes(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    t: Template,
+    author: Option<Uuid>,
+    people: &[Uuid],
+) -> anyhow::Result<()> {
+    let texts: &[&str] = match t {
+        Template::School => &[
+            "Loves **robotics**; ask about the spring club.",
+            "Parents asked for a progress report before the holidays.\n\n- [x] Scratch basics\n- [ ] First Python game",
+            "Missed two lessons in a row: call home if it happens again.",
+        ],
+        Template::Tutoring => &[
+            "Exam in **June**: focus on algebra until then.",
+            "Prefers online sessions on Thursdays.",
+            "Asked for a monthly invoice instead of one per session.",
+        ],
+        Template::Consulting => &[
+            "On track for the certificate: **31 of 40** hours.",
+            "Wants a mentor with hospital experience.",
+            "Video sessions work better than calls for this one.",
+        ],
+        Template::Sales => &[
+            "Budget approved for **Q1**. Decision by the end of the month.",
+            "Met at the trade fair; send the case study.\n\n- [x] Intro call\n- [ ] Demo",
+            "Prefers e-mail; no calls before 10:00.",
+        ],
+        Template::Support => &[
+            "**VIP**: answer within the hour.",
+            "Had two outages last month; be gentle.",
+            "Uses the API heavily; loop in engineering on errors.",
+        ],
+    };
+    for (person, text) in people.iter().skip(1).zip(texts) {
+        let note = rapport_db::notes::insert(
+            conn,
+            &rapport_db::notes::NewNote::on(
+                ws,
+                rapport_domain::notes::NoteRecord::Person,
+                *person,
+                text.to_string(),
+                author,
+            ),
+        )
+        .await?;
+        ctx.created(conn, ws, &note)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo note: {e}"))?;
     }
     Ok(())
 }

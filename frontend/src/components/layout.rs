@@ -106,6 +106,7 @@ pub fn AppLayout() -> impl IntoView {
                         "☰"
                     </button>
                     <span class="topbar-title">{move || session.me.with(|m| m.as_ref().map(|m| m.workspace.name.clone()))}</span>
+                    <crate::components::search::GlobalSearch />
                     <LiveDot />
                     <Bell />
                 </header>

@@ -3,5 +3,7 @@
 pub mod form;
 pub mod layout;
 pub mod paged;
+pub mod search;
+pub mod timeline;
 pub mod toast;
 pub mod ui;

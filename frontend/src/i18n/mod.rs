@@ -126,7 +126,7 @@ impl Strings {
 }
 
 /// The messages outside the modules.
-const SHELL: [Strings; 3] = [
+const SHELL: [Strings; 4] = [
     Strings {
         en: include_str!("en/core.txt"),
         fr: include_str!("fr/core.txt"),
@@ -138,6 +138,10 @@ const SHELL: [Strings; 3] = [
     Strings {
         en: include_str!("en/errors.txt"),
         fr: include_str!("fr/errors.txt"),
+    },
+    Strings {
+        en: include_str!("en/records.txt"),
+        fr: include_str!("fr/records.txt"),
     },
 ];
 
@@ -325,6 +329,12 @@ mod tests {
             rapport_domain::api::PersonStatus::ALL
                 .iter()
                 .map(|s| format!("people.status.{}", s.as_str())),
+        );
+        // A change in a timeline is told by its verb.
+        keys.extend(
+            ["created", "updated", "deleted", "restored"]
+                .iter()
+                .map(|v| format!("timeline.{v}")),
         );
         keys.extend(
             rapport_domain::api::GroupKind::ALL

@@ -372,6 +372,15 @@ test('the demo students are listed, one is added, and a change shows live in a s
   await panel.locator('#f-last_name').fill('Quincy');
   await panel.getByRole('button', { name: 'Save' }).click();
   await watcher.locator('tr[data-person="Zoe Quincy"]').waitFor({ timeout: 15000 });
+
+  // Her timeline tells the change, and takes a note in Markdown, shown
+  // formatted; a script in a note is never run.
+  const timeline = panel.getByRole('region', { name: 'Timeline' });
+  await timeline.locator('li.change', { hasText: 'Quinn → Quincy' }).waitFor();
+  await timeline.getByRole('textbox', { name: 'Note' }).fill('Met the **parents** <img src=x onerror="window.hacked=1">');
+  await timeline.getByRole('button', { name: 'Add the note' }).click();
+  await timeline.locator('li.note strong', { hasText: 'parents' }).waitFor();
+  assert.equal(await page.evaluate(() => window.hacked), undefined);
   await shot(page, 'people');
 });
 
@@ -407,6 +416,28 @@ test("a teacher keeps a class's register: someone joins, then leaves today", asy
   await panel.getByRole('checkbox', { name: 'Everyone who ever belonged' }).check();
   await register.locator('tr[data-member^="Rosa "]').waitFor();
   await shot(page, 'classes');
+});
+
+test('the search in the top bar finds a student despite a typo and opens her record', async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'staff@school.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  const search = page.getByRole('combobox', { name: 'Search' });
+  await search.fill('chloe lindqvst');
+  const hit = page.getByRole('option', { name: /Chloé Lindqvist/ });
+  await hit.waitFor();
+  await search.press('Enter');
+  await page.getByRole('heading', { name: 'Students', exact: true }).waitFor();
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  await panel.getByRole('heading', { name: 'Chloé Lindqvist' }).waitFor();
+  // Her timeline has the teacher's note, formatted.
+  await panel.getByRole('region', { name: 'Timeline' }).locator('li.change').first().waitFor();
+  // A class is found by its name too.
+  await search.fill('robotics');
+  await page.getByRole('option', { name: /Robotics club, Thursday/ }).click();
+  await page.getByRole('heading', { name: 'Classes', exact: true }).waitFor();
+  await panel.getByRole('heading', { name: 'Robotics club, Thursday' }).waitFor();
+  await shot(page, 'search');
 });
 
 test('no page logged a console error', () => {

@@ -6,6 +6,7 @@ pub mod list;
 pub mod members;
 pub mod read;
 pub mod restore;
+pub mod timeline;
 pub mod update;
 
 use crate::error::ApiError;
@@ -27,6 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(update::update)
         .service(delete::delete)
         .service(restore::restore)
+        .service(timeline::timeline)
         .service(members::list)
         .service(members::add)
         .service(members::update)
@@ -149,4 +151,27 @@ pub fn schedules(s: &mut Vec<Schedule>) {
         CatchUp::Latest,
         |_| Purge {},
     ));
+}
+
+/// Groups found by a search: name.
+pub fn search(s: &mut Vec<crate::search::Source>) {
+    s.push(crate::search::Source {
+        permission: Permission::GroupsRead,
+        find: |conn, caller, search| {
+            Box::pin(async move {
+                let scope = <Policy as crate::extract::Policy>::scope(caller);
+                let rows = rapport_db::groups::search(conn, &scope, search).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(g, score)| rapport_domain::api::SearchHit {
+                        kind: rapport_domain::api::SearchKind::Group,
+                        id: g.id,
+                        subtitle: Some(g.kind.as_str().to_string()),
+                        title: g.name,
+                        score,
+                    })
+                    .collect())
+            })
+        },
+    });
 }

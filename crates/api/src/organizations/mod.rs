@@ -5,6 +5,7 @@ pub mod delete;
 pub mod list;
 pub mod read;
 pub mod restore;
+pub mod timeline;
 pub mod update;
 
 use rapport_db::organizations::OrganizationRow;
@@ -17,7 +18,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(read::read)
         .service(update::update)
         .service(delete::delete)
-        .service(restore::restore);
+        .service(restore::restore)
+        .service(timeline::timeline);
 }
 
 /// As for people: a member sees their own organisation and the ones they
@@ -74,4 +76,27 @@ pub(crate) fn tidy_domain(d: Option<&str>) -> Option<String> {
         let d = d.to_lowercase();
         d.strip_prefix("www.").map(str::to_string).unwrap_or(d)
     })
+}
+
+/// Organisations found by a search: name, domain.
+pub fn search(s: &mut Vec<crate::search::Source>) {
+    s.push(crate::search::Source {
+        permission: Permission::OrganizationsRead,
+        find: |conn, caller, search| {
+            Box::pin(async move {
+                let scope = <Policy as crate::extract::Policy>::scope(caller);
+                let rows = rapport_db::organizations::search(conn, &scope, search).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(o, score)| rapport_domain::api::SearchHit {
+                        kind: rapport_domain::api::SearchKind::Organization,
+                        id: o.id,
+                        title: o.name,
+                        subtitle: o.domain,
+                        score,
+                    })
+                    .collect())
+            })
+        },
+    });
 }

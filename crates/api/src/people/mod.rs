@@ -6,6 +6,7 @@ pub mod delete;
 pub mod list;
 pub mod read;
 pub mod restore;
+pub mod timeline;
 pub mod update;
 
 use crate::error::ApiError;
@@ -27,7 +28,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(read::read)
         .service(update::update)
         .service(delete::delete)
-        .service(restore::restore);
+        .service(restore::restore)
+        .service(timeline::timeline);
 }
 
 /// A member (a student, a customer) sees themself and the people they look
@@ -174,4 +176,27 @@ pub fn schedules(s: &mut Vec<Schedule>) {
         CatchUp::Latest,
         |_| Purge {},
     ));
+}
+
+/// People found by a search: first and family name, e-mail.
+pub fn search(s: &mut Vec<crate::search::Source>) {
+    s.push(crate::search::Source {
+        permission: Permission::PeopleRead,
+        find: |conn, caller, search| {
+            Box::pin(async move {
+                let scope = <Policy as crate::extract::Policy>::scope(caller);
+                let rows = rapport_db::people::search(conn, &scope, search).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(p, score)| rapport_domain::api::SearchHit {
+                        kind: rapport_domain::api::SearchKind::Person,
+                        id: p.id,
+                        title: p.view().name(),
+                        subtitle: p.email,
+                        score,
+                    })
+                    .collect())
+            })
+        },
+    });
 }

@@ -106,7 +106,14 @@ fn GroupsPage() -> impl IntoView {
             list.load(false);
         }
     });
+    // `?open=<id>` (from the search) opens that record's panel.
+    let query = leptos_router::hooks::use_query_map();
     let open = RwSignal::new(None::<Uuid>);
+    Effect::new(move |_| {
+        if let Some(id) = query.with(|q| q.get("open")).and_then(|id| id.parse().ok()) {
+            open.set(Some(id));
+        }
+    });
     let adding = RwSignal::new(false);
     live.on_event(move |e| {
         if e.kind.starts_with("group.") || e.kind.starts_with("group_member.") {
@@ -408,6 +415,9 @@ fn GroupPanel(
                             </fieldset>
                         </form>
                         <Register group=id editable=editable on_change=move || { group.refetch(); on_change(); } />
+                        <Show when=move || session.can(Permission::NotesRead)>
+                            <crate::components::timeline::Timeline record=rapport_domain::api::NoteRecord::Group id=id />
+                        </Show>
                         <Show when=move || session.can(Permission::GroupsDelete)>
                             {if deleted {
                                 view! { <button class="secondary" on:click=restore>{tr("people.restore")}</button> }.into_any()

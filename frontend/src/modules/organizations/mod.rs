@@ -89,7 +89,14 @@ fn OrganizationsPage() -> impl IntoView {
             list.load(false);
         }
     });
+    // `?open=<id>` (from the search) opens that record's panel.
+    let query = leptos_router::hooks::use_query_map();
     let open = RwSignal::new(None::<Uuid>);
+    Effect::new(move |_| {
+        if let Some(id) = query.with(|q| q.get("open")).and_then(|id| id.parse().ok()) {
+            open.set(Some(id));
+        }
+    });
     let adding = RwSignal::new(false);
     live.on_event(move |e| {
         if e.kind.starts_with("organization.") {
@@ -362,6 +369,9 @@ fn OrganizationPanel(
                                 </Show>
                             </fieldset>
                         </form>
+                        <Show when=move || session.can(Permission::NotesRead)>
+                            <crate::components::timeline::Timeline record=rapport_domain::api::NoteRecord::Organization id=id />
+                        </Show>
                         <Show when=move || session.can(Permission::OrganizationsDelete)>
                             {if deleted {
                                 view! { <button class="secondary" on:click=restore>{tr("people.restore")}</button> }.into_any()

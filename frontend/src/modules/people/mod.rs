@@ -100,7 +100,14 @@ fn PeoplePage() -> impl IntoView {
         }
     });
     let selected = RwSignal::new(Vec::<Uuid>::new());
+    // `?open=<id>` (from the search) opens that record's panel.
+    let query = leptos_router::hooks::use_query_map();
     let open = RwSignal::new(None::<Uuid>);
+    Effect::new(move |_| {
+        if let Some(id) = query.with(|q| q.get("open")).and_then(|id| id.parse().ok()) {
+            open.set(Some(id));
+        }
+    });
     let adding = RwSignal::new(false);
     // Someone else's change shows at once.
     live.on_event(move |e| {
@@ -440,6 +447,9 @@ fn PersonPanel(
                                 </Show>
                             </fieldset>
                         </form>
+                        <Show when=move || session.can(Permission::NotesRead)>
+                            <crate::components::timeline::Timeline record=rapport_domain::api::NoteRecord::Person id=id />
+                        </Show>
                         <Show when=move || session.can(Permission::PeopleDelete)>
                             {if deleted {
                                 view! { <button class="secondary" on:click=restore>{tr("people.restore")}</button> }.into_any()
