@@ -300,6 +300,16 @@ async fn call_if<T: DeserializeOwned>(
     body: Option<serde_json::Value>,
     version: Option<i32>,
 ) -> ApiResult<T> {
+    decode(authorized(method, path, body, version).await?).await
+}
+
+/// Sends as the signed-in user, refreshing once on a 401 (see [`call`]).
+async fn authorized(
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+    version: Option<i32>,
+) -> ApiResult<Response> {
     let session = use_session();
     let token = session.map(|s| s.token.get_untracked()).unwrap_or_default();
     let mut res = send_with(method, path, token.as_deref(), body.as_ref(), version).await?;
@@ -315,7 +325,45 @@ async fn call_if<T: DeserializeOwned>(
             }
         }
     }
-    decode(res).await
+    Ok(res)
+}
+
+/// Fetches a file the API makes (an export) and hands it to the browser
+/// to save, under the name the answer gives.
+pub async fn download(path: &str) -> ApiResult<()> {
+    use wasm_bindgen::JsCast;
+    let res = authorized(Method::Get, path, None, None).await?;
+    if !res.ok() {
+        return Err(error_of(res).await);
+    }
+    let name = res
+        .headers()
+        .get("content-disposition")
+        .and_then(|d| {
+            d.split("filename=\"")
+                .nth(1)
+                .map(|n| n.trim_end_matches('"').to_string())
+        })
+        .unwrap_or_else(|| "export.csv".into());
+    let kind = res.headers().get("content-type").unwrap_or_default();
+    let bytes = res.binary().await.map_err(ApiError::network)?;
+    let fail = |_| ApiError::network("the browser refused the file");
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&bytes[..]));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(&kind);
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let link = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        .ok_or_else(|| ApiError::network("no document"))?;
+    link.set_href(&url);
+    link.set_download(&name);
+    link.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
 }
 
 async fn decode<T: DeserializeOwned>(res: Response) -> ApiResult<T> {

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod conventions;
 mod events;
+mod export;
 mod groups;
 mod hardening;
 mod jobs;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod extract;
 pub mod groups;
 pub mod invitations;

@@ -283,3 +283,21 @@ pub async fn search(
         .load(conn)
         .await
 }
+
+/// The names of the organisations `ids` of `ws`.
+pub async fn names(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<std::collections::HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(Uuid, String)> = organizations::table
+        .filter(organizations::workspace_id.eq(ws))
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -381,6 +381,19 @@ test('the demo students are listed, one is added, and a change shows live in a s
   await timeline.getByRole('button', { name: 'Add the note' }).click();
   await timeline.locator('li.note strong', { hasText: 'parents' }).waitFor();
   assert.equal(await page.evaluate(() => window.hacked), undefined);
+
+  // The list, filtered, downloads as a CSV file.
+  await page.getByRole('searchbox', { name: 'Search by name or e-mail' }).fill('zoe');
+  await page.locator('tr[data-person="Mia Member"]').waitFor({ state: 'detached' });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export CSV' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^people-\d{4}-\d{2}-\d{2}\.csv$/);
+  const file = readFileSync(await download.path(), 'utf8');
+  const lines = file.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+  assert.equal(lines.length, 2, file);
+  assert.match(lines[1], /,Zoe,Quincy,zoe@example\.com,/);
   await shot(page, 'people');
 });
 

@@ -51,6 +51,15 @@ impl Db {
         self.pool.clone()
     }
 
+    /// The request's connection, owned: for work that outlives the handler,
+    /// such as an export streamed after the answer's headers.
+    pub async fn into_owned(mut self) -> Result<OwnedConn, ApiError> {
+        match self.conn.take() {
+            Some(c) => Ok(c),
+            None => Ok(self.pool.get_owned().await?),
+        }
+    }
+
     /// Gives the connection back before slow work (hashing a password); the
     /// next [`Db::conn`] checks one out again.
     pub fn release(&mut self) {

@@ -52,15 +52,20 @@ pub async fn list(
     list: ListQuery<OrganizationSort, OrganizationQuery>,
 ) -> ApiResult<Json<Page<OrganizationView>>> {
     let page = list.page(caller.workspace_id())?;
-    let q = list.filter;
-    let filter = OrganizationFilter {
-        q: q.q,
-        domain: q.domain,
-        industry: q.industry,
-        tag: q.tag,
-        owner_id: q.owner_id,
-        deleted: q.deleted,
-    };
+    let filter = OrganizationFilter::from(list.filter);
     let rows = rapport_db::organizations::list(db.conn().await?, &scope, &filter, &page).await?;
     Ok(Json(page.answer(rows, |o: OrganizationRow| o.view())))
+}
+
+impl From<OrganizationQuery> for OrganizationFilter {
+    fn from(q: OrganizationQuery) -> Self {
+        OrganizationFilter {
+            q: q.q,
+            domain: q.domain,
+            industry: q.industry,
+            tag: q.tag,
+            owner_id: q.owner_id,
+            deleted: q.deleted,
+        }
+    }
 }

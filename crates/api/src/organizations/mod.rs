@@ -2,6 +2,7 @@
 
 pub mod create;
 pub mod delete;
+pub mod export;
 pub mod list;
 pub mod read;
 pub mod restore;
@@ -14,6 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list::list)
+        .service(export::export)
         .service(create::create)
         .service(read::read)
         .service(update::update)

@@ -68,19 +68,24 @@ pub async fn list(
     list: ListQuery<PersonSort, PersonQuery>,
 ) -> ApiResult<Json<Page<PersonView>>> {
     let page = list.page(caller.workspace_id())?;
-    let q = list.filter;
-    let filter = PersonFilter {
-        q: q.q,
-        email: q.email,
-        status: q.status,
-        tag: q.tag,
-        owner_id: q.owner_id,
-        organization_id: q.organization_id,
-        user_id: q.user_id,
-        created_since: q.created_since,
-        created_until: q.created_until,
-        deleted: q.deleted,
-    };
+    let filter = PersonFilter::from(list.filter);
     let rows = rapport_db::people::list(db.conn().await?, &scope, &filter, &page).await?;
     Ok(Json(page.answer(rows, |p: PersonRow| p.view())))
+}
+
+impl From<PersonQuery> for PersonFilter {
+    fn from(q: PersonQuery) -> Self {
+        PersonFilter {
+            q: q.q,
+            email: q.email,
+            status: q.status,
+            tag: q.tag,
+            owner_id: q.owner_id,
+            organization_id: q.organization_id,
+            user_id: q.user_id,
+            created_since: q.created_since,
+            created_until: q.created_until,
+            deleted: q.deleted,
+        }
+    }
 }

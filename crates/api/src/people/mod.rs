@@ -3,6 +3,7 @@
 pub mod bulk;
 pub mod create;
 pub mod delete;
+pub mod export;
 pub mod list;
 pub mod read;
 pub mod restore;
@@ -23,6 +24,7 @@ use uuid::Uuid;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list::list)
+        .service(export::export)
         .service(bulk::bulk)
         .service(create::create)
         .service(read::read)

@@ -107,10 +107,10 @@ fn GroupsPage() -> impl IntoView {
         }
     });
     // `?open=<id>` (from the search) opens that record's panel.
-    let query = leptos_router::hooks::use_query_map();
+    let url = leptos_router::hooks::use_query_map();
     let open = RwSignal::new(None::<Uuid>);
     Effect::new(move |_| {
-        if let Some(id) = query.with(|q| q.get("open")).and_then(|id| id.parse().ok()) {
+        if let Some(id) = url.with(|q| q.get("open")).and_then(|id| id.parse().ok()) {
             open.set(Some(id));
         }
     });

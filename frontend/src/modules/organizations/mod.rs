@@ -60,7 +60,8 @@ fn OrganizationsPage() -> impl IntoView {
     let typed = RwSignal::new(0u32);
     let sort = RwSignal::new("name".to_string());
     let trash = RwSignal::new(false);
-    let list = Paged::<OrganizationPage>::new(move || {
+    // The list's filters and sort, as a query string: the list's and the export's.
+    let query = move || {
         let mut path = format!(
             "/api/v1/organizations?limit=50&sort={}",
             api::enc(&sort.get())
@@ -73,6 +74,9 @@ fn OrganizationsPage() -> impl IntoView {
             path.push_str("&deleted=true");
         }
         path
+    };
+    let list = Paged::<OrganizationPage>::new(move || {
+        format!("/api/v1/organizations?limit=50&{}", query())
     });
     let Paged {
         rows,
@@ -90,10 +94,10 @@ fn OrganizationsPage() -> impl IntoView {
         }
     });
     // `?open=<id>` (from the search) opens that record's panel.
-    let query = leptos_router::hooks::use_query_map();
+    let url = leptos_router::hooks::use_query_map();
     let open = RwSignal::new(None::<Uuid>);
     Effect::new(move |_| {
-        if let Some(id) = query.with(|q| q.get("open")).and_then(|id| id.parse().ok()) {
+        if let Some(id) = url.with(|q| q.get("open")).and_then(|id| id.parse().ok()) {
             open.set(Some(id));
         }
     });
@@ -144,6 +148,14 @@ fn OrganizationsPage() -> impl IntoView {
                     <option value="-created_at">{tr("people.sort_newest")}</option>
                     <option value="-updated_at">{tr("people.sort_changed")}</option>
                 </select>
+                <button class="secondary small" on:click=move |_| {
+                    let path = format!("/api/v1/organizations/export.csv?{}", query());
+                    spawn_local(async move {
+                        if let Err(e) = api::download(&path).await {
+                            crate::components::toast::toasts().error(e.message());
+                        }
+                    });
+                }>{tr("records.export")}</button>
                 <Show when=move || session.can(Permission::OrganizationsDelete)>
                     <label class="check">
                         <input type="checkbox" prop:checked=move || trash.get()

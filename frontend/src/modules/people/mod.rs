@@ -67,8 +67,9 @@ fn PeoplePage() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_string());
     let trash = RwSignal::new(false);
-    let list = Paged::<PersonPage>::new(move || {
-        let mut path = format!("/api/v1/people?limit=50&sort={}", api::enc(&sort.get()));
+    // The list's filters and sort, as a query string: the list's and the export's.
+    let query = move || {
+        let mut path = format!("sort={}", api::enc(&sort.get()));
         let text = q.get();
         if !text.trim().is_empty() {
             path.push_str(&format!("&q={}", api::enc(text.trim())));
@@ -81,7 +82,8 @@ fn PeoplePage() -> impl IntoView {
             path.push_str("&deleted=true");
         }
         path
-    });
+    };
+    let list = Paged::<PersonPage>::new(move || format!("/api/v1/people?limit=50&{}", query()));
     let Paged {
         rows,
         cursor,
@@ -101,10 +103,10 @@ fn PeoplePage() -> impl IntoView {
     });
     let selected = RwSignal::new(Vec::<Uuid>::new());
     // `?open=<id>` (from the search) opens that record's panel.
-    let query = leptos_router::hooks::use_query_map();
+    let url = leptos_router::hooks::use_query_map();
     let open = RwSignal::new(None::<Uuid>);
     Effect::new(move |_| {
-        if let Some(id) = query.with(|q| q.get("open")).and_then(|id| id.parse().ok()) {
+        if let Some(id) = url.with(|q| q.get("open")).and_then(|id| id.parse().ok()) {
             open.set(Some(id));
         }
     });
@@ -181,6 +183,14 @@ fn PeoplePage() -> impl IntoView {
                     <option value="-created_at">{tr("people.sort_newest")}</option>
                     <option value="-updated_at">{tr("people.sort_changed")}</option>
                 </select>
+                <button class="secondary small" on:click=move |_| {
+                    let path = format!("/api/v1/people/export.csv?{}", query());
+                    spawn_local(async move {
+                        if let Err(e) = api::download(&path).await {
+                            crate::components::toast::toasts().error(e.message());
+                        }
+                    });
+                }>{tr("records.export")}</button>
                 <Show when=move || session.can(Permission::PeopleDelete)>
                     <label class="check">
                         <input type="checkbox" prop:checked=move || trash.get()

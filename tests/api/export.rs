@@ -1,0 +1,142 @@
+use rapport_tests::{Session, TestApp};
+use serde_json::json;
+
+/// The file's rows (the header first), read back as a spreadsheet would.
+async fn csv(app: &TestApp, by: &Session, path: &str) -> Vec<Vec<String>> {
+    let res = app.get(path, &by.access).await.expect(200);
+    assert_eq!(
+        res.header("content-type"),
+        Some("text/csv; charset=utf-8"),
+        "{path}"
+    );
+    assert!(
+        res.header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment; filename=")),
+        "{path}"
+    );
+    let text = res
+        .text
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark first, for spreadsheets");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filtered_list_exports_as_csv_with_every_row_once_and_no_formula() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    let org: serde_json::Value = app
+        .post(
+            "/api/v1/organizations",
+            Some(&owner.access),
+            json!({"name": "Globex, Inc.", "domain": "globex.example"}),
+        )
+        .await
+        .expect(201)
+        .body;
+    app.post(
+        "/api/v1/people",
+        Some(&owner.access),
+        json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@globex.example",
+               "phone": "+44 20 7946 0000", "organization_id": org["id"], "tags": ["vip", "board"]}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/v1/people",
+        Some(&owner.access),
+        json!({"first_name": "=HYPERLINK(\"http://evil.example\")", "last_name": "Quote \"me\"", "tags": ["vip"]}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/v1/people",
+        Some(&owner.access),
+        json!({"first_name": "Bob", "tags": ["other"]}),
+    )
+    .await
+    .expect(201);
+
+    let rows = csv(&app, &owner, "/api/v1/people/export.csv?tag=vip").await;
+    assert_eq!(rows[0][..4], ["id", "first_name", "last_name", "email"]);
+    assert_eq!(rows.len(), 3, "the header and the two with the tag");
+    let ada = rows.iter().find(|r| r[1] == "Ada").unwrap();
+    assert_eq!(ada[3], "ada@globex.example");
+    assert_eq!(ada[4], "'+44 20 7946 0000", "a leading + is not a formula");
+    assert_eq!(ada[6], "Globex, Inc.", "the organisation by name");
+    assert_eq!(ada[7], "vip; board");
+    let evil = rows.iter().find(|r| r[2] == "Quote \"me\"").unwrap();
+    assert!(
+        evil[1].starts_with("'="),
+        "a formula is defused: {}",
+        evil[1]
+    );
+
+    // The same sort as the list.
+    let sorted = csv(&app, &owner, "/api/v1/people/export.csv?sort=-name").await;
+    let names: Vec<&str> = sorted[1..].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(names, ["Quote \"me\"", "Lovelace", ""]);
+
+    let orgs = csv(&app, &owner, "/api/v1/organizations/export.csv").await;
+    assert_eq!(orgs.len(), 2);
+    assert_eq!(orgs[1][1], "Globex, Inc.");
+    assert_eq!(orgs[1][2], "globex.example");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_export_streams_every_row_once_and_keeps_to_what_the_caller_sees() {
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let student = app.add_member(&owner, "member").await;
+    let stranger = app.register("school").await;
+    // More rows than one chunk, straight into the table.
+    app.sql()
+        .await
+        .execute(
+            "INSERT INTO people (workspace_id, id, first_name, last_name)
+             SELECT $1, gen_random_uuid(), 'P' || n, 'Row ' || lpad(n::text, 5, '0')
+             FROM generate_series(1, 2500) n",
+            &[&owner.workspace_id],
+        )
+        .await
+        .unwrap();
+    app.post(
+        "/api/v1/people",
+        Some(&stranger.access),
+        json!({"first_name": "Theirs"}),
+    )
+    .await
+    .expect(201);
+    let rows = csv(&app, &owner, "/api/v1/people/export.csv").await;
+    assert_eq!(rows.len(), 2501, "the header and every row");
+    let mut ids: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "in the list's order");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 2500, "each once");
+    assert!(!rows.iter().any(|r| r[1] == "Theirs"));
+
+    // A student's export holds themself only (here: no one).
+    let mine = csv(&app, &student, "/api/v1/people/export.csv").await;
+    assert_eq!(mine.len(), 1, "the header alone");
+    // Bad filters are refused before anything is streamed.
+    app.get("/api/v1/people/export.csv?status=nope", &owner.access)
+        .await
+        .expect(422);
+    // A school has no organisations.
+    let res = app
+        .get("/api/v1/organizations/export.csv", &owner.access)
+        .await
+        .expect(403);
+    assert_eq!(res.body["code"], "module_disabled");
+    app.stop().await;
+}
