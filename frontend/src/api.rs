@@ -389,23 +389,28 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
     call(Method::Get, path, None).await
 }
 
+/// The 422 the server gives for `errors`, said without a round trip.
+pub fn invalid(errors: Vec<rapport_domain::problem::FieldError>) -> ApiError {
+    ApiError {
+        status: 422,
+        problem: Some(Problem {
+            kind: "about:blank".into(),
+            title: "Invalid input".into(),
+            status: 422,
+            detail: None,
+            code: "validation".into(),
+            errors,
+        }),
+        ..Default::default()
+    }
+}
+
 /// Checks `body` with the same validation the server runs, so that invalid
 /// fields are said at once and the same way (a 422 with field errors),
 /// without a round trip.
 pub fn checked<B: Serialize + Validate>(body: &B) -> ApiResult<serde_json::Value> {
     if let Err(errors) = body.validate() {
-        return Err(ApiError {
-            status: 422,
-            problem: Some(Problem {
-                kind: "about:blank".into(),
-                title: "Invalid input".into(),
-                status: 422,
-                detail: None,
-                code: "validation".into(),
-                errors,
-            }),
-            ..Default::default()
-        });
+        return Err(invalid(errors));
     }
     serde_json::to_value(body).map_err(ApiError::network)
 }

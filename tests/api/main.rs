@@ -5,6 +5,7 @@ mod api_keys;
 mod audit;
 mod auth;
 mod conventions;
+mod custom_fields;
 mod events;
 mod export;
 mod groups;

@@ -173,6 +173,14 @@ async fn every_operation_answers_as_the_matrix_says() {
         )
         .await
         .expect(201);
+    let custom_field = app
+        .post(
+            "/api/v1/custom-fields",
+            Some(&owner.access),
+            json!({"record_type": "person", "label": "Walked", "kind": "text"}),
+        )
+        .await
+        .expect(201);
     let outsider = app.register("sales").await;
     all_modules(outsider.workspace_id).await;
 
@@ -286,6 +294,8 @@ async fn every_operation_answers_as_the_matrix_says() {
                         group.body["id"].clone()
                     } else if op.path.starts_with("/api/v1/notes/") {
                         note.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/custom-fields/") {
+                        custom_field.body["id"].clone()
                     } else {
                         inv.body["id"].clone()
                     }),
@@ -307,6 +317,9 @@ async fn every_operation_answers_as_the_matrix_says() {
                 }
                 Method::PATCH if op.path.starts_with("/api/v1/notes/") => {
                     Some(json!({"body": "Outsider"}))
+                }
+                Method::PATCH if op.path.starts_with("/api/v1/custom-fields/") => {
+                    Some(json!({"label": "Outsider"}))
                 }
                 Method::PATCH => Some(json!({"role": "staff"})),
                 Method::POST if op.path.ends_with("/members") => {

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod custom_fields;
 pub mod error;
 pub mod events;
 pub mod export;
@@ -55,6 +56,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(organizations::routes)
     .configure(groups::routes)
     .configure(notes::routes)
+    .configure(custom_fields::routes)
     .configure(search::routes)
     .configure(invitations::routes)
     .configure(api_keys::routes)

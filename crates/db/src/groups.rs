@@ -25,6 +25,7 @@ pub struct GroupRow {
     pub description: Option<String>,
     pub leader_id: Option<Uuid>,
     pub tags: Vec<String>,
+    pub custom_fields: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -42,6 +43,7 @@ impl GroupRow {
             leader_id: self.leader_id,
             tags: self.tags.clone(),
             member_count,
+            custom_fields: self.custom_fields.as_object().cloned().unwrap_or_default(),
             created_at: self.created_at,
             updated_at: self.updated_at,
             deleted_at: self.deleted_at,
@@ -264,6 +266,8 @@ pub struct NewGroup {
     pub description: Option<String>,
     pub leader_id: Option<Uuid>,
     pub tags: Vec<String>,
+    /// `None`: none yet (the column's default, `{}`).
+    pub custom_fields: Option<serde_json::Value>,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, g: &NewGroup) -> QueryResult<GroupRow> {
@@ -275,7 +279,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, g: &NewGroup) -> QueryResult<G
 }
 
 /// The fields a change sets; `None` leaves a field as it is.
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Clone, Default, AsChangeset)]
 #[diesel(table_name = groups)]
 pub struct GroupChanges {
     pub name: Option<String>,
@@ -283,6 +287,7 @@ pub struct GroupChanges {
     pub description: Option<Option<String>>,
     pub leader_id: Option<Option<Uuid>>,
     pub tags: Option<Vec<String>>,
+    pub custom_fields: Option<serde_json::Value>,
 }
 
 impl GroupChanges {
@@ -296,6 +301,7 @@ impl GroupChanges {
             || differs(&self.description, &g.description)
             || differs(&self.leader_id, &g.leader_id)
             || differs(&self.tags, &g.tags)
+            || differs(&self.custom_fields, &g.custom_fields)
     }
 }
 

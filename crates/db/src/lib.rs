@@ -5,6 +5,7 @@
 pub mod access;
 pub mod api_keys;
 pub mod audit;
+pub mod custom_fields;
 pub mod events;
 pub mod groups;
 pub mod idempotency;
@@ -202,6 +203,16 @@ pub mod closed {
 
     closed_text!(RoleText, Role, "role");
     closed_text!(TemplateText, Template, "template");
+    closed_text!(
+        FieldRecordText,
+        rapport_domain::custom_fields::FieldRecord,
+        "custom field record"
+    );
+    closed_text!(
+        FieldKindText,
+        rapport_domain::custom_fields::FieldKind,
+        "custom field kind"
+    );
     closed_text!(
         NoteRecordText,
         rapport_domain::notes::NoteRecord,

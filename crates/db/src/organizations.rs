@@ -25,6 +25,7 @@ pub struct OrganizationRow {
     pub address: Option<String>,
     pub owner_id: Option<Uuid>,
     pub tags: Vec<String>,
+    pub custom_fields: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -42,6 +43,7 @@ impl OrganizationRow {
             address: self.address.clone(),
             owner_id: self.owner_id,
             tags: self.tags.clone(),
+            custom_fields: self.custom_fields.as_object().cloned().unwrap_or_default(),
             created_at: self.created_at,
             updated_at: self.updated_at,
             deleted_at: self.deleted_at,
@@ -213,6 +215,8 @@ pub struct NewOrganization {
     pub address: Option<String>,
     pub owner_id: Option<Uuid>,
     pub tags: Vec<String>,
+    /// `None`: none yet (the column's default, `{}`).
+    pub custom_fields: Option<serde_json::Value>,
 }
 
 pub async fn insert(
@@ -227,7 +231,7 @@ pub async fn insert(
 }
 
 /// The fields a change sets; `None` leaves a field as it is.
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Clone, Default, AsChangeset)]
 #[diesel(table_name = organizations)]
 pub struct OrganizationChanges {
     pub name: Option<String>,
@@ -237,6 +241,7 @@ pub struct OrganizationChanges {
     pub address: Option<Option<String>>,
     pub owner_id: Option<Option<Uuid>>,
     pub tags: Option<Vec<String>>,
+    pub custom_fields: Option<serde_json::Value>,
 }
 
 impl OrganizationChanges {
@@ -252,6 +257,7 @@ impl OrganizationChanges {
             || differs(&self.address, &o.address)
             || differs(&self.owner_id, &o.owner_id)
             || differs(&self.tags, &o.tags)
+            || differs(&self.custom_fields, &o.custom_fields)
     }
 }
 

@@ -30,6 +30,7 @@ pub struct PersonRow {
     #[diesel(deserialize_as = crate::closed::PersonStatusText)]
     pub status: PersonStatus,
     pub tags: Vec<String>,
+    pub custom_fields: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -49,6 +50,7 @@ impl PersonRow {
             user_id: self.user_id,
             status: self.status,
             tags: self.tags.clone(),
+            custom_fields: self.custom_fields.as_object().cloned().unwrap_or_default(),
             created_at: self.created_at,
             updated_at: self.updated_at,
             deleted_at: self.deleted_at,
@@ -103,6 +105,8 @@ pub struct PersonFilter {
     pub created_until: Option<DateTime<Utc>>,
     /// The deleted people (the trash) instead of the others.
     pub deleted: bool,
+    /// Custom values every person listed has (`{"school": "North"}`).
+    pub custom: Option<serde_json::Value>,
 }
 
 type BoxedPeople<'a> =
@@ -188,6 +192,9 @@ pub async fn list(
     if let Some(t) = f.created_since {
         q = q.filter(people::created_at.ge(t));
     }
+    if let Some(c) = &f.custom {
+        q = q.filter(people::custom_fields.contains(c.clone()));
+    }
     if let Some(t) = f.created_until {
         q = q.filter(people::created_at.lt(t));
     }
@@ -251,6 +258,7 @@ pub struct NewPerson {
     pub user_id: Option<Uuid>,
     pub status: String,
     pub tags: Vec<String>,
+    pub custom_fields: serde_json::Value,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, p: &NewPerson) -> QueryResult<PersonRow> {
@@ -262,7 +270,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, p: &NewPerson) -> QueryResult<
 }
 
 /// The fields a change sets; `None` leaves a field as it is.
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Clone, Default, AsChangeset)]
 #[diesel(table_name = people)]
 pub struct PersonChanges {
     pub first_name: Option<String>,
@@ -274,6 +282,7 @@ pub struct PersonChanges {
     pub user_id: Option<Option<Uuid>>,
     pub status: Option<String>,
     pub tags: Option<Vec<String>>,
+    pub custom_fields: Option<serde_json::Value>,
 }
 
 impl PersonChanges {
@@ -294,6 +303,7 @@ impl PersonChanges {
                 .as_deref()
                 .is_some_and(|s| s != p.status.as_str())
             || differs(&self.tags, &p.tags)
+            || differs(&self.custom_fields, &p.custom_fields)
     }
 }
 

@@ -228,6 +228,7 @@ diesel::table! {
         owner_id -> Nullable<Uuid>,
         tags -> Array<Text>,
         custom_fields -> Jsonb,
+        archived_custom_fields -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
@@ -250,6 +251,7 @@ diesel::table! {
         status -> Text,
         tags -> Array<Text>,
         custom_fields -> Jsonb,
+        archived_custom_fields -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
@@ -267,6 +269,7 @@ diesel::table! {
         leader_id -> Nullable<Uuid>,
         tags -> Array<Text>,
         custom_fields -> Jsonb,
+        archived_custom_fields -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
@@ -305,6 +308,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    custom_fields (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        record_type -> Text,
+        key -> Text,
+        label -> Text,
+        kind -> Text,
+        options -> Array<Text>,
+        required -> Bool,
+        position -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -320,5 +341,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     groups,
     group_members,
     notes,
-    audit_log
+    audit_log,
+    custom_fields
 );

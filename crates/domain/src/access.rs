@@ -365,6 +365,8 @@ permissions! {
     ApiKeysManage = "api_keys:manage", "api_keys", Write, module = core, user_only = true, [Owner, Admin];
     AuditRead = "audit:read", "audit", Read, module = core, user_only = false, [Owner, Admin];
     EventsRead = "events:read", "events", Read, module = core, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    CustomFieldsRead = "custom_fields:read", "custom_fields", Read, module = core, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    CustomFieldsManage = "custom_fields:manage", "custom_fields", Write, module = core, user_only = false, [Owner, Admin];
     MailRead = "mail:read", "mail", Read, module = core, user_only = true, [Owner, Admin, Manager, Staff, Member];
     PeopleRead = "people:read", "people", Read, module = People, user_only = false, [Owner, Admin, Manager, Staff, Member];
     PeopleWrite = "people:write", "people", Write, module = People, user_only = false, [Owner, Admin, Manager, Staff];

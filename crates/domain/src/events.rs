@@ -95,4 +95,8 @@ pub const KINDS: &[&str] = &[
     "note.created",
     "note.updated",
     "note.deleted",
+    "custom_field.created",
+    "custom_field.updated",
+    "custom_field.deleted",
+    "custom_field.restored",
 ];

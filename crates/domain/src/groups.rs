@@ -56,6 +56,9 @@ pub struct GroupView {
     pub tags: Vec<String>,
     /// How many people belong to it today.
     pub member_count: i64,
+    /// The workspace's own fields (see `/custom-fields`), by key.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// When it was deleted; it can be restored for 30 days, then it is purged.
@@ -89,6 +92,10 @@ pub struct CreateGroupRequest {
     pub leader_id: Option<Uuid>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Values of the workspace's own fields, by key; checked against them.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Validate for CreateGroupRequest {
@@ -123,6 +130,11 @@ pub struct UpdateGroupRequest {
     pub leader_id: Option<Option<Uuid>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// Values of the workspace's own fields to set, by key; `null` clears one,
+    /// keys left out stay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Validate for UpdateGroupRequest {

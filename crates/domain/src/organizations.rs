@@ -22,6 +22,9 @@ pub struct OrganizationView {
     /// The member who looks after it.
     pub owner_id: Option<Uuid>,
     pub tags: Vec<String>,
+    /// The workspace's own fields (see `/custom-fields`), by key.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// When it was deleted; it can be restored for 30 days, then it is purged.
@@ -97,6 +100,10 @@ pub struct CreateOrganizationRequest {
     pub owner_id: Option<Uuid>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Values of the workspace's own fields, by key; checked against them.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Validate for CreateOrganizationRequest {
@@ -153,6 +160,11 @@ pub struct UpdateOrganizationRequest {
     pub owner_id: Option<Option<Uuid>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// Values of the workspace's own fields to set, by key; `null` clears one,
+    /// keys left out stay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub custom_fields: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Validate for UpdateOrganizationRequest {

@@ -220,6 +220,7 @@ async fn records(
             i + 1,
         ));
     }
+    custom_fields(conn, ctx, ws, t).await?;
     let mut person_ids = Vec::new();
     for (first, last, user_id, i) in people {
         let org = (!organizations.is_empty()).then(|| organizations[i % organizations.len()]);
@@ -265,6 +266,7 @@ async fn records(
                     .collect::<std::collections::BTreeSet<_>>()
                     .into_iter()
                     .collect(),
+                custom_fields: custom_values(t, i),
             },
         )
         .await?;
@@ -278,6 +280,116 @@ async fn records(
         groups(conn, ctx, ws, staff, &person_ids).await?;
     }
     Ok(())
+}
+
+/// The template's own fields of people: what each kind of organisation
+/// keeps beside the name.
+fn demo_fields(
+    t: Template,
+) -> Vec<(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+)> {
+    match t {
+        Template::School => vec![
+            (
+                "Level",
+                "level",
+                "select",
+                &["Beginner", "Intermediate", "Advanced"],
+            ),
+            ("Date of birth", "date_of_birth", "date", &[]),
+            ("Guardian phone", "guardian_phone", "text", &[]),
+        ],
+        Template::Tutoring => vec![
+            ("School", "school", "text", &[]),
+            ("Class", "class", "text", &[]),
+            (
+                "Subjects",
+                "subjects",
+                "multi_select",
+                &["Maths", "Physics", "English", "Chemistry"],
+            ),
+        ],
+        Template::Consulting => vec![
+            ("Hours completed", "hours_completed", "number", &[]),
+            (
+                "Specialty",
+                "specialty",
+                "select",
+                &["Nursing", "Pharmacy", "Dentistry"],
+            ),
+        ],
+        Template::Sales => vec![
+            ("LinkedIn", "linkedin", "url", &[]),
+            ("Budget", "budget", "number", &[]),
+            ("Newsletter", "newsletter", "boolean", &[]),
+        ],
+        Template::Support => vec![
+            ("Plan", "plan", "select", &["Free", "Pro", "Enterprise"]),
+            ("Account manager", "account_manager", "email", &[]),
+        ],
+    }
+}
+
+async fn custom_fields(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    t: Template,
+) -> anyhow::Result<()> {
+    for (position, (label, key, kind, options)) in demo_fields(t).into_iter().enumerate() {
+        let field = rapport_db::custom_fields::insert(
+            conn,
+            &rapport_db::custom_fields::NewCustomField {
+                workspace_id: ws,
+                id: Uuid::now_v7(),
+                record_type: "person".into(),
+                key: key.into(),
+                label: label.into(),
+                kind: kind.into(),
+                options: options.iter().map(|o| o.to_string()).collect(),
+                required: false,
+                position: position as i32,
+            },
+        )
+        .await?;
+        ctx.created(conn, ws, &field)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo field: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The `i`th demo person's values of the template's fields.
+fn custom_values(t: Template, i: usize) -> serde_json::Value {
+    use serde_json::json;
+    let pick = |options: &[&str]| options[i % options.len()].to_string();
+    match t {
+        Template::School => json!({
+            "level": pick(&["Beginner", "Intermediate", "Advanced"]),
+            "date_of_birth": format!("{}-{:02}-{:02}", 2012 + i % 6, 1 + i % 12, 1 + (i * 7) % 28),
+            "guardian_phone": format!("+1 555 02{:02}", i % 100),
+        }),
+        Template::Tutoring => json!({
+            "school": pick(&["Riverside High", "St Mary's", "Northgate Academy"]),
+            "class": format!("Year {}", 7 + i % 6),
+            "subjects": [pick(&["Maths", "Physics", "English", "Chemistry"])],
+        }),
+        Template::Consulting => json!({
+            "hours_completed": (i * 3) % 41,
+            "specialty": pick(&["Nursing", "Pharmacy", "Dentistry"]),
+        }),
+        Template::Sales => json!({
+            "budget": 5000 * (1 + i % 8),
+            "newsletter": !i.is_multiple_of(3),
+        }),
+        Template::Support => json!({
+            "plan": pick(&["Free", "Pro", "Enterprise"]),
+        }),
+    }
 }
 
 /// A few notes on the first people, in the template's words.
@@ -386,6 +498,7 @@ async fn groups(
                 description: Some(description.into()),
                 leader_id: leader,
                 tags: vec![tag.into()],
+                custom_fields: None,
             },
         )
         .await?;

@@ -1,5 +1,6 @@
 //! Pieces every page uses.
 
+pub mod custom_fields;
 pub mod form;
 pub mod layout;
 pub mod paged;

@@ -48,6 +48,33 @@ fn shown(v: &serde_json::Value) -> String {
     }
 }
 
+/// The lines of one changed field; an object of values (custom fields)
+/// gives one line per value that changed.
+fn lines(field: &str, change: &serde_json::Value) -> Vec<(String, String, String)> {
+    let (before, after) = (&change["before"], &change["after"]);
+    match (before.as_object(), after.as_object()) {
+        (b, a) if b.is_some() || a.is_some() => {
+            let empty = serde_json::Map::new();
+            let (b, a) = (b.unwrap_or(&empty), a.unwrap_or(&empty));
+            let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter()
+                .filter(|k| b.get(*k) != a.get(*k))
+                .map(|k| {
+                    let null = serde_json::Value::Null;
+                    (
+                        k.clone(),
+                        shown(b.get(k).unwrap_or(&null)),
+                        shown(a.get(k).unwrap_or(&null)),
+                    )
+                })
+                .collect()
+        }
+        _ => vec![(field.to_string(), shown(before), shown(after))],
+    }
+}
+
 #[component]
 pub fn Timeline(record: NoteRecord, id: Uuid) -> impl IntoView {
     let session = session::current();
@@ -170,9 +197,7 @@ pub fn Timeline(record: NoteRecord, id: Uuid) -> impl IntoView {
                                 let verb = c.action.rsplit('.').next().unwrap_or_default().to_string();
                                 let line = tf(&format!("timeline.{verb}"), &[("actor", &who)]);
                                 let fields: Vec<(String, String, String)> = if verb == "updated" {
-                                    c.changes.as_object().map(|o| o.iter().map(|(k, v)| {
-                                        (k.clone(), shown(&v["before"]), shown(&v["after"]))
-                                    }).collect()).unwrap_or_default()
+                                    c.changes.as_object().map(|o| o.iter().flat_map(|(k, v)| lines(k, v)).collect()).unwrap_or_default()
                                 } else {
                                     vec![]
                                 };

@@ -337,6 +337,16 @@ mod tests {
                 .map(|v| format!("timeline.{v}")),
         );
         keys.extend(
+            rapport_domain::api::FieldKind::ALL
+                .iter()
+                .map(|k| format!("custom_fields.kind.{}", k.as_str())),
+        );
+        keys.extend(
+            rapport_domain::api::FieldRecord::ALL
+                .iter()
+                .map(|r| format!("custom_fields.record.{}", r.as_str())),
+        );
+        keys.extend(
             rapport_domain::api::GroupKind::ALL
                 .iter()
                 .map(|k| format!("groups.kind.{}", k.as_str())),

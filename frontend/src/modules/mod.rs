@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod custom_fields;
 pub mod groups;
 pub mod mail;
 pub mod members;
@@ -54,6 +55,7 @@ pub const ENTRIES: &[Entry] = &[
     groups::ENTRY,
     members::ENTRY,
     api_keys::ENTRY,
+    custom_fields::ENTRY,
     audit::ENTRY,
     mail::ENTRY,
 ];

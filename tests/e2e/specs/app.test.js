@@ -453,6 +453,42 @@ test('the search in the top bar finds a student despite a typo and opens her rec
   await shot(page, 'search');
 });
 
+test("an admin adds a custom field and a teacher fills it on a student's record", async () => {
+  const admin = await track(await newPage(await browser.newContext()));
+  await signIn(admin, server.base, 'owner@school.demo', DEMO_PASSWORD);
+  await admin.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await admin.locator('#sidebar').getByRole('link', { name: 'Custom fields' }).click();
+  await admin.locator('tr[data-field="level"]').waitFor();
+  await admin.fill('#f-label', 'Allergies');
+  await admin.getByRole('button', { name: 'Add the field' }).click();
+  await admin.locator('tr[data-field="allergies"]').waitFor();
+
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'staff@school.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.goto(`${server.base}/people`);
+  await page.locator('tr[data-person="Amara Okafor"]').getByRole('button').click();
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  await panel.getByRole('heading', { name: 'Amara Okafor' }).waitFor();
+  await panel.getByLabel('Allergies').fill('Peanuts');
+  await panel.getByLabel('Level').selectOption('Advanced');
+  await panel.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Amara Okafor was saved.').waitFor();
+  await page.reload();
+  await page.locator('tr[data-person="Amara Okafor"]').getByRole('button').click();
+  await expectValue(panel.getByLabel('Allergies'), 'Peanuts');
+  await expectValue(panel.getByLabel('Level'), 'Advanced');
+  await shot(page, 'custom-fields');
+});
+
+async function expectValue(locator, value) {
+  for (let i = 0; i < 50; i++) {
+    if ((await locator.inputValue()) === value) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await locator.inputValue(), value);
+}
+
 test('no page logged a console error', () => {
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, []);

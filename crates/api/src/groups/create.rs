@@ -33,7 +33,9 @@ pub async fn create(
         description: tidy(body.description.as_deref()),
         leader_id: body.leader_id,
         tags: tidy_tags(&body.tags),
+        custom_fields: None,
     };
+    let mut new = new;
     let conn = db.conn().await?;
     let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -41,6 +43,16 @@ pub async fn create(
                 return Ok(replay);
             }
             super::check_leader(conn, ws, new.leader_id).await?;
+            new.custom_fields = Some(serde_json::Value::Object(
+                crate::custom_fields::checked(
+                    conn,
+                    ws,
+                    rapport_domain::api::FieldRecord::Group,
+                    &body.custom_fields,
+                    &Default::default(),
+                )
+                .await?,
+            ));
             let group = rapport_db::groups::insert(conn, &new).await?;
             ctx.created(conn, ws, &group).await?;
             let reply = Reply::created(&group.view(0))

@@ -35,7 +35,9 @@ pub async fn create(
         address: tidy(body.address.as_deref()),
         owner_id: body.owner_id,
         tags: tidy_tags(&body.tags),
+        custom_fields: None,
     };
+    let mut new = new;
     let conn = db.conn().await?;
     let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -43,6 +45,16 @@ pub async fn create(
                 return Ok(replay);
             }
             crate::people::check_links(conn, ws, None, new.owner_id, None).await?;
+            new.custom_fields = Some(serde_json::Value::Object(
+                crate::custom_fields::checked(
+                    conn,
+                    ws,
+                    rapport_domain::api::FieldRecord::Organization,
+                    &body.custom_fields,
+                    &Default::default(),
+                )
+                .await?,
+            ));
             let org = rapport_db::organizations::insert(conn, &new).await?;
             ctx.created(conn, ws, &org).await?;
             let reply = Reply::created(&org.view())

@@ -42,6 +42,7 @@ pub async fn update(
         address: body.address.as_ref().map(|v| tidy(v.as_deref())),
         owner_id: body.owner_id,
         tags: body.tags.as_deref().map(tidy_tags),
+        custom_fields: None,
     };
     let conn = db.conn().await?;
     let org = conn
@@ -52,6 +53,23 @@ pub async fn update(
                 .found()?;
             if if_match.0.is_some_and(|v| v != before.version) {
                 return Err(ApiError::PreconditionFailed);
+            }
+            let mut changes = changes.clone();
+            if let Some(sent) = &body.custom_fields {
+                let was = before
+                    .custom_fields
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default();
+                let after = crate::custom_fields::checked(
+                    conn,
+                    ws,
+                    rapport_domain::api::FieldRecord::Organization,
+                    sent,
+                    &was,
+                )
+                .await?;
+                changes.custom_fields = Some(serde_json::Value::Object(after));
             }
             if !changes.changes_anything(&before) {
                 return Ok(before);

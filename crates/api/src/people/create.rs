@@ -6,7 +6,7 @@ use actix_web::post;
 use diesel_async::AsyncConnection;
 use rapport_db::people::NewPerson;
 use rapport_db::users::normalize_email;
-use rapport_domain::api::{CreatePersonRequest, PersonView};
+use rapport_domain::api::{CreatePersonRequest, FieldRecord, PersonView};
 use rapport_domain::validate::{tidy, tidy_tags};
 use uuid::Uuid;
 
@@ -41,7 +41,9 @@ pub async fn create(
         user_id: body.user_id,
         status: body.status.as_str().to_string(),
         tags: tidy_tags(&body.tags),
+        custom_fields: serde_json::Value::Null,
     };
+    let mut new = new;
     let conn = db.conn().await?;
     let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -50,6 +52,16 @@ pub async fn create(
             }
             super::check_links(conn, ws, new.organization_id, new.owner_id, new.user_id).await?;
             super::check_user_free(conn, ws, new.user_id, None).await?;
+            new.custom_fields = serde_json::Value::Object(
+                crate::custom_fields::checked(
+                    conn,
+                    ws,
+                    FieldRecord::Person,
+                    &body.custom_fields,
+                    &Default::default(),
+                )
+                .await?,
+            );
             let person = rapport_db::people::insert(conn, &new).await?;
             ctx.created(conn, ws, &person).await?;
             let reply = Reply::created(&person.view())

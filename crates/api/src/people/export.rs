@@ -25,9 +25,18 @@ pub async fn export(
 ) -> ApiResult<CsvFile> {
     let ws = caller.workspace_id();
     let sort = list.page(ws)?.request.sort;
-    let filter = Arc::new(PersonFilter::from(list.filter));
+    let custom = list.filter.custom_field.clone();
+    let mut filter = PersonFilter::from(list.filter);
+    let mut conn = db.into_owned().await?;
+    filter.custom = crate::custom_fields::filter(
+        &mut conn,
+        ws,
+        rapport_domain::api::FieldRecord::Person,
+        custom.as_deref(),
+    )
+    .await?;
+    let filter = Arc::new(filter);
     let scope = Arc::new(scope);
-    let conn = db.into_owned().await?;
     Ok(crate::export::csv(
         conn,
         sort,

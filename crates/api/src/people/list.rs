@@ -34,6 +34,9 @@ pub struct PersonQuery {
     /// `true`: the deleted people, which can be restored for 30 days.
     #[serde(default)]
     pub deleted: bool,
+    /// People with this custom value: `<key>:<value>` (`school:North`; for
+    /// a multi-select, one of its values).
+    pub custom_field: Option<String>,
 }
 
 impl Filters for PersonQuery {
@@ -41,6 +44,7 @@ impl Filters for PersonQuery {
         crate::pagination::text(errors, "q", &mut self.q);
         crate::pagination::text(errors, "email", &mut self.email);
         crate::pagination::text(errors, "tag", &mut self.tag);
+        crate::pagination::text(errors, "custom_field", &mut self.custom_field);
         for (field, t) in [
             ("created_since", &self.created_since),
             ("created_until", &self.created_until),
@@ -68,8 +72,17 @@ pub async fn list(
     list: ListQuery<PersonSort, PersonQuery>,
 ) -> ApiResult<Json<Page<PersonView>>> {
     let page = list.page(caller.workspace_id())?;
-    let filter = PersonFilter::from(list.filter);
-    let rows = rapport_db::people::list(db.conn().await?, &scope, &filter, &page).await?;
+    let custom = list.filter.custom_field.clone();
+    let mut filter = PersonFilter::from(list.filter);
+    let conn = db.conn().await?;
+    filter.custom = crate::custom_fields::filter(
+        conn,
+        caller.workspace_id(),
+        rapport_domain::api::FieldRecord::Person,
+        custom.as_deref(),
+    )
+    .await?;
+    let rows = rapport_db::people::list(conn, &scope, &filter, &page).await?;
     Ok(Json(page.answer(rows, |p: PersonRow| p.view())))
 }
 
@@ -86,6 +99,7 @@ impl From<PersonQuery> for PersonFilter {
             created_since: q.created_since,
             created_until: q.created_until,
             deleted: q.deleted,
+            custom: None,
         }
     }
 }

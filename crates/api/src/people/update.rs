@@ -7,7 +7,7 @@ use actix_web::{patch, web};
 use diesel_async::AsyncConnection;
 use rapport_db::people::PersonChanges;
 use rapport_db::users::normalize_email;
-use rapport_domain::api::{PersonView, UpdatePersonRequest};
+use rapport_domain::api::{FieldRecord, PersonView, UpdatePersonRequest};
 use rapport_domain::validate::{tidy, tidy_tags};
 use uuid::Uuid;
 
@@ -48,6 +48,7 @@ pub async fn update(
         user_id: body.user_id,
         status: body.status.map(|s| s.as_str().to_string()),
         tags: body.tags.as_deref().map(tidy_tags),
+        custom_fields: None,
     };
     let conn = db.conn().await?;
     let person = conn
@@ -58,6 +59,18 @@ pub async fn update(
                 .found()?;
             if if_match.0.is_some_and(|v| v != before.version) {
                 return Err(ApiError::PreconditionFailed);
+            }
+            let mut changes = changes.clone();
+            if let Some(sent) = &body.custom_fields {
+                let was = before
+                    .custom_fields
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default();
+                let after =
+                    crate::custom_fields::checked(conn, ws, FieldRecord::Person, sent, &was)
+                        .await?;
+                changes.custom_fields = Some(serde_json::Value::Object(after));
             }
             if !changes.changes_anything(&before) {
                 return Ok(before);

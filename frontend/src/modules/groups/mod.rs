@@ -276,6 +276,7 @@ fn NewGroup(on_done: impl Fn(GroupView) + Copy + Send + Sync + 'static) -> impl 
             description: Some(description.get_untracked()).filter(|s| !s.trim().is_empty()),
             leader_id: leader.get_untracked().parse().ok(),
             tags: vec![],
+            custom_fields: Default::default(),
         };
         spawn_local(async move {
             match api::post::<_, GroupView>("/api/v1/groups", &body).await {
@@ -326,10 +327,16 @@ fn GroupPanel(
     let leader = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
+    let fields =
+        crate::components::custom_fields::fields_of(rapport_domain::api::FieldRecord::Group);
+    let custom = RwSignal::new(serde_json::Map::new());
+    let custom_read = RwSignal::new(serde_json::Map::new());
     let errors = RwSignal::new(None::<ApiError>);
     let version = RwSignal::new(0);
     Effect::new(move |_| {
         if let Some(Ok(g)) = group.get() {
+            custom.set(g.custom_fields.clone());
+            custom_read.set(g.custom_fields.clone());
             version.set(g.version);
             name.set(g.name.clone());
             kind.set(g.kind);
@@ -341,6 +348,16 @@ fn GroupPanel(
     let save = move |ev: SubmitEvent| {
         ev.prevent_default();
         errors.set(None);
+        let values = custom.get_untracked();
+        let defs = fields.get_untracked().unwrap_or_default();
+        if let Err(e) = crate::components::custom_fields::check(&defs, &values) {
+            errors.set(Some(e));
+            return;
+        }
+        let mut sent = values.clone();
+        for k in custom_read.with_untracked(|m| m.keys().cloned().collect::<Vec<_>>()) {
+            sent.entry(k).or_insert(serde_json::Value::Null);
+        }
         let body = UpdateGroupRequest {
             name: Some(name.get_untracked()),
             kind: Some(kind.get_untracked()),
@@ -349,6 +366,7 @@ fn GroupPanel(
                 .can(Permission::MembersRead)
                 .then(|| leader.get_untracked().parse().ok()),
             tags: Some(rapport_domain::validate::split_tags(&tags.get_untracked())),
+            custom_fields: (!sent.is_empty()).then_some(sent),
         };
         spawn_local(async move {
             let at = version.get_untracked();
@@ -408,6 +426,7 @@ fn GroupPanel(
                                 </Show>
                                 <Field label="groups.description" name="description" value=description errors=errors />
                                 <Field label="people.tags" name="tags" value=tags errors=errors hint="people.tags_hint" />
+                                <crate::components::custom_fields::CustomFieldInputs fields=fields values=custom errors=errors />
                                 <FormError errors=errors />
                                 <Show when=move || editable>
                                     <button type="submit" class="primary">{tr("common.save")}</button>

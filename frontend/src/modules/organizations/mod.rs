@@ -280,11 +280,17 @@ fn OrganizationPanel(
     let phone = RwSignal::new(String::new());
     let address = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
+    let fields =
+        crate::components::custom_fields::fields_of(rapport_domain::api::FieldRecord::Organization);
+    let custom = RwSignal::new(serde_json::Map::new());
+    let custom_read = RwSignal::new(serde_json::Map::new());
     let errors = RwSignal::new(None::<ApiError>);
     // The version the form was filled from: a save is on condition of it.
     let version = RwSignal::new(0);
     Effect::new(move |_| {
         if let Some(Ok(o)) = org.get() {
+            custom.set(o.custom_fields.clone());
+            custom_read.set(o.custom_fields.clone());
             version.set(o.version);
             name.set(o.name.clone());
             domain.set(o.domain.clone().unwrap_or_default());
@@ -297,6 +303,16 @@ fn OrganizationPanel(
     let save = move |ev: SubmitEvent| {
         ev.prevent_default();
         errors.set(None);
+        let values = custom.get_untracked();
+        let defs = fields.get_untracked().unwrap_or_default();
+        if let Err(e) = crate::components::custom_fields::check(&defs, &values) {
+            errors.set(Some(e));
+            return;
+        }
+        let mut sent = values.clone();
+        for k in custom_read.with_untracked(|m| m.keys().cloned().collect::<Vec<_>>()) {
+            sent.entry(k).or_insert(serde_json::Value::Null);
+        }
         let blank = |s: String| Some(Some(s).filter(|s| !s.trim().is_empty()));
         let body = UpdateOrganizationRequest {
             name: Some(name.get_untracked()),
@@ -305,6 +321,7 @@ fn OrganizationPanel(
             phone: blank(phone.get_untracked()),
             address: blank(address.get_untracked()),
             tags: Some(rapport_domain::validate::split_tags(&tags.get_untracked())),
+            custom_fields: (!sent.is_empty()).then_some(sent),
             ..Default::default()
         };
         spawn_local(async move {
@@ -375,6 +392,7 @@ fn OrganizationPanel(
                                 <Field label="people.phone" name="phone" kind="tel" value=phone errors=errors />
                                 <Field label="organizations.address" name="address" value=address errors=errors />
                                 <Field label="people.tags" name="tags" value=tags errors=errors hint="people.tags_hint" />
+                                <crate::components::custom_fields::CustomFieldInputs fields=fields values=custom errors=errors />
                                 <FormError errors=errors />
                                 <Show when=move || editable>
                                     <button type="submit" class="primary">{tr("common.save")}</button>

@@ -15,8 +15,8 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    BulkPeopleRequest, BulkResult, CreatePersonRequest, PersonPage, PersonStatus, PersonView,
-    UpdatePersonRequest,
+    BulkPeopleRequest, BulkResult, CreatePersonRequest, FieldRecord, PersonPage, PersonStatus,
+    PersonView, UpdatePersonRequest,
 };
 use rapport_domain::{Module, Permission};
 use uuid::Uuid;
@@ -352,12 +352,18 @@ fn PersonPanel(
     let phone = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
     let status = RwSignal::new(PersonStatus::Active);
+    // The workspace's own fields, and this person's values as edited and as read.
+    let fields = crate::components::custom_fields::fields_of(FieldRecord::Person);
+    let custom = RwSignal::new(serde_json::Map::new());
+    let custom_read = RwSignal::new(serde_json::Map::new());
     let errors = RwSignal::new(None::<ApiError>);
     // The version the form was filled from: a save is on condition of it.
     let version = RwSignal::new(0);
     // The form shows the person as last read, also after someone else's change.
     Effect::new(move |_| {
         if let Some(Ok(p)) = person.get() {
+            custom.set(p.custom_fields.clone());
+            custom_read.set(p.custom_fields.clone());
             version.set(p.version);
             first.set(p.first_name.clone());
             last.set(p.last_name.clone());
@@ -371,7 +377,20 @@ fn PersonPanel(
         ev.prevent_default();
         errors.set(None);
         let blank = |s: String| Some(Some(s).filter(|s| !s.trim().is_empty()));
+        // The server's own check of the custom values, before sending.
+        let values = custom.get_untracked();
+        let defs = fields.get_untracked().unwrap_or_default();
+        if let Err(e) = crate::components::custom_fields::check(&defs, &values) {
+            errors.set(Some(e));
+            return;
+        }
+        // A value emptied here is cleared there.
+        let mut sent = values.clone();
+        for k in custom_read.with_untracked(|m| m.keys().cloned().collect::<Vec<_>>()) {
+            sent.entry(k).or_insert(serde_json::Value::Null);
+        }
         let body = UpdatePersonRequest {
+            custom_fields: (!sent.is_empty()).then_some(sent),
             first_name: Some(first.get_untracked()),
             last_name: Some(last.get_untracked()),
             email: blank(email.get_untracked()),
@@ -451,6 +470,7 @@ fn PersonPanel(
                                     </select>
                                 </div>
                                 <Field label="people.tags" name="tags" value=tags errors=errors hint="people.tags_hint" />
+                                <crate::components::custom_fields::CustomFieldInputs fields=fields values=custom errors=errors />
                                 <FormError errors=errors />
                                 <Show when=move || editable>
                                     <button type="submit" class="primary">{tr("common.save")}</button>
