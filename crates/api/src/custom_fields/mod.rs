@@ -58,6 +58,23 @@ pub async fn checked(
     }
 }
 
+/// What an update sets `custom_fields` to: `None` when the request sent no
+/// custom values (they stay as they are, unchecked), else `before` with
+/// `sent` applied, [`checked`].
+pub async fn changed(
+    conn: &mut Conn,
+    ws: Uuid,
+    record: FieldRecord,
+    sent: Option<&Map<String, Value>>,
+    before: &Value,
+) -> Result<Option<Value>, ApiError> {
+    let Some(sent) = sent else { return Ok(None) };
+    let was = before.as_object().cloned().unwrap_or_default();
+    Ok(Some(Value::Object(
+        checked(conn, ws, record, sent, &was).await?,
+    )))
+}
+
 /// A list's `custom_field=<key>:<value>` as the values a record must
 /// contain (`{"school": "North"}`), typed by the field: 422 for an unknown
 /// field or a value it cannot hold.

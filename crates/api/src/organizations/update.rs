@@ -55,22 +55,14 @@ pub async fn update(
                 return Err(ApiError::PreconditionFailed);
             }
             let mut changes = changes.clone();
-            if let Some(sent) = &body.custom_fields {
-                let was = before
-                    .custom_fields
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default();
-                let after = crate::custom_fields::checked(
-                    conn,
-                    ws,
-                    rapport_domain::api::FieldRecord::Organization,
-                    sent,
-                    &was,
-                )
-                .await?;
-                changes.custom_fields = Some(serde_json::Value::Object(after));
-            }
+            changes.custom_fields = crate::custom_fields::changed(
+                conn,
+                ws,
+                rapport_domain::api::FieldRecord::Organization,
+                body.custom_fields.as_ref(),
+                &before.custom_fields,
+            )
+            .await?;
             if !changes.changes_anything(&before) {
                 return Ok(before);
             }
