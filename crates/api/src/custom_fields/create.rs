@@ -14,7 +14,10 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "custom-fields",
     request_body = CreateCustomFieldRequest,
-    responses((status = 201, description = "The field", body = CustomFieldView)),
+    responses(
+        (status = 201, description = "The field", body = CustomFieldView),
+        (status = 409, description = "A field of this kind of record already has this label or key", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = ["custom_fields:manage"]), ("api_key" = ["custom_fields:manage"]))
 )]
 #[post("/custom-fields")]
@@ -52,7 +55,9 @@ pub async fn create(
                 required: body.required,
                 position,
             };
-            let field = rapport_db::custom_fields::insert(conn, &new).await?;
+            let field = rapport_db::custom_fields::insert(conn, &new)
+                .await
+                .map_err(super::or_label_taken)?;
             ctx.created(conn, ws, &field).await?;
             let reply = Reply::created(&field.view())
                 .etag(field.version)

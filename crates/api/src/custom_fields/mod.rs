@@ -58,6 +58,21 @@ pub async fn checked(
     }
 }
 
+/// Two live fields of one kind of record share no label: 409.
+pub(crate) fn or_label_taken(e: diesel::result::Error) -> ApiError {
+    match &e {
+        diesel::result::Error::DatabaseError(_, info)
+            if info.constraint_name() == Some("custom_fields_live_label") =>
+        {
+            ApiError::conflict(
+                rapport_domain::problem::Code::Duplicate,
+                "another field of this kind of record has this label",
+            )
+        }
+        _ => e.into(),
+    }
+}
+
 /// What an update sets `custom_fields` to: `None` when the request sent no
 /// custom values (they stay as they are, unchecked), else `before` with
 /// `sent` applied, [`checked`].

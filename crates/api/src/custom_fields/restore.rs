@@ -12,7 +12,10 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "custom-fields",
     params(("id" = Uuid, Path, description = "The field's id")),
-    responses((status = 200, description = "The field, back", body = CustomFieldView)),
+    responses(
+        (status = 200, description = "The field, back", body = CustomFieldView),
+        (status = 409, description = "It is not archived, or a live field of its kind has its label", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = ["custom_fields:manage"]), ("api_key" = ["custom_fields:manage"]))
 )]
 #[post("/custom-fields/{id}/restore")]
@@ -41,7 +44,8 @@ pub async fn restore(
                 return Err(ApiError::PreconditionFailed);
             }
             let after = rapport_db::custom_fields::set_archived(conn, ws, &before, false)
-                .await?
+                .await
+                .map_err(super::or_label_taken)?
                 .current()?;
             ctx.changed(conn, ws, "restored", &before, &after).await?;
             Ok(after)

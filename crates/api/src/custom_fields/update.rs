@@ -15,7 +15,10 @@ use uuid::Uuid;
     tag = "custom-fields",
     params(("id" = Uuid, Path, description = "The field's id")),
     request_body = UpdateCustomFieldRequest,
-    responses((status = 200, description = "The field as changed", body = CustomFieldView)),
+    responses(
+        (status = 200, description = "The field as changed", body = CustomFieldView),
+        (status = 409, description = "A field of this kind of record already has this label or key", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = ["custom_fields:manage"]), ("api_key" = ["custom_fields:manage"]))
 )]
 #[patch("/custom-fields/{id}")]
@@ -56,7 +59,8 @@ pub async fn update(
                 ));
             }
             let after = rapport_db::custom_fields::update(conn, ws, id, before.version, &changes)
-                .await?
+                .await
+                .map_err(super::or_label_taken)?
                 .current()?;
             if after != before {
                 ctx.changed(conn, ws, "updated", &before, &after).await?;

@@ -114,7 +114,10 @@ fn or_overlap(e: diesel::result::Error) -> ApiError {
     tag = "groups",
     params(("id" = Uuid, Path, description = "The group's id")),
     request_body = AddGroupMemberRequest,
-    responses((status = 201, description = "The stay", body = GroupMemberView)),
+    responses(
+        (status = 201, description = "The stay", body = GroupMemberView),
+        (status = 409, description = "The person already belongs to the group on some of these days", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = ["groups:write"]), ("api_key" = ["groups:write"]))
 )]
 #[post("/groups/{id}/members")]
@@ -188,7 +191,10 @@ pub async fn add(
         ("member_id" = Uuid, Path, description = "The stay's id"),
     ),
     request_body = UpdateGroupMemberRequest,
-    responses((status = 200, description = "The stay as changed", body = GroupMemberView)),
+    responses(
+        (status = 200, description = "The stay as changed", body = GroupMemberView),
+        (status = 409, description = "The person already belongs to the group on some of these days", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = ["groups:write"]), ("api_key" = ["groups:write"]))
 )]
 #[patch("/groups/{id}/members/{member_id}")]
