@@ -276,6 +276,11 @@ impl Validate for UpdateCustomFieldRequest {
 /// One value against its field: `None` when it fits, else why not.
 pub fn check_value(field: &CustomFieldView, value: &Value) -> Option<(FieldCode, String)> {
     let bad = |code, m: &str| Some((code, m.to_string()));
+    // PostgreSQL keeps no NUL in text or JSON: refused here, not failed there.
+    let nul = |v: &Value| v.as_str().is_some_and(|s| s.contains('\0'));
+    if nul(value) || value.as_array().is_some_and(|a| a.iter().any(nul)) {
+        return bad(FieldCode::Format, "holds a character that cannot be stored");
+    }
     match (field.kind, value) {
         (FieldKind::Text, Value::String(s)) if s.chars().count() <= TEXT_MAX => None,
         (FieldKind::Text, Value::String(_)) => bad(
@@ -460,6 +465,9 @@ mod tests {
         let good = json!({"t": "x", "n": 4.5, "d": "2026-09-01", "s": "Red", "m": ["Red", "Blue"],
                           "b": true, "u": "https://example.com/a", "e": "a@example.com"});
         assert!(errors(&fields, good, json!({})).is_empty());
+        for nul in [json!({"t": "a\0b"}), json!({"u": "https://a.example/\0"})] {
+            assert_eq!(errors(&fields, nul, json!({})).len(), 1, "NUL is refused");
+        }
         let bad = json!({"t": 1, "n": "4", "d": "01/09/2026", "s": "Green", "m": ["Red", "Red"],
                          "b": "yes", "u": "javascript:alert(1)", "e": "nope", "x": 1});
         let got: Vec<String> = errors(&fields, bad, json!({}))
