@@ -10,6 +10,7 @@ mod events;
 mod export;
 mod groups;
 mod hardening;
+mod imports;
 mod jobs;
 mod lifecycle;
 mod lists;

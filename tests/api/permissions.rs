@@ -181,6 +181,15 @@ async fn every_operation_answers_as_the_matrix_says() {
         )
         .await
         .expect(201);
+    let import = app
+        .upload(
+            "/api/v1/imports?record_type=person&filename=walk.csv",
+            &owner.access,
+            "text/csv",
+            b"First name\nWalked\n".to_vec(),
+        )
+        .await
+        .expect(201);
     let outsider = app.register("sales").await;
     all_modules(outsider.workspace_id).await;
 
@@ -296,6 +305,8 @@ async fn every_operation_answers_as_the_matrix_says() {
                         note.body["id"].clone()
                     } else if op.path.starts_with("/api/v1/custom-fields/") {
                         custom_field.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/imports/") {
+                        import.body["id"].clone()
                     } else {
                         inv.body["id"].clone()
                     }),
@@ -322,6 +333,9 @@ async fn every_operation_answers_as_the_matrix_says() {
                     Some(json!({"label": "Outsider"}))
                 }
                 Method::PATCH => Some(json!({"role": "staff"})),
+                Method::POST if op.path.starts_with("/api/v1/imports/") && op.has_body => {
+                    Some(json!({"header_row": 1, "columns": [{"field": "first_name"}]}))
+                }
                 Method::POST if op.path.ends_with("/members") => {
                     Some(json!({"person_id": person.body["id"]}))
                 }

@@ -118,15 +118,29 @@ where
             .await
             .map(|chunk| (chunk.map_err(actix_web::Error::from), rx))
     });
-    CsvFile(
-        HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                "content-disposition",
-                format!("attachment; filename=\"{name}\""),
-            ))
-            .streaming(body),
-    )
+    CsvFile(attachment(&name).streaming(body))
+}
+
+/// A CSV answer named `name` in the download.
+fn attachment(name: &str) -> actix_web::HttpResponseBuilder {
+    let mut r = HttpResponse::Ok();
+    r.content_type("text/csv; charset=utf-8").insert_header((
+        "content-disposition",
+        format!("attachment; filename=\"{name}\""),
+    ));
+    r
+}
+
+/// A small CSV file built whole (a report): the same form as [`csv`].
+pub fn csv_whole(name: &str, header: &[String], lines: Vec<Vec<String>>) -> CsvFile {
+    let mut body = vec![0xEF, 0xBB, 0xBF];
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(lines.len() * 128));
+    let _ = w.write_record(header);
+    for line in lines {
+        let _ = w.write_record(line.iter().map(|v| cell(v)));
+    }
+    body.extend(w.into_inner().unwrap_or_default());
+    CsvFile(attachment(name).body(body))
 }
 
 /// A CSV file as the answer (documented as `text/csv`, body `String`).

@@ -12,6 +12,7 @@ pub mod events;
 pub mod export;
 pub mod extract;
 pub mod groups;
+pub mod imports;
 pub mod invitations;
 pub mod jobs;
 pub mod mail;
@@ -57,6 +58,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(groups::routes)
     .configure(notes::routes)
     .configure(custom_fields::routes)
+    .configure(imports::routes)
     .configure(search::routes)
     .configure(invitations::routes)
     .configure(api_keys::routes)

@@ -140,55 +140,100 @@ fn payload_digest(
 /// Appends an entry. Taking the head row's lock orders the chain; call it
 /// inside the transaction of the change it records.
 pub async fn append(conn: &mut AsyncPgConnection, e: NewEntry<'_>) -> QueryResult<AuditEntry> {
-    let (seq, prev_hash): (i64, Vec<u8>) = diesel::update(audit_heads::table.find(e.workspace_id))
-        .set(audit_heads::seq.eq(audit_heads::seq + 1))
+    let mut entries = append_many(conn, e.workspace_id, vec![e]).await?;
+    entries.pop().ok_or(diesel::result::Error::NotFound)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+struct Appended<'a> {
+    workspace_id: Uuid,
+    seq: i64,
+    id: Uuid,
+    occurred_at: DateTime<Utc>,
+    actor_kind: &'a str,
+    actor_id: Option<Uuid>,
+    action: &'a str,
+    record_type: &'a str,
+    record_id: Option<String>,
+    changes: serde_json::Value,
+    ip: Option<&'a str>,
+    user_agent: Option<String>,
+    request_id: Option<&'a str>,
+    payload_digest: Vec<u8>,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+/// Appends entries of workspace `ws` in order, with one lock of the head
+/// and one insert (an import writes a thousand at a time). Call it inside
+/// the transaction of the changes they record.
+pub async fn append_many(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    entries: Vec<NewEntry<'_>>,
+) -> QueryResult<Vec<AuditEntry>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    assert!(
+        entries.iter().all(|e| e.workspace_id == ws),
+        "entries of one workspace"
+    );
+    let n = entries.len() as i64;
+    let (last, mut prev_hash): (i64, Vec<u8>) = diesel::update(audit_heads::table.find(ws))
+        .set(audit_heads::seq.eq(audit_heads::seq + n))
         .returning((audit_heads::seq, audit_heads::hash))
         .get_result(conn)
         .await?;
-    let id = Uuid::now_v7();
     let occurred_at = Utc::now().trunc_subsecs(6);
-    let ua = e.user_agent.map(|s| truncate(s, 512));
-    let digest = payload_digest(&e.changes, e.ip, ua.as_deref(), e.request_id);
-    let actor_kind = e.actor_kind.as_str();
-    let hash = chain_hash(&ChainFields {
-        prev_hash: &prev_hash,
-        seq,
-        id,
-        occurred_at,
-        actor_kind,
-        actor_id: e.actor_id,
-        action: e.action,
-        record_type: e.record_type,
-        record_id: e.record_id.as_deref(),
-        payload_digest: &digest,
-    });
-    let entry = diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::workspace_id.eq(e.workspace_id),
-            audit_log::seq.eq(seq),
-            audit_log::id.eq(id),
-            audit_log::occurred_at.eq(occurred_at),
-            audit_log::actor_kind.eq(actor_kind),
-            audit_log::actor_id.eq(e.actor_id),
-            audit_log::action.eq(e.action),
-            audit_log::record_type.eq(e.record_type),
-            audit_log::record_id.eq(&e.record_id),
-            audit_log::changes.eq(&e.changes),
-            audit_log::ip.eq(e.ip),
-            audit_log::user_agent.eq(ua.as_deref()),
-            audit_log::request_id.eq(e.request_id),
-            audit_log::payload_digest.eq(&digest),
-            audit_log::prev_hash.eq(&prev_hash),
-            audit_log::hash.eq(&hash),
-        ))
+    let mut rows = Vec::with_capacity(entries.len());
+    for (seq, e) in (last - n + 1..).zip(entries) {
+        let id = Uuid::now_v7();
+        let ua = e.user_agent.map(|s| truncate(s, 512));
+        let digest = payload_digest(&e.changes, e.ip, ua.as_deref(), e.request_id);
+        let actor_kind = e.actor_kind.as_str();
+        let hash = chain_hash(&ChainFields {
+            prev_hash: &prev_hash,
+            seq,
+            id,
+            occurred_at,
+            actor_kind,
+            actor_id: e.actor_id,
+            action: e.action,
+            record_type: e.record_type,
+            record_id: e.record_id.as_deref(),
+            payload_digest: &digest,
+        });
+        rows.push(Appended {
+            workspace_id: ws,
+            seq,
+            id,
+            occurred_at,
+            actor_kind,
+            actor_id: e.actor_id,
+            action: e.action,
+            record_type: e.record_type,
+            record_id: e.record_id,
+            changes: e.changes,
+            ip: e.ip,
+            user_agent: ua,
+            request_id: e.request_id,
+            payload_digest: digest,
+            prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
+            hash,
+        });
+    }
+    let appended = diesel::insert_into(audit_log::table)
+        .values(&rows)
         .returning(AuditEntry::as_returning())
-        .get_result(conn)
+        .get_results(conn)
         .await?;
-    diesel::update(audit_heads::table.find(e.workspace_id))
-        .set(audit_heads::hash.eq(&hash))
+    diesel::update(audit_heads::table.find(ws))
+        .set(audit_heads::hash.eq(&prev_hash))
         .execute(conn)
         .await?;
-    Ok(entry)
+    Ok(appended)
 }
 
 fn truncate(s: &str, max: usize) -> String {

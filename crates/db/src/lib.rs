@@ -9,6 +9,7 @@ pub mod custom_fields;
 pub mod events;
 pub mod groups;
 pub mod idempotency;
+pub mod imports;
 pub mod invitations;
 pub mod jobs;
 pub mod json;
@@ -36,6 +37,18 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 pub use diesel_async::AsyncPgConnection as Conn;
+
+diesel::define_sql_function!(
+    /// `lower(text)`: what indexes on a lower-cased column are built on.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
+diesel::define_sql_function!(
+    /// `lower(text)` of a column that may be null.
+    #[sql_name = "lower"]
+    fn lower_nullable(
+        x: diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>
+);
 
 pub type Pool = bb8::Pool<AsyncPgConnection>;
 /// A connection that holds the pool rather than borrowing it.
@@ -222,6 +235,16 @@ pub mod closed {
         GroupKindText,
         rapport_domain::groups::GroupKind,
         "group kind"
+    );
+    closed_text!(
+        ImportRecordText,
+        rapport_domain::imports::ImportRecord,
+        "import record"
+    );
+    closed_text!(
+        ImportStatusText,
+        rapport_domain::imports::ImportStatus,
+        "import status"
     );
     closed_text!(
         PersonStatusText,

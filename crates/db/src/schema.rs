@@ -326,6 +326,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imports (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        record_type -> Text,
+        filename -> Text,
+        format -> Text,
+        content -> Bytea,
+        signature -> Text,
+        file_columns -> Jsonb,
+        settings -> Jsonb,
+        status -> Text,
+        cancel_requested -> Bool,
+        total -> Int4,
+        processed -> Int4,
+        created -> Int4,
+        updated -> Int4,
+        skipped -> Int4,
+        rejected -> Int4,
+        error -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    import_rejections (workspace_id, import_id, row_number) {
+        workspace_id -> Uuid,
+        import_id -> Uuid,
+        row_number -> Int4,
+        reason -> Text,
+        cells -> Array<Text>,
+    }
+}
+
+diesel::table! {
+    import_mappings (workspace_id, record_type, signature) {
+        workspace_id -> Uuid,
+        record_type -> Text,
+        signature -> Text,
+        settings -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    imported_people (workspace_id, fingerprint) {
+        workspace_id -> Uuid,
+        fingerprint -> Bytea,
+        person_id -> Uuid,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -342,5 +397,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_members,
     notes,
     audit_log,
-    custom_fields
+    custom_fields,
+    imports,
+    import_rejections,
+    import_mappings,
+    imported_people
 );

@@ -380,6 +380,7 @@ permissions! {
     NotesRead = "notes:read", "notes", Read, module = People, user_only = false, [Owner, Admin, Manager, Staff];
     NotesWrite = "notes:write", "notes", Write, module = People, user_only = false, [Owner, Admin, Manager, Staff];
     NotesManage = "notes:manage", "notes", Write, module = People, user_only = false, [Owner, Admin];
+    ImportsWrite = "imports:write", "imports", Write, module = People, user_only = false, [Owner, Admin];
 }
 
 impl Permission {

@@ -99,4 +99,6 @@ pub const KINDS: &[&str] = &[
     "custom_field.updated",
     "custom_field.deleted",
     "custom_field.restored",
+    "import.created",
+    "import.updated",
 ];

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod custom_fields;
 pub mod events;
 pub mod groups;
+pub mod imports;
 pub mod invitations;
 pub mod json;
 pub mod list;
@@ -31,6 +32,7 @@ pub mod api {
     pub use crate::custom_fields::*;
     pub use crate::events::*;
     pub use crate::groups::*;
+    pub use crate::imports::*;
     pub use crate::invitations::*;
     pub use crate::list::Page;
     pub use crate::mail::*;

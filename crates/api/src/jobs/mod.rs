@@ -79,6 +79,7 @@ pub fn registry() -> Registry {
     crate::mail::jobs(&mut r);
     crate::people::jobs(&mut r);
     crate::groups::jobs(&mut r);
+    crate::imports::jobs(&mut r);
     crate::ops::jobs(&mut r);
     r
 }
@@ -89,6 +90,7 @@ pub fn schedules() -> Vec<schedule::Schedule> {
     crate::ops::schedules(&mut s);
     crate::people::schedules(&mut s);
     crate::groups::schedules(&mut s);
+    crate::imports::schedules(&mut s);
     s
 }
 

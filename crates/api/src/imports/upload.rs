@@ -1,0 +1,124 @@
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{perm, Authz, Ctx, Db};
+use crate::respond::Reply;
+use actix_web::{post, web};
+use diesel_async::AsyncConnection;
+use futures::StreamExt;
+use rapport_db::imports::NewImport;
+use rapport_domain::api::{ImportRecord, ImportSettings, ImportView};
+use rapport_domain::custom_fields::FieldRecord;
+use rapport_domain::imports::{detect_header, propose, FILE_MAX_BYTES};
+use rapport_domain::problem::FieldCode;
+use rapport_domain::Permission;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// What the rows are.
+    pub record_type: ImportRecord,
+    /// The file's name, as the person chose it.
+    pub filename: String,
+}
+
+/// Upload a file to import: CSV (any of `,` `;` tab `|`, UTF-8 with or
+/// without BOM, UTF-16 with BOM, or Latin-1) or XLSX (its first sheet), at
+/// most 20 MB, as the request body. The answer has the file's columns and
+/// proposed settings: the mapping last run for a file with the same
+/// columns, or one guessed from the column names.
+#[utoipa::path(
+    tag = "imports",
+    params(UploadQuery),
+    request_body(content = String, content_type = "text/csv", description = "The file's bytes (`text/csv` or `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`)"),
+    responses(
+        (status = 201, description = "The import, as a draft", body = ImportView),
+        (status = 413, description = "The file is larger than 20 MB", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file cannot be read as a table", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["imports:write"]), ("api_key" = ["imports:write"]))
+)]
+#[post("/imports")]
+pub async fn upload(
+    mut db: Db,
+    caller: Authz<perm::ImportsWrite>,
+    ctx: Ctx,
+    query: web::Query<UploadQuery>,
+    mut body: web::Payload,
+) -> ApiResult<Reply<ImportView>> {
+    caller.authorize(Permission::PeopleWrite)?;
+    let ws = caller.workspace_id();
+    let filename = query.filename.trim();
+    if filename.is_empty() || filename.chars().count() > 255 || filename.contains('\0') {
+        return Err(ApiError::validation(
+            "filename",
+            FieldCode::Format,
+            "1 to 255 characters",
+        ));
+    }
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;
+        if bytes.len() + chunk.len() > FILE_MAX_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let sheet = super::file::read(&bytes)
+        .map_err(|m| ApiError::validation("file", FieldCode::Format, m))?;
+    let header_row = detect_header(&sheet.rows);
+    let columns = super::columns(&sheet, header_row);
+    let signature = super::signature(&columns);
+    let total = super::data_rows(&sheet, header_row).len() as i32;
+    let conn = db.conn().await?;
+    let reply = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let fields = rapport_db::custom_fields::live(conn, ws, FieldRecord::Person).await?;
+            let saved = rapport_db::imports::saved_mapping(conn, ws, query.record_type, &signature)
+                .await?
+                .filter(|s| {
+                    s.header_row == header_row
+                        && rapport_domain::imports::check_settings(
+                            query.record_type,
+                            s,
+                            sheet.width(),
+                            sheet.rows.len(),
+                            &fields,
+                        )
+                        .is_empty()
+                });
+            let settings = saved.unwrap_or_else(|| {
+                let headers: Vec<String> = columns.iter().map(|c| c.header.clone()).collect();
+                let samples: Vec<Vec<String>> = columns.iter().map(|c| c.samples.clone()).collect();
+                ImportSettings {
+                    header_row,
+                    columns: propose(query.record_type, &headers, &samples, &fields),
+                    ..Default::default()
+                }
+            });
+            let import = rapport_db::imports::insert(
+                conn,
+                &NewImport {
+                    workspace_id: ws,
+                    id: Uuid::now_v7(),
+                    record_type: query.record_type.as_str(),
+                    filename,
+                    format: sheet.format,
+                    content: &bytes,
+                    signature: &signature,
+                    file_columns: serde_json::to_value(&columns).unwrap_or_default(),
+                    settings: serde_json::to_value(&settings).unwrap_or_default(),
+                    total,
+                    created_by: caller.user_id(),
+                },
+            )
+            .await?;
+            ctx.created(conn, ws, &import).await?;
+            Ok(Reply::created(&import.view()).location(format!("/api/v1/imports/{}", import.id)))
+        })
+        .await?;
+    Ok(reply)
+}
