@@ -148,20 +148,29 @@ fn builder(method: Method, path: &str) -> RequestBuilder {
     }
 }
 
+/// What a request carries.
+#[derive(Clone)]
+pub enum Body {
+    Json(serde_json::Value),
+    /// A file the person picked, sent as it is with its own type.
+    File(web_sys::File),
+}
+
 async fn send(
     method: Method,
     path: &str,
     token: Option<&str>,
     body: Option<&serde_json::Value>,
 ) -> ApiResult<Response> {
-    send_with(method, path, token, body, None).await
+    let body = body.map(|v| Body::Json(v.clone()));
+    send_with(method, path, token, body.as_ref(), None).await
 }
 
 async fn send_with(
     method: Method,
     path: &str,
     token: Option<&str>,
-    body: Option<&serde_json::Value>,
+    body: Option<&Body>,
     if_match: Option<i32>,
 ) -> ApiResult<Response> {
     let mut b = builder(method, path).header("accept", "application/json");
@@ -172,7 +181,16 @@ async fn send_with(
         b = b.header("authorization", &format!("Bearer {t}"));
     }
     let req = match body {
-        Some(v) => b.json(v).map_err(ApiError::network)?,
+        Some(Body::Json(v)) => b.json(v).map_err(ApiError::network)?,
+        Some(Body::File(f)) => {
+            let kind = match f.type_() {
+                t if t.is_empty() => "application/octet-stream".to_string(),
+                t => t,
+            };
+            b.header("content-type", &kind)
+                .body(wasm_bindgen::JsValue::from(f.clone()))
+                .map_err(ApiError::network)?
+        }
         None => b.build().map_err(ApiError::network)?,
     };
     req.send().await.map_err(ApiError::network)
@@ -300,14 +318,14 @@ async fn call_if<T: DeserializeOwned>(
     body: Option<serde_json::Value>,
     version: Option<i32>,
 ) -> ApiResult<T> {
-    decode(authorized(method, path, body, version).await?).await
+    decode(authorized(method, path, body.map(Body::Json), version).await?).await
 }
 
 /// Sends as the signed-in user, refreshing once on a 401 (see [`call`]).
 async fn authorized(
     method: Method,
     path: &str,
-    body: Option<serde_json::Value>,
+    body: Option<Body>,
     version: Option<i32>,
 ) -> ApiResult<Response> {
     let session = use_session();
@@ -465,6 +483,11 @@ pub async fn put<B: Serialize + Validate, T: DeserializeOwned>(
     body: &B,
 ) -> ApiResult<T> {
     submit(Method::Put, path, body).await
+}
+
+/// Sends a file the person picked as the body of a POST.
+pub async fn upload<T: DeserializeOwned>(path: &str, file: web_sys::File) -> ApiResult<T> {
+    decode(authorized(Method::Post, path, Some(Body::File(file)), None).await?).await
 }
 
 pub async fn delete(path: &str) -> ApiResult<()> {

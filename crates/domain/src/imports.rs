@@ -13,6 +13,9 @@ use uuid::Uuid;
 
 /// The largest file an import takes.
 pub const FILE_MAX_BYTES: usize = 20 * 1024 * 1024;
+/// The event that tells where an import stands (its `data` has the
+/// import's `id`, `status` and `counts`).
+pub const UPDATED_EVENT: &str = "import.updated";
 /// Rows a preview shows.
 pub const PREVIEW_ROWS: usize = 20;
 /// Rejected rows a preview lists (the report holds all of them).
@@ -127,6 +130,18 @@ pub enum Duplicates {
     Create,
 }
 
+impl Duplicates {
+    pub const ALL: [Duplicates; 3] = [Self::Skip, Self::Update, Self::Create];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Skip => "skip",
+            Self::Update => "update",
+            Self::Create => "create",
+        }
+    }
+}
+
 /// How a column writes its dates: the order of day, month and year. Any of
 /// `/`, `-`, `.` separates them; `YYYY-MM-DD` is always understood.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -140,6 +155,18 @@ pub enum DateOrder {
     Dmy,
     /// 09/01/2026
     Mdy,
+}
+
+impl DateOrder {
+    pub const ALL: [DateOrder; 3] = [Self::Ymd, Self::Dmy, Self::Mdy];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ymd => "ymd",
+            Self::Dmy => "dmy",
+            Self::Mdy => "mdy",
+        }
+    }
 }
 
 /// What one column of the file fills.
@@ -231,6 +258,19 @@ pub enum RowAction {
     Update,
     Skip,
     Reject,
+}
+
+impl RowAction {
+    pub const ALL: [RowAction; 4] = [Self::Create, Self::Update, Self::Skip, Self::Reject];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Skip => "skip",
+            Self::Reject => "reject",
+        }
+    }
 }
 
 /// One row of a preview.

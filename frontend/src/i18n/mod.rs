@@ -351,6 +351,35 @@ mod tests {
                 .iter()
                 .map(|k| format!("groups.kind.{}", k.as_str())),
         );
+        use rapport_domain::imports::{
+            DateOrder, Duplicates, ImportRecord, ImportStatus, RowAction,
+        };
+        keys.extend(
+            ImportRecord::Person
+                .targets()
+                .iter()
+                .map(|f| format!("import.field.{f}")),
+        );
+        keys.extend(
+            DateOrder::ALL
+                .iter()
+                .map(|d| format!("import.date.{}", d.as_str())),
+        );
+        keys.extend(
+            Duplicates::ALL
+                .iter()
+                .map(|d| format!("import.dup.{}", d.as_str())),
+        );
+        keys.extend(
+            RowAction::ALL
+                .iter()
+                .map(|a| format!("import.action.{}", a.as_str())),
+        );
+        keys.extend(
+            ImportStatus::ALL
+                .iter()
+                .map(|s| format!("import.status.{}", s.as_str())),
+        );
         for t in Template::ALL {
             keys.insert(format!("template.{}", t.as_str()));
             keys.insert(format!("template.{}.about", t.as_str()));

@@ -489,6 +489,46 @@ async function expectValue(locator, value) {
   assert.equal(await locator.inputValue(), value);
 }
 
+test('a file of contacts is imported through the wizard: mapped, checked, run, and its rejected rows downloaded', async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'owner@sales.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.goto(`${server.base}/people`);
+  await page.locator('tr[data-person]').first().waitFor();
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  const wizard = page.getByRole('region', { name: 'Import people' });
+  const csv = 'Trade fair leads;;;\nFirst name;Surname;Email;Company\n'
+    + 'Nadia;Importer;nadia.importer@example.com;Wizard Works\n'
+    + 'Omar;Importer;not-an-address;\n';
+  await wizard.locator('input[type=file]').setInputFiles({ name: 'fair.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'latin1') });
+  await page.locator('section.import[data-step="mapping"]').waitFor();
+  // The header row below the title is found, and each column is matched.
+  assert.equal(await wizard.getByLabel('Row with the column names (0: none)').inputValue(), '2');
+  assert.equal(await wizard.getByLabel('Field for Surname').inputValue(), 'last_name');
+  assert.equal(await wizard.getByLabel('Field for Company').inputValue(), 'organization');
+  await wizard.getByLabel('Create the organisations that do not exist yet').check();
+  await wizard.getByRole('button', { name: 'Check every row' }).click();
+  await wizard.getByRole('status').filter({ hasText: '1 to add, 0 to update, 0 to leave alone, 1 rejected. 1 new organisations.' }).waitFor();
+  await wizard.locator('tr[data-row="4"].rejected', { hasText: 'email' }).waitFor();
+  assert.equal(await page.locator('tr[data-person="Nadia Importer"]').count(), 0, 'a check writes nothing');
+  await shot(page, 'import-preview');
+  await wizard.getByRole('button', { name: 'Import 1 rows' }).click();
+  await wizard.getByRole('status').filter({ hasText: 'Done: 1 added, 0 updated, 0 left alone, 1 rejected.' }).waitFor({ timeout: 30000 });
+  await page.locator('tr[data-person="Nadia Importer"]').waitFor({ timeout: 15000 });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    wizard.getByRole('button', { name: 'Download the rejected rows' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'fair-rejected.csv');
+  const report = readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+  assert.equal(report.length, 2, report.join('\n'));
+  assert.match(report[0], /^row,reason,First name,Surname,Email,Company$/);
+  assert.match(report[1], /^4,email: not an e-mail address,Omar,Importer,not-an-address,$/);
+  await shot(page, 'import-done');
+  await wizard.getByRole('button', { name: 'Close' }).click();
+  await wizard.waitFor({ state: 'detached' });
+});
+
 test('no page logged a console error', () => {
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, []);

@@ -232,7 +232,7 @@ pub async fn announce(conn: &mut Conn, ctx: &Ctx, import: &ImportRow) -> diesel:
         conn,
         rapport_db::events::NewEvent {
             workspace_id: import.workspace_id,
-            kind: "import.updated",
+            kind: rapport_domain::imports::UPDATED_EVENT,
             actor_kind: ctx.actor_kind,
             actor_id: ctx.actor_id,
             data: import.event(),

@@ -21,6 +21,8 @@ use rapport_domain::api::{
 use rapport_domain::{Module, Permission};
 use uuid::Uuid;
 
+mod import;
+
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
 fn page() -> AnyView {
@@ -111,9 +113,12 @@ fn PeoplePage() -> impl IntoView {
         }
     });
     let adding = RwSignal::new(false);
-    // Someone else's change shows at once.
+    let importing = RwSignal::new(false);
+    // Someone else's change shows at once, and so do the people an import adds.
     live.on_event(move |e| {
-        if e.kind.starts_with("person.") {
+        if e.kind.starts_with("person.")
+            || (e.kind == rapport_domain::imports::UPDATED_EVENT && e.data["status"] == "completed")
+        {
             list.load(false);
         }
     });
@@ -144,10 +149,23 @@ fn PeoplePage() -> impl IntoView {
                     <h1>{people_label}</h1>
                     <p class="lead">{tr("people.lead")}</p>
                 </div>
-                <Show when=move || session.can(Permission::PeopleWrite)>
-                    <button class="primary" on:click=move |_| adding.update(|a| *a = !*a)>{tr("people.add")}</button>
-                </Show>
+                <div class="actions">
+                    <Show when=move || session.can(Permission::PeopleWrite) && session.can(Permission::ImportsWrite)>
+                        <button class="secondary" on:click=move |_| importing.update(|a| *a = !*a)>{tr("import.open")}</button>
+                    </Show>
+                    <Show when=move || session.can(Permission::PeopleWrite)>
+                        <button class="primary" on:click=move |_| adding.update(|a| *a = !*a)>{tr("people.add")}</button>
+                    </Show>
+                </div>
             </header>
+            <Show when=move || importing.get()>
+                <import::ImportWizard
+                    organizations=session.has_module(Module::Organizations) && session.can(Permission::OrganizationsWrite)
+                    on_close=move || {
+                        importing.set(false);
+                        list.load(false);
+                    } />
+            </Show>
             <Show when=move || adding.get()>
                 <NewPerson on_done=move |p: PersonView| {
                     adding.set(false);
