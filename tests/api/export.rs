@@ -30,6 +30,14 @@ async fn csv(app: &TestApp, by: &Session, path: &str) -> Vec<Vec<String>> {
 async fn a_filtered_list_exports_as_csv_with_every_row_once_and_no_formula() {
     let app = TestApp::start().await;
     let owner = app.register("sales").await;
+    app.post(
+        "/api/v1/custom-fields",
+        Some(&owner.access),
+        json!({"record_type": "person", "label": "Interests", "kind": "multi_select",
+               "options": ["chess", "go"]}),
+    )
+    .await
+    .expect(201);
     let org: serde_json::Value = app
         .post(
             "/api/v1/organizations",
@@ -43,7 +51,8 @@ async fn a_filtered_list_exports_as_csv_with_every_row_once_and_no_formula() {
         "/api/v1/people",
         Some(&owner.access),
         json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@globex.example",
-               "phone": "+44 20 7946 0000", "organization_id": org["id"], "tags": ["vip", "board"]}),
+               "phone": "+44 20 7946 0000", "organization_id": org["id"], "tags": ["vip", "board"],
+               "custom_fields": {"interests": ["chess", "go"]}}),
     )
     .await
     .expect(201);
@@ -70,6 +79,12 @@ async fn a_filtered_list_exports_as_csv_with_every_row_once_and_no_formula() {
     assert_eq!(ada[4], "'+44 20 7946 0000", "a leading + is not a formula");
     assert_eq!(ada[6], "Globex, Inc.", "the organisation by name");
     assert_eq!(ada[7], "vip; board");
+    assert_eq!(
+        rows[0].last().unwrap(),
+        "Interests",
+        "a column per custom field"
+    );
+    assert_eq!(ada.last().unwrap(), "chess; go");
     let evil = rows.iter().find(|r| r[2] == "Quote \"me\"").unwrap();
     assert!(
         evil[1].starts_with("'="),
@@ -86,6 +101,46 @@ async fn a_filtered_list_exports_as_csv_with_every_row_once_and_no_formula() {
     assert_eq!(orgs.len(), 2);
     assert_eq!(orgs[1][1], "Globex, Inc.");
     assert_eq!(orgs[1][2], "globex.example");
+    assert_eq!(orgs[0][4], "phone");
+    assert_eq!(orgs[1][4], "", "each value under its own column");
+
+    // The same list as a workbook: the same cells, text as it is (a text
+    // cell is never a formula), read back by a spreadsheet library.
+    let res = app
+        .get(
+            "/api/v1/people/export.xlsx?tag=vip&sort=name",
+            &owner.access,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    assert!(res
+        .header("content-disposition")
+        .is_some_and(|d| d.contains("people-") && d.ends_with(".xlsx\"")));
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(res.bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let cells: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(cells.len(), 3);
+    assert_eq!(cells[0][..3], ["id", "first_name", "last_name"]);
+    assert_eq!(cells[0].last().unwrap(), "Interests");
+    let ada = cells.iter().find(|r| r[1] == "Ada").unwrap();
+    assert_eq!(ada[4], "+44 20 7946 0000", "no quote needed in a text cell");
+    assert_eq!(ada[6], "Globex, Inc.");
+    assert_eq!(ada.last().unwrap(), "chess; go");
+    assert!(cells
+        .iter()
+        .any(|r| r[1] == "=HYPERLINK(\"http://evil.example\")"));
+    // Any other form is not a route.
+    app.get("/api/v1/people/export.pdf", &owner.access)
+        .await
+        .expect(404);
     app.stop().await;
 }
 

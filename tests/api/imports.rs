@@ -467,6 +467,98 @@ async fn an_xlsx_with_real_dates_updates_duplicates_when_asked_and_then_changes_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_rows_are_rows_of_their_own_and_only_written_rows_make_organisations() {
+    use rapport_domain::imports::Duplicates;
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    app.post(
+        "/api/v1/custom-fields",
+        Some(&owner.access),
+        json!({"record_type": "person", "label": "Region", "kind": "text", "required": true}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/v1/people",
+        Some(&owner.access),
+        json!({"first_name": "Ann", "email": "ann@example.com", "custom_fields": {"region": "North"}}),
+    )
+    .await
+    .expect(201);
+    let csv = "Name,Email,Company,Region\nAnn,ann@example.com,Newco,\nBob,,Acme,South\nBob,,Acme,South\nCy,,Acme,\n";
+    let draft = upload(&app, &owner, "c.csv", CSV, csv.as_bytes().to_vec()).await;
+    let mut settings = draft.settings.clone();
+    assert_eq!(
+        fields(&settings),
+        [
+            Some("full_name"),
+            Some("email"),
+            Some("organization"),
+            Some("custom_fields.region")
+        ]
+    );
+    settings.duplicates = Duplicates::Skip;
+    settings.create_organizations = true;
+    let dry = preview(&app, &owner, &draft, &settings).await;
+    let c = dry.counts;
+    assert_eq!((c.created, c.skipped, c.rejected), (2, 1, 1), "{dry:?}");
+    let done = run(&app, &owner, &draft, &settings).await;
+    let c = done.counts;
+    assert_eq!(
+        (c.created, c.skipped, c.rejected),
+        (2, 1, 1),
+        "as the dry run said: {done:?}"
+    );
+    let bobs = people(&app, &owner).await;
+    assert_eq!(bobs.iter().filter(|p| p.first_name == "Bob").count(), 2);
+    let orgs: Value = app
+        .get("/api/v1/organizations?limit=10", &owner.access)
+        .await
+        .expect(200)
+        .read();
+    let names: Vec<&str> = orgs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Acme"], "the skipped row's Newco is not made");
+
+    // The same file again: each row is known, the two Bobs included.
+    let again = upload(&app, &owner, "c.csv", CSV, csv.as_bytes().to_vec()).await;
+    let done = run(&app, &owner, &again, &settings).await;
+    let c = done.counts;
+    assert_eq!((c.created, c.skipped, c.rejected), (0, 3, 1), "{done:?}");
+
+    // An update needs no required value the person already has.
+    let update = upload(
+        &app,
+        &owner,
+        "u.csv",
+        CSV,
+        b"Name,Email,Phone\nAnn,ann@example.com,555 0100\nDee,dee@example.com,555 0101\n".to_vec(),
+    )
+    .await;
+    let mut settings = update.settings.clone();
+    settings.duplicates = Duplicates::Update;
+    let done = run(&app, &owner, &update, &settings).await;
+    let c = done.counts;
+    assert_eq!((c.created, c.updated, c.rejected), (0, 1, 1), "{done:?}");
+    let report = app
+        .get(
+            &format!("/api/v1/imports/{}/rejected.csv", update.id),
+            &owner.access,
+        )
+        .await
+        .expect(200);
+    assert!(
+        report.text.contains("custom_fields.region"),
+        "{}",
+        report.text
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_files_and_settings_are_refused_and_write_nothing() {
     let app = TestApp::start().await;
     let owner = app.register("sales").await;
@@ -484,6 +576,22 @@ async fn bad_files_and_settings_are_refused_and_write_nothing() {
     assert_eq!(empty.body["errors"][0]["field"], "file");
     let broken = b"PK\x03\x04this is no workbook".to_vec();
     refused(app.upload(path, &owner.access, XLSX, broken).await, 422);
+    // A tiny workbook that names a far corner, and a file too wide: refused
+    // before anything the size of the sheet is made.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Name").unwrap();
+    sheet.write_string(1_048_575, 16_383, "far").unwrap();
+    let corner = book.save_to_buffer().unwrap();
+    assert!(corner.len() < 20_000);
+    let res = refused(app.upload(path, &owner.access, XLSX, corner).await, 422);
+    assert_eq!(res.body["errors"][0]["field"], "file");
+    let wide = format!("{}\nAda\n", "x,".repeat(1000));
+    refused(
+        app.upload(path, &owner.access, CSV, wide.into_bytes())
+            .await,
+        422,
+    );
     let unterminated = b"a,b\n\"never closed,1\n".to_vec();
     let res = app.upload(path, &owner.access, CSV, unterminated).await;
     assert!(res.status == 201 || res.status == 422, "{}", res.status);

@@ -95,16 +95,9 @@ async fn a_job_of_an_unknown_kind_or_an_unreadable_payload_fails_and_is_retried(
     let state = app.state();
     assert!(rapport_api::jobs::work_one(&state, "t").await);
     assert!(rapport_api::jobs::work_one(&state, "t").await);
-    let errors: Vec<String> = sql
-        .query(
-            "SELECT status || ': ' || last_error FROM jobs ORDER BY id",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let errors = app
+        .texts("SELECT status || ': ' || last_error FROM jobs ORDER BY id")
+        .await;
     assert!(
         errors[0].starts_with("pending: unknown job kind nobody.knows"),
         "{errors:?}"

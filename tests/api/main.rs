@@ -23,6 +23,7 @@ mod organizations;
 mod passwords;
 mod people;
 mod permissions;
+mod privacy;
 mod schema;
 mod search;
 mod sessions;

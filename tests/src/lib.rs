@@ -51,6 +51,8 @@ pub struct Resp {
     pub headers: HeaderMap,
     pub body: Value,
     pub text: String,
+    /// The body as it came (a file).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -58,13 +60,15 @@ impl Resp {
     pub async fn of(res: reqwest::Response) -> Resp {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
-        let text = res.text().await.unwrap_or_default();
+        let bytes = res.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Resp {
             status,
             headers,
             body,
             text,
+            bytes,
         }
     }
 
@@ -387,6 +391,18 @@ impl TestApp {
             let _ = conn.await;
         });
         client
+    }
+
+    /// The first column of every row `query` answers, as text.
+    pub async fn texts(&self, query: &str) -> Vec<String> {
+        self.sql()
+            .await
+            .query(query, &[])
+            .await
+            .expect("a query")
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
     }
 
     /// The single number a `SELECT count(*) ...` answers.

@@ -1,6 +1,8 @@
-//! Lists exported as files, streamed: the rows are read a thousand at a
-//! time along the list's own keyset and written as they come, so an export
-//! of a million rows holds one chunk in memory, never the whole list.
+//! Lists exported as files: the rows are read a thousand at a time along
+//! the list's own keyset and written as they come, so an export of a
+//! million rows holds one chunk in memory, never the whole list. A CSV file
+//! is streamed as it is written; an XLSX workbook is written row by row to
+//! a temporary file (its sheet too: `constant_memory`), then streamed.
 
 use crate::error::ApiError;
 use actix_web::web::Bytes;
@@ -30,11 +32,11 @@ pub type Write<S> = Box<
         + Send,
 >;
 
-/// One kind of record as a CSV file: its columns and how a row fills them.
-pub struct Csv<S: Sorts> {
+/// One kind of record as a file: its columns and how a row fills them.
+pub struct Table<S: Sorts> {
     /// The file's name, without the date and extension: `people`.
     pub name: &'static str,
-    pub header: &'static [&'static str],
+    pub header: Vec<String>,
     /// Reads the rows after `page.after`, as the list does.
     pub fetch: Fetch<S>,
     /// Reads what the rows point at (organisations' names) and writes them.
@@ -55,7 +57,7 @@ pub fn cell(value: &str) -> String {
 /// The answer: `text/csv`, UTF-8 with a byte-order mark (so that
 /// spreadsheets read accents right), streamed chunk by chunk from `conn`
 /// along `sort` from the start.
-pub fn csv<S: Sorts>(conn: OwnedConn, sort: rapport_db::list::Sort<S>, file: Csv<S>) -> CsvFile
+pub fn csv<S: Sorts>(conn: OwnedConn, sort: rapport_db::list::Sort<S>, file: Table<S>) -> Download
 where
     S::Row: Send + 'static,
 {
@@ -69,7 +71,7 @@ where
         let mut conn = conn;
         let mut first = vec![0xEF, 0xBB, 0xBF];
         let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(file.header);
+        let _ = w.write_record(file.header.iter().map(|h| cell(h)));
         first.extend(w.into_inner().unwrap_or_default());
         if tx.send(Ok(Bytes::from(first))).await.is_err() {
             return;
@@ -118,13 +120,119 @@ where
             .await
             .map(|chunk| (chunk.map_err(actix_web::Error::from), rx))
     });
-    CsvFile(attachment(&name).streaming(body))
+    Download(attachment(&name, CSV).streaming(body))
 }
 
-/// A CSV answer named `name` in the download.
-fn attachment(name: &str) -> actix_web::HttpResponseBuilder {
+const CSV: &str = "text/csv; charset=utf-8";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The same rows as [`csv`], as an XLSX workbook of one sheet: every cell a
+/// text cell (nothing in it is ever run as a formula), the header row bold
+/// and frozen, the columns filtered. Built before the answer starts, so a
+/// failure is a problem answer, not a broken file.
+pub async fn xlsx<S: Sorts>(
+    conn: OwnedConn,
+    sort: rapport_db::list::Sort<S>,
+    file: Table<S>,
+) -> Result<Download, ApiError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let xlsx_failed = |e: rust_xlsxwriter::XlsxError| ApiError::internal(anyhow::anyhow!(e));
+    let mut conn = conn;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet_with_constant_memory();
+    let bold = Format::new().set_bold();
+    for (c, h) in file.header.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, h, &bold)
+            .map_err(xlsx_failed)?;
+    }
+    let mut page = PageRequest {
+        sort,
+        after: None,
+        limit: CHUNK,
+    };
+    let mut at: u32 = 1;
+    loop {
+        let rows = (file.fetch)(&mut conn, page.clone()).await?;
+        let next = page.next_key(&rows);
+        for line in (file.write)(&mut conn, &rows).await? {
+            for (c, v) in line.iter().enumerate() {
+                if !v.is_empty() {
+                    sheet.write_string(at, c as u16, v).map_err(xlsx_failed)?;
+                }
+            }
+            at += 1;
+        }
+        match next {
+            Some(key) => page.after = Some(key),
+            None => break,
+        }
+    }
+    let last = (file.header.len().max(1) - 1) as u16;
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_failed)?;
+    sheet.autofilter(0, 0, at - 1, last).map_err(xlsx_failed)?;
+    let mut out = tokio::task::spawn_blocking(move || -> Result<std::fs::File, ApiError> {
+        use std::io::Seek;
+        let mut out = tempfile::tempfile().map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+        book.save_to_writer(&mut out).map_err(xlsx_failed)?;
+        out.rewind()
+            .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+        Ok(out)
+    })
+    .await
+    .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))??;
+    let name = format!(
+        "{}-{}.xlsx",
+        file.name,
+        chrono::Utc::now().format("%Y-%m-%d")
+    );
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, ApiError>>(2);
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        loop {
+            let mut chunk = vec![0; 64 * 1024];
+            let n = match out.read(&mut chunk) {
+                Ok(0) => return,
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(ApiError::internal(anyhow::anyhow!(e))));
+                    return;
+                }
+            };
+            chunk.truncate(n);
+            if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+                return;
+            }
+        }
+    });
+    let body = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (chunk.map_err(actix_web::Error::from), rx))
+    });
+    Ok(Download(attachment(&name, XLSX).streaming(body)))
+}
+
+/// A custom value as a cell: a text, a number, `true` or `false`, the
+/// options of a multi-select joined by `; `.
+pub fn custom_cell(v: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| custom_cell(Some(i)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A download named `name` in the browser, of type `content_type`.
+fn attachment(name: &str, content_type: &str) -> actix_web::HttpResponseBuilder {
     let mut r = HttpResponse::Ok();
-    r.content_type("text/csv; charset=utf-8").insert_header((
+    r.content_type(content_type).insert_header((
         "content-disposition",
         format!("attachment; filename=\"{name}\""),
     ));
@@ -132,21 +240,22 @@ fn attachment(name: &str) -> actix_web::HttpResponseBuilder {
 }
 
 /// A small CSV file built whole (a report): the same form as [`csv`].
-pub fn csv_whole(name: &str, header: &[String], lines: Vec<Vec<String>>) -> CsvFile {
+pub fn csv_whole(name: &str, header: &[String], lines: Vec<Vec<String>>) -> Download {
     let mut body = vec![0xEF, 0xBB, 0xBF];
     let mut w = csv::Writer::from_writer(Vec::with_capacity(lines.len() * 128));
-    let _ = w.write_record(header);
+    let _ = w.write_record(header.iter().map(|v| cell(v)));
     for line in lines {
         let _ = w.write_record(line.iter().map(|v| cell(v)));
     }
     body.extend(w.into_inner().unwrap_or_default());
-    CsvFile(attachment(name).body(body))
+    Download(attachment(name, CSV).body(body))
 }
 
-/// A CSV file as the answer (documented as `text/csv`, body `String`).
-pub struct CsvFile(HttpResponse);
+/// A file as the answer (documented as `text/csv` with a `String` body, or
+/// as an XLSX workbook).
+pub struct Download(HttpResponse);
 
-impl actix_web::Responder for CsvFile {
+impl actix_web::Responder for Download {
     type Body = actix_web::body::BoxBody;
     fn respond_to(self, _: &actix_web::HttpRequest) -> HttpResponse {
         self.0

@@ -25,6 +25,7 @@ pub mod ops;
 pub mod organizations;
 pub mod pagination;
 pub mod people;
+pub mod privacy;
 pub mod ratelimit;
 pub mod record;
 pub mod respond;

@@ -575,3 +575,29 @@ pub async fn search(
         .load(conn)
         .await
 }
+
+/// Every stay of person `person_id` of `ws` in a group (left, deleted
+/// groups too), with the group's name, in the order they began.
+pub async fn stays_of_person(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person_id: Uuid,
+) -> QueryResult<Vec<(GroupMemberRow, String)>> {
+    group_members::table
+        .inner_join(
+            people::table.on(people::workspace_id
+                .eq(group_members::workspace_id)
+                .and(people::id.eq(group_members::person_id))),
+        )
+        .inner_join(
+            groups::table.on(groups::workspace_id
+                .eq(group_members::workspace_id)
+                .and(groups::id.eq(group_members::group_id))),
+        )
+        .filter(group_members::workspace_id.eq(ws))
+        .filter(group_members::person_id.eq(person_id))
+        .order((group_members::joined_on.asc(), group_members::id.asc()))
+        .select((GroupMemberRow::as_select(), groups::name))
+        .load(conn)
+        .await
+}

@@ -185,17 +185,23 @@ pub async fn set_settings(
     columns: &[ImportColumn],
     settings: &ImportSettings,
     total: u32,
-) -> QueryResult<ImportRow> {
-    diesel::update(imports::table.find((ws, id)))
-        .set((
-            imports::file_columns.eq(serde_json::to_value(columns).unwrap_or_default()),
-            imports::settings.eq(serde_json::to_value(settings).unwrap_or_default()),
-            imports::total.eq(total as i32),
-            imports::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(ImportRow::as_returning())
-        .get_result(conn)
-        .await
+) -> QueryResult<Option<ImportRow>> {
+    // Only a draft's: a run reads the settings it was started with.
+    diesel::update(
+        imports::table
+            .find((ws, id))
+            .filter(imports::status.eq("draft")),
+    )
+    .set((
+        imports::file_columns.eq(serde_json::to_value(columns).unwrap_or_default()),
+        imports::settings.eq(serde_json::to_value(settings).unwrap_or_default()),
+        imports::total.eq(total as i32),
+        imports::updated_at.eq(diesel::dsl::now),
+    ))
+    .returning(ImportRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
 }
 
 pub async fn set_status(
@@ -206,6 +212,21 @@ pub async fn set_status(
     error: Option<&str>,
 ) -> QueryResult<ImportRow> {
     let finished = status.is_finished().then(Utc::now);
+    // A finished import keeps its report, not its file nor the sample
+    // values of its columns: they would hold people's data long after they
+    // served their purpose.
+    if finished.is_some() {
+        diesel::update(imports::table.find((ws, id)))
+            .set((
+                imports::content.eq(Vec::<u8>::new()),
+                imports::file_columns.eq(diesel::dsl::sql::<diesel::sql_types::Jsonb>(
+                    "COALESCE((SELECT jsonb_agg(jsonb_set(c, '{samples}', '[]')) \
+                     FROM jsonb_array_elements(imports.file_columns) AS c), '[]')",
+                )),
+            ))
+            .execute(conn)
+            .await?;
+    }
     diesel::update(imports::table.find((ws, id)))
         .set((
             imports::status.eq(status.as_str()),
@@ -218,18 +239,25 @@ pub async fn set_status(
         .await
 }
 
-/// Starts a run afresh: counts at zero, no rejected rows, running.
-pub async fn restart(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> QueryResult<ImportRow> {
-    diesel::delete(
-        import_rejections::table
-            .filter(import_rejections::workspace_id.eq(ws))
-            .filter(import_rejections::import_id.eq(id)),
-    )
-    .execute(conn)
-    .await?;
-    diesel::update(imports::table.find((ws, id)))
+/// Starts a run afresh under `token`: counts at zero, no rejected rows,
+/// running. `None` when the import is no longer queued or running (it was
+/// cancelled, or it finished).
+pub async fn restart(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    token: Uuid,
+) -> QueryResult<Option<ImportRow>> {
+    use diesel_async::AsyncConnection;
+    conn.transaction(async |conn| {
+        let row = diesel::update(
+            imports::table
+                .find((ws, id))
+                .filter(imports::status.eq_any(["queued", "running"])),
+        )
         .set((
             imports::status.eq(ImportStatus::Running.as_str()),
+            imports::run_token.eq(token),
             imports::processed.eq(0),
             imports::created.eq(0),
             imports::updated.eq(0),
@@ -240,6 +268,42 @@ pub async fn restart(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> QueryR
         .returning(ImportRow::as_returning())
         .get_result(conn)
         .await
+        .optional()?;
+        if row.is_some() {
+            diesel::delete(
+                import_rejections::table
+                    .filter(import_rejections::workspace_id.eq(ws))
+                    .filter(import_rejections::import_id.eq(id)),
+            )
+            .execute(conn)
+            .await?;
+        }
+        Ok(row)
+    })
+    .await
+}
+
+/// Takes the right to write one batch of the run `token` of import `id`,
+/// until the transaction ends: one batch of the workspace's imports at a
+/// time (two files naming the same new address make one person), and only
+/// while `token` is still the import's run. False when another run took it.
+pub async fn hold_batch(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    token: Uuid,
+) -> QueryResult<bool> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('imports:' || $1::text, 0))")
+        .bind::<diesel::sql_types::Uuid, _>(ws)
+        .execute(conn)
+        .await?;
+    let current: Option<Uuid> = imports::table
+        .find((ws, id))
+        .select(imports::run_token)
+        .for_update()
+        .first(conn)
+        .await?;
+    Ok(current == Some(token))
 }
 
 /// Whether someone asked the run to stop.
@@ -509,4 +573,115 @@ pub async fn purge(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
     )
     .execute(conn)
     .await
+}
+
+/// The rejected rows of `ws`'s imports that hold `email` (any case) in a
+/// cell, with their import's file name.
+pub async fn rejections_naming(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    email: &str,
+) -> QueryResult<Vec<(String, i32, String, Vec<String>)>> {
+    let rows: Vec<(Uuid, i32, String, Vec<String>)> = import_rejections::table
+        .filter(import_rejections::workspace_id.eq(ws))
+        .filter(naming(email))
+        .order((import_rejections::import_id, import_rejections::row_number))
+        .select((
+            import_rejections::import_id,
+            import_rejections::row_number,
+            import_rejections::reason,
+            import_rejections::cells,
+        ))
+        .load(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let files: HashMap<Uuid, String> = imports::table
+        .filter(imports::workspace_id.eq(ws))
+        .filter(imports::id.eq_any(&ids))
+        .select((imports::id, imports::filename))
+        .load(conn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(id, row, reason, cells)| {
+            let file = files.get(&id).cloned().unwrap_or_default();
+            (file, row, reason, cells)
+        })
+        .collect())
+}
+
+/// Removes the rejected rows of `ws`'s imports that hold `email` (any
+/// case) in a cell; returns how many.
+pub async fn forget_rejections(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    email: &str,
+) -> QueryResult<u64> {
+    diesel::delete(
+        import_rejections::table
+            .filter(import_rejections::workspace_id.eq(ws))
+            .filter(naming(email)),
+    )
+    .execute(conn)
+    .await
+    .map(|n| n as u64)
+}
+
+/// A rejected row with `email` in one of its cells.
+fn naming(
+    email: &str,
+) -> Box<
+    dyn BoxableExpression<
+        import_rejections::table,
+        diesel::pg::Pg,
+        SqlType = diesel::sql_types::Bool,
+    >,
+> {
+    Box::new(
+        diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "EXISTS (SELECT 1 FROM unnest(import_rejections.cells) AS c WHERE lower(btrim(c)) = ",
+        )
+        .bind::<diesel::sql_types::Text, _>(email.trim().to_lowercase())
+        .sql(")"),
+    )
+}
+
+/// Forgets which imported rows made person `person_id` of `ws`: the
+/// digests are of their data. Returns how many.
+pub async fn forget_person(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person_id: Uuid,
+) -> QueryResult<u64> {
+    diesel::delete(
+        imported_people::table
+            .filter(imported_people::workspace_id.eq(ws))
+            .filter(imported_people::person_id.eq(person_id)),
+    )
+    .execute(conn)
+    .await
+    .map(|n| n as u64)
+}
+
+/// The imports of `ws` that still hold their file (not finished), with it.
+pub async fn unfinished_files(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+) -> QueryResult<Vec<(Uuid, String, Vec<u8>)>> {
+    imports::table
+        .filter(imports::workspace_id.eq(ws))
+        .filter(imports::finished_at.is_null())
+        .select((imports::id, imports::status, imports::content))
+        .load(conn)
+        .await
+}
+
+/// Removes import `id` of `ws` with its file and report.
+pub async fn delete(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> QueryResult<u64> {
+    diesel::delete(imports::table.find((ws, id)))
+        .execute(conn)
+        .await
+        .map(|n| n as u64)
 }

@@ -87,6 +87,15 @@ pub async fn fail(conn: &mut AsyncPgConnection, job: &Job, error: &str) -> Query
     Ok(dead)
 }
 
+/// Stamps a running job as still at work (see [`requeue_stale`]).
+pub async fn heartbeat(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    diesel::update(jobs::table.find(id).filter(jobs::status.eq("running")))
+        .set(jobs::locked_at.eq(Utc::now()))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Puts back jobs whose worker vanished (claimed more than `secs` ago and never finished).
 pub async fn requeue_stale(conn: &mut AsyncPgConnection, secs: i32) -> QueryResult<usize> {
     diesel::update(

@@ -19,6 +19,7 @@ pub mod members;
 pub mod notes;
 pub mod organizations;
 pub mod people;
+pub mod privacy;
 pub mod rate_limits;
 pub mod record;
 pub mod schema;

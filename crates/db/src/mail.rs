@@ -112,3 +112,30 @@ pub async fn list(
     };
     Ok(q.load(conn).await?)
 }
+
+/// The messages of `ws` sent to `address` (any case), oldest first.
+pub async fn to_address(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    address: &str,
+) -> QueryResult<Vec<MailMessage>> {
+    mail_messages::table
+        .filter(mail_messages::workspace_id.eq(ws))
+        .filter(crate::lower(mail_messages::to_address).eq(address.to_lowercase()))
+        .order(mail_messages::created_at.asc())
+        .select(MailMessage::as_select())
+        .load(conn)
+        .await
+}
+
+/// Removes the messages of `ws` sent to `address` (any case); returns how many.
+pub async fn delete_to(conn: &mut AsyncPgConnection, ws: Uuid, address: &str) -> QueryResult<u64> {
+    diesel::delete(
+        mail_messages::table
+            .filter(mail_messages::workspace_id.eq(ws))
+            .filter(crate::lower(mail_messages::to_address).eq(address.to_lowercase())),
+    )
+    .execute(conn)
+    .await
+    .map(|n| n as u64)
+}

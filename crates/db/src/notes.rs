@@ -250,3 +250,34 @@ pub async fn names(
         .await?;
     Ok(rows.into_iter().collect())
 }
+
+/// The notes on person `person_id` of `ws`, oldest first.
+pub async fn of_person(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person_id: Uuid,
+) -> QueryResult<Vec<NoteRow>> {
+    with_author()
+        .filter(notes::workspace_id.eq(ws))
+        .filter(notes::person_id.eq(person_id))
+        .order(notes::id.asc())
+        .select(NoteRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Removes the notes on person `person_id` of `ws` for good; returns how many.
+pub async fn delete_of_person(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person_id: Uuid,
+) -> QueryResult<u64> {
+    diesel::delete(
+        notes::table
+            .filter(notes::workspace_id.eq(ws))
+            .filter(notes::person_id.eq(person_id)),
+    )
+    .execute(conn)
+    .await
+    .map(|n| n as u64)
+}

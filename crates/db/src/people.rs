@@ -35,6 +35,7 @@ pub struct PersonRow {
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub version: i32,
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl PersonRow {
@@ -55,6 +56,7 @@ impl PersonRow {
             updated_at: self.updated_at,
             deleted_at: self.deleted_at,
             version: self.version,
+            erased_at: self.erased_at,
         }
     }
 }
@@ -308,6 +310,42 @@ impl PersonChanges {
 }
 
 crate::soft_deleted!(people, PersonRow, PersonChanges);
+
+/// What an erased person's name becomes (the database insists on it).
+pub const ERASED_NAME: &str = "Erased";
+
+/// Erases person `id` of `ws` in place: no name, contact, tags, custom
+/// values, organisation or member, deleted (hidden from every list) and
+/// stamped erased; its version moves on. `None` when there is no such person.
+pub async fn erase(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<PersonRow>> {
+    let now = Utc::now();
+    diesel::update(people::table.find((ws, id)))
+        .set((
+            people::first_name.eq(ERASED_NAME),
+            people::last_name.eq(""),
+            people::email.eq(None::<String>),
+            people::phone.eq(None::<String>),
+            people::organization_id.eq(None::<Uuid>),
+            people::user_id.eq(None::<Uuid>),
+            people::tags.eq(Vec::<String>::new()),
+            people::custom_fields.eq(serde_json::json!({})),
+            people::archived_custom_fields.eq(serde_json::json!({})),
+            people::deleted_at.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+            >("COALESCE(people.deleted_at, now())")),
+            people::erased_at.eq(now),
+            people::updated_at.eq(now),
+            people::version.eq(people::version + 1),
+        ))
+        .returning(PersonRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
 
 /// The live (not deleted) person of the workspace who is member `user_id`.
 pub async fn linked_to(

@@ -256,6 +256,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         version -> Int4,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -350,6 +351,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+        run_token -> Nullable<Uuid>,
     }
 }
 

@@ -371,6 +371,8 @@ permissions! {
     PeopleRead = "people:read", "people", Read, module = People, user_only = false, [Owner, Admin, Manager, Staff, Member];
     PeopleWrite = "people:write", "people", Write, module = People, user_only = false, [Owner, Admin, Manager, Staff];
     PeopleDelete = "people:delete", "people", Write, module = People, user_only = false, [Owner, Admin];
+    PrivacyRead = "privacy:read", "privacy", Read, module = People, user_only = false, [Owner, Admin];
+    PrivacyErase = "privacy:erase", "privacy", Write, module = People, user_only = false, [Owner, Admin];
     OrganizationsRead = "organizations:read", "organizations", Read, module = Organizations, user_only = false, [Owner, Admin, Manager, Staff, Member];
     OrganizationsWrite = "organizations:write", "organizations", Write, module = Organizations, user_only = false, [Owner, Admin, Manager, Staff];
     OrganizationsDelete = "organizations:delete", "organizations", Write, module = Organizations, user_only = false, [Owner, Admin];

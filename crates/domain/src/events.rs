@@ -81,6 +81,7 @@ pub const KINDS: &[&str] = &[
     "person.updated",
     "person.deleted",
     "person.restored",
+    "person.erased",
     "organization.created",
     "organization.updated",
     "organization.deleted",

@@ -18,6 +18,10 @@ pub const FILE_MAX_BYTES: usize = 20 * 1024 * 1024;
 pub const UPDATED_EVENT: &str = "import.updated";
 /// Rows a preview shows.
 pub const PREVIEW_ROWS: usize = 20;
+/// The most columns a file may have.
+pub const COLUMNS_MAX: usize = 500;
+/// The most cells a file may have, counted as rows × its widest row.
+pub const CELLS_MAX: usize = 5_000_000;
 /// Rejected rows a preview lists (the report holds all of them).
 pub const PREVIEW_ERRORS: usize = 100;
 /// Sample values shown under each column.
@@ -767,6 +771,12 @@ pub fn person_draft(
         &draft.custom_fields,
         &draft.custom_fields,
     );
+    // A required field may be missing from a row that updates someone who
+    // has it: [`missing_required`] decides once the person is known.
+    errors.retain(|e| {
+        !(e.code == crate::problem::FieldCode::Required.as_str()
+            && e.field.starts_with("custom_fields."))
+    });
     if let Some(o) = &draft.organization {
         crate::validate::text(&mut errors, "organization", o, crate::validate::NAME_MAX);
     }
@@ -777,6 +787,16 @@ pub fn person_draft(
         None => Ok(draft),
         Some(e) => Err(format!("{}: {}", e.field, e.message)),
     }
+}
+
+/// The first required live field that `values` (a person's custom values
+/// once the row is written) leaves empty, as a report's reason.
+pub fn missing_required(fields: &[CustomFieldView], values: &Map<String, Value>) -> Option<String> {
+    let mut errors = Vec::new();
+    check_values(&mut errors, fields, &Map::new(), values);
+    errors
+        .first()
+        .map(|e| format!("{}: {}", e.field, e.message))
 }
 
 #[cfg(test)]
@@ -944,7 +964,15 @@ mod tests {
         assert!(bad(&["Ada", "", "31/02/2015", "White", "", "", "", ""])
             .starts_with("custom_fields.birthday:"));
         assert!(bad(&["Ada", "", "", "Black", "", "", "", ""]).contains("not one of the options"));
-        assert!(bad(&["Ada", "", "", "", "", "", "", ""]).contains("custom_fields.belt"));
+        // A required field left empty is the planner's to judge: the row may
+        // update someone who has it.
+        let no_belt =
+            person_draft(&row(&["Ada", "", "", "", "", "", "", ""]), &s, &fields).unwrap();
+        assert!(missing_required(&fields, &no_belt.custom_fields)
+            .is_some_and(|m| m.starts_with("custom_fields.belt")));
+        let mut has = no_belt.custom_fields.clone();
+        has.insert("belt".into(), "White".into());
+        assert_eq!(missing_required(&fields, &has), None);
         assert!(bad(&["", "", "", "White", "", "", "", ""]).starts_with("first_name:"));
         assert!(bad(&["Ada", "", "", "White", "maybe", "", "", ""]).contains("yes or no"));
         assert!(bad(&["Ada", "", "", "White", "", "x1", "", ""]).contains("not a number"));

@@ -20,6 +20,7 @@ pub mod notes;
 pub mod organizations;
 pub mod patch;
 pub mod people;
+pub mod privacy;
 pub mod problem;
 pub mod search;
 pub mod validate;
@@ -34,12 +35,13 @@ pub mod api {
     pub use crate::groups::*;
     pub use crate::imports::*;
     pub use crate::invitations::*;
-    pub use crate::list::Page;
+    pub use crate::list::{ExportFormat, Page};
     pub use crate::mail::*;
     pub use crate::members::*;
     pub use crate::notes::*;
     pub use crate::organizations::*;
     pub use crate::people::*;
+    pub use crate::privacy::*;
     pub use crate::search::*;
 }
 

@@ -10,3 +10,14 @@ pub struct Page<T> {
     /// Pass as `cursor`, with the same `sort` and filters, for the next page.
     pub next_cursor: Option<String>,
 }
+
+/// The form of an exported list (`/people/export.csv`, `.xlsx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// UTF-8 with a byte-order mark, comma-separated.
+    Csv,
+    /// An Excel workbook of one sheet.
+    Xlsx,
+}

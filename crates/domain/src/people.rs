@@ -66,6 +66,9 @@ pub struct PersonView {
     /// When it was deleted; it can be restored for 30 days, then it is purged.
     pub deleted_at: Option<DateTime<Utc>>,
     pub version: i32,
+    /// When everything that identified them was erased (see
+    /// `POST /people/{id}/erase`); an erased person stays deleted for good.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl PersonView {

@@ -56,6 +56,8 @@ codes! {
         AlreadyMember = "already_member",
         AlreadyInvited = "already_invited",
         NotPending = "not_pending",
+        /// The person was erased: nothing of them can come back.
+        Erased = "erased",
         IdempotencyInFlight = "idempotency_in_flight",
         IdempotencyKeyReused = "idempotency_key_reused",
         IdempotencySecretWithheld = "idempotency_secret_withheld",

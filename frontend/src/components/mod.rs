@@ -1,6 +1,7 @@
 //! Pieces every page uses.
 
 pub mod custom_fields;
+pub mod export;
 pub mod form;
 pub mod layout;
 pub mod paged;

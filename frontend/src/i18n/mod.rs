@@ -332,9 +332,11 @@ mod tests {
         );
         // A change in a timeline is told by its verb.
         keys.extend(
-            ["created", "updated", "deleted", "restored"]
-                .iter()
-                .map(|v| format!("timeline.{v}")),
+            [
+                "created", "updated", "deleted", "restored", "erased", "exported",
+            ]
+            .iter()
+            .map(|v| format!("timeline.{v}")),
         );
         keys.extend(
             rapport_domain::api::FieldKind::ALL

@@ -397,6 +397,47 @@ test('the demo students are listed, one is added, and a change shows live in a s
   await shot(page, 'people');
 });
 
+test("a person's data is downloaded, then erased once their name is typed", async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'owner@school.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Students' }).click();
+  await page.getByRole('heading', { name: 'Students', exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Add someone' }).click();
+  await page.fill('#f-first_name', 'Erin');
+  await page.fill('#f-last_name', 'Forgetme');
+  await page.fill('#f-email', 'erin.forgetme@example.com');
+  await page.getByRole('button', { name: 'Save' }).click();
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  await panel.getByRole('heading', { name: 'Erin Forgetme' }).waitFor();
+  await page.locator('tr[data-person="Erin Forgetme"]').waitFor();
+
+  const privacy = panel.getByRole('region', { name: 'Personal data' });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    privacy.getByRole('button', { name: 'Download their data' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^person-[0-9a-f-]{36}\.json$/);
+  const data = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(data.person.email, 'erin.forgetme@example.com');
+  assert.equal(data.held.people.history[0].action, 'person.created');
+
+  // The erasure waits for the name, then leaves nothing that identifies her.
+  await privacy.getByRole('button', { name: 'Erase…' }).click();
+  const confirm = privacy.getByRole('alertdialog');
+  await confirm.getByText(/cannot be undone/).waitFor();
+  const go = confirm.getByRole('button', { name: 'Erase for good' });
+  assert.equal(await go.isDisabled(), true);
+  await confirm.getByRole('textbox', { name: 'Type their name to confirm' }).fill('Erin');
+  assert.equal(await go.isDisabled(), true);
+  await confirm.getByRole('textbox', { name: 'Type their name to confirm' }).fill('Erin Forgetme');
+  await go.click();
+  await privacy.getByText(/^Erased on /).waitFor();
+  await panel.getByRole('heading', { name: 'Erased' }).waitFor();
+  await page.locator('tr[data-person="Erin Forgetme"]').waitFor({ state: 'detached' });
+  assert.equal(await panel.getByRole('button', { name: 'Restore' }).count(), 0);
+});
+
 test("a teacher keeps a class's register: someone joins, then leaves today", async () => {
   const page = await track(await newPage(await browser.newContext()));
   await signIn(page, server.base, 'staff@school.demo', DEMO_PASSWORD);

@@ -14,3 +14,18 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(ws_ticket::ticket)
         .service(ws::connect);
 }
+
+/// Events about the person (their record, notes on them, their stays) keep
+/// their kind and lose their data.
+pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
+    h.push(crate::privacy::Holder {
+        name: "events",
+        tables: &["events"],
+        export: crate::privacy::nothing,
+        erase: |conn, s| {
+            Box::pin(async move {
+                Ok(rapport_db::privacy::scrub_events(conn, s.workspace_id, s.person.id).await?)
+            })
+        },
+    });
+}

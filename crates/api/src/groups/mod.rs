@@ -175,3 +175,40 @@ pub fn search(s: &mut Vec<crate::search::Source>) {
         },
     });
 }
+
+/// A person's stays in groups stay (a class's past registers need them);
+/// the names their history recorded are erased.
+pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
+    h.push(crate::privacy::Holder {
+        name: "groups",
+        tables: &["group_members"],
+        export: |conn, s| {
+            Box::pin(async move {
+                let stays =
+                    rapport_db::groups::stays_of_person(conn, s.workspace_id, s.person.id).await?;
+                Ok(stays
+                    .iter()
+                    .map(|(m, group)| {
+                        serde_json::json!({
+                            "group_id": m.group_id,
+                            "group": group,
+                            "joined_on": m.joined_on,
+                            "left_on": m.left_on,
+                        })
+                    })
+                    .collect())
+            })
+        },
+        erase: |conn, s| {
+            Box::pin(async move {
+                let ws = s.workspace_id;
+                let stays = rapport_db::groups::stays_of_person(conn, ws, s.person.id).await?;
+                let ids: Vec<String> = stays.iter().map(|(m, _)| m.id.to_string()).collect();
+                Ok(
+                    rapport_db::privacy::erase_entries(conn, ws, "group_member", &ids, &s.by())
+                        .await?,
+                )
+            })
+        },
+    });
+}

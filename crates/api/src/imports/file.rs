@@ -2,6 +2,7 @@
 //! and encoding, or the first sheet of an XLSX workbook.
 
 use calamine::{Data, Reader};
+use rapport_domain::imports::{CELLS_MAX, COLUMNS_MAX};
 use std::io::Cursor;
 
 /// A file's cells, row by row, with trailing empty rows dropped.
@@ -36,7 +37,23 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, String> {
     if sheet.rows.is_empty() {
         return Err("the file has no rows".into());
     }
+    if sheet.rows.len().saturating_mul(sheet.width()) > CELLS_MAX {
+        return Err(format!(
+            "the file has more than {CELLS_MAX} cells (rows × columns); split it"
+        ));
+    }
     Ok(sheet)
+}
+
+/// [`read`] on a thread that may block, away from those that answer requests.
+pub async fn read_aside(bytes: Vec<u8>) -> Result<Sheet, String> {
+    tokio::task::spawn_blocking(move || read(&bytes))
+        .await
+        .map_err(|e| format!("the file cannot be read: {e}"))?
+}
+
+fn too_wide() -> String {
+    format!("the file has more than {COLUMNS_MAX} columns")
 }
 
 /// Text from bytes: UTF-8 (with or without its BOM) or UTF-16 with a BOM;
@@ -92,6 +109,9 @@ fn csv(text: &str) -> Result<Sheet, String> {
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| format!("row {} cannot be read: {e}", i + 1))?;
+        if record.len() > COLUMNS_MAX {
+            return Err(too_wide());
+        }
         rows.push(record.iter().map(clean).collect());
     }
     Ok(Sheet {
@@ -100,19 +120,56 @@ fn csv(text: &str) -> Result<Sheet, String> {
     })
 }
 
-/// A cell without the characters PostgreSQL cannot keep.
+/// A cell without the characters PostgreSQL cannot keep, and without the
+/// `'` an export puts before a value that starts like a formula
+/// ([`crate::export::cell`]): what is exported imports as it was.
 fn clean(s: &str) -> String {
+    let s = match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => s,
+    };
     s.replace('\0', "")
 }
 
+/// The first sheet, cell by cell at their own positions (row 1 is the
+/// sheet's row 1 even when it is empty), refused as soon as a cell lies
+/// beyond what a file may hold: a small workbook may name a far corner.
 fn xlsx(bytes: &[u8]) -> Result<Sheet, String> {
     let unreadable = |e: calamine::XlsxError| format!("the workbook cannot be read: {e}");
     let mut book = calamine::Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or("the workbook has no sheet")?
-        .map_err(unreadable)?;
-    let rows = range.rows().map(|r| r.iter().map(cell).collect()).collect();
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or("the workbook has no sheet")?;
+    let mut reader = book.worksheet_cells_reader(&first).map_err(unreadable)?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut width = 0;
+    while let Some(c) = reader.next_cell().map_err(unreadable)? {
+        let value = cell(&Data::from(c.get_value().clone()));
+        if value.is_empty() {
+            continue;
+        }
+        let (r, col) = c.get_position();
+        let (r, col) = (r as usize, col as usize);
+        if col >= COLUMNS_MAX {
+            return Err(too_wide());
+        }
+        width = width.max(col + 1);
+        if rows.len().max(r + 1).saturating_mul(width) > CELLS_MAX {
+            return Err(format!(
+                "the file has more than {CELLS_MAX} cells (rows × columns); split it"
+            ));
+        }
+        if rows.len() <= r {
+            rows.resize_with(r + 1, Vec::new);
+        }
+        let row = &mut rows[r];
+        if row.len() <= col {
+            row.resize(col + 1, String::new());
+        }
+        row[col] = value;
+    }
     Ok(Sheet {
         format: "xlsx",
         rows,
@@ -141,6 +198,26 @@ fn cell(d: &Data) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_too_wide_or_with_too_many_cells_is_refused_before_it_is_padded() {
+        let wide = format!("{}\na\n", ",".repeat(COLUMNS_MAX));
+        assert_eq!(read(wide.as_bytes()).unwrap_err(), too_wide());
+        // One row of 100 columns, then 60,000 rows of one: 6 million cells once padded.
+        let mut long = ",".repeat(99);
+        long.push('\n');
+        long.push_str(&"a\n".repeat(60_000));
+        assert!(read(long.as_bytes()).unwrap_err().contains("cells"));
+        let fine = format!("{}\n{}", ",".repeat(99), "a\n".repeat(10_000));
+        assert_eq!(read(fine.as_bytes()).unwrap().rows.len(), 10_001);
+    }
+
+    #[test]
+    fn what_an_export_guarded_imports_as_it_was() {
+        let sheet = read(b"phone,note\n'+33 6 12,'=1+1\n'plain,it's\n").unwrap();
+        assert_eq!(sheet.rows[1], ["+33 6 12", "=1+1"]);
+        assert_eq!(sheet.rows[2], ["'plain", "it's"]);
+    }
 
     #[test]
     fn any_usual_delimiter_is_found() {

@@ -121,8 +121,18 @@ pub(crate) async fn loaded(
     id: Uuid,
 ) -> Result<(ImportRow, Sheet), ApiError> {
     let import = rapport_db::imports::find(conn, ws, id).await?.found()?;
+    if import.status.is_finished() {
+        return Err(ApiError::conflict(
+            rapport_domain::problem::Code::NotPending,
+            format!(
+                "this import is {}; its file is no longer kept",
+                import.status.as_str()
+            ),
+        ));
+    }
     let bytes = rapport_db::imports::content(conn, ws, id).await?;
-    let sheet = file::read(&bytes)
+    let sheet = file::read_aside(bytes)
+        .await
         .map_err(|m| ApiError::validation("file", rapport_domain::problem::FieldCode::Format, m))?;
     Ok((import, sheet))
 }
@@ -196,4 +206,57 @@ pub fn schedules(s: &mut Vec<Schedule>) {
         CatchUp::Latest,
         |_| Purge {},
     ));
+}
+
+/// What imports keep of a person: the digests of the rows that made them,
+/// the rejected rows that hold their e-mail address, and the files of
+/// imports not run yet (a finished import keeps no file). A draft whose
+/// file holds their address is removed; a queued or running one is left
+/// to finish (it writes what its file says, as a new import would).
+pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
+    h.push(crate::privacy::Holder {
+        name: "imports",
+        tables: &["imports", "import_rejections", "imported_people"],
+        export: |conn, s| {
+            Box::pin(async move {
+                let Some(email) = s.person.email.as_deref() else {
+                    return Ok(serde_json::Value::Null);
+                };
+                let rows =
+                    rapport_db::imports::rejections_naming(conn, s.workspace_id, email).await?;
+                Ok(serde_json::json!({
+                    "rejected_rows": rows
+                        .into_iter()
+                        .map(|(file, row, reason, cells)| serde_json::json!({
+                            "file": file, "row": row, "reason": reason, "cells": cells,
+                        }))
+                        .collect::<Vec<_>>(),
+                }))
+            })
+        },
+        erase: |conn, s| {
+            Box::pin(async move {
+                let ws = s.workspace_id;
+                let mut n = rapport_db::imports::forget_person(conn, ws, s.person.id).await?;
+                let Some(email) = s.person.email.as_deref() else {
+                    return Ok(n);
+                };
+                n += rapport_db::imports::forget_rejections(conn, ws, email).await?;
+                let email = email.trim().to_lowercase();
+                for (id, status, bytes) in rapport_db::imports::unfinished_files(conn, ws).await? {
+                    let holds = file::read(&bytes).is_ok_and(|sheet| {
+                        sheet
+                            .rows
+                            .iter()
+                            .flatten()
+                            .any(|c| c.trim().to_lowercase() == email)
+                    });
+                    if holds && status == rapport_domain::imports::ImportStatus::Draft.as_str() {
+                        n += rapport_db::imports::delete(conn, ws, id).await?;
+                    }
+                }
+                Ok(n)
+            })
+        },
+    });
 }

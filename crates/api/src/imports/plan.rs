@@ -4,7 +4,9 @@
 use rapport_db::people::{NewPerson, PersonChanges, PersonRow};
 use rapport_db::Conn;
 use rapport_domain::custom_fields::{merged, CustomFieldView};
-use rapport_domain::imports::{person_draft, Duplicates, ImportSettings, PersonDraft};
+use rapport_domain::imports::{
+    missing_required, person_draft, Duplicates, ImportSettings, PersonDraft,
+};
 use rapport_domain::people::PersonStatus;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -66,6 +68,9 @@ pub struct Planner {
     pub orgs: HashMap<String, Org>,
     /// Members by lower-case e-mail address (`None`: no such member).
     members: HashMap<String, Option<Uuid>>,
+    /// How often each row's digest was met so far: the second identical
+    /// row is a row of its own, known by its own digest.
+    seen: HashMap<Vec<u8>, u32>,
 }
 
 /// A text that reads as a web domain (`acme.com`) rather than a name.
@@ -89,6 +94,7 @@ impl Planner {
             emails: HashMap::new(),
             orgs: HashMap::new(),
             members: HashMap::new(),
+            seen: HashMap::new(),
         }
     }
 
@@ -117,10 +123,19 @@ impl Planner {
             bytes.extend(serde_json::to_vec(d).unwrap_or_default());
             rapport_db::sha256(bytes)
         };
-        let prints: Vec<Vec<u8>> = drafts
+        let mut prints: Vec<Vec<u8>> = drafts
             .iter()
             .map(|d| d.as_ref().map(fingerprint).unwrap_or_default())
             .collect();
+        for print in prints.iter_mut().filter(|p| !p.is_empty()) {
+            let n = self.seen.entry(print.clone()).or_insert(0);
+            if *n > 0 {
+                let mut again = print.clone();
+                again.extend(n.to_be_bytes());
+                *print = rapport_db::sha256(again);
+            }
+            *n += 1;
+        }
         let ok = || drafts.iter().filter_map(|d| d.as_ref().ok());
         let imported = rapport_db::imports::imported(conn, ws, &prints).await?;
 
@@ -194,6 +209,8 @@ impl Planner {
                 None => return Action::Reject("owner: no member has this e-mail address".into()),
             },
         };
+        // A new organisation is made only by a row that writes a person.
+        let mut new_org = None;
         let org = match d.organization.as_deref().map(str::trim) {
             None => None,
             Some(text) => {
@@ -206,7 +223,7 @@ impl Planner {
                             name: text.to_string(),
                             domain: is_domain(&key).then(|| key.clone()),
                         };
-                        self.orgs.insert(key, o.clone());
+                        new_org = Some((key, o.clone()));
                         Some(o)
                     }
                     None => {
@@ -230,11 +247,16 @@ impl Planner {
                 before = existing.get(email);
             }
         }
-        match (before, mode) {
+        let action = match (before, mode) {
             (Some(_), Duplicates::Skip) => {
                 Action::Skip("a person with this e-mail address exists".into())
             }
             (Some(p), _) => {
+                let mut after = p.custom_fields.as_object().cloned().unwrap_or_default();
+                after.extend(d.custom_fields.clone());
+                if let Some(reason) = missing_required(&self.fields, &after) {
+                    return Action::Reject(reason);
+                }
                 let changes = changes(p, d, org.as_ref(), owner_id);
                 if changes.changes_anything(p) {
                     Action::Update {
@@ -245,25 +267,36 @@ impl Planner {
                     Action::Skip("a person with this e-mail address has these values".into())
                 }
             }
-            (None, _) => Action::Create(Box::new(NewPerson {
-                workspace_id: self.ws,
-                id: Uuid::now_v7(),
-                first_name: d.first_name.clone(),
-                last_name: d.last_name.clone(),
-                email: d.email.clone(),
-                phone: d.phone.clone(),
-                organization_id: org.map(|o| o.id()),
-                owner_id,
-                user_id: None,
-                status: d
-                    .status
-                    .unwrap_or(PersonStatus::Active)
-                    .as_str()
-                    .to_string(),
-                tags: d.tags.clone(),
-                custom_fields: Value::Object(d.custom_fields.clone()),
-            })),
+            (None, _) => {
+                if let Some(reason) = missing_required(&self.fields, &d.custom_fields) {
+                    return Action::Reject(reason);
+                }
+                Action::Create(Box::new(NewPerson {
+                    workspace_id: self.ws,
+                    id: Uuid::now_v7(),
+                    first_name: d.first_name.clone(),
+                    last_name: d.last_name.clone(),
+                    email: d.email.clone(),
+                    phone: d.phone.clone(),
+                    organization_id: org.map(|o| o.id()),
+                    owner_id,
+                    user_id: None,
+                    status: d
+                        .status
+                        .unwrap_or(PersonStatus::Active)
+                        .as_str()
+                        .to_string(),
+                    tags: d.tags.clone(),
+                    custom_fields: Value::Object(d.custom_fields.clone()),
+                }))
+            }
+        };
+        if matches!(action, Action::Create(_) | Action::Update { .. }) {
+            if let Some((key, o)) = new_org {
+                self.orgs.insert(key, o);
+            }
         }
+        action
     }
 }
 

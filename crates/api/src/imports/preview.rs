@@ -17,6 +17,7 @@ use uuid::Uuid;
     request_body = ImportSettings,
     responses(
         (status = 200, description = "What the run would do", body = ImportPreview),
+        (status = 409, description = "The import has finished and no longer keeps its file", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Settings that do not fit the file or the fields", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["imports:write"]), ("api_key" = ["imports:write"]))
@@ -28,6 +29,8 @@ pub async fn preview(
     id: web::Path<Uuid>,
     Valid(settings): Valid<ImportSettings>,
 ) -> ApiResult<Json<ImportPreview>> {
+    // A dry run tells who exists already: as much as importing itself.
+    caller.authorize(rapport_domain::Permission::PeopleWrite)?;
     let ws = caller.workspace_id();
     let conn = db.conn().await?;
     let (import, sheet) = super::loaded(conn, ws, id.into_inner()).await?;

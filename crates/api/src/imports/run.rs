@@ -44,6 +44,7 @@ impl Job for Run {
             request_id: self.request_id.clone(),
         };
         let (ws, id) = (self.workspace_id, self.import_id);
+        let job_id = job.job_id;
         let conn = job.conn;
         let Some(import) = rapport_db::imports::find(conn, ws, id).await? else {
             return Ok(());
@@ -51,70 +52,116 @@ impl Job for Run {
         if import.status.is_finished() || import.status == ImportStatus::Draft {
             return Ok(());
         }
-        match run(conn, &ctx, &import).await {
-            Ok(status) => finish(conn, &ctx, ws, id, status, None).await?,
+        // This run's own token: a run started again after this one was
+        // given up for lost takes a new one, and this one stops.
+        let token = Uuid::new_v4();
+        match run(conn, &ctx, &import, token, job_id).await {
+            Ok(Some(status)) => {
+                finish(conn, &ctx, ws, id, token, status, None).await?;
+            }
+            Ok(None) => {}
             Err(e) => {
                 tracing::warn!(import = %id, error = %e, "import failed");
                 let why = "the import stopped on an error; the rows written before stay";
-                finish(conn, &ctx, ws, id, ImportStatus::Failed, Some(why)).await?;
+                if !finish(conn, &ctx, ws, id, token, ImportStatus::Failed, Some(why)).await? {
+                    // It never began: the queue tries it again.
+                    return Err(e);
+                }
             }
         }
         Ok(())
     }
 }
 
-/// Writes every row; the status it ends with.
-async fn run(conn: &mut Conn, ctx: &Ctx, import: &ImportRow) -> anyhow::Result<ImportStatus> {
+/// Writes every row; the status it ends with, or `None` when the import is
+/// no longer this run's (cancelled before it began, or taken by another).
+async fn run(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    import: &ImportRow,
+    token: Uuid,
+    job_id: i64,
+) -> anyhow::Result<Option<ImportStatus>> {
     let (ws, id) = (import.workspace_id, import.id);
     // A run begins afresh (a worker that vanished leaves its job to another):
     // the rows written before are known by their digests and change nothing.
-    rapport_db::imports::restart(conn, ws, id).await?;
+    if rapport_db::imports::restart(conn, ws, id, token)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
     let bytes = rapport_db::imports::content(conn, ws, id).await?;
-    let sheet = super::file::read(&bytes).map_err(anyhow::Error::msg)?;
+    let sheet = super::file::read_aside(bytes)
+        .await
+        .map_err(anyhow::Error::msg)?;
     let settings = import.settings();
     let rows = super::data_rows(&sheet, settings.header_row);
     let fields = rapport_db::custom_fields::live(conn, ws, FieldRecord::Person).await?;
     let mut planner = Planner::new(ws, settings, fields);
     for batch in rows.chunks(BATCH) {
+        crate::jobs::JobCtx::heartbeat(conn, job_id).await?;
         if rapport_db::imports::cancel_requested(conn, ws, id).await? {
-            return Ok(ImportStatus::Cancelled);
+            return Ok(Some(ImportStatus::Cancelled));
         }
         let saved = planner.clone();
         let whole = conn
             .transaction::<_, diesel::result::Error, _>(async |c| {
-                write(c, ctx, ws, id, &mut planner, batch).await
+                if !rapport_db::imports::hold_batch(c, ws, id, token).await? {
+                    return Ok(false);
+                }
+                write(c, ctx, ws, id, &mut planner, batch).await?;
+                Ok(true)
             })
             .await;
-        if let Err(e) = whole {
-            tracing::info!(import = %id, error = %e, "a batch failed; writing it row by row");
+        let e = match whole {
+            Ok(true) => continue,
+            Ok(false) => return Ok(None),
+            Err(e) => e,
+        };
+        tracing::info!(import = %id, error = %e, "a batch failed; writing it row by row");
+        planner = saved;
+        for row in batch {
+            let saved = planner.clone();
+            let one = conn
+                .transaction::<_, diesel::result::Error, _>(async |c| {
+                    if !rapport_db::imports::hold_batch(c, ws, id, token).await? {
+                        return Ok(false);
+                    }
+                    write(c, ctx, ws, id, &mut planner, std::slice::from_ref(row)).await?;
+                    Ok(true)
+                })
+                .await;
+            let e = match one {
+                Ok(true) => continue,
+                Ok(false) => return Ok(None),
+                Err(e) => e,
+            };
             planner = saved;
-            for row in batch {
-                let saved = planner.clone();
-                let one = conn
-                    .transaction::<_, diesel::result::Error, _>(async |c| {
-                        write(c, ctx, ws, id, &mut planner, std::slice::from_ref(row)).await
-                    })
-                    .await;
-                if let Err(e) = one {
-                    planner = saved;
-                    let reason = format!("could not be written: {}", plain(&e));
-                    conn.transaction::<_, diesel::result::Error, _>(async |c| {
-                        rapport_db::imports::reject(c, ws, id, &[(row.0, reason, row.1.clone())])
-                            .await?;
-                        let counts = ImportCounts {
-                            processed: 1,
-                            rejected: 1,
-                            ..Default::default()
-                        };
-                        let import = rapport_db::imports::count(c, ws, id, &counts).await?;
-                        announce(c, ctx, &import).await
-                    })
-                    .await?;
-                }
+            let reason = format!("could not be written: {}", plain(&e));
+            let held = conn
+                .transaction::<_, diesel::result::Error, _>(async |c| {
+                    if !rapport_db::imports::hold_batch(c, ws, id, token).await? {
+                        return Ok(false);
+                    }
+                    rapport_db::imports::reject(c, ws, id, &[(row.0, reason, row.1.clone())])
+                        .await?;
+                    let counts = ImportCounts {
+                        processed: 1,
+                        rejected: 1,
+                        ..Default::default()
+                    };
+                    let import = rapport_db::imports::count(c, ws, id, &counts).await?;
+                    announce(c, ctx, &import).await?;
+                    Ok(true)
+                })
+                .await?;
+            if !held {
+                return Ok(None);
             }
         }
     }
-    Ok(ImportStatus::Completed)
+    Ok(Some(ImportStatus::Completed))
 }
 
 /// Plans and writes one batch in the caller's transaction.
@@ -244,21 +291,27 @@ pub async fn announce(conn: &mut Conn, ctx: &Ctx, import: &ImportRow) -> diesel:
     .map(|_| ())
 }
 
-/// Ends the run with `status`, audited and announced.
+/// Ends the run `token` with `status`, audited and announced; false when
+/// the import is not that run's (another took it, or it never began).
 async fn finish(
     conn: &mut Conn,
     ctx: &Ctx,
     ws: Uuid,
     id: Uuid,
+    token: Uuid,
     status: ImportStatus,
     error: Option<&str>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     conn.transaction::<_, crate::error::ApiError, _>(async |c| {
+        if !rapport_db::imports::hold_batch(c, ws, id, token).await? {
+            return Ok(false);
+        }
         let before = rapport_db::imports::lock(c, ws, id)
             .await?
             .ok_or(crate::error::ApiError::NotFound)?;
         let after = rapport_db::imports::set_status(c, ws, id, status, error).await?;
-        ctx.changed(c, ws, "updated", &before, &after).await
+        ctx.changed(c, ws, "updated", &before, &after).await?;
+        Ok(true)
     })
     .await
     .map_err(|e| anyhow::anyhow!("cannot end the import: {e:?}"))

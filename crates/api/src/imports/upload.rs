@@ -67,7 +67,8 @@ pub async fn upload(
         }
         bytes.extend_from_slice(&chunk);
     }
-    let sheet = super::file::read(&bytes)
+    let sheet = super::file::read_aside(bytes.to_vec())
+        .await
         .map_err(|m| ApiError::validation("file", FieldCode::Format, m))?;
     let header_row = detect_header(&sheet.rows);
     let columns = super::columns(&sheet, header_row);
@@ -90,7 +91,7 @@ pub async fn upload(
                         )
                         .is_empty()
                 });
-            let settings = saved.unwrap_or_else(|| {
+            let mut settings = saved.unwrap_or_else(|| {
                 let headers: Vec<String> = columns.iter().map(|c| c.header.clone()).collect();
                 let samples: Vec<Vec<String>> = columns.iter().map(|c| c.samples.clone()).collect();
                 ImportSettings {
@@ -99,6 +100,19 @@ pub async fn upload(
                     ..Default::default()
                 }
             });
+            // Nothing proposed that this caller could not run: organisations
+            // are matched only where they may read them, made only where
+            // they may write them.
+            if !caller.allows(Permission::OrganizationsRead) {
+                for c in &mut settings.columns {
+                    if c.field.as_deref() == Some("organization") {
+                        c.field = None;
+                    }
+                }
+            }
+            if !caller.allows(Permission::OrganizationsWrite) {
+                settings.create_organizations = false;
+            }
             let import = rapport_db::imports::insert(
                 conn,
                 &NewImport {

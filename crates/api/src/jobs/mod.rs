@@ -19,6 +19,16 @@ use std::time::Duration;
 pub struct JobCtx<'a> {
     pub state: &'a AppState,
     pub conn: &'a mut Conn,
+    /// The job's id in the queue.
+    pub job_id: i64,
+}
+
+impl JobCtx<'_> {
+    /// Says the job is still at work, so that it is not handed to another
+    /// worker as one whose worker vanished. A long job calls it as it goes.
+    pub async fn heartbeat(conn: &mut Conn, job_id: i64) -> diesel::QueryResult<()> {
+        rapport_db::jobs::heartbeat(conn, job_id).await
+    }
 }
 
 /// One kind of job. The payload is the value itself, stored as JSON.
@@ -169,6 +179,7 @@ pub async fn work_one(state: &AppState, worker: &str) -> bool {
     let ctx = JobCtx {
         state,
         conn: &mut conn,
+        job_id: job.id,
     };
     let result = REGISTRY.run(&job.kind, job.payload.clone(), ctx).await;
     let outcome = match result {

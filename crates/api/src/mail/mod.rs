@@ -43,3 +43,31 @@ impl crate::extract::Policy for Policy {
 pub fn jobs(r: &mut crate::jobs::Registry) {
     r.register::<send::SendMail>();
 }
+
+/// The messages sent to the person's address: exported, then removed.
+pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
+    h.push(crate::privacy::Holder {
+        name: "mail",
+        tables: &["mail_messages"],
+        export: |conn, s| {
+            Box::pin(async move {
+                let Some(email) = s.person.email.as_deref() else {
+                    return Ok(serde_json::Value::Null);
+                };
+                let sent = rapport_db::mail::to_address(conn, s.workspace_id, email).await?;
+                Ok(sent
+                    .iter()
+                    .map(|m| crate::privacy::json(&m.view()))
+                    .collect())
+            })
+        },
+        erase: |conn, s| {
+            Box::pin(async move {
+                let Some(email) = s.person.email.as_deref() else {
+                    return Ok(0);
+                };
+                Ok(rapport_db::mail::delete_to(conn, s.workspace_id, email).await?)
+            })
+        },
+    });
+}

@@ -104,3 +104,39 @@ pub async fn timeline(
         }),
     }))
 }
+
+/// Notes on a person are about them: exported as written, removed for good
+/// on erasure, with their history erased.
+pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
+    h.push(crate::privacy::Holder {
+        name: "notes",
+        tables: &["notes"],
+        export: |conn, s| {
+            Box::pin(async move {
+                let notes = rapport_db::notes::of_person(conn, s.workspace_id, s.person.id).await?;
+                Ok(notes
+                    .iter()
+                    .map(|n| {
+                        serde_json::json!({
+                            "id": n.id,
+                            "body": n.body,
+                            "author_name": n.author_name,
+                            "created_at": n.created_at,
+                            "updated_at": n.updated_at,
+                        })
+                    })
+                    .collect())
+            })
+        },
+        erase: |conn, s| {
+            Box::pin(async move {
+                let ws = s.workspace_id;
+                let notes = rapport_db::notes::of_person(conn, ws, s.person.id).await?;
+                let ids: Vec<String> = notes.iter().map(|n| n.id.to_string()).collect();
+                let entries =
+                    rapport_db::privacy::erase_entries(conn, ws, "note", &ids, &s.by()).await?;
+                Ok(entries + rapport_db::notes::delete_of_person(conn, ws, s.person.id).await?)
+            })
+        },
+    });
+}

@@ -1,73 +1,88 @@
 use crate::error::ApiResult;
-use crate::export::{Csv, CsvFile};
+use crate::export::{custom_cell, Download, Table};
 use crate::extract::{perm, Authz, Db, Visible};
 use crate::pagination::ListQuery;
-use actix_web::get;
+use actix_web::{get, web};
 use rapport_db::organizations::{OrganizationFilter, OrganizationRow, OrganizationSort};
+use rapport_domain::api::{ExportFormat, FieldRecord};
 use std::sync::Arc;
 
 use super::list::OrganizationQuery;
 
-/// The organisations of the list as a CSV file, with the same filters and
-/// sort (`limit` and `cursor` aside: every row), streamed.
+/// The organisations of the list as a file, CSV or XLSX, with the same
+/// filters and sort (`limit` and `cursor` aside: every row), one column per
+/// live custom field after the standard ones.
 #[utoipa::path(
     tag = "organizations",
-    params(ListQuery<OrganizationSort, OrganizationQuery>),
-    responses((status = 200, description = "The organisations, one a line", content_type = "text/csv", body = String)),
+    params(("format" = ExportFormat, Path, description = "`csv` or `xlsx`"), ListQuery<OrganizationSort, OrganizationQuery>),
+    responses((status = 200, description = "The organisations, one a row", content(
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ))),
     security(("bearer" = ["organizations:read"]), ("api_key" = ["organizations:read"]))
 )]
-#[get("/organizations/export.csv")]
+#[get("/organizations/export.{format}")]
 pub async fn export(
     db: Db,
     caller: Authz<perm::OrganizationsRead>,
     Visible(scope, ..): Visible<super::Policy>,
+    format: web::Path<ExportFormat>,
     list: ListQuery<OrganizationSort, OrganizationQuery>,
-) -> ApiResult<CsvFile> {
-    let sort = list.page(caller.workspace_id())?.request.sort;
+) -> ApiResult<Download> {
+    let ws = caller.workspace_id();
+    let sort = list.page(ws)?.request.sort;
     let filter = Arc::new(OrganizationFilter::from(list.filter));
     let scope = Arc::new(scope);
-    let conn = db.into_owned().await?;
-    Ok(crate::export::csv(
-        conn,
-        sort,
-        Csv {
-            name: "organizations",
-            header: &[
-                "id",
-                "name",
-                "domain",
-                "industry",
-                "phone",
-                "address",
-                "tags",
-                "created_at",
-                "updated_at",
-            ],
-            fetch: Box::new(move |conn, page| {
-                let (filter, scope) = (filter.clone(), scope.clone());
-                Box::pin(async move {
-                    rapport_db::organizations::list(conn, &scope, &filter, &page).await
+    let mut conn = db.into_owned().await?;
+    let fields = rapport_db::custom_fields::live(&mut conn, ws, FieldRecord::Organization).await?;
+    let mut header: Vec<String> = [
+        "id",
+        "name",
+        "domain",
+        "industry",
+        "phone",
+        "address",
+        "tags",
+        "created_at",
+        "updated_at",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(fields.iter().map(|f| f.label.clone()));
+    let keys: Vec<String> = fields.into_iter().map(|f| f.key).collect();
+    let table = Table {
+        name: "organizations",
+        header,
+        fetch: Box::new(move |conn, page| {
+            let (filter, scope) = (filter.clone(), scope.clone());
+            Box::pin(
+                async move { rapport_db::organizations::list(conn, &scope, &filter, &page).await },
+            )
+        }),
+        write: Box::new(move |_conn, rows: &[OrganizationRow]| {
+            let lines = rows
+                .iter()
+                .map(|o| {
+                    let mut line = vec![
+                        o.id.to_string(),
+                        o.name.clone(),
+                        o.domain.clone().unwrap_or_default(),
+                        o.industry.clone().unwrap_or_default(),
+                        o.phone.clone().unwrap_or_default(),
+                        o.address.clone().unwrap_or_default(),
+                        o.tags.join("; "),
+                        o.created_at.to_rfc3339(),
+                        o.updated_at.to_rfc3339(),
+                    ];
+                    line.extend(keys.iter().map(|k| custom_cell(o.custom_fields.get(k))));
+                    line
                 })
-            }),
-            write: Box::new(|_conn, rows: &[OrganizationRow]| {
-                let lines = rows
-                    .iter()
-                    .map(|o| {
-                        vec![
-                            o.id.to_string(),
-                            o.name.clone(),
-                            o.domain.clone().unwrap_or_default(),
-                            o.industry.clone().unwrap_or_default(),
-                            o.phone.clone().unwrap_or_default(),
-                            o.address.clone().unwrap_or_default(),
-                            o.tags.join("; "),
-                            o.created_at.to_rfc3339(),
-                            o.updated_at.to_rfc3339(),
-                        ]
-                    })
-                    .collect();
-                Box::pin(async move { Ok(lines) })
-            }),
-        },
-    ))
+                .collect();
+            Box::pin(async move { Ok(lines) })
+        }),
+    };
+    Ok(match format.into_inner() {
+        ExportFormat::Csv => crate::export::csv(conn, sort, table),
+        ExportFormat::Xlsx => crate::export::xlsx(conn, sort, table).await?,
+    })
 }

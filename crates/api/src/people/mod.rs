@@ -3,8 +3,10 @@
 pub mod bulk;
 pub mod create;
 pub mod delete;
+pub mod erase;
 pub mod export;
 pub mod list;
+pub mod personal_data;
 pub mod read;
 pub mod restore;
 pub mod timeline;
@@ -31,7 +33,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(update::update)
         .service(delete::delete)
         .service(restore::restore)
-        .service(timeline::timeline);
+        .service(timeline::timeline)
+        .service(personal_data::personal_data)
+        .service(erase::erase);
 }
 
 /// A member (a student, a customer) sees themself and the people they look
@@ -93,6 +97,9 @@ impl crate::record::SoftDeleted for PersonRow {
     }
     /// The member the person is may have become another person meanwhile.
     async fn may_restore(&self, conn: &mut Conn, ws: Uuid) -> Result<(), ApiError> {
+        if let Some(at) = self.erased_at {
+            return Err(erase::erased_already(at));
+        }
         check_user_free(conn, ws, self.user_id, Some(self.id)).await
     }
 }
@@ -198,6 +205,36 @@ pub fn search(s: &mut Vec<crate::search::Source>) {
                         score,
                     })
                     .collect())
+            })
+        },
+    });
+}
+
+/// The person's record is the export's `person`; its history is the audit
+/// trail's entries about it, erased field by field.
+pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
+    h.push(crate::privacy::Holder {
+        name: "people",
+        tables: &["people", "audit_log"],
+        export: |conn, s| {
+            Box::pin(async move {
+                let ids = [s.person.id.to_string()];
+                let entries =
+                    rapport_db::privacy::entries(conn, s.workspace_id, "person", &ids).await?;
+                Ok(serde_json::json!({ "history": crate::privacy::history(entries) }))
+            })
+        },
+        erase: |conn, s| {
+            Box::pin(async move {
+                let ids = [s.person.id.to_string()];
+                Ok(rapport_db::privacy::erase_entries(
+                    conn,
+                    s.workspace_id,
+                    "person",
+                    &ids,
+                    &s.by(),
+                )
+                .await?)
             })
         },
     });

@@ -12,7 +12,10 @@ use uuid::Uuid;
 #[utoipa::path(
     tag = "people",
     params(("id" = Uuid, Path, description = "The person's id")),
-    responses((status = 200, description = "The person, restored", body = PersonView)),
+    responses(
+        (status = 200, description = "The person, restored", body = PersonView),
+        (status = 409, description = "The person was erased, or their member is another person now", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = ["people:delete"]), ("api_key" = ["people:write"]))
 )]
 #[post("/people/{id}/restore")]

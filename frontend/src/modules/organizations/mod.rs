@@ -148,14 +148,7 @@ fn OrganizationsPage() -> impl IntoView {
                     <option value="-created_at">{tr("people.sort_newest")}</option>
                     <option value="-updated_at">{tr("people.sort_changed")}</option>
                 </select>
-                <button class="secondary small" on:click=move |_| {
-                    let path = format!("/api/v1/organizations/export.csv?{}", query());
-                    spawn_local(async move {
-                        if let Err(e) = api::download(&path).await {
-                            crate::components::toast::toasts().error(e.message());
-                        }
-                    });
-                }>{tr("records.export")}</button>
+                <crate::components::export::ExportButtons path="/api/v1/organizations" query=query />
                 <Show when=move || session.can(Permission::OrganizationsDelete)>
                     <label class="check">
                         <input type="checkbox" prop:checked=move || trash.get()

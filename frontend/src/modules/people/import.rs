@@ -117,10 +117,13 @@ pub fn ImportWizard(
         spawn_local(async move {
             let path = format!("/api/v1/imports/{}/preview", i.id);
             match api::post::<_, ImportPreview>(&path, &s).await {
-                Ok(p) => {
+                // A preview of settings changed meanwhile is of no use: the
+                // run must go with what was checked.
+                Ok(p) if settings.get_untracked().as_ref() == Some(&s) => {
                     columns.set(p.columns.clone());
                     preview.set(Some(p));
                 }
+                Ok(_) => {}
                 Err(e) => error.set(Some(e.message())),
             }
             busy.set(false);

@@ -15,8 +15,8 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    BulkPeopleRequest, BulkResult, CreatePersonRequest, FieldRecord, PersonPage, PersonStatus,
-    PersonView, UpdatePersonRequest,
+    BulkPeopleRequest, BulkResult, CreatePersonRequest, Erasure, FieldRecord, PersonPage,
+    PersonStatus, PersonView, UpdatePersonRequest,
 };
 use rapport_domain::{Module, Permission};
 use uuid::Uuid;
@@ -201,14 +201,7 @@ fn PeoplePage() -> impl IntoView {
                     <option value="-created_at">{tr("people.sort_newest")}</option>
                     <option value="-updated_at">{tr("people.sort_changed")}</option>
                 </select>
-                <button class="secondary small" on:click=move |_| {
-                    let path = format!("/api/v1/people/export.csv?{}", query());
-                    spawn_local(async move {
-                        if let Err(e) = api::download(&path).await {
-                            crate::components::toast::toasts().error(e.message());
-                        }
-                    });
-                }>{tr("records.export")}</button>
+                <crate::components::export::ExportButtons path="/api/v1/people" query=query />
                 <Show when=move || session.can(Permission::PeopleDelete)>
                     <label class="check">
                         <input type="checkbox" prop:checked=move || trash.get()
@@ -457,6 +450,28 @@ fn PersonPanel(
             on_change();
         });
     };
+    // Personal data: its download, and its erasure once the name is typed.
+    let confirming = RwSignal::new(false);
+    let typed = RwSignal::new(String::new());
+    let export = move |_| {
+        spawn_local(async move {
+            if let Err(e) = api::download(&format!("/api/v1/people/{id}/personal-data")).await {
+                toasts.error(e.message());
+            }
+        });
+    };
+    let erase = move |_| {
+        spawn_local(async move {
+            match api::post_empty::<Erasure>(&format!("/api/v1/people/{id}/erase")).await {
+                Ok(_) => toasts.success(t("privacy.erased")),
+                Err(e) => toasts.error(e.message()),
+            }
+            confirming.set(false);
+            typed.set(String::new());
+            person.refetch();
+            on_change();
+        });
+    };
     let tz = session::time_zone();
     view! {
         <aside class="panel card" aria-label=tr("people.details")>
@@ -465,6 +480,8 @@ fn PersonPanel(
                 Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
                 Ok(p) => {
                     let deleted = p.deleted_at.is_some();
+                    let erased = p.erased_at;
+                    let tz2 = tz.clone();
                     let editable = !deleted && session.can(Permission::PeopleWrite);
                     let updated = p.updated_at;
                     let tz = tz.clone();
@@ -498,16 +515,75 @@ fn PersonPanel(
                         <Show when=move || session.can(Permission::NotesRead)>
                             <crate::components::timeline::Timeline record=rapport_domain::api::NoteRecord::Person id=id />
                         </Show>
-                        <Show when=move || session.can(Permission::PeopleDelete)>
+                        <Show when=move || session.can(Permission::PeopleDelete) && erased.is_none()>
                             {if deleted {
                                 view! { <button class="secondary" on:click=restore>{tr("people.restore")}</button> }.into_any()
                             } else {
                                 view! { <button class="danger" on:click=remove>{tr("common.delete")}</button> }.into_any()
                             }}
                         </Show>
+                        <Privacy name=p.name() erased=erased.map(|at| i18n::datetime(&at, &tz2))
+                            confirming=confirming typed=typed on_export=export on_erase=erase />
                     }.into_any()
                 }
             })}
         </aside>
     }
+}
+
+/// A person's personal data: download it, or erase it once their name is
+/// typed (an erasure cannot be undone).
+#[component]
+fn Privacy(
+    name: String,
+    /// When they were erased, as shown.
+    erased: Option<String>,
+    confirming: RwSignal<bool>,
+    typed: RwSignal<String>,
+    on_export: impl Fn(leptos::ev::MouseEvent) + Copy + Send + Sync + 'static,
+    on_erase: impl Fn(leptos::ev::MouseEvent) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = session::current();
+    let may_read = session.can(Permission::PrivacyRead);
+    let may_erase = session.can(Permission::PrivacyErase);
+    if !may_read && !may_erase {
+        return ().into_any();
+    }
+    if let Some(when) = erased {
+        return view! {
+            <section class="privacy" aria-label=tr("privacy.title")>
+                <h3>{tr("privacy.title")}</h3>
+                <p class="muted">{tf("privacy.erased_on", &[("when", &when)])}</p>
+            </section>
+        }
+        .into_any();
+    }
+    let warning = tf("privacy.erase_warning", &[("name", &name)]);
+    let wanted = StoredValue::new(name.trim().to_string());
+    let matches = move || typed.with(|t| wanted.with_value(|n| t.trim() == n));
+    view! {
+        <section class="privacy" aria-label=tr("privacy.title")>
+            <h3>{tr("privacy.title")}</h3>
+            <Show when=move || may_read>
+                <p class="muted">{tr("privacy.export_hint")}</p>
+                <button class="secondary" on:click=on_export>{tr("privacy.export")}</button>
+            </Show>
+            <Show when=move || may_erase && !confirming.get()>
+                <button class="danger" on:click=move |_| confirming.set(true)>{tr("privacy.erase")}</button>
+            </Show>
+            <Show when=move || may_erase && confirming.get()>
+                <div class="confirm" role="alertdialog" aria-labelledby="erase-warning">
+                    <p id="erase-warning">{warning.clone()}</p>
+                    <label for="f-erase-name">{tr("privacy.erase_type")}</label>
+                    <input id="f-erase-name" autocomplete="off" prop:value=move || typed.get()
+                        on:input=move |ev| typed.set(event_target_value(&ev)) />
+                    <div class="actions">
+                        <button class="danger" disabled=move || !matches() on:click=on_erase>{tr("privacy.erase_confirm")}</button>
+                        <button class="secondary" on:click=move |_| { confirming.set(false); typed.set(String::new()); }>{tr("common.cancel")}</button>
+                    </div>
+                </div>
+            </Show>
+        </section>
+    }
+    .into_any()
 }
