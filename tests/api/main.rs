@@ -23,6 +23,7 @@ mod organizations;
 mod passwords;
 mod people;
 mod permissions;
+mod plans;
 mod privacy;
 mod schema;
 mod search;

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod custom_fields;
 pub mod events;
+pub mod explain;
 pub mod groups;
 pub mod idempotency;
 pub mod imports;

@@ -111,7 +111,7 @@ pub struct PersonFilter {
     pub custom: Option<serde_json::Value>,
 }
 
-type BoxedPeople<'a> =
+pub type BoxedPeople<'a> =
     people::BoxedQuery<'a, Pg, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<PersonRow, Pg>>>;
 
 /// People of `scope`, deleted or not: the one place that says who sees whom.
@@ -158,6 +158,15 @@ pub async fn list(
     f: &PersonFilter,
     page: &PageRequest<PersonSort>,
 ) -> ListResult<Vec<PersonRow>> {
+    Ok(list_query(scope, f, page)?.load(conn).await?)
+}
+
+/// The query [`list`] runs (its plan is checked by the tests).
+pub fn list_query<'a>(
+    scope: &Scope,
+    f: &PersonFilter,
+    page: &PageRequest<PersonSort>,
+) -> ListResult<BoxedPeople<'a>> {
     let mut q = visible(scope);
     q = if f.deleted {
         q.filter(people::deleted_at.is_not_null())
@@ -205,7 +214,7 @@ pub async fn list(
         PersonSort::CreatedAt => page.seek(q, people::created_at, people::id)?,
         PersonSort::UpdatedAt => page.seek(q, people::updated_at, people::id)?,
     };
-    Ok(q.load(conn).await?)
+    Ok(q)
 }
 
 /// A person `scope` may see, deleted or not.
