@@ -115,3 +115,6 @@ jwt, key = by['GET /api/v1/audit?limit=50'], by['GET /api/v1/audit?limit=50, API
 print('\nThe audit list with an API key: %.0f %% of its rate with a token.' % (100 * float(key[1]) / float(jwt[1])))
 PY
 rm -f "$results"
+
+# The import of 100,000 people, on a cluster of its own.
+scripts/bench-import.sh 100000

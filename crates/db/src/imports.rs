@@ -685,3 +685,11 @@ pub async fn delete(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> QueryRe
         .await
         .map(|n| n as u64)
 }
+
+/// Refreshes the planner's statistics of the tables an import fills.
+pub async fn analyze(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query("ANALYZE people, imported_people, audit_log")
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

@@ -99,7 +99,15 @@ async fn run(
     let rows = super::data_rows(&sheet, settings.header_row);
     let fields = rapport_db::custom_fields::live(conn, ws, FieldRecord::Person).await?;
     let mut planner = Planner::new(ws, settings, fields);
-    for batch in rows.chunks(BATCH) {
+    for (n, batch) in rows.chunks(BATCH).enumerate() {
+        // The statistics of the tables the run fills are refreshed as they
+        // double in this run: a plan made for a small table (its lookups by
+        // address and by digest) would scan it whole for every batch after.
+        if n.is_power_of_two() {
+            if let Err(e) = rapport_db::imports::analyze(conn).await {
+                tracing::debug!(error = %e, "the import could not refresh statistics");
+            }
+        }
         crate::jobs::JobCtx::heartbeat(conn, job_id).await?;
         if rapport_db::imports::cancel_requested(conn, ws, id).await? {
             return Ok(Some(ImportStatus::Cancelled));
