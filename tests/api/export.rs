@@ -195,3 +195,85 @@ async fn a_long_export_streams_every_row_once_and_keeps_to_what_the_caller_sees(
     assert_eq!(res.body["code"], "module_disabled");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_export_with_their_leader_and_how_many_belong_today() {
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let teacher = app.add_member(&owner, "staff").await;
+    app.post(
+        "/api/v1/custom-fields",
+        Some(&owner.access),
+        json!({"record_type": "group", "label": "Room", "kind": "text"}),
+    )
+    .await
+    .expect(201);
+    let class: serde_json::Value = app
+        .post(
+            "/api/v1/groups",
+            Some(&owner.access),
+            json!({"name": "Python, Tuesday", "kind": "class", "leader_id": teacher.user_id,
+                   "tags": ["python"], "custom_fields": {"room": "B12"}}),
+        )
+        .await
+        .expect(201)
+        .body;
+    app.post(
+        "/api/v1/groups",
+        Some(&owner.access),
+        json!({"name": "Robotics", "kind": "class"}),
+    )
+    .await
+    .expect(201);
+    for name in ["Ada", "Bo"] {
+        let p: serde_json::Value = app
+            .post(
+                "/api/v1/people",
+                Some(&owner.access),
+                json!({"first_name": name}),
+            )
+            .await
+            .expect(201)
+            .body;
+        app.post(
+            &format!("/api/v1/groups/{}/members", class["id"].as_str().unwrap()),
+            Some(&owner.access),
+            json!({"person_id": p["id"]}),
+        )
+        .await
+        .expect(201);
+    }
+    let rows = csv(&app, &owner, "/api/v1/groups/export.csv?tag=python").await;
+    assert_eq!(rows.len(), 2, "the header and the tagged class: {rows:?}");
+    assert_eq!(
+        rows[0],
+        [
+            "id",
+            "name",
+            "kind",
+            "description",
+            "leader",
+            "members",
+            "tags",
+            "created_at",
+            "updated_at",
+            "Room"
+        ]
+    );
+    let python = &rows[1];
+    assert_eq!(python[1], "Python, Tuesday");
+    assert_eq!(python[2], "class");
+    assert!(!python[4].is_empty(), "the leader by name");
+    assert_eq!(python[5], "2");
+    assert_eq!(python[9], "B12");
+    let all = app
+        .get("/api/v1/groups/export.xlsx?sort=name", &owner.access)
+        .await
+        .expect(200);
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(all.bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let names: Vec<String> = sheet.rows().skip(1).map(|r| r[1].to_string()).collect();
+    assert_eq!(names, ["Python, Tuesday", "Robotics"]);
+    app.stop().await;
+}

@@ -17,6 +17,33 @@ fn the_committed_document_matches_the_code() {
     );
 }
 
+#[test]
+fn every_reference_names_a_schema_of_the_document() {
+    let doc: serde_json::Value =
+        serde_json::to_value(rapport_api::openapi_document()).expect("the document as JSON");
+    let mut dangling = Vec::new();
+    let mut stack = vec![&doc];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::Object(o) => {
+                if let Some(r) = o.get("$ref").and_then(|r| r.as_str()) {
+                    let path = r.trim_start_matches("#/").replace('/', "\u{0}");
+                    let found = path.split('\u{0}').try_fold(&doc, |at, key| at.get(key));
+                    if found.is_none() {
+                        dangling.push(r.to_string());
+                    }
+                }
+                stack.extend(o.values());
+            }
+            serde_json::Value::Array(a) => stack.extend(a.iter()),
+            _ => {}
+        }
+    }
+    dangling.sort();
+    dangling.dedup();
+    assert!(dangling.is_empty(), "references to nothing: {dangling:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_serves_the_committed_document_and_swagger_ui() {
     let app = TestApp::start().await;

@@ -28,6 +28,19 @@ pub struct GroupQuery {
     pub deleted: bool,
 }
 
+impl From<GroupQuery> for GroupFilter {
+    fn from(q: GroupQuery) -> Self {
+        GroupFilter {
+            q: q.q,
+            kind: q.kind,
+            leader_id: q.leader_id,
+            tag: q.tag,
+            person_id: q.person_id,
+            deleted: q.deleted,
+        }
+    }
+}
+
 impl Filters for GroupQuery {
     fn check(&mut self, errors: &mut Vec<FieldError>) {
         crate::pagination::text(errors, "q", &mut self.q);
@@ -52,15 +65,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<GroupView>>> {
     let ws = caller.workspace_id();
     let page = list.page(ws)?;
-    let q = list.filter;
-    let filter = GroupFilter {
-        q: q.q,
-        kind: q.kind,
-        leader_id: q.leader_id,
-        tag: q.tag,
-        person_id: q.person_id,
-        deleted: q.deleted,
-    };
+    let filter = GroupFilter::from(list.filter);
     let conn = db.conn().await?;
     let rows = rapport_db::groups::list(conn, &scope, &filter, &page).await?;
     let ids: Vec<Uuid> = rows.iter().map(|g| g.id).collect();

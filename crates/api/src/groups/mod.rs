@@ -2,6 +2,7 @@
 
 pub mod create;
 pub mod delete;
+pub mod export;
 pub mod list;
 pub mod members;
 pub mod read;
@@ -23,6 +24,7 @@ use uuid::Uuid;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list::list)
+        .service(export::export)
         .service(create::create)
         .service(read::read)
         .service(update::update)

@@ -14,7 +14,7 @@ use super::list::OrganizationQuery;
 /// live custom field after the standard ones.
 #[utoipa::path(
     tag = "organizations",
-    params(("format" = ExportFormat, Path, description = "`csv` or `xlsx`"), ListQuery<OrganizationSort, OrganizationQuery>),
+    params(("format" = inline(ExportFormat), Path, description = "`csv` or `xlsx`"), ListQuery<OrganizationSort, OrganizationQuery>),
     responses((status = 200, description = "The organisations, one a row", content(
         (String = "text/csv"),
         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

@@ -14,7 +14,7 @@ use super::list::PersonQuery;
 /// field after the standard ones.
 #[utoipa::path(
     tag = "people",
-    params(("format" = ExportFormat, Path, description = "`csv` or `xlsx`"), ListQuery<PersonSort, PersonQuery>),
+    params(("format" = inline(ExportFormat), Path, description = "`csv` or `xlsx`"), ListQuery<PersonSort, PersonQuery>),
     responses((status = 200, description = "The people, one a row", content(
         (String = "text/csv"),
         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

@@ -75,8 +75,9 @@ fn GroupsPage() -> impl IntoView {
     let kind = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_string());
     let trash = RwSignal::new(false);
-    let list = Paged::<GroupPage>::new(move || {
-        let mut path = format!("/api/v1/groups?limit=50&sort={}", api::enc(&sort.get()));
+    // The list's filters and sort, as the list and its exports ask for them.
+    let query = move || {
+        let mut path = format!("sort={}", api::enc(&sort.get()));
         let text = q.get();
         if !text.trim().is_empty() {
             path.push_str(&format!("&q={}", api::enc(text.trim())));
@@ -89,7 +90,8 @@ fn GroupsPage() -> impl IntoView {
             path.push_str("&deleted=true");
         }
         path
-    });
+    };
+    let list = Paged::<GroupPage>::new(move || format!("/api/v1/groups?limit=50&{}", query()));
     let Paged {
         rows,
         cursor,
@@ -164,6 +166,7 @@ fn GroupsPage() -> impl IntoView {
                     <option value="-created_at">{tr("people.sort_newest")}</option>
                     <option value="-updated_at">{tr("people.sort_changed")}</option>
                 </select>
+                <crate::components::export::ExportButtons path="/api/v1/groups" query=query />
                 <Show when=move || session.can(Permission::GroupsDelete)>
                     <label class="check">
                         <input type="checkbox" prop:checked=move || trash.get()
