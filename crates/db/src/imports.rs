@@ -665,15 +665,12 @@ pub async fn forget_person(
     .map(|n| n as u64)
 }
 
-/// The imports of `ws` that still hold their file (not finished), with it.
-pub async fn unfinished_files(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-) -> QueryResult<Vec<(Uuid, String, Vec<u8>)>> {
+/// The drafts of `ws` (imports not started, which hold their file).
+pub async fn drafts(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<Vec<Uuid>> {
     imports::table
         .filter(imports::workspace_id.eq(ws))
-        .filter(imports::finished_at.is_null())
-        .select((imports::id, imports::status, imports::content))
+        .filter(imports::status.eq(ImportStatus::Draft.as_str()))
+        .select(imports::id)
         .load(conn)
         .await
 }

@@ -243,15 +243,17 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
                 };
                 n += rapport_db::imports::forget_rejections(conn, ws, email).await?;
                 let email = email.trim().to_lowercase();
-                for (id, status, bytes) in rapport_db::imports::unfinished_files(conn, ws).await? {
-                    let holds = file::read(&bytes).is_ok_and(|sheet| {
+                // One file at a time, read off the request threads.
+                for id in rapport_db::imports::drafts(conn, ws).await? {
+                    let bytes = rapport_db::imports::content(conn, ws, id).await?;
+                    let holds = file::read_aside(bytes).await.is_ok_and(|sheet| {
                         sheet
                             .rows
                             .iter()
                             .flatten()
                             .any(|c| c.trim().to_lowercase() == email)
                     });
-                    if holds && status == rapport_domain::imports::ImportStatus::Draft.as_str() {
+                    if holds {
                         n += rapport_db::imports::delete(conn, ws, id).await?;
                     }
                 }
