@@ -9,6 +9,8 @@
 #   scripts/baseline.sh one-id <cluster url>
 #       prints the id the baseline's own bench.sh uses for get-one: the first
 #       live person by (last_name, id) in the token's workspace.
+#   scripts/baseline.sh token <workspace>
+#       prints another bearer token (valid 1 hour) of the running baseline.
 #   scripts/baseline.sh stop
 #       stops the server and its workers.
 # The token's workspace is the 10,000-person one; BASELINE_WS=<uuid> picks
@@ -19,7 +21,7 @@ cd "$(dirname "$0")/.."
 src=${BASELINE_SRC:-../shared/baselines/express-drizzle}
 dir=target/baseline
 ws=${BASELINE_WS:-22222222-2222-2222-2222-222222222222}
-usage() { echo "usage: $0 start <cluster url> <port> | one-id <cluster url> | stop" >&2; exit 2; }
+usage() { echo "usage: $0 start <cluster url> <port> | one-id <cluster url> | token <workspace> | stop" >&2; exit 2; }
 # The cluster URL names the database `postgres`; swap in `baseline`.
 db_url() { printf '%s/baseline\n' "${1%/*}"; }
 
@@ -53,6 +55,7 @@ case ${1:-} in
     psql "$(db_url "$url")" -qX -v ON_ERROR_STOP=1 -f "$dir/schema.sql" -f "$dir/seed.sql" >&2
     echo "$ws" >"$dir/workspace"
     secret=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+    (umask 077 && printf '%s' "$secret" >"$dir/secret")
     # setsid: the server leads its own process group, so stop reaches every worker.
     (cd "$dir" && CLUSTER=2 NODE_ENV=production JWT_SECRET=$secret DATABASE_URL=$(db_url "$url") PORT=$port \
       exec setsid node server.js >server.log 2>&1 </dev/null) &
@@ -81,6 +84,10 @@ case ${1:-} in
     ws=$(cat "$dir/workspace" 2>/dev/null || echo "$ws")
     psql "$(db_url "$2")" -qXAt -v ON_ERROR_STOP=1 -c \
       "SELECT id FROM people WHERE workspace_id = '$ws' AND deleted_at IS NULL ORDER BY last_name, id LIMIT 1"
+    ;;
+  token)
+    [ $# -eq 2 ] || usage
+    (cd "$dir" && JWT_SECRET=$(cat secret) node token.js "$2" 3600)
     ;;
   stop)
     stop

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times an import of people: a CSV of N rows (100,000 by default: names,
 # e-mail, phone, tags, an organisation made on the way) uploaded, dry-run
-# and run by the release server against a throwaway PostgreSQL cluster, then
+# and run by the release server on its own private PostgreSQL (as scripts/run.sh
+# starts it), then
 # the same file run again (every row known, nothing written). Figures, not
 # assertions.
 # Usage: scripts/bench-import.sh [rows]
@@ -9,21 +10,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-100000}
 cargo build --release -p rapport-server
-cluster_dir=target/bench-import-cluster
-scripts/test-db.sh stop "$cluster_dir"
-rm -rf "$cluster_dir"
-cluster=$(scripts/test-db.sh start "$cluster_dir")
-psql "$cluster" -qc "CREATE DATABASE rapport_bench"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-data=$(mktemp -d)
+# No DATABASE_URL: the server starts its private PostgreSQL under the data
+# directory, with the settings it chooses for this machine.
+data=$PWD/target/bench-import-data
+rm -rf "$data"
 pid=
 cleanup() {
   [ -n "$pid" ] && { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
-  scripts/test-db.sh stop "$cluster_dir"
-  rm -rf "$data"
 }
 trap cleanup EXIT
-DATABASE_URL=${cluster%/postgres}/rapport_bench RAPPORT_DATA_DIR=$data RAPPORT_BIND=127.0.0.1:$port \
+RAPPORT_DATA_DIR=$data RAPPORT_BIND=127.0.0.1:$port \
   target/release/rapport serve --demo >target/bench-import-server.log 2>&1 &
 pid=$!
 base=http://127.0.0.1:$port

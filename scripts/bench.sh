@@ -1,120 +1,260 @@
 #!/usr/bin/env bash
-# Prints latency and throughput of the hot routes under load, beside the
-# Express + Drizzle baseline (../shared/baselines/express-drizzle) served from
-# the same throwaway PostgreSQL cluster on the same machine, in the same run.
-# Release build, default logging (INFO, one line per request). Figures, not
-# assertions.
-# Usage: scripts/bench.sh [seconds per route, over three rounds] [connections]
+# The benchmark, side by side with the Express + Drizzle baseline
+# (../shared/baselines/express-drizzle) and pgbench, in one run on this
+# machine. Figures, not assertions.
+#
+# 1. Builds the server in release and starts it as `scripts/run.sh` does:
+#    no DATABASE_URL, so it starts its own private PostgreSQL with the
+#    settings it chooses from the machine's memory. Everything below runs
+#    on exactly that cluster.
+# 2. Starts the baseline on the same cluster (database `baseline`, its seed:
+#    1,000,000 people in one workspace, 10,000 in another) and copies the
+#    same rows into Rapport's demo workspaces "Acme Sales" (1,000,000) and
+#    "Helpdesk Co" (10,000).
+# 3. With wrk (64 connections unless told): list people 50 a page (first
+#    page, a page 10,000 pages deep in the cursor, a filtered page: names
+#    starting "sm"), search, get one, create one, the first page at 10,000
+#    people; the same for Express; pgbench on the very SQL the server sent
+#    for each list (read from PostgreSQL's log) and for get one.
+# 4. Prints one table with each side's rate, p50, p95, p99 and the ratios,
+#    the server's peak memory, then the older routes (/me, audit) and the
+#    import of 100,000 people (scripts/bench-import.sh).
+#
+# Usage: scripts/bench.sh [seconds per scenario] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 conns=${2:-64}
+warmup=${WARMUP:-3}
+root=$PWD
+baseline_src=${BASELINE_SRC:-$root/../shared/baselines/express-drizzle}
+big_ws_baseline=11111111-1111-1111-1111-111111111111
+small_ws_baseline=22222222-2222-2222-2222-222222222222
 command -v wrk >/dev/null || { sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq wrk >/dev/null; }
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 cargo build --release -p rapport-server
-cluster_dir=target/bench-cluster
-scripts/test-db.sh stop "$cluster_dir"
-rm -rf "$cluster_dir"
-cluster=$(scripts/test-db.sh start "$cluster_dir")
-psql "$cluster" -qc "CREATE DATABASE rapport_bench"
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-data=$(mktemp -d)
+data=$root/target/bench-data
 pid=
+work=$(mktemp -d)
 cleanup() {
-  [ -n "$pid" ] && { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
   scripts/baseline.sh stop
-  scripts/test-db.sh stop "$cluster_dir"
-  rm -rf "$data"
+  [ -n "$pid" ] && { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+  rm -rf "$work"
 }
 trap cleanup EXIT
-
-# The baseline first: its seed loads a million rows.
-{ read -r baseline; read -r baseline_token; } < <(scripts/baseline.sh start "$cluster" "$(free_port)")
-baseline_id=$(scripts/baseline.sh one-id "$cluster")
-
-DATABASE_URL=${cluster%/postgres}/rapport_bench RAPPORT_DATA_DIR=$data RAPPORT_BIND=127.0.0.1:$port \
+rm -rf "$data"
+port=$(free_port)
+base=http://127.0.0.1:$port
+RAPPORT_DATA_DIR=$data RAPPORT_BIND=127.0.0.1:$port \
   RAPPORT_AUTH_RATE_LIMIT=100000000 RAPPORT_API_KEY_RATE_LIMIT=100000000 \
   target/release/rapport serve --demo >target/bench-server.log 2>&1 &
 pid=$!
-base=http://127.0.0.1:$port
-token=$(scripts/wait-ready.sh "$base" "$pid" target/bench-server.log owner@school.demo)
+token=$(scripts/wait-ready.sh "$base" "$pid" target/bench-server.log owner@sales.demo)
+small_token=$(scripts/wait-ready.sh "$base" "$pid" target/bench-server.log owner@support.demo)
+pg_dir=$data/pg
+host=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$pg_dir")
+cluster="postgres://postgres:$(cat "$pg_dir/superuser-password")@$host:5432/postgres"
+rapport_db=${cluster%/postgres}/rapport
+pg_log=$pg_dir/postgresql.log
+sql() { psql "$1" -qXAt -v ON_ERROR_STOP=1 -c "$2"; }
+settings=$(sql "$cluster" "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings
+  WHERE name IN ('shared_buffers','effective_cache_size','work_mem','maintenance_work_mem','max_wal_size','random_page_cost','jit','max_connections','fsync','synchronous_commit')")
+
+echo "== the baseline, on the same cluster" >&2
+{ read -r baseline; read -r baseline_token; } < <(BASELINE_WS=$big_ws_baseline scripts/baseline.sh start "$cluster" "$(free_port)")
+baseline_small_token=$(scripts/baseline.sh token "$small_ws_baseline")
+baseline_db=${cluster%/postgres}/baseline
+
+echo "== copying the baseline's 1,010,000 people into Rapport's demo workspaces" >&2
+big_ws=$(sql "$rapport_db" "SELECT id FROM workspaces WHERE template = 'sales'")
+small_ws=$(sql "$rapport_db" "SELECT id FROM workspaces WHERE template = 'support'")
+columns="id, first_name, last_name, email, phone, tags, custom_fields, status, created_at, updated_at, deleted_at"
+start=$SECONDS
+psql "$baseline_db" -qX -v ON_ERROR_STOP=1 -c "\\copy (SELECT CASE workspace_id WHEN '$big_ws_baseline' THEN '$big_ws'::uuid ELSE '$small_ws'::uuid END, $columns FROM people) TO STDOUT" |
+  psql "$rapport_db" -qX -v ON_ERROR_STOP=1 -c "\\copy people (workspace_id, $columns) FROM STDIN"
+psql "$rapport_db" -qX -v ON_ERROR_STOP=1 -c "VACUUM (ANALYZE) people"
+echo "   copied and analysed in $((SECONDS - start)) s" >&2
 api() { curl -sf "$base/api/v1/$1" -H "Authorization: Bearer $token" -H 'content-type: application/json' "${@:2}"; }
+# The seed's custom values, as the workspace's fields (create sends `source`).
+api custom-fields -d '{"record_type":"person","label":"Source","key":"source","kind":"text"}' >/dev/null
+api custom-fields -d '{"record_type":"person","label":"Score","key":"score","kind":"number"}' >/dev/null
+counts=$(sql "$rapport_db" "SELECT count(*) FILTER (WHERE workspace_id = '$big_ws' AND deleted_at IS NULL) || ' ' ||
+                                   count(*) FILTER (WHERE workspace_id = '$small_ws' AND deleted_at IS NULL) FROM people")
+
+echo "== finding the cursor of page 10,000 on both sides" >&2
+(cd "$baseline_src" && node walk-cursor.js "$base/api/v1" "$token" 10000) >"$work/cursor"
+(cd "$baseline_src" && node walk-cursor.js "$baseline" "$baseline_token" 10000) >"$work/baseline-cursor"
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+cursor=$(enc "$(cat "$work/cursor")")
+baseline_cursor=$(enc "$(cat "$work/baseline-cursor")")
+one=$(api "people?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')
+baseline_one=$(curl -sf "$baseline/people?limit=1" -H "Authorization: Bearer $baseline_token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')
+
+results=$work/results
+# run <side> <scenario> <token> <url> [lua]: wrk, one line of results.
+run() {
+  local side=$1 scenario=$2 bearer=$3 url=$4 lua=${5:-scripts/bench/report.lua} code out
+  if [ "$lua" = scripts/bench/report.lua ]; then
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $bearer" "$url")
+    [ "$code" = 200 ] || { echo "error: $side $scenario: $url answered $code" >&2; exit 1; }
+  fi
+  [ "$warmup" -gt 0 ] && wrk -t2 -c"$conns" -d"${warmup}s" -H "Authorization: Bearer $bearer" -s "$lua" "$url" >/dev/null
+  out=$(wrk -t2 -c"$conns" -d"${seconds}s" --latency -H "Authorization: Bearer $bearer" -s "$lua" "$url")
+  python3 - "$side" "$scenario" "$out" >>"$results" <<'PY'
+import re, sys
+side, scenario, out = sys.argv[1:4]
+rps = float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1))
+p50, p95, p99 = (int(x) / 1000 for x in re.search(r'^PCT (\d+) (\d+) (\d+)', out, re.M).groups())
+bad = re.search(r'Non-2xx or 3xx responses:\s+(\d+)', out)
+errors = re.search(r'Socket errors:.*', out)
+print('\t'.join([side, scenario, '%.0f' % rps, '%.1f' % p50, '%.1f' % p95, '%.1f' % p99,
+                 bad.group(1) if bad else '0', errors.group(0) if errors else '']))
+PY
+  echo "   $side, $scenario: $(tail -n 1 "$results" | cut -f3) req/s" >&2
+}
+
+# pgbench_sql <scenario> <token> <url>: the list statement the server sends
+# for <url>, from PostgreSQL's log, run by pgbench.
+pgbench_sql() {
+  local scenario=$1 bearer=$2 url=$3 offset args
+  offset=$(stat -c %s "$pg_log")
+  curl -sf -o /dev/null -H "Authorization: Bearer $bearer" "$url"
+  sleep 0.5
+  mapfile -t args < <(python3 scripts/bench/statement.py "$pg_log" "$offset" "$work/$scenario.sql" "${4:-LIMIT}")
+  pgbench_run "$scenario" "$work/$scenario.sql" "${args[@]}"
+}
+# pgbench_run <scenario> <script> [-D var=value...]: pgbench, one line of results.
+pgbench_run() {
+  local scenario=$1 script=$2 out logdir
+  logdir=$(mktemp -d)
+  chmod 777 "$logdir"
+  "$pg_bin/pgbench" -n -M prepared -c "$conns" -j 2 -T "$warmup" -f "$script" "${@:3}" "$rapport_db" >/dev/null
+  out=$(cd "$logdir" && "$pg_bin/pgbench" -n -M prepared -c "$conns" -j 2 -T "$seconds" -f "$script" "${@:3}" -l --log-prefix=log "$rapport_db" 2>&1)
+  python3 - "$scenario" "$out" "$logdir" >>"$results" <<'PY'
+import glob, re, sys
+scenario, out, logdir = sys.argv[1:4]
+tps = float(re.search(r'tps = ([\d.]+)', out).group(1))
+failed = re.search(r'number of failed transactions: (\d+)', out)
+lat = sorted(int(l.split()[2]) for f in glob.glob(logdir + '/log*') for l in open(f))
+pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] / 1000
+print('\t'.join(['pgbench', scenario, '%.0f' % tps, '%.1f' % pct(.5), '%.1f' % pct(.95), '%.1f' % pct(.99),
+                 failed.group(1) if failed else '0', '']))
+PY
+  rm -rf "$logdir"
+  echo "   pgbench, $scenario: $(tail -n 1 "$results" | cut -f3) tps" >&2
+}
+
+declare -A url=(
+  [first]="$base/api/v1/people?limit=50"
+  [deep]="$base/api/v1/people?limit=50&cursor=$cursor"
+  [filtered]="$base/api/v1/people?limit=50&q=sm"
+  [search]="$base/api/v1/search?q=smith"
+  [get]="$base/api/v1/people/$one"
+  [create]="$base/api/v1/people"
+)
+declare -A baseline_url=(
+  [first]="$baseline/people?limit=50"
+  [deep]="$baseline/people?limit=50&cursor=$baseline_cursor"
+  [filtered]="$baseline/people?limit=50&last_name_prefix=Sm"
+  [get]="$baseline/people/$baseline_one"
+  [create]="$baseline/people"
+)
+echo "== measuring: ${warmup} s warm-up and ${seconds} s a scenario, $conns connections" >&2
+for s in first deep filtered search get create; do
+  lua=scripts/bench/report.lua
+  [ $s = create ] && lua=scripts/bench/create.lua
+  run rapport $s "$token" "${url[$s]}" $lua
+  [ -n "${baseline_url[$s]:-}" ] && run express $s "$baseline_token" "${baseline_url[$s]}" $lua
+done
+run rapport first-10k "$small_token" "$base/api/v1/people?limit=50"
+run express first-10k "$baseline_small_token" "$baseline/people?limit=50"
+run rapport filtered-10k "$small_token" "$base/api/v1/people?limit=50&q=sm"
+
+echo "== pgbench on the statements the server sent" >&2
+sql "$cluster" "ALTER SYSTEM SET log_min_duration_statement = 0" >/dev/null
+sql "$cluster" "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+pgbench_sql first "$token" "${url[first]}"
+pgbench_sql deep "$token" "${url[deep]}"
+pgbench_sql filtered "$token" "${url[filtered]}"
+pgbench_sql get "$token" "${url[get]}" '"people"."id" ='
+pgbench_sql first-10k "$small_token" "$base/api/v1/people?limit=50"
+sql "$cluster" "ALTER SYSTEM RESET log_min_duration_statement" >/dev/null
+sql "$cluster" "SELECT pg_reload_conf()" >/dev/null
+peak=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
+
+{
+  echo
+  echo "## People at 1,000,000, side by side"
+  echo
+  echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME");"
+  echo "$("$pg_bin/postgres" --version), wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}'), Node $(node --version); server, PostgreSQL and the load on the same cores."
+  echo "The private cluster the server started chose: $settings."
+  echo "Rapport: $(echo "$counts" | awk '{printf "%\047d and %\047d", $1, $2}') live people; the baseline the same rows. wrk -t2 -c$conns, ${seconds} s a scenario after ${warmup} s of warm-up; pgbench -M prepared -c$conns -j2 on the statement the server sent."
+  echo
+}
+python3 - "$results" "$peak" <<'PY'
+import sys
+rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1])]
+by = {(r[0], r[1]): r for r in rows}
+names = {
+    'first': 'list, first page', 'deep': 'list, page 10,000 by cursor', 'filtered': 'list, names starting "sm"',
+    'search': 'search "smith"', 'get': 'get one', 'create': 'create one (audit entry and event)',
+    'first-10k': 'list, first page, 10,000 people', 'filtered-10k': 'list, names starting "sm", 10,000 people',
+}
+print('| scenario | Rapport req/s | p50 ms | p95 ms | p99 ms | Express req/s | Express p99 ms | pgbench tps | pgbench p99 ms | × Express | of pgbench |')
+print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+notes = []
+for key, name in names.items():
+    r, e, p = by.get(('rapport', key)), by.get(('express', key)), by.get(('pgbench', key))
+    if not r:
+        continue
+    f = lambda x: format(int(float(x)), ',')
+    cells = [name, f(r[2]), r[3], r[4], r[5],
+             f(e[2]) if e else '–', e[5] if e else '–',
+             f(p[2]) if p else '–', p[5] if p else '–',
+             '%.1f×' % (float(r[2]) / float(e[2])) if e else '–',
+             '%.0f %%' % (100 * float(r[2]) / float(p[2])) if p else '–']
+    print('| ' + ' | '.join(cells) + ' |')
+    for side in (r, e, p):
+        if side and (side[6] != '0' or side[7]):
+            notes.append('%s %s: %s non-2xx %s' % (side[0], key, side[6], side[7]))
+big, small = by[('rapport', 'first')], by[('rapport', 'first-10k')]
+print('\nThe first page at 1,000,000 people against 10,000: p50 %.2f×, p99 %.2f×.' % (
+    float(big[3]) / float(small[3]), float(big[5]) / float(small[5])))
+print('The server\'s peak memory (VmHWM): %s MiB.' % sys.argv[2])
+for n in notes:
+    print('Errors: ' + n)
+PY
+
+echo >&2
+echo "== the other routes" >&2
 # At least 50 audit entries: invitations made and revoked.
 for i in $(seq 1 30); do
   id=$(api invitations -d "{\"email\":\"bench$i@example.com\",\"role\":\"staff\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   api "invitations/$id" -X DELETE >/dev/null
 done
 key=$(api api-keys -d '{"name":"bench","scopes":["audit:read"]}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
-entries=$(api "audit?limit=50" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))')
-[ "$entries" = 50 ] || { echo "error: the audit list holds $entries entries, not 50" >&2; exit 1; }
-
-results=$(mktemp)
-# run <label> <url> [bearer]: one wrk run, one table row.
-run() {
-  local out
-  out=$(wrk -t2 -c"$conns" -d"${per}s" --latency ${3:+-H "Authorization: Bearer $3"} "$2")
-  python3 - "$1" "$out" >>"$results" <<'PY'
-import re, sys
-label, out = sys.argv[1], sys.argv[2]
-def ms(p):
-    m = re.search(r'^\s*%s%%\s+([\d.]+)(us|ms|s)' % p, out, re.M)
-    v = float(m.group(1)); return {'us': v / 1000, 'ms': v, 's': v * 1000}[m.group(2)]
-rps = float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1))
-bad = re.search(r'Non-2xx or 3xx responses:\s+(\d+)', out)
-errors = re.search(r'Socket errors:.*', out)
-print('%s\t%.0f\t%.1f\t%.1f\t%s\t%s' % (label, rps, ms(50), ms(99), bad.group(1) if bad else '0', errors.group(0) if errors else ''))
-PY
-}
-echo "== warming up" >&2
-wrk -t2 -c"$conns" -d2s -H "Authorization: Bearer $token" "$base/api/v1/me" >/dev/null
-wrk -t2 -c"$conns" -d2s -H "Authorization: Bearer $baseline_token" "$baseline/people/$baseline_id" >/dev/null
-# Three rounds through every route, each route a third of the time per round;
-# the table shows each route's median round, so that a moment of noise on
-# the shared machine moves one round, not the figure.
-rounds=3
-per=$(( (seconds + rounds - 1) / rounds ))
-echo "== measuring, $rounds rounds of ${per}s a route, $conns connections" >&2
-for round in $(seq 1 $rounds); do
-  run "baseline: get one" "$baseline/people/$baseline_id" "$baseline_token"
-  run "baseline: list of 50" "$baseline/people?limit=50" "$baseline_token"
-  run "GET /api/v1/me" "$base/api/v1/me" "$token"
-  run "GET /api/v1/audit?limit=50" "$base/api/v1/audit?limit=50" "$token"
-  run "GET /api/v1/audit?limit=50, API key" "$base/api/v1/audit?limit=50" "$key"
-  run "GET /readyz" "$base/readyz"
-  run "GET /healthz" "$base/healthz"
-done
-
-python3 - "$results" "$conns" "$per" <<'PY'
+: >"$results"
+run rapport me "$token" "$base/api/v1/me"
+run rapport audit "$token" "$base/api/v1/audit?limit=50"
+run rapport audit-key "$key" "$base/api/v1/audit?limit=50"
+run rapport readyz "" "$base/readyz"
+run rapport healthz "" "$base/healthz"
+python3 - "$results" <<'PY'
 import sys
-runs = [l.rstrip('\n').split('\t') for l in open(sys.argv[1])]
-# Each route's median round by rate (its own p50 and p99 with it).
-rows, by = [], {}
-for label in dict.fromkeys(r[0] for r in runs):
-    mine = sorted((r for r in runs if r[0] == label), key=lambda r: float(r[1]))
-    row = mine[len(mine) // 2]
-    row[4] = str(sum(int(r[4]) for r in mine))
-    row[5] = '; '.join(r[5] for r in mine if r[5])
-    rows.append(row)
-    by[label] = row
-ratio = {
-    'GET /api/v1/me': 'baseline: get one',
-    'GET /api/v1/audit?limit=50': 'baseline: list of 50',
-    'GET /api/v1/audit?limit=50, API key': 'baseline: list of 50',
-}
-print('\nwrk, %s connections, the median of 3 rounds of %s s a route, server, PostgreSQL and wrk on the same machine\n' % (sys.argv[2], sys.argv[3]))
-print('| route | req/s | p50 ms | p99 ms | non-2xx | vs baseline |')
+rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1])]
+names = {'me': 'GET /api/v1/me', 'audit': 'GET /api/v1/audit?limit=50',
+         'audit-key': 'GET /api/v1/audit?limit=50, API key', 'readyz': 'GET /readyz', 'healthz': 'GET /healthz'}
+print('\n| route | req/s | p50 ms | p95 ms | p99 ms | non-2xx |')
 print('|---|---:|---:|---:|---:|---:|')
 for r in rows:
-    vs = ''
-    if r[0] in ratio:
-        vs = '%.1f×' % (float(r[1]) / float(by[ratio[r[0]]][1]))
-    print('| %s | %s | %s | %s | %s | %s |' % (r[0], format(int(r[1]), ','), r[2], r[3], r[4], vs))
-    if r[5]:
-        print('|  (%s) | | | | | |' % r[5])
-jwt, key = by['GET /api/v1/audit?limit=50'], by['GET /api/v1/audit?limit=50, API key']
-print('\nThe audit list with an API key: %.0f %% of its rate with a token.' % (100 * float(key[1]) / float(jwt[1])))
+    print('| %s | %s | %s | %s | %s | %s |' % (names[r[1]], format(int(float(r[2])), ','), r[3], r[4], r[5], r[6]))
 PY
-rm -f "$results"
 
-# The import of 100,000 people, on a cluster of its own.
+# The import of 100,000 people, on a server and private cluster of its own.
+cleanup
+trap - EXIT
 scripts/bench-import.sh 100000

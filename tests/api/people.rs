@@ -332,6 +332,25 @@ async fn the_list_filters_on_each_field_and_sorts_by_family_name() {
     assert_eq!(by("q=AL").await, ["Alan Turing"], "first name prefix");
     assert_eq!(by("q=grace%40").await, ["Grace Hopper"], "e-mail prefix");
     assert_eq!(by("q=ed%25").await, ["Edsger Dijkstra"], "% is a letter");
+    assert_eq!(
+        by("q=gr").await,
+        ["Grace Hopper"],
+        "found twice, listed once"
+    );
+    assert_eq!(by("q=a").await, ["Ada Lovelace", "Alan Turing"]);
+    assert_eq!(by("q=a&limit=1").await, ["Ada Lovelace"]);
+    let first: Value = app
+        .get("/api/v1/people?q=a&limit=1", &owner.access)
+        .await
+        .expect(200)
+        .read();
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let next = list(&app, &owner, &format!("q=a&limit=1&cursor={cursor}")).await;
+    assert_eq!(
+        names(&next),
+        ["Alan Turing"],
+        "the next page of a text filter"
+    );
     assert!(by("q=%25").await.is_empty(), "% matches no one's start");
     assert_eq!(by("email=GRACE%40NAVY.MIL").await, ["Grace Hopper"]);
     assert_eq!(

@@ -116,7 +116,17 @@ pub type BoxedPeople<'a> =
 
 /// People of `scope`, deleted or not: the one place that says who sees whom.
 fn visible<'a>(scope: &Scope) -> BoxedPeople<'a> {
-    let q = people::table.select(PersonRow::as_select()).into_boxed();
+    scoped(
+        people::table.select(PersonRow::as_select()).into_boxed(),
+        scope,
+    )
+}
+
+/// `q` narrowed to the people `scope` may see, deleted or not.
+fn scoped<'a, ST>(
+    q: people::BoxedQuery<'a, Pg, ST>,
+    scope: &Scope,
+) -> people::BoxedQuery<'a, Pg, ST> {
     match scope {
         Scope::Workspace(ws) => q.filter(people::workspace_id.eq(*ws)),
         // A member sees themself and the people they look after.
@@ -135,6 +145,11 @@ fn visible<'a>(scope: &Scope) -> BoxedPeople<'a> {
         Scope::Nothing => q.filter(people::id.ne(people::id)),
     }
 }
+
+/// The largest character of the collation of names (U+FFFF, whose weight
+/// the Unicode collation places above every other): `text` followed by it
+/// sorts after every name that starts with `text`.
+pub const NAME_MAX_CHAR: char = '\u{FFFF}';
 
 /// `text` as the start of a `LIKE` pattern: its wildcards are literal.
 pub fn prefix_pattern(text: &str) -> String {
@@ -167,21 +182,94 @@ pub fn list_query<'a>(
     f: &PersonFilter,
     page: &PageRequest<PersonSort>,
 ) -> ListResult<BoxedPeople<'a>> {
-    let mut q = visible(scope);
+    let mut q = narrowed(visible(scope), f);
+    if let Some(text) = &f.q {
+        // The start of a family name, a given name or an address. An OR of
+        // the three would let PostgreSQL walk the whole name order looking
+        // for the few that match, so each is found through an index of its
+        // own: a page of each, after the cursor, and the page is the best
+        // of those. The family name's range (`sm` ≤ name < `sm` + U+FFFF,
+        // in the names' collation) is a range of the name order itself.
+        let lowered = text.to_lowercase();
+        let pattern = prefix_pattern(text);
+        let base = || {
+            narrowed(
+                scoped(people::table.select(people::id).into_boxed(), scope),
+                f,
+            )
+        };
+        let by_name = base()
+            .filter(people::sort_name.ge(lowered.clone()))
+            .filter(people::sort_name.lt(format!("{lowered}{NAME_MAX_CHAR}")));
+        let by_name = if page.sort.field == PersonSort::Name {
+            seek(by_name, page)?
+        } else {
+            unordered(seek(by_name, page)?, page)
+        };
+        let by_first_name = unordered(
+            seek(
+                base().filter(lower_text(people::first_name).like(pattern.clone())),
+                page,
+            )?,
+            page,
+        );
+        let by_email = unordered(
+            seek(
+                base().filter(lower(people::email).like(pattern).assume_not_null()),
+                page,
+            )?,
+            page,
+        );
+        q = q.filter(people::id.eq_any(by_name.union(by_first_name).union(by_email)));
+    }
+    seek(q, page)
+}
+
+/// `q` ordered, started after the cursor and limited as `page` says.
+fn seek<'a, ST: 'a>(
+    q: people::BoxedQuery<'a, Pg, ST>,
+    page: &PageRequest<PersonSort>,
+) -> ListResult<people::BoxedQuery<'a, Pg, ST>> {
+    match page.sort.field {
+        PersonSort::Name => page.seek(q, people::sort_name, people::id),
+        PersonSort::CreatedAt => page.seek(q, people::created_at, people::id),
+        PersonSort::UpdatedAt => page.seek(q, people::updated_at, people::id),
+    }
+}
+
+/// `q` in the list's order, but through an expression no index provides:
+/// PostgreSQL then finds the rows through the index of `q`'s filter and
+/// sorts the few it finds, instead of walking an index in the list's order
+/// and discarding the rows that do not match.
+fn unordered<'a, ST: 'a>(
+    q: people::BoxedQuery<'a, Pg, ST>,
+    page: &PageRequest<PersonSort>,
+) -> people::BoxedQuery<'a, Pg, ST> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Text;
+    let key = match page.sort.field {
+        // The SQL type does not matter to an ORDER BY.
+        PersonSort::Name => sql::<Text>("(people.sort_name || '')"),
+        PersonSort::CreatedAt => sql::<Text>("(people.created_at + interval '0 s')"),
+        PersonSort::UpdatedAt => sql::<Text>("(people.updated_at + interval '0 s')"),
+    };
+    match page.sort.dir {
+        Dir::Asc => q.order((key.asc(), people::id.asc())),
+        Dir::Desc => q.order((key.desc(), people::id.desc())),
+    }
+}
+
+/// `q` narrowed by every filter of `f` but the text `q`: live or deleted,
+/// address, status, tag, owner, organisation, member, dates, custom values.
+fn narrowed<'a, ST: 'a>(
+    mut q: people::BoxedQuery<'a, Pg, ST>,
+    f: &PersonFilter,
+) -> people::BoxedQuery<'a, Pg, ST> {
     q = if f.deleted {
         q.filter(people::deleted_at.is_not_null())
     } else {
         q.filter(people::deleted_at.is_null())
     };
-    if let Some(text) = &f.q {
-        let pattern = prefix_pattern(text);
-        q = q.filter(
-            people::sort_name
-                .like(pattern.clone())
-                .or(lower_text(people::first_name).like(pattern.clone()))
-                .or(lower(people::email).like(pattern).assume_not_null()),
-        );
-    }
     if let Some(e) = &f.email {
         q = q.filter(lower(people::email).eq(e.trim().to_lowercase()));
     }
@@ -209,12 +297,7 @@ pub fn list_query<'a>(
     if let Some(t) = f.created_until {
         q = q.filter(people::created_at.lt(t));
     }
-    let q = match page.sort.field {
-        PersonSort::Name => page.seek(q, people::sort_name, people::id)?,
-        PersonSort::CreatedAt => page.seek(q, people::created_at, people::id)?,
-        PersonSort::UpdatedAt => page.seek(q, people::updated_at, people::id)?,
-    };
-    Ok(q)
+    q
 }
 
 /// A person `scope` may see, deleted or not.
@@ -384,9 +467,26 @@ pub async fn search(
             "people.first_name || ' ' || people.last_name || ' ' || coalesce(translate(people.email, '@.+_-', '     '), '')",
         )
     };
+    // The candidates: at most CANDIDATES whose words start with the
+    // search's, and as many whose names are alike, each straight from its
+    // index; the score ranks those, so that a common name in a big
+    // workspace costs no more than a rare one.
+    let ids = || {
+        scoped(people::table.select(people::id).into_boxed(), scope)
+            .filter(people::deleted_at.is_null())
+            .limit(crate::search::CANDIDATES)
+    };
+    let words = ids().filter(crate::search::Matches::new(
+        crate::search::rapport_search_doc(doc()),
+        crate::search::rapport_search_query(s.words.clone()),
+    ));
+    let alike = ids().filter(crate::search::AlikeIn::new(
+        s.text.clone().into_sql::<diesel::sql_types::Text>(),
+        people::sort_name,
+    ));
     visible(scope)
         .filter(people::deleted_at.is_null())
-        .filter(crate::found!(doc(), people::sort_name, s))
+        .filter(people::id.eq_any(words.union(alike)))
         .select((
             PersonRow::as_select(),
             crate::score!(doc(), people::sort_name, s),

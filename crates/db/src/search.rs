@@ -31,6 +31,11 @@ diesel::define_sql_function! {
 diesel::infix_operator!(Matches, " @@ ", backend: Pg);
 diesel::infix_operator!(AlikeIn, " <% ", backend: Pg);
 
+/// How many records of a kind a search ranks at most: those its indexes
+/// give first among the records whose words start with the search's, and
+/// as many among those whose names are alike.
+pub const CANDIDATES: i64 = 200;
+
 /// One search, as its queries take it.
 #[derive(Debug, Clone)]
 pub struct Search {

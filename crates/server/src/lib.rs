@@ -67,7 +67,10 @@ pub async fn serve(
     let doc = rapport_api::openapi_document();
     let data = web::Data::from(state.clone());
     let addr = listener.local_addr()?;
+    // TCP_NODELAY: a response's last segment goes out at once instead of
+    // waiting (up to 40 ms) for the client to acknowledge the one before.
     let server = HttpServer::new(move || rapport_api::app(data.clone(), doc.clone()))
+        .tcp_nodelay(true)
         .listen(listener)?
         .workers(workers)
         .shutdown_timeout(15)

@@ -58,6 +58,9 @@ pub struct SearchQuery {
 /// Find people, organisations and groups by name, address or domain:
 /// each word as the start of a word, accents ignored, and names alike to
 /// the text for typos; best first. Only the records the caller may see.
+/// Where very many people match (a common family name in a big
+/// workspace), the best of the first 200 whose words match, and of 200
+/// alike, are shown: more words narrow it.
 #[utoipa::path(
     tag = "search",
     params(SearchQuery),
