@@ -177,7 +177,9 @@ async fn every_people_list_walks_an_index_range_of_its_workspace() {
         }
         // A filter that keeps few rows must find them through an index of
         // its own, never by walking an order of the whole workspace and
-        // discarding the rows it does not keep.
+        // discarding the rows it does not keep. (A tag and a custom value
+        // are left to PostgreSQL's estimate: walking the name order is
+        // right for a common one, the inverted index for a rare one.)
         let selective = matches!(
             name,
             "a name's start"
@@ -185,7 +187,6 @@ async fn every_people_list_walks_an_index_range_of_its_workspace() {
                 | "an address's start"
                 | "an address"
                 | "an owner"
-                | "a custom value"
         );
         if selective {
             for walk in walks(&p) {

@@ -212,3 +212,35 @@ async fn bad_searches_are_refused() {
     app.get("/api/v1/search?q=a", "").await.expect(401);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_names_starting_with_the_text_fill_the_page_they_are_the_page() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    for (first, last, email) in [
+        ("Ann", "Smith", "ann@example.com"),
+        ("Bob", "Smithers", "bob@example.com"),
+        ("Smithy", "Jones", "cy@example.com"),
+        ("Dee", "Brown", "dee.smith@example.com"),
+        ("Eve", "Smyth", "eve@example.com"),
+    ] {
+        app.post(
+            "/api/v1/people",
+            Some(&owner.access),
+            json!({"first_name": first, "last_name": last, "email": email}),
+        )
+        .await
+        .expect(201);
+    }
+    let found: SearchResults = app
+        .get("/api/v1/search?q=smith&limit=3", &owner.access)
+        .await
+        .expect(200)
+        .read();
+    let mut names: Vec<String> = found.data.into_iter().map(|h| h.title).collect();
+    names.sort();
+    assert_eq!(names, ["Ann Smith", "Bob Smithers", "Smithy Jones"]);
+    // A page they do not fill takes words anywhere and names alike too.
+    let all = titles(&find(&app, &owner, "smith").await).len();
+    assert!(all >= 4, "the address's word and the alike name: {all}");
+}

@@ -164,6 +164,56 @@ pub fn prefix_pattern(text: &str) -> String {
     p
 }
 
+/// The strings that start with `text` (lower case), in byte order: from
+/// `text` up to the first string after all of them, when there is one.
+pub fn prefix_range(text: &str) -> (String, Option<String>) {
+    let low = text.to_lowercase();
+    let mut high: Vec<char> = low.chars().collect();
+    while let Some(last) = high.pop() {
+        let next = match last as u32 + 1 {
+            0xD800 => Some('\u{E000}'),
+            n => char::from_u32(n),
+        };
+        if let Some(next) = next {
+            high.push(next);
+            return (low, Some(high.into_iter().collect()));
+        }
+    }
+    (low, None)
+}
+
+diesel::infix_operator!(BytesFrom, " ~>=~ ", backend: Pg);
+diesel::infix_operator!(BytesBefore, " ~<~ ", backend: Pg);
+
+/// The rows whose `expr` starts with `text`, as a range of a byte-order
+/// (`text_pattern_ops`) index: a range even in a plan made before the text
+/// is known, which a `LIKE` is not.
+fn starts_with<'a, E>(
+    expr: E,
+    text: &str,
+) -> Box<dyn BoxableExpression<people::table, Pg, SqlType = diesel::sql_types::Bool> + 'a>
+where
+    E: Expression<SqlType = diesel::sql_types::Text>
+        + SelectableExpression<people::table>
+        + diesel::query_builder::QueryFragment<Pg>
+        + diesel::query_builder::QueryId
+        + diesel::expression::ValidGrouping<(), IsAggregate = diesel::expression::is_aggregate::No>
+        + Clone
+        + Send
+        + 'a,
+{
+    use diesel::IntoSql;
+    let (low, high) = prefix_range(text);
+    let from = BytesFrom::new(expr.clone(), low.into_sql::<diesel::sql_types::Text>());
+    match high {
+        Some(high) => Box::new(from.and(BytesBefore::new(
+            expr,
+            high.into_sql::<diesel::sql_types::Text>(),
+        ))),
+        None => Box::new(from),
+    }
+}
+
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 diesel::define_sql_function!(#[sql_name = "lower"] fn lower_text(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -184,45 +234,61 @@ pub fn list_query<'a>(
 ) -> ListResult<BoxedPeople<'a>> {
     let mut q = narrowed(visible(scope), f);
     if let Some(text) = &f.q {
-        // The start of a family name, a given name or an address. An OR of
-        // the three would let PostgreSQL walk the whole name order looking
-        // for the few that match, so each is found through an index of its
-        // own: a page of each, after the cursor, and the page is the best
-        // of those. The family name's range (`sm` ≤ name < `sm` + U+FFFF,
-        // in the names' collation) is a range of the name order itself.
-        let lowered = text.to_lowercase();
-        let pattern = prefix_pattern(text);
-        let base = || {
-            narrowed(
-                scoped(people::table.select(people::id).into_boxed(), scope),
-                f,
-            )
-        };
-        let by_name = base()
-            .filter(people::sort_name.ge(lowered.clone()))
-            .filter(people::sort_name.lt(format!("{lowered}{NAME_MAX_CHAR}")));
-        let by_name = if page.sort.field == PersonSort::Name {
-            seek(by_name, page)?
-        } else {
-            unordered(seek(by_name, page)?, page)
-        };
-        let by_first_name = unordered(
-            seek(
-                base().filter(lower_text(people::first_name).like(pattern.clone())),
-                page,
-            )?,
-            page,
-        );
-        let by_email = unordered(
-            seek(
-                base().filter(lower(people::email).like(pattern).assume_not_null()),
-                page,
-            )?,
-            page,
-        );
-        q = q.filter(people::id.eq_any(by_name.union(by_first_name).union(by_email)));
+        q = q.filter(starting_with(scope, f, text, page)?);
     }
     seek(q, page)
+}
+
+type Condition<'a> =
+    Box<dyn BoxableExpression<people::table, Pg, SqlType = diesel::sql_types::Bool> + 'a>;
+
+/// The people of `scope` that `f` keeps whose family name, given name or
+/// address starts with `text`: the page's worth of each, after the cursor.
+///
+/// An OR of the three would let PostgreSQL walk the whole name order
+/// looking for the few that match, so each is found through an index of
+/// its own, and the page is the best of those. The family name's range
+/// (`sm` ≤ name < `sm` + U+FFFF, in the names' collation) is a range of
+/// the name order itself; the others are ranges of byte-order indexes
+/// that carry the name.
+fn starting_with<'a>(
+    scope: &Scope,
+    f: &PersonFilter,
+    text: &str,
+    page: &PageRequest<PersonSort>,
+) -> ListResult<Condition<'a>> {
+    let lowered = text.to_lowercase();
+    let base = || {
+        narrowed(
+            scoped(people::table.select(people::id).into_boxed(), scope),
+            f,
+        )
+    };
+    let by_name = base()
+        .filter(people::sort_name.ge(lowered.clone()))
+        .filter(people::sort_name.lt(format!("{lowered}{NAME_MAX_CHAR}")));
+    let by_name = if page.sort.field == PersonSort::Name {
+        seek(by_name, page)?
+    } else {
+        unordered(seek(by_name, page)?, page)
+    };
+    let by_first_name = unordered(
+        seek(
+            base().filter(starts_with(lower_text(people::first_name), text)),
+            page,
+        )?,
+        page,
+    );
+    let by_email = unordered(
+        seek(
+            base().filter(starts_with(lower(people::email).assume_not_null(), text)),
+            page,
+        )?,
+        page,
+    );
+    Ok(Box::new(
+        people::id.eq_any(by_name.union(by_first_name).union(by_email)),
+    ))
 }
 
 /// `q` ordered, started after the cursor and limited as `page` says.
@@ -467,10 +533,39 @@ pub async fn search(
             "people.first_name || ' ' || people.last_name || ' ' || coalesce(translate(people.email, '@.+_-', '     '), '')",
         )
     };
-    // The candidates: at most CANDIDATES whose words start with the
-    // search's, and as many whose names are alike, each straight from its
-    // index; the score ranks those, so that a common name in a big
-    // workspace costs no more than a rare one.
+    macro_rules! ranked {
+        ($candidates:expr) => {
+            visible(scope)
+                .filter(people::deleted_at.is_null())
+                .filter($candidates)
+                .select((
+                    PersonRow::as_select(),
+                    crate::score!(doc(), people::sort_name, s),
+                ))
+                .order_by(crate::score!(doc(), people::sort_name, s).desc())
+                .then_order_by(people::id)
+                .limit(s.limit)
+                .load::<(PersonRow, f64)>(conn)
+                .await
+        };
+    }
+    // First the people whose family name, given name or address starts
+    // with the text, straight from the indexes of the list's text filter:
+    // when they fill the page, they are the answer.
+    let page = PageRequest {
+        sort: PersonSort::DEFAULT,
+        after: None,
+        limit: s.limit,
+    };
+    if let Ok(starting) = starting_with(scope, &PersonFilter::default(), &s.text, &page) {
+        let hits = ranked!(starting)?;
+        if hits.len() as i64 >= s.limit {
+            return Ok(hits);
+        }
+    }
+    // Otherwise the words anywhere and the names alike: at most CANDIDATES
+    // of each, straight from their indexes, ranked by the score, so that a
+    // common name in a big workspace costs no more than a rare one.
     let ids = || {
         scoped(people::table.select(people::id).into_boxed(), scope)
             .filter(people::deleted_at.is_null())
@@ -484,16 +579,26 @@ pub async fn search(
         s.text.clone().into_sql::<diesel::sql_types::Text>(),
         people::sort_name,
     ));
-    visible(scope)
-        .filter(people::deleted_at.is_null())
-        .filter(people::id.eq_any(words.union(alike)))
-        .select((
-            PersonRow::as_select(),
-            crate::score!(doc(), people::sort_name, s),
-        ))
-        .order_by(crate::score!(doc(), people::sort_name, s).desc())
-        .then_order_by(people::id)
-        .limit(s.limit)
-        .load(conn)
-        .await
+    ranked!(people::id.eq_any(words.union(alike)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_range;
+
+    #[test]
+    fn a_prefix_is_the_range_up_to_the_next_string() {
+        assert_eq!(prefix_range("AL"), ("al".into(), Some("am".into())));
+        assert_eq!(prefix_range("sm"), ("sm".into(), Some("sn".into())));
+        assert_eq!(
+            prefix_range("a\u{10FFFF}"),
+            ("a\u{10FFFF}".into(), Some("b".into()))
+        );
+        assert_eq!(
+            prefix_range("\u{D7FF}"),
+            ("\u{D7FF}".into(), Some("\u{E000}".into()))
+        );
+        assert_eq!(prefix_range("\u{10FFFF}"), ("\u{10FFFF}".into(), None));
+        assert_eq!(prefix_range(""), ("".into(), None));
+    }
 }

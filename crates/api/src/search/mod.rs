@@ -58,9 +58,11 @@ pub struct SearchQuery {
 /// Find people, organisations and groups by name, address or domain:
 /// each word as the start of a word, accents ignored, and names alike to
 /// the text for typos; best first. Only the records the caller may see.
-/// Where very many people match (a common family name in a big
-/// workspace), the best of the first 200 whose words match, and of 200
-/// alike, are shown: more words narrow it.
+/// People whose family name, given name or address starts with the text
+/// come first: when they fill the page, they are the page. Otherwise,
+/// where very many people match (a common word in a big workspace), the
+/// best of the first 200 whose words match and of 200 alike are shown:
+/// more words narrow it.
 #[utoipa::path(
     tag = "search",
     params(SearchQuery),
