@@ -145,6 +145,7 @@ async fn an_erasure_redacts_personal_fields_only_and_the_chain_still_verifies() 
     let app = TestApp::start().await;
     let owner = app.register("support").await;
     let member = app.add_member(&owner, "member").await;
+    app.settle(owner.workspace_id).await;
     let sql = app.sql().await;
     // The invitation's entry: {"email": .., "role": ..}, with an address.
     let row = sql

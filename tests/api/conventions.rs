@@ -339,6 +339,7 @@ async fn maintenance_prunes_old_events_and_expired_credentials() {
     })
     .await;
     let owner = app.register("support").await;
+    app.settle(owner.workspace_id).await;
     let sql = app.sql().await;
     sql.execute(
         "UPDATE events SET occurred_at = now() - interval '8 days' WHERE seq = 1",

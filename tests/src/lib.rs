@@ -415,6 +415,19 @@ impl TestApp {
             .get(0)
     }
 
+    /// Seals workspace `ws`'s audit entries and numbers its events now, as
+    /// any reader of them does first: for tests that read the tables in SQL.
+    pub async fn settle(&self, ws: Uuid) {
+        let state = self.state();
+        let mut conn = state.pool.get().await.expect("a connection");
+        rapport_db::audit::seal(&mut conn, ws)
+            .await
+            .expect("sealed");
+        rapport_db::events::number(&mut conn, ws)
+            .await
+            .expect("numbered");
+    }
+
     pub fn state(&self) -> std::sync::Arc<rapport_api::state::AppState> {
         self.running.as_ref().expect("running").state.clone()
     }

@@ -163,8 +163,32 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 }
 
 /// Starts the event dispatcher and, when configured, the job worker.
+/// Seals the audit entries and numbers the events that no reader has
+/// asked for yet, every second, so that the chain never lags far behind
+/// the changes it records.
+async fn seal(state: Arc<AppState>) {
+    let mut shutdown = state.hub.shutdown_signal();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = events::hub::stopped(&mut shutdown) => return,
+        }
+        let Ok(mut conn) = state.pool.get().await else {
+            continue;
+        };
+        if let Err(e) = rapport_db::audit::seal_all(&mut conn).await {
+            tracing::warn!(error = %e, "sealing the audit entries failed");
+        }
+        if let Err(e) = rapport_db::events::number_all(&mut conn).await {
+            tracing::warn!(error = %e, "numbering the events failed");
+        }
+    }
+}
+
 pub fn start_background(state: Arc<AppState>, database_url: String, worker_name: String) {
     tokio::spawn(events::dispatcher::run(state.clone(), database_url));
+    tokio::spawn(seal(state.clone()));
     if state.config.run_workers {
         tokio::spawn(jobs::run(state, worker_name));
     }

@@ -1,5 +1,11 @@
 //! The audit trail: one hash-chained log per workspace.
 //!
+//! A change appends its entry unsealed, in its own transaction and without
+//! waiting for any other writer; [`seal`] then gives the entries of a
+//! workspace their place (`seq`), link and hash under the head's lock, in
+//! the order they were made. Every reader of the chain seals first, and a
+//! background task seals what no one reads.
+//!
 //! Each entry's hash covers the previous entry's hash, the entry's metadata
 //! and a digest of its payload (changed fields, IP, user agent, request id).
 //! The database refuses every change to an entry but one: a redaction of
@@ -26,6 +32,8 @@ pub struct AuditEntry {
     pub entry: Listed,
     pub payload_digest: Vec<u8>,
     pub redacted: bool,
+    #[diesel(select_expression = audit_log::prev_hash.assume_not_null())]
+    #[diesel(select_expression_type = diesel::dsl::AssumeNotNull<audit_log::prev_hash>)]
     pub prev_hash: Vec<u8>,
 }
 
@@ -137,18 +145,16 @@ fn payload_digest(
     crate::sha256(payload.to_string())
 }
 
-/// Appends an entry. Taking the head row's lock orders the chain; call it
-/// inside the transaction of the change it records.
-pub async fn append(conn: &mut AsyncPgConnection, e: NewEntry<'_>) -> QueryResult<AuditEntry> {
-    let mut entries = append_many(conn, e.workspace_id, vec![e]).await?;
-    entries.pop().ok_or(diesel::result::Error::NotFound)
+/// Appends an entry, unsealed; call it inside the transaction of the
+/// change it records.
+pub async fn append(conn: &mut AsyncPgConnection, e: NewEntry<'_>) -> QueryResult<()> {
+    append_many(conn, e.workspace_id, vec![e]).await
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = audit_log)]
 struct Appended<'a> {
     workspace_id: Uuid,
-    seq: i64,
     id: Uuid,
     occurred_at: DateTime<Utc>,
     actor_kind: &'a str,
@@ -161,79 +167,162 @@ struct Appended<'a> {
     user_agent: Option<String>,
     request_id: Option<&'a str>,
     payload_digest: Vec<u8>,
-    prev_hash: Vec<u8>,
-    hash: Vec<u8>,
 }
 
-/// Appends entries of workspace `ws` in order, with one lock of the head
-/// and one insert (an import writes a thousand at a time). Call it inside
-/// the transaction of the changes they record.
+/// Appends entries of workspace `ws`, unsealed, in one insert (an import
+/// writes a thousand at a time); they are sealed in this order. Call it
+/// inside the transaction of the changes they record.
 pub async fn append_many(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
     entries: Vec<NewEntry<'_>>,
-) -> QueryResult<Vec<AuditEntry>> {
+) -> QueryResult<()> {
     if entries.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     assert!(
         entries.iter().all(|e| e.workspace_id == ws),
         "entries of one workspace"
     );
-    let n = entries.len() as i64;
-    let (last, mut prev_hash): (i64, Vec<u8>) = diesel::update(audit_heads::table.find(ws))
-        .set(audit_heads::seq.eq(audit_heads::seq + n))
-        .returning((audit_heads::seq, audit_heads::hash))
-        .get_result(conn)
-        .await?;
     let occurred_at = Utc::now().trunc_subsecs(6);
-    let mut rows = Vec::with_capacity(entries.len());
-    for (seq, e) in (last - n + 1..).zip(entries) {
-        let id = Uuid::now_v7();
-        let ua = e.user_agent.map(|s| truncate(s, 512));
-        let digest = payload_digest(&e.changes, e.ip, ua.as_deref(), e.request_id);
-        let actor_kind = e.actor_kind.as_str();
-        let hash = chain_hash(&ChainFields {
-            prev_hash: &prev_hash,
-            seq,
-            id,
-            occurred_at,
-            actor_kind,
-            actor_id: e.actor_id,
-            action: e.action,
-            record_type: e.record_type,
-            record_id: e.record_id.as_deref(),
-            payload_digest: &digest,
-        });
-        rows.push(Appended {
-            workspace_id: ws,
-            seq,
-            id,
-            occurred_at,
-            actor_kind,
-            actor_id: e.actor_id,
-            action: e.action,
-            record_type: e.record_type,
-            record_id: e.record_id,
-            changes: e.changes,
-            ip: e.ip,
-            user_agent: ua,
-            request_id: e.request_id,
-            payload_digest: digest,
-            prev_hash: std::mem::replace(&mut prev_hash, hash.clone()),
-            hash,
-        });
-    }
-    let appended = diesel::insert_into(audit_log::table)
+    let rows: Vec<Appended> = entries
+        .into_iter()
+        .map(|e| {
+            let ua = e.user_agent.map(|s| truncate(s, 512));
+            let digest = payload_digest(&e.changes, e.ip, ua.as_deref(), e.request_id);
+            Appended {
+                workspace_id: ws,
+                // Time-ordered: the sealing order.
+                id: Uuid::now_v7(),
+                occurred_at,
+                actor_kind: e.actor_kind.as_str(),
+                actor_id: e.actor_id,
+                action: e.action,
+                record_type: e.record_type,
+                record_id: e.record_id,
+                changes: e.changes,
+                ip: e.ip,
+                user_agent: ua,
+                request_id: e.request_id,
+                payload_digest: digest,
+            }
+        })
+        .collect();
+    diesel::insert_into(audit_log::table)
         .values(&rows)
-        .returning(AuditEntry::as_returning())
-        .get_results(conn)
-        .await?;
-    diesel::update(audit_heads::table.find(ws))
-        .set(audit_heads::hash.eq(&prev_hash))
         .execute(conn)
         .await?;
-    Ok(appended)
+    Ok(())
+}
+
+/// The fields of an unsealed entry that its hash covers.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+struct Unsealed {
+    id: Uuid,
+    occurred_at: DateTime<Utc>,
+    actor_kind: String,
+    actor_id: Option<Uuid>,
+    action: String,
+    record_type: String,
+    record_id: Option<String>,
+    payload_digest: Vec<u8>,
+}
+
+/// Seals the committed entries of workspace `ws` that are not sealed yet:
+/// each takes the next place in the chain, the hash before it and its own
+/// hash, under the head's lock, in the order they were made. Returns how
+/// many it sealed. Cheap when there are none (one look at a partial index).
+pub async fn seal(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<usize> {
+    use diesel::dsl::exists;
+    use diesel_async::AsyncConnection;
+    let pending = |ws: Uuid| {
+        audit_log::table
+            .filter(audit_log::workspace_id.eq(ws))
+            .filter(audit_log::hash.is_null())
+    };
+    let any: bool = diesel::select(exists(pending(ws))).get_result(conn).await?;
+    if !any {
+        return Ok(0);
+    }
+    conn.transaction(async |conn| {
+        // The head's lock orders the sealers; what they seal is read after it.
+        let (last, mut prev_hash): (i64, Vec<u8>) = diesel::update(audit_heads::table.find(ws))
+            .set(audit_heads::seq.eq(audit_heads::seq))
+            .returning((audit_heads::seq, audit_heads::hash))
+            .get_result(conn)
+            .await?;
+        let rows: Vec<Unsealed> = pending(ws)
+            .order(audit_log::id.asc())
+            .select(Unsealed::as_select())
+            .for_update()
+            .load(conn)
+            .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let (mut ids, mut seqs, mut prevs, mut hashes) = (vec![], vec![], vec![], vec![]);
+        for (seq, e) in (last + 1..).zip(&rows) {
+            let hash = chain_hash(&ChainFields {
+                prev_hash: &prev_hash,
+                seq,
+                id: e.id,
+                occurred_at: e.occurred_at,
+                actor_kind: &e.actor_kind,
+                actor_id: e.actor_id,
+                action: &e.action,
+                record_type: &e.record_type,
+                record_id: e.record_id.as_deref(),
+                payload_digest: &e.payload_digest,
+            });
+            ids.push(e.id);
+            seqs.push(seq);
+            prevs.push(std::mem::replace(&mut prev_hash, hash.clone()));
+            hashes.push(hash);
+        }
+        use diesel::sql_types::{Array, BigInt, Bytea, Uuid as SqlUuid};
+        diesel::sql_query(
+            "UPDATE audit_log a SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash \
+               FROM unnest($2, $3, $4, $5) AS s(id, seq, prev_hash, hash) \
+              WHERE a.workspace_id = $1 AND a.id = s.id",
+        )
+        .bind::<SqlUuid, _>(ws)
+        .bind::<Array<SqlUuid>, _>(&ids)
+        .bind::<Array<BigInt>, _>(&seqs)
+        .bind::<Array<Bytea>, _>(&prevs)
+        .bind::<Array<Bytea>, _>(&hashes)
+        .execute(conn)
+        .await?;
+        diesel::update(audit_heads::table.find(ws))
+            .set((
+                audit_heads::seq.eq(last + rows.len() as i64),
+                audit_heads::hash.eq(&prev_hash),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(rows.len())
+    })
+    .await
+}
+
+/// Seals every workspace's pending entries (the background task's round).
+pub async fn seal_all(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    let workspaces: Vec<Uuid> = audit_log::table
+        .filter(audit_log::hash.is_null())
+        .select(audit_log::workspace_id)
+        .distinct()
+        .load(conn)
+        .await?;
+    let mut sealed = 0;
+    for ws in workspaces {
+        sealed += seal(conn, ws).await?;
+    }
+    Ok(sealed)
+}
+
+/// Sealed entries only: what the chain's readers read.
+pub fn is_sealed() -> diesel::dsl::IsNotNull<audit_log::hash> {
+    audit_log::hash.is_not_null()
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -273,6 +362,8 @@ impl Sorts for AuditSort {
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct Listed {
+    #[diesel(select_expression = audit_log::seq.assume_not_null())]
+    #[diesel(select_expression_type = diesel::dsl::AssumeNotNull<audit_log::seq>)]
     pub seq: i64,
     pub id: Uuid,
     pub occurred_at: DateTime<Utc>,
@@ -286,6 +377,8 @@ pub struct Listed {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
+    #[diesel(select_expression = audit_log::hash.assume_not_null())]
+    #[diesel(select_expression_type = diesel::dsl::AssumeNotNull<audit_log::hash>)]
     pub hash: Vec<u8>,
 }
 
@@ -317,8 +410,10 @@ pub async fn list(
     f: &AuditFilter,
     page: &PageRequest<AuditSort>,
 ) -> ListResult<Vec<Listed>> {
+    seal(conn, workspace_id).await?;
     let mut q = audit_log::table
         .filter(audit_log::workspace_id.eq(workspace_id))
+        .filter(is_sealed())
         .select(Listed::as_select())
         .into_boxed();
     if let Some(a) = f.actor_id {
@@ -340,7 +435,7 @@ pub async fn list(
         q = q.filter(audit_log::occurred_at.lt(u));
     }
     let q = match page.sort.field {
-        AuditSort::Seq => page.seek_unique(q, audit_log::seq)?,
+        AuditSort::Seq => page.seek_unique(q, audit_log::seq.assume_not_null())?,
     };
     Ok(q.load(conn).await?)
 }
@@ -377,7 +472,8 @@ pub async fn erase(
         return Ok(false);
     };
     let entry: AuditEntry = audit_log::table
-        .find((workspace_id, seq))
+        .filter(audit_log::workspace_id.eq(workspace_id))
+        .filter(audit_log::seq.eq(seq))
         .select(AuditEntry::as_select())
         .first(conn)
         .await?;
@@ -411,6 +507,7 @@ pub struct Verification {
 /// hash no longer matches its fields, its link does not match the entry
 /// before, or an entry is missing before it.
 pub async fn verify(conn: &mut AsyncPgConnection, workspace_id: Uuid) -> QueryResult<Verification> {
+    seal(conn, workspace_id).await?;
     let mut prev_hash = vec![0u8; 32];
     let mut expected_seq = 1i64;
     let mut checked = 0i64;
@@ -421,6 +518,7 @@ pub async fn verify(conn: &mut AsyncPgConnection, workspace_id: Uuid) -> QueryRe
         let batch: Vec<AuditEntry> = audit_log::table
             .filter(audit_log::workspace_id.eq(workspace_id))
             .filter(audit_log::seq.ge(expected_seq))
+            .filter(is_sealed())
             .order(audit_log::seq.asc())
             .limit(1000)
             .select(AuditEntry::as_select())

@@ -15,6 +15,8 @@ pub const CHANNEL: &str = "rapport_events";
 #[diesel(table_name = events)]
 pub struct Event {
     pub workspace_id: Uuid,
+    #[diesel(select_expression = events::seq.assume_not_null())]
+    #[diesel(select_expression_type = diesel::dsl::AssumeNotNull<events::seq>)]
     pub seq: i64,
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
@@ -56,18 +58,13 @@ pub struct NewEvent<'a> {
     pub subject_user_id: Option<Uuid>,
 }
 
-/// Writes an event with the workspace's next sequence number and notifies
-/// listeners; PostgreSQL delivers the notification only if the transaction commits.
-pub async fn emit(conn: &mut AsyncPgConnection, e: NewEvent<'_>) -> QueryResult<i64> {
-    let seq: i64 = diesel::update(event_heads::table.find(e.workspace_id))
-        .set(event_heads::seq.eq(event_heads::seq + 1))
-        .returning(event_heads::seq)
-        .get_result(conn)
-        .await?;
+/// Writes an event, unnumbered, and notifies listeners; PostgreSQL
+/// delivers the notification only if the transaction commits, and
+/// [`number`] gives the event its place in the workspace's order.
+pub async fn emit(conn: &mut AsyncPgConnection, e: NewEvent<'_>) -> QueryResult<()> {
     diesel::insert_into(events::table)
         .values((
             events::workspace_id.eq(e.workspace_id),
-            events::seq.eq(seq),
             events::kind.eq(e.kind),
             events::actor_kind.eq(e.actor_kind.as_str()),
             events::actor_id.eq(e.actor_id),
@@ -79,10 +76,68 @@ pub async fn emit(conn: &mut AsyncPgConnection, e: NewEvent<'_>) -> QueryResult<
         .await?;
     diesel::sql_query("SELECT pg_notify($1, $2)")
         .bind::<diesel::sql_types::Text, _>(CHANNEL)
-        .bind::<diesel::sql_types::Text, _>(format!("{}:{}", e.workspace_id, seq))
+        .bind::<diesel::sql_types::Text, _>(e.workspace_id.to_string())
         .execute(conn)
         .await?;
-    Ok(seq)
+    Ok(())
+}
+
+/// Numbers the committed events of workspace `ws` that have no number yet,
+/// in the order they were written, under the head's lock: a reader that
+/// has seen number n never later finds an event numbered below it.
+/// Returns how many it numbered; cheap when there are none.
+pub async fn number(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<usize> {
+    use diesel::dsl::exists;
+    use diesel_async::AsyncConnection;
+    let any: bool = diesel::select(exists(
+        events::table
+            .filter(events::workspace_id.eq(ws))
+            .filter(events::seq.is_null()),
+    ))
+    .get_result(conn)
+    .await?;
+    if !any {
+        return Ok(0);
+    }
+    conn.transaction(async |conn| {
+        let last: i64 = diesel::update(event_heads::table.find(ws))
+            .set(event_heads::seq.eq(event_heads::seq))
+            .returning(event_heads::seq)
+            .get_result(conn)
+            .await?;
+        // Read after the lock: what an earlier numbering numbered is seen.
+        let n = diesel::sql_query(
+            "UPDATE events e SET seq = $2 + p.n \
+               FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events \
+                      WHERE workspace_id = $1 AND seq IS NULL) p \
+              WHERE e.workspace_id = $1 AND e.id = p.id",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(ws)
+        .bind::<diesel::sql_types::BigInt, _>(last)
+        .execute(conn)
+        .await?;
+        diesel::update(event_heads::table.find(ws))
+            .set(event_heads::seq.eq(last + n as i64))
+            .execute(conn)
+            .await?;
+        Ok(n)
+    })
+    .await
+}
+
+/// Numbers every workspace's pending events (the background task's round).
+pub async fn number_all(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    let workspaces: Vec<Uuid> = events::table
+        .filter(events::seq.is_null())
+        .select(events::workspace_id)
+        .distinct()
+        .load(conn)
+        .await?;
+    let mut numbered = 0;
+    for ws in workspaces {
+        numbered += number(conn, ws).await?;
+    }
+    Ok(numbered)
 }
 
 /// Events of a workspace after `after`, oldest first, that the caller may see.
@@ -94,6 +149,7 @@ pub async fn after(
     user_id: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<Event>> {
+    number(conn, workspace_id).await?;
     let perms: Vec<String> = permissions.iter().map(|s| s.to_string()).collect();
     let mut q = events::table
         .filter(events::workspace_id.eq(workspace_id))
@@ -122,6 +178,9 @@ pub async fn since_for(
     if cursors.is_empty() {
         return Ok(Vec::new());
     }
+    for (ws, _) in cursors {
+        number(conn, *ws).await?;
+    }
     let mut q = events::table.select(Event::as_select()).into_boxed();
     let mut first = true;
     for (ws, seq) in cursors {
@@ -141,6 +200,7 @@ pub async fn since_for(
 
 /// The newest sequence number of a workspace (0 when it has none).
 pub async fn head(conn: &mut AsyncPgConnection, workspace_id: Uuid) -> QueryResult<i64> {
+    number(conn, workspace_id).await?;
     event_heads::table
         .find(workspace_id)
         .select(event_heads::seq)

@@ -212,8 +212,10 @@ pub async fn timeline(
         .select(NoteRow::as_select())
         .into_boxed();
     let notes: Vec<NoteRow> = page.seek_unique(notes_q, notes::id)?.load(conn).await?;
+    crate::audit::seal(conn, ws).await?;
     let changes_q = audit_log::table
         .filter(audit_log::workspace_id.eq(ws))
+        .filter(crate::audit::is_sealed())
         .filter(audit_log::record_type.eq(record.as_str()))
         .filter(audit_log::record_id.eq(record_id.to_string()))
         .select(Listed::as_select())

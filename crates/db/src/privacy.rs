@@ -16,8 +16,10 @@ pub async fn entries(
     record_type: &str,
     ids: &[String],
 ) -> QueryResult<Vec<Listed>> {
+    crate::audit::seal(conn, ws).await?;
     audit_log::table
         .filter(audit_log::workspace_id.eq(ws))
+        .filter(crate::audit::is_sealed())
         .filter(audit_log::record_type.eq(record_type))
         .filter(audit_log::record_id.eq_any(ids))
         .order(audit_log::seq.asc())
@@ -36,13 +38,15 @@ pub async fn erase_entries(
     ids: &[String],
     by: &NewEntry<'_>,
 ) -> QueryResult<u64> {
+    crate::audit::seal(conn, ws).await?;
     let found: Vec<(i64, serde_json::Value)> = audit_log::table
         .filter(audit_log::workspace_id.eq(ws))
+        .filter(crate::audit::is_sealed())
         .filter(audit_log::record_type.eq(record_type))
         .filter(audit_log::record_id.eq_any(ids))
         .filter(audit_log::redacted.eq(false))
         .order(audit_log::seq.asc())
-        .select((audit_log::seq, audit_log::changes))
+        .select((audit_log::seq.assume_not_null(), audit_log::changes))
         .load(conn)
         .await?;
     let mut n = 0;

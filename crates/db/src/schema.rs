@@ -105,9 +105,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_log (workspace_id, seq) {
+    audit_log (workspace_id, id) {
         workspace_id -> Uuid,
-        seq -> Int8,
+        seq -> Nullable<Int8>,
         id -> Uuid,
         occurred_at -> Timestamptz,
         actor_kind -> Text,
@@ -121,8 +121,8 @@ diesel::table! {
         request_id -> Nullable<Text>,
         payload_digest -> Binary,
         redacted -> Bool,
-        prev_hash -> Binary,
-        hash -> Binary,
+        prev_hash -> Nullable<Binary>,
+        hash -> Nullable<Binary>,
     }
 }
 
@@ -134,9 +134,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    events (workspace_id, seq) {
+    events (workspace_id, id) {
         workspace_id -> Uuid,
-        seq -> Int8,
+        seq -> Nullable<Int8>,
         kind -> Text,
         occurred_at -> Timestamptz,
         actor_kind -> Text,
@@ -144,6 +144,7 @@ diesel::table! {
         data -> Jsonb,
         permission -> Text,
         subject_user_id -> Nullable<Uuid>,
+        id -> Int8,
     }
 }
 
