@@ -8,9 +8,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rapport_domain::api::{Actor, ActorKind, EventView};
 use uuid::Uuid;
 
-/// The channel the dispatcher listens on; the payload is `<workspace id>:<seq>`.
-pub const CHANNEL: &str = "rapport_events";
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = events)]
 pub struct Event {
@@ -58,9 +55,10 @@ pub struct NewEvent<'a> {
     pub subject_user_id: Option<Uuid>,
 }
 
-/// Writes an event, unnumbered, and notifies listeners; PostgreSQL
-/// delivers the notification only if the transaction commits, and
-/// [`number`] gives the event its place in the workspace's order.
+/// Writes an event, unnumbered; [`number`] gives it its place in the
+/// workspace's order. No NOTIFY: PostgreSQL serialises the commits of
+/// every transaction that notifies, so dispatchers look for new events
+/// several times a second instead.
 pub async fn emit(conn: &mut AsyncPgConnection, e: NewEvent<'_>) -> QueryResult<()> {
     diesel::insert_into(events::table)
         .values((
@@ -72,11 +70,6 @@ pub async fn emit(conn: &mut AsyncPgConnection, e: NewEvent<'_>) -> QueryResult<
             events::permission.eq(e.permission),
             events::subject_user_id.eq(e.subject_user_id),
         ))
-        .execute(conn)
-        .await?;
-    diesel::sql_query("SELECT pg_notify($1, $2)")
-        .bind::<diesel::sql_types::Text, _>(CHANNEL)
-        .bind::<diesel::sql_types::Text, _>(e.workspace_id.to_string())
         .execute(conn)
         .await?;
     Ok(())

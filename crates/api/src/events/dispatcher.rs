@@ -1,6 +1,7 @@
 //! Reads new events from the outbox and hands them to this instance's
-//! clients. LISTEN/NOTIFY wakes it at once; a poll every two seconds covers a
-//! lost notification, because the outbox, not the notification, is the truth.
+//! clients, looking five times a second while any client is connected
+//! (writers do not NOTIFY: PostgreSQL would serialise their commits).
+//! LISTEN/NOTIFY carries changes of rights, which are rare, at once.
 
 use crate::events::hub::Kick;
 use crate::state::AppState;
@@ -21,6 +22,8 @@ pub async fn run(state: Arc<AppState>, database_url: String) {
     ));
     let mut shutdown = state.hub.shutdown_signal();
     let mut poll = tokio::time::interval(Duration::from_secs(2));
+    let mut fresh = tokio::time::interval(Duration::from_millis(200));
+    fresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             // Rights first: no event goes out under rights that just changed.
@@ -30,6 +33,7 @@ pub async fn run(state: Arc<AppState>, database_url: String) {
                 continue;
             }
             _ = wake.notified() => {}
+            _ = fresh.tick() => {}
             _ = poll.tick() => recheck(&state).await,
             _ = crate::events::hub::stopped(&mut shutdown) => return,
         }
@@ -123,11 +127,7 @@ async fn listen(
             Ok((client, mut connection)) => {
                 backoff = Duration::from_millis(200);
                 let messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
-                let statement = format!(
-                    "LISTEN {}; LISTEN {}",
-                    rapport_db::events::CHANNEL,
-                    rapport_db::access::CHANNEL
-                );
+                let statement = format!("LISTEN {}", rapport_db::access::CHANNEL);
                 let listening = client.batch_execute(&statement);
                 tokio::pin!(messages);
                 tokio::pin!(listening);
