@@ -4,6 +4,7 @@ pub mod custom_fields;
 pub mod export;
 pub mod form;
 pub mod layout;
+pub mod members;
 pub mod paged;
 pub mod search;
 pub mod timeline;

@@ -520,7 +520,35 @@ test("an admin adds a custom field and a teacher fills it on a student's record"
   await expectValue(panel.getByLabel('Allergies'), 'Peanuts');
   await expectValue(panel.getByLabel('Level'), 'Advanced');
   await shot(page, 'custom-fields');
+
+  // The list shows the field as a column of its own and filters on it.
+  await panel.getByRole('button', { name: 'Close' }).click();
+  await page.locator('details.column-chooser > summary').click();
+  await page.getByRole('group', { name: 'Columns' }).getByLabel('Allergies').check();
+  await page.getByRole('group', { name: 'Columns' }).getByLabel('Phone', { exact: true }).uncheck();
+  await page.locator('details.column-chooser > summary').click();
+  await page.getByRole('columnheader', { name: 'Allergies', exact: true }).waitFor();
+  await page.locator('tr[data-person="Amara Okafor"] td', { hasText: 'Peanuts' }).waitFor();
+  assert.equal(await page.getByRole('columnheader', { name: 'Phone', exact: true }).count(), 0);
+  await page.getByLabel('Field', { exact: true }).selectOption('allergies');
+  await page.getByLabel('Value', { exact: true }).fill('Peanuts');
+  await page.getByLabel('Value', { exact: true }).press('Enter');
+  await until(async () => (await page.locator('tbody tr').count()) === 1);
+  await page.locator('tr[data-person="Amara Okafor"]').waitFor();
+  await shot(page, 'people-columns');
+  // The choice of columns stays with the browser.
+  await page.reload();
+  await page.getByRole('columnheader', { name: 'Allergies', exact: true }).waitFor();
+  assert.equal(await page.getByRole('columnheader', { name: 'Phone', exact: true }).count(), 0);
 });
+
+async function until(check) {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail('the page did not get there in 10 s');
+}
 
 async function expectValue(locator, value) {
   for (let i = 0; i < 50; i++) {

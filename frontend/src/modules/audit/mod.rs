@@ -8,9 +8,8 @@ use crate::session;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rapport_domain::api::{ActorKind, AuditPage, AuditVerifyResponse, MemberPage};
+use rapport_domain::api::{ActorKind, AuditPage, AuditVerifyResponse};
 use rapport_domain::Permission;
-use std::collections::HashMap;
 
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
@@ -89,21 +88,7 @@ fn AuditPageView() -> impl IntoView {
     } = list;
     let verify = RwSignal::new(None::<AuditVerifyResponse>);
     // Names for the actors, when the role may list members.
-    let names = LocalResource::new(move || async move {
-        if session::current().can(Permission::MembersRead) {
-            api::get::<MemberPage>("/api/v1/members?limit=200")
-                .await
-                .map(|p| {
-                    p.data
-                        .into_iter()
-                        .map(|m| (m.user_id, m.name))
-                        .collect::<HashMap<_, _>>()
-                })
-                .unwrap_or_default()
-        } else {
-            HashMap::new()
-        }
-    });
+    let names = crate::components::members::member_names();
     let load = move |append: bool| list.load(append);
     let apply = move |ev: SubmitEvent| {
         ev.prevent_default();

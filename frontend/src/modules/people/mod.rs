@@ -67,8 +67,15 @@ fn PeoplePage() -> impl IntoView {
     let q = RwSignal::new(String::new());
     let typed = RwSignal::new(0u32);
     let status = RwSignal::new(String::new());
+    let tag = RwSignal::new(String::new());
+    let owner = RwSignal::new(String::new());
+    let field = RwSignal::new(String::new());
+    let field_value = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_string());
     let trash = RwSignal::new(false);
+    let columns = RwSignal::new(shown_columns());
+    let fields = crate::components::custom_fields::fields_of(FieldRecord::Person);
+    let names = crate::components::members::member_names();
     // The list's filters and sort, as a query string: the list's and the export's.
     let query = move || {
         let mut path = format!("sort={}", api::enc(&sort.get()));
@@ -79,6 +86,21 @@ fn PeoplePage() -> impl IntoView {
         let s = status.get();
         if !s.is_empty() {
             path.push_str(&format!("&status={s}"));
+        }
+        let t = tag.get();
+        if !t.trim().is_empty() {
+            path.push_str(&format!("&tag={}", api::enc(t.trim())));
+        }
+        let o = owner.get();
+        if !o.is_empty() {
+            path.push_str(&format!("&owner_id={o}"));
+        }
+        let (f, v) = (field.get(), field_value.get());
+        if !f.is_empty() && !v.trim().is_empty() {
+            path.push_str(&format!(
+                "&custom_field={}",
+                api::enc(&format!("{f}:{}", v.trim()))
+            ));
         }
         if trash.get() {
             path.push_str("&deleted=true");
@@ -97,6 +119,10 @@ fn PeoplePage() -> impl IntoView {
     Effect::new(move |first: Option<()>| {
         q.track();
         status.track();
+        tag.track();
+        owner.track();
+        field.track();
+        field_value.track();
         sort.track();
         trash.track();
         if first.is_some() {
@@ -201,6 +227,56 @@ fn PeoplePage() -> impl IntoView {
                     <option value="-created_at">{tr("people.sort_newest")}</option>
                     <option value="-updated_at">{tr("people.sort_changed")}</option>
                 </select>
+                <input aria-label=tr("people.tag_filter") placeholder=tr("people.tag_filter") class="narrow"
+                    on:change=move |ev| tag.set(event_target_value(&ev)) />
+                <Show when=move || names.get().is_some_and(|n| !n.is_empty())>
+                    <select aria-label=tr("people.owner") on:change=move |ev| owner.set(event_target_value(&ev))>
+                        <option value="">{tr("people.any_owner")}</option>
+                        {move || {
+                            let mut members: Vec<(Uuid, String)> = names.get().unwrap_or_default().into_iter().collect();
+                            members.sort_by(|a, b| a.1.cmp(&b.1));
+                            members.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()
+                        }}
+                    </select>
+                </Show>
+                <Show when=move || fields.get().is_some_and(|f| !f.is_empty())>
+                    <select aria-label=tr("people.field_filter") on:change=move |ev| field.set(event_target_value(&ev))>
+                        <option value="">{tr("people.any_field")}</option>
+                        {move || fields.get().unwrap_or_default().into_iter().map(|f| view! {
+                            <option value=f.key.clone()>{f.label.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                    <Show when=move || field.with(|f| !f.is_empty())>
+                        <input aria-label=tr("people.field_value") placeholder=tr("people.field_value") class="narrow"
+                            on:change=move |ev| field_value.set(event_target_value(&ev)) />
+                    </Show>
+                </Show>
+                <details class="column-chooser">
+                    <summary>{tr("people.columns")}</summary>
+                    <div class="menu" role="group" aria-label=tr("people.columns")>
+                        {move || {
+                            let mut all: Vec<(String, String)> = COLUMNS.iter().map(|(k, label)| (k.to_string(), t(label))).collect();
+                            all.extend(fields.get().unwrap_or_default().into_iter().map(|f| (format!("cf:{}", f.key), f.label)));
+                            all.into_iter().map(|(key, label)| {
+                                let on = key.clone();
+                                view! {
+                                    <label class="check">
+                                        <input type="checkbox" prop:checked=move || columns.with(|c| c.contains(&on))
+                                            on:change=move |ev| {
+                                                let show = event_target_checked(&ev);
+                                                columns.update(|c| {
+                                                    c.retain(|k| *k != key);
+                                                    if show { c.push(key.clone()); }
+                                                });
+                                                remember_columns(&columns.get_untracked());
+                                            } />
+                                        {label}
+                                    </label>
+                                }
+                            }).collect_view()
+                        }}
+                    </div>
+                </details>
                 <crate::components::export::ExportButtons path="/api/v1/people" query=query />
                 <Show when=move || session.can(Permission::PeopleDelete)>
                     <label class="check">
@@ -231,7 +307,8 @@ fn PeoplePage() -> impl IntoView {
             <div class="split">
                 <Show when=move || !list.first_load() fallback=|| view! { <Skeleton lines=6 /> }>
                     <Show when=move || rows.with(|r| !r.is_empty()) fallback=move || view! {
-                        <p class="empty">{move || if trash.get() { t("people.trash_empty") } else if q.with(|q| q.is_empty()) && status.with(String::is_empty) {
+                        <p class="empty">{move || if trash.get() { t("people.trash_empty") } else if q.with(|q| q.is_empty()) && status.with(String::is_empty) && tag.with(String::is_empty)
+                            && owner.with(String::is_empty) && field_value.with(String::is_empty) {
                             tf("people.empty", &[("people", &people_label())])
                         } else { t("people.none_match") }}</p>
                     }>
@@ -251,10 +328,16 @@ fn PeoplePage() -> impl IntoView {
                                             } />
                                     </th>
                                     <th scope="col">{tr("common.name")}</th>
-                                    <th scope="col">{tr("field.email")}</th>
-                                    <th scope="col">{tr("people.phone")}</th>
-                                    <th scope="col">{tr("people.status")}</th>
-                                    <th scope="col">{tr("people.tags")}</th>
+                                    {move || {
+                                        let labels = fields.get().unwrap_or_default();
+                                        columns.get().into_iter().map(|c| {
+                                            let label = match c.strip_prefix("cf:") {
+                                                Some(key) => labels.iter().find(|f| f.key == key).map(|f| f.label.clone()).unwrap_or_default(),
+                                                None => COLUMNS.iter().find(|(k, _)| *k == c).map(|(_, l)| t(l)).unwrap_or_default(),
+                                            };
+                                            view! { <th scope="col">{label}</th> }
+                                        }).collect_view()
+                                    }}
                                 </tr>
                             </thead>
                             <tbody>
@@ -273,10 +356,7 @@ fn PeoplePage() -> impl IntoView {
                                                     } />
                                             </td>
                                             <td><button class="link" on:click=move |_| open.set(Some(id))>{p.name()}</button></td>
-                                            <td>{p.email.clone().unwrap_or_default()}</td>
-                                            <td>{p.phone.clone().unwrap_or_default()}</td>
-                                            <td><span class=format!("pill status-{}", p.status.as_str())>{move || status_label(p.status)}</span></td>
-                                            <td class="tags">{p.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> }).collect_view()}</td>
+                                            {move || columns.get().into_iter().map(|c| cell(&p, &c, &names.get().unwrap_or_default())).collect_view()}
                                         </tr>
                                     }
                                 } />
@@ -291,6 +371,73 @@ fn PeoplePage() -> impl IntoView {
                 <button class="secondary" disabled=move || loading.get() on:click=move |_| list.load(true)>{tr("common.more")}</button>
             </Show>
         </section>
+    }
+}
+
+/// The columns the list can show besides the name, with their labels.
+const COLUMNS: &[(&str, &str)] = &[
+    ("email", "field.email"),
+    ("phone", "people.phone"),
+    ("status", "people.status"),
+    ("tags", "people.tags"),
+    ("owner", "people.owner"),
+    ("created", "people.created"),
+];
+const COLUMNS_KEY: &str = "rapport.people.columns";
+const COLUMNS_SHOWN: &[&str] = &["email", "phone", "status", "tags"];
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The columns shown, as this browser last chose them.
+fn shown_columns() -> Vec<String> {
+    match storage().and_then(|s| s.get_item(COLUMNS_KEY).ok().flatten()) {
+        Some(saved) => saved
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect(),
+        None => COLUMNS_SHOWN.iter().map(|c| c.to_string()).collect(),
+    }
+}
+
+fn remember_columns(columns: &[String]) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(COLUMNS_KEY, &columns.join(","));
+    }
+}
+
+/// One cell of `p` in column `column` (a custom field's is `cf:<key>`).
+fn cell(p: &PersonView, column: &str, names: &std::collections::HashMap<Uuid, String>) -> AnyView {
+    let text = |s: String| view! { <td>{s}</td> }.into_any();
+    match column {
+        "email" => text(p.email.clone().unwrap_or_default()),
+        "phone" => text(p.phone.clone().unwrap_or_default()),
+        "status" => {
+            let s = p.status;
+            view! { <td><span class=format!("pill status-{}", s.as_str())>{move || status_label(s)}</span></td> }.into_any()
+        }
+        "tags" => view! {
+            <td class="tags">{p.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> }).collect_view()}</td>
+        }
+        .into_any(),
+        "owner" => text(p.owner_id.and_then(|o| names.get(&o).cloned()).unwrap_or_default()),
+        "created" => text(i18n::date(&p.created_at, &session::time_zone())),
+        other => {
+            let value = other.strip_prefix("cf:").and_then(|k| p.custom_fields.get(k));
+            text(match value {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Bool(b)) => if *b { "✓".into() } else { String::new() },
+                Some(serde_json::Value::Array(items)) => items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Some(serde_json::Value::Null) | None => String::new(),
+                Some(v) => v.to_string(),
+            })
+        }
     }
 }
 
