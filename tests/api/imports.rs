@@ -906,3 +906,51 @@ async fn a_hundred_thousand_rows() {
         ran.as_secs_f64()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_larger_than_a_json_body_may_carry_an_idempotency_key() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    // About 3 MB: above the 1 MB of any other body, below the 20 MB of a file.
+    let mut file = String::from("First name,Last name,Email\n");
+    for i in 0..60_000 {
+        file.push_str(&format!("Ada{i},Lovelace{i},ada{i}@example.com\n"));
+    }
+    assert!(file.len() > 2_000_000);
+    let path = "/api/v1/imports?record_type=person&filename=big.csv";
+    let send = |bytes: Vec<u8>| {
+        let (app, owner) = (&app, &owner);
+        async move {
+            app.upload_with(
+                path,
+                &owner.access,
+                "text/csv",
+                bytes,
+                &[("idempotency-key", "upload-1")],
+            )
+            .await
+        }
+    };
+    let first = send(file.clone().into_bytes()).await.expect(201);
+    let again = send(file.clone().into_bytes()).await.expect(201);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(
+        first.body["id"], again.body["id"],
+        "the same draft, not a second"
+    );
+    let drafts = app
+        .count("SELECT count(*) FROM imports WHERE filename = 'big.csv'")
+        .await;
+    assert_eq!(drafts, 1);
+    // The same key with another file is refused, and writes nothing.
+    send(format!("{file}Grace,Hopper,grace@example.com\n").into_bytes())
+        .await
+        .expect(422);
+    // A body over the file limit is refused as too large, key or not.
+    send(vec![b'a'; 21 * 1024 * 1024]).await.expect(413);
+    assert_eq!(
+        app.count("SELECT count(*) FROM imports WHERE filename = 'big.csv'")
+            .await,
+        1
+    );
+}

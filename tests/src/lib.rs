@@ -250,11 +250,28 @@ impl TestApp {
         content_type: &str,
         bytes: Vec<u8>,
     ) -> Resp {
-        let res = self
+        self.upload_with(path, token, content_type, bytes, &[])
+            .await
+    }
+
+    /// Posts `bytes` as the body, of `content_type`, with more headers.
+    pub async fn upload_with(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = self
             .client
             .post(self.url(path))
             .bearer_auth(token)
-            .header("content-type", content_type)
+            .header("content-type", content_type);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req
             .body(bytes)
             .send()
             .await

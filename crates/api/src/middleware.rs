@@ -215,12 +215,24 @@ async fn prepare(req: &mut ServiceRequest, key: &HeaderValue) -> Result<IdemRequ
             )))
         ),
     };
-    let body = req.extract::<web::Bytes>().await.map_err(|e| match e
-        .as_error::<actix_web::error::PayloadError>()
-    {
-        Some(actix_web::error::PayloadError::Overflow) => ApiError::PayloadTooLarge,
-        _ => ApiError::BadRequest(format!("the request body cannot be read: {e}")),
-    })?;
+    // A file upload may be as large as a file; every other body as the
+    // app's own limit.
+    let limit = if req.path() == "/api/v1/imports" {
+        rapport_domain::imports::FILE_MAX_BYTES
+    } else {
+        state.config.body_limit
+    };
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = futures::StreamExt::next(&mut payload).await {
+        let chunk = chunk
+            .map_err(|e| ApiError::BadRequest(format!("the request body cannot be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
     let mut fingerprint = Vec::with_capacity(body.len() + 128);
     fingerprint.extend_from_slice(req.method().as_str().as_bytes());
     fingerprint.push(b' ');

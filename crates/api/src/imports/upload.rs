@@ -1,5 +1,5 @@
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{perm, Authz, Ctx, Db};
+use crate::extract::{perm, Authz, Ctx, Db, Idempotent};
 use crate::respond::Reply;
 use actix_web::{post, web};
 use diesel_async::AsyncConnection;
@@ -45,6 +45,7 @@ pub async fn upload(
     mut db: Db,
     caller: Authz<perm::ImportsWrite>,
     ctx: Ctx,
+    idem: Idempotent,
     query: web::Query<UploadQuery>,
     mut body: web::Payload,
 ) -> ApiResult<Reply<ImportView>> {
@@ -77,6 +78,9 @@ pub async fn upload(
     let conn = db.conn().await?;
     let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(replay) = idem.claim(conn).await? {
+                return Ok(replay);
+            }
             let fields = rapport_db::custom_fields::live(conn, ws, FieldRecord::Person).await?;
             let saved = rapport_db::imports::saved_mapping(conn, ws, query.record_type, &signature)
                 .await?
@@ -131,7 +135,9 @@ pub async fn upload(
             )
             .await?;
             ctx.created(conn, ws, &import).await?;
-            Ok(Reply::created(&import.view()).location(format!("/api/v1/imports/{}", import.id)))
+            let reply =
+                Reply::created(&import.view()).location(format!("/api/v1/imports/{}", import.id));
+            idem.keep(conn, reply).await
         })
         .await?;
     Ok(reply)
