@@ -954,3 +954,47 @@ async fn an_upload_larger_than_a_json_body_may_carry_an_idempotency_key() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_starts_of_one_import_at_once_run_it_once() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    let file =
+        "First name,Last name,Email\nAda,Lovelace,ada@example.com\nAlan,Turing,alan@example.com\n";
+    let draft = upload(&app, &owner, "two.csv", "text/csv", file.into()).await;
+    let path = format!("/api/v1/imports/{}/run", draft.id);
+    let body = serde_json::to_value(&draft.settings).unwrap();
+    let starts = (0..4).map(|_| {
+        let (app, owner, path, body) = (&app, &owner, &path, body.clone());
+        async move { app.post(path, Some(&owner.access), body).await.status }
+    });
+    let mut codes: Vec<u16> = futures::future::join_all(starts).await;
+    codes.sort();
+    assert_eq!(codes, [202, 409, 409, 409]);
+    let done = finished(&app, &owner, &draft).await;
+    assert_eq!(done.counts.created, 2);
+    assert_eq!(people(&app, &owner).await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_imports_naming_one_new_address_at_once_make_one_person() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    let mut drafts = Vec::new();
+    for name in ["a.csv", "b.csv"] {
+        let file = format!("First name,Last name,Email\nGrace,Hopper,grace@example.com\nOnly,{name},{name}@example.com\n");
+        drafts.push(upload(&app, &owner, name, "text/csv", file.into_bytes()).await);
+    }
+    let runs = drafts.iter().map(|d| {
+        let (app, owner) = (&app, &owner);
+        async move { run(app, owner, d, &d.settings).await }
+    });
+    let done = futures::future::join_all(runs).await;
+    let created: i64 = done.iter().map(|d| d.counts.created as i64).sum();
+    let skipped: i64 = done.iter().map(|d| d.counts.skipped as i64).sum();
+    assert_eq!((created, skipped), (3, 1), "{done:?}");
+    let grace = app
+        .count("SELECT count(*) FROM people WHERE email = 'grace@example.com'")
+        .await;
+    assert_eq!(grace, 1);
+}
