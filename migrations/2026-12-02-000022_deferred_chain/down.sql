@@ -1,6 +1,7 @@
 -- Entries and events made before the way back must have been sealed and
 -- numbered (any read does that).
 DROP INDEX events_unnumbered;
+ALTER TABLE events DROP CONSTRAINT events_seq_positive;
 ALTER TABLE events DROP CONSTRAINT events_seq_key;
 ALTER TABLE events ALTER COLUMN seq SET NOT NULL;
 ALTER TABLE events DROP CONSTRAINT events_pkey;

@@ -13,7 +13,7 @@ ALTER TABLE audit_log DROP CONSTRAINT audit_log_id_key;
 ALTER TABLE audit_log ADD PRIMARY KEY (workspace_id, id);
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_seq_key UNIQUE (workspace_id, seq);
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_sealed_whole CHECK (
-    (seq IS NULL) = (hash IS NULL) AND (hash IS NULL) = (prev_hash IS NULL));
+    (seq IS NULL) = (hash IS NULL) AND (hash IS NULL) = (prev_hash IS NULL) AND seq > 0);
 CREATE INDEX audit_log_unsealed ON audit_log (workspace_id, id) WHERE hash IS NULL;
 
 -- One more change an entry may take: its sealing, once, which sets its
@@ -53,4 +53,5 @@ ALTER TABLE events DROP CONSTRAINT events_pkey;
 ALTER TABLE events ADD PRIMARY KEY (workspace_id, id);
 ALTER TABLE events ALTER COLUMN seq DROP NOT NULL;
 ALTER TABLE events ADD CONSTRAINT events_seq_key UNIQUE (workspace_id, seq);
+ALTER TABLE events ADD CONSTRAINT events_seq_positive CHECK (seq > 0);
 CREATE INDEX events_unnumbered ON events (workspace_id, id) WHERE seq IS NULL;

@@ -373,3 +373,53 @@ async fn each_entry_names_the_fields_that_changed_and_only_those() {
     assert!(removed["role"].get("after").is_none());
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsealed_entry_takes_its_sealing_once_and_nothing_else() {
+    let app = TestApp::start().await;
+    let owner = app.register("support").await;
+    app.settle(owner.workspace_id).await;
+    let sql = app.sql().await;
+    // Inside one transaction, so no sealer sees the entry first.
+    let attempt = |change: &str| {
+        format!(
+            "BEGIN;
+             INSERT INTO audit_log (workspace_id, id, occurred_at, actor_kind, action, record_type,
+                                    changes, payload_digest)
+               VALUES ('{ws}', gen_random_uuid(), now(), 'system', 'test.pending', 'test', '{{}}', '\\x00');
+             UPDATE audit_log SET {change} WHERE workspace_id = '{ws}' AND action = 'test.pending';
+             ROLLBACK;",
+            ws = owner.workspace_id
+        )
+    };
+    let refused = |change: &'static str| {
+        let (sql, text) = (&sql, attempt(change));
+        async move {
+            let e = sql.batch_execute(&text).await.expect_err(change);
+            sql.batch_execute("ROLLBACK").await.unwrap();
+            e.as_db_error()
+                .map(|d| d.message().to_string())
+                .unwrap_or_default()
+        }
+    };
+    // A place at or below zero is refused, so no entry hides before the chain.
+    let no_place = refused("seq = 0, prev_hash = '\\x00', hash = '\\x00'").await;
+    assert!(no_place.contains("audit_log_sealed_whole"), "{no_place}");
+    // A sealing that changes anything else is refused.
+    let changed = refused("seq = 999, prev_hash = '\\x00', hash = '\\x00', action = 'x'").await;
+    assert!(changed.contains("append-only"), "{changed}");
+    // Half a sealing is refused.
+    let half = refused("hash = '\\x00'").await;
+    assert!(half.contains("audit_log_sealed_whole"), "{half}");
+    // A sealed entry is never sealed again.
+    let again = sql
+        .batch_execute(&format!(
+            "UPDATE audit_log SET hash = '\\x00' WHERE workspace_id = '{}' AND seq = 1",
+            owner.workspace_id
+        ))
+        .await
+        .expect_err("a second sealing");
+    assert!(format!("{again:?}").contains("append-only"), "{again:?}");
+    let ok = verify(&app, &owner).await;
+    assert_eq!(ok["ok"], true);
+}

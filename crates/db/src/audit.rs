@@ -231,9 +231,24 @@ struct Unsealed {
 
 /// Seals the committed entries of workspace `ws` that are not sealed yet:
 /// each takes the next place in the chain, the hash before it and its own
-/// hash, under the head's lock, in the order they were made. Returns how
+/// hash, under the head's lock, in the order of their ids among those it
+/// finds (an entry committed later is sealed by a later call). Returns how
 /// many it sealed. Cheap when there are none (one look at a partial index).
 pub async fn seal(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<usize> {
+    seal_with(conn, ws, false).await
+}
+
+/// [`seal`], but nothing when another sealer holds the head (the
+/// background task's way: a long erasure does not hold it up).
+pub async fn seal_if_free(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<usize> {
+    seal_with(conn, ws, true).await
+}
+
+async fn seal_with(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    skip_locked: bool,
+) -> QueryResult<usize> {
     use diesel::dsl::exists;
     use diesel_async::AsyncConnection;
     let pending = |ws: Uuid| {
@@ -247,14 +262,22 @@ pub async fn seal(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<usize> 
     }
     conn.transaction(async |conn| {
         // The head's lock orders the sealers; what they seal is read after it.
-        let (last, mut prev_hash): (i64, Vec<u8>) = diesel::update(audit_heads::table.find(ws))
-            .set(audit_heads::seq.eq(audit_heads::seq))
-            .returning((audit_heads::seq, audit_heads::hash))
-            .get_result(conn)
-            .await?;
+        let head = audit_heads::table
+            .find(ws)
+            .select((audit_heads::seq, audit_heads::hash))
+            .for_update();
+        let head: Option<(i64, Vec<u8>)> = if skip_locked {
+            head.skip_locked().first(conn).await.optional()?
+        } else {
+            head.first(conn).await.optional()?
+        };
+        let Some((last, mut prev_hash)) = head else {
+            return Ok(0);
+        };
         let rows: Vec<Unsealed> = pending(ws)
             .order(audit_log::id.asc())
             .select(Unsealed::as_select())
+            .limit(SEAL_BATCH)
             .for_update()
             .load(conn)
             .await?;
@@ -305,7 +328,12 @@ pub async fn seal(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<usize> 
     .await
 }
 
-/// Seals every workspace's pending entries (the background task's round).
+/// How many entries one sealing takes at most; a backlog takes several.
+const SEAL_BATCH: i64 = 5000;
+
+/// Seals every workspace's pending entries (the background task's round):
+/// a workspace whose head is busy or whose sealing fails is left for the
+/// next round, and the others go on.
 pub async fn seal_all(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
     let workspaces: Vec<Uuid> = audit_log::table
         .filter(audit_log::hash.is_null())
@@ -315,7 +343,12 @@ pub async fn seal_all(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
         .await?;
     let mut sealed = 0;
     for ws in workspaces {
-        sealed += seal(conn, ws).await?;
+        match seal_if_free(conn, ws).await {
+            Ok(n) => sealed += n,
+            Err(e) => {
+                tracing::warn!(workspace = %ws, error = %e, "sealing the audit entries failed")
+            }
+        }
     }
     Ok(sealed)
 }
@@ -507,7 +540,13 @@ pub struct Verification {
 /// hash no longer matches its fields, its link does not match the entry
 /// before, or an entry is missing before it.
 pub async fn verify(conn: &mut AsyncPgConnection, workspace_id: Uuid) -> QueryResult<Verification> {
-    seal(conn, workspace_id).await?;
+    while seal(conn, workspace_id).await? as i64 == SEAL_BATCH {}
+    // The head first: entries sealed after it are the next verify's.
+    let (head_seq, head_hash): (i64, Vec<u8>) = audit_heads::table
+        .find(workspace_id)
+        .select((audit_heads::seq, audit_heads::hash))
+        .first(conn)
+        .await?;
     let mut prev_hash = vec![0u8; 32];
     let mut expected_seq = 1i64;
     let mut checked = 0i64;
@@ -518,6 +557,7 @@ pub async fn verify(conn: &mut AsyncPgConnection, workspace_id: Uuid) -> QueryRe
         let batch: Vec<AuditEntry> = audit_log::table
             .filter(audit_log::workspace_id.eq(workspace_id))
             .filter(audit_log::seq.ge(expected_seq))
+            .filter(audit_log::seq.le(head_seq))
             .filter(is_sealed())
             .order(audit_log::seq.asc())
             .limit(1000)
@@ -557,11 +597,6 @@ pub async fn verify(conn: &mut AsyncPgConnection, workspace_id: Uuid) -> QueryRe
         }
     }
     // The head must name the last entry: a deleted tail shows up here.
-    let (head_seq, head_hash): (i64, Vec<u8>) = audit_heads::table
-        .find(workspace_id)
-        .select((audit_heads::seq, audit_heads::hash))
-        .first(conn)
-        .await?;
     if head_seq != expected_seq - 1 || head_hash != prev_hash {
         return Ok(Verification {
             checked,

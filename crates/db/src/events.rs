@@ -76,10 +76,18 @@ pub async fn emit(conn: &mut AsyncPgConnection, e: NewEvent<'_>) -> QueryResult<
 }
 
 /// Numbers the committed events of workspace `ws` that have no number yet,
-/// in the order they were written, under the head's lock: a reader that
-/// has seen number n never later finds an event numbered below it.
-/// Returns how many it numbered; cheap when there are none.
+/// in the order of their ids among those it finds, under the head's lock:
+/// a reader that has seen number n never later finds an event numbered
+/// below it. Returns how many it numbered; cheap when there are none.
 pub async fn number(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<usize> {
+    number_with(conn, ws, false).await
+}
+
+async fn number_with(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    skip_locked: bool,
+) -> QueryResult<usize> {
     use diesel::dsl::exists;
     use diesel_async::AsyncConnection;
     let any: bool = diesel::select(exists(
@@ -93,32 +101,50 @@ pub async fn number(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<usize
         return Ok(0);
     }
     conn.transaction(async |conn| {
-        let last: i64 = diesel::update(event_heads::table.find(ws))
-            .set(event_heads::seq.eq(event_heads::seq))
-            .returning(event_heads::seq)
-            .get_result(conn)
-            .await?;
+        let head = event_heads::table
+            .find(ws)
+            .select(event_heads::seq)
+            .for_update();
+        let head: Option<i64> = if skip_locked {
+            head.skip_locked().first(conn).await.optional()?
+        } else {
+            head.first(conn).await.optional()?
+        };
+        let Some(last) = head else {
+            return Ok(0);
+        };
         // Read after the lock: what an earlier numbering numbered is seen.
-        let n = diesel::sql_query(
-            "UPDATE events e SET seq = $2 + p.n \
-               FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events \
-                      WHERE workspace_id = $1 AND seq IS NULL) p \
-              WHERE e.workspace_id = $1 AND e.id = p.id",
+        #[derive(QueryableByName)]
+        struct Numbered {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            top: i64,
+        }
+        let done: Numbered = diesel::sql_query(
+            "WITH u AS (UPDATE events e SET seq = $2 + p.n \
+                          FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events \
+                                 WHERE workspace_id = $1 AND seq IS NULL) p \
+                         WHERE e.workspace_id = $1 AND e.id = p.id RETURNING e.seq) \
+             SELECT count(*) AS n, coalesce(max(seq), $2) AS top FROM u",
         )
         .bind::<diesel::sql_types::Uuid, _>(ws)
         .bind::<diesel::sql_types::BigInt, _>(last)
-        .execute(conn)
+        .get_result(conn)
         .await?;
+        // The highest number given, even if a row between vanished meanwhile.
         diesel::update(event_heads::table.find(ws))
-            .set(event_heads::seq.eq(last + n as i64))
+            .set(event_heads::seq.eq(done.top))
             .execute(conn)
             .await?;
-        Ok(n)
+        Ok(done.n as usize)
     })
     .await
 }
 
-/// Numbers every workspace's pending events (the background task's round).
+/// Numbers every workspace's pending events (the background task's round):
+/// a workspace whose head is busy or whose numbering fails is left for the
+/// next round, and the others go on.
 pub async fn number_all(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
     let workspaces: Vec<Uuid> = events::table
         .filter(events::seq.is_null())
@@ -128,7 +154,10 @@ pub async fn number_all(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
         .await?;
     let mut numbered = 0;
     for ws in workspaces {
-        numbered += number(conn, ws).await?;
+        match number_with(conn, ws, true).await {
+            Ok(n) => numbered += n,
+            Err(e) => tracing::warn!(workspace = %ws, error = %e, "numbering the events failed"),
+        }
     }
     Ok(numbered)
 }
@@ -171,8 +200,20 @@ pub async fn since_for(
     if cursors.is_empty() {
         return Ok(Vec::new());
     }
-    for (ws, _) in cursors {
-        number(conn, *ws).await?;
+    // Number what is pending in these workspaces; one that is busy or
+    // failing waits for the next round and holds no other up.
+    let listed: Vec<Uuid> = cursors.iter().map(|(ws, _)| *ws).collect();
+    let pending: Vec<Uuid> = events::table
+        .filter(events::seq.is_null())
+        .filter(events::workspace_id.eq_any(&listed))
+        .select(events::workspace_id)
+        .distinct()
+        .load(conn)
+        .await?;
+    for ws in pending {
+        if let Err(e) = number_with(conn, ws, true).await {
+            tracing::warn!(workspace = %ws, error = %e, "numbering the events failed");
+        }
     }
     let mut q = events::table.select(Event::as_select()).into_boxed();
     let mut first = true;

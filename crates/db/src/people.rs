@@ -557,10 +557,11 @@ pub async fn search(
         after: None,
         limit: s.limit,
     };
+    let mut first = Vec::new();
     if let Ok(starting) = starting_with(scope, &PersonFilter::default(), &s.text, &page) {
-        let hits = ranked!(starting)?;
-        if hits.len() as i64 >= s.limit {
-            return Ok(hits);
+        first = ranked!(starting)?;
+        if first.len() as i64 >= s.limit {
+            return Ok(first);
         }
     }
     // Otherwise the words anywhere and the names alike: at most CANDIDATES
@@ -579,7 +580,16 @@ pub async fn search(
         s.text.clone().into_sql::<diesel::sql_types::Text>(),
         people::sort_name,
     ));
-    ranked!(people::id.eq_any(words.union(alike)))
+    let mut hits = ranked!(people::id.eq_any(words.union(alike)))?;
+    // The names that start with the text stay, whatever the candidates.
+    for hit in first {
+        if !hits.iter().any(|(p, _)| p.id == hit.0.id) {
+            hits.push(hit);
+        }
+    }
+    hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.id.cmp(&b.0.id)));
+    hits.truncate(s.limit as usize);
+    Ok(hits)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Events: the outbox read back by polling clients, and streamed over the
-//! WebSocket to clients on every instance, woken by LISTEN/NOTIFY.
+//! WebSocket to clients on every instance by each instance's dispatcher.
 
 pub mod dispatcher;
 pub mod hub;

@@ -31,6 +31,8 @@ pub async fn personal_data(
     let ws = caller.workspace_id();
     let id = id.into_inner();
     let conn = db.conn().await?;
+    // The history as far as it is sealed, before the snapshot is taken.
+    rapport_db::audit::seal(conn, ws).await?;
     let data = conn
         .build_transaction()
         .repeatable_read()
