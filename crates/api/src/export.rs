@@ -126,6 +126,36 @@ where
 const CSV: &str = "text/csv; charset=utf-8";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// The header of an exported list, its `standard` columns then one per
+/// live custom field (its label), and those fields' keys in the same order
+/// for [`custom_cell`].
+pub fn header(
+    standard: &[&str],
+    fields: Vec<rapport_domain::api::CustomFieldView>,
+) -> (Vec<String>, std::sync::Arc<Vec<String>>) {
+    let mut header: Vec<String> = standard.iter().map(|c| c.to_string()).collect();
+    header.extend(fields.iter().map(|f| f.label.clone()));
+    let keys = fields.into_iter().map(|f| f.key).collect();
+    (header, std::sync::Arc::new(keys))
+}
+
+/// `table` as the file `format` asks for.
+pub async fn send<S: Sorts>(
+    format: rapport_domain::api::ExportFormat,
+    conn: OwnedConn,
+    sort: rapport_db::list::Sort<S>,
+    table: Table<S>,
+) -> Result<Download, ApiError>
+where
+    S::Row: Send + 'static,
+{
+    use rapport_domain::api::ExportFormat;
+    Ok(match format {
+        ExportFormat::Csv => csv(conn, sort, table),
+        ExportFormat::Xlsx => xlsx(conn, sort, table).await?,
+    })
+}
+
 /// The same rows as [`csv`], as an XLSX workbook of one sheet: every cell a
 /// text cell (nothing in it is ever run as a formula), the header row bold
 /// and frozen, the columns filtered. Built before the answer starts, so a

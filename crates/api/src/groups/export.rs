@@ -37,21 +37,20 @@ pub async fn export(
     let scope = Arc::new(scope);
     let mut conn = db.into_owned().await?;
     let fields = rapport_db::custom_fields::live(&mut conn, ws, FieldRecord::Group).await?;
-    let mut header: Vec<String> = [
-        "id",
-        "name",
-        "kind",
-        "description",
-        "leader",
-        "members",
-        "tags",
-        "created_at",
-        "updated_at",
-    ]
-    .map(String::from)
-    .to_vec();
-    header.extend(fields.iter().map(|f| f.label.clone()));
-    let keys: Arc<Vec<String>> = Arc::new(fields.into_iter().map(|f| f.key).collect());
+    let (header, keys) = crate::export::header(
+        &[
+            "id",
+            "name",
+            "kind",
+            "description",
+            "leader",
+            "members",
+            "tags",
+            "created_at",
+            "updated_at",
+        ],
+        fields,
+    );
     let table = Table {
         name: "groups",
         header,
@@ -90,8 +89,5 @@ pub async fn export(
             })
         }),
     };
-    Ok(match format.into_inner() {
-        ExportFormat::Csv => crate::export::csv(conn, sort, table),
-        ExportFormat::Xlsx => crate::export::xlsx(conn, sort, table).await?,
-    })
+    crate::export::send(format.into_inner(), conn, sort, table).await
 }

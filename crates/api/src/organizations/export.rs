@@ -35,21 +35,20 @@ pub async fn export(
     let scope = Arc::new(scope);
     let mut conn = db.into_owned().await?;
     let fields = rapport_db::custom_fields::live(&mut conn, ws, FieldRecord::Organization).await?;
-    let mut header: Vec<String> = [
-        "id",
-        "name",
-        "domain",
-        "industry",
-        "phone",
-        "address",
-        "tags",
-        "created_at",
-        "updated_at",
-    ]
-    .map(String::from)
-    .to_vec();
-    header.extend(fields.iter().map(|f| f.label.clone()));
-    let keys: Vec<String> = fields.into_iter().map(|f| f.key).collect();
+    let (header, keys) = crate::export::header(
+        &[
+            "id",
+            "name",
+            "domain",
+            "industry",
+            "phone",
+            "address",
+            "tags",
+            "created_at",
+            "updated_at",
+        ],
+        fields,
+    );
     let table = Table {
         name: "organizations",
         header,
@@ -81,8 +80,5 @@ pub async fn export(
             Box::pin(async move { Ok(lines) })
         }),
     };
-    Ok(match format.into_inner() {
-        ExportFormat::Csv => crate::export::csv(conn, sort, table),
-        ExportFormat::Xlsx => crate::export::xlsx(conn, sort, table).await?,
-    })
+    crate::export::send(format.into_inner(), conn, sort, table).await
 }

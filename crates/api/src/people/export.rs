@@ -39,22 +39,21 @@ pub async fn export(
     let fields = rapport_db::custom_fields::live(&mut conn, ws, FieldRecord::Person).await?;
     let filter = Arc::new(filter);
     let scope = Arc::new(scope);
-    let mut header: Vec<String> = [
-        "id",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "status",
-        "organization",
-        "tags",
-        "created_at",
-        "updated_at",
-    ]
-    .map(String::from)
-    .to_vec();
-    header.extend(fields.iter().map(|f| f.label.clone()));
-    let keys: Arc<Vec<String>> = Arc::new(fields.into_iter().map(|f| f.key).collect());
+    let (header, keys) = crate::export::header(
+        &[
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "status",
+            "organization",
+            "tags",
+            "created_at",
+            "updated_at",
+        ],
+        fields,
+    );
     let table = Table {
         name: "people",
         header,
@@ -91,8 +90,5 @@ pub async fn export(
             })
         }),
     };
-    Ok(match format.into_inner() {
-        ExportFormat::Csv => crate::export::csv(conn, sort, table),
-        ExportFormat::Xlsx => crate::export::xlsx(conn, sort, table).await?,
-    })
+    crate::export::send(format.into_inner(), conn, sort, table).await
 }
