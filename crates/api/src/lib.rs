@@ -162,7 +162,6 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
     c
 }
 
-/// Starts the event dispatcher and, when configured, the job worker.
 /// Seals the audit entries and numbers the events that no reader has
 /// asked for yet, every second, so that the chain never lags far behind
 /// the changes it records.
@@ -186,6 +185,8 @@ async fn seal(state: Arc<AppState>) {
     }
 }
 
+/// Starts the event dispatcher, the sealer and, when configured, the job
+/// worker.
 pub fn start_background(state: Arc<AppState>, database_url: String, worker_name: String) {
     tokio::spawn(events::dispatcher::run(state.clone(), database_url));
     tokio::spawn(seal(state.clone()));
