@@ -3,7 +3,7 @@
 //! [`members`] which of a group's members.
 
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
-use crate::people::prefix_pattern;
+use crate::prefix::starts_with;
 use crate::schema::{group_members, groups, people, workspaces};
 use crate::scope::Scope;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -158,6 +158,15 @@ pub async fn list(
     f: &GroupFilter,
     page: &PageRequest<GroupSort>,
 ) -> ListResult<Vec<GroupRow>> {
+    Ok(list_query(scope, f, page)?.load(conn).await?)
+}
+
+/// The query of [`list`], for its plan.
+pub fn list_query<'a>(
+    scope: &Scope,
+    f: &GroupFilter,
+    page: &PageRequest<GroupSort>,
+) -> ListResult<BoxedGroups<'a>> {
     let mut q = visible(scope);
     q = if f.deleted {
         q.filter(groups::deleted_at.is_not_null())
@@ -165,7 +174,7 @@ pub async fn list(
         q.filter(groups::deleted_at.is_null())
     };
     if let Some(text) = &f.q {
-        q = q.filter(lower_text(groups::name).like(prefix_pattern(text)));
+        q = q.filter(starts_with(lower_text(groups::name), text));
     }
     if let Some(k) = f.kind {
         q = q.filter(groups::kind.eq(k.as_str()));
@@ -198,7 +207,16 @@ pub async fn list(
         GroupSort::CreatedAt => page.seek(q, groups::created_at, groups::id)?,
         GroupSort::UpdatedAt => page.seek(q, groups::updated_at, groups::id)?,
     };
-    Ok(q.load(conn).await?)
+    // A text finds its few rows through the ranges of its indexes.
+    if f.q.is_none() {
+        return Ok(q);
+    }
+    let masked = match page.sort.field {
+        GroupSort::Name => "(groups.name || '')",
+        GroupSort::CreatedAt => "(groups.created_at + interval '0 s')",
+        GroupSort::UpdatedAt => "(groups.updated_at + interval '0 s')",
+    };
+    Ok(page.masked(q, masked, groups::id))
 }
 
 fn scope_workspace(scope: &Scope) -> Uuid {

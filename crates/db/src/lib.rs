@@ -20,6 +20,7 @@ pub mod members;
 pub mod notes;
 pub mod organizations;
 pub mod people;
+pub mod prefix;
 pub mod privacy;
 pub mod rate_limits;
 pub mod record;

@@ -272,6 +272,35 @@ impl<S: Sorts> PageRequest<S> {
         Ok(query)
     }
 
+    /// `query`, already sought, in the same order but through `masked`: the
+    /// SQL of an expression equal to the sorted column that no index
+    /// provides (`(t.name || '')`, `(t.created_at + interval '0 s')`).
+    /// PostgreSQL then finds the rows through the index of the query's
+    /// filter and sorts the few it finds, instead of walking the order's
+    /// index over the whole workspace and discarding what the filter does
+    /// not keep.
+    pub fn masked<'a, ST, QS, GB, T>(
+        &self,
+        query: Boxed<'a, ST, QS, GB>,
+        masked: &'static str,
+        tie: T,
+    ) -> Boxed<'a, ST, QS, GB>
+    where
+        QS: QuerySource + 'a,
+        T: SeekColumn<'a, QS>,
+        Boxed<'a, ST, QS, GB>: OrderDsl<Order<'a, QS>, Output = Boxed<'a, ST, QS, GB>>
+            + ThenOrderDsl<Order<'a, QS>, Output = Boxed<'a, ST, QS, GB>>,
+    {
+        let dir = self.sort.dir;
+        // The SQL type does not matter to an ORDER BY.
+        let key = diesel::dsl::sql::<Text>(masked);
+        let key: Order<'a, QS> = match dir {
+            Dir::Asc => Box::new(key.asc()),
+            Dir::Desc => Box::new(key.desc()),
+        };
+        query.order(key).then_order_by(tie.order(dir))
+    }
+
     /// The key a cursor to the next page carries: the last row's, when the page is full.
     pub fn next_key(&self, rows: &[S::Row]) -> Option<Key> {
         if rows.len() as i64 == self.limit {

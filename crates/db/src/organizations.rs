@@ -3,7 +3,7 @@
 //! organisations a caller may see.
 
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
-use crate::people::prefix_pattern;
+use crate::prefix::starts_with;
 use crate::schema::{organizations, people};
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
@@ -140,6 +140,15 @@ pub async fn list(
     f: &OrganizationFilter,
     page: &PageRequest<OrganizationSort>,
 ) -> ListResult<Vec<OrganizationRow>> {
+    Ok(list_query(scope, f, page)?.load(conn).await?)
+}
+
+/// The query of [`list`], for its plan.
+pub fn list_query<'a>(
+    scope: &Scope,
+    f: &OrganizationFilter,
+    page: &PageRequest<OrganizationSort>,
+) -> ListResult<BoxedOrganizations<'a>> {
     let mut q = visible(scope);
     q = if f.deleted {
         q.filter(organizations::deleted_at.is_not_null())
@@ -147,11 +156,12 @@ pub async fn list(
         q.filter(organizations::deleted_at.is_null())
     };
     if let Some(text) = &f.q {
-        let pattern = prefix_pattern(text);
+        // Two ranges, of the name's index and of the domain's.
         q = q.filter(
-            lower_text(organizations::name)
-                .like(pattern.clone())
-                .or(lower(organizations::domain).like(pattern).assume_not_null()),
+            starts_with(lower_text(organizations::name), text).or(starts_with(
+                lower(organizations::domain).assume_not_null(),
+                text,
+            )),
         );
     }
     if let Some(d) = &f.domain {
@@ -175,7 +185,16 @@ pub async fn list(
             page.seek(q, organizations::updated_at, organizations::id)?
         }
     };
-    Ok(q.load(conn).await?)
+    // A text finds its few rows through the ranges of its indexes.
+    if f.q.is_none() {
+        return Ok(q);
+    }
+    let masked = match page.sort.field {
+        OrganizationSort::Name => "(organizations.name || '')",
+        OrganizationSort::CreatedAt => "(organizations.created_at + interval '0 s')",
+        OrganizationSort::UpdatedAt => "(organizations.updated_at + interval '0 s')",
+    };
+    Ok(page.masked(q, masked, organizations::id))
 }
 
 /// An organisation `scope` may see, deleted or not.

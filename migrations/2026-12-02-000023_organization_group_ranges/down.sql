@@ -1,0 +1,10 @@
+DROP INDEX groups_tags;
+DROP INDEX groups_by_kind;
+DROP INDEX groups_prefix_name;
+DROP INDEX organizations_tags;
+DROP INDEX organizations_by_industry;
+DROP INDEX organizations_by_owner;
+DROP INDEX organizations_by_domain;
+CREATE INDEX organizations_by_domain ON organizations (workspace_id, lower(domain)) WHERE domain IS NOT NULL;
+DROP INDEX organizations_prefix_name;
+CREATE INDEX organizations_by_lower_name ON organizations (workspace_id, lower(name)) WHERE deleted_at IS NULL;
