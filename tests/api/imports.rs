@@ -172,19 +172,30 @@ async fn a_latin1_csv_of_good_and_bad_rows_imports_the_good_ones_reports_the_bad
         dry.rows[1].values["custom_fields.date_of_birth"],
         "2014-01-31"
     );
-    let reasons: Vec<(u32, &str)> = dry
+    let reasons: Vec<(u32, &str, Option<u32>)> = dry
         .errors
         .iter()
-        .map(|e| (e.row, e.reason.split(':').next().unwrap()))
+        .map(|e| (e.row, e.reason.split(':').next().unwrap(), e.column))
         .collect();
     assert_eq!(
         reasons,
         [
-            (5, "email"),
-            (6, "custom_fields.date_of_birth"),
-            (7, "custom_fields.level"),
-            (10, "email")
-        ]
+            (5, "email", Some(2)),
+            (6, "custom_fields.date_of_birth", Some(3)),
+            (7, "custom_fields.level", Some(4)),
+            (10, "email", Some(2))
+        ],
+        "each rejection names the column of the cell at fault"
+    );
+    // The preview shows the file's own cells and marks the one at fault.
+    let ada = dry.rows.iter().find(|r| r.row == 5).unwrap();
+    assert_eq!(ada.action, RowAction::Reject);
+    assert_eq!(ada.column, Some(2));
+    assert_eq!(ada.cells[ada.column.unwrap() as usize], "not-an-address");
+    assert_eq!(ada.cells[0], "Ada");
+    assert_eq!(
+        dry.rows[0].column, None,
+        "a skipped row has no cell at fault"
     );
     assert_eq!(
         people(&app, &owner).await.len(),

@@ -289,6 +289,10 @@ pub struct PreviewRow {
     pub values: Map<String, Value>,
     /// Why it is rejected or skipped.
     pub reason: Option<String>,
+    /// Its cells as the file has them.
+    pub cells: Vec<String>,
+    /// The column (counted from 0) whose cell makes it rejected, when one does.
+    pub column: Option<u32>,
 }
 
 /// A row that will not be written, and why.
@@ -297,6 +301,8 @@ pub struct PreviewRow {
 pub struct RowError {
     pub row: u32,
     pub reason: String,
+    /// The column (counted from 0) whose cell makes it rejected, when one does.
+    pub column: Option<u32>,
 }
 
 /// A dry run: what running with these settings would do, with nothing written.
@@ -791,6 +797,26 @@ pub fn person_draft(
 
 /// The first required live field that `values` (a person's custom values
 /// once the row is written) leaves empty, as a report's reason.
+/// The column (counted from 0) whose cell a row's rejection `reason`
+/// (`<field>: <why>`) is about: the column that fills that field, or the
+/// full name's for a first or family name. `None` when the reason is about
+/// no cell of the file (a required field no column fills, a failed write).
+pub fn faulty_column(settings: &ImportSettings, reason: &str) -> Option<u32> {
+    let (field, _) = reason.split_once(": ")?;
+    let filling = |f: &str| {
+        settings
+            .columns
+            .iter()
+            .position(|c| c.field.as_deref() == Some(f))
+    };
+    let i = filling(field).or_else(|| {
+        matches!(field, "first_name" | "last_name")
+            .then(|| filling("full_name"))
+            .flatten()
+    })?;
+    u32::try_from(i).ok()
+}
+
 pub fn missing_required(fields: &[CustomFieldView], values: &Map<String, Value>) -> Option<String> {
     let mut errors = Vec::new();
     check_values(&mut errors, fields, &Map::new(), values);
@@ -823,6 +849,32 @@ mod tests {
             updated_at: DateTime::UNIX_EPOCH,
             version: 1,
         }
+    }
+
+    #[test]
+    fn a_rejection_points_at_the_cell_it_is_about() {
+        let fields = [field("tier", FieldKind::Select, &["gold"], false)];
+        let settings = ImportSettings {
+            header_row: 1,
+            columns: ["full_name", "email", "custom_fields.tier", "owner"]
+                .into_iter()
+                .map(|f| ColumnMapping {
+                    field: Some(f.into()),
+                    ..Default::default()
+                })
+                .chain([ColumnMapping::default()])
+                .collect(),
+            ..Default::default()
+        };
+        let why = |cells: &[&str]| person_draft(&row(cells), &settings, &fields).unwrap_err();
+        let at = |reason: &str| faulty_column(&settings, reason);
+        assert_eq!(at(&why(&["Ada L", "nope", "", "", ""])), Some(1));
+        assert_eq!(at(&why(&["Ada L", "", "silver", "", ""])), Some(2));
+        assert_eq!(at(&why(&["Ada L", "", "", "not-an-address", ""])), Some(3));
+        assert_eq!(at(&why(&["", "", "", "", "x"])), Some(0), "the full name's");
+        assert_eq!(at("could not be written: deadlock"), None);
+        assert_eq!(at("custom_fields.birthday: required"), None);
+        assert_eq!(at("imported before, unchanged"), None);
     }
 
     #[test]

@@ -579,6 +579,12 @@ test('a file of contacts is imported through the wizard: mapped, checked, run, a
   await wizard.getByRole('button', { name: 'Check every row' }).click();
   await wizard.getByRole('status').filter({ hasText: '1 to add, 0 to update, 0 to leave alone, 1 rejected. 1 new organisations.' }).waitFor();
   await wizard.locator('tr[data-row="4"].rejected', { hasText: 'email' }).waitFor();
+  // The preview shows the file's cells, and marks the one at fault.
+  const bad = wizard.locator('tr[data-row="4"] td.cell-error');
+  assert.equal(await bad.count(), 1);
+  assert.equal(await bad.getAttribute('data-column'), 'Email');
+  assert.equal((await bad.textContent()).trim(), 'not-an-address');
+  assert.equal((await wizard.locator('tr[data-row="3"] td[data-column="Company"]').textContent()).trim(), 'Wizard Works');
   assert.equal(await page.locator('tr[data-person="Nadia Importer"]').count(), 0, 'a check writes nothing');
   await shot(page, 'import-preview');
   await wizard.getByRole('button', { name: 'Import 1 rows' }).click();

@@ -4,7 +4,8 @@ use crate::extract::{perm, Authz, Db, Valid};
 use actix_web::{post, web, web::Json};
 use rapport_domain::api::{ImportPreview, ImportSettings};
 use rapport_domain::imports::{
-    ImportCounts, ImportStatus, PreviewRow, RowAction, RowError, PREVIEW_ERRORS, PREVIEW_ROWS,
+    faulty_column, ImportCounts, ImportStatus, PreviewRow, RowAction, RowError, PREVIEW_ERRORS,
+    PREVIEW_ROWS,
 };
 use uuid::Uuid;
 
@@ -48,7 +49,7 @@ pub async fn preview(
         )
         .await?;
     }
-    let mut planner = Planner::new(ws, settings, fields);
+    let mut planner = Planner::new(ws, settings.clone(), fields);
     let mut counts = ImportCounts {
         total: rows.len() as u32,
         processed: rows.len() as u32,
@@ -69,10 +70,15 @@ pub async fn preview(
                 RowAction::Skip => counts.skipped += 1,
                 RowAction::Reject => counts.rejected += 1,
             }
+            let column = match (action, &reason) {
+                (RowAction::Reject, Some(why)) => faulty_column(&settings, why),
+                _ => None,
+            };
             if action == RowAction::Reject && errors.len() < PREVIEW_ERRORS {
                 errors.push(RowError {
                     row: p.row,
                     reason: reason.clone().unwrap_or_default(),
+                    column,
                 });
             }
             if shown.len() < PREVIEW_ROWS {
@@ -81,6 +87,8 @@ pub async fn preview(
                     action,
                     values: p.draft.map(|d| d.values()).unwrap_or_default(),
                     reason,
+                    cells: p.cells,
+                    column,
                 });
             }
         }

@@ -204,7 +204,10 @@ pub fn ImportWizard(
                             </button>
                         </Show>
                     </div>
-                    {move || preview.get().map(|p| view! { <Preview preview=p /> })}
+                    {move || preview.get().map(|p| {
+                        let settings = settings.get_untracked().unwrap_or_default();
+                        view! { <Preview preview=p settings=settings /> }
+                    })}
                 }.into_any(),
                 "progress" => view! {
                     {move || import.get().map(|i| {
@@ -362,10 +365,39 @@ fn Mapping(
     }
 }
 
+/// The dry run: its counts, then the first rows as the file has them in
+/// the columns that fill a field, the cell that makes a row rejected marked,
+/// then every rejected row of the file.
 #[component]
-fn Preview(preview: ImportPreview) -> impl IntoView {
+fn Preview(preview: ImportPreview, settings: ImportSettings) -> impl IntoView {
     let c = preview.counts;
     let count = |n: u32| n.to_string();
+    // The columns that fill a field, with their names.
+    let shown: Vec<(usize, String)> = settings
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.field.is_some())
+        .map(|(i, _)| {
+            let header = preview
+                .columns
+                .get(i)
+                .map(|c| c.header.clone())
+                .unwrap_or_default();
+            let header = if header.is_empty() {
+                tf("import.column_n", &[("n", &(i + 1).to_string())])
+            } else {
+                header
+            };
+            (i, header)
+        })
+        .collect();
+    let heads = shown.clone();
+    let header_of = move |column: Option<u32>| {
+        column
+            .and_then(|c| shown.iter().find(|(i, _)| *i == c as usize))
+            .map(|(_, h)| h.clone())
+    };
     view! {
         <p class="import-summary" role="status">
             {tf("import.summary", &[
@@ -382,22 +414,26 @@ fn Preview(preview: ImportPreview) -> impl IntoView {
                 <tr>
                     <th scope="col">{tr("import.row")}</th>
                     <th scope="col">{tr("import.action")}</th>
-                    <th scope="col">{tr("common.name")}</th>
-                    <th scope="col">{tr("field.email")}</th>
+                    {heads.iter().map(|(_, h)| view! { <th scope="col">{h.clone()}</th> }).collect_view()}
                     <th scope="col">{tr("import.reason")}</th>
                 </tr>
             </thead>
             <tbody>
                 {preview.rows.into_iter().map(|r| {
-                    let text = |k: &str| r.values.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-                    let name = format!("{} {}", text("first_name"), text("last_name")).trim().to_string();
+                    let reason = r.reason.clone().unwrap_or_default();
                     view! {
                         <tr data-row=r.row class:rejected=r.action == RowAction::Reject>
                             <td>{r.row}</td>
                             <td><span class=format!("badge {}", r.action.as_str())>{t(&format!("import.action.{}", r.action.as_str()))}</span></td>
-                            <td>{name}</td>
-                            <td>{text("email")}</td>
-                            <td class="muted">{r.reason.unwrap_or_default()}</td>
+                            {heads.iter().map(|(i, h)| {
+                                let bad = r.column == u32::try_from(*i).ok();
+                                let text = r.cells.get(*i).cloned().unwrap_or_default();
+                                view! {
+                                    <td class:cell-error=bad aria-invalid=bad.then_some("true")
+                                        title=bad.then(|| reason.clone()) data-column=h.clone()>{text}</td>
+                                }
+                            }).collect_view()}
+                            <td class="muted">{reason.clone()}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -408,8 +444,13 @@ fn Preview(preview: ImportPreview) -> impl IntoView {
             <details class="import-errors">
                 <summary>{tr("import.all_errors")}</summary>
                 <ul>
-                    {preview.errors.into_iter().map(|e| view! {
-                        <li>{tf("import.error_line", &[("row", &e.row.to_string()), ("reason", &e.reason)])}</li>
+                    {preview.errors.into_iter().map(|e| {
+                        let line = tf("import.error_line", &[("row", &e.row.to_string()), ("reason", &e.reason)]);
+                        let line = match header_of(e.column) {
+                            Some(h) => format!("{line} ({h})"),
+                            None => line,
+                        };
+                        view! { <li>{line}</li> }
                     }).collect_view()}
                 </ul>
             </details>
