@@ -1,4 +1,6 @@
-use rapport_domain::api::{ApiKeyCreated, ImportPreview, ImportView, Page, PersonView};
+use rapport_domain::api::{
+    ApiKeyCreated, ImportPreview, ImportView, OrganizationView, Page, PersonView,
+};
 use rapport_domain::imports::{ImportSettings, ImportStatus, RowAction};
 use rapport_tests::{Session, TestApp};
 use serde_json::{json, Value};
@@ -1008,4 +1010,223 @@ async fn two_imports_naming_one_new_address_at_once_make_one_person() {
         .count("SELECT count(*) FROM people WHERE email = 'grace@example.com'")
         .await;
     assert_eq!(grace, 1);
+}
+
+async fn organizations(app: &TestApp, by: &Session) -> Vec<OrganizationView> {
+    let page: Page<OrganizationView> = app
+        .get("/api/v1/organizations?limit=100&sort=name", &by.access)
+        .await
+        .expect(200)
+        .read();
+    page.data
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_of_organisations_matches_them_by_domain_or_name_updates_them_and_runs_again_to_no_effect(
+) {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    app.post(
+        "/api/v1/custom-fields",
+        Some(&owner.access),
+        json!({"record_type": "organization", "label": "Tier", "kind": "select", "options": ["Gold", "Silver"]}),
+    )
+    .await
+    .expect(201);
+    for body in [
+        json!({"name": "Globex", "domain": "globex.example", "industry": "Chemicals"}),
+        json!({"name": "Hooli"}),
+    ] {
+        app.post("/api/v1/organizations", Some(&owner.access), body)
+            .await
+            .expect(201);
+    }
+    let file = "Company;Website;Sector;Phone;Tier;Account owner\n\
+                Acme;https://www.Acme.example/about;Manufacturing;+33 1 23 45 67 89;gold;\n\
+                Globex;globex.example;Energy;;silver;\n\
+                Initech;not a domain!;Software;;;\n\
+                Acme again;acme.example;;;;\n\
+                Umbrella;;Pharma;;platinum;\n\
+                Hooli;;Tech;;;\n\
+                Stark;;;;;nobody@example.com\n";
+    let path = "/api/v1/imports?record_type=organization&filename=accounts.csv";
+    let draft: ImportView = app
+        .upload(path, &owner.access, CSV, file.as_bytes().to_vec())
+        .await
+        .expect(201)
+        .read();
+    let mut settings = draft.settings.clone();
+    assert_eq!(
+        fields(&settings),
+        [
+            Some("name"),
+            Some("domain"),
+            Some("industry"),
+            Some("phone"),
+            Some("custom_fields.tier"),
+            Some("owner")
+        ],
+        "the usual names of an organisation's columns are known"
+    );
+    settings.duplicates = rapport_domain::imports::Duplicates::Update;
+
+    let dry = preview(&app, &owner, &draft, &settings).await;
+    let c = dry.counts;
+    assert_eq!(
+        (c.created, c.updated, c.skipped, c.rejected),
+        (1, 2, 0, 4),
+        "{:?}",
+        dry.errors
+    );
+    let reasons: Vec<(u32, &str, Option<u32>)> = dry
+        .errors
+        .iter()
+        .map(|e| (e.row, e.reason.split(':').next().unwrap(), e.column))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (4, "domain", Some(1)),
+            (5, "domain", Some(1)),
+            (6, "custom_fields.tier", Some(4)),
+            (8, "owner", Some(5)),
+        ]
+    );
+    assert!(
+        dry.errors[1].reason.contains("row 2"),
+        "{:?}",
+        dry.errors[1]
+    );
+    assert_eq!(dry.rows[0].values["domain"], "acme.example");
+    assert_eq!(
+        organizations(&app, &owner).await.len(),
+        2,
+        "a dry run writes nothing"
+    );
+
+    let done = run(&app, &owner, &draft, &settings).await;
+    assert_eq!(done.status, ImportStatus::Completed);
+    let c = done.counts;
+    assert_eq!((c.created, c.updated, c.skipped, c.rejected), (1, 2, 0, 4));
+    let all = organizations(&app, &owner).await;
+    let names: Vec<&str> = all.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["Acme", "Globex", "Hooli"]);
+    let acme = &all[0];
+    assert_eq!(acme.domain.as_deref(), Some("acme.example"));
+    assert_eq!(acme.industry.as_deref(), Some("Manufacturing"));
+    assert_eq!(acme.custom_fields["tier"], "Gold");
+    assert_eq!(
+        all[1].industry.as_deref(),
+        Some("Energy"),
+        "matched by domain"
+    );
+    assert_eq!(all[1].custom_fields["tier"], "Silver");
+    assert_eq!(all[2].industry.as_deref(), Some("Tech"), "matched by name");
+    let audited = app
+        .count("SELECT count(*) FROM audit_log WHERE action IN ('organization.created', 'organization.updated')")
+        .await;
+    assert_eq!(
+        audited,
+        2 + 3,
+        "the two made by hand, then the import's three"
+    );
+
+    // The same file again with the same choices changes nothing.
+    let again: ImportView = app
+        .upload(path, &owner.access, CSV, file.as_bytes().to_vec())
+        .await
+        .expect(201)
+        .read();
+    assert_eq!(
+        again.settings.duplicates, settings.duplicates,
+        "the mapping is kept for next time"
+    );
+    let done = run(&app, &owner, &again, &again.settings).await;
+    let c = done.counts;
+    assert_eq!((c.created, c.updated, c.skipped, c.rejected), (0, 0, 3, 4));
+    assert_eq!(organizations(&app, &owner).await.len(), 3);
+
+    // A deleted organisation does not block a new import of it.
+    app.delete(&format!("/api/v1/organizations/{}", acme.id), &owner.access)
+        .await
+        .expect(204);
+    let third: ImportView = app
+        .upload(path, &owner.access, CSV, file.as_bytes().to_vec())
+        .await
+        .expect(201)
+        .read();
+    let done = run(&app, &owner, &third, &third.settings).await;
+    assert_eq!(done.counts.created, 1);
+    let acmes: Vec<OrganizationView> = organizations(&app, &owner)
+        .await
+        .into_iter()
+        .filter(|o| o.name == "Acme")
+        .collect();
+    assert_eq!(acmes.len(), 1);
+    assert_ne!(
+        acmes[0].id, acme.id,
+        "a new one, the deleted one left in the trash"
+    );
+
+    // Importing organisations needs the right to write them, and their module.
+    let key: ApiKeyCreated = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "people only", "scopes": ["imports:write", "people:write"], "expires_at": null}),
+        )
+        .await
+        .expect(201)
+        .read();
+    let res = app
+        .upload(path, &key.key, CSV, b"Company\nAcme\n".to_vec())
+        .await;
+    assert_eq!(res.status, 403, "{:?}", res.body);
+    let key: ApiKeyCreated = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "accounts", "scopes": ["imports:write", "organizations:write"], "expires_at": null}),
+        )
+        .await
+        .expect(201)
+        .read();
+    app.upload(path, &key.key, CSV, b"Company\nAcme\n".to_vec())
+        .await
+        .expect(201);
+    let res = app
+        .upload(
+            "/api/v1/imports?record_type=person&filename=p.csv",
+            &key.key,
+            CSV,
+            b"Name\nAda\n".to_vec(),
+        )
+        .await;
+    assert_eq!(res.status, 403, "people need people:write");
+    let school = app.register("school").await;
+    let res = app
+        .upload(path, &school.access, CSV, b"Company\nAcme\n".to_vec())
+        .await;
+    assert_eq!(res.status, 403, "{:?}", res.body);
+    assert_eq!(res.body["code"], "module_disabled");
+    // A file of organisations must name them.
+    let nameless: ImportView = app
+        .upload(
+            path,
+            &owner.access,
+            CSV,
+            b"Website\nacme.example\n".to_vec(),
+        )
+        .await
+        .expect(201)
+        .read();
+    let res = app
+        .post(
+            &format!("/api/v1/imports/{}/preview", nameless.id),
+            Some(&owner.access),
+            serde_json::to_value(&nameless.settings).unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert_eq!(res.body["errors"][0]["field"], "columns");
 }

@@ -3,10 +3,11 @@
 //! already imported.
 
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
+use crate::organizations::{NewOrganization, OrganizationRow};
 use crate::people::{NewPerson, PersonRow};
 use crate::schema::{
-    import_mappings, import_rejections, imported_people, imports, memberships, organizations,
-    people, users,
+    import_mappings, import_rejections, imported_organizations, imported_people, imports,
+    memberships, organizations, people, users,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -523,6 +524,104 @@ pub async fn insert_people(
         .await
 }
 
+/// Of these digests, those of rows imported before whose organisation is
+/// live, with that organisation.
+pub async fn imported_organizations(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    fingerprints: &[Vec<u8>],
+) -> QueryResult<HashMap<Vec<u8>, Uuid>> {
+    let rows: Vec<(Vec<u8>, Uuid)> = imported_organizations::table
+        .inner_join(
+            organizations::table.on(organizations::workspace_id
+                .eq(imported_organizations::workspace_id)
+                .and(organizations::id.eq(imported_organizations::organization_id))),
+        )
+        .filter(imported_organizations::workspace_id.eq(ws))
+        .filter(imported_organizations::fingerprint.eq_any(fingerprints))
+        .filter(organizations::deleted_at.is_null())
+        .select((
+            imported_organizations::fingerprint,
+            imported_organizations::organization_id,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Remembers that these rows were imported as these organisations.
+pub async fn remember_organizations(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    rows: &[(Vec<u8>, Uuid)],
+) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(fp, id)| {
+            (
+                imported_organizations::workspace_id.eq(ws),
+                imported_organizations::fingerprint.eq(fp),
+                imported_organizations::organization_id.eq(id),
+            )
+        })
+        .collect();
+    diesel::insert_into(imported_organizations::table)
+        .values(values)
+        .on_conflict((
+            imported_organizations::workspace_id,
+            imported_organizations::fingerprint,
+        ))
+        .do_update()
+        .set(
+            imported_organizations::organization_id
+                .eq(excluded(imported_organizations::organization_id)),
+        )
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The live organisations with one of these (lower-case) domains or
+/// names, oldest first.
+pub async fn organizations_matching(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    domains: &[String],
+    names: &[String],
+) -> QueryResult<Vec<OrganizationRow>> {
+    if domains.is_empty() && names.is_empty() {
+        return Ok(Vec::new());
+    }
+    organizations::table
+        .filter(organizations::workspace_id.eq(ws))
+        .filter(organizations::deleted_at.is_null())
+        .filter(
+            crate::lower_nullable(organizations::domain)
+                .eq_any(domains)
+                .assume_not_null()
+                .or(crate::lower(organizations::name).eq_any(names)),
+        )
+        .order((organizations::created_at, organizations::id))
+        .select(OrganizationRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Organisations created in one statement.
+pub async fn insert_organizations(
+    conn: &mut AsyncPgConnection,
+    new: &[NewOrganization],
+) -> QueryResult<Vec<OrganizationRow>> {
+    diesel::insert_into(organizations::table)
+        .values(new)
+        .returning(OrganizationRow::as_returning())
+        .get_results(conn)
+        .await
+}
+
 /// The live organisations whose lower-case name or domain is one of `keys`:
 /// (id, name, domain), oldest first.
 pub async fn organizations_named(
@@ -685,8 +784,10 @@ pub async fn delete(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> QueryRe
 
 /// Refreshes the planner's statistics of the tables an import fills.
 pub async fn analyze(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    diesel::sql_query("ANALYZE people, imported_people, audit_log")
-        .execute(conn)
-        .await
-        .map(|_| ())
+    diesel::sql_query(
+        "ANALYZE people, imported_people, organizations, imported_organizations, audit_log",
+    )
+    .execute(conn)
+    .await
+    .map(|_| ())
 }

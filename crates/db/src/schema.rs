@@ -384,6 +384,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imported_organizations (workspace_id, fingerprint) {
+        workspace_id -> Uuid,
+        fingerprint -> Bytea,
+        organization_id -> Uuid,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -404,5 +412,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     imports,
     import_rejections,
     import_mappings,
-    imported_people
+    imported_people,
+    imported_organizations
 );

@@ -33,14 +33,32 @@ pub const SAMPLES: usize = 3;
 #[serde(rename_all = "snake_case")]
 pub enum ImportRecord {
     Person,
+    Organization,
 }
 
 impl ImportRecord {
-    pub const ALL: [ImportRecord; 1] = [Self::Person];
+    pub const ALL: [ImportRecord; 2] = [Self::Person, Self::Organization];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Person => "person",
+            Self::Organization => "organization",
+        }
+    }
+
+    /// What the caller must be allowed to import such records.
+    pub fn permission(self) -> crate::Permission {
+        match self {
+            Self::Person => crate::Permission::PeopleWrite,
+            Self::Organization => crate::Permission::OrganizationsWrite,
+        }
+    }
+
+    /// The kind of record whose custom fields a file can fill.
+    pub fn fields(self) -> crate::custom_fields::FieldRecord {
+        match self {
+            Self::Person => crate::custom_fields::FieldRecord::Person,
+            Self::Organization => crate::custom_fields::FieldRecord::Organization,
         }
     }
 
@@ -57,6 +75,9 @@ impl ImportRecord {
                 "tags",
                 "organization",
                 "owner",
+            ],
+            Self::Organization => &[
+                "name", "domain", "industry", "phone", "address", "tags", "owner",
             ],
         }
     }
@@ -384,6 +405,13 @@ pub fn check_settings(
             "a column must fill first_name or full_name",
         ));
     }
+    if record == ImportRecord::Organization && e.is_empty() && !fills("name") {
+        e.push(FieldError::new(
+            "columns",
+            FieldCode::Required,
+            "a column must fill name",
+        ));
+    }
     e
 }
 
@@ -497,6 +525,26 @@ fn synonyms(field: &str) -> &'static [&'static str] {
             "client",
         ],
         "owner" => &["owner", "assignedto", "accountowner", "responsable"],
+        // An organisation's.
+        "name" => &[
+            "organization",
+            "organisation",
+            "organizationname",
+            "organisationname",
+            "company",
+            "companyname",
+            "account",
+            "accountname",
+            "entreprise",
+            "societe",
+            "raisonsociale",
+            "client",
+        ],
+        "domain" => &[
+            "domain", "website", "web", "site", "url", "siteweb", "domaine",
+        ],
+        "industry" => &["industry", "sector", "secteur", "branche", "activite"],
+        "address" => &["address", "adresse", "street", "location", "anschrift"],
         _ => &[],
     }
 }
@@ -730,25 +778,7 @@ pub fn person_draft(
                 .ok_or_else(|| format!("status: {s:?} is not lead, active, inactive or former"))?,
         ),
     };
-    let mut custom = Map::new();
-    for (i, c) in settings.columns.iter().enumerate() {
-        let Some(key) = c
-            .field
-            .as_deref()
-            .and_then(|f| f.strip_prefix("custom_fields."))
-        else {
-            continue;
-        };
-        let Some(text) = row.get(i).map(|s| s.trim()).filter(|s| !s.is_empty()) else {
-            continue;
-        };
-        let Some(f) = fields.iter().find(|f| f.key == key) else {
-            continue;
-        };
-        let v =
-            custom_value(f, text, c.date_order).map_err(|m| format!("custom_fields.{key}: {m}"))?;
-        custom.insert(key.to_string(), v);
-    }
+    let custom = custom_values(row, settings, fields)?;
     let draft = PersonDraft {
         first_name: first,
         last_name: last,
@@ -771,28 +801,144 @@ pub fn person_draft(
         ..Default::default()
     };
     let mut errors = request.validate().err().unwrap_or_default();
-    check_values(
-        &mut errors,
-        fields,
-        &draft.custom_fields,
-        &draft.custom_fields,
-    );
-    // A required field may be missing from a row that updates someone who
-    // has it: [`missing_required`] decides once the person is known.
+    if let Some(o) = &draft.organization {
+        crate::validate::text(&mut errors, "organization", o, crate::validate::NAME_MAX);
+    }
+    first_error(errors, fields, &draft.custom_fields, draft.owner.as_deref())?;
+    Ok(draft)
+}
+
+/// What one row of a file of organisations would write.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrganizationDraft {
+    pub name: String,
+    pub domain: Option<String>,
+    pub industry: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub tags: Vec<String>,
+    pub custom_fields: Map<String, Value>,
+    pub owner: Option<String>,
+}
+
+impl OrganizationDraft {
+    pub fn values(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        let mut put = |k: &str, v: Value| {
+            if !v.is_null() && v != Value::String(String::new()) && v != Value::Array(vec![]) {
+                m.insert(k.to_string(), v);
+            }
+        };
+        put("name", self.name.clone().into());
+        put("domain", self.domain.clone().into());
+        put("industry", self.industry.clone().into());
+        put("phone", self.phone.clone().into());
+        put("address", self.address.clone().into());
+        put("tags", self.tags.clone().into());
+        put("owner", self.owner.clone().into());
+        for (k, v) in &self.custom_fields {
+            put(&format!("custom_fields.{k}"), v.clone());
+        }
+        m
+    }
+}
+
+/// A web address as its domain: `https://www.Acme.com/about` is `acme.com`.
+pub fn web_domain(text: &str) -> String {
+    let t = text.trim().to_lowercase();
+    let t = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .unwrap_or(&t);
+    let t = t.split(['/', '?', '#']).next().unwrap_or_default();
+    t.strip_prefix("www.").unwrap_or(t).to_string()
+}
+
+/// The custom values a row's cells give, by key.
+fn custom_values(
+    row: &[String],
+    settings: &ImportSettings,
+    fields: &[CustomFieldView],
+) -> Result<Map<String, Value>, String> {
+    let mut custom = Map::new();
+    for (i, c) in settings.columns.iter().enumerate() {
+        let Some(key) = c
+            .field
+            .as_deref()
+            .and_then(|f| f.strip_prefix("custom_fields."))
+        else {
+            continue;
+        };
+        let Some(text) = row.get(i).map(|s| s.trim()).filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let Some(f) = fields.iter().find(|f| f.key == key) else {
+            continue;
+        };
+        let v =
+            custom_value(f, text, c.date_order).map_err(|m| format!("custom_fields.{key}: {m}"))?;
+        custom.insert(key.to_string(), v);
+    }
+    Ok(custom)
+}
+
+/// The first of `errors` (named `<field>: <why>`) once the custom values
+/// and the owner are checked too. A required custom field left empty is
+/// not an error here: a row that updates a record that has it may leave
+/// it empty, and [`missing_required`] decides once the record is known.
+fn first_error(
+    mut errors: Vec<crate::problem::FieldError>,
+    fields: &[CustomFieldView],
+    custom: &Map<String, Value>,
+    owner: Option<&str>,
+) -> Result<(), String> {
+    check_values(&mut errors, fields, custom, custom);
     errors.retain(|e| {
         !(e.code == crate::problem::FieldCode::Required.as_str()
             && e.field.starts_with("custom_fields."))
     });
-    if let Some(o) = &draft.organization {
-        crate::validate::text(&mut errors, "organization", o, crate::validate::NAME_MAX);
-    }
-    if let Some(o) = &draft.owner {
+    if let Some(o) = owner {
         crate::validate::email(&mut errors, "owner", o);
     }
     match errors.first() {
-        None => Ok(draft),
+        None => Ok(()),
         Some(e) => Err(format!("{}: {}", e.field, e.message)),
     }
+}
+
+/// Turns one data row into an organisation, checked as the API checks a
+/// created one; the reason names the field. A web address in the domain's
+/// column counts as its domain.
+pub fn organization_draft(
+    row: &[String],
+    settings: &ImportSettings,
+    fields: &[CustomFieldView],
+) -> Result<OrganizationDraft, String> {
+    let get = |f: &str| cell(row, settings, f);
+    let draft = OrganizationDraft {
+        name: get("name").unwrap_or_default().to_string(),
+        domain: get("domain").map(web_domain).filter(|d| !d.is_empty()),
+        industry: get("industry").map(str::to_string),
+        phone: get("phone").map(str::to_string),
+        address: get("address").map(str::to_string),
+        tags: get("tags")
+            .map(|t| tidy_tags(&t.split([',', ';']).map(String::from).collect::<Vec<_>>()))
+            .unwrap_or_default(),
+        custom_fields: custom_values(row, settings, fields)?,
+        owner: get("owner").map(|e| e.to_lowercase()),
+    };
+    let request = crate::organizations::CreateOrganizationRequest {
+        name: draft.name.clone(),
+        domain: draft.domain.clone(),
+        industry: draft.industry.clone(),
+        phone: draft.phone.clone(),
+        address: draft.address.clone(),
+        tags: draft.tags.clone(),
+        ..Default::default()
+    };
+    let errors = request.validate().err().unwrap_or_default();
+    first_error(errors, fields, &draft.custom_fields, draft.owner.as_deref())?;
+    Ok(draft)
 }
 
 /// The first required live field that `values` (a person's custom values

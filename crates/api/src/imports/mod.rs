@@ -1,4 +1,5 @@
-//! Imports: a CSV or XLSX file of people, uploaded, mapped column by
+//! Imports: a CSV or XLSX file of people or organisations, uploaded,
+//! mapped column by
 //! column, previewed (a dry run over every row), then run by a background
 //! job that announces its progress and keeps a report of the rows it
 //! rejected. Running the same file again with the same choices changes
@@ -22,7 +23,7 @@ use crate::record::Found;
 use file::Sheet;
 use rapport_db::imports::ImportRow;
 use rapport_db::Conn;
-use rapport_domain::custom_fields::{CustomFieldView, FieldRecord};
+use rapport_domain::custom_fields::CustomFieldView;
 use rapport_domain::imports::{check_settings, normalize, ImportColumn, ImportSettings, SAMPLES};
 use rapport_domain::Permission;
 use serde::{Deserialize, Serialize};
@@ -147,7 +148,7 @@ pub(crate) async fn checked(
     settings: &ImportSettings,
     caller: &crate::extract::Caller,
 ) -> Result<Vec<CustomFieldView>, ApiError> {
-    let fields = rapport_db::custom_fields::live(conn, ws, FieldRecord::Person).await?;
+    let fields = rapport_db::custom_fields::live(conn, ws, import.record_type.fields()).await?;
     let mut errors = check_settings(
         import.record_type,
         settings,

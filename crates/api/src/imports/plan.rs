@@ -1,11 +1,13 @@
 //! What each row of a file does against the workspace as it stands: the
 //! one reading of rows that the preview shows and the run carries out.
 
+use rapport_db::organizations::{NewOrganization, OrganizationChanges, OrganizationRow};
 use rapport_db::people::{NewPerson, PersonChanges, PersonRow};
 use rapport_db::Conn;
 use rapport_domain::custom_fields::{merged, CustomFieldView};
 use rapport_domain::imports::{
-    missing_required, person_draft, Duplicates, ImportSettings, PersonDraft,
+    missing_required, organization_draft, person_draft, Duplicates, ImportRecord, ImportSettings,
+    OrganizationDraft, PersonDraft,
 };
 use rapport_domain::people::PersonStatus;
 use serde_json::Value;
@@ -38,8 +40,30 @@ pub enum Action {
         before: Box<PersonRow>,
         changes: Box<PersonChanges>,
     },
+    CreateOrganization(Box<NewOrganization>),
+    UpdateOrganization {
+        before: Box<OrganizationRow>,
+        changes: Box<OrganizationChanges>,
+    },
     Skip(String),
     Reject(String),
+}
+
+/// What a row would write, checked.
+#[derive(Debug)]
+pub enum Draft {
+    Person(PersonDraft),
+    Organization(OrganizationDraft),
+}
+
+impl Draft {
+    /// The values it would write, by field.
+    pub fn values(&self) -> serde_json::Map<String, Value> {
+        match self {
+            Draft::Person(d) => d.values(),
+            Draft::Organization(d) => d.values(),
+        }
+    }
 }
 
 /// One data row and what it does.
@@ -48,7 +72,7 @@ pub struct Planned {
     /// Its row number in the file, counted from 1.
     pub row: u32,
     pub cells: Vec<String>,
-    pub draft: Option<PersonDraft>,
+    pub draft: Option<Draft>,
     /// Digest of what the row writes and how: the same row run again is known.
     pub fingerprint: Vec<u8>,
     pub action: Action,
@@ -59,10 +83,12 @@ pub struct Planned {
 #[derive(Debug, Clone)]
 pub struct Planner {
     ws: Uuid,
+    record: ImportRecord,
     settings: ImportSettings,
     fields: Vec<CustomFieldView>,
     salt: Vec<u8>,
-    /// The first row of each e-mail address met so far.
+    /// The first row of each key of a duplicate met so far: a person's
+    /// e-mail address, an organisation's domain (or name, without one).
     emails: HashMap<String, u32>,
     /// Organisations by lower-case name or domain.
     pub orgs: HashMap<String, Org>,
@@ -83,11 +109,17 @@ fn is_domain(s: &str) -> bool {
 }
 
 impl Planner {
-    pub fn new(ws: Uuid, settings: ImportSettings, fields: Vec<CustomFieldView>) -> Self {
+    pub fn new(
+        ws: Uuid,
+        record: ImportRecord,
+        settings: ImportSettings,
+        fields: Vec<CustomFieldView>,
+    ) -> Self {
         let salt = serde_json::to_vec(&(settings.duplicates, settings.create_organizations))
             .unwrap_or_default();
         Planner {
             ws,
+            record,
             settings,
             fields,
             salt,
@@ -113,12 +145,16 @@ impl Planner {
         conn: &mut Conn,
         rows: &[(u32, Vec<String>)],
     ) -> diesel::QueryResult<Vec<Planned>> {
-        let ws = self.ws;
-        let drafts: Vec<Result<PersonDraft, String>> = rows
-            .iter()
-            .map(|(_, cells)| person_draft(cells, &self.settings, &self.fields))
-            .collect();
-        let fingerprint = |d: &PersonDraft| {
+        match self.record {
+            ImportRecord::Person => self.plan_people(conn, rows).await,
+            ImportRecord::Organization => self.plan_organizations(conn, rows).await,
+        }
+    }
+
+    /// The digest of each draft (empty for a rejected row): what it writes
+    /// and how, told apart from an identical row met before.
+    fn prints<D: serde::Serialize>(&mut self, drafts: &[Result<D, String>]) -> Vec<Vec<u8>> {
+        let fingerprint = |d: &D| {
             let mut bytes = self.salt.clone();
             bytes.extend(serde_json::to_vec(d).unwrap_or_default());
             rapport_db::sha256(bytes)
@@ -136,6 +172,52 @@ impl Planner {
             }
             *n += 1;
         }
+        prints
+    }
+
+    /// Learns which members the rows' owner addresses name.
+    async fn learn_owners(
+        &mut self,
+        conn: &mut Conn,
+        owners: impl Iterator<Item = String>,
+    ) -> diesel::QueryResult<()> {
+        let owners: Vec<String> = owners.filter(|o| !self.members.contains_key(o)).collect();
+        let found: HashMap<String, Uuid> =
+            rapport_db::imports::members_by_email(conn, self.ws, &owners)
+                .await?
+                .into_iter()
+                .collect();
+        for o in owners {
+            let id = found.get(&o).copied();
+            self.members.insert(o, id);
+        }
+        Ok(())
+    }
+
+    /// The member an owner address names, or the row's rejection.
+    fn owner(&self, owner: Option<&String>) -> Result<Option<Uuid>, Action> {
+        match owner {
+            None => Ok(None),
+            Some(o) => match self.members.get(o).copied().flatten() {
+                Some(id) => Ok(Some(id)),
+                None => Err(Action::Reject(
+                    "owner: no member has this e-mail address".into(),
+                )),
+            },
+        }
+    }
+
+    async fn plan_people(
+        &mut self,
+        conn: &mut Conn,
+        rows: &[(u32, Vec<String>)],
+    ) -> diesel::QueryResult<Vec<Planned>> {
+        let ws = self.ws;
+        let drafts: Vec<Result<PersonDraft, String>> = rows
+            .iter()
+            .map(|(_, cells)| person_draft(cells, &self.settings, &self.fields))
+            .collect();
+        let prints = self.prints(&drafts);
         let ok = || drafts.iter().filter_map(|d| d.as_ref().ok());
         let imported = rapport_db::imports::imported(conn, ws, &prints).await?;
 
@@ -162,18 +244,8 @@ impl Planner {
             }
         }
 
-        let owners: Vec<String> = ok()
-            .filter_map(|d| d.owner.clone())
-            .filter(|o| !self.members.contains_key(o))
-            .collect();
-        let found: HashMap<String, Uuid> = rapport_db::imports::members_by_email(conn, ws, &owners)
-            .await?
-            .into_iter()
-            .collect();
-        for o in owners {
-            let id = found.get(&o).copied();
-            self.members.insert(o, id);
-        }
+        let owners: Vec<String> = ok().filter_map(|d| d.owner.clone()).collect();
+        self.learn_owners(conn, owners.into_iter()).await?;
 
         let mut out = Vec::with_capacity(rows.len());
         for (((row, cells), draft), print) in rows.iter().zip(drafts).zip(prints) {
@@ -193,7 +265,7 @@ impl Planner {
             out.push(Planned {
                 row: *row,
                 cells: cells.clone(),
-                draft: draft.ok(),
+                draft: draft.ok().map(Draft::Person),
                 fingerprint: print,
                 action,
             });
@@ -201,13 +273,135 @@ impl Planner {
         Ok(out)
     }
 
+    async fn plan_organizations(
+        &mut self,
+        conn: &mut Conn,
+        rows: &[(u32, Vec<String>)],
+    ) -> diesel::QueryResult<Vec<Planned>> {
+        let ws = self.ws;
+        let drafts: Vec<Result<OrganizationDraft, String>> = rows
+            .iter()
+            .map(|(_, cells)| organization_draft(cells, &self.settings, &self.fields))
+            .collect();
+        let prints = self.prints(&drafts);
+        let ok = || drafts.iter().filter_map(|d| d.as_ref().ok());
+        let imported = rapport_db::imports::imported_organizations(conn, ws, &prints).await?;
+        let domains: Vec<String> = ok().filter_map(|d| d.domain.clone()).collect();
+        let names: Vec<String> = ok()
+            .filter(|d| d.domain.is_none())
+            .map(|d| d.name.to_lowercase())
+            .collect();
+        let mut existing: HashMap<String, OrganizationRow> = HashMap::new();
+        for o in rapport_db::imports::organizations_matching(conn, ws, &domains, &names).await? {
+            if let Some(d) = &o.domain {
+                existing.entry(d.to_lowercase()).or_insert(o.clone());
+            }
+            existing
+                .entry(format!("name:{}", o.name.to_lowercase()))
+                .or_insert(o);
+        }
+        let owners: Vec<String> = ok().filter_map(|d| d.owner.clone()).collect();
+        self.learn_owners(conn, owners.into_iter()).await?;
+
+        let mut out = Vec::with_capacity(rows.len());
+        for (((row, cells), draft), print) in rows.iter().zip(drafts).zip(prints) {
+            let action = match &draft {
+                Err(reason) => Action::Reject(reason.clone()),
+                Ok(d) if imported.contains_key(&print) => {
+                    if self.settings.duplicates != Duplicates::Create {
+                        self.emails.entry(organization_key(d)).or_insert(*row);
+                    }
+                    Action::Skip("imported before, unchanged".into())
+                }
+                Ok(d) => self.act_organization(*row, d, &existing),
+            };
+            out.push(Planned {
+                row: *row,
+                cells: cells.clone(),
+                draft: draft.ok().map(Draft::Organization),
+                fingerprint: print,
+                action,
+            });
+        }
+        Ok(out)
+    }
+
+    /// An organisation's row: one whose domain (or, without a domain, whose
+    /// name) a live organisation has is a duplicate.
+    fn act_organization(
+        &mut self,
+        row: u32,
+        d: &OrganizationDraft,
+        existing: &HashMap<String, OrganizationRow>,
+    ) -> Action {
+        let owner_id = match self.owner(d.owner.as_ref()) {
+            Ok(o) => o,
+            Err(reject) => return reject,
+        };
+        let mode = self.settings.duplicates;
+        let mut before = None;
+        if mode != Duplicates::Create {
+            let key = organization_key(d);
+            if let Some(first) = self.emails.get(&key) {
+                let what = if d.domain.is_some() {
+                    "domain: the same domain"
+                } else {
+                    "name: the same name"
+                };
+                return Action::Reject(format!("{what} as row {first} of this file"));
+            }
+            self.emails.insert(key.clone(), row);
+            before = existing.get(&key);
+        }
+        match (before, mode) {
+            (Some(_), Duplicates::Skip) => Action::Skip(
+                if d.domain.is_some() {
+                    "an organisation with this domain exists"
+                } else {
+                    "an organisation with this name exists"
+                }
+                .into(),
+            ),
+            (Some(o), _) => {
+                let mut after = o.custom_fields.as_object().cloned().unwrap_or_default();
+                after.extend(d.custom_fields.clone());
+                if let Some(reason) = missing_required(&self.fields, &after) {
+                    return Action::Reject(reason);
+                }
+                let changes = organization_changes(o, d, owner_id);
+                if changes.changes_anything(o) {
+                    Action::UpdateOrganization {
+                        before: Box::new(o.clone()),
+                        changes: Box::new(changes),
+                    }
+                } else {
+                    Action::Skip("an organisation with these values exists".into())
+                }
+            }
+            (None, _) => {
+                if let Some(reason) = missing_required(&self.fields, &d.custom_fields) {
+                    return Action::Reject(reason);
+                }
+                Action::CreateOrganization(Box::new(NewOrganization {
+                    workspace_id: self.ws,
+                    id: Uuid::now_v7(),
+                    name: d.name.clone(),
+                    domain: d.domain.clone(),
+                    industry: d.industry.clone(),
+                    phone: d.phone.clone(),
+                    address: d.address.clone(),
+                    owner_id,
+                    tags: d.tags.clone(),
+                    custom_fields: Some(Value::Object(d.custom_fields.clone())),
+                }))
+            }
+        }
+    }
+
     fn act(&mut self, row: u32, d: &PersonDraft, existing: &HashMap<String, PersonRow>) -> Action {
-        let owner_id = match &d.owner {
-            None => None,
-            Some(o) => match self.members.get(o).copied().flatten() {
-                Some(id) => Some(id),
-                None => return Action::Reject("owner: no member has this e-mail address".into()),
-            },
+        let owner_id = match self.owner(d.owner.as_ref()) {
+            Ok(o) => o,
+            Err(reject) => return reject,
         };
         // A new organisation is made only by a row that writes a person.
         let mut new_org = None;
@@ -325,5 +519,40 @@ fn changes(
         tags: Some(tags),
         custom_fields: Some(Value::Object(merged(&before, &d.custom_fields))),
         ..Default::default()
+    }
+}
+
+/// What finds an organisation's duplicate: its domain, or its name when
+/// it has none.
+fn organization_key(d: &OrganizationDraft) -> String {
+    match &d.domain {
+        Some(domain) => domain.to_lowercase(),
+        None => format!("name:{}", d.name.to_lowercase()),
+    }
+}
+
+/// A row written over organisation `o`: its non-empty cells replace the
+/// values, its tags join theirs, its custom values join theirs.
+fn organization_changes(
+    o: &OrganizationRow,
+    d: &OrganizationDraft,
+    owner_id: Option<Uuid>,
+) -> OrganizationChanges {
+    let mut tags = o.tags.clone();
+    for t in &d.tags {
+        if !tags.contains(t) {
+            tags.push(t.clone());
+        }
+    }
+    let before = o.custom_fields.as_object().cloned().unwrap_or_default();
+    OrganizationChanges {
+        name: Some(d.name.clone()),
+        domain: d.domain.clone().map(Some),
+        industry: d.industry.clone().map(Some),
+        phone: d.phone.clone().map(Some),
+        address: d.address.clone().map(Some),
+        owner_id: owner_id.map(Some),
+        tags: Some(tags),
+        custom_fields: Some(Value::Object(merged(&before, &d.custom_fields))),
     }
 }

@@ -30,11 +30,11 @@ pub async fn preview(
     id: web::Path<Uuid>,
     Valid(settings): Valid<ImportSettings>,
 ) -> ApiResult<Json<ImportPreview>> {
-    // A dry run tells who exists already: as much as importing itself.
-    caller.authorize(rapport_domain::Permission::PeopleWrite)?;
     let ws = caller.workspace_id();
     let conn = db.conn().await?;
     let (import, sheet) = super::loaded(conn, ws, id.into_inner()).await?;
+    // A dry run tells what exists already: as much as importing itself.
+    caller.authorize(import.record_type.permission())?;
     let fields = super::checked(conn, ws, &import, &sheet, &settings, &caller).await?;
     let columns = super::columns(&sheet, settings.header_row);
     let rows = super::data_rows(&sheet, settings.header_row);
@@ -49,7 +49,7 @@ pub async fn preview(
         )
         .await?;
     }
-    let mut planner = Planner::new(ws, settings.clone(), fields);
+    let mut planner = Planner::new(ws, import.record_type, settings.clone(), fields);
     let mut counts = ImportCounts {
         total: rows.len() as u32,
         processed: rows.len() as u32,
@@ -59,8 +59,10 @@ pub async fn preview(
     for batch in rows.chunks(5000) {
         for p in planner.plan(conn, batch).await? {
             let (action, reason) = match p.action {
-                Action::Create(_) => (RowAction::Create, None),
-                Action::Update { .. } => (RowAction::Update, None),
+                Action::Create(_) | Action::CreateOrganization(_) => (RowAction::Create, None),
+                Action::Update { .. } | Action::UpdateOrganization { .. } => {
+                    (RowAction::Update, None)
+                }
                 Action::Skip(why) => (RowAction::Skip, Some(why)),
                 Action::Reject(why) => (RowAction::Reject, Some(why)),
             };

@@ -13,7 +13,6 @@ use rapport_db::imports::ImportRow;
 use rapport_db::organizations::NewOrganization;
 use rapport_db::Conn;
 use rapport_domain::api::ActorKind;
-use rapport_domain::custom_fields::FieldRecord;
 use rapport_domain::imports::{ImportCounts, ImportStatus};
 use rapport_domain::Permission;
 use serde::{Deserialize, Serialize};
@@ -97,8 +96,9 @@ async fn run(
         .map_err(anyhow::Error::msg)?;
     let settings = import.settings();
     let rows = super::data_rows(&sheet, settings.header_row);
-    let fields = rapport_db::custom_fields::live(conn, ws, FieldRecord::Person).await?;
-    let mut planner = Planner::new(ws, settings, fields);
+    let record = import.record_type;
+    let fields = rapport_db::custom_fields::live(conn, ws, record.fields()).await?;
+    let mut planner = Planner::new(ws, record, settings, fields);
     for (n, batch) in rows.chunks(BATCH).enumerate() {
         // The statistics of the tables the run fills are refreshed as they
         // double in this run: a plan made for a small table (its lookups by
@@ -214,7 +214,9 @@ async fn write(
         ..Default::default()
     };
     let mut creates = Vec::new();
+    let mut org_creates = Vec::new();
     let mut remember = Vec::new();
+    let mut remember_orgs = Vec::new();
     let mut rejected = Vec::new();
     for Planned {
         row,
@@ -243,6 +245,29 @@ async fn write(
                 remember.push((fingerprint, after.id));
                 counts.updated += 1;
             }
+            Action::CreateOrganization(o) => {
+                remember_orgs.push((fingerprint, o.id));
+                org_creates.push(*o);
+            }
+            Action::UpdateOrganization { before, changes } => {
+                let after = rapport_db::organizations::update(
+                    conn,
+                    ws,
+                    before.id,
+                    before.version,
+                    &changes,
+                )
+                .await?
+                .ok_or(diesel::result::Error::NotFound)?;
+                entries.push((
+                    "organization.updated",
+                    "organization",
+                    after.record_id(),
+                    diff(&before.audited(), &after.audited()),
+                ));
+                remember_orgs.push((fingerprint, after.id));
+                counts.updated += 1;
+            }
             Action::Skip(_) => counts.skipped += 1,
             Action::Reject(reason) => rejected.push((row, reason, cells)),
         }
@@ -258,9 +283,21 @@ async fn write(
             counts.created += 1;
         }
     }
+    if !org_creates.is_empty() {
+        for o in rapport_db::imports::insert_organizations(conn, &org_creates).await? {
+            entries.push((
+                "organization.created",
+                "organization",
+                o.record_id(),
+                diff(&Value::Null, &o.audited()),
+            ));
+            counts.created += 1;
+        }
+    }
     counts.rejected = rejected.len() as u32;
     rapport_db::imports::reject(conn, ws, id, &rejected).await?;
     rapport_db::imports::remember(conn, ws, &remember).await?;
+    rapport_db::imports::remember_organizations(conn, ws, &remember_orgs).await?;
     let entries = entries
         .into_iter()
         .map(|(action, record_type, record_id, changes)| NewEntry {

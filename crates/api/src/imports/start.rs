@@ -8,7 +8,6 @@ use diesel_async::AsyncConnection;
 use rapport_domain::api::{ImportSettings, ImportView};
 use rapport_domain::imports::ImportStatus;
 use rapport_domain::problem::Code;
-use rapport_domain::Permission;
 use uuid::Uuid;
 
 /// Run the import with these settings: a background job writes the rows
@@ -34,11 +33,11 @@ pub async fn start(
     id: web::Path<Uuid>,
     Valid(settings): Valid<ImportSettings>,
 ) -> ApiResult<Reply<ImportView>> {
-    caller.authorize(Permission::PeopleWrite)?;
     let ws = caller.workspace_id();
     let id = id.into_inner();
     let conn = db.conn().await?;
     let (import, sheet) = super::loaded(conn, ws, id).await?;
+    caller.authorize(import.record_type.permission())?;
     super::checked(conn, ws, &import, &sheet, &settings, &caller).await?;
     let columns = super::columns(&sheet, settings.header_row);
     let total = super::data_rows(&sheet, settings.header_row).len() as u32;

@@ -6,7 +6,6 @@ use diesel_async::AsyncConnection;
 use futures::StreamExt;
 use rapport_db::imports::NewImport;
 use rapport_domain::api::{ImportRecord, ImportSettings, ImportView};
-use rapport_domain::custom_fields::FieldRecord;
 use rapport_domain::imports::{detect_header, propose, FILE_MAX_BYTES};
 use rapport_domain::problem::FieldCode;
 use rapport_domain::Permission;
@@ -49,7 +48,7 @@ pub async fn upload(
     query: web::Query<UploadQuery>,
     mut body: web::Payload,
 ) -> ApiResult<Reply<ImportView>> {
-    caller.authorize(Permission::PeopleWrite)?;
+    caller.authorize(query.record_type.permission())?;
     let ws = caller.workspace_id();
     let filename = query.filename.trim();
     if filename.is_empty() || filename.chars().count() > 255 || filename.contains('\0') {
@@ -81,7 +80,8 @@ pub async fn upload(
             if let Some(replay) = idem.claim(conn).await? {
                 return Ok(replay);
             }
-            let fields = rapport_db::custom_fields::live(conn, ws, FieldRecord::Person).await?;
+            let fields =
+                rapport_db::custom_fields::live(conn, ws, query.record_type.fields()).await?;
             let saved = rapport_db::imports::saved_mapping(conn, ws, query.record_type, &signature)
                 .await?
                 .filter(|s| {
