@@ -1,5 +1,6 @@
 //! Pieces every page uses.
 
+pub mod columns;
 pub mod custom_fields;
 pub mod export;
 pub mod form;

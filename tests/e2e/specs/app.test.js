@@ -542,6 +542,96 @@ test("an admin adds a custom field and a teacher fills it on a student's record"
   assert.equal(await page.getByRole('columnheader', { name: 'Phone', exact: true }).count(), 0);
 });
 
+test('the organisations list shows a custom field and the owner, hides a column, and keeps the choice', async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'owner@sales.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Custom fields' }).click();
+  await page.getByRole('tab', { name: 'Organisations' }).click();
+  await page.locator('[role=tab][aria-selected=true]', { hasText: 'Organisations' }).waitFor();
+  await page.fill('#f-label', 'Contract');
+  await page.getByRole('button', { name: 'Add the field' }).click();
+  await page.locator('tr[data-field="contract"]').waitFor();
+
+  await page.locator('#sidebar').getByRole('link', { name: 'Companies' }).click();
+  await page.getByRole('heading', { name: 'Companies', exact: true }).waitFor();
+  const globex = page.locator('tr[data-organization="Globex"]');
+  await globex.getByRole('button').click();
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  await panel.getByRole('heading', { name: 'Globex' }).waitFor();
+  await panel.getByLabel('Contract').fill('Yearly');
+  await panel.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Globex was saved.').waitFor();
+  await panel.getByRole('button', { name: 'Close' }).click();
+  // Until the user chooses, the list shows what it always has.
+  assert.deepEqual(await headers(page), ['Name', 'Web domain', 'Industry', 'Phone', 'Tags']);
+  await globex.locator('td', { hasText: 'Manufacturing' }).waitFor();
+
+  const menu = page.getByRole('group', { name: 'Columns' });
+  await page.locator('details.column-chooser > summary').click();
+  await menu.getByLabel('Contract').check();
+  await menu.getByLabel('Looked after by').check();
+  await menu.getByLabel('Industry').uncheck();
+  await page.locator('details.column-chooser > summary').click();
+  await globex.locator('td', { hasText: 'Yearly' }).waitFor();
+  await globex.locator('td', { hasText: 'Sam Staff' }).waitFor();
+  assert.deepEqual(await headers(page), ['Name', 'Web domain', 'Phone', 'Tags', 'Contract', 'Looked after by']);
+  assert.deepEqual(await cells(globex), ['Globex', 'globex.example', '', 'customer', 'Yearly', 'Sam Staff']);
+  await shot(page, 'organizations-columns');
+  // The choice of columns stays with the browser.
+  await page.reload();
+  await globex.locator('td', { hasText: 'Yearly' }).waitFor();
+  await globex.locator('td', { hasText: 'Sam Staff' }).waitFor();
+  assert.deepEqual(await headers(page), ['Name', 'Web domain', 'Phone', 'Tags', 'Contract', 'Looked after by']);
+  assert.deepEqual(await cells(globex), ['Globex', 'globex.example', '', 'customer', 'Yearly', 'Sam Staff']);
+  assert.equal(await page.getByRole('columnheader', { name: 'Industry', exact: true }).count(), 0);
+  assert.equal(await globex.locator('td', { hasText: 'Manufacturing' }).count(), 0);
+});
+
+test("the groups list hides the members' count, shows the leader, and keeps the choice", async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'owner@school.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Classes' }).click();
+  await page.getByRole('heading', { name: 'Classes', exact: true }).waitFor();
+  const robotics = page.locator('tr[data-group="Robotics club, Thursday"]');
+  await robotics.waitFor();
+  assert.deepEqual(await headers(page), ['Name', 'Kind', 'Members', 'Tags']);
+  assert.equal(await robotics.locator('td.num').count(), 1);
+
+  const menu = page.getByRole('group', { name: 'Columns' });
+  await page.locator('details.column-chooser > summary').click();
+  await menu.getByLabel('Members').uncheck();
+  await menu.getByLabel('Led by').check();
+  await page.locator('details.column-chooser > summary').click();
+  await robotics.locator('td', { hasText: 'Sam Staff' }).waitFor();
+  assert.deepEqual(await headers(page), ['Name', 'Kind', 'Tags', 'Led by']);
+  assert.equal(await robotics.locator('td.num').count(), 0);
+  // The choice stays after a reload, and a column comes back at the end.
+  await page.reload();
+  await robotics.locator('td', { hasText: 'Sam Staff' }).waitFor();
+  assert.deepEqual(await headers(page), ['Name', 'Kind', 'Tags', 'Led by']);
+  await page.locator('details.column-chooser > summary').click();
+  await menu.getByLabel('Members').check();
+  await page.locator('details.column-chooser > summary').click();
+  await robotics.locator('td.num').waitFor();
+  assert.deepEqual(await headers(page), ['Name', 'Kind', 'Tags', 'Led by', 'Members']);
+  await page.reload();
+  await robotics.locator('td.num').waitFor();
+  assert.deepEqual(await headers(page), ['Name', 'Kind', 'Tags', 'Led by', 'Members']);
+  await shot(page, 'groups-columns');
+});
+
+/// The column headers of the list on `page`, as shown.
+async function headers(page) {
+  return (await page.locator('table.table thead th').allTextContents()).map((h) => h.trim());
+}
+
+/// The cells of a row, as shown.
+async function cells(row) {
+  return (await row.locator('td').allTextContents()).map((c) => c.trim());
+}
+
 async function until(check) {
   for (let i = 0; i < 100; i++) {
     if (await check()) return;

@@ -1,14 +1,15 @@
-//! Groups (a school's classes): the list (search, kind, sort, the deleted), a
-//! form to add one, and a panel to change it and keep its register: who
-//! belongs to it on a day, who joins and who leaves.
+//! Groups (a school's classes): the list (search, kind, sort, the deleted, a
+//! choice of columns), a form to add one, and a panel to change it and keep
+//! its register: who belongs to it on a day, who joins and who leaves.
 
 use crate::api::{self, ApiError};
+use crate::components::columns::{self, Column, ColumnSet, Columns};
 use crate::components::form::{Field, FormError};
 use crate::components::layout::template_label;
 use crate::components::paged::Paged;
 use crate::components::toast::toasts;
 use crate::components::ui::Skeleton;
-use crate::i18n::{t, tf, tr};
+use crate::i18n::{self, t, tf, tr};
 use crate::live::Live;
 use crate::modules::{Entry, Section};
 use crate::session;
@@ -17,8 +18,9 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    AddGroupMemberRequest, CreateGroupRequest, GroupKind, GroupMemberPage, GroupMemberView,
-    GroupPage, GroupView, MemberPage, PersonPage, UpdateGroupMemberRequest, UpdateGroupRequest,
+    AddGroupMemberRequest, CreateGroupRequest, FieldRecord, GroupKind, GroupMemberPage,
+    GroupMemberView, GroupPage, GroupView, MemberPage, PersonPage, UpdateGroupMemberRequest,
+    UpdateGroupRequest,
 };
 use rapport_domain::{Module, Permission};
 use uuid::Uuid;
@@ -75,6 +77,9 @@ fn GroupsPage() -> impl IntoView {
     let kind = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_string());
     let trash = RwSignal::new(false);
+    let fields = crate::components::custom_fields::fields_of(FieldRecord::Group);
+    let columns = Columns::new(&COLUMNS, fields);
+    let names = crate::components::members::member_names();
     // The list's filters and sort, as the list and its exports ask for them.
     let query = move || {
         let mut path = format!("sort={}", api::enc(&sort.get()));
@@ -166,6 +171,7 @@ fn GroupsPage() -> impl IntoView {
                     <option value="-created_at">{tr("people.sort_newest")}</option>
                     <option value="-updated_at">{tr("people.sort_changed")}</option>
                 </select>
+                <columns::ColumnChooser columns=columns />
                 <crate::components::export::ExportButtons path="/api/v1/groups" query=query />
                 <Show when=move || session.can(Permission::GroupsDelete)>
                     <label class="check">
@@ -188,21 +194,18 @@ fn GroupsPage() -> impl IntoView {
                             <thead>
                                 <tr>
                                     <th scope="col">{tr("common.name")}</th>
-                                    <th scope="col">{tr("groups.kind")}</th>
-                                    <th scope="col" class="num">{tr("groups.members")}</th>
-                                    <th scope="col">{tr("people.tags")}</th>
+                                    <columns::ColumnHeaders columns=columns />
                                 </tr>
                             </thead>
                             <tbody>
                                 <For each=move || rows.get() key=|g| (g.id, g.version, g.member_count) children=move |g: GroupView| {
                                     let id = g.id;
-                                    let k = g.kind;
+                                    let name = g.name.clone();
+                                    let row_name = name.clone();
                                     view! {
-                                        <tr data-group=g.name.clone() class:open=move || open.get() == Some(id)>
-                                            <td><button class="link" on:click=move |_| open.set(Some(id))>{g.name.clone()}</button></td>
-                                            <td>{move || kind_label(k)}</td>
-                                            <td class="num">{g.member_count}</td>
-                                            <td class="tags">{g.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> }).collect_view()}</td>
+                                        <tr data-group=row_name class:open=move || open.get() == Some(id)>
+                                            <td><button class="link" on:click=move |_| open.set(Some(id))>{name}</button></td>
+                                            {move || columns.shown().into_iter().map(|c| cell(&g, &c, &names.get().unwrap_or_default())).collect_view()}
                                         </tr>
                                     }
                                 } />
@@ -217,6 +220,39 @@ fn GroupsPage() -> impl IntoView {
                 <button class="secondary" disabled=move || loading.get() on:click=move |_| list.load(true)>{tr("common.more")}</button>
             </Show>
         </section>
+    }
+}
+
+/// The columns the list can show besides the name, and the ones it shows
+/// until the user chooses.
+static COLUMNS: ColumnSet = ColumnSet {
+    storage_key: "rapport.groups.columns",
+    standard: &[
+        Column::text("kind", "groups.kind"),
+        Column::text("leader", "groups.leader"),
+        Column::number("members", "groups.members"),
+        Column::text("tags", "people.tags"),
+        Column::text("created", "groups.created"),
+    ],
+    shown: &["kind", "members", "tags"],
+};
+
+/// One cell of `g` in column `column` (a custom field's is `cf:<key>`).
+fn cell(g: &GroupView, column: &str, names: &std::collections::HashMap<Uuid, String>) -> AnyView {
+    let text = |s: String| view! { <td>{s}</td> }.into_any();
+    match column {
+        "kind" => {
+            let k = g.kind;
+            view! { <td>{move || kind_label(k)}</td> }.into_any()
+        }
+        "leader" => text(g.leader_id.and_then(|id| names.get(&id).cloned()).unwrap_or_default()),
+        "members" => view! { <td class="num">{g.member_count}</td> }.into_any(),
+        "tags" => view! {
+            <td class="tags">{g.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> }).collect_view()}</td>
+        }
+        .into_any(),
+        "created" => text(i18n::date(&g.created_at, &session::time_zone())),
+        other => columns::field_cell(other, &g.custom_fields),
     }
 }
 
@@ -330,8 +366,7 @@ fn GroupPanel(
     let leader = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
-    let fields =
-        crate::components::custom_fields::fields_of(rapport_domain::api::FieldRecord::Group);
+    let fields = crate::components::custom_fields::fields_of(FieldRecord::Group);
     let custom = RwSignal::new(serde_json::Map::new());
     let custom_read = RwSignal::new(serde_json::Map::new());
     let errors = RwSignal::new(None::<ApiError>);

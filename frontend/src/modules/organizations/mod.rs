@@ -1,13 +1,14 @@
-//! Organisations: the list (search, tag, sort, the deleted), a form to add
-//! one, and a panel to change, delete or restore one.
+//! Organisations: the list (search, sort, the deleted, a choice of columns),
+//! a form to add one, and a panel to change, delete or restore one.
 
 use crate::api::{self, ApiError};
+use crate::components::columns::{self, Column, ColumnSet, Columns};
 use crate::components::form::{Field, FormError};
 use crate::components::layout::template_label;
 use crate::components::paged::Paged;
 use crate::components::toast::toasts;
 use crate::components::ui::Skeleton;
-use crate::i18n::{t, tf, tr};
+use crate::i18n::{self, t, tf, tr};
 use crate::live::Live;
 use crate::modules::{Entry, Section};
 use crate::session;
@@ -15,7 +16,8 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    CreateOrganizationRequest, OrganizationPage, OrganizationView, UpdateOrganizationRequest,
+    CreateOrganizationRequest, FieldRecord, OrganizationPage, OrganizationView,
+    UpdateOrganizationRequest,
 };
 use rapport_domain::{Module, Permission};
 use uuid::Uuid;
@@ -60,12 +62,12 @@ fn OrganizationsPage() -> impl IntoView {
     let typed = RwSignal::new(0u32);
     let sort = RwSignal::new("name".to_string());
     let trash = RwSignal::new(false);
+    let fields = crate::components::custom_fields::fields_of(FieldRecord::Organization);
+    let columns = Columns::new(&COLUMNS, fields);
+    let names = crate::components::members::member_names();
     // The list's filters and sort, as a query string: the list's and the export's.
     let query = move || {
-        let mut path = format!(
-            "/api/v1/organizations?limit=50&sort={}",
-            api::enc(&sort.get())
-        );
+        let mut path = format!("sort={}", api::enc(&sort.get()));
         let text = q.get();
         if !text.trim().is_empty() {
             path.push_str(&format!("&q={}", api::enc(text.trim())));
@@ -148,6 +150,7 @@ fn OrganizationsPage() -> impl IntoView {
                     <option value="-created_at">{tr("people.sort_newest")}</option>
                     <option value="-updated_at">{tr("people.sort_changed")}</option>
                 </select>
+                <columns::ColumnChooser columns=columns />
                 <crate::components::export::ExportButtons path="/api/v1/organizations" query=query />
                 <Show when=move || session.can(Permission::OrganizationsDelete)>
                     <label class="check">
@@ -170,22 +173,18 @@ fn OrganizationsPage() -> impl IntoView {
                             <thead>
                                 <tr>
                                     <th scope="col">{tr("common.name")}</th>
-                                    <th scope="col">{tr("organizations.domain")}</th>
-                                    <th scope="col">{tr("organizations.industry")}</th>
-                                    <th scope="col">{tr("people.phone")}</th>
-                                    <th scope="col">{tr("people.tags")}</th>
+                                    <columns::ColumnHeaders columns=columns />
                                 </tr>
                             </thead>
                             <tbody>
                                 <For each=move || rows.get() key=|o| (o.id, o.version) children=move |o: OrganizationView| {
                                     let id = o.id;
+                                    let name = o.name.clone();
+                                    let row_name = name.clone();
                                     view! {
-                                        <tr data-organization=o.name.clone() class:open=move || open.get() == Some(id)>
-                                            <td><button class="link" on:click=move |_| open.set(Some(id))>{o.name.clone()}</button></td>
-                                            <td>{o.domain.clone().unwrap_or_default()}</td>
-                                            <td>{o.industry.clone().unwrap_or_default()}</td>
-                                            <td>{o.phone.clone().unwrap_or_default()}</td>
-                                            <td class="tags">{o.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> }).collect_view()}</td>
+                                        <tr data-organization=row_name class:open=move || open.get() == Some(id)>
+                                            <td><button class="link" on:click=move |_| open.set(Some(id))>{name}</button></td>
+                                            {move || columns.shown().into_iter().map(|c| cell(&o, &c, &names.get().unwrap_or_default())).collect_view()}
                                         </tr>
                                     }
                                 } />
@@ -200,6 +199,42 @@ fn OrganizationsPage() -> impl IntoView {
                 <button class="secondary" disabled=move || loading.get() on:click=move |_| list.load(true)>{tr("common.more")}</button>
             </Show>
         </section>
+    }
+}
+
+/// The columns the list can show besides the name, and the ones it shows
+/// until the user chooses.
+static COLUMNS: ColumnSet = ColumnSet {
+    storage_key: "rapport.organizations.columns",
+    standard: &[
+        Column::text("domain", "organizations.domain"),
+        Column::text("industry", "organizations.industry"),
+        Column::text("phone", "people.phone"),
+        Column::text("tags", "people.tags"),
+        Column::text("owner", "organizations.owner"),
+        Column::text("created", "organizations.created"),
+    ],
+    shown: &["domain", "industry", "phone", "tags"],
+};
+
+/// One cell of `o` in column `column` (a custom field's is `cf:<key>`).
+fn cell(
+    o: &OrganizationView,
+    column: &str,
+    names: &std::collections::HashMap<Uuid, String>,
+) -> AnyView {
+    let text = |s: String| view! { <td>{s}</td> }.into_any();
+    match column {
+        "domain" => text(o.domain.clone().unwrap_or_default()),
+        "industry" => text(o.industry.clone().unwrap_or_default()),
+        "phone" => text(o.phone.clone().unwrap_or_default()),
+        "tags" => view! {
+            <td class="tags">{o.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> }).collect_view()}</td>
+        }
+        .into_any(),
+        "owner" => text(o.owner_id.and_then(|id| names.get(&id).cloned()).unwrap_or_default()),
+        "created" => text(i18n::date(&o.created_at, &session::time_zone())),
+        other => columns::field_cell(other, &o.custom_fields),
     }
 }
 
@@ -273,8 +308,7 @@ fn OrganizationPanel(
     let phone = RwSignal::new(String::new());
     let address = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
-    let fields =
-        crate::components::custom_fields::fields_of(rapport_domain::api::FieldRecord::Organization);
+    let fields = crate::components::custom_fields::fields_of(FieldRecord::Organization);
     let custom = RwSignal::new(serde_json::Map::new());
     let custom_read = RwSignal::new(serde_json::Map::new());
     let errors = RwSignal::new(None::<ApiError>);

@@ -2,6 +2,7 @@
 //! form to add someone, and a panel to change, delete or restore one.
 
 use crate::api::{self, ApiError};
+use crate::components::columns::{self, Column, ColumnSet, Columns};
 use crate::components::form::{Field, FormError};
 use crate::components::layout::people_label;
 use crate::components::paged::Paged;
@@ -73,8 +74,8 @@ fn PeoplePage() -> impl IntoView {
     let field_value = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_string());
     let trash = RwSignal::new(false);
-    let columns = RwSignal::new(shown_columns());
     let fields = crate::components::custom_fields::fields_of(FieldRecord::Person);
+    let columns = Columns::new(&COLUMNS, fields);
     let names = crate::components::members::member_names();
     // The list's filters and sort, as a query string: the list's and the export's.
     let query = move || {
@@ -251,32 +252,7 @@ fn PeoplePage() -> impl IntoView {
                             on:change=move |ev| field_value.set(event_target_value(&ev)) />
                     </Show>
                 </Show>
-                <details class="column-chooser">
-                    <summary>{tr("people.columns")}</summary>
-                    <div class="menu" role="group" aria-label=tr("people.columns")>
-                        {move || {
-                            let mut all: Vec<(String, String)> = COLUMNS.iter().map(|(k, label)| (k.to_string(), t(label))).collect();
-                            all.extend(fields.get().unwrap_or_default().into_iter().map(|f| (format!("cf:{}", f.key), f.label)));
-                            all.into_iter().map(|(key, label)| {
-                                let on = key.clone();
-                                view! {
-                                    <label class="check">
-                                        <input type="checkbox" prop:checked=move || columns.with(|c| c.contains(&on))
-                                            on:change=move |ev| {
-                                                let show = event_target_checked(&ev);
-                                                columns.update(|c| {
-                                                    c.retain(|k| *k != key);
-                                                    if show { c.push(key.clone()); }
-                                                });
-                                                remember_columns(&columns.get_untracked());
-                                            } />
-                                        {label}
-                                    </label>
-                                }
-                            }).collect_view()
-                        }}
-                    </div>
-                </details>
+                <columns::ColumnChooser columns=columns />
                 <crate::components::export::ExportButtons path="/api/v1/people" query=query />
                 <Show when=move || session.can(Permission::PeopleDelete)>
                     <label class="check">
@@ -328,16 +304,7 @@ fn PeoplePage() -> impl IntoView {
                                             } />
                                     </th>
                                     <th scope="col">{tr("common.name")}</th>
-                                    {move || {
-                                        let labels = fields.get().unwrap_or_default();
-                                        columns.get().into_iter().map(|c| {
-                                            let label = match c.strip_prefix("cf:") {
-                                                Some(key) => labels.iter().find(|f| f.key == key).map(|f| f.label.clone()).unwrap_or_default(),
-                                                None => COLUMNS.iter().find(|(k, _)| *k == c).map(|(_, l)| t(l)).unwrap_or_default(),
-                                            };
-                                            view! { <th scope="col">{label}</th> }
-                                        }).collect_view()
-                                    }}
+                                    <columns::ColumnHeaders columns=columns />
                                 </tr>
                             </thead>
                             <tbody>
@@ -356,7 +323,7 @@ fn PeoplePage() -> impl IntoView {
                                                     } />
                                             </td>
                                             <td><button class="link" on:click=move |_| open.set(Some(id))>{p.name()}</button></td>
-                                            {move || columns.get().into_iter().map(|c| cell(&p, &c, &names.get().unwrap_or_default())).collect_view()}
+                                            {move || columns.shown().into_iter().map(|c| cell(&p, &c, &names.get().unwrap_or_default())).collect_view()}
                                         </tr>
                                     }
                                 } />
@@ -374,39 +341,20 @@ fn PeoplePage() -> impl IntoView {
     }
 }
 
-/// The columns the list can show besides the name, with their labels.
-const COLUMNS: &[(&str, &str)] = &[
-    ("email", "field.email"),
-    ("phone", "people.phone"),
-    ("status", "people.status"),
-    ("tags", "people.tags"),
-    ("owner", "people.owner"),
-    ("created", "people.created"),
-];
-const COLUMNS_KEY: &str = "rapport.people.columns";
-const COLUMNS_SHOWN: &[&str] = &["email", "phone", "status", "tags"];
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
-/// The columns shown, as this browser last chose them.
-fn shown_columns() -> Vec<String> {
-    match storage().and_then(|s| s.get_item(COLUMNS_KEY).ok().flatten()) {
-        Some(saved) => saved
-            .split(',')
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect(),
-        None => COLUMNS_SHOWN.iter().map(|c| c.to_string()).collect(),
-    }
-}
-
-fn remember_columns(columns: &[String]) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(COLUMNS_KEY, &columns.join(","));
-    }
-}
+/// The columns the list can show besides the name, and the ones it shows
+/// until the user chooses.
+static COLUMNS: ColumnSet = ColumnSet {
+    storage_key: "rapport.people.columns",
+    standard: &[
+        Column::text("email", "field.email"),
+        Column::text("phone", "people.phone"),
+        Column::text("status", "people.status"),
+        Column::text("tags", "people.tags"),
+        Column::text("owner", "people.owner"),
+        Column::text("created", "people.created"),
+    ],
+    shown: &["email", "phone", "status", "tags"],
+};
 
 /// One cell of `p` in column `column` (a custom field's is `cf:<key>`).
 fn cell(p: &PersonView, column: &str, names: &std::collections::HashMap<Uuid, String>) -> AnyView {
@@ -424,20 +372,7 @@ fn cell(p: &PersonView, column: &str, names: &std::collections::HashMap<Uuid, St
         .into_any(),
         "owner" => text(p.owner_id.and_then(|o| names.get(&o).cloned()).unwrap_or_default()),
         "created" => text(i18n::date(&p.created_at, &session::time_zone())),
-        other => {
-            let value = other.strip_prefix("cf:").and_then(|k| p.custom_fields.get(k));
-            text(match value {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Bool(b)) => if *b { "✓".into() } else { String::new() },
-                Some(serde_json::Value::Array(items)) => items
-                    .iter()
-                    .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                Some(serde_json::Value::Null) | None => String::new(),
-                Some(v) => v.to_string(),
-            })
-        }
+        other => columns::field_cell(other, &p.custom_fields),
     }
 }
 
