@@ -357,10 +357,15 @@ mod tests {
             DateOrder, Duplicates, ImportRecord, ImportStatus, RowAction,
         };
         keys.extend(
-            ImportRecord::Person
-                .targets()
+            ImportRecord::ALL
                 .iter()
+                .flat_map(|r| r.targets())
                 .map(|f| format!("import.field.{f}")),
+        );
+        keys.extend(
+            Duplicates::ALL
+                .iter()
+                .map(|d| format!("import.dup.organization.{}", d.as_str())),
         );
         keys.extend(
             DateOrder::ALL

@@ -694,6 +694,39 @@ test('a file of contacts is imported through the wizard: mapped, checked, run, a
   await wizard.waitFor({ state: 'detached' });
 });
 
+test('a file of companies is imported from the companies page: a web address becomes its domain, a bad one is marked', async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'owner@sales.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Companies' }).click();
+  await page.getByRole('heading', { name: 'Companies', exact: true }).waitFor();
+  await page.locator('tr[data-organization]').first().waitFor();
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  const wizard = page.getByRole('region', { name: 'Import organisations' });
+  const csv = 'Company,Website,Sector\n'
+    + 'Wizard Widgets,https://www.wizardwidgets.example/shop,Toys\n'
+    + 'Broken Links,not a domain!,Toys\n';
+  await wizard.locator('input[type=file]').setInputFiles({ name: 'accounts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.locator('section.import[data-step="mapping"]').waitFor();
+  assert.equal(await wizard.getByLabel('Field for Company').inputValue(), 'name');
+  assert.equal(await wizard.getByLabel('Field for Website').inputValue(), 'domain');
+  assert.equal(await wizard.getByLabel('Field for Sector').inputValue(), 'industry');
+  assert.equal(await wizard.getByLabel('Create the organisations that do not exist yet').count(), 0);
+  await wizard.getByRole('button', { name: 'Check every row' }).click();
+  await wizard.getByRole('status').filter({ hasText: '1 to add, 0 to update, 0 to leave alone, 1 rejected.' }).waitFor();
+  const bad = wizard.locator('tr[data-row="3"] td.cell-error');
+  assert.equal(await bad.getAttribute('data-column'), 'Website');
+  assert.equal((await bad.textContent()).trim(), 'not a domain!');
+  await wizard.getByRole('button', { name: 'Import 1 rows' }).click();
+  await wizard.getByRole('status').filter({ hasText: 'Done: 1 added, 0 updated, 0 left alone, 1 rejected.' }).waitFor({ timeout: 30000 });
+  const row = page.locator('tr[data-organization="Wizard Widgets"]');
+  await row.waitFor({ timeout: 15000 });
+  assert.match(await row.textContent(), /wizardwidgets\.example/);
+  await shot(page, 'import-organizations-done');
+  await wizard.getByRole('button', { name: 'Close' }).click();
+  await wizard.waitFor({ state: 'detached' });
+});
+
 test('no page logged a console error', () => {
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, []);

@@ -104,8 +104,15 @@ fn OrganizationsPage() -> impl IntoView {
         }
     });
     let adding = RwSignal::new(false);
+    let importing = RwSignal::new(false);
+    // Someone else's change shows at once, and so do the organisations an
+    // import adds.
     live.on_event(move |e| {
-        if e.kind.starts_with("organization.") {
+        if e.kind.starts_with("organization.")
+            || (e.kind == rapport_domain::imports::UPDATED_EVENT
+                && e.data["status"] == "completed"
+                && e.data["record_type"] == "organization")
+        {
             list.load(false);
         }
     });
@@ -117,10 +124,24 @@ fn OrganizationsPage() -> impl IntoView {
                     <h1>{title}</h1>
                     <p class="lead">{tr("organizations.lead")}</p>
                 </div>
-                <Show when=move || session.can(Permission::OrganizationsWrite)>
-                    <button class="primary" on:click=move |_| adding.update(|a| *a = !*a)>{tr("organizations.add")}</button>
-                </Show>
+                <div class="actions">
+                    <Show when=move || session.can(Permission::OrganizationsWrite) && session.can(Permission::ImportsWrite)>
+                        <button class="secondary" on:click=move |_| importing.update(|a| *a = !*a)>{tr("import.open")}</button>
+                    </Show>
+                    <Show when=move || session.can(Permission::OrganizationsWrite)>
+                        <button class="primary" on:click=move |_| adding.update(|a| *a = !*a)>{tr("organizations.add")}</button>
+                    </Show>
+                </div>
             </header>
+            <Show when=move || importing.get()>
+                <crate::modules::people::import::ImportWizard
+                    record=rapport_domain::imports::ImportRecord::Organization
+                    organizations=false
+                    on_close=move || {
+                        importing.set(false);
+                        list.load(false);
+                    } />
+            </Show>
             <Show when=move || adding.get()>
                 <NewOrganization on_done=move |o: OrganizationView| {
                     adding.set(false);

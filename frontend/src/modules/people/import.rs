@@ -8,9 +8,7 @@ use crate::i18n::{t, tf, tr};
 use crate::live::Live;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rapport_domain::api::{
-    CustomFieldView, FieldKind, FieldRecord, ImportPreview, ImportSettings, ImportView,
-};
+use rapport_domain::api::{CustomFieldView, FieldKind, ImportPreview, ImportSettings, ImportView};
 use rapport_domain::imports::{
     DateOrder, Duplicates, ImportColumn, ImportRecord, ImportStatus, RowAction,
 };
@@ -20,9 +18,20 @@ fn status_of(i: &Option<ImportView>) -> Option<ImportStatus> {
     i.as_ref().map(|i| i.status)
 }
 
+/// The key of a message that differs by the kind of record imported.
+fn said(record: ImportRecord, key: &'static str) -> &'static str {
+    match (record, key) {
+        (ImportRecord::Organization, "import.title") => "import.title.organization",
+        (ImportRecord::Organization, "import.duplicates") => "import.duplicates.organization",
+        _ => key,
+    }
+}
+
 #[component]
 pub fn ImportWizard(
-    /// Whether rows may create the organisations they name.
+    /// What the file's rows are.
+    record: ImportRecord,
+    /// Whether a person's rows may create the organisations they name.
     organizations: bool,
     on_close: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -32,7 +41,7 @@ pub fn ImportWizard(
     let preview = RwSignal::new(None::<ImportPreview>);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let fields = fields_of(FieldRecord::Person);
+    let fields = fields_of(record.fields());
     let live = expect_context::<Live>();
 
     let reload = move || {
@@ -85,7 +94,8 @@ pub fn ImportWizard(
         busy.set(true);
         error.set(None);
         let path = format!(
-            "/api/v1/imports?record_type=person&filename={}",
+            "/api/v1/imports?record_type={}&filename={}",
+            record.as_str(),
             api::enc(&file.name())
         );
         spawn_local(async move {
@@ -178,9 +188,9 @@ pub fn ImportWizard(
     };
 
     view! {
-        <section class="card import" aria-label=tr("import.title") data-step=step>
+        <section class="card import" aria-label=tr(said(record, "import.title")) data-step=step>
             <header class="with-actions">
-                <h2>{tr("import.title")}</h2>
+                <h2>{tr(said(record, "import.title"))}</h2>
                 <button class="secondary small" on:click=close>{tr("import.close")}</button>
             </header>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
@@ -194,7 +204,7 @@ pub fn ImportWizard(
                     <p class="hint">{tr("import.formats")}</p>
                 }.into_any(),
                 "mapping" => view! {
-                    <Mapping settings=settings columns=columns fields=fields organizations=organizations
+                    <Mapping record=record settings=settings columns=columns fields=fields organizations=organizations
                         on_change=set_settings />
                     <div class="actions">
                         <button class="secondary" disabled=move || busy.get() on:click=check>{tr("import.preview")}</button>
@@ -213,7 +223,7 @@ pub fn ImportWizard(
                     {move || import.get().map(|i| {
                         let c = i.counts;
                         view! {
-                            <progress max=c.total.max(1) value=c.processed aria-label=tr("import.title")></progress>
+                            <progress max=c.total.max(1) value=c.processed aria-label=tr(said(record, "import.title"))></progress>
                             <p>{tf("import.running", &[("processed", &c.processed.to_string()), ("total", &c.total.to_string())])}</p>
                         }
                     })}
@@ -238,6 +248,7 @@ fn target_label(key: &str, fields: &[CustomFieldView]) -> String {
 
 #[component]
 fn Mapping(
+    record: ImportRecord,
     settings: RwSignal<Option<ImportSettings>>,
     columns: RwSignal<Vec<ImportColumn>>,
     fields: LocalResource<Vec<CustomFieldView>>,
@@ -246,7 +257,7 @@ fn Mapping(
 ) -> impl IntoView {
     let targets = move || {
         let custom = fields.get().unwrap_or_default();
-        let mut all: Vec<String> = ImportRecord::Person
+        let mut all: Vec<String> = record
             .targets()
             .iter()
             .filter(|f| organizations || **f != "organization")
@@ -279,7 +290,7 @@ fn Mapping(
                     } />
             </label>
             <label>
-                <span>{tr("import.duplicates")}</span>
+                <span>{tr(said(record, "import.duplicates"))}</span>
                 <select on:change=move |ev| {
                     let v = event_target_value(&ev);
                     let d = Duplicates::ALL.into_iter().find(|d| d.as_str() == v).unwrap_or_default();
@@ -287,12 +298,15 @@ fn Mapping(
                 }>
                     {Duplicates::ALL.into_iter().map(|d| view! {
                         <option value=d.as_str() selected=move || settings.with(|s| s.as_ref().map(|s| s.duplicates) == Some(d))>
-                            {t(&format!("import.dup.{}", d.as_str()))}
+                            {t(&match record {
+                                ImportRecord::Person => format!("import.dup.{}", d.as_str()),
+                                _ => format!("import.dup.{}.{}", record.as_str(), d.as_str()),
+                            })}
                         </option>
                     }).collect_view()}
                 </select>
             </label>
-            <Show when=move || organizations>
+            <Show when=move || organizations && record == ImportRecord::Person>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || settings.with(|s| s.as_ref().is_some_and(|s| s.create_organizations))
                         on:change=move |ev| {

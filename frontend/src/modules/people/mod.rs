@@ -22,7 +22,7 @@ use rapport_domain::api::{
 use rapport_domain::{Module, Permission};
 use uuid::Uuid;
 
-mod import;
+pub mod import;
 
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
@@ -144,7 +144,9 @@ fn PeoplePage() -> impl IntoView {
     // Someone else's change shows at once, and so do the people an import adds.
     live.on_event(move |e| {
         if e.kind.starts_with("person.")
-            || (e.kind == rapport_domain::imports::UPDATED_EVENT && e.data["status"] == "completed")
+            || (e.kind == rapport_domain::imports::UPDATED_EVENT
+                && e.data["status"] == "completed"
+                && e.data["record_type"] == "person")
         {
             list.load(false);
         }
@@ -187,6 +189,7 @@ fn PeoplePage() -> impl IntoView {
             </header>
             <Show when=move || importing.get()>
                 <import::ImportWizard
+                    record=rapport_domain::imports::ImportRecord::Person
                     organizations=session.has_module(Module::Organizations) && session.can(Permission::OrganizationsWrite)
                     on_close=move || {
                         importing.set(false);
