@@ -180,6 +180,41 @@ async fn a_long_export_streams_every_row_once_and_keeps_to_what_the_caller_sees(
     assert_eq!(ids.len(), 2500, "each once");
     assert!(!rows.iter().any(|r| r[1] == "Theirs"));
 
+    // The same rows as a workbook, written as they are read: every row
+    // once, in order, the header bold and frozen, the filter over them all.
+    let res = app
+        .get("/api/v1/people/export.xlsx", &owner.access)
+        .await
+        .expect(200);
+    let bytes = res.bytes.clone();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(res.bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let cells: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(cells.len(), 2501);
+    assert_eq!(cells[0][0], "id");
+    let workbook_names: Vec<&str> = cells[1..].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(workbook_names, names, "the CSV's rows, in the same order");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut xml,
+    )
+    .unwrap();
+    let last = cells[0].len() - 1;
+    let last = (b'A' + last as u8) as char;
+    assert!(xml.contains(&format!("<autoFilter ref=\"A1:{last}2501\"/>")));
+    assert!(xml.contains("state=\"frozen\""));
+    assert!(
+        xml.contains("<c r=\"A1\" t=\"inlineStr\" s=\"1\">"),
+        "the header in bold"
+    );
+    assert!(!xml.contains("<f>"), "no formula anywhere");
+
     // A student's export holds themself only (here: no one).
     let mine = csv(&app, &student, "/api/v1/people/export.csv").await;
     assert_eq!(mine.len(), 1, "the header alone");

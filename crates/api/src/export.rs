@@ -1,8 +1,9 @@
 //! Lists exported as files: the rows are read a thousand at a time along
 //! the list's own keyset and written as they come, so an export of a
 //! million rows holds one chunk in memory, never the whole list. A CSV file
-//! is streamed as it is written; an XLSX workbook is written row by row to
-//! a temporary file (its sheet too: `constant_memory`), then streamed.
+//! and an XLSX workbook ([`xlsx`]) are both streamed as they are written.
+
+pub mod xlsx;
 
 use crate::error::ApiError;
 use actix_web::web::Bytes;
@@ -152,95 +153,82 @@ where
     use rapport_domain::api::ExportFormat;
     Ok(match format {
         ExportFormat::Csv => csv(conn, sort, table),
-        ExportFormat::Xlsx => xlsx(conn, sort, table).await?,
+        ExportFormat::Xlsx => xlsx(conn, sort, table),
     })
 }
 
-/// The same rows as [`csv`], as an XLSX workbook of one sheet: every cell a
-/// text cell (nothing in it is ever run as a formula), the header row bold
-/// and frozen, the columns filtered. Built before the answer starts, so a
-/// failure is a problem answer, not a broken file.
-pub async fn xlsx<S: Sorts>(
-    conn: OwnedConn,
-    sort: rapport_db::list::Sort<S>,
-    file: Table<S>,
-) -> Result<Download, ApiError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let xlsx_failed = |e: rust_xlsxwriter::XlsxError| ApiError::internal(anyhow::anyhow!(e));
-    let mut conn = conn;
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet_with_constant_memory();
-    let bold = Format::new().set_bold();
-    for (c, h) in file.header.iter().enumerate() {
-        sheet
-            .write_string_with_format(0, c as u16, h, &bold)
-            .map_err(xlsx_failed)?;
-    }
-    let mut page = PageRequest {
-        sort,
-        after: None,
-        limit: CHUNK,
-    };
-    let mut at: u32 = 1;
-    loop {
-        let rows = (file.fetch)(&mut conn, page.clone()).await?;
-        let next = page.next_key(&rows);
-        for line in (file.write)(&mut conn, &rows).await? {
-            for (c, v) in line.iter().enumerate() {
-                if !v.is_empty() {
-                    sheet.write_string(at, c as u16, v).map_err(xlsx_failed)?;
-                }
-            }
-            at += 1;
-        }
-        match next {
-            Some(key) => page.after = Some(key),
-            None => break,
-        }
-    }
-    let last = (file.header.len().max(1) - 1) as u16;
-    sheet.set_freeze_panes(1, 0).map_err(xlsx_failed)?;
-    sheet.autofilter(0, 0, at - 1, last).map_err(xlsx_failed)?;
-    let mut out = tokio::task::spawn_blocking(move || -> Result<std::fs::File, ApiError> {
-        use std::io::Seek;
-        let mut out = tempfile::tempfile().map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-        book.save_to_writer(&mut out).map_err(xlsx_failed)?;
-        out.rewind()
-            .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-        Ok(out)
-    })
-    .await
-    .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))??;
+/// The same rows as [`csv`], as an XLSX workbook of one sheet ([`xlsx`]):
+/// every cell a text cell (nothing in it is ever run as a formula), the
+/// header row bold and frozen, the columns filtered. Streamed as it is
+/// written; a failure midway breaks the file off, as it does a CSV's.
+pub fn xlsx<S: Sorts>(conn: OwnedConn, sort: rapport_db::list::Sort<S>, file: Table<S>) -> Download
+where
+    S::Row: Send + 'static,
+{
+    use xlsx::Part;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, ApiError>>(2);
+    let (parts_tx, parts) = tokio::sync::mpsc::channel::<Part>(2);
+    tokio::task::spawn_blocking(move || xlsx::write(parts, tx));
     let name = format!(
         "{}-{}.xlsx",
         file.name,
         chrono::Utc::now().format("%Y-%m-%d")
     );
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, ApiError>>(2);
-    tokio::task::spawn_blocking(move || {
-        use std::io::Read;
+    actix_web::rt::spawn(async move {
+        let mut conn = conn;
+        let mut head = String::new();
+        xlsx::row(&mut head, 1, &file.header, true);
+        if parts_tx.send(Part::Rows(head)).await.is_err() {
+            return;
+        }
+        let mut page = PageRequest {
+            sort,
+            after: None,
+            limit: CHUNK,
+        };
+        let mut at: u32 = 1;
         loop {
-            let mut chunk = vec![0; 64 * 1024];
-            let n = match out.read(&mut chunk) {
-                Ok(0) => return,
-                Ok(n) => n,
+            let lines = match (file.fetch)(&mut conn, page.clone()).await {
+                Ok(rows) => {
+                    let next = page.next_key(&rows);
+                    (file.write)(&mut conn, &rows).await.map(|l| (l, next))
+                }
+                Err(e) => Err(ApiError::from(e)),
+            };
+            let (lines, next) = match lines {
+                Ok(l) => l,
                 Err(e) => {
-                    let _ = tx.blocking_send(Err(ApiError::internal(anyhow::anyhow!(e))));
+                    let _ = parts_tx.send(Part::Failed(e)).await;
                     return;
                 }
             };
-            chunk.truncate(n);
-            if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+            let mut xml = String::with_capacity(lines.len() * 256);
+            for line in lines {
+                at += 1;
+                xlsx::row(&mut xml, at, &line, false);
+            }
+            // The client went away: stop reading.
+            if parts_tx.send(Part::Rows(xml)).await.is_err() {
                 return;
             }
+            match next {
+                Some(key) => page.after = Some(key),
+                None => break,
+            }
         }
+        let _ = parts_tx
+            .send(Part::End {
+                rows: at,
+                columns: file.header.len(),
+            })
+            .await;
     });
     let body = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
             .map(|chunk| (chunk.map_err(actix_web::Error::from), rx))
     });
-    Ok(Download(attachment(&name, XLSX).streaming(body)))
+    Download(attachment(&name, XLSX).streaming(body))
 }
 
 /// A custom value as a cell: a text, a number, `true` or `false`, the
