@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod config;
 pub mod custom_fields;
 pub mod error;

@@ -317,31 +317,6 @@ pub async fn find(
         .optional()
 }
 
-/// The people of `ids` in workspace `ws` that `scope` may see and that are
-/// not deleted, locked, in the order of their ids.
-pub async fn lock_many(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    scope: &Scope,
-    ids: &[Uuid],
-) -> QueryResult<Vec<PersonRow>> {
-    let locked: Vec<Uuid> = people::table
-        .filter(people::workspace_id.eq(ws))
-        .filter(people::id.eq_any(ids))
-        .filter(people::deleted_at.is_null())
-        .order(people::id)
-        .select(people::id)
-        .for_update()
-        .load(conn)
-        .await?;
-    visible(scope)
-        .filter(people::id.eq_any(locked))
-        .filter(people::deleted_at.is_null())
-        .order(people::id)
-        .load(conn)
-        .await
-}
-
 #[derive(Debug, Insertable)]
 #[diesel(table_name = people)]
 pub struct NewPerson {

@@ -43,6 +43,35 @@ macro_rules! soft_deleted {
             }
         }
 
+        /// The live records `ids` of workspace `ws` that `scope` may see,
+        /// locked in the order of their ids, so that two actions on many
+        /// records at once never deadlock.
+        pub async fn lock_many(
+            conn: &mut diesel_async::AsyncPgConnection,
+            ws: uuid::Uuid,
+            scope: &$crate::scope::Scope,
+            ids: &[uuid::Uuid],
+        ) -> diesel::QueryResult<Vec<$Row>> {
+            use diesel::prelude::*;
+            use diesel_async::RunQueryDsl;
+            use $crate::schema::$table as t;
+            let locked: Vec<uuid::Uuid> = t::table
+                .filter(t::workspace_id.eq(ws))
+                .filter(t::id.eq_any(ids))
+                .filter(t::deleted_at.is_null())
+                .order(t::id)
+                .select(t::id)
+                .for_update()
+                .load(conn)
+                .await?;
+            visible(scope)
+                .filter(t::id.eq_any(locked))
+                .filter(t::deleted_at.is_null())
+                .order(t::id)
+                .load(conn)
+                .await
+        }
+
         /// Applies `changes` to a live record at `version`; `None` when the
         /// version moved on (or the record is gone).
         pub async fn update(

@@ -35,7 +35,7 @@ pub mod api {
     pub use crate::groups::*;
     pub use crate::imports::*;
     pub use crate::invitations::*;
-    pub use crate::list::{ExportFormat, Page};
+    pub use crate::list::{BulkRequest, BulkResult, ExportFormat, Page, BULK_MAX};
     pub use crate::mail::*;
     pub use crate::members::*;
     pub use crate::notes::*;

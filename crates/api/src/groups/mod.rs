@@ -1,5 +1,6 @@
 //! Groups: classes, cohorts, teams and segments, and who belongs to them when.
 
+pub mod bulk;
 pub mod create;
 pub mod delete;
 pub mod export;
@@ -25,6 +26,7 @@ use uuid::Uuid;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list::list)
         .service(export::export)
+        .service(bulk::bulk)
         .service(create::create)
         .service(read::read)
         .service(update::update)

@@ -1,5 +1,6 @@
 //! Organisations: companies and client companies.
 
+pub mod bulk;
 pub mod create;
 pub mod delete;
 pub mod export;
@@ -16,6 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list::list)
         .service(export::export)
+        .service(bulk::bulk)
         .service(create::create)
         .service(read::read)
         .service(update::update)

@@ -16,8 +16,8 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    BulkPeopleRequest, BulkResult, CreatePersonRequest, Erasure, FieldRecord, PersonPage,
-    PersonStatus, PersonView, UpdatePersonRequest,
+    BulkRequest, BulkResult, CreatePersonRequest, Erasure, FieldRecord, PersonPage, PersonStatus,
+    PersonView, UpdatePersonRequest,
 };
 use rapport_domain::{Module, Permission};
 use uuid::Uuid;
@@ -156,7 +156,7 @@ fn PeoplePage() -> impl IntoView {
         list.load(false);
     };
     let bulk_tag = RwSignal::new(String::new());
-    let run_bulk = move |body: BulkPeopleRequest| {
+    let run_bulk = move |body: BulkRequest| {
         spawn_local(async move {
             match api::post::<_, BulkResult>("/api/v1/people/bulk", &body).await {
                 Ok(r) => toasts.success(tf(
@@ -273,11 +273,11 @@ fn PeoplePage() -> impl IntoView {
                     <button class="secondary small" on:click=move |_| {
                         let add = rapport_domain::validate::split_tags(&bulk_tag.get_untracked());
                         bulk_tag.set(String::new());
-                        run_bulk(BulkPeopleRequest::Tag { ids: selected.get_untracked(), add, remove: vec![] });
+                        run_bulk(BulkRequest::Tag { ids: selected.get_untracked(), add, remove: vec![] });
                     }>{tr("people.tag")}</button>
                     <Show when=move || session.can(Permission::PeopleDelete)>
                         <button class="danger small" on:click=move |_| {
-                            run_bulk(BulkPeopleRequest::Delete { ids: selected.get_untracked() });
+                            run_bulk(BulkRequest::Delete { ids: selected.get_untracked() });
                         }>{tr("common.delete")}</button>
                     </Show>
                 </div>
