@@ -443,7 +443,38 @@ pub async fn list(
     f: &AuditFilter,
     page: &PageRequest<AuditSort>,
 ) -> ListResult<Vec<Listed>> {
+    // Whether anything waits to be sealed is asked in the same round trip
+    // as the page (pipelined); only then is the page read again, sealed.
+    let pending = diesel::select(diesel::dsl::exists(
+        audit_log::table
+            .filter(audit_log::workspace_id.eq(workspace_id))
+            .filter(audit_log::hash.is_null()),
+    ));
+    let (any, rows) = {
+        let shared: &AsyncPgConnection = conn;
+        futures::try_join!(
+            pending.get_result::<bool>(&mut &*shared),
+            list_query(workspace_id, f, page)?.load(&mut &*shared)
+        )?
+    };
+    if !any {
+        return Ok(rows);
+    }
     seal(conn, workspace_id).await?;
+    Ok(list_query(workspace_id, f, page)?.load(conn).await?)
+}
+
+fn list_query<'a>(
+    workspace_id: Uuid,
+    f: &AuditFilter,
+    page: &PageRequest<AuditSort>,
+) -> ListResult<
+    audit_log::BoxedQuery<
+        'a,
+        diesel::pg::Pg,
+        diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<Listed, diesel::pg::Pg>>,
+    >,
+> {
     let mut q = audit_log::table
         .filter(audit_log::workspace_id.eq(workspace_id))
         .filter(is_sealed())
@@ -467,10 +498,9 @@ pub async fn list(
     if let Some(u) = f.until {
         q = q.filter(audit_log::occurred_at.lt(u));
     }
-    let q = match page.sort.field {
+    Ok(match page.sort.field {
         AuditSort::Seq => page.seek_unique(q, audit_log::seq.assume_not_null())?,
-    };
-    Ok(q.load(conn).await?)
+    })
 }
 
 /// The action of the chain entry that records an erasure.
