@@ -1,5 +1,6 @@
 //! Pieces every page uses.
 
+pub mod bulk;
 pub mod columns;
 pub mod custom_fields;
 pub mod export;

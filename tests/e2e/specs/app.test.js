@@ -622,14 +622,14 @@ test("the groups list hides the members' count, shows the leader, and keeps the 
   await shot(page, 'groups-columns');
 });
 
-/// The column headers of the list on `page`, as shown.
+/// The column headers of the list on `page`, as shown (not the selection's).
 async function headers(page) {
-  return (await page.locator('table.table thead th').allTextContents()).map((h) => h.trim());
+  return (await page.locator('table.table thead th:not(.select)').allTextContents()).map((h) => h.trim());
 }
 
-/// The cells of a row, as shown.
+/// The cells of a row, as shown (not its checkbox).
 async function cells(row) {
-  return (await row.locator('td').allTextContents()).map((c) => c.trim());
+  return (await row.locator('td:not(.select)').allTextContents()).map((c) => c.trim());
 }
 
 async function until(check) {
@@ -725,6 +725,191 @@ test('a file of companies is imported from the companies page: a web address bec
   await shot(page, 'import-organizations-done');
   await wizard.getByRole('button', { name: 'Close' }).click();
   await wizard.waitFor({ state: 'detached' });
+});
+
+/// Adds an organisation through the page's form, then closes its panel.
+async function addOrganization(page, name) {
+  await page.getByRole('button', { name: 'Add an organisation' }).click();
+  const form = page.getByRole('form', { name: 'Add an organisation' });
+  await form.locator('#f-name').fill(name);
+  await form.getByRole('button', { name: 'Save' }).click();
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  await panel.getByRole('heading', { name }).waitFor();
+  await panel.getByRole('button', { name: 'Close' }).click();
+  await page.locator(`tr[data-organization="${name}"]`).waitFor();
+}
+
+/// The tags a row shows.
+async function chips(row) {
+  return (await row.locator('td.tags .chip').allTextContents()).map((c) => c.trim());
+}
+
+/// Waits for a toast that says `text`.
+async function toast(page, text) {
+  await page.getByRole('status').locator('.toast', { hasText: text }).first().waitFor();
+}
+
+test('companies are selected, then tagged, given to a member and deleted at once', async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'owner@sales.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Companies' }).click();
+  await page.getByRole('heading', { name: 'Companies', exact: true }).waitFor();
+  await page.locator('tr[data-organization="Globex"]').waitFor();
+  await addOrganization(page, 'Bulkhead Marine');
+  await addOrganization(page, 'Bulwark Security');
+  const marine = page.locator('tr[data-organization="Bulkhead Marine"]');
+  const bulwark = page.locator('tr[data-organization="Bulwark Security"]');
+  const globex = page.locator('tr[data-organization="Globex"]');
+  const bar = page.getByRole('region', { name: 'Selected organisations' });
+  assert.equal(await bar.count(), 0, 'no bar until something is selected');
+
+  // Two are selected: the bar says so, and tags them both.
+  await page.getByRole('checkbox', { name: 'Select Bulkhead Marine' }).check();
+  await page.getByRole('checkbox', { name: 'Select Bulwark Security' }).check();
+  await bar.getByText('2 selected').waitFor();
+  assert.equal(await page.getByRole('checkbox', { name: 'Select every organisation shown' }).isChecked(), false);
+  await bar.getByRole('textbox', { name: 'Tag to add' }).fill('fleet');
+  await bar.getByRole('button', { name: 'Add the tag' }).click();
+  await toast(page, '2 changed.');
+  await marine.locator('td.tags .chip', { hasText: 'fleet' }).waitFor();
+  await bulwark.locator('td.tags .chip', { hasText: 'fleet' }).waitFor();
+  assert.deepEqual(await chips(globex), ['customer'], 'what was not selected is left alone');
+  // The selection is emptied.
+  await bar.waitFor({ state: 'detached' });
+  assert.equal(await page.getByRole('checkbox', { name: 'Select Bulkhead Marine' }).isChecked(), false);
+
+  // Both are given to Olivia, as the column of who looks after them shows.
+  await page.locator('details.column-chooser > summary').click();
+  await page.getByRole('group', { name: 'Columns' }).getByLabel('Looked after by').check();
+  await page.locator('details.column-chooser > summary').click();
+  await globex.locator('td', { hasText: 'Sam Staff' }).waitFor();
+  await page.getByRole('checkbox', { name: 'Select Bulkhead Marine' }).check();
+  await page.getByRole('checkbox', { name: 'Select Bulwark Security' }).check();
+  const member = bar.getByRole('combobox', { name: 'Looked after by' });
+  assert.equal(await bar.getByRole('button', { name: 'Assign' }).isDisabled(), true, 'nothing is assigned before a choice');
+  assert.ok((await member.locator('option').allTextContents()).includes('Nobody'));
+  await member.selectOption({ label: 'Olivia Owner' });
+  await shot(page, 'organizations-bulk');
+  await bar.getByRole('button', { name: 'Assign' }).click();
+  await marine.locator('td', { hasText: 'Olivia Owner' }).waitFor();
+  await bulwark.locator('td', { hasText: 'Olivia Owner' }).waitFor();
+  await bar.waitFor({ state: 'detached' });
+  assert.deepEqual(await cells(marine), ['Bulkhead Marine', '', '', '', 'fleet', 'Olivia Owner']);
+  await globex.locator('td', { hasText: 'Sam Staff' }).waitFor();
+
+  // One is deleted from the bar: it leaves the list, and is among the deleted.
+  await page.getByRole('checkbox', { name: 'Select Bulwark Security' }).check();
+  await bar.getByText('1 selected').waitFor();
+  await bar.getByRole('button', { name: 'Delete' }).click();
+  await bulwark.waitFor({ state: 'detached' });
+  await bar.waitFor({ state: 'detached' });
+  await marine.waitFor();
+  await globex.waitFor();
+  await page.getByRole('checkbox', { name: 'Deleted' }).check();
+  await bulwark.waitFor();
+  assert.equal(await marine.count(), 0);
+
+});
+
+test('classes and students are tagged and given to a teacher at once; a teacher may not delete them so', async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'owner@school.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Classes' }).click();
+  await page.getByRole('heading', { name: 'Classes', exact: true }).waitFor();
+  for (const name of ['Chess club, Monday', 'Drama club, Friday']) {
+    await page.getByRole('button', { name: 'Add a group' }).click();
+    const form = page.getByRole('form', { name: 'Add a group' });
+    await form.locator('#f-name').fill(name);
+    await form.getByRole('button', { name: 'Save' }).click();
+    const panel = page.getByRole('complementary', { name: 'Details' });
+    await panel.getByRole('heading', { name }).waitFor();
+    await panel.getByRole('button', { name: 'Close' }).click();
+  }
+  const chess = page.locator('tr[data-group="Chess club, Monday"]');
+  const drama = page.locator('tr[data-group="Drama club, Friday"]');
+  const robotics = page.locator('tr[data-group="Robotics club, Thursday"]');
+  await chess.waitFor();
+  await drama.waitFor();
+  const bar = page.getByRole('region', { name: 'Selected groups' });
+  await chess.getByRole('checkbox', { name: 'Select Chess club, Monday' }).check();
+  await drama.getByRole('checkbox', { name: 'Select Drama club, Friday' }).check();
+  await bar.getByText('2 selected').waitFor();
+  await bar.getByRole('textbox', { name: 'Tag to add' }).fill('after school');
+  await bar.getByRole('button', { name: 'Add the tag' }).click();
+  await toast(page, '2 changed.');
+  await chess.locator('td.tags .chip', { hasText: 'after school' }).waitFor();
+  await drama.locator('td.tags .chip', { hasText: 'after school' }).waitFor();
+  assert.deepEqual(await chips(robotics), ['robotics']);
+  await bar.waitFor({ state: 'detached' });
+
+  // Both are given to the teacher to lead.
+  await page.locator('details.column-chooser > summary').click();
+  await page.getByRole('group', { name: 'Columns' }).getByLabel('Led by').check();
+  await page.locator('details.column-chooser > summary').click();
+  await chess.getByRole('checkbox', { name: 'Select Chess club, Monday' }).check();
+  await drama.getByRole('checkbox', { name: 'Select Drama club, Friday' }).check();
+  await bar.getByRole('combobox', { name: 'Led by' }).selectOption({ label: 'Sam Staff' });
+  await bar.getByRole('button', { name: 'Assign' }).click();
+  await chess.locator('td', { hasText: 'Sam Staff' }).waitFor();
+  await drama.locator('td', { hasText: 'Sam Staff' }).waitFor();
+  await bar.waitFor({ state: 'detached' });
+  await shot(page, 'groups-bulk');
+
+  // Students: the search narrows the list, everyone shown is selected at
+  // once, tagged and given to the teacher to look after.
+  await page.locator('#sidebar').getByRole('link', { name: 'Students' }).click();
+  await page.getByRole('heading', { name: 'Students', exact: true }).waitFor();
+  for (const [first, last] of [['Ada', 'Bulkley'], ['Ben', 'Bulkley']]) {
+    await page.getByRole('button', { name: 'Add someone' }).click();
+    const form = page.getByRole('form', { name: 'Add someone' });
+    await form.locator('#f-first_name').fill(first);
+    await form.locator('#f-last_name').fill(last);
+    await form.getByRole('button', { name: 'Save' }).click();
+    const panel = page.getByRole('complementary', { name: 'Details' });
+    await panel.getByRole('heading', { name: `${first} ${last}` }).waitFor();
+    await panel.getByRole('button', { name: 'Close' }).click();
+  }
+  await page.getByRole('searchbox', { name: 'Search by name or e-mail' }).fill('bulkley');
+  await until(async () => (await page.locator('tbody tr').count()) === 2);
+  const people = page.getByRole('region', { name: 'Selected people' });
+  await page.getByRole('checkbox', { name: 'Select everyone shown' }).check();
+  await people.getByText('2 selected').waitFor();
+  await people.getByRole('textbox', { name: 'Tag to add' }).fill('chess');
+  await people.getByRole('button', { name: 'Add the tag' }).click();
+  await page.locator('tr[data-person="Ada Bulkley"] td.tags .chip', { hasText: 'chess' }).waitFor();
+  await page.locator('tr[data-person="Ben Bulkley"] td.tags .chip', { hasText: 'chess' }).waitFor();
+  await people.waitFor({ state: 'detached' });
+  assert.equal(await page.getByRole('checkbox', { name: 'Select everyone shown' }).isChecked(), false);
+  await page.getByRole('checkbox', { name: 'Select everyone shown' }).check();
+  await people.getByRole('combobox', { name: 'Looked after by' }).selectOption({ label: 'Sam Staff' });
+  await people.getByRole('button', { name: 'Assign' }).click();
+  await people.waitFor({ state: 'detached' });
+  await page.locator('details.column-chooser > summary').click();
+  await page.getByRole('group', { name: 'Columns' }).getByLabel('Looked after by').check();
+  await page.locator('details.column-chooser > summary').click();
+  await page.locator('tr[data-person="Ada Bulkley"] td', { hasText: 'Sam Staff' }).waitFor();
+  await page.locator('tr[data-person="Ben Bulkley"] td', { hasText: 'Sam Staff' }).waitFor();
+
+  // The teacher may tag classes from the bar, not delete them.
+  const teacher = await track(await newPage(await browser.newContext()));
+  await signIn(teacher, server.base, 'staff@school.demo', DEMO_PASSWORD);
+  await teacher.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await teacher.goto(`${server.base}/groups`);
+  await teacher.getByRole('checkbox', { name: 'Select Chess club, Monday' }).check();
+  const theirs = teacher.getByRole('region', { name: 'Selected groups' });
+  await theirs.getByRole('button', { name: 'Add the tag' }).waitFor();
+  assert.equal(await theirs.getByRole('button', { name: 'Delete' }).count(), 0);
+
+  // A student, who may only read, has nothing to select.
+  const student = await track(await newPage(await browser.newContext()));
+  await signIn(student, server.base, 'member@school.demo', DEMO_PASSWORD);
+  await student.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await student.goto(`${server.base}/groups`);
+  await student.getByRole('heading', { name: 'Classes', exact: true }).waitFor();
+  await student.locator('table.table, p.empty').first().waitFor();
+  assert.equal(await student.getByRole('checkbox', { name: /^Select / }).count(), 0);
 });
 
 test('no page logged a console error', () => {

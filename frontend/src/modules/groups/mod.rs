@@ -3,6 +3,7 @@
 //! its register: who belongs to it on a day, who joins and who leaves.
 
 use crate::api::{self, ApiError};
+use crate::components::bulk::{BulkBar, SelectAll, SelectOne};
 use crate::components::columns::{self, Column, ColumnSet, Columns};
 use crate::components::form::{Field, FormError};
 use crate::components::layout::template_label;
@@ -121,6 +122,12 @@ fn GroupsPage() -> impl IntoView {
             open.set(Some(id));
         }
     });
+    let selected = RwSignal::new(Vec::<Uuid>::new());
+    let reload = move || {
+        selected.set(Vec::new());
+        list.load(false);
+    };
+    let can_write = move || session.can(Permission::GroupsWrite);
     let adding = RwSignal::new(false);
     live.on_event(move |e| {
         if e.kind.starts_with("group.") || e.kind.starts_with("group_member.") {
@@ -181,6 +188,11 @@ fn GroupsPage() -> impl IntoView {
                     </label>
                 </Show>
             </div>
+            <Show when=can_write>
+                <BulkBar path="/api/v1/groups/bulk" selected=selected label="groups.selection"
+                    assign_label="groups.leader" names=names
+                    can_delete=move || session.can(Permission::GroupsDelete) on_done=reload />
+            </Show>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="split">
                 <Show when=move || !list.first_load() fallback=|| view! { <Skeleton lines=6 /> }>
@@ -193,6 +205,10 @@ fn GroupsPage() -> impl IntoView {
                         <table class="table dense" aria-label=title>
                             <thead>
                                 <tr>
+                                    <Show when=can_write>
+                                        <SelectAll label="groups.select_all" selected=selected
+                                            shown=move || rows.with(|r| r.iter().map(|g| g.id).collect()) />
+                                    </Show>
                                     <th scope="col">{tr("common.name")}</th>
                                     <columns::ColumnHeaders columns=columns />
                                 </tr>
@@ -202,8 +218,12 @@ fn GroupsPage() -> impl IntoView {
                                     let id = g.id;
                                     let name = g.name.clone();
                                     let row_name = name.clone();
+                                    let select_name = name.clone();
                                     view! {
                                         <tr data-group=row_name class:open=move || open.get() == Some(id)>
+                                            <Show when=can_write>
+                                                <SelectOne id=id name=select_name.clone() selected=selected />
+                                            </Show>
                                             <td><button class="link" on:click=move |_| open.set(Some(id))>{name}</button></td>
                                             {move || columns.shown().into_iter().map(|c| cell(&g, &c, &names.get().unwrap_or_default())).collect_view()}
                                         </tr>

@@ -2,6 +2,7 @@
 //! a form to add one, and a panel to change, delete or restore one.
 
 use crate::api::{self, ApiError};
+use crate::components::bulk::{BulkBar, SelectAll, SelectOne};
 use crate::components::columns::{self, Column, ColumnSet, Columns};
 use crate::components::form::{Field, FormError};
 use crate::components::layout::template_label;
@@ -103,6 +104,12 @@ fn OrganizationsPage() -> impl IntoView {
             open.set(Some(id));
         }
     });
+    let selected = RwSignal::new(Vec::<Uuid>::new());
+    let reload = move || {
+        selected.set(Vec::new());
+        list.load(false);
+    };
+    let can_write = move || session.can(Permission::OrganizationsWrite);
     let adding = RwSignal::new(false);
     let importing = RwSignal::new(false);
     // Someone else's change shows at once, and so do the organisations an
@@ -181,6 +188,11 @@ fn OrganizationsPage() -> impl IntoView {
                     </label>
                 </Show>
             </div>
+            <Show when=can_write>
+                <BulkBar path="/api/v1/organizations/bulk" selected=selected label="organizations.selection"
+                    assign_label="organizations.owner" names=names
+                    can_delete=move || session.can(Permission::OrganizationsDelete) on_done=reload />
+            </Show>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="split">
                 <Show when=move || !list.first_load() fallback=|| view! { <Skeleton lines=6 /> }>
@@ -193,6 +205,10 @@ fn OrganizationsPage() -> impl IntoView {
                         <table class="table dense" aria-label=title>
                             <thead>
                                 <tr>
+                                    <Show when=can_write>
+                                        <SelectAll label="organizations.select_all" selected=selected
+                                            shown=move || rows.with(|r| r.iter().map(|o| o.id).collect()) />
+                                    </Show>
                                     <th scope="col">{tr("common.name")}</th>
                                     <columns::ColumnHeaders columns=columns />
                                 </tr>
@@ -202,8 +218,12 @@ fn OrganizationsPage() -> impl IntoView {
                                     let id = o.id;
                                     let name = o.name.clone();
                                     let row_name = name.clone();
+                                    let select_name = name.clone();
                                     view! {
                                         <tr data-organization=row_name class:open=move || open.get() == Some(id)>
+                                            <Show when=can_write>
+                                                <SelectOne id=id name=select_name.clone() selected=selected />
+                                            </Show>
                                             <td><button class="link" on:click=move |_| open.set(Some(id))>{name}</button></td>
                                             {move || columns.shown().into_iter().map(|c| cell(&o, &c, &names.get().unwrap_or_default())).collect_view()}
                                         </tr>

@@ -2,6 +2,7 @@
 //! form to add someone, and a panel to change, delete or restore one.
 
 use crate::api::{self, ApiError};
+use crate::components::bulk::{BulkBar, SelectAll, SelectOne};
 use crate::components::columns::{self, Column, ColumnSet, Columns};
 use crate::components::form::{Field, FormError};
 use crate::components::layout::people_label;
@@ -16,8 +17,8 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    BulkRequest, BulkResult, CreatePersonRequest, Erasure, FieldRecord, PersonPage, PersonStatus,
-    PersonView, UpdatePersonRequest,
+    CreatePersonRequest, Erasure, FieldRecord, PersonPage, PersonStatus, PersonView,
+    UpdatePersonRequest,
 };
 use rapport_domain::{Module, Permission};
 use uuid::Uuid;
@@ -64,7 +65,6 @@ fn status_label(s: PersonStatus) -> String {
 fn PeoplePage() -> impl IntoView {
     let session = session::current();
     let live = expect_context::<Live>();
-    let toasts = toasts();
     let q = RwSignal::new(String::new());
     let typed = RwSignal::new(0u32);
     let status = RwSignal::new(String::new());
@@ -155,22 +155,7 @@ fn PeoplePage() -> impl IntoView {
         selected.set(Vec::new());
         list.load(false);
     };
-    let bulk_tag = RwSignal::new(String::new());
-    let run_bulk = move |body: BulkRequest| {
-        spawn_local(async move {
-            match api::post::<_, BulkResult>("/api/v1/people/bulk", &body).await {
-                Ok(r) => toasts.success(tf(
-                    "people.bulk_done",
-                    &[("count", &r.changed.len().to_string())],
-                )),
-                Err(e) => toasts.error(e.message()),
-            }
-            reload();
-        });
-    };
-    let all_selected = move || {
-        rows.with(|r| !r.is_empty() && r.iter().all(|p| selected.with(|s| s.contains(&p.id))))
-    };
+    let can_write = move || session.can(Permission::PeopleWrite);
     view! {
         <section class="page" data-page="people">
             <header class="page-header with-actions">
@@ -265,22 +250,10 @@ fn PeoplePage() -> impl IntoView {
                     </label>
                 </Show>
             </div>
-            <Show when=move || selected.with(|s| !s.is_empty())>
-                <div class="bulk-bar" role="region" aria-label=tr("people.selection")>
-                    <span>{move || tf("people.selected", &[("count", &selected.with(Vec::len).to_string())])}</span>
-                    <input aria-label=tr("people.tag_to_add") placeholder=tr("people.tag_to_add")
-                        prop:value=move || bulk_tag.get() on:input=move |ev| bulk_tag.set(event_target_value(&ev)) />
-                    <button class="secondary small" on:click=move |_| {
-                        let add = rapport_domain::validate::split_tags(&bulk_tag.get_untracked());
-                        bulk_tag.set(String::new());
-                        run_bulk(BulkRequest::Tag { ids: selected.get_untracked(), add, remove: vec![] });
-                    }>{tr("people.tag")}</button>
-                    <Show when=move || session.can(Permission::PeopleDelete)>
-                        <button class="danger small" on:click=move |_| {
-                            run_bulk(BulkRequest::Delete { ids: selected.get_untracked() });
-                        }>{tr("common.delete")}</button>
-                    </Show>
-                </div>
+            <Show when=can_write>
+                <BulkBar path="/api/v1/people/bulk" selected=selected label="people.selection"
+                    assign_label="people.owner" names=names
+                    can_delete=move || session.can(Permission::PeopleDelete) on_done=reload />
             </Show>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="split">
@@ -295,17 +268,10 @@ fn PeoplePage() -> impl IntoView {
                         <table class="table dense" aria-label=people_label>
                             <thead>
                                 <tr>
-                                    <th scope="col" class="select">
-                                        <input type="checkbox" aria-label=tr("people.select_all")
-                                            prop:checked=all_selected
-                                            on:change=move |ev| {
-                                                if event_target_checked(&ev) {
-                                                    selected.set(rows.with(|r| r.iter().map(|p| p.id).collect()));
-                                                } else {
-                                                    selected.set(Vec::new());
-                                                }
-                                            } />
-                                    </th>
+                                    <Show when=can_write>
+                                        <SelectAll label="people.select_all" selected=selected
+                                            shown=move || rows.with(|r| r.iter().map(|p| p.id).collect()) />
+                                    </Show>
                                     <th scope="col">{tr("common.name")}</th>
                                     <columns::ColumnHeaders columns=columns />
                                 </tr>
@@ -317,14 +283,9 @@ fn PeoplePage() -> impl IntoView {
                                     let row_name = name.clone();
                                     view! {
                                         <tr data-person=row_name class:open=move || open.get() == Some(id)>
-                                            <td class="select">
-                                                <input type="checkbox" aria-label=move || tf("people.select", &[("name", &name)])
-                                                    prop:checked=move || selected.with(|s| s.contains(&id))
-                                                    on:change=move |ev| {
-                                                        let on = event_target_checked(&ev);
-                                                        selected.update(|s| { s.retain(|x| *x != id); if on { s.push(id); } });
-                                                    } />
-                                            </td>
+                                            <Show when=can_write>
+                                                <SelectOne id=id name=name.clone() selected=selected />
+                                            </Show>
                                             <td><button class="link" on:click=move |_| open.set(Some(id))>{p.name()}</button></td>
                                             {move || columns.shown().into_iter().map(|c| cell(&p, &c, &names.get().unwrap_or_default())).collect_view()}
                                         </tr>
