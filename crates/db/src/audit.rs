@@ -147,7 +147,7 @@ fn payload_digest(
 
 /// Appends an entry, unsealed; call it inside the transaction of the
 /// change it records.
-pub async fn append(conn: &mut AsyncPgConnection, e: NewEntry<'_>) -> QueryResult<()> {
+pub async fn append(conn: &AsyncPgConnection, e: NewEntry<'_>) -> QueryResult<()> {
     append_many(conn, e.workspace_id, vec![e]).await
 }
 
@@ -171,9 +171,11 @@ struct Appended<'a> {
 
 /// Appends entries of workspace `ws`, unsealed, in one insert (an import
 /// writes a thousand at a time); they are sealed in this order. Call it
-/// inside the transaction of the changes they record.
+/// inside the transaction of the changes they record. It takes the
+/// connection shared, so that the event of the same change can be sent in
+/// the same round trip (pipelined).
 pub async fn append_many(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     ws: Uuid,
     entries: Vec<NewEntry<'_>>,
 ) -> QueryResult<()> {
@@ -208,9 +210,10 @@ pub async fn append_many(
             }
         })
         .collect();
+    let mut conn = conn;
     diesel::insert_into(audit_log::table)
         .values(&rows)
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }

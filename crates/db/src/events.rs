@@ -59,7 +59,8 @@ pub struct NewEvent<'a> {
 /// workspace's order. No NOTIFY: PostgreSQL serialises the commits of
 /// every transaction that notifies, so dispatchers look for new events
 /// several times a second instead.
-pub async fn emit(conn: &mut AsyncPgConnection, e: NewEvent<'_>) -> QueryResult<()> {
+pub async fn emit(conn: &AsyncPgConnection, e: NewEvent<'_>) -> QueryResult<()> {
+    let mut conn = conn;
     diesel::insert_into(events::table)
         .values((
             events::workspace_id.eq(e.workspace_id),
@@ -70,7 +71,7 @@ pub async fn emit(conn: &mut AsyncPgConnection, e: NewEvent<'_>) -> QueryResult<
             events::permission.eq(e.permission),
             events::subject_user_id.eq(e.subject_user_id),
         ))
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }

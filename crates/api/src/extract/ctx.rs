@@ -43,7 +43,7 @@ pub struct Change<'a> {
 impl Ctx {
     /// Records a change in the audit chain and the outbox. Call inside the change's transaction.
     pub async fn record(&self, conn: &mut Conn, c: Change<'_>) -> diesel::QueryResult<()> {
-        rapport_db::audit::append(
+        let entry = rapport_db::audit::append(
             conn,
             NewEntry {
                 workspace_id: c.workspace_id,
@@ -57,29 +57,29 @@ impl Ctx {
                 user_agent: self.user_agent.as_deref(),
                 request_id: self.request_id.as_deref(),
             },
-        )
-        .await?;
-        if let Some(data) = c.data {
-            debug_assert!(
-                rapport_domain::api::KINDS.contains(&c.action),
-                "`{}` is not in rapport_domain::events::KINDS",
-                c.action
-            );
-            rapport_db::events::emit(
-                conn,
-                NewEvent {
-                    workspace_id: c.workspace_id,
-                    kind: c.action,
-                    actor_kind: self.actor_kind,
-                    actor_id: self.actor_id,
-                    data,
-                    permission: c.permission.as_str(),
-                    subject_user_id: c.subject_user_id,
-                },
-            )
-            .await?;
-        }
-        Ok(())
+        );
+        let Some(data) = c.data else {
+            return entry.await;
+        };
+        debug_assert!(
+            rapport_domain::api::KINDS.contains(&c.action),
+            "`{}` is not in rapport_domain::events::KINDS",
+            c.action
+        );
+        let event = rapport_db::events::emit(
+            conn,
+            NewEvent {
+                workspace_id: c.workspace_id,
+                kind: c.action,
+                actor_kind: self.actor_kind,
+                actor_id: self.actor_id,
+                data,
+                permission: c.permission.as_str(),
+                subject_user_id: c.subject_user_id,
+            },
+        );
+        // The entry and the event go in the same round trip (pipelined).
+        futures::try_join!(entry, event).map(|_| ())
     }
 
     /// Records a change of a user's own account (password, sessions) in each of their workspaces.
