@@ -82,6 +82,53 @@ async fn organisations_and_groups_are_tagged_assigned_and_deleted_many_at_once()
             "{kind}: not theirs to tag"
         );
 
+        // A record carries at most 50 tags, however many times it is tagged:
+        // the whole action is refused, and nothing changes.
+        let forty: Vec<String> = (0..40).map(|n| format!("t{n}")).collect();
+        bulk(
+            &app,
+            &owner.access,
+            &path,
+            json!({"action": "tag", "ids": [ids[2]], "add": forty}),
+        )
+        .await;
+        let twenty: Vec<String> = (0..20).map(|n| format!("u{n}")).collect();
+        let res = app
+            .post(
+                &path,
+                Some(&owner.access),
+                json!({"action": "tag", "ids": [ids[1], ids[2]], "add": twenty}),
+            )
+            .await;
+        assert_eq!(res.status, 422, "{kind}: {:?}", res.body);
+        assert_eq!(res.body["errors"][0]["field"], "add", "{:?}", res.body);
+        for (id, n) in [(ids[1], 1), (ids[2], 41)] {
+            let one: Value = app
+                .get(&format!("{list}/{id}"), &owner.access)
+                .await
+                .expect(200)
+                .body;
+            assert_eq!(one["tags"].as_array().unwrap().len(), n, "{kind}");
+        }
+        let table = if kind == "group" {
+            "groups"
+        } else {
+            "organizations"
+        };
+        let err = app
+            .sql()
+            .await
+            .execute(
+                &format!("UPDATE {table} SET tags = array(SELECT 'x' || n FROM generate_series(1, 51) n) WHERE id = '{}'", ids[2]),
+                &[],
+            )
+            .await
+            .expect_err("the database holds the limit too");
+        assert!(
+            err.to_string().contains("tags_max") || format!("{err:?}").contains("tags_max"),
+            "{kind}: {err:?}"
+        );
+
         // Assign: to a member (an organisation's owner, a group's leader).
         let assigned = bulk(
             &app,

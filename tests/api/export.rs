@@ -312,3 +312,67 @@ async fn groups_export_with_their_leader_and_how_many_belong_today() {
     assert_eq!(names, ["Python, Tuesday", "Robotics"]);
     app.stop().await;
 }
+
+/// An export holds a database connection until its file is sent, so only a
+/// few stream at once: one more answers 429 with `Retry-After` and nothing
+/// else waits; when a download ends (or its client goes away), its place
+/// is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_beyond_the_servers_places_wait_their_turn_with_429() {
+    let app = TestApp::start_with(|c| c.export_slots = 1).await;
+    let owner = app.register("school").await;
+    // Enough that the first file cannot fit in the sockets' buffers while
+    // nobody reads it.
+    app.post(
+        "/api/v1/custom-fields",
+        Some(&owner.access),
+        json!({"record_type": "person", "label": "Bio", "kind": "text"}),
+    )
+    .await
+    .expect(201);
+    app.sql()
+        .await
+        .execute(
+            "INSERT INTO people (workspace_id, id, first_name, last_name, custom_fields)
+             SELECT $1, gen_random_uuid(), 'P' || n, 'Row',
+                    jsonb_build_object('bio', repeat('x', 2000))
+             FROM generate_series(1, 20000) n",
+            &[&owner.workspace_id],
+        )
+        .await
+        .unwrap();
+    let mut first = app
+        .client
+        .get(format!("{}/api/v1/people/export.csv", app.base))
+        .bearer_auth(&owner.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    assert!(first.chunk().await.unwrap().is_some(), "the file has begun");
+
+    let res = app.get("/api/v1/people/export.xlsx", &owner.access).await;
+    assert_eq!(res.status, 429, "{:?}", res.body);
+    assert_eq!(res.header("retry-after"), Some("5"));
+    assert_eq!(res.body["code"], "rate_limited");
+    // Everything else is answered meanwhile.
+    app.get("/api/v1/people?limit=5", &owner.access)
+        .await
+        .expect(200);
+
+    // The client of the first goes away: its place is given back.
+    drop(first);
+    let mut answered = 0;
+    for _ in 0..100 {
+        answered = app
+            .get("/api/v1/people/export.csv?q=P1", &owner.access)
+            .await
+            .status;
+        if answered == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(answered, 200, "the place is free again");
+    app.stop().await;
+}

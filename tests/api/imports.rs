@@ -1,7 +1,7 @@
 use rapport_domain::api::{
     ApiKeyCreated, ImportPreview, ImportView, OrganizationView, Page, PersonView,
 };
-use rapport_domain::imports::{ImportSettings, ImportStatus, RowAction};
+use rapport_domain::imports::{ImportRecord, ImportSettings, ImportStatus, RowAction};
 use rapport_tests::{Session, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -1203,6 +1203,57 @@ async fn a_file_of_organisations_matches_them_by_domain_or_name_updates_them_and
         )
         .await;
     assert_eq!(res.status, 403, "people need people:write");
+    // Nor may it see or stop an import of people, whose rows are people's
+    // personal data.
+    let people: ImportView = app
+        .upload(
+            "/api/v1/imports?record_type=person&filename=p.csv",
+            &owner.access,
+            CSV,
+            b"Name;Email\nAda;ada@example.com\n".to_vec(),
+        )
+        .await
+        .expect(201)
+        .read();
+    let listed: Page<ImportView> = app
+        .get("/api/v1/imports", &key.key)
+        .await
+        .expect(200)
+        .read();
+    assert!(!listed.data.is_empty());
+    assert!(
+        listed
+            .data
+            .iter()
+            .all(|i| i.record_type == ImportRecord::Organization),
+        "only the imports of organisations are listed for this key"
+    );
+    let mine: Page<ImportView> = app
+        .get("/api/v1/imports", &owner.access)
+        .await
+        .expect(200)
+        .read();
+    assert!(mine.data.iter().any(|i| i.id == people.id));
+    for path in [
+        format!("/api/v1/imports/{}", people.id),
+        format!("/api/v1/imports/{}/rejected.csv", people.id),
+    ] {
+        assert_eq!(app.get(&path, &key.key).await.status, 403, "{path}");
+    }
+    let res = app
+        .post(
+            &format!("/api/v1/imports/{}/cancel", people.id),
+            Some(&key.key),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let still: ImportView = app
+        .get(&format!("/api/v1/imports/{}", people.id), &owner.access)
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(still.status, ImportStatus::Draft, "not cancelled");
     let school = app.register("school").await;
     let res = app
         .upload(path, &school.access, CSV, b"Company\nAcme\n".to_vec())
@@ -1229,4 +1280,112 @@ async fn a_file_of_organisations_matches_them_by_domain_or_name_updates_them_and
         .await;
     assert_eq!(res.status, 422);
     assert_eq!(res.body["errors"][0]["field"], "columns");
+}
+
+/// A file of organisations uploaded, and its settings set to update
+/// duplicates.
+async fn organisations_to_update(
+    app: &TestApp,
+    by: &Session,
+    file: &str,
+) -> (ImportView, ImportSettings) {
+    let draft: ImportView = app
+        .upload(
+            "/api/v1/imports?record_type=organization&filename=o.csv",
+            &by.access,
+            CSV,
+            file.as_bytes().to_vec(),
+        )
+        .await
+        .expect(201)
+        .read();
+    let mut settings = draft.settings.clone();
+    settings.duplicates = rapport_domain::imports::Duplicates::Update;
+    (draft, settings)
+}
+
+/// Two rows of one file that reach the same organisation — one by its
+/// domain, one by its name — or a name alone after a row that creates
+/// that name: the second is a duplicate of the first, in the dry run and
+/// in the run alike, and no organisation is written twice or made twice.
+#[tokio::test]
+async fn rows_that_reach_one_organisation_by_domain_and_by_name_are_one_duplicate() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    app.post(
+        "/api/v1/organizations",
+        Some(&owner.access),
+        json!({"name": "Acme", "domain": "acme.example"}),
+    )
+    .await
+    .expect(201);
+    let file = "Company,Website,Sector\n\
+                Acme Corp,acme.example,Software\n\
+                ACME,,Retail\n\
+                Beta,beta.example,Mining\n\
+                beta,,Fishing\n\
+                Gamma,,Games\n";
+    let (draft, settings) = organisations_to_update(&app, &owner, file).await;
+    let dry = preview(&app, &owner, &draft, &settings).await;
+    let c = dry.counts;
+    assert_eq!(
+        (c.created, c.updated, c.skipped, c.rejected),
+        (2, 1, 0, 2),
+        "{:?}",
+        dry.errors
+    );
+    let rejected: Vec<(u32, &str)> = dry
+        .errors
+        .iter()
+        .map(|e| (e.row, e.reason.as_str()))
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            (3, "name: the same organisation as row 2 of this file"),
+            (5, "name: the same name as row 4 of this file"),
+        ]
+    );
+    let done = run(&app, &owner, &draft, &settings).await;
+    assert_eq!(done.status, ImportStatus::Completed);
+    assert_eq!(
+        done.counts, dry.counts,
+        "the run does what the dry run said"
+    );
+    let all = organizations(&app, &owner).await;
+    let seen: Vec<(&str, Option<&str>)> = all
+        .iter()
+        .map(|o| (o.name.as_str(), o.industry.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Acme Corp", Some("Software")),
+            ("Beta", Some("Mining")),
+            ("Gamma", Some("Games"))
+        ]
+    );
+
+    // A row whose tags, joined to the organisation's own, would be more
+    // than 50 is rejected, not cut short.
+    let many: Vec<String> = (0..45).map(|n| format!("t{n}")).collect();
+    app.post(
+        "/api/v1/organizations",
+        Some(&owner.access),
+        json!({"name": "Delta", "domain": "delta.example", "tags": many}),
+    )
+    .await
+    .expect(201);
+    let file = "Company,Website,Tags\nDelta,delta.example,\"a,b,c,d,e,f\"\n";
+    let (draft, settings) = organisations_to_update(&app, &owner, file).await;
+    assert_eq!(fields(&settings)[2], Some("tags"));
+    let dry = preview(&app, &owner, &draft, &settings).await;
+    assert_eq!(dry.counts.rejected, 1, "{:?}", dry.errors);
+    assert!(
+        dry.errors[0]
+            .reason
+            .starts_with("tags: with the record's own, 51 tags"),
+        "{:?}",
+        dry.errors
+    );
 }

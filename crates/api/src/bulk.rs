@@ -9,7 +9,8 @@ use crate::extract::{Ctx, Scope};
 use crate::record::{Found, SoftDeleted};
 use rapport_db::Conn;
 use rapport_domain::api::{BulkRequest, BulkResult};
-use rapport_domain::validate::tidy_tags;
+use rapport_domain::problem::{FieldCode, FieldError};
+use rapport_domain::validate::{tidy_tags, TAGS_MAX};
 use rapport_domain::Permission;
 use std::future::Future;
 use uuid::Uuid;
@@ -82,6 +83,18 @@ pub async fn run<R: Bulk>(
                     .collect();
                 if tags == before.tags() {
                     continue;
+                }
+                if tags.len() > TAGS_MAX {
+                    return Err(ApiError::Validation(vec![FieldError::new(
+                        "add",
+                        FieldCode::TooLong,
+                        format!(
+                            "{} would carry {} tags; a record carries at most {TAGS_MAX}",
+                            before.id(),
+                            tags.len()
+                        ),
+                    )
+                    .with("max", TAGS_MAX)]));
                 }
                 (Some(tags), None)
             }

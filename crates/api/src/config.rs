@@ -48,6 +48,9 @@ pub struct ApiConfig {
     pub trusted_proxies: Vec<crate::extract::ctx::IpNet>,
     /// Argon2 computations (19 MiB each) that may run at once.
     pub hash_slots: usize,
+    /// Exports streamed at once by this instance, each holding a database
+    /// connection until its file is sent; one more answers 429.
+    pub export_slots: usize,
     /// How long a password check waits for a slot before answering 503.
     pub hash_wait_ms: u64,
     /// A bearer token for `/metrics`; without it `/metrics` answers only local callers.
@@ -91,6 +94,7 @@ impl ApiConfig {
                 .map(|n| n.get())
                 .unwrap_or(2),
             hash_wait_ms: 3000,
+            export_slots: 2,
             metrics_token: None,
             mail_dir: None,
             maintenance_every_ms: 300_000,

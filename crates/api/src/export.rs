@@ -12,6 +12,34 @@ use futures::future::BoxFuture;
 use rapport_db::list::{ListResult, PageRequest, Sorts};
 use rapport_db::{Conn, OwnedConn};
 
+/// A place among the exports streaming at once, held until the file is
+/// sent: an export holds a database connection all that time, so only a
+/// few may run at once (`RAPPORT_EXPORT_CONCURRENCY`), and one more answers
+/// 429 with `Retry-After` rather than starving the other requests.
+pub struct Slot(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
+
+impl actix_web::FromRequest for Slot {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<actix_web::web::Data<crate::state::AppState>>();
+        std::future::ready(match state {
+            None => Err(ApiError::internal(anyhow::anyhow!("no application state"))),
+            Some(s) => s
+                .exports
+                .clone()
+                .try_acquire_owned()
+                .map(Slot)
+                .map_err(|_| ApiError::TooManyRequests {
+                    retry_after: 5,
+                    detail: "as many exports as this server streams at once are being sent; try again when one has finished".into(),
+                    limit: None,
+                }),
+        })
+    }
+}
+
 /// Rows read per query.
 const CHUNK: i64 = 1000;
 
@@ -58,7 +86,12 @@ pub fn cell(value: &str) -> String {
 /// The answer: `text/csv`, UTF-8 with a byte-order mark (so that
 /// spreadsheets read accents right), streamed chunk by chunk from `conn`
 /// along `sort` from the start.
-pub fn csv<S: Sorts>(conn: OwnedConn, sort: rapport_db::list::Sort<S>, file: Table<S>) -> Download
+pub fn csv<S: Sorts>(
+    conn: OwnedConn,
+    sort: rapport_db::list::Sort<S>,
+    file: Table<S>,
+    slot: Slot,
+) -> Download
 where
     S::Row: Send + 'static,
 {
@@ -69,6 +102,7 @@ where
         chrono::Utc::now().format("%Y-%m-%d")
     );
     actix_web::rt::spawn(async move {
+        let _slot = slot;
         let mut conn = conn;
         let mut first = vec![0xEF, 0xBB, 0xBF];
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -146,22 +180,28 @@ pub async fn send<S: Sorts>(
     conn: OwnedConn,
     sort: rapport_db::list::Sort<S>,
     table: Table<S>,
+    slot: Slot,
 ) -> Result<Download, ApiError>
 where
     S::Row: Send + 'static,
 {
     use rapport_domain::api::ExportFormat;
     Ok(match format {
-        ExportFormat::Csv => csv(conn, sort, table),
-        ExportFormat::Xlsx => xlsx(conn, sort, table),
+        ExportFormat::Csv => csv(conn, sort, table, slot),
+        ExportFormat::Xlsx => xlsx(conn, sort, table, slot),
     })
 }
 
-/// The same rows as [`csv`], as an XLSX workbook of one sheet ([`xlsx`]):
+/// The same rows as [`csv`], as an XLSX workbook ([`xlsx`]):
 /// every cell a text cell (nothing in it is ever run as a formula), the
 /// header row bold and frozen, the columns filtered. Streamed as it is
 /// written; a failure midway breaks the file off, as it does a CSV's.
-pub fn xlsx<S: Sorts>(conn: OwnedConn, sort: rapport_db::list::Sort<S>, file: Table<S>) -> Download
+pub fn xlsx<S: Sorts>(
+    conn: OwnedConn,
+    sort: rapport_db::list::Sort<S>,
+    file: Table<S>,
+    slot: Slot,
+) -> Download
 where
     S::Row: Send + 'static,
 {
@@ -175,10 +215,9 @@ where
         chrono::Utc::now().format("%Y-%m-%d")
     );
     actix_web::rt::spawn(async move {
+        let _slot = slot;
         let mut conn = conn;
-        let mut head = String::new();
-        xlsx::row(&mut head, 1, &file.header, true);
-        if parts_tx.send(Part::Rows(head)).await.is_err() {
+        if parts_tx.send(Part::Header(file.header)).await.is_err() {
             return;
         }
         let mut page = PageRequest {
@@ -186,7 +225,6 @@ where
             after: None,
             limit: CHUNK,
         };
-        let mut at: u32 = 1;
         loop {
             let lines = match (file.fetch)(&mut conn, page.clone()).await {
                 Ok(rows) => {
@@ -202,13 +240,8 @@ where
                     return;
                 }
             };
-            let mut xml = String::with_capacity(lines.len() * 256);
-            for line in lines {
-                at += 1;
-                xlsx::row(&mut xml, at, &line, false);
-            }
             // The client went away: stop reading.
-            if parts_tx.send(Part::Rows(xml)).await.is_err() {
+            if parts_tx.send(Part::Lines(lines)).await.is_err() {
                 return;
             }
             match next {
@@ -216,12 +249,7 @@ where
                 None => break,
             }
         }
-        let _ = parts_tx
-            .send(Part::End {
-                rows: at,
-                columns: file.header.len(),
-            })
-            .await;
+        let _ = parts_tx.send(Part::End).await;
     });
     let body = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv()

@@ -26,7 +26,7 @@ use utoipa::OpenApi;
         (name = "people", description = "People: contacts, customers, students, practitioners"),
         (name = "organizations", description = "Organisations: companies and client companies"),
         (name = "custom-fields", description = "The fields a workspace adds to people, organisations and groups"),
-        (name = "imports", description = "Importing people from CSV and XLSX files: mapping, dry run, a background run with progress events, a report of rejected rows"),
+        (name = "imports", description = "Importing people and organisations from CSV and XLSX files: mapping, dry run, a background run with progress events, a report of rejected rows"),
         (name = "search", description = "One search across people, organisations and groups"),
         (name = "notes", description = "Notes on people, organisations and groups, in Markdown shown safely; each record's timeline lists them with its changes"),
         (name = "groups", description = "Groups: classes, cohorts, teams and segments, and who belongs to them when"),

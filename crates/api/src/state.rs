@@ -20,6 +20,8 @@ pub struct AppState {
     pub decoding_key: DecodingKey,
     pub hub: Arc<Hub>,
     pub metrics: Arc<Metrics>,
+    /// Bounds the exports streaming at once ([`crate::export::Slot`]).
+    pub exports: Arc<tokio::sync::Semaphore>,
     /// Bounds the Argon2 computations running at once.
     pub hashing: crate::auth::secrets::HashGate,
     /// False until start-up work (migrations, demo data) is done: `/readyz` says so.
@@ -41,6 +43,7 @@ impl AppState {
             decoding_key: DecodingKey::from_secret(&config.jwt_secret),
             hub: Arc::new(Hub::new(config.ws_queue)),
             metrics: Arc::new(Metrics::default()),
+            exports: Arc::new(tokio::sync::Semaphore::new(config.export_slots.max(1))),
             hashing: crate::auth::secrets::HashGate::new(
                 config.hash_slots,
                 std::time::Duration::from_millis(config.hash_wait_ms),

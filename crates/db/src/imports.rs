@@ -107,10 +107,13 @@ impl Sorts for ImportSort {
 pub async fn list(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
+    kinds: &[ImportRecord],
     page: &PageRequest<ImportSort>,
 ) -> ListResult<Vec<ImportRow>> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     let q = imports::table
         .filter(imports::workspace_id.eq(ws))
+        .filter(imports::record_type.eq_any(kinds))
         .select(ImportRow::as_select())
         .into_boxed();
     let q = page.seek(q, imports::created_at, imports::id)?;

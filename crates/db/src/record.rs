@@ -20,7 +20,9 @@ pub const KEPT_DELETED_DAYS: i64 = 30;
 macro_rules! soft_deleted {
     ($table:ident, $Row:ty, $Changes:ty) => {
         /// A record of workspace `ws` that `scope` may see, locked until the
-        /// transaction ends: the state a change starts from.
+        /// transaction ends: the state a change starts from. The lock is
+        /// `FOR NO KEY UPDATE`, so rows that refer to the record (a person
+        /// of an organisation being edited) are not held up by it.
         pub async fn lock(
             conn: &mut diesel_async::AsyncPgConnection,
             ws: uuid::Uuid,
@@ -33,7 +35,7 @@ macro_rules! soft_deleted {
                 .filter($crate::schema::$table::workspace_id.eq(ws))
                 .filter($crate::schema::$table::id.eq(id))
                 .select($crate::schema::$table::id)
-                .for_update()
+                .for_no_key_update()
                 .first(conn)
                 .await
                 .optional()?;
@@ -61,7 +63,7 @@ macro_rules! soft_deleted {
                 .filter(t::deleted_at.is_null())
                 .order(t::id)
                 .select(t::id)
-                .for_update()
+                .for_no_key_update()
                 .load(conn)
                 .await?;
             visible(scope)

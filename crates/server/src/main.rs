@@ -155,6 +155,14 @@ struct Opts {
         global = true
     )]
     metrics_token: Option<String>,
+    /// Exports (CSV, XLSX) streamed at once, each holding a database connection while its file is sent.
+    #[arg(
+        long,
+        env = "RAPPORT_EXPORT_CONCURRENCY",
+        default_value_t = 2,
+        global = true
+    )]
+    export_concurrency: usize,
     /// Password hashes (Argon2id, 19 MiB each) computed at once (default: one per core).
     #[arg(long, env = "RAPPORT_HASH_CONCURRENCY", global = true)]
     hash_concurrency: Option<usize>,
@@ -318,6 +326,7 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
         .collect::<anyhow::Result<_>>()
         .context("RAPPORT_TRUSTED_PROXIES")?;
     config.metrics_token = opts.metrics_token.clone().filter(|t| !t.is_empty());
+    config.export_slots = opts.export_concurrency.max(1);
     if let Some(n) = opts.hash_concurrency {
         config.hash_slots = n.max(1);
     }

@@ -1,8 +1,10 @@
-//! An XLSX workbook of one sheet, written as its rows come and sent as it
-//! is written: the zip archive is streamed (each entry's sizes follow its
-//! data) and the sheet's cells are inline text, so nothing but the current
-//! chunk is ever held, and the first bytes leave before the last row is
-//! read.
+//! An XLSX workbook, written as its rows come and sent as it is written:
+//! the zip archive is streamed (each entry's sizes follow its data) and the
+//! sheet's cells are inline text, so nothing but the current chunk is ever
+//! held, and the first bytes leave before the last row is read. What a
+//! spreadsheet cannot hold is not sent to it: past 1,048,576 rows the rows
+//! go on in a second sheet (under the header again), a cell is cut at
+//! 32,767 characters, and a sheet may pass 4 GiB (zip64).
 
 use crate::error::ApiError;
 use actix_web::web::Bytes;
@@ -11,13 +13,22 @@ use tokio::sync::mpsc;
 
 /// What the reader of the rows hands the writer of the archive.
 pub enum Part {
-    /// The XML of some rows of the sheet.
-    Rows(String),
-    /// The last row was written: how many rows and columns the sheet has.
-    End { rows: u32, columns: usize },
+    /// The header row, repeated at the top of every sheet.
+    Header(Vec<String>),
+    /// Some rows' cells.
+    Lines(Vec<Vec<String>>),
+    /// The last row was sent.
+    End,
     /// Reading the rows failed: the file must not look whole.
     Failed(ApiError),
 }
+
+/// The rows a sheet can hold, its header included: the rows after them go
+/// on to the next sheet, under the header again.
+pub const SHEET_ROWS: u32 = 1_048_576;
+/// The characters a cell can hold: longer texts are cut there, as a
+/// spreadsheet would refuse the file otherwise.
+pub const CELL_CHARS: usize = 32_767;
 
 /// Bytes sent to the answer in chunks of this size.
 const CHUNK: usize = 64 * 1024;
@@ -57,7 +68,17 @@ impl Write for Sink {
 
 /// Writes the workbook of `parts` into `tx` on the calling (blocking)
 /// thread, until the rows end, fail, or the client goes away.
-pub fn write(mut parts: mpsc::Receiver<Part>, tx: mpsc::Sender<Result<Bytes, ApiError>>) {
+pub fn write(parts: mpsc::Receiver<Part>, tx: mpsc::Sender<Result<Bytes, ApiError>>) {
+    write_sheets(parts, tx, SHEET_ROWS)
+}
+
+/// [`write`], with at most `per_sheet` rows (the header included) on each
+/// sheet.
+fn write_sheets(
+    mut parts: mpsc::Receiver<Part>,
+    tx: mpsc::Sender<Result<Bytes, ApiError>>,
+    per_sheet: u32,
+) {
     let sink = Sink {
         tx: tx.clone(),
         buf: Vec::with_capacity(CHUNK),
@@ -69,34 +90,66 @@ pub fn write(mut parts: mpsc::Receiver<Part>, tx: mpsc::Sender<Result<Bytes, Api
         let mut zip = zip::ZipWriter::new_stream(sink);
         let options =
             SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-        zip.start_file("xl/worksheets/sheet1.xml", options)
-            .map_err(failed)?;
-        zip.write_all(SHEET_HEAD.as_bytes()).map_err(io)?;
-        let (rows, columns) = loop {
-            match parts.blocking_recv() {
-                Some(Part::Rows(xml)) => zip.write_all(xml.as_bytes()).map_err(io)?,
-                Some(Part::End { rows, columns }) => break (rows, columns),
-                Some(Part::Failed(e)) => return Err(e),
-                None => return Err(ApiError::internal(anyhow::anyhow!("the rows stopped"))),
-            }
+        // A sheet may pass 4 GiB before it is compressed.
+        let sheet_options = options.large_file(true);
+        let header = match parts.blocking_recv() {
+            Some(Part::Header(h)) => h,
+            Some(Part::Failed(e)) => return Err(e),
+            _ => return Err(ApiError::internal(anyhow::anyhow!("no header came"))),
         };
-        let last = column_name(columns.max(1) - 1);
-        let rows = rows.max(1);
-        write!(
-            zip,
-            "</sheetData><autoFilter ref=\"A1:{last}{rows}\"/></worksheet>"
-        )
-        .map_err(io)?;
-        let workbook = format!(
-            "{XML}<workbook xmlns=\"{MAIN}\" xmlns:r=\"{REL}\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets>\
-             <definedNames><definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"0\" hidden=\"1\">Sheet1!$A$1:${last}${rows}</definedName></definedNames></workbook>"
-        );
+        let columns = header.len();
+        // The sheets written so far, each with its last row.
+        let mut sheets: Vec<u32> = Vec::new();
+        let mut xml = String::with_capacity(CHUNK);
+        let start = |zip: &mut zip::ZipWriter<zip::write::StreamWriter<Sink>>,
+                     xml: &mut String,
+                     n: usize| {
+            zip.start_file(format!("xl/worksheets/sheet{n}.xml"), sheet_options)
+                .map_err(failed)?;
+            xml.push_str(SHEET_HEAD);
+            row(xml, 1, &header, true);
+            Ok::<_, ApiError>(1)
+        };
+        let end = |xml: &mut String, rows: u32| {
+            let last = column_name(columns.max(1) - 1);
+            xml.push_str(&format!(
+                "</sheetData><autoFilter ref=\"A1:{last}{rows}\"/></worksheet>"
+            ));
+        };
+        let mut at = start(&mut zip, &mut xml, 1)?;
+        loop {
+            match parts.blocking_recv() {
+                Some(Part::Lines(lines)) => {
+                    for line in lines {
+                        if at == per_sheet {
+                            end(&mut xml, at);
+                            zip.write_all(xml.as_bytes()).map_err(io)?;
+                            xml.clear();
+                            sheets.push(at);
+                            at = start(&mut zip, &mut xml, sheets.len() + 1)?;
+                        }
+                        at += 1;
+                        row(&mut xml, at, &line, false);
+                    }
+                    zip.write_all(xml.as_bytes()).map_err(io)?;
+                    xml.clear();
+                }
+                Some(Part::End) => break,
+                Some(Part::Failed(e)) => return Err(e),
+                Some(Part::Header(_)) | None => {
+                    return Err(ApiError::internal(anyhow::anyhow!("the rows stopped")))
+                }
+            }
+        }
+        end(&mut xml, at);
+        zip.write_all(xml.as_bytes()).map_err(io)?;
+        sheets.push(at);
         let others = [
-            ("[Content_Types].xml", CONTENT_TYPES),
-            ("_rels/.rels", ROOT_RELS),
-            ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
-            ("xl/styles.xml", STYLES),
-            ("xl/workbook.xml", workbook.as_str()),
+            ("[Content_Types].xml", content_types(sheets.len())),
+            ("_rels/.rels", ROOT_RELS.to_string()),
+            ("xl/_rels/workbook.xml.rels", workbook_rels(sheets.len())),
+            ("xl/styles.xml", STYLES.to_string()),
+            ("xl/workbook.xml", workbook(&sheets, columns)),
         ];
         for (name, xml) in others {
             zip.start_file(name, options).map_err(failed)?;
@@ -109,6 +162,54 @@ pub fn write(mut parts: mpsc::Receiver<Part>, tx: mpsc::Sender<Result<Bytes, Api
         tracing::warn!(error = ?e, "an XLSX export stopped");
         let _ = tx.blocking_send(Err(e));
     }
+}
+
+/// The workbook: its sheets (`Sheet1`, `Sheet2`, ... with their last rows)
+/// and each one's filter over its rows.
+fn workbook(sheets: &[u32], columns: usize) -> String {
+    let last = column_name(columns.max(1) - 1);
+    let mut names = String::new();
+    let mut filters = String::new();
+    for (i, rows) in sheets.iter().enumerate() {
+        let n = i + 1;
+        names.push_str(&format!(
+            "<sheet name=\"Sheet{n}\" sheetId=\"{n}\" r:id=\"rId{n}\"/>"
+        ));
+        filters.push_str(&format!(
+            "<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"{i}\" hidden=\"1\">Sheet{n}!$A$1:${last}${rows}</definedName>"
+        ));
+    }
+    format!(
+        "{XML}<workbook xmlns=\"{MAIN}\" xmlns:r=\"{REL}\"><sheets>{names}</sheets><definedNames>{filters}</definedNames></workbook>"
+    )
+}
+
+fn content_types(sheets: usize) -> String {
+    let mut xml = String::from(CONTENT_TYPES_HEAD);
+    for n in 1..=sheets {
+        xml.push_str(&format!(
+            "<Override PartName=\"/xl/worksheets/sheet{n}.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
+        ));
+    }
+    xml.push_str("</Types>");
+    xml
+}
+
+/// The workbook's parts: its sheets as `rId1`..`rIdN`, then its styles.
+fn workbook_rels(sheets: usize) -> String {
+    let mut xml = format!(
+        "{XML}<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+    );
+    for n in 1..=sheets {
+        xml.push_str(&format!(
+            "<Relationship Id=\"rId{n}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet{n}.xml\"/>"
+        ));
+    }
+    xml.push_str(&format!(
+        "<Relationship Id=\"rId{}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/></Relationships>",
+        sheets + 1
+    ));
+    xml
 }
 
 /// Row `at` (counted from 1) of `cells` as sheet XML: every non-empty cell
@@ -126,6 +227,11 @@ pub fn row(xml: &mut String, at: u32, cells: &[String], bold: bool) {
             column_name(c),
             if bold { " s=\"1\"" } else { "" }
         );
+        // Cut where a spreadsheet's cell ends.
+        let v = v
+            .char_indices()
+            .nth(CELL_CHARS)
+            .map_or(v.as_str(), |(i, _)| &v[..i]);
         escape(xml, v);
         xml.push_str("</t></is></c>");
     }
@@ -146,11 +252,14 @@ pub fn column_name(mut i: usize) -> String {
     String::from_utf8(letters).unwrap_or_default()
 }
 
-/// `text` as XML character data: markup escaped, and the characters XML
-/// cannot hold at all (controls other than tab and line breaks) left out.
+/// `text` as XML character data: markup escaped, the characters XML
+/// cannot hold at all (controls other than tab and line breaks) left out,
+/// and a text that reads as a spreadsheet's own escape (`_x000D_`) kept as
+/// it is by escaping its underscore (`_x005F_`).
 fn escape(xml: &mut String, text: &str) {
-    for ch in text.chars() {
+    for (i, ch) in text.char_indices() {
         match ch {
+            '_' if looks_escaped(&text[i + 1..]) => xml.push_str("_x005F_"),
             '&' => xml.push_str("&amp;"),
             '<' => xml.push_str("&lt;"),
             '>' => xml.push_str("&gt;"),
@@ -160,6 +269,15 @@ fn escape(xml: &mut String, text: &str) {
             c => xml.push(c),
         }
     }
+}
+
+/// Whether `rest` (what follows an underscore) is `xHHHH_`.
+fn looks_escaped(rest: &str) -> bool {
+    let b = rest.as_bytes();
+    b.len() >= 6
+        && (b[0] == b'x' || b[0] == b'X')
+        && b[1..5].iter().all(u8::is_ascii_hexdigit)
+        && b[5] == b'_'
 }
 
 const XML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
@@ -176,29 +294,20 @@ const SHEET_HEAD: &str = concat!(
     "</sheetView></sheetViews><sheetFormatPr defaultRowHeight=\"15\"/><sheetData>"
 );
 
-const CONTENT_TYPES: &str = concat!(
+/// The content types up to the sheets' own.
+const CONTENT_TYPES_HEAD: &str = concat!(
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n",
     "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">",
     "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>",
     "<Default Extension=\"xml\" ContentType=\"application/xml\"/>",
     "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>",
-    "<Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>",
     "<Override PartName=\"/xl/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>",
-    "</Types>"
 );
 
 const ROOT_RELS: &str = concat!(
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n",
     "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
     "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/>",
-    "</Relationships>"
-);
-
-const WORKBOOK_RELS: &str = concat!(
-    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n",
-    "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
-    "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>",
-    "<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/>",
     "</Relationships>"
 );
 
@@ -243,5 +352,55 @@ mod tests {
         let mut bold = String::new();
         row(&mut bold, 1, &["id".to_string()], true);
         assert!(bold.contains(" s=\"1\""));
+    }
+
+    #[test]
+    fn a_text_that_reads_as_an_escape_is_kept_and_a_long_one_is_cut() {
+        let mut xml = String::new();
+        let long = "é".repeat(CELL_CHARS + 10);
+        row(
+            &mut xml,
+            2,
+            &["a_x000D_b _x12_ _xZZZZ_".to_string(), long],
+            false,
+        );
+        assert!(xml.contains(">a_x005F_x000D_b _x12_ _xZZZZ_<"), "{xml}");
+        assert_eq!(xml.matches('é').count(), CELL_CHARS);
+    }
+
+    #[test]
+    fn rows_past_a_sheet_go_on_in_the_next_one_under_the_header_again() {
+        use calamine::Reader;
+        let (parts_tx, parts) = mpsc::channel(16);
+        let (tx, mut rx) = mpsc::channel(1024);
+        parts_tx
+            .blocking_send(Part::Header(vec!["n".into(), "name".into()]))
+            .unwrap();
+        let lines: Vec<Vec<String>> = (1..=5)
+            .map(|n| vec![n.to_string(), format!("row {n} _x000D_")])
+            .collect();
+        parts_tx.blocking_send(Part::Lines(lines)).unwrap();
+        parts_tx.blocking_send(Part::End).unwrap();
+        write_sheets(parts, tx, 3);
+        let mut bytes = Vec::new();
+        while let Ok(chunk) = rx.try_recv() {
+            bytes.extend_from_slice(&chunk.unwrap());
+        }
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), ["Sheet1", "Sheet2", "Sheet3"]);
+        let sheets: Vec<Vec<Vec<String>>> = book
+            .worksheets()
+            .into_iter()
+            .map(|(_, range)| {
+                range
+                    .rows()
+                    .map(|r| r.iter().map(|c| c.to_string()).collect())
+                    .collect()
+            })
+            .collect();
+        let first: Vec<&str> = sheets.iter().flatten().map(|r| r[0].as_str()).collect();
+        assert_eq!(first, ["n", "1", "2", "n", "3", "4", "n", "5"]);
+        assert_eq!(sheets[2][1][1], "row 5 _x000D_", "read back as written");
     }
 }

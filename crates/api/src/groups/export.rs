@@ -1,5 +1,5 @@
 use crate::error::ApiResult;
-use crate::export::{custom_cell, Download, Table};
+use crate::export::{custom_cell, Download, Slot, Table};
 use crate::extract::{perm, Authz, Db, Visible};
 use crate::pagination::ListQuery;
 use actix_web::{get, web};
@@ -17,10 +17,13 @@ use super::list::GroupQuery;
 #[utoipa::path(
     tag = "groups",
     params(("format" = inline(ExportFormat), Path, description = "`csv` or `xlsx`"), ListQuery<GroupSort, GroupQuery>),
-    responses((status = 200, description = "The groups, one a row", content(
+    responses(
+        (status = 200, description = "The groups, one a row", content(
         (String = "text/csv"),
         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ))),
+    )),
+        (status = 429, description = "As many exports as the server streams at once are running; try again after `Retry-After`", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = ["groups:read"]), ("api_key" = ["groups:read"]))
 )]
 #[get("/groups/export.{format}")]
@@ -30,6 +33,7 @@ pub async fn export(
     Visible(scope, ..): Visible<super::Policy>,
     format: web::Path<ExportFormat>,
     list: ListQuery<GroupSort, GroupQuery>,
+    slot: Slot,
 ) -> ApiResult<Download> {
     let ws = caller.workspace_id();
     let sort = list.page(ws)?.request.sort;
@@ -89,5 +93,5 @@ pub async fn export(
             })
         }),
     };
-    crate::export::send(format.into_inner(), conn, sort, table).await
+    crate::export::send(format.into_inner(), conn, sort, table, slot).await
 }

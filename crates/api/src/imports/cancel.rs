@@ -34,6 +34,7 @@ pub async fn cancel(
         .await?
         .transaction::<_, ApiError, _>(async |conn| {
             let before = rapport_db::imports::lock(conn, ws, id).await?.found()?;
+            caller.authorize(before.record_type.permission())?;
             match before.status {
                 s if s.is_finished() => Err(ApiError::conflict(
                     Code::NotPending,

@@ -4,6 +4,7 @@ use crate::pagination::{Filters, ListQuery};
 use actix_web::{get, web::Json};
 use rapport_db::imports::{ImportRow, ImportSort};
 use rapport_domain::api::{ImportView, Page};
+use rapport_domain::imports::ImportRecord;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -14,7 +15,8 @@ pub struct ImportQuery {}
 
 impl Filters for ImportQuery {}
 
-/// The workspace's imports, newest first (kept 30 days).
+/// The workspace's imports, newest first (kept 30 days): those of the kinds
+/// of record the caller may write.
 #[utoipa::path(
     tag = "imports",
     params(ListQuery<ImportSort, ImportQuery>),
@@ -29,6 +31,11 @@ pub async fn list(
 ) -> ApiResult<Json<Page<ImportView>>> {
     let ws = caller.workspace_id();
     let page = list.page(ws)?;
-    let rows = rapport_db::imports::list(db.conn().await?, ws, &page).await?;
+    // Only the imports of the kinds of record the caller may write.
+    let kinds: Vec<ImportRecord> = ImportRecord::ALL
+        .into_iter()
+        .filter(|k| caller.allows(k.permission()))
+        .collect();
+    let rows = rapport_db::imports::list(db.conn().await?, ws, &kinds, &page).await?;
     Ok(Json(page.answer(rows, |r: ImportRow| r.view())))
 }

@@ -10,6 +10,7 @@ use rapport_domain::imports::{
     OrganizationDraft, PersonDraft,
 };
 use rapport_domain::people::PersonStatus;
+use rapport_domain::validate::TAGS_MAX;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -92,6 +93,9 @@ pub struct Planner {
     emails: HashMap<String, u32>,
     /// Organisations by lower-case name or domain.
     pub orgs: HashMap<String, Org>,
+    /// The first row that matched each existing record: a second row that
+    /// matches the same one (by domain, then by name) is a duplicate too.
+    matched: HashMap<Uuid, u32>,
     /// Members by lower-case e-mail address (`None`: no such member).
     members: HashMap<String, Option<Uuid>>,
     /// How often each row's digest was met so far: the second identical
@@ -126,6 +130,7 @@ impl Planner {
             emails: HashMap::new(),
             orgs: HashMap::new(),
             members: HashMap::new(),
+            matched: HashMap::new(),
             seen: HashMap::new(),
         }
     }
@@ -309,7 +314,9 @@ impl Planner {
                 Err(reason) => Action::Reject(reason.clone()),
                 Ok(d) if imported.contains_key(&print) => {
                     if self.settings.duplicates != Duplicates::Create {
-                        self.emails.entry(organization_key(d)).or_insert(*row);
+                        for key in organization_keys(d) {
+                            self.emails.entry(key).or_insert(*row);
+                        }
                     }
                     Action::Skip("imported before, unchanged".into())
                 }
@@ -350,8 +357,19 @@ impl Planner {
                 };
                 return Action::Reject(format!("{what} as row {first} of this file"));
             }
-            self.emails.insert(key.clone(), row);
+            for key in organization_keys(d) {
+                self.emails.entry(key).or_insert(row);
+            }
             before = existing.get(&key);
+            if let Some(o) = before {
+                if let Some(first) = self.matched.get(&o.id) {
+                    return Action::Reject(format!(
+                        "{}: the same organisation as row {first} of this file",
+                        if d.domain.is_some() { "domain" } else { "name" }
+                    ));
+                }
+                self.matched.insert(o.id, row);
+            }
         }
         match (before, mode) {
             (Some(_), Duplicates::Skip) => Action::Skip(
@@ -369,6 +387,9 @@ impl Planner {
                     return Action::Reject(reason);
                 }
                 let changes = organization_changes(o, d, owner_id);
+                if let Some(reject) = too_many_tags(changes.tags.as_deref()) {
+                    return reject;
+                }
                 if changes.changes_anything(o) {
                     Action::UpdateOrganization {
                         before: Box::new(o.clone()),
@@ -452,6 +473,9 @@ impl Planner {
                     return Action::Reject(reason);
                 }
                 let changes = changes(p, d, org.as_ref(), owner_id);
+                if let Some(reject) = too_many_tags(changes.tags.as_deref()) {
+                    return reject;
+                }
                 if changes.changes_anything(p) {
                     Action::Update {
                         before: Box::new(p.clone()),
@@ -522,6 +546,17 @@ fn changes(
     }
 }
 
+/// A row whose tags, joined to the record's, would be more than a record
+/// may carry is rejected rather than cut short.
+fn too_many_tags(tags: Option<&[String]>) -> Option<Action> {
+    let n = tags.map_or(0, <[String]>::len);
+    (n > TAGS_MAX).then(|| {
+        Action::Reject(format!(
+            "tags: with the record's own, {n} tags; a record carries at most {TAGS_MAX}"
+        ))
+    })
+}
+
 /// What finds an organisation's duplicate: its domain, or its name when
 /// it has none.
 fn organization_key(d: &OrganizationDraft) -> String {
@@ -529,6 +564,17 @@ fn organization_key(d: &OrganizationDraft) -> String {
         Some(domain) => domain.to_lowercase(),
         None => format!("name:{}", d.name.to_lowercase()),
     }
+}
+
+/// The keys a row of an organisation takes: its own key, and also its name
+/// when it has a domain, so that a later row with the name alone is a
+/// duplicate of it rather than a second organisation.
+fn organization_keys(d: &OrganizationDraft) -> Vec<String> {
+    let mut keys = vec![organization_key(d)];
+    if d.domain.is_some() {
+        keys.push(format!("name:{}", d.name.to_lowercase()));
+    }
+    keys
 }
 
 /// A row written over organisation `o`: its non-empty cells replace the

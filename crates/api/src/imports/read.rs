@@ -5,7 +5,8 @@ use actix_web::{get, web, web::Json};
 use rapport_domain::api::ImportView;
 use uuid::Uuid;
 
-/// One import: its settings and where its run stands.
+/// One import: its settings and where its run stands. Only for those who
+/// may write its kind of record.
 #[utoipa::path(
     tag = "imports",
     params(("id" = Uuid, Path, description = "The import's id")),
@@ -22,5 +23,6 @@ pub async fn read(
     let import = rapport_db::imports::find(db.conn().await?, ws, id.into_inner())
         .await?
         .found()?;
+    caller.authorize(import.record_type.permission())?;
     Ok(Json(import.view()))
 }

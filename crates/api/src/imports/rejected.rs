@@ -25,6 +25,9 @@ pub async fn rejected(
     let import = rapport_db::imports::find(conn, ws, id.into_inner())
         .await?
         .found()?;
+    // The rejected rows are the file's own cells: only for those who may
+    // write its kind of record.
+    caller.authorize(import.record_type.permission())?;
     let rows = rapport_db::imports::rejections(conn, ws, import.id).await?;
     let mut header = vec!["row".to_string(), "reason".to_string()];
     header.extend(import.columns().into_iter().map(|c| c.header));

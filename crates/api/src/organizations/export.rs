@@ -1,5 +1,5 @@
 use crate::error::ApiResult;
-use crate::export::{custom_cell, Download, Table};
+use crate::export::{custom_cell, Download, Slot, Table};
 use crate::extract::{perm, Authz, Db, Visible};
 use crate::pagination::ListQuery;
 use actix_web::{get, web};
@@ -15,10 +15,13 @@ use super::list::OrganizationQuery;
 #[utoipa::path(
     tag = "organizations",
     params(("format" = inline(ExportFormat), Path, description = "`csv` or `xlsx`"), ListQuery<OrganizationSort, OrganizationQuery>),
-    responses((status = 200, description = "The organisations, one a row", content(
+    responses(
+        (status = 200, description = "The organisations, one a row", content(
         (String = "text/csv"),
         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ))),
+    )),
+        (status = 429, description = "As many exports as the server streams at once are running; try again after `Retry-After`", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = ["organizations:read"]), ("api_key" = ["organizations:read"]))
 )]
 #[get("/organizations/export.{format}")]
@@ -28,6 +31,7 @@ pub async fn export(
     Visible(scope, ..): Visible<super::Policy>,
     format: web::Path<ExportFormat>,
     list: ListQuery<OrganizationSort, OrganizationQuery>,
+    slot: Slot,
 ) -> ApiResult<Download> {
     let ws = caller.workspace_id();
     let sort = list.page(ws)?.request.sort;
@@ -80,5 +84,5 @@ pub async fn export(
             Box::pin(async move { Ok(lines) })
         }),
     };
-    crate::export::send(format.into_inner(), conn, sort, table).await
+    crate::export::send(format.into_inner(), conn, sort, table, slot).await
 }

@@ -1,5 +1,5 @@
 use crate::error::ApiResult;
-use crate::export::{custom_cell, Download, Table};
+use crate::export::{custom_cell, Download, Slot, Table};
 use crate::extract::{perm, Authz, Db, Visible};
 use crate::pagination::ListQuery;
 use actix_web::{get, web};
@@ -15,10 +15,13 @@ use super::list::PersonQuery;
 #[utoipa::path(
     tag = "people",
     params(("format" = inline(ExportFormat), Path, description = "`csv` or `xlsx`"), ListQuery<PersonSort, PersonQuery>),
-    responses((status = 200, description = "The people, one a row", content(
+    responses(
+        (status = 200, description = "The people, one a row", content(
         (String = "text/csv"),
         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ))),
+    )),
+        (status = 429, description = "As many exports as the server streams at once are running; try again after `Retry-After`", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = ["people:read"]), ("api_key" = ["people:read"]))
 )]
 #[get("/people/export.{format}")]
@@ -28,6 +31,7 @@ pub async fn export(
     Visible(scope, ..): Visible<super::Policy>,
     format: web::Path<ExportFormat>,
     list: ListQuery<PersonSort, PersonQuery>,
+    slot: Slot,
 ) -> ApiResult<Download> {
     let ws = caller.workspace_id();
     let sort = list.page(ws)?.request.sort;
@@ -90,5 +94,5 @@ pub async fn export(
             })
         }),
     };
-    crate::export::send(format.into_inner(), conn, sort, table).await
+    crate::export::send(format.into_inner(), conn, sort, table, slot).await
 }
