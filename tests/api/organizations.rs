@@ -222,3 +222,89 @@ async fn a_customer_sees_their_own_organisation_and_a_school_has_none() {
     assert_eq!(res.body["code"], "module_disabled");
     app.stop().await;
 }
+
+/// The lists' text filter and an import's matching of names are case-blind
+/// by Unicode's rules, not only for ASCII letters: "école" finds "ÉCOLE
+/// NORMALE", "émile" finds "Émile", and a file naming "école normale"
+/// reaches the organisation written in capitals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_matched_case_blind_beyond_ascii_letters() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    let ecole = create(&app, &owner, json!({"name": "ÉCOLE NORMALE"})).await;
+    create(&app, &owner, json!({"name": "Ecole du Nord"})).await;
+    app.post(
+        "/api/v1/people",
+        Some(&owner.access),
+        json!({"first_name": "Émile", "last_name": "Zola"}),
+    )
+    .await
+    .expect(201);
+    for q in ["école", "ÉCOLE", "Éc"] {
+        assert_eq!(
+            names(&app, &owner, &format!("q={q}")).await,
+            ["ÉCOLE NORMALE"],
+            "{q}"
+        );
+    }
+    let people: Page<PersonView> = app
+        .get("/api/v1/people?q=%C3%A9mi", &owner.access)
+        .await
+        .expect(200)
+        .read();
+    let found: Vec<&str> = people.data.iter().map(|p| p.first_name.as_str()).collect();
+    assert_eq!(found, ["Émile"]);
+    let groups_owner = app.register("school").await;
+    app.post(
+        "/api/v1/groups",
+        Some(&groups_owner.access),
+        json!({"name": "Ärzte und Öl", "kind": "class"}),
+    )
+    .await
+    .expect(201);
+    let groups: Value = app
+        .get("/api/v1/groups?q=%C3%A4rz", &groups_owner.access)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(groups["data"].as_array().unwrap().len(), 1, "{groups}");
+
+    // A person's organisation named in a file, in other capitals.
+    let file = "First name,Last name,Company\nAda,Lovelace,école normale\n";
+    let draft: Value = app
+        .upload(
+            "/api/v1/imports?record_type=person&filename=p.csv",
+            &owner.access,
+            "text/csv",
+            file.as_bytes().to_vec(),
+        )
+        .await
+        .expect(201)
+        .body;
+    let mut settings = draft["settings"].clone();
+    settings["create_organizations"] = json!(false);
+    let preview: Value = app
+        .post(
+            &format!("/api/v1/imports/{}/preview", draft["id"].as_str().unwrap()),
+            Some(&owner.access),
+            settings,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(preview["counts"]["created"], 1, "{preview}");
+    assert_eq!(
+        preview["rows"][0]["values"]["organization"], "école normale",
+        "{preview}"
+    );
+    assert_eq!(
+        preview["counts"]["rejected"], 0,
+        "matched, not missing: {preview}"
+    );
+    assert_eq!(
+        names(&app, &owner, "limit=10").await.len(),
+        2,
+        "{}: no other organisation",
+        ecole.id
+    );
+}

@@ -174,7 +174,7 @@ pub fn list_query<'a>(
         q.filter(groups::deleted_at.is_null())
     };
     if let Some(text) = &f.q {
-        q = q.filter(starts_with(lower_text(groups::name), text));
+        q = q.filter(starts_with(crate::rapport_fold(groups::name), text));
     }
     if let Some(k) = f.kind {
         q = q.filter(groups::kind.eq(k.as_str()));

@@ -605,7 +605,7 @@ pub async fn organizations_matching(
             crate::lower_nullable(organizations::domain)
                 .eq_any(domains)
                 .assume_not_null()
-                .or(crate::lower(organizations::name).eq_any(names)),
+                .or(crate::rapport_fold(organizations::name).eq_any(names)),
         )
         .order((organizations::created_at, organizations::id))
         .select(OrganizationRow::as_select())
@@ -636,7 +636,7 @@ pub async fn organizations_named(
         .filter(organizations::workspace_id.eq(ws))
         .filter(organizations::deleted_at.is_null())
         .filter(
-            crate::lower(organizations::name)
+            crate::rapport_fold(organizations::name)
                 .eq_any(keys)
                 .or(crate::lower_nullable(organizations::domain).eq_any(keys)),
         )

@@ -46,6 +46,12 @@ diesel::define_sql_function!(
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
 );
 diesel::define_sql_function!(
+    /// `rapport_fold(text)`: lower case by Unicode's rules (ICU), whatever
+    /// the database's locale, as Rust's `to_lowercase`; what the indexes of
+    /// names' starts are built on.
+    fn rapport_fold(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
+diesel::define_sql_function!(
     /// `lower(text)` of a column that may be null.
     #[sql_name = "lower"]
     fn lower_nullable(

@@ -158,7 +158,7 @@ pub fn list_query<'a>(
     if let Some(text) = &f.q {
         // Two ranges, of the name's index and of the domain's.
         q = q.filter(
-            starts_with(lower_text(organizations::name), text).or(starts_with(
+            starts_with(crate::rapport_fold(organizations::name), text).or(starts_with(
                 lower(organizations::domain).assume_not_null(),
                 text,
             )),

@@ -212,7 +212,7 @@ fn starting_with<'a>(
     };
     let by_first_name = unordered(
         seek(
-            base().filter(starts_with(lower_text(people::first_name), text)),
+            base().filter(starts_with(crate::rapport_fold(people::first_name), text)),
             page,
         )?,
         page,
