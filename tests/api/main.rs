@@ -26,6 +26,7 @@ mod people;
 mod permissions;
 mod plans;
 mod privacy;
+mod scheduling;
 mod schema;
 mod search;
 mod sessions;

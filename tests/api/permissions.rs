@@ -165,6 +165,14 @@ async fn every_operation_answers_as_the_matrix_says() {
         )
         .await
         .expect(201);
+    let session = app
+        .post(
+            "/api/v1/sessions",
+            Some(&owner.access),
+            json!({"title": "Walked session", "starts_at": "2026-12-07T10:00:00Z", "ends_at": "2026-12-07T11:00:00Z"}),
+        )
+        .await
+        .expect(201);
     let note = app
         .post(
             "/api/v1/notes",
@@ -307,6 +315,8 @@ async fn every_operation_answers_as_the_matrix_says() {
                         custom_field.body["id"].clone()
                     } else if op.path.starts_with("/api/v1/imports/") {
                         import.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/sessions/") {
+                        session.body["id"].clone()
                     } else {
                         inv.body["id"].clone()
                     }),
@@ -332,7 +342,13 @@ async fn every_operation_answers_as_the_matrix_says() {
                 Method::PATCH if op.path.starts_with("/api/v1/custom-fields/") => {
                     Some(json!({"label": "Outsider"}))
                 }
+                Method::PATCH if op.path.starts_with("/api/v1/sessions/") => {
+                    Some(json!({"title": "Outsider"}))
+                }
                 Method::PATCH => Some(json!({"role": "staff"})),
+                Method::POST if op.path.ends_with("/cancel") && op.path.contains("sessions") => {
+                    Some(json!({"reason": "Outsider"}))
+                }
                 Method::POST if op.path.starts_with("/api/v1/imports/") && op.has_body => {
                     Some(json!({"header_row": 1, "columns": [{"field": "first_name"}]}))
                 }

@@ -284,6 +284,7 @@ fn pg_type(diesel: &str) -> &'static str {
         "Timestamptz" => "timestamptz",
         "Date" => "date",
         "Array<Text>" => "_text",
+        "Tstzrange" => "tstzrange",
         other => panic!("schema.rs uses {other}: add its PostgreSQL name to this test"),
     }
 }

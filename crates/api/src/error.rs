@@ -199,6 +199,10 @@ impl From<diesel::result::Error> for ApiError {
         match &e {
             Error::NotFound => ApiError::NotFound,
             Error::DatabaseError(kind, info) => match (kind, info.constraint_name()) {
+                (_, Some("sessions_host_free")) => ApiError::conflict(
+                    Code::HostBusy,
+                    "the host already has a session at that time (with the buffers around it)",
+                ),
                 (_, Some("last_owner")) => {
                     ApiError::conflict(Code::LastOwner, "a workspace keeps at least one owner")
                 }

@@ -30,6 +30,7 @@ pub mod privacy;
 pub mod ratelimit;
 pub mod record;
 pub mod respond;
+pub mod scheduling;
 pub mod search;
 pub mod spa;
 pub mod state;
@@ -58,6 +59,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(people::routes)
     .configure(organizations::routes)
     .configure(groups::routes)
+    .configure(scheduling::routes)
     .configure(notes::routes)
     .configure(custom_fields::routes)
     .configure(imports::routes)

@@ -71,6 +71,7 @@ pub fn holders() -> Vec<Holder> {
     crate::people::privacy(&mut h);
     crate::notes::privacy(&mut h);
     crate::groups::privacy(&mut h);
+    crate::scheduling::privacy(&mut h);
     crate::imports::privacy(&mut h);
     crate::mail::privacy(&mut h);
     crate::events::privacy(&mut h);

@@ -24,6 +24,7 @@ pub mod prefix;
 pub mod privacy;
 pub mod rate_limits;
 pub mod record;
+pub mod scheduling;
 pub mod schema;
 pub mod scope;
 pub mod search;
@@ -239,6 +240,16 @@ pub mod closed {
         NoteRecordText,
         rapport_domain::notes::NoteRecord,
         "note record"
+    );
+    closed_text!(
+        SessionKindText,
+        rapport_domain::scheduling::SessionKind,
+        "session kind"
+    );
+    closed_text!(
+        SessionStatusText,
+        rapport_domain::scheduling::SessionStatus,
+        "session status"
     );
     closed_text!(
         GroupKindText,

@@ -392,6 +392,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        location -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        host_id -> Nullable<Uuid>,
+        status -> Text,
+        cancel_reason -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        fee_minor -> Nullable<Int8>,
+        fee_currency -> Nullable<Text>,
+        capacity -> Nullable<Int4>,
+        buffer_before_min -> Int4,
+        buffer_after_min -> Int4,
+        busy -> Tstzrange,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    session_participants (workspace_id, session_id, person_id) {
+        workspace_id -> Uuid,
+        session_id -> Uuid,
+        person_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -413,5 +448,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_rejections,
     import_mappings,
     imported_people,
-    imported_organizations
+    imported_organizations,
+    sessions,
+    session_participants
 );

@@ -383,6 +383,8 @@ permissions! {
     NotesWrite = "notes:write", "notes", Write, module = People, user_only = false, [Owner, Admin, Manager, Staff];
     NotesManage = "notes:manage", "notes", Write, module = People, user_only = false, [Owner, Admin];
     ImportsWrite = "imports:write", "imports", Write, module = People, user_only = false, [Owner, Admin];
+    SessionsRead = "sessions:read", "sessions", Read, module = Scheduling, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    SessionsWrite = "sessions:write", "sessions", Write, module = Scheduling, user_only = false, [Owner, Admin, Manager, Staff];
 }
 
 impl Permission {

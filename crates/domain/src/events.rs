@@ -102,4 +102,7 @@ pub const KINDS: &[&str] = &[
     "custom_field.restored",
     "import.created",
     "import.updated",
+    "session.created",
+    "session.updated",
+    "session.cancelled",
 ];

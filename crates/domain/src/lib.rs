@@ -22,6 +22,7 @@ pub mod patch;
 pub mod people;
 pub mod privacy;
 pub mod problem;
+pub mod scheduling;
 pub mod search;
 pub mod validate;
 
@@ -42,6 +43,7 @@ pub mod api {
     pub use crate::organizations::*;
     pub use crate::people::*;
     pub use crate::privacy::*;
+    pub use crate::scheduling::*;
     pub use crate::search::*;
 }
 

@@ -58,6 +58,10 @@ codes! {
         NotPending = "not_pending",
         /// The person was erased: nothing of them can come back.
         Erased = "erased",
+        /// The host has another session at that time (its buffers included).
+        HostBusy = "host_busy",
+        /// A cancelled session is changed no more.
+        Cancelled = "cancelled",
         IdempotencyInFlight = "idempotency_in_flight",
         IdempotencyKeyReused = "idempotency_key_reused",
         IdempotencySecretWithheld = "idempotency_secret_withheld",

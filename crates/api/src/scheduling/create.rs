@@ -1,0 +1,77 @@
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Db;
+use crate::extract::{perm, Authz, Ctx, Idempotent, Valid};
+use crate::respond::Reply;
+use actix_web::post;
+use diesel_async::AsyncConnection;
+use rapport_db::scheduling::NewSession;
+use rapport_domain::api::{CreateSessionRequest, SessionView};
+use rapport_domain::problem::FieldCode;
+use rapport_domain::validate::tidy;
+use uuid::Uuid;
+
+/// Schedule a session. Its host (the caller when left out) must be free
+/// then, buffers included: otherwise 409 `host_busy`, and of many requests
+/// for one time at once exactly one is scheduled. Honours `Idempotency-Key`.
+#[utoipa::path(
+    tag = "sessions",
+    request_body = CreateSessionRequest,
+    responses(
+        (status = 201, description = "The session", body = SessionView),
+        (status = 409, description = "The host already has a session at that time", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["sessions:write"]), ("api_key" = ["sessions:write"]))
+)]
+#[post("/sessions")]
+pub async fn create(
+    mut db: Db,
+    caller: Authz<perm::SessionsWrite>,
+    ctx: Ctx,
+    idem: Idempotent,
+    Valid(body): Valid<CreateSessionRequest>,
+) -> ApiResult<Reply<SessionView>> {
+    let ws = caller.workspace_id();
+    let Some(host_id) = body.host_id.or(caller.user_id()) else {
+        return Err(ApiError::validation(
+            "host_id",
+            FieldCode::Required,
+            "an API key names the session's host",
+        ));
+    };
+    let new = NewSession {
+        workspace_id: ws,
+        id: Uuid::now_v7(),
+        kind: body.kind.as_str().to_string(),
+        title: body.title.trim().to_string(),
+        starts_at: body.starts_at,
+        ends_at: body.ends_at,
+        location: tidy(body.location.as_deref()),
+        online_url: tidy(body.online_url.as_deref()),
+        host_id: Some(host_id),
+        notes: tidy(body.notes.as_deref()),
+        fee_minor: body.fee.as_ref().map(|f| f.amount_minor),
+        fee_currency: body.fee.as_ref().map(|f| f.currency.clone()),
+        capacity: body.capacity,
+        buffer_before_min: body.buffer_before_min,
+        buffer_after_min: body.buffer_after_min,
+    };
+    let conn = db.conn().await?;
+    let reply = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(replay) = idem.claim(conn).await? {
+                return Ok(replay);
+            }
+            super::check_host(conn, ws, host_id).await?;
+            let participants = super::check_participants(conn, ws, &body.participant_ids).await?;
+            let row = rapport_db::scheduling::insert(conn, &new).await?;
+            rapport_db::scheduling::set_participants(conn, ws, row.id, &participants).await?;
+            let session = super::Session { row, participants };
+            ctx.created(conn, ws, &session).await?;
+            let reply = Reply::created(&session.view())
+                .etag(session.row.version)
+                .location(format!("/api/v1/sessions/{}", session.row.id));
+            idem.keep(conn, reply).await
+        })
+        .await?;
+    Ok(reply)
+}

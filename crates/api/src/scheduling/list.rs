@@ -1,0 +1,93 @@
+use crate::error::ApiResult;
+use crate::extract::Db;
+use crate::extract::{perm, Authz, Visible};
+use crate::pagination::{Filters, ListQuery};
+use actix_web::{get, web::Json};
+use chrono::{DateTime, Utc};
+use rapport_db::scheduling::{SessionFilter, SessionRow, SessionSort};
+use rapport_domain::api::{Page, SessionKind, SessionStatus, SessionView};
+use rapport_domain::problem::{FieldCode, FieldError};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SessionQuery {
+    /// Sessions that end after this time (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Sessions that start before this time (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Sessions this member holds.
+    pub host_id: Option<Uuid>,
+    /// Sessions this person takes part in.
+    pub person_id: Option<Uuid>,
+    pub status: Option<SessionStatus>,
+    pub kind: Option<SessionKind>,
+}
+
+impl From<SessionQuery> for SessionFilter {
+    fn from(q: SessionQuery) -> Self {
+        SessionFilter {
+            from: q.from,
+            to: q.to,
+            host_id: q.host_id,
+            person_id: q.person_id,
+            status: q.status,
+            kind: q.kind,
+        }
+    }
+}
+
+impl Filters for SessionQuery {
+    fn check(&mut self, errors: &mut Vec<FieldError>) {
+        for (field, t) in [("from", &self.from), ("to", &self.to)] {
+            if let Some(t) = t {
+                rapport_domain::validate::time(errors, field, t);
+            }
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            if to <= from {
+                errors.push(FieldError::new(
+                    "to",
+                    FieldCode::Range,
+                    "must be after from",
+                ));
+            }
+        }
+    }
+}
+
+/// Sessions, earliest first (`sort=-starts_at`: latest first), each with the
+/// people it is for: those that overlap `from`..`to`, of a host, a person,
+/// a status or a kind. A member sees the sessions they hold or take part in.
+#[utoipa::path(
+    tag = "sessions",
+    params(ListQuery<SessionSort, SessionQuery>),
+    responses((status = 200, description = "A page of sessions", body = Page<SessionView>)),
+    security(("bearer" = ["sessions:read"]), ("api_key" = ["sessions:read"]))
+)]
+#[get("/sessions")]
+pub async fn list(
+    mut db: Db,
+    caller: Authz<perm::SessionsRead>,
+    Visible(scope, ..): Visible<super::Policy>,
+    list: ListQuery<SessionSort, SessionQuery>,
+) -> ApiResult<Json<Page<SessionView>>> {
+    let ws = caller.workspace_id();
+    let page = list.page(ws)?;
+    let filter = SessionFilter::from(list.filter);
+    let conn = db.conn().await?;
+    let rows = rapport_db::scheduling::list(conn, &scope, &filter, &page).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|s| s.id).collect();
+    let mut people = if ids.is_empty() {
+        Default::default()
+    } else {
+        rapport_db::scheduling::participants(conn, ws, &ids).await?
+    };
+    Ok(Json(page.answer(rows, |s: SessionRow| {
+        let p = people.remove(&s.id).unwrap_or_default();
+        s.view(p)
+    })))
+}

@@ -1,0 +1,156 @@
+//! Scheduling: sessions (lessons, tutoring sessions, consultations and
+//! meetings), each held by a host for its participants. A host is never booked twice at
+//! once: the table refuses it (`sessions_host_free`), and the answer is 409
+//! `host_busy`.
+
+pub mod cancel;
+pub mod create;
+pub mod list;
+pub mod read;
+pub mod update;
+
+use crate::error::ApiError;
+use rapport_db::scheduling::SessionRow;
+use rapport_db::Conn;
+use rapport_domain::api::SessionView;
+use rapport_domain::problem::FieldCode;
+use rapport_domain::Permission;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list::list)
+        .service(create::create)
+        .service(read::read)
+        .service(update::update)
+        .service(cancel::cancel);
+}
+
+/// A member sees the sessions they hold and those of the people linked to
+/// them; every other role and API key sees the workspace's.
+pub type Policy = crate::people::Policy;
+
+/// A session with the people it is for: what is audited and announced.
+pub struct Session {
+    pub row: SessionRow,
+    pub participants: Vec<Uuid>,
+}
+
+impl Session {
+    pub fn view(&self) -> SessionView {
+        self.row.view(self.participants.clone())
+    }
+
+    /// Session `row` with its participants, read.
+    pub async fn of(conn: &mut Conn, row: SessionRow) -> Result<Self, ApiError> {
+        let mut by =
+            rapport_db::scheduling::participants(conn, row.workspace_id, &[row.id]).await?;
+        let participants = by.remove(&row.id).unwrap_or_default();
+        Ok(Session { row, participants })
+    }
+}
+
+impl crate::record::Audited for Session {
+    const KIND: &'static str = "session";
+    const HEARD_BY: Permission = Permission::SessionsRead;
+    fn record_id(&self) -> String {
+        self.row.id.to_string()
+    }
+    fn audited(&self) -> serde_json::Value {
+        serde_json::to_value(self.view()).unwrap_or_default()
+    }
+    fn subject_user_id(&self) -> Option<Uuid> {
+        self.row.host_id
+    }
+}
+
+/// What scheduling holds of a person: the sessions they take part in. An
+/// erasure leaves them there: a participation holds nothing but the
+/// person's id, which stays (their record anonymised), so that a session's
+/// attendance and what it cost stay right.
+pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
+    h.push(crate::privacy::Holder {
+        name: "sessions",
+        tables: &["session_participants"],
+        export: |conn, s| {
+            Box::pin(async move {
+                let scope = rapport_db::scope::Scope::Workspace(s.workspace_id);
+                let filter = rapport_db::scheduling::SessionFilter {
+                    person_id: Some(s.person.id),
+                    ..Default::default()
+                };
+                let mut out = Vec::new();
+                let mut page = rapport_db::list::PageRequest {
+                    sort: <rapport_db::scheduling::SessionSort as rapport_db::list::Sorts>::DEFAULT,
+                    after: None,
+                    limit: 1000,
+                };
+                loop {
+                    let rows = rapport_db::scheduling::list(conn, &scope, &filter, &page)
+                        .await
+                        .map_err(ApiError::from)?;
+                    let next = page.next_key(&rows);
+                    out.extend(rows.iter().map(|r| {
+                        serde_json::json!({
+                            "session_id": r.id,
+                            "kind": r.kind,
+                            "title": r.title,
+                            "starts_at": r.starts_at,
+                            "ends_at": r.ends_at,
+                            "status": r.status,
+                        })
+                    }));
+                    match next {
+                        Some(key) => page.after = Some(key),
+                        None => break,
+                    }
+                }
+                Ok(serde_json::Value::Array(out))
+            })
+        },
+        erase: |_, _| Box::pin(async { Ok(0) }),
+    });
+}
+
+/// A host is a member of the workspace: 422 otherwise.
+pub(crate) async fn check_host(conn: &mut Conn, ws: Uuid, host_id: Uuid) -> Result<(), ApiError> {
+    if rapport_db::members::find(conn, ws, host_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::validation(
+            "host_id",
+            FieldCode::Unknown,
+            "no member of this workspace has this id",
+        ));
+    }
+    Ok(())
+}
+
+/// Participants are live people of the workspace, each named once: 422
+/// otherwise. Their order is kept.
+pub(crate) async fn check_participants(
+    conn: &mut Conn,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, ApiError> {
+    let mut unique = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !unique.contains(id) {
+            unique.push(*id);
+        }
+    }
+    if unique.is_empty() {
+        return Ok(unique);
+    }
+    let live = rapport_db::scheduling::live_people(conn, ws, &unique).await?;
+    if let Some(i) = unique.iter().position(|id| !live.contains(id)) {
+        let at = ids.iter().position(|id| *id == unique[i]).unwrap_or(i);
+        return Err(ApiError::validation(
+            &format!("participant_ids.{at}"),
+            FieldCode::Unknown,
+            "no person of this workspace has this id",
+        ));
+    }
+    Ok(unique)
+}

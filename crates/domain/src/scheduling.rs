@@ -1,0 +1,502 @@
+//! Sessions: a lesson, a tutoring session, a consultation or a meeting, held
+//! by a host for its participants. A host is never booked twice at once.
+
+use crate::problem::{FieldCode, FieldError};
+use crate::validate::{self, Validate};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub const TITLE_MAX: usize = 200;
+pub const LOCATION_MAX: usize = 500;
+pub const ONLINE_URL_MAX: usize = 2000;
+pub const REASON_MAX: usize = 1000;
+pub const NOTES_MAX: usize = 20_000;
+/// The longest a session lasts.
+pub const LENGTH_MAX_HOURS: i64 = 24;
+/// The longest buffer before or after a session, in minutes.
+pub const BUFFER_MAX_MIN: i32 = 1440;
+pub const CAPACITY_MAX: i32 = 10_000;
+/// The people one session can name.
+pub const PARTICIPANTS_MAX: usize = 500;
+
+/// What a session is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKind {
+    /// A class's lesson.
+    Lesson,
+    /// A private tutoring session.
+    Tutoring,
+    /// A consultation of a certification programme.
+    Consultation,
+    /// A meeting of a sales team with a contact.
+    #[default]
+    Meeting,
+}
+
+impl SessionKind {
+    pub const ALL: [SessionKind; 4] = [
+        Self::Lesson,
+        Self::Tutoring,
+        Self::Consultation,
+        Self::Meeting,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lesson => "lesson",
+            Self::Tutoring => "tutoring",
+            Self::Consultation => "consultation",
+            Self::Meeting => "meeting",
+        }
+    }
+}
+
+impl std::str::FromStr for SessionKind {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or(())
+    }
+}
+
+/// Where a session stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// To come (or come and not yet marked).
+    #[default]
+    Scheduled,
+    /// It took place.
+    Completed,
+    /// Called off, with a reason; it holds no time.
+    Cancelled,
+    /// The participants did not come.
+    NoShow,
+}
+
+impl SessionStatus {
+    pub const ALL: [SessionStatus; 4] = [
+        Self::Scheduled,
+        Self::Completed,
+        Self::Cancelled,
+        Self::NoShow,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+            Self::NoShow => "no_show",
+        }
+    }
+}
+
+impl std::str::FromStr for SessionStatus {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or(())
+    }
+}
+
+/// An amount of money: minor units (cents) of an ISO 4217 currency. Never a
+/// float.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    /// In the currency's minor unit: 2500 is 25.00 EUR.
+    pub amount_minor: i64,
+    /// Three capital letters: `EUR`, `USD`.
+    pub currency: String,
+}
+
+impl Money {
+    fn check(&self, e: &mut Vec<FieldError>, field: &str) {
+        if self.amount_minor < 0 {
+            e.push(
+                FieldError::new(
+                    format!("{field}.amount_minor").as_str(),
+                    FieldCode::Range,
+                    "must not be negative",
+                )
+                .with("min", 0),
+            );
+        }
+        if !(self.currency.len() == 3 && self.currency.bytes().all(|b| b.is_ascii_uppercase())) {
+            e.push(FieldError::new(
+                format!("{field}.currency").as_str(),
+                FieldCode::Format,
+                "three capital letters, such as EUR",
+            ));
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionView {
+    pub id: Uuid,
+    pub kind: SessionKind,
+    pub title: String,
+    /// UTC; shown in the workspace's (or the viewer's) time zone.
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub location: Option<String>,
+    /// The online room's address.
+    pub online_url: Option<String>,
+    /// The member who holds it (`null` once that member has left).
+    pub host_id: Option<Uuid>,
+    pub status: SessionStatus,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+    pub notes: Option<String>,
+    pub fee: Option<Money>,
+    /// Seats of a group session.
+    pub capacity: Option<i32>,
+    /// Minutes the host keeps free before it.
+    pub buffer_before_min: i32,
+    /// Minutes the host keeps free after it.
+    pub buffer_after_min: i32,
+    /// The people it is for.
+    pub participant_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// A page of the list.
+pub type SessionPage = crate::list::Page<SessionView>;
+
+/// What both a new session and a change check of their times and texts.
+#[allow(clippy::too_many_arguments)]
+fn check(
+    e: &mut Vec<FieldError>,
+    starts_at: Option<&DateTime<Utc>>,
+    ends_at: Option<&DateTime<Utc>>,
+    location: Option<&str>,
+    online_url: Option<&str>,
+    notes: Option<&str>,
+    fee: Option<&Money>,
+    capacity: Option<i32>,
+    buffers: [Option<i32>; 2],
+    participants: Option<&[Uuid]>,
+) {
+    if let Some(t) = starts_at {
+        validate::time(e, "starts_at", t);
+    }
+    if let Some(t) = ends_at {
+        validate::time(e, "ends_at", t);
+    }
+    if let (Some(s), Some(t)) = (starts_at, ends_at) {
+        if t <= s {
+            e.push(FieldError::new(
+                "ends_at",
+                FieldCode::Range,
+                "must be after starts_at",
+            ));
+        } else if *t - *s > Duration::hours(LENGTH_MAX_HOURS) {
+            e.push(
+                FieldError::new(
+                    "ends_at",
+                    FieldCode::Range,
+                    format!("a session lasts at most {LENGTH_MAX_HOURS} hours"),
+                )
+                .with("max", LENGTH_MAX_HOURS),
+            );
+        }
+    }
+    validate::optional_text(
+        e,
+        "location",
+        location.filter(|v| !v.trim().is_empty()),
+        LOCATION_MAX,
+    );
+    if let Some(u) = online_url.map(str::trim).filter(|u| !u.is_empty()) {
+        if u.chars().count() > ONLINE_URL_MAX || !crate::custom_fields::is_url(u) {
+            e.push(FieldError::new(
+                "online_url",
+                FieldCode::Format,
+                "an address such as https://meet.example/room",
+            ));
+        }
+    }
+    if let Some(n) = notes {
+        if n.chars().count() > NOTES_MAX {
+            e.push(
+                FieldError::new(
+                    "notes",
+                    FieldCode::TooLong,
+                    format!("must be at most {NOTES_MAX} characters"),
+                )
+                .with("max", NOTES_MAX),
+            );
+        }
+    }
+    if let Some(f) = fee {
+        f.check(e, "fee");
+    }
+    if let Some(c) = capacity {
+        if !(1..=CAPACITY_MAX).contains(&c) {
+            e.push(
+                FieldError::new("capacity", FieldCode::Range, "from 1 to 10,000 seats")
+                    .with("min", 1)
+                    .with("max", CAPACITY_MAX),
+            );
+        }
+    }
+    for (field, b) in ["buffer_before_min", "buffer_after_min"]
+        .into_iter()
+        .zip(buffers)
+    {
+        if b.is_some_and(|b| !(0..=BUFFER_MAX_MIN).contains(&b)) {
+            e.push(
+                FieldError::new(field, FieldCode::Range, "from 0 to 1,440 minutes")
+                    .with("min", 0)
+                    .with("max", BUFFER_MAX_MIN),
+            );
+        }
+    }
+    if let Some(p) = participants {
+        if p.len() > PARTICIPANTS_MAX {
+            e.push(
+                FieldError::new(
+                    "participant_ids",
+                    FieldCode::TooLong,
+                    format!("at most {PARTICIPANTS_MAX} people"),
+                )
+                .with("max", PARTICIPANTS_MAX),
+            );
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "kind": "tutoring", "title": "Maths with Ada", "starts_at": "2026-12-07T15:00:00Z",
+    "ends_at": "2026-12-07T16:00:00Z", "host_id": "0193f1c2-7d4e-7a21-9c3b-5b1d2e3f4a5b",
+    "participant_ids": ["0193f1c2-7d4e-7a21-9c3b-5b1d2e3f4a5c"],
+    "fee": {"amount_minor": 4000, "currency": "EUR"}
+})))]
+#[serde(deny_unknown_fields)]
+pub struct CreateSessionRequest {
+    #[serde(default)]
+    pub kind: SessionKind,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// A member of the workspace; the caller when left out.
+    #[serde(default)]
+    pub host_id: Option<Uuid>,
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub online_url: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub fee: Option<Money>,
+    #[serde(default)]
+    pub capacity: Option<i32>,
+    #[serde(default)]
+    pub buffer_before_min: i32,
+    #[serde(default)]
+    pub buffer_after_min: i32,
+    /// People of the workspace.
+    #[serde(default)]
+    pub participant_ids: Vec<Uuid>,
+}
+
+impl Validate for CreateSessionRequest {
+    fn check(&self, e: &mut Vec<FieldError>) {
+        validate::text(e, "title", &self.title, TITLE_MAX);
+        check(
+            e,
+            Some(&self.starts_at),
+            Some(&self.ends_at),
+            self.location.as_deref(),
+            self.online_url.as_deref(),
+            self.notes.as_deref(),
+            self.fee.as_ref(),
+            self.capacity,
+            [Some(self.buffer_before_min), Some(self.buffer_after_min)],
+            Some(&self.participant_ids),
+        );
+    }
+}
+
+/// Only the fields sent change; `null` clears a field that may be empty.
+/// A cancelled session is changed no more.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"starts_at": "2026-12-07T16:00:00Z", "ends_at": "2026-12-07T17:00:00Z"})))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSessionRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<SessionKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_id: Option<Uuid>,
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub location: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub online_url: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub notes: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub fee: Option<Option<Money>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity: Option<Option<i32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer_before_min: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer_after_min: Option<i32>,
+    /// `completed` or `no_show` once it has begun, or back to `scheduled`;
+    /// cancelling is `POST /sessions/{id}/cancel`, with a reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<SessionStatus>,
+    /// The people it is for, all of them: replaces the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participant_ids: Option<Vec<Uuid>>,
+}
+
+impl Validate for UpdateSessionRequest {
+    fn check(&self, e: &mut Vec<FieldError>) {
+        if let Some(t) = &self.title {
+            validate::text(e, "title", t, TITLE_MAX);
+        }
+        // The times together are checked against each other where both
+        // are known: the server checks the pair it will store.
+        check(
+            e,
+            self.starts_at.as_ref(),
+            self.ends_at.as_ref(),
+            self.location.clone().flatten().as_deref(),
+            self.online_url.clone().flatten().as_deref(),
+            self.notes.clone().flatten().as_deref(),
+            self.fee.as_ref().and_then(Option::as_ref),
+            self.capacity.flatten(),
+            [self.buffer_before_min, self.buffer_after_min],
+            self.participant_ids.as_deref(),
+        );
+        if self.status == Some(SessionStatus::Cancelled) {
+            e.push(FieldError::new(
+                "status",
+                FieldCode::OneOf,
+                "cancel through POST /sessions/{id}/cancel, with a reason",
+            ));
+        }
+    }
+}
+
+/// Cancelling a session: it keeps its place in the calendar, marked, and
+/// frees its host's time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"reason": "The tutor is ill"})))]
+#[serde(deny_unknown_fields)]
+pub struct CancelSessionRequest {
+    pub reason: String,
+}
+
+impl Validate for CancelSessionRequest {
+    fn check(&self, e: &mut Vec<FieldError>) {
+        validate::text(e, "reason", &self.reason, REASON_MAX);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> CreateSessionRequest {
+        let at = "2026-12-07T15:00:00Z".parse().unwrap();
+        CreateSessionRequest {
+            kind: SessionKind::Tutoring,
+            title: "Maths".into(),
+            starts_at: at,
+            ends_at: at + Duration::hours(1),
+            host_id: None,
+            location: None,
+            online_url: None,
+            notes: None,
+            fee: None,
+            capacity: None,
+            buffer_before_min: 0,
+            buffer_after_min: 0,
+            participant_ids: vec![],
+        }
+    }
+
+    fn fields(r: &impl Validate) -> Vec<String> {
+        let mut e = vec![];
+        r.check(&mut e);
+        e.into_iter().map(|f| f.field).collect()
+    }
+
+    #[test]
+    fn a_session_ends_after_it_starts_within_a_day_and_costs_money_not_floats() {
+        assert!(fields(&request()).is_empty());
+        let mut r = request();
+        r.ends_at = r.starts_at;
+        assert_eq!(fields(&r), ["ends_at"]);
+        r.ends_at = r.starts_at + Duration::hours(25);
+        assert_eq!(fields(&r), ["ends_at"]);
+        let mut r = request();
+        r.fee = Some(Money {
+            amount_minor: -1,
+            currency: "eur".into(),
+        });
+        r.buffer_after_min = 1441;
+        r.capacity = Some(0);
+        r.online_url = Some("not a url".into());
+        assert_eq!(
+            fields(&r),
+            [
+                "online_url",
+                "fee.amount_minor",
+                "fee.currency",
+                "capacity",
+                "buffer_after_min"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_change_cannot_cancel_without_a_reason() {
+        let r = UpdateSessionRequest {
+            status: Some(SessionStatus::Cancelled),
+            ..Default::default()
+        };
+        assert_eq!(fields(&r), ["status"]);
+    }
+}
