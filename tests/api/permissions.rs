@@ -346,6 +346,9 @@ async fn every_operation_answers_as_the_matrix_says() {
                     Some(json!({"title": "Outsider"}))
                 }
                 Method::PATCH => Some(json!({"role": "staff"})),
+                Method::PUT if op.path.ends_with("/attendance") => Some(
+                    json!({"records": [{"person_id": person.body["id"], "status": "present"}]}),
+                ),
                 Method::POST if op.path.ends_with("/cancel") && op.path.contains("sessions") => {
                     Some(json!({"reason": "Outsider"}))
                 }

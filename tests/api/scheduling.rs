@@ -2,7 +2,9 @@
 //! host never booked twice at once, whatever the path and however many ask
 //! at once; workspaces, roles and key scopes kept apart.
 
-use rapport_domain::api::{ApiKeyCreated, Page, PersonView, SessionStatus, SessionView};
+use rapport_domain::api::{
+    ApiKeyCreated, AttendanceStatus, AttendanceView, Page, PersonView, SessionStatus, SessionView,
+};
 use rapport_tests::{Session, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -137,7 +139,11 @@ async fn a_session_is_scheduled_moved_marked_and_cancelled_and_every_change_is_a
         .await
         .expect(200)
         .body;
-    assert_eq!(data["held"]["sessions"][0]["session_id"], json!(s.id), "{data}");
+    assert_eq!(
+        data["held"]["sessions"]["sessions"][0]["session_id"],
+        json!(s.id),
+        "{data}"
+    );
     let data: Value = app
         .get(
             &format!("/api/v1/people/{}/personal-data", ada.id),
@@ -146,7 +152,11 @@ async fn a_session_is_scheduled_moved_marked_and_cancelled_and_every_change_is_a
         .await
         .expect(200)
         .body;
-    assert_eq!(data["held"]["sessions"], json!([]), "no longer hers: {data}");
+    assert_eq!(
+        data["held"]["sessions"]["sessions"],
+        json!([]),
+        "no longer hers: {data}"
+    );
     // Only one end moved must still end after it starts.
     let (status, bad) = patch(&app, &owner, s.id, 2, json!({"ends_at": at("16:30")})).await;
     assert_eq!(status, 422, "{bad}");
@@ -565,5 +575,222 @@ async fn bad_input_other_workspaces_lower_roles_and_key_scopes_change_nothing() 
         (res.status, res.body["code"].as_str()),
         (403, Some("module_disabled"))
     );
+    app.stop().await;
+}
+
+/// A register: taken at once, saved again to no effect, corrected, kept to
+/// the session's participants; a student sees their own line; in tutoring a
+/// user records their own attendance and nobody else's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_register_is_taken_at_once_corrected_and_kept_to_its_participants() {
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let teacher = app.add_member(&owner, "staff").await;
+    let student = app.add_member(&owner, "member").await;
+    let stranger = app.register("school").await;
+    let me = person(
+        &app,
+        &owner,
+        json!({"first_name": "Stu", "user_id": student.user_id}),
+    )
+    .await;
+    let other = person(&app, &owner, json!({"first_name": "Other"})).await;
+    let outsider = person(&app, &owner, json!({"first_name": "Not in it"})).await;
+    let lesson = schedule(
+        &app,
+        &owner,
+        json!({"kind": "lesson", "title": "Python", "host_id": teacher.user_id,
+               "starts_at": "2026-01-05T16:00:00Z", "ends_at": "2026-01-05T17:00:00Z",
+               "participant_ids": [me.id, other.id]}),
+    )
+    .await;
+    let path = format!("/api/v1/sessions/{}/attendance", lesson.id);
+    let put = |by: &Session, body: Value| {
+        let (app, path, token) = (&app, path.clone(), by.access.clone());
+        async move { app.call(Method::PUT, &path, Some(&token), Some(body)).await }
+    };
+
+    let blank: Vec<AttendanceView> = app.get(&path, &teacher.access).await.expect(200).read();
+    assert_eq!(blank.len(), 2);
+    assert!(blank.iter().all(|a| a.status.is_none() && a.version == 0));
+
+    // Saved ten times at once: recorded once each.
+    let register = json!({"records": [
+        {"person_id": me.id, "status": "present"},
+        {"person_id": other.id, "status": "absent"},
+    ]});
+    let saves = (0..10).map(|_| put(&teacher, register.clone()));
+    for res in futures::future::join_all(saves).await {
+        assert_eq!(res.status, 200, "{:?}", res.body);
+    }
+    let taken: Vec<AttendanceView> = app.get(&path, &teacher.access).await.expect(200).read();
+    let lines: Vec<(Uuid, Option<AttendanceStatus>, i32)> = taken
+        .iter()
+        .map(|a| (a.person_id, a.status, a.version))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (me.id, Some(AttendanceStatus::Present), 1),
+            (other.id, Some(AttendanceStatus::Absent), 1)
+        ]
+    );
+    assert_eq!(taken[0].recorded_by, Some(teacher.user_id));
+    // Corrected: one more version, audited as a change.
+    let res = put(
+        &teacher,
+        json!({"records": [{"person_id": other.id, "status": "excused", "note": "Doctor"}]}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(res.body[1]["status"], "excused");
+    assert_eq!(res.body[1]["note"], "Doctor");
+    assert_eq!(res.body[1]["version"], 2);
+    app.settle(owner.workspace_id).await;
+    let audited = app
+        .count("SELECT count(*) FROM audit_log WHERE record_type = 'attendance'")
+        .await;
+    assert_eq!(audited, 3, "two taken, one corrected");
+
+    // Erasing the person clears the note, in the register and in the
+    // audit trail; whether they came stays, and the chain still verifies.
+    let secret = "Doctor";
+    app.post(
+        &format!("/api/v1/people/{}/erase", other.id),
+        Some(&owner.access),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let after: Vec<AttendanceView> = app.get(&path, &teacher.access).await.expect(200).read();
+    assert_eq!(
+        (after[1].status, after[1].note.as_deref()),
+        (Some(AttendanceStatus::Excused), None)
+    );
+    app.settle(owner.workspace_id).await;
+    let kept = app
+        .count(&format!(
+            "SELECT count(*) FROM audit_log WHERE changes::text LIKE '%{secret}%'"
+        ))
+        .await;
+    assert_eq!(kept, 0, "the note is gone from the audit trail");
+    let verify: Value = app
+        .get("/api/v1/audit/verify", &owner.access)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(verify["ok"], true, "{verify}");
+
+    // Only the session's participants, each once, and something to record.
+    for (bad, field) in [
+        (
+            json!({"records": [{"person_id": outsider.id, "status": "present"}]}),
+            "records.0.person_id",
+        ),
+        (
+            json!({"records": [{"person_id": me.id, "status": "present"}, {"person_id": me.id, "status": "late"}]}),
+            "records.1.person_id",
+        ),
+        (json!({"records": []}), "records"),
+    ] {
+        let res = put(&teacher, bad.clone()).await;
+        assert_eq!(res.status, 422, "{bad}");
+        assert_eq!(
+            res.body["errors"][0]["field"], field,
+            "{bad}: {:?}",
+            res.body
+        );
+    }
+    let res = put(
+        &teacher,
+        json!({"records": [{"person_id": me.id, "status": "sleepy"}]}),
+    )
+    .await;
+    assert!(matches!(res.status, 400 | 422));
+
+    // A student reads their own line, and records nothing in a school.
+    let mine: Vec<AttendanceView> = app.get(&path, &student.access).await.expect(200).read();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].person_id, me.id);
+    let res = put(
+        &student,
+        json!({"records": [{"person_id": me.id, "status": "late"}]}),
+    )
+    .await;
+    assert_eq!(res.status, 403);
+    // Another workspace has no such session.
+    assert_eq!(app.get(&path, &stranger.access).await.status, 404);
+    assert_eq!(put(&stranger, register.clone()).await.status, 404);
+
+    // Not before it starts, nor once cancelled.
+    let later = schedule(
+        &app,
+        &owner,
+        json!({"kind": "lesson", "title": "Later", "host_id": teacher.user_id,
+               "starts_at": "2099-01-05T16:00:00Z", "ends_at": "2099-01-05T17:00:00Z",
+               "participant_ids": [me.id]}),
+    )
+    .await;
+    let res = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/sessions/{}/attendance", later.id),
+            Some(&teacher.access),
+            Some(json!({"records": [{"person_id": me.id, "status": "present"}]})),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{:?}", res.body);
+    app.post(
+        &format!("/api/v1/sessions/{}/cancel", lesson.id),
+        Some(&owner.access),
+        json!({"reason": "Snow"}),
+    )
+    .await
+    .expect(200);
+    let res = put(&teacher, register.clone()).await;
+    assert_eq!(
+        (res.status, res.body["code"].as_str()),
+        (409, Some("cancelled"))
+    );
+
+    // Tutoring: a user logs their own session, nobody else's.
+    let tutoring = app.register("tutoring").await;
+    let user = app.add_member(&tutoring, "member").await;
+    let tutor = app.add_member(&tutoring, "manager").await;
+    let own = person(
+        &app,
+        &tutoring,
+        json!({"first_name": "Me", "user_id": user.user_id}),
+    )
+    .await;
+    let peer = person(&app, &tutoring, json!({"first_name": "Peer"})).await;
+    let s = schedule(
+        &app,
+        &tutoring,
+        json!({"title": "Physics", "host_id": tutor.user_id,
+               "starts_at": "2026-02-02T10:00:00Z", "ends_at": "2026-02-02T11:00:00Z",
+               "participant_ids": [own.id, peer.id]}),
+    )
+    .await;
+    let path = format!("/api/v1/sessions/{}/attendance", s.id);
+    let res = app
+        .call(
+            Method::PUT,
+            &path,
+            Some(&user.access),
+            Some(json!({"records": [{"person_id": own.id, "status": "present", "note": "Did the exercises"}]})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(res.body.as_array().unwrap().len(), 1, "their own line only");
+    let res = app
+        .call(
+            Method::PUT,
+            &path,
+            Some(&user.access),
+            Some(json!({"records": [{"person_id": peer.id, "status": "absent"}]})),
+        )
+        .await;
+    assert_eq!(res.status, 403);
     app.stop().await;
 }

@@ -247,6 +247,11 @@ pub mod closed {
         "session kind"
     );
     closed_text!(
+        AttendanceStatusText,
+        rapport_domain::scheduling::AttendanceStatus,
+        "attendance status"
+    );
+    closed_text!(
         SessionStatusText,
         rapport_domain::scheduling::SessionStatus,
         "session status"

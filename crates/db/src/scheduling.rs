@@ -4,13 +4,15 @@
 //! (`sessions_host_free`), not this module's.
 
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
-use crate::schema::{people, session_participants, sessions};
+use crate::schema::{attendance, people, session_participants, sessions};
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use rapport_domain::scheduling::{Money, SessionKind, SessionStatus, SessionView};
+use rapport_domain::scheduling::{
+    AttendanceStatus, AttendanceView, Money, SessionKind, SessionStatus, SessionView,
+};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -391,4 +393,135 @@ pub async fn update(
         .get_result(conn)
         .await
         .optional()
+}
+
+/// One participant's recorded attendance.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = attendance)]
+pub struct AttendanceRow {
+    pub workspace_id: Uuid,
+    pub session_id: Uuid,
+    pub person_id: Uuid,
+    #[diesel(deserialize_as = crate::closed::AttendanceStatusText)]
+    pub status: AttendanceStatus,
+    pub note: Option<String>,
+    pub recorded_by: Option<Uuid>,
+    pub recorded_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl AttendanceRow {
+    pub fn view(&self) -> AttendanceView {
+        AttendanceView {
+            session_id: self.session_id,
+            person_id: self.person_id,
+            status: Some(self.status),
+            note: self.note.clone(),
+            recorded_by: self.recorded_by,
+            recorded_at: Some(self.recorded_at),
+            version: self.version,
+        }
+    }
+}
+
+/// The attendance recorded for session `id` of `ws`, by person.
+pub async fn attendance_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<HashMap<Uuid, AttendanceRow>> {
+    let rows: Vec<AttendanceRow> = attendance::table
+        .filter(attendance::workspace_id.eq(ws))
+        .filter(attendance::session_id.eq(id))
+        .select(AttendanceRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.person_id, r)).collect())
+}
+
+/// Records `status` and `note` for `person` at session `id` of `ws` by
+/// `by`: a new record, or the next version of the one there.
+pub async fn record_attendance(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    person: Uuid,
+    status: AttendanceStatus,
+    note: Option<&str>,
+    by: Option<Uuid>,
+) -> QueryResult<AttendanceRow> {
+    use diesel::upsert::excluded;
+    diesel::insert_into(attendance::table)
+        .values((
+            attendance::workspace_id.eq(ws),
+            attendance::session_id.eq(id),
+            attendance::person_id.eq(person),
+            attendance::status.eq(status.as_str()),
+            attendance::note.eq(note),
+            attendance::recorded_by.eq(by),
+        ))
+        .on_conflict((
+            attendance::workspace_id,
+            attendance::session_id,
+            attendance::person_id,
+        ))
+        .do_update()
+        .set((
+            attendance::status.eq(excluded(attendance::status)),
+            attendance::note.eq(excluded(attendance::note)),
+            attendance::recorded_by.eq(excluded(attendance::recorded_by)),
+            attendance::recorded_at.eq(diesel::dsl::now),
+            attendance::version.eq(attendance::version + 1),
+        ))
+        .returning(AttendanceRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Every attendance recorded for `person` of `ws`.
+pub async fn attendance_of_person(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person: Uuid,
+) -> QueryResult<Vec<AttendanceRow>> {
+    attendance::table
+        .filter(attendance::workspace_id.eq(ws))
+        .filter(attendance::person_id.eq(person))
+        .order(attendance::session_id)
+        .select(AttendanceRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Clears the notes of `person`'s attendance in `ws`; how many it cleared.
+pub async fn clear_attendance_notes(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person: Uuid,
+) -> QueryResult<usize> {
+    diesel::update(
+        attendance::table
+            .filter(attendance::workspace_id.eq(ws))
+            .filter(attendance::person_id.eq(person))
+            .filter(attendance::note.is_not_null()),
+    )
+    .set(attendance::note.eq(None::<String>))
+    .execute(conn)
+    .await
+}
+
+/// Of `people`, those linked to user `user_id` in `ws`.
+pub async fn people_of_user(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    user_id: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<Vec<Uuid>> {
+    people::table
+        .filter(people::workspace_id.eq(ws))
+        .filter(people::id.eq_any(ids))
+        .filter(people::user_id.eq(user_id))
+        .select(people::id)
+        .load(conn)
+        .await
 }

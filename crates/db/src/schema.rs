@@ -427,6 +427,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attendance (workspace_id, session_id, person_id) {
+        workspace_id -> Uuid,
+        session_id -> Uuid,
+        person_id -> Uuid,
+        status -> Text,
+        note -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        recorded_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -450,5 +463,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     imported_people,
     imported_organizations,
     sessions,
-    session_participants
+    session_participants,
+    attendance
 );

@@ -385,6 +385,7 @@ permissions! {
     ImportsWrite = "imports:write", "imports", Write, module = People, user_only = false, [Owner, Admin];
     SessionsRead = "sessions:read", "sessions", Read, module = Scheduling, user_only = false, [Owner, Admin, Manager, Staff, Member];
     SessionsWrite = "sessions:write", "sessions", Write, module = Scheduling, user_only = false, [Owner, Admin, Manager, Staff];
+    AttendanceWrite = "attendance:write", "attendance", Write, module = Scheduling, user_only = false, [Owner, Admin, Manager, Staff];
 }
 
 impl Permission {

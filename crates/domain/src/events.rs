@@ -105,4 +105,6 @@ pub const KINDS: &[&str] = &[
     "session.created",
     "session.updated",
     "session.cancelled",
+    "attendance.created",
+    "attendance.updated",
 ];

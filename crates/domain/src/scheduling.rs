@@ -434,6 +434,114 @@ impl Validate for CancelSessionRequest {
     }
 }
 
+/// Whether a participant came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AttendanceStatus {
+    Present,
+    Late,
+    Absent,
+    /// Absent, with a reason accepted.
+    Excused,
+}
+
+impl AttendanceStatus {
+    pub const ALL: [AttendanceStatus; 4] = [Self::Present, Self::Late, Self::Absent, Self::Excused];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Present => "present",
+            Self::Late => "late",
+            Self::Absent => "absent",
+            Self::Excused => "excused",
+        }
+    }
+}
+
+impl std::str::FromStr for AttendanceStatus {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or(())
+    }
+}
+
+pub const ATTENDANCE_NOTE_MAX: usize = 1000;
+
+/// One participant of a session and whether they came (`status` is `null`
+/// until it is recorded).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttendanceView {
+    pub session_id: Uuid,
+    pub person_id: Uuid,
+    pub status: Option<AttendanceStatus>,
+    pub note: Option<String>,
+    /// The member who recorded it last.
+    pub recorded_by: Option<Uuid>,
+    pub recorded_at: Option<DateTime<Utc>>,
+    /// 0 until it is recorded.
+    pub version: i32,
+}
+
+/// One participant's attendance to record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceEntry {
+    pub person_id: Uuid,
+    pub status: AttendanceStatus,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The register of a session, taken at once: the participants named are
+/// recorded (or corrected), the others left as they are.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"records": [
+    {"person_id": "0193f1c2-7d4e-7a21-9c3b-5b1d2e3f4a5c", "status": "present"},
+    {"person_id": "0193f1c2-7d4e-7a21-9c3b-5b1d2e3f4a5d", "status": "late", "note": "Bus"}
+]})))]
+#[serde(deny_unknown_fields)]
+pub struct RecordAttendanceRequest {
+    pub records: Vec<AttendanceEntry>,
+}
+
+impl Validate for RecordAttendanceRequest {
+    fn check(&self, e: &mut Vec<FieldError>) {
+        if self.records.is_empty() {
+            e.push(FieldError::new(
+                "records",
+                FieldCode::Required,
+                "is required",
+            ));
+        }
+        if self.records.len() > PARTICIPANTS_MAX {
+            e.push(
+                FieldError::new(
+                    "records",
+                    FieldCode::TooLong,
+                    format!("at most {PARTICIPANTS_MAX} people"),
+                )
+                .with("max", PARTICIPANTS_MAX),
+            );
+        }
+        for (i, r) in self.records.iter().enumerate() {
+            if self.records[..i].iter().any(|o| o.person_id == r.person_id) {
+                e.push(FieldError::new(
+                    format!("records.{i}.person_id"),
+                    FieldCode::Invalid,
+                    "named twice",
+                ));
+            }
+            if let Some(n) = r.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                validate::text(e, &format!("records.{i}.note"), n, ATTENDANCE_NOTE_MAX);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! once: the table refuses it (`sessions_host_free`), and the answer is 409
 //! `host_busy`.
 
+pub mod attendance;
 pub mod cancel;
 pub mod create;
 pub mod list;
@@ -23,7 +24,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(create::create)
         .service(read::read)
         .service(update::update)
-        .service(cancel::cancel);
+        .service(cancel::cancel)
+        .service(attendance::read)
+        .service(attendance::record);
 }
 
 /// A member sees the sessions they hold and those of the people linked to
@@ -64,14 +67,16 @@ impl crate::record::Audited for Session {
     }
 }
 
-/// What scheduling holds of a person: the sessions they take part in. An
-/// erasure leaves them there: a participation holds nothing but the
-/// person's id, which stays (their record anonymised), so that a session's
-/// attendance and what it cost stay right.
+/// What scheduling holds of a person: the sessions they take part in and
+/// whether they came. An erasure clears the notes of their attendance and
+/// erases those notes from the audit trail; the participations and the
+/// statuses stay (they hold nothing but the person's id, their record
+/// anonymised), so that attendance counts and what sessions cost stay
+/// right.
 pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
     h.push(crate::privacy::Holder {
         name: "sessions",
-        tables: &["session_participants"],
+        tables: &["session_participants", "attendance"],
         export: |conn, s| {
             Box::pin(async move {
                 let scope = rapport_db::scope::Scope::Workspace(s.workspace_id);
@@ -105,10 +110,32 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
                         None => break,
                     }
                 }
-                Ok(serde_json::Value::Array(out))
+                let came =
+                    rapport_db::scheduling::attendance_of_person(conn, s.workspace_id, s.person.id)
+                        .await?;
+                Ok(serde_json::json!({
+                    "sessions": out,
+                    "attendance": came.iter().map(|a| a.view()).collect::<Vec<_>>(),
+                }))
             })
         },
-        erase: |_, _| Box::pin(async { Ok(0) }),
+        erase: |conn, s| {
+            Box::pin(async move {
+                let ws = s.workspace_id;
+                let came =
+                    rapport_db::scheduling::attendance_of_person(conn, ws, s.person.id).await?;
+                let ids: Vec<String> = came
+                    .iter()
+                    .map(|a| format!("{}:{}", a.session_id, a.person_id))
+                    .collect();
+                let cleared =
+                    rapport_db::scheduling::clear_attendance_notes(conn, ws, s.person.id).await?;
+                let erased =
+                    rapport_db::privacy::erase_entries(conn, ws, "attendance", &ids, &s.by())
+                        .await?;
+                Ok(cleared as u64 + erased)
+            })
+        },
     });
 }
 

@@ -1,0 +1,231 @@
+//! A session's register: whether each participant came. Staff take it for
+//! anyone; in tutoring, where users log their own sessions, a user records
+//! their own attendance and nothing else.
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Db;
+use crate::extract::{perm, Authz, Caller, Ctx, Scope, Valid, Visible};
+use crate::record::Found;
+use actix_web::{get, put, web, web::Json};
+use diesel_async::AsyncConnection;
+use rapport_db::scheduling::AttendanceRow;
+use rapport_db::Conn;
+use rapport_domain::api::{AttendanceView, RecordAttendanceRequest, SessionStatus};
+use rapport_domain::problem::{Code, FieldCode};
+use rapport_domain::validate::tidy;
+use rapport_domain::{Permission, Role, Template};
+use uuid::Uuid;
+
+/// How long before its start a session's register may be taken.
+const EARLY_MINUTES: i64 = 30;
+
+impl crate::record::Audited for AttendanceRow {
+    const KIND: &'static str = "attendance";
+    const HEARD_BY: Permission = Permission::AttendanceWrite;
+    fn record_id(&self) -> String {
+        format!("{}:{}", self.session_id, self.person_id)
+    }
+    fn audited(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self.view()).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            // When and by whom are the entry's own time and actor.
+            o.remove("recorded_at");
+            o.remove("recorded_by");
+        }
+        v
+    }
+}
+
+/// The register as `scope` may see it: every participant for staff, their
+/// own people for a member.
+async fn register(
+    conn: &mut Conn,
+    ws: Uuid,
+    scope: &Scope,
+    session_id: Uuid,
+) -> Result<Vec<AttendanceView>, ApiError> {
+    let mut people = rapport_db::scheduling::participants(conn, ws, &[session_id])
+        .await?
+        .remove(&session_id)
+        .unwrap_or_default();
+    if let Scope::Person { user_id, .. } = scope {
+        let theirs = rapport_db::scheduling::people_of_user(conn, ws, *user_id, &people).await?;
+        people.retain(|p| theirs.contains(p));
+    }
+    let mut recorded = rapport_db::scheduling::attendance_of(conn, ws, session_id).await?;
+    Ok(people
+        .into_iter()
+        .map(|p| match recorded.remove(&p) {
+            Some(r) => r.view(),
+            None => AttendanceView {
+                session_id,
+                person_id: p,
+                status: None,
+                note: None,
+                recorded_by: None,
+                recorded_at: None,
+                version: 0,
+            },
+        })
+        .collect())
+}
+
+/// A session's register: each participant and whether they came (`status`
+/// `null` until recorded). A member sees their own line only.
+#[utoipa::path(
+    tag = "sessions",
+    params(("id" = Uuid, Path, description = "The session's id")),
+    responses((status = 200, description = "The register", body = Vec<AttendanceView>)),
+    security(("bearer" = ["sessions:read"]), ("api_key" = ["sessions:read"]))
+)]
+#[get("/sessions/{id}/attendance")]
+pub async fn read(
+    mut db: Db,
+    caller: Authz<perm::SessionsRead>,
+    Visible(scope, ..): Visible<super::Policy>,
+    id: web::Path<Uuid>,
+) -> ApiResult<Json<Vec<AttendanceView>>> {
+    let ws = caller.workspace_id();
+    let conn = db.conn().await?;
+    let session = rapport_db::scheduling::find(conn, &scope, id.into_inner())
+        .await?
+        .found()?;
+    Ok(Json(register(conn, ws, &scope, session.id).await?))
+}
+
+/// Who takes a register: one who may record anyone's attendance, or a user
+/// of a tutoring workspace logging their own sessions (`own_only`). Checked
+/// before the body is read, so that a caller with no right gets 403.
+pub struct Recorder {
+    own_only: bool,
+}
+
+impl Recorder {
+    fn of(caller: &Caller) -> Result<Self, ApiError> {
+        if caller.allows(Permission::AttendanceWrite) {
+            return Ok(Recorder { own_only: false });
+        }
+        if caller.workspace.template == Template::Tutoring
+            && caller.role == Role::Member
+            && caller.user_id().is_some()
+        {
+            return Ok(Recorder { own_only: true });
+        }
+        caller
+            .authorize(Permission::AttendanceWrite)
+            .map(|_| Recorder { own_only: false })
+    }
+}
+
+impl actix_web::FromRequest for Recorder {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, p: &mut actix_web::dev::Payload) -> Self::Future {
+        let caller = Authz::<perm::SessionsRead>::from_request(req, p).into_inner();
+        std::future::ready(caller.and_then(|c| Recorder::of(&c)))
+    }
+}
+
+/// Take a session's register at once: the participants named are recorded
+/// (or corrected), the others left as they are; saving the same register
+/// again changes nothing. Staff record anyone's; in tutoring a user records
+/// their own only. From half an hour before the start; never for a
+/// cancelled session (409 `cancelled`). Answers the whole register.
+#[utoipa::path(
+    tag = "sessions",
+    params(("id" = Uuid, Path, description = "The session's id")),
+    request_body = RecordAttendanceRequest,
+    responses(
+        (status = 200, description = "The register", body = Vec<AttendanceView>),
+        (status = 409, description = "The session was cancelled", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["attendance:write"]), ("api_key" = ["attendance:write"]))
+)]
+#[put("/sessions/{id}/attendance")]
+pub async fn record(
+    mut db: Db,
+    caller: Authz<perm::SessionsRead>,
+    Visible(scope, ..): Visible<super::Policy>,
+    recorder: Recorder,
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+    Valid(body): Valid<RecordAttendanceRequest>,
+) -> ApiResult<Json<Vec<AttendanceView>>> {
+    let ws = caller.workspace_id();
+    let id = id.into_inner();
+    let own_only = recorder.own_only;
+    let by = caller.user_id();
+    let conn = db.conn().await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            // One register at a time per session.
+            let session = rapport_db::scheduling::lock(conn, ws, &scope, id)
+                .await?
+                .found()?;
+            if session.status == SessionStatus::Cancelled {
+                return Err(ApiError::conflict(
+                    Code::Cancelled,
+                    "this session was cancelled: it has no register",
+                ));
+            }
+            if session.starts_at - chrono::Duration::minutes(EARLY_MINUTES) > chrono::Utc::now() {
+                return Err(ApiError::validation(
+                    "records",
+                    FieldCode::Range,
+                    "a register is taken from half an hour before the session starts",
+                ));
+            }
+            let participants = rapport_db::scheduling::participants(conn, ws, &[id])
+                .await?
+                .remove(&id)
+                .unwrap_or_default();
+            for (i, r) in body.records.iter().enumerate() {
+                if !participants.contains(&r.person_id) {
+                    return Err(ApiError::validation(
+                        &format!("records.{i}.person_id"),
+                        FieldCode::Unknown,
+                        "not a participant of this session",
+                    ));
+                }
+            }
+            if own_only {
+                let named: Vec<Uuid> = body.records.iter().map(|r| r.person_id).collect();
+                let user = by.unwrap_or_default();
+                let theirs = rapport_db::scheduling::people_of_user(conn, ws, user, &named).await?;
+                if named.iter().any(|p| !theirs.contains(p)) {
+                    return Err(ApiError::Forbidden(
+                        "a user records their own attendance only".into(),
+                    ));
+                }
+            }
+            let mut before = rapport_db::scheduling::attendance_of(conn, ws, id).await?;
+            for r in &body.records {
+                let note = tidy(r.note.as_deref());
+                let old = before.remove(&r.person_id);
+                if old
+                    .as_ref()
+                    .is_some_and(|o| o.status == r.status && o.note == note)
+                {
+                    continue;
+                }
+                let after = rapport_db::scheduling::record_attendance(
+                    conn,
+                    ws,
+                    id,
+                    r.person_id,
+                    r.status,
+                    note.as_deref(),
+                    by,
+                )
+                .await?;
+                match old {
+                    Some(old) => ctx.changed(conn, ws, "updated", &old, &after).await?,
+                    None => ctx.created(conn, ws, &after).await?,
+                }
+            }
+            register(conn, ws, &scope, id).await
+        })
+        .await?;
+    Ok(Json(view))
+}
