@@ -279,6 +279,133 @@ async fn records(
     if t.modules().contains(&rapport_domain::Module::Groups) {
         groups(conn, ctx, ws, staff, &person_ids).await?;
     }
+    if let (true, Some(host)) = (
+        t.modules().contains(&rapport_domain::Module::Scheduling),
+        staff,
+    ) {
+        sessions(conn, ctx, ws, t, host, &person_ids).await?;
+    }
+    Ok(())
+}
+
+/// Three weeks of sessions around today, on weekdays: the week before
+/// (held, its registers taken, one cancelled), this week and the next.
+/// Lessons of four pupils in a school, one student at a time in tutoring
+/// (with a fee), consultations in a certification programme.
+async fn sessions(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    t: Template,
+    host: Uuid,
+    people: &[Uuid],
+) -> anyhow::Result<()> {
+    use chrono::{Datelike, Duration, NaiveTime, TimeZone, Utc};
+    use rapport_domain::scheduling::{AttendanceStatus, SessionKind, SessionStatus};
+    let (kind, slots, group): (SessionKind, &[(u32, u32, &str)], usize) = match t {
+        Template::School => (
+            SessionKind::Lesson,
+            &[(15, 0, "Python beginners"), (17, 0, "Robotics club")],
+            4,
+        ),
+        Template::Tutoring => (
+            SessionKind::Tutoring,
+            &[(14, 0, "Maths"), (15, 30, "Physics"), (17, 0, "English")],
+            1,
+        ),
+        _ => (
+            SessionKind::Consultation,
+            &[(10, 0, "Consultation"), (14, 0, "Case review")],
+            1,
+        ),
+    };
+    let now = Utc::now();
+    let today = now.date_naive();
+    let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64 + 7);
+    let mut n = 0usize;
+    for day in 0..21 {
+        let date = monday + Duration::days(day);
+        if date.weekday().num_days_from_monday() >= 5 {
+            continue;
+        }
+        for (h, m, title) in slots {
+            let time = NaiveTime::from_hms_opt(*h, *m, 0).unwrap_or_default();
+            let starts_at = Utc.from_utc_datetime(&date.and_time(time));
+            let ends_at = starts_at + Duration::minutes(if group > 1 { 90 } else { 60 });
+            let who: Vec<Uuid> = (0..group)
+                .map(|k| people[(n * group + k) % people.len()])
+                .collect();
+            n += 1;
+            let row = rapport_db::scheduling::insert(
+                conn,
+                &rapport_db::scheduling::NewSession {
+                    workspace_id: ws,
+                    id: Uuid::now_v7(),
+                    kind: kind.as_str().into(),
+                    title: title.to_string(),
+                    starts_at,
+                    ends_at,
+                    location: (group > 1).then(|| "Room 2".into()),
+                    online_url: (group == 1 && n.is_multiple_of(3))
+                        .then(|| "https://meet.example/rapport-demo".into()),
+                    host_id: Some(host),
+                    notes: None,
+                    fee_minor: (t == Template::Tutoring).then_some(4000),
+                    fee_currency: (t == Template::Tutoring).then(|| "EUR".into()),
+                    capacity: (group > 1).then_some(8),
+                    buffer_before_min: 0,
+                    buffer_after_min: if group > 1 { 0 } else { 15 },
+                },
+            )
+            .await?;
+            rapport_db::scheduling::set_participants(conn, ws, row.id, &who).await?;
+            let mut changes = rapport_db::scheduling::SessionChanges::default();
+            if ends_at < now {
+                if n % 9 == 4 {
+                    changes.status = Some(SessionStatus::Cancelled.as_str().into());
+                    changes.cancel_reason = Some(Some("The host was ill".into()));
+                } else {
+                    changes.status = Some(SessionStatus::Completed.as_str().into());
+                }
+            }
+            let row = match changes.status {
+                Some(_) => rapport_db::scheduling::update(conn, ws, row.id, row.version, &changes)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("a demo session moved on"))?,
+                None => row,
+            };
+            let session = rapport_api::scheduling::Session {
+                row,
+                participants: who.clone(),
+            };
+            ctx.created(conn, ws, &session)
+                .await
+                .map_err(|e| anyhow::anyhow!("recording a demo session: {e}"))?;
+            if session.row.status == SessionStatus::Completed {
+                for (k, person) in who.iter().enumerate() {
+                    let status = match (n + k) % 11 {
+                        3 => AttendanceStatus::Late,
+                        7 => AttendanceStatus::Absent,
+                        _ => AttendanceStatus::Present,
+                    };
+                    let note = (status == AttendanceStatus::Late).then_some("Bus was late");
+                    let a = rapport_db::scheduling::record_attendance(
+                        conn,
+                        ws,
+                        session.row.id,
+                        *person,
+                        status,
+                        note,
+                        Some(host),
+                    )
+                    .await?;
+                    ctx.created(conn, ws, &a)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("recording demo attendance: {e}"))?;
+                }
+            }
+        }
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod mail;
 pub mod members;
 pub mod organizations;
 pub mod people;
+pub mod scheduling;
 
 use crate::pages::errors::NotFound;
 use crate::session::Session;
@@ -53,6 +54,7 @@ pub const ENTRIES: &[Entry] = &[
     people::ENTRY,
     organizations::ENTRY,
     groups::ENTRY,
+    scheduling::ENTRY,
     members::ENTRY,
     api_keys::ENTRY,
     custom_fields::ENTRY,

@@ -472,6 +472,56 @@ test("a teacher keeps a class's register: someone joins, then leaves today", asy
   await shot(page, 'classes');
 });
 
+test("a teacher's timetable: this week's lessons, last week's register taken, and a lesson that would double-book refused", async () => {
+  const page = await newPage(await browser.newContext());
+  await signIn(page, server.base, 'staff@school.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Timetable' }).click();
+  await page.getByRole('heading', { name: 'Timetable', exact: true }).waitFor();
+  const events = page.locator('.calendar .event');
+  await events.first().waitFor();
+  assert.equal(await events.count(), 10, "two lessons each weekday of this week");
+
+  // Last week: the lessons were held; the register is taken again at once.
+  await page.getByRole('button', { name: 'Previous week' }).click();
+  const held = page.locator('.calendar .event.done').first();
+  await held.waitFor();
+  await held.click();
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  await panel.locator('[data-test="status"]', { hasText: 'Held' }).waitFor();
+  const register = panel.locator('table[data-test="register"]');
+  await register.locator('tr').first().waitFor();
+  assert.equal(await register.locator('tr').count(), 4, 'four pupils a lesson');
+  await register.locator('select').first().selectOption('absent');
+  await panel.getByRole('button', { name: 'Save the register' }).click();
+  await page.getByText('The register is saved.').waitFor();
+  assert.equal(await register.locator('select').first().inputValue(), 'absent');
+
+  // Next Monday at 15:00 the teacher already teaches: refused, said plainly.
+  const now = new Date();
+  const monday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  monday.setUTCDate(monday.getUTCDate() + ((8 - monday.getUTCDay()) % 7 || 7));
+  const day = monday.toISOString().slice(0, 10);
+  await page.getByRole('button', { name: 'Schedule a session' }).click();
+  const form = page.locator('form[data-form="new-session"]');
+  await form.getByLabel('Title').fill('Extra Python');
+  await form.getByLabel('Date').fill(day);
+  await form.getByLabel('From').fill('15:30');
+  await form.getByLabel('To').fill('16:30');
+  await form.getByRole('button', { name: 'Schedule', exact: true }).click();
+  await form.getByText('The host already has a session at that time.').waitFor();
+  // In the evening the teacher is free: scheduled, shown in its week and opened.
+  await form.getByLabel('From').fill('19:00');
+  await form.getByLabel('To').fill('20:00');
+  await form.getByRole('button', { name: 'Schedule', exact: true }).click();
+  await page.getByText('The session is scheduled.').waitFor();
+  await page.locator('.calendar .event', { hasText: 'Extra Python' }).waitFor();
+  await panel.getByRole('heading', { name: 'Extra Python' }).waitFor();
+  await shot(page, 'timetable');
+  // The refused request is the only thing the console reports.
+  assert.deepEqual(page.errors.filter((e) => !e.includes('409')), []);
+});
+
 test('the search in the top bar finds a student despite a typo and opens her record', async () => {
   const page = await track(await newPage(await browser.newContext()));
   await signIn(page, server.base, 'staff@school.demo', DEMO_PASSWORD);

@@ -1,0 +1,638 @@
+//! The calendar: a week of sessions in the workspace's time zone, a form to
+//! schedule one (the server refuses a host booked twice), and a panel with
+//! a session's details, its register and cancelling.
+
+use crate::api::{self, ApiError};
+use crate::components::form::FormError;
+use crate::components::layout::template_label;
+use crate::components::toast::toasts;
+use crate::components::ui::Skeleton;
+use crate::i18n::{self, t, tf, tr};
+use crate::live::Live;
+use crate::modules::{Entry, Section};
+use crate::session;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_domain::api::{
+    AttendanceEntry, AttendanceStatus, AttendanceView, CancelSessionRequest, CreateSessionRequest,
+    PersonPage, PersonView, RecordAttendanceRequest, SessionKind, SessionPage, SessionStatus,
+    SessionView,
+};
+use rapport_domain::{Module, Permission};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The page, in its own chunk of the app: fetched when first opened.
+#[leptos::lazy]
+fn page() -> AnyView {
+    view! { <Calendar /> }.into_any()
+}
+
+/// The module's page and its link, named in the template's words.
+pub const ENTRY: Entry = Entry {
+    path: "scheduling",
+    label: "calendar",
+    section: Section::Records,
+    visible: |s| s.has_module(Module::Scheduling) && s.can(Permission::SessionsRead),
+    page: || Box::pin(page()),
+    strings: crate::i18n::Strings {
+        en: include_str!("en.txt"),
+        fr: include_str!("fr.txt"),
+    },
+};
+
+/// The first and the last hour a day shows.
+const FIRST_HOUR: u32 = 7;
+const LAST_HOUR: u32 = 21;
+/// Pixels an hour takes (as `.calendar .hour` in the style sheet).
+const HOUR_PX: f64 = 48.0;
+
+fn js_date(at: &DateTime<Utc>) -> js_sys::Date {
+    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        at.timestamp_millis() as f64
+    ))
+}
+
+/// `at` as the wall clock of `zone` shows it.
+fn local(at: &DateTime<Utc>, zone: &str) -> NaiveDateTime {
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"timeZone".into(), &zone.into());
+    let _ = js_sys::Reflect::set(&opts, &"hourCycle".into(), &"h23".into());
+    // Swedish writes dates and times as ISO 8601 does: 2026-12-07 15:00:00.
+    let text: String = js_date(at).to_locale_string("sv-SE", &opts).into();
+    NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S").unwrap_or(at.naive_utc())
+}
+
+/// The instant when the wall clock of `zone` shows `wall` (the later one
+/// when the clock goes back, the hour after when it skips).
+fn instant(wall: NaiveDateTime, zone: &str) -> DateTime<Utc> {
+    let mut guess = wall.and_utc();
+    for _ in 0..3 {
+        let shown = local(&guess, zone);
+        let off = shown - wall;
+        if off.is_zero() {
+            break;
+        }
+        guess -= off;
+    }
+    guess
+}
+
+/// Monday of the week of `day`.
+fn monday(day: NaiveDate) -> NaiveDate {
+    day - Duration::days(day.weekday().num_days_from_monday() as i64)
+}
+
+fn day_label(day: NaiveDate) -> String {
+    let opts = js_sys::Object::new();
+    for (k, v) in [
+        ("weekday", "short"),
+        ("day", "numeric"),
+        ("month", "short"),
+        ("timeZone", "UTC"),
+    ] {
+        let _ = js_sys::Reflect::set(&opts, &k.into(), &v.into());
+    }
+    let at = day.and_time(NaiveTime::MIN).and_utc();
+    js_date(&at)
+        .to_locale_date_string(i18n::lang().code(), &opts)
+        .into()
+}
+
+fn hm(t: NaiveDateTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+fn kind_label(k: SessionKind) -> String {
+    t(&format!("calendar.kind.{}", k.as_str()))
+}
+
+fn status_label(s: SessionStatus) -> String {
+    t(&format!("calendar.status.{}", s.as_str()))
+}
+
+fn attendance_label(s: AttendanceStatus) -> String {
+    t(&format!("calendar.attendance.{}", s.as_str()))
+}
+
+/// Now, by this device's clock.
+fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}
+
+fn today_in(zone: &str) -> NaiveDate {
+    local(&now(), zone).date()
+}
+
+#[component]
+pub fn Calendar() -> impl IntoView {
+    let session = session::current();
+    view! {
+        <Show
+            when=move || session.has_module(Module::Scheduling) && session.can(Permission::SessionsRead)
+            fallback=|| view! { <crate::pages::errors::NotFound /> }
+        >
+            <CalendarPage />
+        </Show>
+    }
+}
+
+#[component]
+fn CalendarPage() -> impl IntoView {
+    let session = session::current();
+    let live = expect_context::<Live>();
+    let zone = StoredValue::new(session::time_zone());
+    let week = RwSignal::new(monday(today_in(&zone.get_value())));
+    let version = RwSignal::new(0u32);
+    let sessions = LocalResource::new(move || {
+        version.track();
+        let start = week.get();
+        async move {
+            let z = zone.get_value();
+            let from = instant(start.and_time(NaiveTime::MIN), &z);
+            let to = instant((start + Duration::days(7)).and_time(NaiveTime::MIN), &z);
+            api::get::<SessionPage>(&format!(
+                "/api/v1/sessions?limit=200&from={}&to={}",
+                api::enc(&from.to_rfc3339()),
+                api::enc(&to.to_rfc3339())
+            ))
+            .await
+            .map(|p| p.data)
+        }
+    });
+    live.on_event(move |e| {
+        if e.kind.starts_with("session.") || e.kind.starts_with("attendance.") {
+            version.update(|v| *v += 1);
+        }
+    });
+    let names = crate::components::members::member_names();
+    let open = RwSignal::new(None::<Uuid>);
+    let adding = RwSignal::new(false);
+    let can_write = move || session.can(Permission::SessionsWrite);
+    let reload = move || version.update(|v| *v += 1);
+    let title = move || template_label("calendar");
+    let range = move || {
+        let start = week.get();
+        let end = start + Duration::days(6);
+        let at = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
+        format!(
+            "{} – {}",
+            i18n::date(&at(start), "UTC"),
+            i18n::date(&at(end), "UTC")
+        )
+    };
+    view! {
+        <section class="page" data-page="calendar">
+            <header class="page-header with-actions">
+                <div>
+                    <h1>{title}</h1>
+                    <p class="lead">{move || tf("calendar.lead", &[("zone", &zone.get_value())])}</p>
+                </div>
+                <Show when=can_write>
+                    <button class="primary" on:click=move |_| adding.update(|a| *a = !*a)>{tr("calendar.add")}</button>
+                </Show>
+            </header>
+            <Show when=move || adding.get()>
+                <NewSession zone=zone.get_value() day=week.get_untracked() on_done=move |s: SessionView| {
+                    adding.set(false);
+                    let z = zone.get_value();
+                    week.set(monday(local(&s.starts_at, &z).date()));
+                    open.set(Some(s.id));
+                    reload();
+                } />
+            </Show>
+            <div class="toolbar calendar-nav">
+                <button on:click=move |_| week.update(|w| *w -= Duration::days(7)) aria-label=tr("calendar.previous")>"‹"</button>
+                <button on:click=move |_| week.set(monday(today_in(&zone.get_value())))>{tr("calendar.today")}</button>
+                <button on:click=move |_| week.update(|w| *w += Duration::days(7)) aria-label=tr("calendar.next")>"›"</button>
+                <strong class="calendar-range" data-test="week">{range}</strong>
+            </div>
+            <div class="split">
+                <Suspense fallback=|| view! { <Skeleton lines=8 /> }>
+                    {move || sessions.get().map(|r| match r {
+                        Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+                        Ok(list) => view! {
+                            <Week days=week.get() list=list zone=zone.get_value() open=open names=names />
+                        }.into_any(),
+                    })}
+                </Suspense>
+                {move || open.get().map(|id| view! {
+                    <SessionPanel id=id zone=zone.get_value() names=names
+                        on_close=move || open.set(None) on_changed=reload />
+                })}
+            </div>
+        </section>
+    }
+}
+
+/// Seven days side by side, each session placed at its time.
+#[component]
+fn Week(
+    days: NaiveDate,
+    list: Vec<SessionView>,
+    zone: String,
+    open: RwSignal<Option<Uuid>>,
+    names: LocalResource<HashMap<Uuid, String>>,
+) -> impl IntoView {
+    let total = (LAST_HOUR - FIRST_HOUR) as f64 * HOUR_PX;
+    let today = today_in(&zone);
+    let empty = list.is_empty();
+    let columns = (0..7)
+        .map(|d| {
+            let day = days + Duration::days(d);
+            let events = list
+                .iter()
+                .filter(|s| local(&s.starts_at, &zone).date() == day)
+                .map(|s| {
+                    let start = local(&s.starts_at, &zone);
+                    let end = local(&s.ends_at, &zone);
+                    let minutes = |t: NaiveDateTime| {
+                        (t.hour() as f64 * 60.0 + t.minute() as f64 - FIRST_HOUR as f64 * 60.0)
+                            .clamp(0.0, total / HOUR_PX * 60.0)
+                    };
+                    let top = minutes(start) * HOUR_PX / 60.0;
+                    let height = ((end - start).num_minutes() as f64 * HOUR_PX / 60.0).max(18.0);
+                    let id = s.id;
+                    let host = s.host_id;
+                    let label = format!("{} {}–{}", s.title, hm(start), hm(end));
+                    let status = s.status;
+                    let title = s.title.clone();
+                    let when = format!("{}–{}", hm(start), hm(end));
+                    view! {
+                        <button
+                            class="event"
+                            class:cancelled=status == SessionStatus::Cancelled
+                            class:done=matches!(status, SessionStatus::Completed | SessionStatus::NoShow)
+                            class:selected=move || open.get() == Some(id)
+                            data-kind=s.kind.as_str()
+                            style:top=format!("{top:.0}px") style:height=format!("{height:.0}px")
+                            aria-label=label
+                            on:click=move |_| open.set(Some(id))
+                        >
+                            <span class="event-title">{title}</span>
+                            <span class="event-time">{when}</span>
+                            <span class="event-host">{move || host.and_then(|h| names.get().and_then(|n| n.get(&h).cloned())).unwrap_or_default()}</span>
+                        </button>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="day" class:today=day == today>
+                    <div class="day-head">{day_label(day)}</div>
+                    <div class="day-body" style:height=format!("{total:.0}px")>{events}</div>
+                </div>
+            }
+        })
+        .collect_view();
+    let hours = (FIRST_HOUR..LAST_HOUR)
+        .map(|h| view! { <div class="hour">{format!("{h:02}:00")}</div> })
+        .collect_view();
+    view! {
+        <div class="calendar">
+            <div class="hours"><div class="day-head"></div>{hours}</div>
+            <div class="week">{columns}</div>
+        </div>
+        <Show when=move || empty>
+            <p class="empty">{tr("calendar.empty")}</p>
+        </Show>
+    }
+}
+
+/// The form to schedule a session in the workspace's time zone.
+#[component]
+fn NewSession(
+    zone: String,
+    day: NaiveDate,
+    on_done: impl Fn(SessionView) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = session::current();
+    let me = session.me.with_untracked(|m| m.as_ref().map(|m| m.user.id));
+    let title = RwSignal::new(String::new());
+    let kind = RwSignal::new(String::new());
+    let date = RwSignal::new(day.max(today_in(&zone)).format("%Y-%m-%d").to_string());
+    let from = RwSignal::new("16:00".to_string());
+    let to = RwSignal::new("17:00".to_string());
+    let host = RwSignal::new(me.map(|m| m.to_string()).unwrap_or_default());
+    let picked = RwSignal::new(Vec::<Uuid>::new());
+    let errors = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let toasts = toasts();
+    let zone = StoredValue::new(zone);
+    let names = crate::components::members::member_names();
+    let people = LocalResource::new(|| async {
+        api::get::<PersonPage>("/api/v1/people?limit=200&sort=name")
+            .await
+            .map(|p| p.data)
+            .unwrap_or_default()
+    });
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let wall = |time: &str| {
+            NaiveDateTime::parse_from_str(
+                &format!("{} {time}", date.get_untracked()),
+                "%Y-%m-%d %H:%M",
+            )
+            .ok()
+            .map(|w| instant(w, &zone.get_value()))
+        };
+        let (Some(starts_at), Some(ends_at)) =
+            (wall(&from.get_untracked()), wall(&to.get_untracked()))
+        else {
+            errors.set(Some(api::invalid(vec![
+                rapport_domain::problem::FieldError::new(
+                    "ends_at",
+                    rapport_domain::problem::FieldCode::Format,
+                    t("calendar.bad_time"),
+                ),
+            ])));
+            return;
+        };
+        let body = CreateSessionRequest {
+            kind: kind.get_untracked().parse().unwrap_or_default(),
+            title: title.get_untracked(),
+            starts_at,
+            ends_at,
+            host_id: host.get_untracked().parse().ok(),
+            location: None,
+            online_url: None,
+            notes: None,
+            fee: None,
+            capacity: None,
+            buffer_before_min: 0,
+            buffer_after_min: 0,
+            participant_ids: picked.get_untracked(),
+        };
+        busy.set(true);
+        spawn_local(async move {
+            match api::post::<_, SessionView>("/api/v1/sessions", &body).await {
+                Ok(s) => {
+                    errors.set(None);
+                    toasts.success(t("calendar.scheduled"));
+                    on_done(s);
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let error_of =
+        move |field: &'static str| move || errors.with(|e| e.as_ref().and_then(|e| e.field(field)));
+    view! {
+        <form class="card form" data-form="new-session" on:submit=submit>
+            <div class="field">
+                <label for="session-title">{tr("calendar.title")}</label>
+                <input id="session-title" required prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
+                <p class="error" role="alert">{error_of("title")}</p>
+            </div>
+            <div class="row">
+                <div class="field">
+                    <label for="session-kind">{tr("calendar.kind")}</label>
+                    <select id="session-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                        {SessionKind::ALL.into_iter().map(|k| view! { <option value=k.as_str() selected=k == SessionKind::default()>{move || kind_label(k)}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="session-date">{tr("calendar.date")}</label>
+                    <input id="session-date" type="date" required prop:value=move || date.get() on:input=move |ev| date.set(event_target_value(&ev)) />
+                </div>
+                <div class="field">
+                    <label for="session-from">{tr("calendar.from")}</label>
+                    <input id="session-from" type="time" required prop:value=move || from.get() on:input=move |ev| from.set(event_target_value(&ev)) />
+                </div>
+                <div class="field">
+                    <label for="session-to">{tr("calendar.to")}</label>
+                    <input id="session-to" type="time" required prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev)) />
+                    <p class="error" role="alert">{error_of("ends_at")}</p>
+                </div>
+            </div>
+            <div class="row">
+                <div class="field">
+                    <label for="session-host">{tr("calendar.host")}</label>
+                    <select id="session-host" on:change=move |ev| host.set(event_target_value(&ev))>
+                        {move || names.get().map(|n| {
+                            let mut n: Vec<(Uuid, String)> = n.into_iter().collect();
+                            n.sort_by(|a, b| a.1.cmp(&b.1));
+                            n.into_iter().map(|(id, name)| view! {
+                                <option value=id.to_string() selected=host.get_untracked() == id.to_string()>{name}</option>
+                            }).collect_view()
+                        })}
+                    </select>
+                    <p class="error" role="alert">{error_of("host_id")}</p>
+                </div>
+                <div class="field">
+                    <label for="session-people">{tr("calendar.participants")}</label>
+                    <select id="session-people" multiple size="4" on:change=move |ev| {
+                        let el: web_sys::HtmlSelectElement = event_target(&ev);
+                        let opts = el.selected_options();
+                        let ids = (0..opts.length())
+                            .filter_map(|i| opts.item(i))
+                            .filter_map(|o| o.get_attribute("value"))
+                            .filter_map(|v| v.parse().ok())
+                            .collect();
+                        picked.set(ids);
+                    }>
+                        {move || people.get().map(|p| p.into_iter().map(|p: PersonView| view! {
+                            <option value=p.id.to_string()>{format!("{} {}", p.first_name, p.last_name)}</option>
+                        }).collect_view())}
+                    </select>
+                </div>
+            </div>
+            <FormError errors=errors />
+            <button class="primary" type="submit" disabled=move || busy.get()>{tr("calendar.schedule")}</button>
+        </form>
+    }
+}
+
+/// A session's details, its register and cancelling.
+#[component]
+fn SessionPanel(
+    id: Uuid,
+    zone: String,
+    names: LocalResource<HashMap<Uuid, String>>,
+    on_close: impl Fn() + Copy + Send + Sync + 'static,
+    on_changed: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = session::current();
+    let version = RwSignal::new(0u32);
+    let found = LocalResource::new(move || {
+        version.track();
+        async move { api::get::<SessionView>(&format!("/api/v1/sessions/{id}")).await }
+    });
+    let register = LocalResource::new(move || {
+        version.track();
+        async move {
+            api::get::<Vec<AttendanceView>>(&format!("/api/v1/sessions/{id}/attendance"))
+                .await
+                .unwrap_or_default()
+        }
+    });
+    let people = LocalResource::new(move || async move {
+        let mut out = HashMap::new();
+        if let Ok(rows) =
+            api::get::<Vec<AttendanceView>>(&format!("/api/v1/sessions/{id}/attendance")).await
+        {
+            for a in rows {
+                if let Ok(p) =
+                    api::get::<PersonView>(&format!("/api/v1/people/{}", a.person_id)).await
+                {
+                    out.insert(p.id, format!("{} {}", p.first_name, p.last_name));
+                }
+            }
+        }
+        out
+    });
+    let marks = RwSignal::new(HashMap::<Uuid, AttendanceStatus>::new());
+    Effect::new(move |_| {
+        if let Some(rows) = register.get() {
+            marks.set(
+                rows.iter()
+                    .filter_map(|a| a.status.map(|s| (a.person_id, s)))
+                    .collect(),
+            );
+        }
+    });
+    let errors = RwSignal::new(None::<ApiError>);
+    let reason = RwSignal::new(String::new());
+    let toasts = toasts();
+    let zone = StoredValue::new(zone);
+    let may_mark = move || {
+        session.can(Permission::AttendanceWrite)
+            || (session
+                .me
+                .with(|m| m.as_ref().map(|m| m.workspace.template))
+                == Some(rapport_domain::Template::Tutoring))
+    };
+    let save = move |_| {
+        let records = marks
+            .get_untracked()
+            .into_iter()
+            .map(|(person_id, status)| AttendanceEntry {
+                person_id,
+                status,
+                note: None,
+            })
+            .collect();
+        let body = RecordAttendanceRequest { records };
+        spawn_local(async move {
+            match api::put::<_, Vec<AttendanceView>>(
+                &format!("/api/v1/sessions/{id}/attendance"),
+                &body,
+            )
+            .await
+            {
+                Ok(_) => {
+                    errors.set(None);
+                    toasts.success(t("calendar.register_saved"));
+                    version.update(|v| *v += 1);
+                    on_changed();
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+        });
+    };
+    let cancel = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let body = CancelSessionRequest {
+            reason: reason.get_untracked(),
+        };
+        spawn_local(async move {
+            match api::post::<_, SessionView>(&format!("/api/v1/sessions/{id}/cancel"), &body).await
+            {
+                Ok(_) => {
+                    errors.set(None);
+                    version.update(|v| *v += 1);
+                    on_changed();
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <aside class="panel card" data-panel="session" aria-label=tr("people.details")>
+            <button class="close" aria-label=tr("common.close") on:click=move |_| on_close()>"×"</button>
+            <Suspense fallback=|| view! { <Skeleton lines=4 /> }>
+                {move || found.get().map(|r| match r {
+                    Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+                    Ok(s) => {
+                        let z = zone.get_value();
+                        let start = local(&s.starts_at, &z);
+                        let end = local(&s.ends_at, &z);
+                        let host = s.host_id;
+                        let cancelled = s.status == SessionStatus::Cancelled;
+                        let begun = s.starts_at - Duration::minutes(30) <= now();
+                        view! {
+                            <h2>{s.title.clone()}</h2>
+                            <dl class="facts">
+                                <dt>{tr("calendar.when")}</dt>
+                                <dd>{format!("{} {}–{}", start.format("%Y-%m-%d"), hm(start), hm(end))}</dd>
+                                <dt>{tr("calendar.kind")}</dt>
+                                <dd>{kind_label(s.kind)}</dd>
+                                <dt>{tr("calendar.host")}</dt>
+                                <dd>{move || host.and_then(|h| names.get().and_then(|n| n.get(&h).cloned())).unwrap_or_else(|| "—".into())}</dd>
+                                <dt>{tr("calendar.status")}</dt>
+                                <dd data-test="status">{status_label(s.status)}</dd>
+                                {s.cancel_reason.clone().map(|r| view! { <dt>{tr("calendar.reason")}</dt><dd>{r}</dd> })}
+                                {s.fee.clone().map(|f| view! { <dt>{tr("calendar.fee")}</dt><dd>{i18n::money(f.amount_minor, &f.currency)}</dd> })}
+                                {s.location.clone().map(|l| view! { <dt>{tr("calendar.location")}</dt><dd>{l}</dd> })}
+                                {s.online_url.clone().map(|u| { let text = u.clone(); view! { <dt>{tr("calendar.online")}</dt><dd><a href=u rel="noopener noreferrer" target="_blank">{text}</a></dd> } })}
+                            </dl>
+                            <h3>{tr("calendar.register")}</h3>
+                            <Show when=move || !cancelled fallback=|| view! { <p class="hint">{tr("calendar.no_register")}</p> }>
+                                <Show when=move || register.get().is_some_and(|r| !r.is_empty()) fallback=|| view! { <p class="hint">{tr("calendar.no_participants")}</p> }>
+                                    <table class="register" data-test="register">
+                                        <tbody>
+                                            {move || register.get().unwrap_or_default().into_iter().map(|a| {
+                                                let p = a.person_id;
+                                                view! {
+                                                    <tr>
+                                                        <td>{move || people.get().and_then(|n| n.get(&p).cloned()).unwrap_or_default()}</td>
+                                                        <td>
+                                                            <select aria-label=tr("calendar.came") disabled=move || !may_mark() || !begun
+                                                                on:change=move |ev| {
+                                                                    let v = event_target_value(&ev);
+                                                                    marks.update(|m| match AttendanceStatus::ALL.into_iter().find(|s| s.as_str() == v) {
+                                                                        Some(s) => { m.insert(p, s); }
+                                                                        None => { m.remove(&p); }
+                                                                    });
+                                                                }>
+                                                                <option value="" selected=move || !marks.with(|m| m.contains_key(&p))>"—"</option>
+                                                                {AttendanceStatus::ALL.into_iter().map(|s| view! {
+                                                                    <option value=s.as_str() selected=move || marks.with(|m| m.get(&p) == Some(&s))>{attendance_label(s)}</option>
+                                                                }).collect_view()}
+                                                            </select>
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                    <Show when=move || may_mark() && begun fallback=|| view! { <p class="hint">{tr("calendar.register_later")}</p> }>
+                                        <div class="actions">
+                                            <button on:click=move |_| {
+                                                let all = register.get_untracked().unwrap_or_default();
+                                                marks.update(|m| for a in &all { m.insert(a.person_id, AttendanceStatus::Present); });
+                                            }>{tr("calendar.all_present")}</button>
+                                            <button class="primary" on:click=save>{tr("calendar.save_register")}</button>
+                                        </div>
+                                    </Show>
+                                </Show>
+                            </Show>
+                            <Show when=move || !cancelled && session.can(Permission::SessionsWrite)>
+                                <form class="form cancel" on:submit=cancel>
+                                    <div class="field">
+                                        <label for="cancel-reason">{tr("calendar.reason")}</label>
+                                        <input id="cancel-reason" required prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) />
+                                    </div>
+                                    <button class="danger" type="submit">{tr("calendar.cancel")}</button>
+                                </form>
+                            </Show>
+                            <FormError errors=errors />
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </aside>
+    }
+}
