@@ -409,7 +409,8 @@ async fn every_table_that_may_hold_a_persons_data_has_a_holder() {
     for t in held {
         assert_eq!(
             app.count(&format!(
-                "SELECT count(*) FROM pg_tables WHERE tablename = '{t}'"
+                "SELECT count(*) FROM (SELECT tablename AS name FROM pg_tables \
+                 UNION ALL SELECT viewname FROM pg_views) t WHERE name = '{t}'"
             ))
             .await,
             1,

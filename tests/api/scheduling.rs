@@ -794,3 +794,132 @@ async fn a_register_is_taken_at_once_corrected_and_kept_to_its_participants() {
     assert_eq!(res.status, 403);
     app.stop().await;
 }
+
+/// A lesson for a class is for its members on the lesson's day, as they
+/// were enrolled then — not as they are today — and for the people it
+/// names, each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lesson_for_a_class_is_for_its_members_on_that_day() {
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let teacher = app.add_member(&owner, "staff").await;
+    let student = app.add_member(&owner, "member").await;
+    let stranger = app.register("school").await;
+    let stu = person(
+        &app,
+        &owner,
+        json!({"first_name": "Stu", "user_id": student.user_id}),
+    )
+    .await;
+    let left = person(&app, &owner, json!({"first_name": "Left"})).await;
+    let later = person(&app, &owner, json!({"first_name": "Later"})).await;
+    let both = person(&app, &owner, json!({"first_name": "Both"})).await;
+    let class: Value = app
+        .post(
+            "/api/v1/groups",
+            Some(&owner.access),
+            json!({"name": "Python", "kind": "class"}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let class_id: Uuid = class["id"].as_str().unwrap().parse().unwrap();
+    for (p, joined, left_on) in [
+        (stu.id, "2026-01-05", None),
+        (left.id, "2026-01-05", Some("2026-02-01")),
+        (later.id, "2026-03-01", None),
+        (both.id, "2026-01-05", None),
+    ] {
+        app.post(
+            &format!("/api/v1/groups/{class_id}/members"),
+            Some(&owner.access),
+            json!({"person_id": p, "joined_on": joined, "left_on": left_on}),
+        )
+        .await
+        .expect(201);
+    }
+    let theirs: Value = app
+        .post(
+            "/api/v1/groups",
+            Some(&stranger.access),
+            json!({"name": "Theirs", "kind": "class"}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let mut bad = session(teacher.user_id, "10:00", "11:00");
+    bad["group_ids"] = json!([class_id, theirs["id"]]);
+    let res = app.post("/api/v1/sessions", Some(&owner.access), bad).await;
+    assert_eq!(res.status, 422);
+    assert_eq!(res.body["errors"][0]["field"], "group_ids.1");
+
+    let lesson = schedule(
+        &app,
+        &owner,
+        json!({"kind": "lesson", "title": "Python", "host_id": teacher.user_id,
+               "starts_at": "2026-02-15T10:00:00Z", "ends_at": "2026-02-15T11:00:00Z",
+               "participant_ids": [both.id], "group_ids": [class_id]}),
+    )
+    .await;
+    assert_eq!(lesson.group_ids, [class_id]);
+    assert_eq!(lesson.participant_ids, [both.id]);
+    let path = format!("/api/v1/sessions/{}/attendance", lesson.id);
+    let register: Vec<AttendanceView> = app.get(&path, &teacher.access).await.expect(200).read();
+    let on_it: Vec<Uuid> = register.iter().map(|a| a.person_id).collect();
+    assert_eq!(
+        on_it.len(),
+        2,
+        "named once, and the class as it was that day: {on_it:?}"
+    );
+    assert_eq!(on_it[0], both.id, "the people named first");
+    assert!(on_it.contains(&stu.id));
+
+    // Found by the person and by the group; not for someone not yet enrolled.
+    for (q, n) in [
+        (format!("person_id={}", stu.id), 1),
+        (format!("person_id={}", later.id), 0),
+        (format!("person_id={}", left.id), 0),
+        (format!("group_id={class_id}"), 1),
+    ] {
+        let page: Page<SessionView> = app
+            .get(&format!("/api/v1/sessions?{q}"), &owner.access)
+            .await
+            .expect(200)
+            .read();
+        assert_eq!(page.data.len(), n, "{q}");
+    }
+    // The student sees the lesson through the class, and only their line.
+    let mine: Vec<AttendanceView> = app.get(&path, &student.access).await.expect(200).read();
+    assert_eq!(
+        mine.iter().map(|a| a.person_id).collect::<Vec<_>>(),
+        [stu.id]
+    );
+    // Someone not in the class that day is not on its register.
+    let res = app
+        .call(
+            Method::PUT,
+            &path,
+            Some(&teacher.access),
+            Some(json!({"records": [{"person_id": later.id, "status": "present"}]})),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{:?}", res.body);
+    app.call(
+        Method::PUT,
+        &path,
+        Some(&teacher.access),
+        Some(json!({"records": [{"person_id": stu.id, "status": "present"}]})),
+    )
+    .await
+    .expect(200);
+
+    // Without the class, the lesson is for the one it names.
+    let (status, body) = patch(&app, &owner, lesson.id, 1, json!({"group_ids": []})).await;
+    assert_eq!(status, 200, "{body}");
+    let register: Vec<AttendanceView> = app.get(&path, &teacher.access).await.expect(200).read();
+    assert_eq!(
+        register.iter().map(|a| a.person_id).collect::<Vec<_>>(),
+        [both.id]
+    );
+    app.stop().await;
+}

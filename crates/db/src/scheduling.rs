@@ -4,7 +4,7 @@
 //! (`sessions_host_free`), not this module's.
 
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
-use crate::schema::{attendance, people, session_participants, sessions};
+use crate::schema::{attendance, groups, people, session_groups, session_participants, sessions};
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -15,6 +15,20 @@ use rapport_domain::scheduling::{
 };
 use std::collections::HashMap;
 use uuid::Uuid;
+
+// Who a session is for: the people it names, then its groups' members on
+// its day (a view, see the migration `session_groups`).
+diesel::table! {
+    session_people (workspace_id, session_id, person_id) {
+        workspace_id -> Uuid,
+        session_id -> Uuid,
+        person_id -> Uuid,
+        group_id -> Nullable<Uuid>,
+        ord -> Timestamptz,
+    }
+}
+diesel::allow_tables_to_appear_in_same_query!(session_people, sessions);
+diesel::allow_tables_to_appear_in_same_query!(session_people, people);
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = sessions)]
@@ -44,8 +58,9 @@ pub struct SessionRow {
 }
 
 impl SessionRow {
-    /// The session as the API shows it, with the people it is for.
-    pub fn view(&self, participant_ids: Vec<Uuid>) -> SessionView {
+    /// The session as the API shows it, with the people and the groups it
+    /// is for.
+    pub fn view(&self, participant_ids: Vec<Uuid>, group_ids: Vec<Uuid>) -> SessionView {
         SessionView {
             id: self.id,
             kind: self.kind,
@@ -69,6 +84,7 @@ impl SessionRow {
             buffer_before_min: self.buffer_before_min,
             buffer_after_min: self.buffer_after_min,
             participant_ids,
+            group_ids,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
@@ -104,8 +120,10 @@ pub struct SessionFilter {
     /// Sessions that start before this time.
     pub to: Option<DateTime<Utc>>,
     pub host_id: Option<Uuid>,
-    /// Sessions this person takes part in.
+    /// Sessions this person takes part in (named, or through a group).
     pub person_id: Option<Uuid>,
+    /// Sessions of this group.
+    pub group_id: Option<Uuid>,
     pub status: Option<SessionStatus>,
     pub kind: Option<SessionKind>,
 }
@@ -119,22 +137,21 @@ fn visible<'a>(scope: &Scope) -> BoxedSessions<'a> {
     match scope {
         Scope::Workspace(ws) => q.filter(sessions::workspace_id.eq(*ws)),
         // A member sees the sessions they hold and those of the people
-        // linked to them (themself as a student).
+        // linked to them (themself as a student), named or through a group.
         Scope::Person {
             workspace_id,
             user_id,
             ..
         } => {
-            let theirs = session_participants::table
-                .inner_join(
-                    people::table.on(people::workspace_id
-                        .eq(session_participants::workspace_id)
-                        .and(people::id.eq(session_participants::person_id))),
-                )
-                .filter(session_participants::workspace_id.eq(*workspace_id))
+            let linked = people::table
+                .filter(people::workspace_id.eq(*workspace_id))
                 .filter(people::user_id.eq(*user_id))
                 .filter(people::deleted_at.is_null())
-                .select(session_participants::session_id);
+                .select(people::id);
+            let theirs = session_people::table
+                .filter(session_people::workspace_id.eq(*workspace_id))
+                .filter(session_people::person_id.eq_any(linked))
+                .select(session_people::session_id);
             q.filter(sessions::workspace_id.eq(*workspace_id)).filter(
                 sessions::host_id
                     .eq(*user_id)
@@ -163,9 +180,15 @@ pub async fn list(
         q = q.filter(sessions::host_id.eq(h));
     }
     if let Some(p) = f.person_id {
-        let with = session_participants::table
-            .filter(session_participants::person_id.eq(p))
-            .select(session_participants::session_id);
+        let with = session_people::table
+            .filter(session_people::person_id.eq(p))
+            .select(session_people::session_id);
+        q = q.filter(sessions::id.eq_any(with));
+    }
+    if let Some(g) = f.group_id {
+        let with = session_groups::table
+            .filter(session_groups::group_id.eq(g))
+            .select(session_groups::session_id);
         q = q.filter(sessions::id.eq_any(with));
     }
     if let Some(s) = f.status {
@@ -241,6 +264,109 @@ pub async fn participants(
         by.entry(s).or_default().push(p);
     }
     Ok(by)
+}
+
+/// Everyone each of the sessions `ids` of `ws` is for: the people it names,
+/// then its groups' members on its day, each once.
+pub async fn people_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Vec<Uuid>>> {
+    let rows: Vec<(Uuid, Uuid)> = session_people::table
+        .filter(session_people::workspace_id.eq(ws))
+        .filter(session_people::session_id.eq_any(ids))
+        .order((
+            session_people::session_id,
+            session_people::ord,
+            session_people::person_id,
+        ))
+        .select((session_people::session_id, session_people::person_id))
+        .load(conn)
+        .await?;
+    let mut by: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (s, p) in rows {
+        let list = by.entry(s).or_default();
+        if !list.contains(&p) {
+            list.push(p);
+        }
+    }
+    Ok(by)
+}
+
+/// The groups each of the sessions `ids` of `ws` is for.
+pub async fn groups_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Vec<Uuid>>> {
+    let rows: Vec<(Uuid, Uuid)> = session_groups::table
+        .filter(session_groups::workspace_id.eq(ws))
+        .filter(session_groups::session_id.eq_any(ids))
+        .order((
+            session_groups::session_id,
+            session_groups::created_at,
+            session_groups::group_id,
+        ))
+        .select((session_groups::session_id, session_groups::group_id))
+        .load(conn)
+        .await?;
+    let mut by: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (s, g) in rows {
+        by.entry(s).or_default().push(g);
+    }
+    Ok(by)
+}
+
+/// Of `ids`, the live groups of `ws`.
+pub async fn live_groups(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<Vec<Uuid>> {
+    groups::table
+        .filter(groups::workspace_id.eq(ws))
+        .filter(groups::id.eq_any(ids))
+        .filter(groups::deleted_at.is_null())
+        .select(groups::id)
+        .load(conn)
+        .await
+}
+
+/// Makes `list` the groups of session `id` of `ws`, in that order.
+pub async fn set_groups(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    list: &[Uuid],
+) -> QueryResult<()> {
+    diesel::delete(
+        session_groups::table
+            .filter(session_groups::workspace_id.eq(ws))
+            .filter(session_groups::session_id.eq(id))
+            .filter(session_groups::group_id.ne_all(list)),
+    )
+    .execute(conn)
+    .await?;
+    let now = Utc::now();
+    let rows: Vec<_> = list
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            (
+                session_groups::workspace_id.eq(ws),
+                session_groups::session_id.eq(id),
+                session_groups::group_id.eq(*g),
+                session_groups::created_at.eq(now + chrono::Duration::microseconds(i as i64)),
+            )
+        })
+        .collect();
+    diesel::insert_into(session_groups::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Of `ids`, the live people of `ws`.

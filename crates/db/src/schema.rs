@@ -428,6 +428,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    session_groups (workspace_id, session_id, group_id) {
+        workspace_id -> Uuid,
+        session_id -> Uuid,
+        group_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     attendance (workspace_id, session_id, person_id) {
         workspace_id -> Uuid,
         session_id -> Uuid,
@@ -464,5 +473,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     imported_organizations,
     sessions,
     session_participants,
+    session_groups,
     attendance
 );

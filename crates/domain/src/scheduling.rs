@@ -19,6 +19,8 @@ pub const BUFFER_MAX_MIN: i32 = 1440;
 pub const CAPACITY_MAX: i32 = 10_000;
 /// The people one session can name.
 pub const PARTICIPANTS_MAX: usize = 500;
+/// The groups one session can be for.
+pub const GROUPS_MAX: usize = 20;
 
 /// What a session is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -161,8 +163,11 @@ pub struct SessionView {
     pub buffer_before_min: i32,
     /// Minutes the host keeps free after it.
     pub buffer_after_min: i32,
-    /// The people it is for.
+    /// The people it names.
     pub participant_ids: Vec<Uuid>,
+    /// The groups it is for (a class's lesson): their members on its day
+    /// take part too (its register lists them).
+    pub group_ids: Vec<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -184,6 +189,7 @@ fn check(
     capacity: Option<i32>,
     buffers: [Option<i32>; 2],
     participants: Option<&[Uuid]>,
+    groups: Option<&[Uuid]>,
 ) {
     if let Some(t) = starts_at {
         validate::time(e, "starts_at", t);
@@ -260,6 +266,18 @@ fn check(
             );
         }
     }
+    if let Some(g) = groups {
+        if g.len() > GROUPS_MAX {
+            e.push(
+                FieldError::new(
+                    "group_ids",
+                    FieldCode::TooLong,
+                    format!("at most {GROUPS_MAX} groups"),
+                )
+                .with("max", GROUPS_MAX),
+            );
+        }
+    }
     if let Some(p) = participants {
         if p.len() > PARTICIPANTS_MAX {
             e.push(
@@ -309,6 +327,10 @@ pub struct CreateSessionRequest {
     /// People of the workspace.
     #[serde(default)]
     pub participant_ids: Vec<Uuid>,
+    /// Groups of the workspace: their members on the session's day take
+    /// part.
+    #[serde(default)]
+    pub group_ids: Vec<Uuid>,
 }
 
 impl Validate for CreateSessionRequest {
@@ -325,6 +347,7 @@ impl Validate for CreateSessionRequest {
             self.capacity,
             [Some(self.buffer_before_min), Some(self.buffer_after_min)],
             Some(&self.participant_ids),
+            Some(&self.group_ids),
         );
     }
 }
@@ -384,9 +407,12 @@ pub struct UpdateSessionRequest {
     /// cancelling is `POST /sessions/{id}/cancel`, with a reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SessionStatus>,
-    /// The people it is for, all of them: replaces the list.
+    /// The people it names, all of them: replaces the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_ids: Option<Vec<Uuid>>,
+    /// The groups it is for, all of them: replaces the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_ids: Option<Vec<Uuid>>,
 }
 
 impl Validate for UpdateSessionRequest {
@@ -407,6 +433,7 @@ impl Validate for UpdateSessionRequest {
             self.capacity.flatten(),
             [self.buffer_before_min, self.buffer_after_min],
             self.participant_ids.as_deref(),
+            self.group_ids.as_deref(),
         );
         if self.status == Some(SessionStatus::Cancelled) {
             e.push(FieldError::new(
@@ -562,6 +589,7 @@ mod tests {
             buffer_before_min: 0,
             buffer_after_min: 0,
             participant_ids: vec![],
+            group_ids: vec![],
         }
     }
 

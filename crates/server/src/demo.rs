@@ -276,22 +276,25 @@ async fn records(
         person_ids.push(row.id);
     }
     notes(conn, ctx, ws, t, staff, &person_ids).await?;
-    if t.modules().contains(&rapport_domain::Module::Groups) {
-        groups(conn, ctx, ws, staff, &person_ids).await?;
-    }
+    let classes = if t.modules().contains(&rapport_domain::Module::Groups) {
+        groups(conn, ctx, ws, staff, &person_ids).await?
+    } else {
+        Vec::new()
+    };
     if let (true, Some(host)) = (
         t.modules().contains(&rapport_domain::Module::Scheduling),
         staff,
     ) {
-        sessions(conn, ctx, ws, t, host, &person_ids).await?;
+        sessions(conn, ctx, ws, t, host, &person_ids, &classes).await?;
     }
     Ok(())
 }
 
 /// Three weeks of sessions around today, on weekdays: the week before
 /// (held, its registers taken, one cancelled), this week and the next.
-/// Lessons of four pupils in a school, one student at a time in tutoring
-/// (with a fee), consultations in a certification programme.
+/// Lessons of a class in a school (`classes`: its register is the class on
+/// that day), one student at a time in tutoring (with a fee),
+/// consultations in a certification programme.
 async fn sessions(
     conn: &mut rapport_db::Conn,
     ctx: &Ctx,
@@ -299,6 +302,7 @@ async fn sessions(
     t: Template,
     host: Uuid,
     people: &[Uuid],
+    classes: &[Uuid],
 ) -> anyhow::Result<()> {
     use chrono::{Datelike, Duration, NaiveTime, TimeZone, Utc};
     use rapport_domain::scheduling::{AttendanceStatus, SessionKind, SessionStatus};
@@ -332,9 +336,21 @@ async fn sessions(
             let time = NaiveTime::from_hms_opt(*h, *m, 0).unwrap_or_default();
             let starts_at = Utc.from_utc_datetime(&date.and_time(time));
             let ends_at = starts_at + Duration::minutes(if group > 1 { 90 } else { 60 });
-            let who: Vec<Uuid> = (0..group)
-                .map(|k| people[(n * group + k) % people.len()])
-                .collect();
+            // A lesson is for its class (the first and the third of the
+            // demo's); other sessions name their student.
+            let class: Vec<Uuid> = if classes.is_empty() {
+                Vec::new()
+            } else {
+                let which = if title.starts_with("Python") { 0 } else { 2 };
+                classes.get(which).copied().into_iter().collect()
+            };
+            let who: Vec<Uuid> = if class.is_empty() {
+                (0..group)
+                    .map(|k| people[(n * group + k) % people.len()])
+                    .collect()
+            } else {
+                Vec::new()
+            };
             n += 1;
             let row = rapport_db::scheduling::insert(
                 conn,
@@ -359,6 +375,7 @@ async fn sessions(
             )
             .await?;
             rapport_db::scheduling::set_participants(conn, ws, row.id, &who).await?;
+            rapport_db::scheduling::set_groups(conn, ws, row.id, &class).await?;
             let mut changes = rapport_db::scheduling::SessionChanges::default();
             if ends_at < now {
                 if n % 9 == 4 {
@@ -377,12 +394,17 @@ async fn sessions(
             let session = rapport_api::scheduling::Session {
                 row,
                 participants: who.clone(),
+                groups: class.clone(),
             };
             ctx.created(conn, ws, &session)
                 .await
                 .map_err(|e| anyhow::anyhow!("recording a demo session: {e}"))?;
             if session.row.status == SessionStatus::Completed {
-                for (k, person) in who.iter().enumerate() {
+                let came = rapport_db::scheduling::people_of(conn, ws, &[session.row.id])
+                    .await?
+                    .remove(&session.row.id)
+                    .unwrap_or_default();
+                for (k, person) in came.iter().enumerate() {
                     let status = match (n + k) % 11 {
                         3 => AttendanceStatus::Late,
                         7 => AttendanceStatus::Absent,
@@ -582,7 +604,7 @@ async fn groups(
     ws: Uuid,
     leader: Option<Uuid>,
     people: &[Uuid],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<Uuid>> {
     use chrono::Datelike;
     let today = rapport_db::groups::today(conn, ws).await?;
     // The school year began on the 1st of September before today.
@@ -614,6 +636,7 @@ async fn groups(
             "HTML, CSS and a first site of their own.",
         ),
     ];
+    let mut ids = Vec::new();
     for (n, (name, tag, description)) in classes.into_iter().enumerate() {
         let group = rapport_db::groups::insert(
             conn,
@@ -632,6 +655,7 @@ async fn groups(
         ctx.created(conn, ws, &group)
             .await
             .map_err(|e| anyhow::anyhow!("recording a demo group: {e}"))?;
+        ids.push(group.id);
         // Eight students a class; the member who signs in is in the first.
         for (k, person) in people.iter().skip(n * 6).take(8).enumerate() {
             let left_on = (n == 1 && k == 7).then(|| start + chrono::Duration::days(60));
@@ -652,5 +676,5 @@ async fn groups(
                 .map_err(|e| anyhow::anyhow!("recording a demo stay: {e}"))?;
         }
     }
-    Ok(())
+    Ok(ids)
 }

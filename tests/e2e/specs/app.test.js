@@ -491,7 +491,7 @@ test("a teacher's timetable: this week's lessons, last week's register taken, an
   await panel.locator('[data-test="status"]', { hasText: 'Held' }).waitFor();
   const register = panel.locator('table[data-test="register"]');
   await register.locator('tr').first().waitFor();
-  assert.equal(await register.locator('tr').count(), 4, 'four pupils a lesson');
+  assert.equal(await register.locator('tr').count(), 8, 'the class as it was that day');
   await register.locator('select').first().selectOption('absent');
   await panel.getByRole('button', { name: 'Save the register' }).click();
   await page.getByText('The register is saved.').waitFor();

@@ -44,7 +44,7 @@ async fn register(
     scope: &Scope,
     session_id: Uuid,
 ) -> Result<Vec<AttendanceView>, ApiError> {
-    let mut people = rapport_db::scheduling::participants(conn, ws, &[session_id])
+    let mut people = rapport_db::scheduling::people_of(conn, ws, &[session_id])
         .await?
         .remove(&session_id)
         .unwrap_or_default();
@@ -176,7 +176,7 @@ pub async fn record(
                     "a register is taken from half an hour before the session starts",
                 ));
             }
-            let participants = rapport_db::scheduling::participants(conn, ws, &[id])
+            let participants = rapport_db::scheduling::people_of(conn, ws, &[id])
                 .await?
                 .remove(&id)
                 .unwrap_or_default();

@@ -62,6 +62,7 @@ pub async fn cancel(
             let after = super::Session {
                 row,
                 participants: before.participants.clone(),
+                groups: before.groups.clone(),
             };
             ctx.changed(conn, ws, "cancelled", &before, &after).await?;
             Ok(after)

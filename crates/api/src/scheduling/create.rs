@@ -63,9 +63,15 @@ pub async fn create(
             }
             super::check_host(conn, ws, host_id).await?;
             let participants = super::check_participants(conn, ws, &body.participant_ids).await?;
+            let groups = super::check_groups(conn, ws, &body.group_ids).await?;
             let row = rapport_db::scheduling::insert(conn, &new).await?;
             rapport_db::scheduling::set_participants(conn, ws, row.id, &participants).await?;
-            let session = super::Session { row, participants };
+            rapport_db::scheduling::set_groups(conn, ws, row.id, &groups).await?;
+            let session = super::Session {
+                row,
+                participants,
+                groups,
+            };
             ctx.created(conn, ws, &session).await?;
             let reply = Reply::created(&session.view())
                 .etag(session.row.version)

@@ -21,8 +21,11 @@ pub struct SessionQuery {
     pub to: Option<DateTime<Utc>>,
     /// Sessions this member holds.
     pub host_id: Option<Uuid>,
-    /// Sessions this person takes part in.
+    /// Sessions this person takes part in (named, or through a group on the
+    /// session's day).
     pub person_id: Option<Uuid>,
+    /// Sessions of this group.
+    pub group_id: Option<Uuid>,
     pub status: Option<SessionStatus>,
     pub kind: Option<SessionKind>,
 }
@@ -34,6 +37,7 @@ impl From<SessionQuery> for SessionFilter {
             to: q.to,
             host_id: q.host_id,
             person_id: q.person_id,
+            group_id: q.group_id,
             status: q.status,
             kind: q.kind,
         }
@@ -81,13 +85,17 @@ pub async fn list(
     let conn = db.conn().await?;
     let rows = rapport_db::scheduling::list(conn, &scope, &filter, &page).await?;
     let ids: Vec<Uuid> = rows.iter().map(|s| s.id).collect();
-    let mut people = if ids.is_empty() {
+    let (mut people, mut groups) = if ids.is_empty() {
         Default::default()
     } else {
-        rapport_db::scheduling::participants(conn, ws, &ids).await?
+        (
+            rapport_db::scheduling::participants(conn, ws, &ids).await?,
+            rapport_db::scheduling::groups_of(conn, ws, &ids).await?,
+        )
     };
     Ok(Json(page.answer(rows, |s: SessionRow| {
         let p = people.remove(&s.id).unwrap_or_default();
-        s.view(p)
+        let g = groups.remove(&s.id).unwrap_or_default();
+        s.view(p, g)
     })))
 }

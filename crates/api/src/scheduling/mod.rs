@@ -33,23 +33,36 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// them; every other role and API key sees the workspace's.
 pub type Policy = crate::people::Policy;
 
-/// A session with the people it is for: what is audited and announced.
+/// A session with the people and the groups it is for: what is audited
+/// and announced.
 pub struct Session {
     pub row: SessionRow,
     pub participants: Vec<Uuid>,
+    pub groups: Vec<Uuid>,
 }
 
 impl Session {
     pub fn view(&self) -> SessionView {
-        self.row.view(self.participants.clone())
+        self.row
+            .view(self.participants.clone(), self.groups.clone())
     }
 
-    /// Session `row` with its participants, read.
+    /// Session `row` with its participants and groups, read.
     pub async fn of(conn: &mut Conn, row: SessionRow) -> Result<Self, ApiError> {
-        let mut by =
-            rapport_db::scheduling::participants(conn, row.workspace_id, &[row.id]).await?;
-        let participants = by.remove(&row.id).unwrap_or_default();
-        Ok(Session { row, participants })
+        let (ws, id) = (row.workspace_id, row.id);
+        let participants = rapport_db::scheduling::participants(conn, ws, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        let groups = rapport_db::scheduling::groups_of(conn, ws, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        Ok(Session {
+            row,
+            participants,
+            groups,
+        })
     }
 }
 
@@ -76,7 +89,7 @@ impl crate::record::Audited for Session {
 pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
     h.push(crate::privacy::Holder {
         name: "sessions",
-        tables: &["session_participants", "attendance"],
+        tables: &["session_participants", "session_people", "attendance"],
         export: |conn, s| {
             Box::pin(async move {
                 let scope = rapport_db::scope::Scope::Workspace(s.workspace_id);
@@ -152,6 +165,34 @@ pub(crate) async fn check_host(conn: &mut Conn, ws: Uuid, host_id: Uuid) -> Resu
         ));
     }
     Ok(())
+}
+
+/// Groups are live groups of the workspace, each named once: 422
+/// otherwise. Their order is kept.
+pub(crate) async fn check_groups(
+    conn: &mut Conn,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, ApiError> {
+    let mut unique: Vec<Uuid> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !unique.contains(id) {
+            unique.push(*id);
+        }
+    }
+    if unique.is_empty() {
+        return Ok(unique);
+    }
+    let live = rapport_db::scheduling::live_groups(conn, ws, &unique).await?;
+    if let Some(missing) = unique.iter().find(|id| !live.contains(id)) {
+        let at = ids.iter().position(|id| id == missing).unwrap_or(0);
+        return Err(ApiError::validation(
+            &format!("group_ids.{at}"),
+            FieldCode::Unknown,
+            "no group of this workspace has this id",
+        ));
+    }
+    Ok(unique)
 }
 
 /// Participants are live people of the workspace, each named once: 422

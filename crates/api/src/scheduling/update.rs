@@ -73,6 +73,7 @@ pub async fn update(
                 buffer_before_min: 0,
                 buffer_after_min: 0,
                 participant_ids: vec![],
+                group_ids: vec![],
             }
             .check(&mut errors);
             let marked = matches!(
@@ -96,8 +97,13 @@ pub async fn update(
                 Some(ids) => super::check_participants(conn, ws, ids).await?,
                 None => before.participants.clone(),
             };
+            let groups = match &body.group_ids {
+                Some(ids) => super::check_groups(conn, ws, ids).await?,
+                None => before.groups.clone(),
+            };
             let moved_people = participants != before.participants;
-            if !changes.changes_anything(&before.row) && !moved_people {
+            let moved_groups = groups != before.groups;
+            if !changes.changes_anything(&before.row) && !moved_people && !moved_groups {
                 return Ok(before);
             }
             let row = rapport_db::scheduling::update(conn, ws, id, before.row.version, &changes)
@@ -106,7 +112,14 @@ pub async fn update(
             if moved_people {
                 rapport_db::scheduling::set_participants(conn, ws, id, &participants).await?;
             }
-            let after = super::Session { row, participants };
+            if moved_groups {
+                rapport_db::scheduling::set_groups(conn, ws, id, &groups).await?;
+            }
+            let after = super::Session {
+                row,
+                participants,
+                groups,
+            };
             ctx.changed(conn, ws, "updated", &before, &after).await?;
             Ok(after)
         })

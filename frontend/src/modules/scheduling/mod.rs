@@ -17,8 +17,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
     AttendanceEntry, AttendanceStatus, AttendanceView, CancelSessionRequest, CreateSessionRequest,
-    PersonPage, PersonView, RecordAttendanceRequest, SessionKind, SessionPage, SessionStatus,
-    SessionView,
+    GroupPage, GroupView, PersonPage, PersonView, RecordAttendanceRequest, SessionKind,
+    SessionPage, SessionStatus, SessionView,
 };
 use rapport_domain::{Module, Permission};
 use std::collections::HashMap;
@@ -316,6 +316,18 @@ fn NewSession(
     let to = RwSignal::new("17:00".to_string());
     let host = RwSignal::new(me.map(|m| m.to_string()).unwrap_or_default());
     let picked = RwSignal::new(Vec::<Uuid>::new());
+    let classes_picked = RwSignal::new(Vec::<Uuid>::new());
+    let with_groups = session.has_module(Module::Groups) && session.can(Permission::GroupsRead);
+    let groups = LocalResource::new(move || async move {
+        if with_groups {
+            api::get::<GroupPage>("/api/v1/groups?limit=200&sort=name")
+                .await
+                .map(|p| p.data)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        }
+    });
     let errors = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let toasts = toasts();
@@ -363,6 +375,7 @@ fn NewSession(
             buffer_before_min: 0,
             buffer_after_min: 0,
             participant_ids: picked.get_untracked(),
+            group_ids: classes_picked.get_untracked(),
         };
         busy.set(true);
         spawn_local(async move {
@@ -423,26 +436,39 @@ fn NewSession(
                 </div>
                 <div class="field">
                     <label for="session-people">{tr("calendar.participants")}</label>
-                    <select id="session-people" multiple size="4" on:change=move |ev| {
-                        let el: web_sys::HtmlSelectElement = event_target(&ev);
-                        let opts = el.selected_options();
-                        let ids = (0..opts.length())
-                            .filter_map(|i| opts.item(i))
-                            .filter_map(|o| o.get_attribute("value"))
-                            .filter_map(|v| v.parse().ok())
-                            .collect();
-                        picked.set(ids);
-                    }>
+                    <select id="session-people" multiple size="4" on:change=move |ev| picked.set(picked_ids(&ev))>
                         {move || people.get().map(|p| p.into_iter().map(|p: PersonView| view! {
                             <option value=p.id.to_string()>{format!("{} {}", p.first_name, p.last_name)}</option>
                         }).collect_view())}
                     </select>
                 </div>
             </div>
+            <Show when=move || with_groups>
+                <div class="field">
+                    <label for="session-groups">{move || template_label("groups")}</label>
+                    <select id="session-groups" multiple size="3" on:change=move |ev| classes_picked.set(picked_ids(&ev))>
+                        {move || groups.get().map(|g| g.into_iter().map(|g: GroupView| view! {
+                            <option value=g.id.to_string()>{g.name}</option>
+                        }).collect_view())}
+                    </select>
+                    <p class="hint">{tr("calendar.groups_hint")}</p>
+                </div>
+            </Show>
             <FormError errors=errors />
             <button class="primary" type="submit" disabled=move || busy.get()>{tr("calendar.schedule")}</button>
         </form>
     }
+}
+
+/// The ids of the options picked in a `<select multiple>`.
+fn picked_ids(ev: &leptos::ev::Event) -> Vec<Uuid> {
+    let el: web_sys::HtmlSelectElement = event_target(ev);
+    let opts = el.selected_options();
+    (0..opts.length())
+        .filter_map(|i| opts.item(i))
+        .filter_map(|o| o.get_attribute("value"))
+        .filter_map(|v| v.parse().ok())
+        .collect()
 }
 
 /// A session's details, its register and cancelling.
