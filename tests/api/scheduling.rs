@@ -506,6 +506,25 @@ async fn bad_input_other_workspaces_lower_roles_and_key_scopes_change_nothing() 
     assert_eq!(res.status, 403);
     let (status, _) = patch(&app, &student, lesson.id, 1, json!({"title": "Mine"})).await;
     assert_eq!(status, 403);
+    // Nor hears of the others' lessons on the live events; staff do.
+    let heard = |by: &Session| {
+        let (app, token) = (&app, by.access.clone());
+        async move {
+            let page: Value = app
+                .get("/api/v1/events?after=0&limit=200", &token)
+                .await
+                .expect(200)
+                .body;
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["type"] == "session.created")
+                .count()
+        }
+    };
+    assert_eq!(heard(&student).await, 0);
+    assert_eq!(heard(&teacher).await, 2);
     // The teacher sees the lessons they hold.
     let held: Page<SessionView> = app
         .get(&format!("/api/v1/sessions?host_id={h}"), &teacher.access)

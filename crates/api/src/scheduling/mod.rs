@@ -68,7 +68,9 @@ impl Session {
 
 impl crate::record::Audited for Session {
     const KIND: &'static str = "session";
-    const HEARD_BY: Permission = Permission::SessionsRead;
+    // Those who schedule hear of every change, and the host of theirs; a
+    // student does not hear of other people's sessions.
+    const HEARD_BY: Permission = Permission::SessionsWrite;
     fn record_id(&self) -> String {
         self.row.id.to_string()
     }
