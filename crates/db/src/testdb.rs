@@ -1,10 +1,68 @@
 //! A database of its own for every test: a migrated template is made once per
 //! cluster (under an advisory lock, so parallel test processes agree), and
 //! each test clones it with `CREATE DATABASE ... TEMPLATE`, which takes a few
-//! milliseconds.
+//! milliseconds. A test's database is named with the time it was made, and
+//! the first test of a process drops those of earlier runs (older than
+//! [`KEPT_SECS`]) and the templates of earlier migrations, so that a
+//! developer's cluster does not grow without bound.
 
 use anyhow::Context;
 use tokio_postgres::NoTls;
+
+/// How long a test's database is kept: longer than any run of the suites.
+pub const KEPT_SECS: u64 = 6 * 3600;
+
+static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Whether database `name` is a test's (or a template's) of an earlier run,
+/// made before `now - KEPT_SECS`: `rapport_t_<secs>_<id>` and
+/// `rapport_e2e_<pid>_<millis>` carry their time; `rapport_t_<id>` (named
+/// before times were) and templates of other migrations are old by
+/// definition.
+pub fn is_stale(name: &str, current_template: &str, now: u64) -> bool {
+    let old = |secs: u64| secs + KEPT_SECS < now;
+    if let Some(rest) = name.strip_prefix("rapport_t_") {
+        return match rest.split_once('_') {
+            Some((secs, _)) => secs.parse().is_ok_and(old),
+            None => true,
+        };
+    }
+    if let Some(rest) = name.strip_prefix("rapport_e2e_") {
+        return rest
+            .rsplit_once('_')
+            .and_then(|(_, ms)| ms.parse::<u64>().ok())
+            .is_some_and(|ms| old(ms / 1000));
+    }
+    name.starts_with("rapport_tpl_") && name != current_template && !name.ends_with("_building")
+}
+
+/// Drops the databases of earlier runs on the cluster; one that is in use
+/// (another run's) is left alone.
+async fn sweep(client: &tokio_postgres::Client, current_template: &str) -> anyhow::Result<()> {
+    let now = now_secs();
+    let names: Vec<String> = client
+        .query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'rapport\\_%'",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for name in names.iter().filter(|n| is_stale(n, current_template, now)) {
+        let _ = client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+            .await;
+    }
+    Ok(())
+}
 
 /// The name of the template database, which changes whenever a migration changes.
 fn template_name() -> String {
@@ -69,8 +127,15 @@ pub async fn fresh(cluster_url: &str) -> anyhow::Result<String> {
         }
         .await
     };
+    if built.is_ok() && !SWEPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        let _ = sweep(&client, &tpl).await;
+    }
     // Cloning under the same lock: a template may not be copied by two sessions at once.
-    let name = format!("rapport_t_{}", uuid::Uuid::new_v4().simple());
+    let name = format!(
+        "rapport_t_{}_{}",
+        now_secs(),
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
     let cloned = match built {
         Ok(()) => client
             .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {tpl}"))
@@ -87,7 +152,32 @@ pub async fn fresh(cluster_url: &str) -> anyhow::Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{is_stale, with_database, KEPT_SECS};
+
+    #[test]
+    fn only_the_databases_of_earlier_runs_are_stale() {
+        let now = 1_800_000_000;
+        let tpl = "rapport_tpl_abc";
+        let recent = now - 60;
+        let old = now - KEPT_SECS - 60;
+        for (name, stale) in [
+            (format!("rapport_t_{recent}_0123456789ab"), false),
+            (format!("rapport_t_{old}_0123456789ab"), true),
+            (
+                "rapport_t_0123456789abcdef0123456789abcdef".to_string(),
+                true,
+            ),
+            (format!("rapport_e2e_42_{}", recent * 1000), false),
+            (format!("rapport_e2e_42_{}", old * 1000), true),
+            ("rapport_tpl_abc".to_string(), false),
+            ("rapport_tpl_old".to_string(), true),
+            ("rapport_tpl_abc_building".to_string(), false),
+            ("rapport".to_string(), false),
+            ("rapport_bench".to_string(), false),
+        ] {
+            assert_eq!(is_stale(&name, tpl, now), stale, "{name}");
+        }
+    }
 
     #[test]
     fn replaces_the_database_name() {

@@ -367,6 +367,22 @@ mod tests {
                 .iter()
                 .map(|d| format!("import.dup.organization.{}", d.as_str())),
         );
+        use rapport_domain::api::{AttendanceStatus, SessionKind, SessionStatus};
+        keys.extend(
+            SessionKind::ALL
+                .iter()
+                .map(|k| format!("calendar.kind.{}", k.as_str())),
+        );
+        keys.extend(
+            SessionStatus::ALL
+                .iter()
+                .map(|k| format!("calendar.status.{}", k.as_str())),
+        );
+        keys.extend(
+            AttendanceStatus::ALL
+                .iter()
+                .map(|k| format!("calendar.attendance.{}", k.as_str())),
+        );
         keys.extend(
             DateOrder::ALL
                 .iter()
@@ -396,6 +412,9 @@ mod tests {
             }
             if t.modules().contains(&Module::Groups) {
                 keys.insert(format!("groups.{}", t.as_str()));
+            }
+            if t.modules().contains(&Module::Scheduling) {
+                keys.insert(format!("calendar.{}", t.as_str()));
             }
             for r in Role::ALL {
                 keys.insert(format!("role.{}.{}", t.as_str(), r.as_str()));
