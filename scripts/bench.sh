@@ -15,7 +15,10 @@
 #    page, a page 10,000 pages deep in the cursor, a filtered page: names
 #    starting "sm"), search, get one, create one, the first page at 10,000
 #    people; the same for Express; pgbench on the very SQL the server sent
-#    for each list (read from PostgreSQL's log) and for get one.
+#    for each list (read from PostgreSQL's log) and for get one. Then a
+#    consultant's calendar: their week with five years of weekly sessions
+#    behind it, and their free slots for a month (Rapport only: the
+#    baseline has no sessions).
 # 4. Prints one table with each side's rate, p50, p95, p99 and the ratios,
 #    the server's peak memory, then the older routes (/me, audit) and the
 #    import of 100,000 people (scripts/bench-import.sh).
@@ -172,6 +175,24 @@ run rapport first-10k "$small_token" "$base/api/v1/people?limit=50"
 run express first-10k "$baseline_small_token" "$baseline/people?limit=50"
 run rapport filtered-10k "$small_token" "$base/api/v1/people?limit=50&q=sm"
 
+echo "== a consultant's calendar: five years of weekly sessions behind this week" >&2
+cons_token=$(scripts/wait-ready.sh "$base" "$pid" target/bench-server.log staff@consulting.demo)
+cons_ws=$(sql "$rapport_db" "SELECT id FROM workspaces WHERE template = 'consulting'")
+cons_host=$(sql "$rapport_db" "SELECT user_id FROM memberships WHERE workspace_id = '$cons_ws' AND role = 'staff' ORDER BY user_id LIMIT 1")
+# Ten a week (weekdays at 07:00 and 18:00, clear of the demo's), five years back.
+sql "$rapport_db" "INSERT INTO sessions (workspace_id, id, kind, title, starts_at, ends_at, host_id, status)
+  SELECT '$cons_ws', gen_random_uuid(), 'consultation', 'Weekly', w + d * interval '1 day' + h * interval '1 hour',
+         w + d * interval '1 day' + (h + 1) * interval '1 hour', '$cons_host', 'completed'
+  FROM generate_series(date_trunc('week', now()) - interval '5 years', date_trunc('week', now()) - interval '1 week', interval '1 week') AS w,
+       generate_series(0, 4) AS d, unnest(ARRAY[7, 18]) AS h" >/dev/null
+psql "$rapport_db" -qX -v ON_ERROR_STOP=1 -c "VACUUM (ANALYZE) sessions"
+week_from=$(date -u -d "last monday" +%Y-%m-%dT00:00:00Z 2>/dev/null || date -u +%Y-%m-%dT00:00:00Z)
+week_to=$(date -u -d "$week_from + 7 days" +%Y-%m-%dT00:00:00Z)
+month_from=$(date -u -d "tomorrow" +%Y-%m-%dT00:00:00Z)
+month_to=$(date -u -d "$month_from + 30 days" +%Y-%m-%dT00:00:00Z)
+run rapport week "$cons_token" "$base/api/v1/sessions?host_id=$cons_host&from=$(enc "$week_from")&to=$(enc "$week_to")&limit=200"
+run rapport slots "$cons_token" "$base/api/v1/availability/slots?host_id=$cons_host&kind=consultation&from=$(enc "$month_from")&to=$(enc "$month_to")"
+
 echo "== pgbench on the statements the server sent" >&2
 sql "$cluster" "ALTER SYSTEM SET log_min_duration_statement = 0" >/dev/null
 sql "$cluster" "SELECT pg_reload_conf()" >/dev/null
@@ -203,6 +224,7 @@ names = {
     'first': 'list, first page', 'deep': 'list, page 10,000 by cursor', 'filtered': 'list, names starting "sm"',
     'search': 'search "smith"', 'get': 'get one', 'create': 'create one (audit entry and event)',
     'first-10k': 'list, first page, 10,000 people', 'filtered-10k': 'list, names starting "sm", 10,000 people',
+    'week': "a host's week, five years of weekly sessions behind it", 'slots': "a host's free slots for a month",
 }
 print('| scenario | Rapport req/s | p50 ms | p95 ms | p99 ms | Express req/s | Express p99 ms | pgbench tps | pgbench p99 ms | × Express | of pgbench |')
 print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')

@@ -84,4 +84,9 @@ if [ $want_test -eq 1 ]; then
     python3 -m venv target/venv
     target/venv/bin/pip install -q "schemathesis==4.32.5"
   fi
+  # The tests read the calendar feeds with a real iCalendar parser.
+  if ! target/venv/bin/python -c "import icalendar" 2>/dev/null; then
+    echo "==> installing icalendar"
+    target/venv/bin/pip install -q "icalendar==6.1.0"
+  fi
 fi

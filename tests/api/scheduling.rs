@@ -942,3 +942,1724 @@ async fn a_lesson_for_a_class_is_for_its_members_on_that_day() {
     );
     app.stop().await;
 }
+
+/// What a member sees and records of a session: a student sees its time,
+/// place and room with only their own people among its participants (not
+/// the others, the notes or the fee); a user logs their own line until the
+/// host or staff have taken it; a tutor who is a user takes the whole
+/// register of the sessions they hold; a participant taken off a session
+/// takes their record with them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_sees_and_records_their_own_part_and_a_tutor_their_sessions() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let user = app.add_member(&owner, "member").await;
+    let tutor = app.add_member(&owner, "member").await;
+    let own = person(
+        &app,
+        &owner,
+        json!({"first_name": "Me", "user_id": user.user_id}),
+    )
+    .await;
+    let peer = person(&app, &owner, json!({"first_name": "Peer"})).await;
+    let s = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Physics", "host_id": tutor.user_id,
+               "starts_at": "2026-02-02T10:00:00Z", "ends_at": "2026-02-02T11:00:00Z",
+               "participant_ids": [own.id, peer.id], "notes": "Peer struggles with vectors",
+               "online_url": "https://meet.example/physics",
+               "fee": {"amount_minor": 4000, "currency": "EUR"}}),
+    )
+    .await;
+
+    // The student's view: their own line, the room, no notes, no fee.
+    let seen: SessionView = app
+        .get(&format!("/api/v1/sessions/{}", s.id), &user.access)
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(seen.participant_ids, [own.id]);
+    assert_eq!(seen.notes, None);
+    assert!(seen.fee.is_none());
+    assert_eq!(
+        seen.online_url.as_deref(),
+        Some("https://meet.example/physics")
+    );
+    let listed: Page<SessionView> = app
+        .get("/api/v1/sessions", &user.access)
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(listed.data.len(), 1);
+    assert_eq!(listed.data[0].participant_ids, [own.id]);
+    assert_eq!(listed.data[0].notes, None);
+    assert!(listed.data[0].fee.is_none());
+    // The tutor holds it: all of it.
+    let held: SessionView = app
+        .get(&format!("/api/v1/sessions/{}", s.id), &tutor.access)
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(held.participant_ids, [own.id, peer.id]);
+    assert_eq!(held.notes.as_deref(), Some("Peer struggles with vectors"));
+    assert!(held.fee.is_some());
+
+    let path = format!("/api/v1/sessions/{}/attendance", s.id);
+    let put = |by: &Session, body: Value| {
+        let (app, path, token) = (&app, path.clone(), by.access.clone());
+        async move { app.call(Method::PUT, &path, Some(&token), Some(body)).await }
+    };
+    // The tutor, a user, takes the whole register of their session.
+    let res = put(
+        &tutor,
+        json!({"records": [{"person_id": own.id, "status": "late"}, {"person_id": peer.id, "status": "present"}]}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(res.body.as_array().map(Vec::len), Some(2));
+    let register: Vec<AttendanceView> = app.get(&path, &tutor.access).await.expect(200).read();
+    assert_eq!(register.len(), 2, "the host sees every line");
+    // The student may not overwrite what the tutor recorded...
+    let res = put(
+        &user,
+        json!({"records": [{"person_id": own.id, "status": "present"}]}),
+    )
+    .await;
+    assert_eq!(
+        (res.status, res.body["code"].as_str()),
+        (409, Some("recorded")),
+        "{:?}",
+        res.body
+    );
+    let mine: Vec<AttendanceView> = app.get(&path, &user.access).await.expect(200).read();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].status, Some(AttendanceStatus::Late), "unchanged");
+    // ...but saving it as it stands is no change, and no refusal.
+    put(
+        &user,
+        json!({"records": [{"person_id": own.id, "status": "late"}]}),
+    )
+    .await
+    .expect(200);
+    // Another tutor, a user who does not hold it, records nothing of it.
+    let other_tutor = app.add_member(&owner, "member").await;
+    let res = put(
+        &other_tutor,
+        json!({"records": [{"person_id": peer.id, "status": "absent"}]}),
+    )
+    .await;
+    assert_eq!(res.status, 404, "not their session: {:?}", res.body);
+
+    // The peer is taken off the session: their record goes, audited.
+    let (status, body) = patch(
+        &app,
+        &owner,
+        s.id,
+        s.version,
+        json!({"participant_ids": [own.id]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let register: Vec<AttendanceView> = app.get(&path, &owner.access).await.expect(200).read();
+    assert_eq!(
+        register.iter().map(|a| a.person_id).collect::<Vec<_>>(),
+        [own.id]
+    );
+    let kept = app
+        .count(&format!(
+            "SELECT count(*) FROM attendance WHERE person_id = '{}'",
+            peer.id
+        ))
+        .await;
+    assert_eq!(kept, 0, "no record outlives the participation");
+    app.settle(owner.workspace_id).await;
+    let deleted = app
+        .count(&format!(
+            "SELECT count(*) FROM audit_log WHERE record_type = 'attendance' AND action = 'attendance.deleted' AND record_id = '{}:{}'",
+            s.id, peer.id
+        ))
+        .await;
+    assert_eq!(deleted, 1);
+    app.stop().await;
+}
+
+/// Twenty sessions of one host moved into the same hour at once: exactly
+/// one moves, the others answer 409 `host_busy` and stay where they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_sessions_moved_into_one_hour_at_once_move_exactly_one() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let mut sessions = vec![];
+    for day in 1..=20 {
+        let body = json!({"kind": "tutoring", "title": format!("Day {day}"),
+            "host_id": owner.user_id,
+            "starts_at": format!("2027-03-{day:02}T10:00:00Z"),
+            "ends_at": format!("2027-03-{day:02}T11:00:00Z")});
+        sessions.push(schedule(&app, &owner, body).await);
+    }
+    let moves = sessions.iter().map(|s| {
+        patch(
+            &app,
+            &owner,
+            s.id,
+            s.version,
+            json!({"starts_at": "2027-04-01T09:30:00Z", "ends_at": "2027-04-01T10:30:00Z"}),
+        )
+    });
+    let answers = futures::future::join_all(moves).await;
+    let moved = answers.iter().filter(|(s, _)| *s == 200).count();
+    let refused = answers
+        .iter()
+        .filter(|(s, b)| *s == 409 && b["code"] == "host_busy")
+        .count();
+    assert_eq!((moved, refused), (1, 19), "{answers:?}");
+    let there = app
+        .count("SELECT count(*) FROM sessions WHERE starts_at = '2027-04-01T09:30:00Z'")
+        .await;
+    assert_eq!(there, 1);
+    let stayed = app
+        .count("SELECT count(*) FROM sessions WHERE extract(hour FROM starts_at AT TIME ZONE 'UTC') = 10")
+        .await;
+    assert_eq!(stayed, 19);
+    app.stop().await;
+}
+
+/// The starts of a series' sessions, in order, with their status and title.
+async fn occurrences(
+    app: &TestApp,
+    by: &Session,
+    series: Uuid,
+) -> Vec<(String, String, String, bool)> {
+    let page: Page<SessionView> = app
+        .get(
+            &format!("/api/v1/sessions?series_id={series}&limit=200"),
+            &by.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    page.data
+        .into_iter()
+        .map(|s| {
+            (
+                s.starts_at.format("%m-%d %H:%M").to_string(),
+                s.status.as_str().to_string(),
+                s.title,
+                s.exception,
+            )
+        })
+        .collect()
+}
+
+/// A weekly lesson at 16:00 in Paris, across the change to summer time:
+/// made at 16:00 local on both sides; one occurrence moved alone (an
+/// exception); all moved to 17:00 and renamed, the exception kept; the
+/// series split from an occurrence on; cancelled from an occurrence on and
+/// then as a whole, every remaining one cancelled and the series ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weekly_series_keeps_its_wall_clock_hour_and_changes_as_calendar_users_expect() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let ada = person(&app, &owner, json!({"first_name": "Ada"})).await;
+    // 18 March 2027, 16:00 in Paris (winter time, UTC+1).
+    let first = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Maths", "starts_at": "2027-03-18T15:00:00Z",
+               "ends_at": "2027-03-18T16:00:00Z", "participant_ids": [ada.id],
+               "recurrence": {"rrule": "FREQ=WEEKLY;COUNT=6", "time_zone": "Europe/Paris"}}),
+    )
+    .await;
+    let series = first.series_id.expect("a series");
+    assert_eq!(first.recurrence_id, Some(first.starts_at));
+    assert_eq!(first.participant_ids, [ada.id]);
+    let row = |d: &str, status: &str, title: &str, exception: bool| {
+        (
+            d.to_string(),
+            status.to_string(),
+            title.to_string(),
+            exception,
+        )
+    };
+    // 16:00 local each week: 15:00 UTC before 28 March, 14:00 after.
+    assert_eq!(
+        occurrences(&app, &owner, series).await,
+        [
+            row("03-18 15:00", "scheduled", "Maths", false),
+            row("03-25 15:00", "scheduled", "Maths", false),
+            row("04-01 14:00", "scheduled", "Maths", false),
+            row("04-08 14:00", "scheduled", "Maths", false),
+            row("04-15 14:00", "scheduled", "Maths", false),
+            row("04-22 14:00", "scheduled", "Maths", false),
+        ]
+    );
+    let s: Value = app
+        .get(&format!("/api/v1/sessions/series/{series}"), &owner.access)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(s["rrule"], "FREQ=WEEKLY;COUNT=6");
+    assert_eq!(s["time_zone"], "Europe/Paris");
+    assert_eq!(s["starts_local"], "2027-03-18T16:00:00");
+
+    let list: Page<SessionView> = app
+        .get(
+            &format!("/api/v1/sessions?series_id={series}"),
+            &owner.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    let id_on = |d: &str| {
+        list.data
+            .iter()
+            .find(|s| s.starts_at.format("%m-%d").to_string() == d)
+            .map(|s| (s.id, s.version))
+            .unwrap()
+    };
+    // 8 April alone to 18:00 local: an exception.
+    let (apr8, v) = id_on("04-08");
+    let (status, body) = patch(
+        &app,
+        &owner,
+        apr8,
+        v,
+        json!({"starts_at": "2027-04-08T16:00:00Z", "ends_at": "2027-04-08T17:00:00Z"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["exception"], true);
+    // All of them to 17:00 local, and renamed, from 25 March.
+    let (mar25, v) = id_on("03-25");
+    let (status, body) = patch(
+        &app,
+        &owner,
+        mar25,
+        v,
+        json!({"starts_at": "2027-03-25T16:00:00Z", "ends_at": "2027-03-25T17:00:00Z",
+               "title": "Physics", "apply_to": "all"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], mar25.to_string(), "the occurrence keeps its id");
+    assert_eq!(
+        occurrences(&app, &owner, series).await,
+        [
+            row("03-18 16:00", "scheduled", "Physics", false),
+            row("03-25 16:00", "scheduled", "Physics", false),
+            row("04-01 15:00", "scheduled", "Physics", false),
+            row("04-08 16:00", "scheduled", "Maths", true),
+            row("04-15 15:00", "scheduled", "Physics", false),
+            row("04-22 15:00", "scheduled", "Physics", false),
+        ]
+    );
+    let s: Value = app
+        .get(&format!("/api/v1/sessions/series/{series}"), &owner.access)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(s["starts_local"], "2027-03-18T17:00:00");
+
+    // From 15 April on, renamed: the series is split there.
+    let list: Page<SessionView> = app
+        .get(
+            &format!("/api/v1/sessions?series_id={series}"),
+            &owner.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    let apr15 = list
+        .data
+        .iter()
+        .find(|s| s.starts_at.format("%m-%d").to_string() == "04-15")
+        .unwrap();
+    let (status, body) = patch(
+        &app,
+        &owner,
+        apr15.id,
+        apr15.version,
+        json!({"title": "Physics II", "apply_to": "following"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let split: Uuid = body["series_id"].as_str().unwrap().parse().unwrap();
+    assert_ne!(split, series);
+    assert_eq!(
+        occurrences(&app, &owner, split).await,
+        [
+            row("04-15 15:00", "scheduled", "Physics II", false),
+            row("04-22 15:00", "scheduled", "Physics II", false),
+        ]
+    );
+    assert_eq!(occurrences(&app, &owner, series).await.len(), 4);
+    let s: Value = app
+        .get(&format!("/api/v1/sessions/series/{split}"), &owner.access)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        s["rrule"], "FREQ=WEEKLY;COUNT=2",
+        "what is left of the count"
+    );
+
+    // Cancelled from 1 April on: that one and the exception after it.
+    let (apr1, _) = {
+        let list: Page<SessionView> = app
+            .get(
+                &format!("/api/v1/sessions?series_id={series}"),
+                &owner.access,
+            )
+            .await
+            .expect(200)
+            .read();
+        let s = list
+            .data
+            .iter()
+            .find(|s| s.starts_at.format("%m-%d").to_string() == "04-01")
+            .unwrap();
+        (s.id, s.version)
+    };
+    let res = app
+        .post(
+            &format!("/api/v1/sessions/{apr1}/cancel"),
+            Some(&owner.access),
+            json!({"reason": "Holidays", "apply_to": "following"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(res.body["status"], "cancelled");
+    assert_eq!(
+        occurrences(&app, &owner, series).await,
+        [
+            row("03-18 16:00", "scheduled", "Physics", false),
+            row("03-25 16:00", "scheduled", "Physics", false),
+            row("04-01 15:00", "cancelled", "Physics", false),
+            row("04-08 16:00", "cancelled", "Maths", true),
+        ]
+    );
+    let s: Value = app
+        .get(&format!("/api/v1/sessions/series/{series}"), &owner.access)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(s["ends_before"], "2027-04-01T15:00:00Z");
+    // The other series, all of it.
+    let list: Page<SessionView> = app
+        .get(
+            &format!("/api/v1/sessions?series_id={split}"),
+            &owner.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    app.post(
+        &format!("/api/v1/sessions/{}/cancel", list.data[1].id),
+        Some(&owner.access),
+        json!({"reason": "Moved away", "apply_to": "all"}),
+    )
+    .await
+    .expect(200);
+    let left: Vec<String> = occurrences(&app, &owner, split)
+        .await
+        .into_iter()
+        .map(|r| r.1)
+        .collect();
+    assert_eq!(left, ["cancelled", "cancelled"]);
+    app.settle(owner.workspace_id).await;
+    let audited = app
+        .count("SELECT count(*) FROM audit_log WHERE record_type = 'session_series'")
+        .await;
+    assert!(audited >= 5, "made, changed, split, ended: {audited}");
+    app.stop().await;
+}
+
+/// A rule, a zone or an occurrence that cannot be: 422 or 409 naming why,
+/// and nothing written; the job keeps an endless series a year ahead and
+/// makes an occurrence the host cannot take cancelled, saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_that_cannot_be_is_refused_whole_and_an_endless_one_is_kept_a_year_ahead() {
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let lesson = |rrule: &str, zone: &str| {
+        json!({"kind": "lesson", "title": "Python", "starts_at": "2027-01-04T16:00:00Z",
+               "ends_at": "2027-01-04T17:00:00Z",
+               "recurrence": {"rrule": rrule, "time_zone": zone}})
+    };
+    for (body, field) in [
+        (lesson("FREQ=HOURLY", "Europe/Paris"), "recurrence.rrule"),
+        (
+            lesson("FREQ=WEEKLY;BYDAY=XX", "Europe/Paris"),
+            "recurrence.rrule",
+        ),
+        (
+            lesson("FREQ=WEEKLY;BYHOUR=9", "Europe/Paris"),
+            "recurrence.rrule",
+        ),
+        (
+            lesson("FREQ=WEEKLY;UNTIL=20260101T000000Z", "Europe/Paris"),
+            "recurrence.rrule",
+        ),
+        (
+            lesson("FREQ=WEEKLY", "Mars/Olympus"),
+            "recurrence.time_zone",
+        ),
+        (lesson("", "Europe/Paris"), "recurrence.rrule"),
+    ] {
+        let res = app
+            .post("/api/v1/sessions", Some(&owner.access), body.clone())
+            .await;
+        assert_eq!(res.status, 422, "{body}: {:?}", res.body);
+        assert_eq!(
+            res.body["errors"][0]["field"], field,
+            "{body}: {:?}",
+            res.body
+        );
+    }
+    // The host is busy on the third Monday: the series is refused whole.
+    schedule(
+        &app,
+        &owner,
+        json!({"kind": "meeting", "title": "Parents", "starts_at": "2027-01-18T16:30:00Z",
+               "ends_at": "2027-01-18T17:30:00Z"}),
+    )
+    .await;
+    let res = app
+        .post(
+            "/api/v1/sessions",
+            Some(&owner.access),
+            lesson("FREQ=WEEKLY;COUNT=10", "UTC"),
+        )
+        .await;
+    assert_eq!(res.status, 409, "{:?}", res.body);
+    assert_eq!(res.body["code"], "host_busy");
+    assert!(
+        res.body["detail"].as_str().unwrap().contains("2027-01-18"),
+        "{:?}",
+        res.body
+    );
+    assert_eq!(app.count("SELECT count(*) FROM session_series").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM sessions").await, 1);
+
+    // An endless daily series from tomorrow: a year of it, and no more.
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+    let first = schedule(
+        &app,
+        &owner,
+        json!({"kind": "lesson", "title": "Daily", "starts_at": format!("{tomorrow}T06:00:00Z"),
+               "ends_at": format!("{tomorrow}T07:00:00Z"),
+               "recurrence": {"rrule": "FREQ=DAILY", "time_zone": "UTC",
+                              "exdates": [tomorrow + chrono::Duration::days(1)]}}),
+    )
+    .await;
+    let series = first.series_id.unwrap();
+    let made = app
+        .count(&format!(
+            "SELECT count(*) FROM sessions WHERE series_id = '{series}'"
+        ))
+        .await;
+    assert!((360..=367).contains(&made), "{made}");
+    let skipped = app
+        .count(&format!(
+            "SELECT count(*) FROM sessions WHERE series_id = '{series}' AND starts_at::date = '{}'",
+            tomorrow + chrono::Duration::days(1)
+        ))
+        .await;
+    assert_eq!(skipped, 0, "the excluded day has none");
+    // Thirty days later, as the job sees it: the last thirty are gone, and
+    // the host has a meeting where one of them will be.
+    let sql = app.sql().await;
+    sql.batch_execute(&format!(
+        "DELETE FROM sessions WHERE series_id = '{series}' AND starts_at > now() + interval '335 days';
+         UPDATE session_series SET materialised_until = now() + interval '335 days' WHERE id = '{series}';"
+    ))
+    .await
+    .unwrap();
+    let clash = (chrono::Utc::now() + chrono::Duration::days(350)).date_naive();
+    schedule(
+        &app,
+        &owner,
+        json!({"kind": "meeting", "title": "Inspection", "starts_at": format!("{clash}T06:30:00Z"),
+               "ends_at": format!("{clash}T07:30:00Z")}),
+    )
+    .await;
+    sql.execute(
+        "INSERT INTO jobs (kind, payload) VALUES ('sessions.extend', '{}')",
+        &[],
+    )
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        if app
+            .count("SELECT count(*) FROM jobs WHERE kind = 'sessions.extend' AND status <> 'done'")
+            .await
+            == 0
+        {
+            break;
+        }
+        rapport_api::jobs::work_one(&app.state(), "t").await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let again = app
+        .count(&format!(
+            "SELECT count(*) FROM sessions WHERE series_id = '{series}'"
+        ))
+        .await;
+    let errors = app
+        .texts("SELECT status || ': ' || coalesce(last_error, '') FROM jobs WHERE kind = 'sessions.extend'")
+        .await;
+    // A year from now (the first series reached a year from its first day).
+    assert!(
+        again + 1 >= made,
+        "{again} after the job, {made} before: {errors:?}"
+    );
+    let ahead = app
+        .count(&format!(
+            "SELECT count(*) FROM sessions WHERE series_id = '{series}' AND starts_at > now() + interval '364 days'"
+        ))
+        .await;
+    assert!(ahead >= 1, "{errors:?}");
+    let cancelled: Vec<String> = app
+        .texts(&format!(
+            "SELECT cancel_reason FROM sessions WHERE series_id = '{series}' AND status = 'cancelled'"
+        ))
+        .await;
+    assert_eq!(cancelled.len(), 1, "the day of the inspection");
+    assert!(cancelled[0].contains("already had a session"));
+    // Run again: nothing more.
+    sql.execute(
+        "INSERT INTO jobs (kind, payload) VALUES ('sessions.extend', '{}')",
+        &[],
+    )
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        if app
+            .count("SELECT count(*) FROM jobs WHERE kind = 'sessions.extend' AND status <> 'done'")
+            .await
+            == 0
+        {
+            break;
+        }
+        rapport_api::jobs::work_one(&app.state(), "t").await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let still = app
+        .count(&format!(
+            "SELECT count(*) FROM sessions WHERE series_id = '{series}'"
+        ))
+        .await;
+    assert_eq!(still, again, "each occurrence made once");
+    app.stop().await;
+}
+
+/// Reads an iCalendar text with Python's `icalendar` (installed by
+/// `scripts/setup.sh`): each event's UID, start (UTC), status, sequence and
+/// summary, failing on anything the parser refuses.
+fn parse_ics(text: &str) -> Vec<(String, String, String, i64, String)> {
+    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/venv/bin/python");
+    assert!(
+        std::path::Path::new(python).exists(),
+        "{python} is missing: scripts/setup.sh --test installs it"
+    );
+    let script = r#"
+import sys, json, datetime, icalendar
+cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
+assert cal.get('VERSION') == '2.0' and cal.get('PRODID')
+out = []
+for e in cal.walk('VEVENT'):
+    for p in ('UID', 'DTSTAMP', 'DTSTART', 'DTEND', 'SUMMARY', 'STATUS', 'SEQUENCE'):
+        assert e.get(p) is not None, p
+    start = e.decoded('DTSTART').astimezone(datetime.timezone.utc)
+    assert e.decoded('DTEND') > e.decoded('DTSTART')
+    out.append([str(e['UID']), start.strftime('%m-%d %H:%M'), str(e['STATUS']),
+                int(e['SEQUENCE']), str(e['SUMMARY'])])
+print(json.dumps(out))
+"#;
+    let mut child = std::process::Command::new(python)
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the parser refused it: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A member's private feed: the sessions they take part in, read by a real
+/// iCalendar parser — a weekly series across summer time at its exact
+/// instants, a cancelled occurrence marked so with a higher SEQUENCE, and
+/// nobody else's sessions; a new address replaces the old, and a revoked
+/// one answers 404. A session is also one `.ics` file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_calendar_feed_lists_ones_own_sessions_for_a_real_calendar_parser() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let user = app.add_member(&owner, "member").await;
+    let stranger = app.register("tutoring").await;
+    let me = person(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "user_id": user.user_id}),
+    )
+    .await;
+    let other = person(&app, &owner, json!({"first_name": "Bob"})).await;
+    let first = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Maths; algebra, \"vectors\"", "starts_at": "2027-03-18T15:00:00Z",
+               "ends_at": "2027-03-18T16:00:00Z", "participant_ids": [me.id],
+               "recurrence": {"rrule": "FREQ=WEEKLY;COUNT=3", "time_zone": "Europe/Paris"}}),
+    )
+    .await;
+    schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Bob's", "starts_at": "2027-03-19T15:00:00Z",
+               "ends_at": "2027-03-19T16:00:00Z", "participant_ids": [other.id]}),
+    )
+    .await;
+
+    let feed: Value = app
+        .post("/api/v1/sessions/feed", Some(&user.access), json!({}))
+        .await
+        .expect(201)
+        .body;
+    let url = feed["url"].as_str().unwrap().to_string();
+    let path = &url[url.find("/ical/").unwrap()..];
+    let res = app.call(Method::GET, path, None, None).await.expect(200);
+    assert!(res
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/calendar"));
+    let events = parse_ics(&res.text);
+    let summary = "Maths; algebra, \"vectors\"";
+    let starts: Vec<(&str, &str, i64)> = events
+        .iter()
+        .map(|e| (e.1.as_str(), e.2.as_str(), e.3))
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            ("03-18 15:00", "CONFIRMED", 0),
+            ("03-25 15:00", "CONFIRMED", 0),
+            ("04-01 14:00", "CONFIRMED", 0),
+        ],
+        "16:00 in Paris on both sides of the change, and not Bob's"
+    );
+    assert!(events.iter().all(|e| e.4 == summary));
+    assert_eq!(events[0].0, format!("{}@rapport", first.id));
+
+    // The second is cancelled: it stays, marked, one change later.
+    let list: Page<SessionView> = app
+        .get(
+            &format!("/api/v1/sessions?series_id={}", first.series_id.unwrap()),
+            &owner.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    app.post(
+        &format!("/api/v1/sessions/{}/cancel", list.data[1].id),
+        Some(&owner.access),
+        json!({"reason": "Holidays"}),
+    )
+    .await
+    .expect(200);
+    let events = parse_ics(
+        &app.call(Method::GET, path, None, None)
+            .await
+            .expect(200)
+            .text,
+    );
+    assert_eq!(events[1].0, format!("{}@rapport", list.data[1].id));
+    assert_eq!((events[1].2.as_str(), events[1].3), ("CANCELLED", 1));
+
+    // A new address replaces the old; a revoked one is gone.
+    let again: Value = app
+        .post("/api/v1/sessions/feed", Some(&user.access), json!({}))
+        .await
+        .expect(201)
+        .body;
+    let url2 = again["url"].as_str().unwrap().to_string();
+    let path2 = &url2[url2.find("/ical/").unwrap()..];
+    assert_ne!(path, path2);
+    assert_eq!(app.call(Method::GET, path, None, None).await.status, 404);
+    app.call(Method::GET, path2, None, None).await.expect(200);
+    app.delete("/api/v1/sessions/feed", &user.access)
+        .await
+        .expect(204);
+    assert_eq!(app.call(Method::GET, path2, None, None).await.status, 404);
+    assert_eq!(
+        app.delete("/api/v1/sessions/feed", &user.access)
+            .await
+            .status,
+        404
+    );
+    for bad in ["/ical/nothing.ics", "/ical/nothing", "/ical/.ics"] {
+        assert_eq!(
+            app.call(Method::GET, bad, None, None).await.status,
+            404,
+            "{bad}"
+        );
+    }
+    // A key is nobody: it has no feed.
+    let key: ApiKeyCreated = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "calendar", "scopes": ["sessions:read"], "expires_at": null}),
+        )
+        .await
+        .expect(201)
+        .read();
+    let res = app
+        .post("/api/v1/sessions/feed", Some(&key.key), json!({}))
+        .await;
+    assert_eq!(res.status, 403, "{:?}", res.body);
+
+    // A member who leaves takes their feed along.
+    let last: Value = app
+        .post("/api/v1/sessions/feed", Some(&user.access), json!({}))
+        .await
+        .expect(201)
+        .body;
+    let url3 = last["url"].as_str().unwrap().to_string();
+    let path3 = &url3[url3.find("/ical/").unwrap()..];
+    app.call(Method::GET, path3, None, None).await.expect(200);
+    app.delete(&format!("/api/v1/members/{}", user.user_id), &owner.access)
+        .await
+        .expect(204);
+    assert_eq!(app.call(Method::GET, path3, None, None).await.status, 404);
+
+    // One session as a file; not another workspace's.
+    let one = app
+        .get(&format!("/api/v1/sessions/{}/ics", first.id), &owner.access)
+        .await
+        .expect(200);
+    let events = parse_ics(&one.text);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].1, "03-18 15:00");
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/sessions/{}/ics", first.id),
+            &stranger.access
+        )
+        .await
+        .status,
+        404
+    );
+    app.stop().await;
+}
+
+/// A host's hours in their own zone, the workspace's rule for the kind,
+/// and the free slots that follow: clear of their sessions with both
+/// sides' buffers, their day off and their time off; staff set their own
+/// hours only, managers set the rules; bad input changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hosts_hours_and_the_rules_give_the_free_slots() {
+    let app = TestApp::start().await;
+    let owner = app.register("consulting").await;
+    let host = app.add_member(&owner, "staff").await;
+    let other = app.add_member(&owner, "staff").await;
+    let member = app.add_member(&owner, "member").await;
+    let stranger = app.register("consulting").await;
+    let path = format!("/api/v1/availability/{}", host.user_id);
+    let hours = json!({
+        "time_zone": "Europe/Paris",
+        "weekly": [{"weekday": 1, "from": "09:00", "to": "12:00"}, {"weekday": 2, "from": "14:00", "to": "16:00"}],
+        "overrides": [{"date": "2027-01-12", "intervals": []}],
+        "time_off": [{"starts_at": "2027-01-18T00:00:00Z", "ends_at": "2027-01-19T00:00:00Z", "reason": "Away"}]
+    });
+    let blank: Value = app.get(&path, &host.access).await.expect(200).body;
+    assert_eq!(
+        (blank["version"].as_i64(), blank["time_zone"].as_str()),
+        (Some(0), Some("UTC"))
+    );
+    let set = app
+        .call(Method::PUT, &path, Some(&host.access), Some(hours.clone()))
+        .await
+        .expect(200);
+    assert_eq!(set.header("etag"), Some("\"1\""));
+    assert_eq!(set.body["weekly"][1]["from"], "14:00");
+    // Those who set their hours can be booked; others are not listed.
+    let hosts: Vec<Value> = app
+        .get("/api/v1/availability/hosts", &member.access)
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(hosts.len(), 1);
+    assert_eq!(hosts[0]["user_id"], host.user_id.to_string());
+    assert_eq!(hosts[0]["time_zone"], "Europe/Paris");
+    let theirs: Vec<Value> = app
+        .get("/api/v1/availability/hosts", &stranger.access)
+        .await
+        .expect(200)
+        .read();
+    assert!(
+        theirs.is_empty(),
+        "another workspace's hosts are not listed"
+    );
+    // Another's hours: not staff's to set; a stale version is refused.
+    let res = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/availability/{}", other.user_id),
+            Some(&host.access),
+            Some(hours.clone()),
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let res = app
+        .call_with(
+            Method::PUT,
+            &path,
+            Some(&owner.access),
+            Some(hours.clone()),
+            &[("if-match", "\"0\"")],
+        )
+        .await;
+    assert_eq!(res.status, 412);
+    for (bad, field) in [
+        (json!({"time_zone": "Mars/Olympus"}), "time_zone"),
+        (
+            json!({"time_zone": "UTC", "weekly": [{"weekday": 1, "from": "09:00", "to": "12:00"}, {"weekday": 1, "from": "11:00", "to": "13:00"}]}),
+            "weekly",
+        ),
+        (
+            json!({"time_zone": "UTC", "weekly": [{"weekday": 9, "from": "09:00", "to": "12:00"}]}),
+            "weekly.0.weekday",
+        ),
+        (
+            json!({"time_zone": "UTC", "weekly": [{"weekday": 1, "from": "12:00", "to": "09:00"}]}),
+            "weekly.0.to",
+        ),
+        (
+            json!({"time_zone": "UTC", "time_off": [{"starts_at": "2027-01-02T00:00:00Z", "ends_at": "2027-01-01T00:00:00Z"}]}),
+            "time_off.0.ends_at",
+        ),
+    ] {
+        let res = app
+            .call(Method::PUT, &path, Some(&host.access), Some(bad.clone()))
+            .await;
+        assert_eq!(res.status, 422, "{bad}: {:?}", res.body);
+        assert_eq!(
+            res.body["errors"][0]["field"], field,
+            "{bad}: {:?}",
+            res.body
+        );
+    }
+    let kept: Value = app.get(&path, &member.access).await.expect(200).body;
+    assert_eq!(
+        (kept["version"].as_i64(), kept["time_zone"].as_str()),
+        (Some(1), Some("Europe/Paris"))
+    );
+    assert_eq!(
+        kept["time_off"][0]["reason"],
+        Value::Null,
+        "why the host is away is not a member's to read"
+    );
+    let own: Value = app.get(&path, &host.access).await.expect(200).body;
+    assert_eq!(own["time_off"][0]["reason"], "Away");
+
+    // The rule of consultations: an hour, 15 minutes after, every 30.
+    let rules: Value = app
+        .get("/api/v1/availability/rules", &member.access)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(rules.as_array().map(Vec::len), Some(4));
+    let rule = json!({"duration_min": 60, "buffer_before_min": 0, "buffer_after_min": 15,
+        "slot_interval_min": 30, "min_notice_min": 0, "window_days": 730,
+        "max_per_day": 2, "max_per_week": null, "requires_confirmation": false});
+    let res = app
+        .call(
+            Method::PUT,
+            "/api/v1/availability/rules/consultation",
+            Some(&host.access),
+            Some(rule.clone()),
+        )
+        .await;
+    assert_eq!(res.status, 403, "managers set the rules");
+    let mut bad = rule.clone();
+    bad["duration_min"] = json!(2);
+    let res = app
+        .call(
+            Method::PUT,
+            "/api/v1/availability/rules/consultation",
+            Some(&owner.access),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.body["errors"][0]["field"].as_str()),
+        (422, Some("duration_min"))
+    );
+    app.call(
+        Method::PUT,
+        "/api/v1/availability/rules/consultation",
+        Some(&owner.access),
+        Some(rule),
+    )
+    .await
+    .expect(200);
+
+    let slots = |from: &str, to: &str| {
+        let (app, token, h) = (&app, member.access.clone(), host.user_id);
+        let q =
+            format!("/api/v1/availability/slots?host_id={h}&from={from}&to={to}&kind=consultation");
+        async move {
+            let v: Vec<Value> = app.get(&q, &token).await.expect(200).read();
+            v.iter()
+                .map(|s| s["starts_at"].as_str().unwrap()[5..16].to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    // Paris is UTC+1 in January: Monday 09:00–12:00 is 08:00–11:00 UTC.
+    assert_eq!(
+        slots("2027-01-04T00:00:00Z", "2027-01-13T00:00:00Z").await,
+        [
+            "01-04T08:00",
+            "01-04T08:30",
+            "01-04T09:00",
+            "01-04T09:30",
+            "01-04T10:00",
+            "01-05T13:00",
+            "01-05T13:30",
+            "01-05T14:00",
+            "01-11T08:00",
+            "01-11T08:30",
+            "01-11T09:00",
+            "01-11T09:30",
+            "01-11T10:00",
+        ],
+        "Tuesday 12 is a day off"
+    );
+    // A session at 10:00 local: with our 15 minutes after, only 11:00 is left.
+    schedule(
+        &app,
+        &owner,
+        json!({"kind": "consultation", "title": "Audit", "host_id": host.user_id,
+               "starts_at": "2027-01-04T09:00:00Z", "ends_at": "2027-01-04T10:00:00Z"}),
+    )
+    .await;
+    assert_eq!(
+        slots("2027-01-04T00:00:00Z", "2027-01-05T00:00:00Z").await,
+        ["01-04T10:00"]
+    );
+    // Time off on Monday 18.
+    assert!(slots("2027-01-18T00:00:00Z", "2027-01-19T00:00:00Z")
+        .await
+        .is_empty());
+
+    // Bad searches, and another workspace's host.
+    let h = host.user_id;
+    for (q, field) in [
+        (
+            format!("host_id={h}&from=2027-01-04T00:00:00Z&to=2027-03-30T00:00:00Z"),
+            "to",
+        ),
+        (
+            format!("host_id={h}&from=2027-01-04T00:00:00Z&to=2027-01-03T00:00:00Z"),
+            "to",
+        ),
+        (
+            format!("host_id={h}&from=2027-01-04T00:00:00Z&to=2027-01-05T00:00:00Z&duration=2"),
+            "duration",
+        ),
+    ] {
+        let res = app
+            .get(&format!("/api/v1/availability/slots?{q}"), &member.access)
+            .await;
+        assert_eq!(
+            (res.status, res.body["errors"][0]["field"].as_str()),
+            (422, Some(field)),
+            "{q}"
+        );
+    }
+    let res = app
+        .get(&format!("/api/v1/availability/slots?host_id={h}&from=2027-01-04T00:00:00Z&to=2027-01-05T00:00:00Z"), &stranger.access)
+        .await;
+    assert_eq!(res.status, 404);
+    assert_eq!(app.get(&path, &stranger.access).await.status, 404);
+    app.stop().await;
+}
+
+/// Bookings: a member books a free slot for themself (fifty at once for
+/// one slot: exactly one, the others 409 `host_busy`), not outside the
+/// host's hours nor for someone else; staff book for a person; the last
+/// seat of a group session goes once however many ask at once; a booking
+/// the host confirms waits, and of two pending requests for one hour only
+/// one can be confirmed; a member moves and cancels their own booking, and
+/// a cancelled slot is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_book_free_slots_and_seats_and_nothing_is_ever_booked_twice() {
+    let app = TestApp::start().await;
+    let owner = app.register("consulting").await;
+    let host = app.add_member(&owner, "staff").await;
+    let member = app.add_member(&owner, "member").await;
+    let other_member = app.add_member(&owner, "member").await;
+    let me = person(
+        &app,
+        &owner,
+        json!({"first_name": "Mia", "user_id": member.user_id}),
+    )
+    .await;
+    person(
+        &app,
+        &owner,
+        json!({"first_name": "Otto", "user_id": other_member.user_id}),
+    )
+    .await;
+    let stranger_person = person(&app, &owner, json!({"first_name": "Sam"})).await;
+    // Every day 09:00–17:00 UTC.
+    let weekly: Vec<Value> = (1..=7)
+        .map(|d| json!({"weekday": d, "from": "09:00", "to": "17:00"}))
+        .collect();
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/availability/{}", host.user_id),
+        Some(&host.access),
+        Some(json!({"time_zone": "UTC", "weekly": weekly})),
+    )
+    .await
+    .expect(200);
+    let day = (chrono::Utc::now() + chrono::Duration::days(10)).date_naive();
+    let at = |hm: &str| format!("{day}T{hm}:00Z");
+    // Members book what the workspace offers: no rule, no booking.
+    let res = app
+        .post(
+            "/api/v1/bookings",
+            Some(&member.access),
+            json!({"host_id": host.user_id, "starts_at": at("10:00")}),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.body["errors"][0]["field"].as_str()),
+        (422, Some("kind")),
+        "{:?}",
+        res.body
+    );
+    app.call(
+        Method::PUT,
+        "/api/v1/availability/rules/consultation",
+        Some(&owner.access),
+        Some(
+            json!({"duration_min": 60, "buffer_before_min": 0, "buffer_after_min": 0,
+            "slot_interval_min": 30, "min_notice_min": 60, "window_days": 60,
+            "max_per_day": null, "max_per_week": null, "requires_confirmation": false}),
+        ),
+    )
+    .await
+    .expect(200);
+    let res = app
+        .post(
+            "/api/v1/bookings",
+            Some(&member.access),
+            json!({"host_id": host.user_id, "starts_at": at("10:00"), "duration_min": 480}),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.body["errors"][0]["field"].as_str()),
+        (422, Some("duration_min")),
+        "the whole day: {:?}",
+        res.body
+    );
+    let book = |by: &Session, body: Value| {
+        let (app, token) = (&app, by.access.clone());
+        async move { app.post("/api/v1/bookings", Some(&token), body).await }
+    };
+
+    let res = book(
+        &member,
+        json!({"host_id": host.user_id, "starts_at": at("10:00")}),
+    )
+    .await
+    .expect(201);
+    let mine: SessionView = res.read();
+    assert_eq!(mine.participant_ids, [me.id]);
+    assert_eq!(mine.booked_by, Some(member.user_id));
+    assert_eq!(mine.status, SessionStatus::Scheduled);
+    assert_eq!(mine.ends_at - mine.starts_at, chrono::Duration::minutes(60));
+
+    // Fifty at once for one slot.
+    let tries = (0..50).map(|_| {
+        book(
+            &member,
+            json!({"host_id": host.user_id, "starts_at": at("13:00")}),
+        )
+    });
+    let answers = futures::future::join_all(tries).await;
+    let made = answers.iter().filter(|r| r.status == 201).count();
+    let busy = answers
+        .iter()
+        .filter(|r| r.status == 409 && r.body["code"] == "host_busy")
+        .count();
+    assert_eq!(
+        (made, busy),
+        (1, 49),
+        "{:?}",
+        answers.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+
+    // Not a slot: outside the hours, off the grid, in the past.
+    for t in [at("20:00"), at("10:10"), "2020-01-06T10:00:00Z".to_string()] {
+        let res = book(&member, json!({"host_id": host.user_id, "starts_at": t})).await;
+        assert_eq!(
+            (res.status, res.body["errors"][0]["field"].as_str()),
+            (422, Some("starts_at")),
+            "{t}: {:?}",
+            res.body
+        );
+    }
+    // For someone else: not a member's to do; staff name the person.
+    let res = book(
+        &member,
+        json!({"host_id": host.user_id, "starts_at": at("15:00"), "person_id": stranger_person.id}),
+    )
+    .await;
+    assert_eq!(res.status, 403);
+    let for_sam: SessionView = book(
+        &owner,
+        json!({"host_id": host.user_id, "starts_at": at("15:00"), "person_id": stranger_person.id}),
+    )
+    .await
+    .expect(201)
+    .read();
+    assert_eq!(for_sam.participant_ids, [stranger_person.id]);
+    // Once with a key: the same booking.
+    let key = [("idempotency-key", "book-slot-1")];
+    let body = json!({"host_id": host.user_id, "starts_at": at("11:30")});
+    let first = app
+        .call_with(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&member.access),
+            Some(body.clone()),
+            &key,
+        )
+        .await
+        .expect(201);
+    let again = app
+        .call_with(
+            Method::POST,
+            "/api/v1/bookings",
+            Some(&member.access),
+            Some(body),
+            &key,
+        )
+        .await;
+    assert_eq!(again.body["id"], first.body["id"]);
+
+    // The last seat of a group session, twenty at once.
+    let group: SessionView = schedule(
+        &app,
+        &owner,
+        json!({"kind": "consultation", "title": "Workshop", "host_id": owner.user_id,
+               "starts_at": at("09:00"), "ends_at": at("11:00"), "capacity": 2,
+               "participant_ids": [stranger_person.id]}),
+    )
+    .await;
+    let mut people = vec![];
+    for i in 0..20 {
+        people.push(
+            person(&app, &owner, json!({"first_name": format!("Seat {i}")}))
+                .await
+                .id,
+        );
+    }
+    let seats = people
+        .iter()
+        .map(|p| book(&owner, json!({"session_id": group.id, "person_id": p})));
+    let answers = futures::future::join_all(seats).await;
+    let got = answers.iter().filter(|r| r.status == 201).count();
+    let full = answers
+        .iter()
+        .filter(|r| r.status == 409 && r.body["code"] == "full")
+        .count();
+    assert_eq!((got, full), (1, 19));
+    let taken = app
+        .count(&format!(
+            "SELECT count(*) FROM session_participants WHERE session_id = '{}'",
+            group.id
+        ))
+        .await;
+    assert_eq!(taken, 2);
+    // A member's seat: they see themself on it, not the others.
+    let group2: SessionView = schedule(
+        &app,
+        &owner,
+        json!({"kind": "consultation", "title": "Open clinic", "host_id": owner.user_id,
+               "starts_at": at("12:00"), "ends_at": at("13:00"), "capacity": 5,
+               "participant_ids": [stranger_person.id], "notes": "Staff only"}),
+    )
+    .await;
+    let seated: SessionView = book(&member, json!({"session_id": group2.id}))
+        .await
+        .expect(201)
+        .read();
+    assert_eq!(seated.participant_ids, [me.id]);
+    assert_eq!(seated.notes, None);
+
+    // Meetings wait for the host: two requests for one hour, one confirmed.
+    app.call(
+        Method::PUT,
+        "/api/v1/availability/rules/meeting",
+        Some(&owner.access),
+        Some(
+            json!({"duration_min": 30, "buffer_before_min": 0, "buffer_after_min": 0,
+            "slot_interval_min": 30, "min_notice_min": 60, "window_days": 60,
+            "max_per_day": null, "max_per_week": null, "requires_confirmation": true}),
+        ),
+    )
+    .await
+    .expect(200);
+    let one: SessionView = book(
+        &member,
+        json!({"host_id": host.user_id, "kind": "meeting", "starts_at": at("16:00")}),
+    )
+    .await
+    .expect(201)
+    .read();
+    let two: SessionView = book(
+        &other_member,
+        json!({"host_id": host.user_id, "kind": "meeting", "starts_at": at("16:00")}),
+    )
+    .await
+    .expect(201)
+    .read();
+    assert_eq!(
+        (one.status, two.status),
+        (SessionStatus::Pending, SessionStatus::Pending)
+    );
+    let res = app
+        .post(
+            &format!("/api/v1/sessions/{}/confirm", one.id),
+            Some(&member.access),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 403, "a member does not confirm");
+    let confirms = [one.id, two.id].map(|id| {
+        let (app, token) = (&app, host.access.clone());
+        async move {
+            app.post(
+                &format!("/api/v1/sessions/{id}/confirm"),
+                Some(&token),
+                json!({}),
+            )
+            .await
+        }
+    });
+    let answers = futures::future::join_all(confirms).await;
+    let mut statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [200, 409],
+        "{:?}",
+        answers.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+
+    // The member moves their booking, not into a taken slot, and not Sam's.
+    let moved = app
+        .post(
+            &format!("/api/v1/bookings/{}/reschedule", mine.id),
+            Some(&member.access),
+            json!({"starts_at": at("14:00")}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(moved.body["starts_at"], at("14:00"));
+    let res = app
+        .post(
+            &format!("/api/v1/bookings/{}/reschedule", mine.id),
+            Some(&member.access),
+            json!({"starts_at": at("15:00")}),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.body["code"].as_str()),
+        (409, Some("host_busy"))
+    );
+    let res = app
+        .post(
+            &format!("/api/v1/bookings/{}/reschedule", for_sam.id),
+            Some(&member.access),
+            json!({"starts_at": at("12:00")}),
+        )
+        .await;
+    assert_eq!(res.status, 404, "not theirs to see");
+    // And cancels it: 14:00 is free again.
+    app.post(
+        &format!("/api/v1/bookings/{}/cancel", mine.id),
+        Some(&member.access),
+        json!({"reason": "Ill"}),
+    )
+    .await
+    .expect(200);
+    let free: Vec<Value> = app
+        .get(
+            &format!(
+                "/api/v1/availability/slots?host_id={}&from={}&to={}",
+                host.user_id,
+                at("14:00"),
+                at("15:00")
+            ),
+            &member.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(free.len(), 1, "{free:?}");
+
+    // A template without bookings.
+    let sales = app.register("sales").await;
+    let res = app
+        .post(
+            "/api/v1/bookings",
+            Some(&sales.access),
+            json!({"host_id": sales.user_id, "starts_at": at("10:00")}),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.body["code"].as_str()),
+        (403, Some("module_disabled"))
+    );
+    app.stop().await;
+}
+
+/// Changing a series as a whole keeps the seats booked on its occurrences,
+/// and moving a series that repeats on given days to another day is refused
+/// (the rule would name other days).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_a_series_keeps_booked_seats_and_refuses_moving_its_days() {
+    let app = TestApp::start().await;
+    let owner = app.register("consulting").await;
+    let ada = person(&app, &owner, json!({"first_name": "Ada"})).await;
+    let first = schedule(
+        &app,
+        &owner,
+        json!({"kind": "consultation", "title": "Clinic", "starts_at": "2027-03-01T10:00:00Z",
+               "ends_at": "2027-03-01T11:00:00Z", "capacity": 5,
+               "recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=4", "time_zone": "UTC"}}),
+    )
+    .await;
+    let list: Page<SessionView> = app
+        .get(
+            &format!("/api/v1/sessions?series_id={}", first.series_id.unwrap()),
+            &owner.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    let third = &list.data[2];
+    app.post(
+        "/api/v1/bookings",
+        Some(&owner.access),
+        json!({"session_id": third.id, "person_id": ada.id}),
+    )
+    .await
+    .expect(201);
+    let (status, body) = patch(
+        &app,
+        &owner,
+        first.id,
+        first.version,
+        json!({"title": "Open clinic", "apply_to": "all"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let seat: SessionView = app
+        .get(&format!("/api/v1/sessions/{}", third.id), &owner.access)
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(seat.title, "Open clinic");
+    assert_eq!(seat.participant_ids, [ada.id], "the booked seat stays");
+    // Mondays moved to Tuesdays: not by moving the sessions.
+    let now: SessionView = app
+        .get(&format!("/api/v1/sessions/{}", first.id), &owner.access)
+        .await
+        .expect(200)
+        .read();
+    let (status, body) = patch(
+        &app,
+        &owner,
+        now.id,
+        now.version,
+        json!({"starts_at": "2027-03-02T10:00:00Z", "ends_at": "2027-03-02T11:00:00Z", "apply_to": "all"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (422, Some("starts_at")),
+        "{body}"
+    );
+    app.stop().await;
+}
+
+/// Runs the job kind `kind` now, as the worker would, until none is left.
+async fn run_job(app: &TestApp, kind: &str) {
+    let sql = app.sql().await;
+    sql.execute(
+        "INSERT INTO jobs (kind, payload) VALUES ($1, '{}')",
+        &[&kind],
+    )
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        let left = app
+            .count(&format!(
+                "SELECT count(*) FROM jobs WHERE kind = '{kind}' AND status <> 'done'"
+            ))
+            .await;
+        if left == 0 {
+            return;
+        }
+        rapport_api::jobs::work_one(&app.state(), "t").await;
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    }
+    panic!("{kind} did not finish");
+}
+
+/// Reminders: sent once, by e-mail to the host and the participants and as
+/// an event, for the scheduled sessions within the workspace's lead time;
+/// not for a cancelled one; again for a session moved; the lead time is a
+/// manager's to set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_are_sent_once_within_the_lead_time() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let staff = app.add_member(&owner, "member").await;
+    let ada = person(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "email": "ada.reminded@example.com"}),
+    )
+    .await;
+    let at = |min: i64| (chrono::Utc::now() + chrono::Duration::minutes(min)).to_rfc3339();
+    let soon = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Maths soon", "starts_at": at(30), "ends_at": at(90),
+               "participant_ids": [ada.id]}),
+    )
+    .await;
+    schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Physics later", "starts_at": at(180), "ends_at": at(240),
+               "participant_ids": [ada.id]}),
+    )
+    .await;
+    let off = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Chemistry off", "starts_at": at(100), "ends_at": at(110),
+               "host_id": staff.user_id, "participant_ids": [ada.id]}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/sessions/{}/cancel", off.id),
+        Some(&owner.access),
+        json!({"reason": "Ill"}),
+    )
+    .await
+    .expect(200);
+    let mails = |title: &'static str| {
+        let app = &app;
+        async move {
+            app.texts(&format!(
+                "SELECT to_address FROM mail_messages WHERE subject LIKE 'Reminder: {title}%' ORDER BY to_address"
+            ))
+            .await
+        }
+    };
+    run_job(&app, "sessions.remind").await;
+    assert_eq!(
+        mails("Maths soon").await,
+        ["ada.reminded@example.com".to_string(), owner.email.clone()]
+    );
+    assert!(mails("Physics later").await.is_empty(), "beyond the hour");
+    assert!(mails("Chemistry off").await.is_empty(), "cancelled");
+    app.settle(owner.workspace_id).await;
+    let events = app
+        .count("SELECT count(*) FROM events WHERE kind = 'session.reminder'")
+        .await;
+    assert_eq!(events, 1);
+    // Once.
+    run_job(&app, "sessions.remind").await;
+    assert_eq!(mails("Maths soon").await.len(), 2);
+    // Moved: reminded again at its new time.
+    let (status, body) = patch(
+        &app,
+        &owner,
+        soon.id,
+        soon.version,
+        json!({"starts_at": at(40), "ends_at": at(100)}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    run_job(&app, "sessions.remind").await;
+    assert_eq!(mails("Maths soon").await.len(), 4);
+
+    // Four hours ahead: Physics is due now. Not a user's to set; in range.
+    let res = app
+        .call(
+            Method::PUT,
+            "/api/v1/sessions/reminders",
+            Some(&staff.access),
+            Some(json!({"lead_min": 240})),
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let res = app
+        .call(
+            Method::PUT,
+            "/api/v1/sessions/reminders",
+            Some(&owner.access),
+            Some(json!({"lead_min": 99999})),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.body["errors"][0]["field"].as_str()),
+        (422, Some("lead_min"))
+    );
+    app.call(
+        Method::PUT,
+        "/api/v1/sessions/reminders",
+        Some(&owner.access),
+        Some(json!({"lead_min": 240})),
+    )
+    .await
+    .expect(200);
+    let read: Value = app
+        .get("/api/v1/sessions/reminders", &staff.access)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(read["lead_min"], 240);
+    run_job(&app, "sessions.remind").await;
+    assert_eq!(mails("Physics later").await.len(), 2);
+    app.stop().await;
+}
+
+/// A session entered by mistake is deleted before it begins, audited; one
+/// that has begun or has a register is cancelled instead (409); an
+/// occurrence deleted stays gone however often its series is extended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_entered_by_mistake_is_deleted_but_what_happened_stays() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let user = app.add_member(&owner, "member").await;
+    let stranger = app.register("tutoring").await;
+    let ada = person(&app, &owner, json!({"first_name": "Ada"})).await;
+    let wrong = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Wrong day", "starts_at": "2027-05-03T10:00:00Z",
+               "ends_at": "2027-05-03T11:00:00Z", "participant_ids": [ada.id]}),
+    )
+    .await;
+    let path = format!("/api/v1/sessions/{}", wrong.id);
+    assert_eq!(app.delete(&path, &stranger.access).await.status, 404);
+    assert_eq!(app.delete(&path, &user.access).await.status, 403);
+    let stale = app
+        .call_with(
+            Method::DELETE,
+            &path,
+            Some(&owner.access),
+            None,
+            &[("if-match", "\"9\"")],
+        )
+        .await;
+    assert_eq!(stale.status, 412);
+    app.delete(&path, &owner.access).await.expect(204);
+    assert_eq!(app.get(&path, &owner.access).await.status, 404);
+    app.settle(owner.workspace_id).await;
+    let audited = app
+        .count(&format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'session.deleted' AND record_id = '{}'",
+            wrong.id
+        ))
+        .await;
+    assert_eq!(audited, 1);
+
+    // Held, with its register: cancelled, not deleted.
+    let held = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Held", "starts_at": "2026-01-05T10:00:00Z",
+               "ends_at": "2026-01-05T11:00:00Z", "participant_ids": [ada.id]}),
+    )
+    .await;
+    let res = app
+        .delete(&format!("/api/v1/sessions/{}", held.id), &owner.access)
+        .await;
+    assert_eq!(
+        (res.status, res.body["code"].as_str()),
+        (409, Some("constraint"))
+    );
+
+    // An occurrence: skipped by its series from then on.
+    let first = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Weekly", "starts_at": "2027-06-07T10:00:00Z",
+               "ends_at": "2027-06-07T11:00:00Z",
+               "recurrence": {"rrule": "FREQ=WEEKLY;COUNT=3", "time_zone": "UTC"}}),
+    )
+    .await;
+    let series = first.series_id.unwrap();
+    let list: Page<SessionView> = app
+        .get(
+            &format!("/api/v1/sessions?series_id={series}"),
+            &owner.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    app.delete(
+        &format!("/api/v1/sessions/{}", list.data[1].id),
+        &owner.access,
+    )
+    .await
+    .expect(204);
+    let s: Value = app
+        .get(&format!("/api/v1/sessions/series/{series}"), &owner.access)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(s["exdates"], json!(["2027-06-14"]));
+    app.sql()
+        .await
+        .execute(
+            "UPDATE session_series SET materialised_until = now() WHERE id = $1",
+            &[&series],
+        )
+        .await
+        .unwrap();
+    run_job(&app, "sessions.extend").await;
+    let left = app
+        .count(&format!(
+            "SELECT count(*) FROM sessions WHERE series_id = '{series}'"
+        ))
+        .await;
+    assert_eq!(left, 2, "the deleted occurrence is not made again");
+    app.stop().await;
+}

@@ -26,6 +26,10 @@ const GLOBAL: &[(&str, &str)] = &[
     ),
     ("ws_tickets", "a credential, found by its secret"),
     (
+        "calendar_feeds",
+        "a credential, found by its secret before its workspace is known",
+    ),
+    (
         "password_resets",
         "a credential of a person, not of a workspace",
     ),
@@ -282,8 +286,11 @@ fn pg_type(diesel: &str) -> &'static str {
         "Binary" | "Bytea" => "bytea",
         "Jsonb" => "jsonb",
         "Timestamptz" => "timestamptz",
+        "Timestamp" => "timestamp",
         "Date" => "date",
         "Array<Text>" => "_text",
+        "Array<Uuid>" => "_uuid",
+        "Array<Date>" => "_date",
         "Tstzrange" => "tstzrange",
         other => panic!("schema.rs uses {other}: add its PostgreSQL name to this test"),
     }

@@ -82,6 +82,7 @@ where
         .service(ops::health::healthz)
         .service(ops::health::readyz)
         .service(ops::metrics::metrics)
+        .service(scheduling::ical::feed)
         .service(
             scope::scope("/api/v1")
                 .wrap(from_fn(middleware::idempotency))

@@ -121,7 +121,9 @@ fn decorate(path: &str, method: &str, op: &mut Value) {
             op["responses"][status] = problem(description);
         }
     };
-    if has_body || has_query || has_path_params {
+    // A POST of the API takes an Idempotency-Key, which may be malformed.
+    let idempotent = method == "post" && api && !crate::auth::covers(path);
+    if has_body || has_query || has_path_params || idempotent {
         add("400", "Malformed request (not JSON, or a malformed header)");
     }
     if only_secured {
@@ -149,7 +151,6 @@ fn decorate(path: &str, method: &str, op: &mut Value) {
             "The record changed since the version named in If-Match",
         );
     }
-    let idempotent = method == "post" && api && !crate::auth::covers(path);
     if has_body {
         add("413", "The body is larger than allowed");
         add("422", "Invalid fields");

@@ -40,6 +40,31 @@ pub struct NoFilters {}
 
 impl Filters for NoFilters {}
 
+/// A query string that is not a list's, read into `F` and checked as a
+/// list's filters are: 422 naming the field otherwise.
+#[derive(Debug)]
+pub struct Checked<F>(pub F);
+
+impl<F: Filters> FromRequest for Checked<F> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match serde_urlencoded::from_str::<F>(req.query_string()) {
+            Ok(mut f) => {
+                let mut errors = Vec::new();
+                f.check(&mut errors);
+                if errors.is_empty() {
+                    Ok(Checked(f))
+                } else {
+                    Err(ApiError::Validation(errors))
+                }
+            }
+            Err(e) => Err(ApiError::validation("", FieldCode::Query, e.to_string())),
+        })
+    }
+}
+
 /// One list request: the page asked for and the list's filters `F`.
 #[derive(Debug)]
 pub struct ListQuery<S, F> {

@@ -4,7 +4,11 @@
 //! (`sessions_host_free`), not this module's.
 
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
-use crate::schema::{attendance, groups, people, session_groups, session_participants, sessions};
+use crate::schema::{
+    attendance, availability, booking_rules, calendar_feeds, groups, memberships, people,
+    reminder_settings, session_groups, session_participants, session_reminders, session_series,
+    sessions, users,
+};
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -29,6 +33,7 @@ diesel::table! {
 }
 diesel::allow_tables_to_appear_in_same_query!(session_people, sessions);
 diesel::allow_tables_to_appear_in_same_query!(session_people, people);
+diesel::allow_tables_to_appear_in_same_query!(session_people, attendance);
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = sessions)]
@@ -55,6 +60,10 @@ pub struct SessionRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    pub series_id: Option<Uuid>,
+    pub recurrence_id: Option<DateTime<Utc>>,
+    pub exception: bool,
+    pub booked_by: Option<Uuid>,
 }
 
 impl SessionRow {
@@ -72,6 +81,7 @@ impl SessionRow {
             host_id: self.host_id,
             status: self.status,
             cancel_reason: self.cancel_reason.clone(),
+            booked_by: self.booked_by,
             notes: self.notes.clone(),
             fee: self
                 .fee_minor
@@ -85,6 +95,9 @@ impl SessionRow {
             buffer_after_min: self.buffer_after_min,
             participant_ids,
             group_ids,
+            series_id: self.series_id,
+            recurrence_id: self.recurrence_id,
+            exception: self.exception,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
@@ -126,6 +139,8 @@ pub struct SessionFilter {
     pub group_id: Option<Uuid>,
     pub status: Option<SessionStatus>,
     pub kind: Option<SessionKind>,
+    /// Occurrences of this series.
+    pub series_id: Option<Uuid>,
 }
 
 type BoxedSessions<'a> =
@@ -162,6 +177,17 @@ fn visible<'a>(scope: &Scope) -> BoxedSessions<'a> {
     }
 }
 
+/// The workspace of `scope` (nil for a scope that sees nothing).
+fn scope_ws(scope: &Scope) -> Uuid {
+    match scope {
+        Scope::Workspace(ws) => *ws,
+        Scope::Person { workspace_id, .. } | Scope::Organization { workspace_id, .. } => {
+            *workspace_id
+        }
+        Scope::Nothing => Uuid::nil(),
+    }
+}
+
 /// A page of the sessions of `scope` that `f` keeps.
 pub async fn list(
     conn: &mut AsyncPgConnection,
@@ -181,12 +207,14 @@ pub async fn list(
     }
     if let Some(p) = f.person_id {
         let with = session_people::table
+            .filter(session_people::workspace_id.eq(scope_ws(scope)))
             .filter(session_people::person_id.eq(p))
             .select(session_people::session_id);
         q = q.filter(sessions::id.eq_any(with));
     }
     if let Some(g) = f.group_id {
         let with = session_groups::table
+            .filter(session_groups::workspace_id.eq(scope_ws(scope)))
             .filter(session_groups::group_id.eq(g))
             .select(session_groups::session_id);
         q = q.filter(sessions::id.eq_any(with));
@@ -196,6 +224,9 @@ pub async fn list(
     }
     if let Some(k) = f.kind {
         q = q.filter(sessions::kind.eq(k.as_str()));
+    }
+    if let Some(id) = f.series_id {
+        q = q.filter(sessions::series_id.eq(id));
     }
     let q = match page.sort.field {
         SessionSort::StartsAt => page.seek(q, sessions::starts_at, sessions::id)?,
@@ -439,6 +470,12 @@ pub struct NewSession {
     pub capacity: Option<i32>,
     pub buffer_before_min: i32,
     pub buffer_after_min: i32,
+    pub series_id: Option<Uuid>,
+    pub recurrence_id: Option<DateTime<Utc>>,
+    /// `scheduled` when `None`.
+    pub status: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub booked_by: Option<Uuid>,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, s: &NewSession) -> QueryResult<SessionRow> {
@@ -468,6 +505,9 @@ pub struct SessionChanges {
     pub capacity: Option<Option<i32>>,
     pub buffer_before_min: Option<i32>,
     pub buffer_after_min: Option<i32>,
+    pub series_id: Option<Option<Uuid>>,
+    pub recurrence_id: Option<Option<DateTime<Utc>>>,
+    pub exception: Option<bool>,
 }
 
 impl SessionChanges {
@@ -494,6 +534,9 @@ impl SessionChanges {
             || differs(&self.capacity, &s.capacity)
             || differs(&self.buffer_before_min, &s.buffer_before_min)
             || differs(&self.buffer_after_min, &s.buffer_after_min)
+            || differs(&self.series_id, &s.series_id)
+            || differs(&self.recurrence_id, &s.recurrence_id)
+            || differs(&self.exception, &s.exception)
     }
 }
 
@@ -636,18 +679,691 @@ pub async fn clear_attendance_notes(
     .await
 }
 
-/// Of `people`, those linked to user `user_id` in `ws`.
-pub async fn people_of_user(
+/// The live people of `ws` linked to user `user_id` (themself as a
+/// student, or the children of a parent).
+pub async fn linked_people(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
     user_id: Uuid,
-    ids: &[Uuid],
 ) -> QueryResult<Vec<Uuid>> {
     people::table
         .filter(people::workspace_id.eq(ws))
-        .filter(people::id.eq_any(ids))
         .filter(people::user_id.eq(user_id))
+        .filter(people::deleted_at.is_null())
         .select(people::id)
+        .load(conn)
+        .await
+}
+
+/// Deletes the attendance of session `id` of `ws` recorded for people it
+/// is no longer for (taken off it, or their group taken off); the records
+/// deleted.
+pub async fn drop_stray_attendance(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<Vec<AttendanceRow>> {
+    let still = session_people::table
+        .filter(session_people::workspace_id.eq(ws))
+        .filter(session_people::session_id.eq(id))
+        .select(session_people::person_id);
+    diesel::delete(
+        attendance::table
+            .filter(attendance::workspace_id.eq(ws))
+            .filter(attendance::session_id.eq(id))
+            .filter(diesel::dsl::not(attendance::person_id.eq_any(still))),
+    )
+    .returning(AttendanceRow::as_returning())
+    .get_results(conn)
+    .await
+}
+
+/// Waits, until the transaction ends, for any other change that may book
+/// `host` of `ws`: two bookings of one host are then checked one after the
+/// other by the table's exclusion constraint, which answers the second with
+/// a clear conflict rather than a deadlock between the two.
+pub async fn hold_host(conn: &mut AsyncPgConnection, ws: Uuid, host: Uuid) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+        .bind::<diesel::sql_types::Text, _>(format!("host:{ws}:{host}"))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// A series of sessions: its rule, its zone, and what each occurrence is.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = session_series)]
+pub struct SeriesRow {
+    pub workspace_id: Uuid,
+    pub id: Uuid,
+    pub rrule: String,
+    pub time_zone: String,
+    pub starts_local: chrono::NaiveDateTime,
+    pub duration_min: i32,
+    pub exdates: Vec<chrono::NaiveDate>,
+    pub ends_before: Option<DateTime<Utc>>,
+    pub materialised_until: DateTime<Utc>,
+    pub kind: String,
+    pub title: String,
+    pub location: Option<String>,
+    pub online_url: Option<String>,
+    pub host_id: Option<Uuid>,
+    pub notes: Option<String>,
+    pub fee_minor: Option<i64>,
+    pub fee_currency: Option<String>,
+    pub capacity: Option<i32>,
+    pub buffer_before_min: i32,
+    pub buffer_after_min: i32,
+    pub participant_ids: Vec<Uuid>,
+    pub group_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl SeriesRow {
+    /// An occurrence of the series starting at `starts_at`, named by
+    /// `recurrence_id`.
+    pub fn occurrence(&self, starts_at: DateTime<Utc>, recurrence_id: DateTime<Utc>) -> NewSession {
+        NewSession {
+            workspace_id: self.workspace_id,
+            id: Uuid::now_v7(),
+            kind: self.kind.clone(),
+            title: self.title.clone(),
+            starts_at,
+            ends_at: starts_at + chrono::Duration::minutes(self.duration_min as i64),
+            location: self.location.clone(),
+            online_url: self.online_url.clone(),
+            host_id: self.host_id,
+            notes: self.notes.clone(),
+            fee_minor: self.fee_minor,
+            fee_currency: self.fee_currency.clone(),
+            capacity: self.capacity,
+            buffer_before_min: self.buffer_before_min,
+            buffer_after_min: self.buffer_after_min,
+            series_id: Some(self.id),
+            recurrence_id: Some(recurrence_id),
+            status: None,
+            cancel_reason: None,
+            booked_by: None,
+        }
+    }
+
+    /// The changes that make an occurrence what the series says, its times
+    /// aside.
+    pub fn fields(&self) -> SessionChanges {
+        SessionChanges {
+            kind: Some(self.kind.clone()),
+            title: Some(self.title.clone()),
+            location: Some(self.location.clone()),
+            online_url: Some(self.online_url.clone()),
+            host_id: Some(self.host_id),
+            notes: Some(self.notes.clone()),
+            fee_minor: Some(self.fee_minor),
+            fee_currency: Some(self.fee_currency.clone()),
+            capacity: Some(self.capacity),
+            buffer_before_min: Some(self.buffer_before_min),
+            buffer_after_min: Some(self.buffer_after_min),
+            ..Default::default()
+        }
+    }
+}
+
+pub async fn insert_series(conn: &mut AsyncPgConnection, s: &SeriesRow) -> QueryResult<SeriesRow> {
+    diesel::insert_into(session_series::table)
+        .values(s)
+        .returning(SeriesRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Series `id` of `ws`, locked until the transaction ends.
+pub async fn lock_series(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<SeriesRow>> {
+    session_series::table
+        .filter(session_series::workspace_id.eq(ws))
+        .filter(session_series::id.eq(id))
+        .select(SeriesRow::as_select())
+        .for_no_key_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Series `id` of `ws`.
+pub async fn find_series(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<SeriesRow>> {
+    session_series::table
+        .filter(session_series::workspace_id.eq(ws))
+        .filter(session_series::id.eq(id))
+        .select(SeriesRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Stores `s` as series `s.id` is now, a new version.
+pub async fn save_series(conn: &mut AsyncPgConnection, s: &SeriesRow) -> QueryResult<SeriesRow> {
+    diesel::update(session_series::table)
+        .filter(session_series::workspace_id.eq(s.workspace_id))
+        .filter(session_series::id.eq(s.id))
+        .set((
+            session_series::rrule.eq(&s.rrule),
+            session_series::starts_local.eq(s.starts_local),
+            session_series::duration_min.eq(s.duration_min),
+            session_series::exdates.eq(&s.exdates),
+            session_series::ends_before.eq(s.ends_before),
+            session_series::materialised_until.eq(s.materialised_until),
+            session_series::kind.eq(&s.kind),
+            session_series::title.eq(&s.title),
+            session_series::location.eq(&s.location),
+            session_series::online_url.eq(&s.online_url),
+            session_series::host_id.eq(s.host_id),
+            session_series::notes.eq(&s.notes),
+            session_series::fee_minor.eq(s.fee_minor),
+            session_series::fee_currency.eq(&s.fee_currency),
+            session_series::capacity.eq(s.capacity),
+            session_series::buffer_before_min.eq(s.buffer_before_min),
+            session_series::buffer_after_min.eq(s.buffer_after_min),
+            (
+                session_series::participant_ids.eq(&s.participant_ids),
+                session_series::group_ids.eq(&s.group_ids),
+                session_series::updated_at.eq(diesel::dsl::now),
+                session_series::version.eq(session_series::version + 1),
+            ),
+        ))
+        .returning(SeriesRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// The occurrences of series `id` of `ws` that have not begun at `now`,
+/// from `from` on (by their original start), earliest first, locked.
+pub async fn coming_occurrences(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<SessionRow>> {
+    sessions::table
+        .filter(sessions::workspace_id.eq(ws))
+        .filter(sessions::series_id.eq(id))
+        .filter(sessions::recurrence_id.ge(from))
+        .filter(sessions::starts_at.gt(now))
+        .order(sessions::recurrence_id)
+        .select(SessionRow::as_select())
+        .for_no_key_update()
+        .load(conn)
+        .await
+}
+
+/// The original starts of every occurrence of series `id` of `ws`.
+pub async fn occurrence_ids(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<Vec<DateTime<Utc>>> {
+    sessions::table
+        .filter(sessions::workspace_id.eq(ws))
+        .filter(sessions::series_id.eq(id))
+        .select(sessions::recurrence_id.assume_not_null())
+        .load(conn)
+        .await
+}
+
+/// Deletes session `id` of `ws` (an occurrence a series no longer has).
+pub async fn delete(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::workspace_id.eq(ws))
+            .filter(sessions::id.eq(id)),
+    )
+    .execute(conn)
+    .await
+}
+
+/// Up to `limit` series whose occurrences stop before `horizon` and that
+/// go on past them: `(workspace, series)`.
+pub async fn series_to_extend(
+    conn: &mut AsyncPgConnection,
+    horizon: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    session_series::table
+        .filter(session_series::materialised_until.lt(horizon))
+        .filter(
+            session_series::ends_before
+                .is_null()
+                .or(session_series::ends_before
+                    .assume_not_null()
+                    .gt(session_series::materialised_until)),
+        )
+        .order(session_series::materialised_until)
+        .select((session_series::workspace_id, session_series::id))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Gives the occurrences of series `from` of `ws` from `pivot` on (by their
+/// original start) to series `to` (a series split there).
+pub async fn move_occurrences(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    from: Uuid,
+    to: Uuid,
+    pivot: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::workspace_id.eq(ws))
+            .filter(sessions::series_id.eq(from))
+            .filter(sessions::recurrence_id.ge(pivot)),
+    )
+    .set((
+        sessions::series_id.eq(to),
+        sessions::version.eq(sessions::version + 1),
+        sessions::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await
+}
+
+/// Makes `hash` the digest of member `user`'s calendar feed token in `ws`,
+/// in place of any earlier one.
+pub async fn set_feed(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    user: Uuid,
+    hash: &[u8],
+) -> QueryResult<()> {
+    drop_feed(conn, ws, user).await?;
+    diesel::insert_into(calendar_feeds::table)
+        .values((
+            calendar_feeds::token_hash.eq(hash),
+            calendar_feeds::workspace_id.eq(ws),
+            calendar_feeds::user_id.eq(user),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Revokes member `user`'s calendar feed in `ws`; whether there was one.
+pub async fn drop_feed(conn: &mut AsyncPgConnection, ws: Uuid, user: Uuid) -> QueryResult<bool> {
+    diesel::delete(
+        calendar_feeds::table
+            .filter(calendar_feeds::workspace_id.eq(ws))
+            .filter(calendar_feeds::user_id.eq(user)),
+    )
+    .execute(conn)
+    .await
+    .map(|n| n > 0)
+}
+
+/// Whose feed the token with digest `hash` opens: `(workspace, member,
+/// made at)`.
+pub async fn feed_owner(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+) -> QueryResult<Option<(Uuid, Uuid, DateTime<Utc>)>> {
+    calendar_feeds::table
+        .filter(calendar_feeds::token_hash.eq(hash))
+        .select((
+            calendar_feeds::workspace_id,
+            calendar_feeds::user_id,
+            calendar_feeds::created_at,
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// A host's hours as stored: their zone and the three lists (checked by
+/// the server before they are written).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = availability)]
+pub struct AvailabilityRow {
+    pub workspace_id: Uuid,
+    pub user_id: Uuid,
+    pub time_zone: String,
+    pub weekly: serde_json::Value,
+    pub overrides: serde_json::Value,
+    pub time_off: serde_json::Value,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+pub async fn availability_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    user: Uuid,
+) -> QueryResult<Option<AvailabilityRow>> {
+    availability::table
+        .filter(availability::workspace_id.eq(ws))
+        .filter(availability::user_id.eq(user))
+        .select(AvailabilityRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Stores `user`'s hours in `ws` (a new version); with `version`, only
+/// over that version (`None` when it moved on).
+#[allow(clippy::too_many_arguments)]
+pub async fn put_availability(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    user: Uuid,
+    time_zone: &str,
+    weekly: &serde_json::Value,
+    overrides: &serde_json::Value,
+    time_off: &serde_json::Value,
+    version: Option<i32>,
+) -> QueryResult<Option<AvailabilityRow>> {
+    use diesel::upsert::excluded;
+    let current = availability::table
+        .filter(availability::workspace_id.eq(ws))
+        .filter(availability::user_id.eq(user))
+        .select(availability::version)
+        .for_no_key_update()
+        .first::<i32>(conn)
+        .await
+        .optional()?;
+    if version.is_some_and(|v| v != current.unwrap_or(0)) {
+        return Ok(None);
+    }
+    diesel::insert_into(availability::table)
+        .values((
+            availability::workspace_id.eq(ws),
+            availability::user_id.eq(user),
+            availability::time_zone.eq(time_zone),
+            availability::weekly.eq(weekly),
+            availability::overrides.eq(overrides),
+            availability::time_off.eq(time_off),
+        ))
+        .on_conflict((availability::workspace_id, availability::user_id))
+        .do_update()
+        .set((
+            availability::time_zone.eq(excluded(availability::time_zone)),
+            availability::weekly.eq(excluded(availability::weekly)),
+            availability::overrides.eq(excluded(availability::overrides)),
+            availability::time_off.eq(excluded(availability::time_off)),
+            availability::updated_at.eq(diesel::dsl::now),
+            availability::version.eq(availability::version + 1),
+        ))
+        .returning(AvailabilityRow::as_returning())
+        .get_result(conn)
+        .await
+        .map(Some)
+}
+
+/// A workspace's rule for one kind of session, as stored.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = booking_rules)]
+pub struct BookingRuleRow {
+    pub workspace_id: Uuid,
+    pub kind: String,
+    pub duration_min: i32,
+    pub buffer_before_min: i32,
+    pub buffer_after_min: i32,
+    pub slot_interval_min: i32,
+    pub min_notice_min: i32,
+    pub window_days: i32,
+    pub max_per_day: Option<i32>,
+    pub max_per_week: Option<i32>,
+    pub requires_confirmation: bool,
+}
+
+impl BookingRuleRow {
+    /// The rule as the API shows it.
+    pub fn rule(&self) -> rapport_domain::api::BookingRule {
+        rapport_domain::api::BookingRule {
+            duration_min: self.duration_min,
+            buffer_before_min: self.buffer_before_min,
+            buffer_after_min: self.buffer_after_min,
+            slot_interval_min: self.slot_interval_min,
+            min_notice_min: self.min_notice_min,
+            window_days: self.window_days,
+            max_per_day: self.max_per_day,
+            max_per_week: self.max_per_week,
+            requires_confirmation: self.requires_confirmation,
+        }
+    }
+}
+
+pub async fn booking_rules(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+) -> QueryResult<Vec<BookingRuleRow>> {
+    booking_rules::table
+        .filter(booking_rules::workspace_id.eq(ws))
+        .select(BookingRuleRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn put_booking_rule(
+    conn: &mut AsyncPgConnection,
+    r: &BookingRuleRow,
+) -> QueryResult<BookingRuleRow> {
+    diesel::insert_into(booking_rules::table)
+        .values(r)
+        .on_conflict((booking_rules::workspace_id, booking_rules::kind))
+        .do_update()
+        .set((
+            booking_rules::duration_min.eq(r.duration_min),
+            booking_rules::buffer_before_min.eq(r.buffer_before_min),
+            booking_rules::buffer_after_min.eq(r.buffer_after_min),
+            booking_rules::slot_interval_min.eq(r.slot_interval_min),
+            booking_rules::min_notice_min.eq(r.min_notice_min),
+            booking_rules::window_days.eq(r.window_days),
+            booking_rules::max_per_day.eq(r.max_per_day),
+            booking_rules::max_per_week.eq(r.max_per_week),
+            booking_rules::requires_confirmation.eq(r.requires_confirmation),
+            booking_rules::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(BookingRuleRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// The time `host` of `ws` holds from `from` to `to`: for each session but
+/// a cancelled one, its start, its end, and its buffers in minutes.
+pub async fn held(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    host: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<(DateTime<Utc>, DateTime<Utc>, i32, i32)>> {
+    sessions::table
+        .filter(sessions::workspace_id.eq(ws))
+        .filter(sessions::host_id.eq(host))
+        .filter(sessions::status.ne_all(["cancelled", "pending"]))
+        .filter(sessions::starts_at.lt(to))
+        .filter(sessions::ends_at.gt(from))
+        .order(sessions::starts_at)
+        .select((
+            sessions::starts_at,
+            sessions::ends_at,
+            sessions::buffer_before_min,
+            sessions::buffer_after_min,
+        ))
+        .load(conn)
+        .await
+}
+
+/// Gives `person` a seat of session `id` of `ws`; whether they had none.
+pub async fn add_participant(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    person: Uuid,
+) -> QueryResult<bool> {
+    diesel::insert_into(session_participants::table)
+        .values((
+            session_participants::workspace_id.eq(ws),
+            session_participants::session_id.eq(id),
+            session_participants::person_id.eq(person),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(|n| n > 0)
+}
+
+/// Takes `person` off session `id` of `ws`; whether they were on it.
+pub async fn remove_participant(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    person: Uuid,
+) -> QueryResult<bool> {
+    diesel::delete(
+        session_participants::table
+            .filter(session_participants::workspace_id.eq(ws))
+            .filter(session_participants::session_id.eq(id))
+            .filter(session_participants::person_id.eq(person)),
+    )
+    .execute(conn)
+    .await
+    .map(|n| n > 0)
+}
+
+/// The members of `ws` who have set hours (who can be booked): id, name
+/// and zone, by name.
+pub async fn bookable_hosts(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+) -> QueryResult<Vec<(Uuid, String, String)>> {
+    availability::table
+        .inner_join(
+            memberships::table.on(memberships::workspace_id
+                .eq(availability::workspace_id)
+                .and(memberships::user_id.eq(availability::user_id))),
+        )
+        .inner_join(users::table.on(users::id.eq(availability::user_id)))
+        .filter(availability::workspace_id.eq(ws))
+        .filter(availability::weekly.ne(serde_json::json!([])))
+        .order((users::name, users::id))
+        .select((users::id, users::name, availability::time_zone))
+        .load(conn)
+        .await
+}
+
+/// How many minutes before its sessions `ws` reminds of them (60 until
+/// set; 0 for none).
+pub async fn reminder_lead(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<i32> {
+    reminder_settings::table
+        .filter(reminder_settings::workspace_id.eq(ws))
+        .select(reminder_settings::lead_min)
+        .first(conn)
+        .await
+        .optional()
+        .map(|v| v.unwrap_or(60))
+}
+
+pub async fn set_reminder_lead(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    lead_min: i32,
+) -> QueryResult<()> {
+    diesel::insert_into(reminder_settings::table)
+        .values((
+            reminder_settings::workspace_id.eq(ws),
+            reminder_settings::lead_min.eq(lead_min),
+        ))
+        .on_conflict(reminder_settings::workspace_id)
+        .do_update()
+        .set((
+            reminder_settings::lead_min.eq(lead_min),
+            reminder_settings::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// A session a reminder is due for.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DueReminder {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub workspace_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub session_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub starts_at: DateTime<Utc>,
+}
+
+/// Up to `limit` scheduled sessions, across workspaces, that start within
+/// their workspace's lead time from `now` and whose reminder for that start
+/// was not sent.
+pub async fn due_reminders(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<DueReminder>> {
+    diesel::sql_query(
+        "SELECT s.workspace_id, s.id AS session_id, s.starts_at FROM sessions s
+         LEFT JOIN reminder_settings r ON r.workspace_id = s.workspace_id
+         WHERE s.status = 'scheduled' AND s.starts_at > $1
+           AND s.starts_at <= $1 + interval '7 days'
+           AND s.starts_at <= $1 + make_interval(mins => coalesce(r.lead_min, 60))
+           AND NOT EXISTS (SELECT 1 FROM session_reminders m
+                WHERE m.workspace_id = s.workspace_id AND m.session_id = s.id
+                  AND m.starts_at = s.starts_at)
+         ORDER BY s.starts_at LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await
+}
+
+/// Marks the reminder of session `id` of `ws` for `starts_at` sent;
+/// whether it was not already (so that it is sent once, whoever asks).
+pub async fn claim_reminder(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    starts_at: DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::insert_into(session_reminders::table)
+        .values((
+            session_reminders::workspace_id.eq(ws),
+            session_reminders::session_id.eq(id),
+            session_reminders::starts_at.eq(starts_at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(|n| n > 0)
+}
+
+/// The e-mail addresses of the people session `id` of `ws` is for.
+pub async fn participant_emails(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<Vec<String>> {
+    let ids = session_people::table
+        .filter(session_people::workspace_id.eq(ws))
+        .filter(session_people::session_id.eq(id))
+        .select(session_people::person_id);
+    people::table
+        .filter(people::workspace_id.eq(ws))
+        .filter(people::id.eq_any(ids))
+        .filter(people::deleted_at.is_null())
+        .filter(people::email.is_not_null())
+        .select(people::email.assume_not_null())
         .load(conn)
         .await
 }

@@ -415,6 +415,96 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        series_id -> Nullable<Uuid>,
+        recurrence_id -> Nullable<Timestamptz>,
+        exception -> Bool,
+        booked_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    availability (workspace_id, user_id) {
+        workspace_id -> Uuid,
+        user_id -> Uuid,
+        time_zone -> Text,
+        weekly -> Jsonb,
+        overrides -> Jsonb,
+        time_off -> Jsonb,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    booking_rules (workspace_id, kind) {
+        workspace_id -> Uuid,
+        kind -> Text,
+        duration_min -> Int4,
+        buffer_before_min -> Int4,
+        buffer_after_min -> Int4,
+        slot_interval_min -> Int4,
+        min_notice_min -> Int4,
+        window_days -> Int4,
+        max_per_day -> Nullable<Int4>,
+        max_per_week -> Nullable<Int4>,
+        requires_confirmation -> Bool,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reminder_settings (workspace_id) {
+        workspace_id -> Uuid,
+        lead_min -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    session_reminders (workspace_id, session_id, starts_at) {
+        workspace_id -> Uuid,
+        session_id -> Uuid,
+        starts_at -> Timestamptz,
+        sent_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (token_hash) {
+        token_hash -> Binary,
+        workspace_id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    session_series (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        rrule -> Text,
+        time_zone -> Text,
+        starts_local -> Timestamp,
+        duration_min -> Int4,
+        exdates -> Array<Date>,
+        ends_before -> Nullable<Timestamptz>,
+        materialised_until -> Timestamptz,
+        kind -> Text,
+        title -> Text,
+        location -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        host_id -> Nullable<Uuid>,
+        notes -> Nullable<Text>,
+        fee_minor -> Nullable<Int8>,
+        fee_currency -> Nullable<Text>,
+        capacity -> Nullable<Int4>,
+        buffer_before_min -> Int4,
+        buffer_after_min -> Int4,
+        participant_ids -> Array<Uuid>,
+        group_ids -> Array<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
     }
 }
 
@@ -472,6 +562,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     imported_people,
     imported_organizations,
     sessions,
+    session_series,
+    calendar_feeds,
+    availability,
+    booking_rules,
+    reminder_settings,
+    session_reminders,
     session_participants,
     session_groups,
     attendance

@@ -386,6 +386,8 @@ permissions! {
     SessionsRead = "sessions:read", "sessions", Read, module = Scheduling, user_only = false, [Owner, Admin, Manager, Staff, Member];
     SessionsWrite = "sessions:write", "sessions", Write, module = Scheduling, user_only = false, [Owner, Admin, Manager, Staff];
     AttendanceWrite = "attendance:write", "attendance", Write, module = Scheduling, user_only = false, [Owner, Admin, Manager, Staff];
+    BookingsWrite = "bookings:write", "bookings", Write, module = Booking, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    BookingRulesManage = "booking_rules:manage", "booking_rules", Write, module = Scheduling, user_only = false, [Owner, Admin, Manager];
 }
 
 impl Permission {

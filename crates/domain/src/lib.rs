@@ -7,6 +7,7 @@ pub mod access;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod availability;
 pub mod custom_fields;
 pub mod events;
 pub mod groups;
@@ -31,6 +32,7 @@ pub mod api {
     pub use crate::api_keys::*;
     pub use crate::audit::*;
     pub use crate::auth::*;
+    pub use crate::availability::*;
     pub use crate::custom_fields::*;
     pub use crate::events::*;
     pub use crate::groups::*;

@@ -62,6 +62,11 @@ codes! {
         HostBusy = "host_busy",
         /// A cancelled session is changed no more.
         Cancelled = "cancelled",
+        /// Attendance recorded by the host or staff, which a user logging
+        /// their own sessions may not overwrite.
+        Recorded = "recorded",
+        /// Every seat of the session is taken.
+        Full = "full",
         IdempotencyInFlight = "idempotency_in_flight",
         IdempotencyKeyReused = "idempotency_key_reused",
         IdempotencySecretWithheld = "idempotency_secret_withheld",

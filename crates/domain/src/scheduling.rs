@@ -68,6 +68,8 @@ impl std::str::FromStr for SessionKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
+    /// Booked, waiting for its host to confirm: it holds no time until then.
+    Pending,
     /// To come (or come and not yet marked).
     #[default]
     Scheduled,
@@ -80,7 +82,8 @@ pub enum SessionStatus {
 }
 
 impl SessionStatus {
-    pub const ALL: [SessionStatus; 4] = [
+    pub const ALL: [SessionStatus; 5] = [
+        Self::Pending,
         Self::Scheduled,
         Self::Completed,
         Self::Cancelled,
@@ -89,6 +92,7 @@ impl SessionStatus {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Pending => "pending",
             Self::Scheduled => "scheduled",
             Self::Completed => "completed",
             Self::Cancelled => "cancelled",
@@ -155,6 +159,9 @@ pub struct SessionView {
     pub status: SessionStatus,
     /// Why it was cancelled.
     pub cancel_reason: Option<String>,
+    /// The member who booked it (`POST /bookings`): they may reschedule or
+    /// cancel it.
+    pub booked_by: Option<Uuid>,
     pub notes: Option<String>,
     pub fee: Option<Money>,
     /// Seats of a group session.
@@ -168,9 +175,217 @@ pub struct SessionView {
     /// The groups it is for (a class's lesson): their members on its day
     /// take part too (its register lists them).
     pub group_ids: Vec<Uuid>,
+    /// The series it is an occurrence of (`GET /sessions/series/{id}`).
+    pub series_id: Option<Uuid>,
+    /// An occurrence's original start, as its series' rule gave it (the
+    /// iCalendar RECURRENCE-ID): it names the occurrence however it is
+    /// moved.
+    pub recurrence_id: Option<DateTime<Utc>>,
+    /// An occurrence changed on its own ("this session"): changes to its
+    /// series leave it as it is.
+    pub exception: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+}
+
+/// The longest RRULE text.
+pub const RRULE_MAX: usize = 500;
+/// The dates one series can skip.
+pub const EXDATES_MAX: usize = 500;
+
+/// How a session repeats: an iCalendar (RFC 5545) rule, read as wall-clock
+/// time in a time zone, so that a weekly 16:00 lesson stays at 16:00 on
+/// both sides of a change to or from summer time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "rrule": "FREQ=WEEKLY;BYDAY=MO,TH;UNTIL=20270630T000000Z",
+    "time_zone": "Europe/Paris", "exdates": ["2027-04-19"]
+})))]
+#[serde(deny_unknown_fields)]
+pub struct Recurrence {
+    /// An RRULE value without its `RRULE:` name: `FREQ=WEEKLY;BYDAY=MO`.
+    /// Daily at most often (`FREQ` `DAILY`, `WEEKLY`, `MONTHLY` or
+    /// `YEARLY`), at the session's start time (no `BYHOUR`, `BYMINUTE` or
+    /// `BYSECOND`); `UNTIL` in UTC (`...Z`) or `COUNT` ends it.
+    pub rrule: String,
+    /// The IANA zone its wall-clock times are in: the workspace's when left
+    /// out.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Days on which it does not take place (the iCalendar EXDATE), in that
+    /// zone.
+    #[serde(default)]
+    pub exdates: Vec<chrono::NaiveDate>,
+}
+
+impl Recurrence {
+    /// What can be checked without the zone table: lengths and the rule's
+    /// outline. The server reads the rule whole.
+    fn check(&self, e: &mut Vec<FieldError>) {
+        let rule = self.rrule.trim();
+        if rule.is_empty() || rule.chars().count() > RRULE_MAX {
+            e.push(
+                FieldError::new(
+                    "recurrence.rrule",
+                    FieldCode::Format,
+                    "an RRULE such as FREQ=WEEKLY;BYDAY=MO",
+                )
+                .with("max", RRULE_MAX),
+            );
+        }
+        if let Some(z) = &self.time_zone {
+            if z.is_empty() || z.len() > 64 {
+                e.push(FieldError::new(
+                    "recurrence.time_zone",
+                    FieldCode::Unknown,
+                    "an IANA time zone such as Europe/Paris",
+                ));
+            }
+        }
+        if self.exdates.len() > EXDATES_MAX {
+            e.push(
+                FieldError::new(
+                    "recurrence.exdates",
+                    FieldCode::TooLong,
+                    format!("at most {EXDATES_MAX} days"),
+                )
+                .with("max", EXDATES_MAX),
+            );
+        }
+    }
+}
+
+/// Which occurrences of a series a change or a cancellation is for, as
+/// calendar users know them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ApplyTo {
+    /// This session only: it becomes an exception of its series.
+    #[default]
+    This,
+    /// This session and the ones after it: the series is split here.
+    Following,
+    /// Every occurrence of the series that has not begun.
+    All,
+}
+
+/// A series of sessions: the rule, its zone and what each occurrence is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeriesView {
+    pub id: Uuid,
+    pub rrule: String,
+    pub time_zone: String,
+    /// The first occurrence's start, as wall-clock time in `time_zone`.
+    pub starts_local: chrono::NaiveDateTime,
+    pub duration_min: i32,
+    pub exdates: Vec<chrono::NaiveDate>,
+    /// No occurrence starts at or after this time (a series split or
+    /// cancelled from an occurrence on).
+    pub ends_before: Option<DateTime<Utc>>,
+    /// Occurrences exist up to here; a job keeps a rolling year ahead.
+    pub materialised_until: DateTime<Utc>,
+    pub kind: SessionKind,
+    pub title: String,
+    pub host_id: Option<Uuid>,
+    pub participant_ids: Vec<Uuid>,
+    pub group_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// A booking: a free slot of a host (`host_id`, `starts_at`), or a seat
+/// of a group session (`session_id`). A member books for themself (the
+/// person linked to them); staff name the person.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "host_id": "0193f1c2-7d4e-7a21-9c3b-5b1d2e3f4a5b", "kind": "consultation",
+    "starts_at": "2027-01-04T09:00:00Z"
+})))]
+#[serde(deny_unknown_fields)]
+pub struct BookingRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<DateTime<Utc>>,
+    /// `consultation` when left out: its rule gives the length and buffers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<SessionKind>,
+    /// Minutes, the rule's length when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_min: Option<i32>,
+    /// A seat of this group session instead of a slot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<Uuid>,
+    /// Whom it is for: staff name a person; a member's own when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+impl Validate for BookingRequest {
+    fn check(&self, e: &mut Vec<FieldError>) {
+        match (self.session_id, self.host_id, self.starts_at) {
+            (Some(_), None, None) | (None, Some(_), Some(_)) => {}
+            (Some(_), ..) => e.push(FieldError::new(
+                "session_id",
+                FieldCode::Invalid,
+                "a seat of a session, or a slot of a host: not both",
+            )),
+            (None, None, _) => e.push(FieldError::new(
+                "host_id",
+                FieldCode::Required,
+                "is required",
+            )),
+            (None, Some(_), None) => e.push(FieldError::new(
+                "starts_at",
+                FieldCode::Required,
+                "is required",
+            )),
+        }
+        if let Some(t) = &self.starts_at {
+            validate::time(e, "starts_at", t);
+        }
+        if self.duration_min.is_some_and(|d| !(5..=1440).contains(&d)) {
+            e.push(
+                FieldError::new("duration_min", FieldCode::Range, "from 5 to 1,440 minutes")
+                    .with("min", 5)
+                    .with("max", 1440),
+            );
+        }
+        if let Some(t) = self.title.as_deref() {
+            validate::text(e, "title", t, TITLE_MAX);
+        }
+    }
+}
+
+/// A booking moved to another free slot of its host.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleRequest {
+    pub starts_at: DateTime<Utc>,
+}
+
+impl Validate for RescheduleRequest {
+    fn check(&self, e: &mut Vec<FieldError>) {
+        validate::time(e, "starts_at", &self.starts_at);
+    }
+}
+
+/// A member's private calendar feed: an address that Google or Apple
+/// Calendar subscribe to. It is shown once; a new one replaces it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalendarFeed {
+    /// `https://…/ical/<token>.ics`: whoever has it reads the calendar.
+    pub url: String,
 }
 
 /// A page of the list.
@@ -331,11 +546,17 @@ pub struct CreateSessionRequest {
     /// part.
     #[serde(default)]
     pub group_ids: Vec<Uuid>,
+    /// Makes this the first of a series of sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<Recurrence>,
 }
 
 impl Validate for CreateSessionRequest {
     fn check(&self, e: &mut Vec<FieldError>) {
         validate::text(e, "title", &self.title, TITLE_MAX);
+        if let Some(r) = &self.recurrence {
+            r.check(e);
+        }
         check(
             e,
             Some(&self.starts_at),
@@ -413,6 +634,11 @@ pub struct UpdateSessionRequest {
     /// The groups it is for, all of them: replaces the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_ids: Option<Vec<Uuid>>,
+    /// For an occurrence of a series: this one (the default), this and the
+    /// following ones, or all that have not begun. A move of several
+    /// shifts each by the same wall-clock time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_to: Option<ApplyTo>,
 }
 
 impl Validate for UpdateSessionRequest {
@@ -442,6 +668,13 @@ impl Validate for UpdateSessionRequest {
                 "cancel through POST /sessions/{id}/cancel, with a reason",
             ));
         }
+        if self.status.is_some() && self.apply_to.is_some_and(|a| a != ApplyTo::This) {
+            e.push(FieldError::new(
+                "status",
+                FieldCode::Invalid,
+                "a status is marked one session at a time",
+            ));
+        }
     }
 }
 
@@ -453,6 +686,11 @@ impl Validate for UpdateSessionRequest {
 #[serde(deny_unknown_fields)]
 pub struct CancelSessionRequest {
     pub reason: String,
+    /// For an occurrence of a series: this one (the default), this and
+    /// every one after it, or every one that has not begun. The series
+    /// then ends: no more are made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_to: Option<ApplyTo>,
 }
 
 impl Validate for CancelSessionRequest {
@@ -590,6 +828,7 @@ mod tests {
             buffer_after_min: 0,
             participant_ids: vec![],
             group_ids: vec![],
+            recurrence: None,
         }
     }
 

@@ -286,6 +286,40 @@ async fn records(
         staff,
     ) {
         sessions(conn, ctx, ws, t, host, &person_ids, &classes).await?;
+        // The host can be booked on weekdays, 09:00 to 17:00.
+        let weekly: Vec<serde_json::Value> = (1..=5)
+            .map(|d| serde_json::json!({"weekday": d, "from": "09:00", "to": "17:00"}))
+            .collect();
+        rapport_db::scheduling::put_availability(
+            conn,
+            ws,
+            host,
+            "UTC",
+            &serde_json::json!(weekly),
+            &serde_json::json!([]),
+            &serde_json::json!([]),
+            None,
+        )
+        .await?;
+        if t.modules().contains(&rapport_domain::Module::Booking) {
+            rapport_db::scheduling::put_booking_rule(
+                conn,
+                &rapport_db::scheduling::BookingRuleRow {
+                    workspace_id: ws,
+                    kind: "consultation".into(),
+                    duration_min: 60,
+                    buffer_before_min: 0,
+                    buffer_after_min: 0,
+                    slot_interval_min: 30,
+                    min_notice_min: 120,
+                    window_days: 60,
+                    max_per_day: Some(6),
+                    max_per_week: None,
+                    requires_confirmation: false,
+                },
+            )
+            .await?;
+        }
     }
     Ok(())
 }
@@ -371,6 +405,11 @@ async fn sessions(
                     capacity: (group > 1).then_some(8),
                     buffer_before_min: 0,
                     buffer_after_min: if group > 1 { 0 } else { 15 },
+                    series_id: None,
+                    recurrence_id: None,
+                    status: None,
+                    cancel_reason: None,
+                    booked_by: None,
                 },
             )
             .await?;

@@ -416,6 +416,9 @@ mod tests {
             if t.modules().contains(&Module::Scheduling) {
                 keys.insert(format!("calendar.{}", t.as_str()));
             }
+            if t.modules().contains(&Module::Booking) {
+                keys.insert(format!("booking.{}", t.as_str()));
+            }
             for r in Role::ALL {
                 keys.insert(format!("role.{}.{}", t.as_str(), r.as_str()));
             }

@@ -55,6 +55,7 @@ pub const ENTRIES: &[Entry] = &[
     organizations::ENTRY,
     groups::ENTRY,
     scheduling::ENTRY,
+    scheduling::booking::ENTRY,
     members::ENTRY,
     api_keys::ENTRY,
     custom_fields::ENTRY,

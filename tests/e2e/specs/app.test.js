@@ -460,6 +460,10 @@ test("a teacher keeps a class's register: someone joins, then leaves today", asy
   await panel.locator('.suggestions').getByRole('button', { name: /^Rosa / }).click();
   const rosa = register.locator('tr[data-member^="Rosa "]');
   await rosa.waitFor();
+  // The register is drawn again as the change is announced: wait for it.
+  for (let i = 0; i < 50 && (await register.locator('tr[data-member]').count()) !== 9; i++) {
+    await page.waitForTimeout(100);
+  }
   assert.equal(await register.locator('tr[data-member]').count(), 9);
   await python.locator('td.num', { hasText: '9' }).waitFor();
   // She leaves today: from today on she is off the register.
@@ -520,6 +524,121 @@ test("a teacher's timetable: this week's lessons, last week's register taken, an
   await shot(page, 'timetable');
   // The refused request is the only thing the console reports.
   assert.deepEqual(page.errors.filter((e) => !e.includes('409')), []);
+});
+
+test('a tutor schedules a weekly session, moves one occurrence alone and takes its register', async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Calendar' }).click();
+  await page.getByRole('heading', { name: 'Calendar', exact: true }).waitFor();
+
+  // Every week from the Monday two weeks ago, in the evening.
+  const now = new Date();
+  const monday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7) - 14);
+  const day = monday.toISOString().slice(0, 10);
+  await page.getByRole('button', { name: 'Schedule a session' }).click();
+  const form = page.locator('form[data-form="new-session"]');
+  await form.getByLabel('Title').fill('Weekly chess');
+  await form.getByLabel('Date').fill(day);
+  await form.getByLabel('From').fill('19:00');
+  await form.getByLabel('To').fill('20:00');
+  await form.getByLabel('Repeats').selectOption('weekly');
+  await form.getByLabel('Until').waitFor();
+  await form.getByLabel('Participants').selectOption({ index: 0 });
+  await form.getByRole('button', { name: 'Schedule', exact: true }).click();
+  await page.getByText('The session is scheduled.').waitFor();
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  await panel.getByRole('heading', { name: 'Weekly chess' }).waitFor();
+  await panel.locator('[data-test="series"]', { hasText: 'One of a series' }).waitFor();
+
+  // This one alone, an hour later.
+  await panel.getByLabel('Apply changes to').selectOption('this');
+  const move = panel.locator('form[data-form="move-session"]');
+  await move.getByLabel('From').fill('20:00');
+  await move.getByLabel('To').fill('21:00');
+  await move.getByRole('button', { name: 'Move' }).click();
+  await page.getByText('The session is moved.').waitFor();
+  await panel.locator('[data-test="series"]', { hasText: 'changed on its own' }).waitFor();
+  await panel.getByText(`${day} 20:00–21:00`).waitFor();
+
+  // Its register, taken in one tap per participant.
+  const register = panel.locator('table[data-test="register"]');
+  await register.locator('tr').first().waitFor();
+  await register.locator('select').first().selectOption('present');
+  await panel.getByRole('button', { name: 'Save the register' }).click();
+  await page.getByText('The register is saved.').waitFor();
+  assert.equal(await register.locator('select').first().inputValue(), 'present');
+  await panel.locator('button.close').click();
+
+  // The series goes on, at 19:00, in the weeks after.
+  await page.getByRole('button', { name: 'Next week' }).click();
+  await page.locator('.calendar .event', { hasText: 'Weekly chess' }).first().waitFor();
+  await page.getByRole('button', { name: 'Next week' }).click();
+  const later = page.locator('.calendar .event', { hasText: 'Weekly chess' });
+  await later.first().waitFor();
+  assert.match(await later.first().textContent(), /19:00/);
+  await shot(page, 'series');
+});
+
+test('a member books a consultation in a free slot of next week, sees it coming, and cancels it', async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'member@consulting.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Book a consultation' }).click();
+  await page.getByRole('heading', { name: 'Book a consultation', exact: true }).waitFor();
+  await page.getByText('Choose whom you would like to meet').waitFor();
+  await page.getByLabel('With').selectOption({ index: 1 });
+  await page.getByRole('button', { name: 'Next week' }).click();
+  const slots = page.locator('[data-test="slots"] button.slot');
+  await slots.first().waitFor();
+  // Weekdays 09:00 to 17:00, around the host's own consultations.
+  assert.ok((await slots.count()) >= 20, `${await slots.count()} slots`);
+  const first = (await slots.first().textContent()).trim();
+  assert.equal(first, '09:00');
+  const offered = await slots.count();
+  await slots.first().click();
+  await page.getByText('Booked. It is in your calendar.').waitFor();
+  const mine = page.locator('[data-test="mine"] li', { hasText: 'Consultation' });
+  await mine.first().waitFor();
+  // The hour is gone from the offer.
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('[data-test="slots"] button.slot').length < n,
+    offered,
+  );
+  assert.notEqual((await slots.first().textContent()).trim(), '09:00');
+  await shot(page, 'booking');
+  await mine.first().getByRole('button', { name: 'Cancel' }).click();
+  await page.getByText('The booking is cancelled.').waitFor();
+  await page.locator('[data-test="mine"] li.cancelled').first().waitFor();
+});
+
+test('a consultant sets the hours they can be booked: Saturday mornings too', async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'staff@consulting.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Consultations' }).click();
+  await page.getByRole('button', { name: 'My hours' }).click();
+  const form = page.locator('form[data-form="hours"]');
+  const monday = form.locator('[data-weekday="1"] .hours-interval');
+  await monday.first().waitFor();
+  assert.equal(await monday.first().locator('input').first().inputValue(), '09:00');
+  const saturday = form.locator('[data-weekday="6"]');
+  assert.equal(await saturday.locator('.hours-interval').count(), 0);
+  await saturday.getByRole('button', { name: 'Add hours' }).click();
+  await saturday.getByLabel('From').fill('10:00');
+  await saturday.getByLabel('To').fill('12:00');
+  await form.getByRole('button', { name: 'Save my hours' }).click();
+  await page.getByText('Your hours are saved.').waitFor();
+  await form.waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'My hours' }).click();
+  await page.locator('form[data-form="hours"] [data-weekday="6"] .hours-interval').first().waitFor();
+  assert.equal(
+    await page.locator('form[data-form="hours"] [data-weekday="6"] .hours-interval input').first().inputValue(),
+    '10:00',
+  );
+  await shot(page, 'hours');
 });
 
 test('the search in the top bar finds a student despite a typo and opens her record', async () => {

@@ -90,6 +90,7 @@ pub fn registry() -> Registry {
     crate::people::jobs(&mut r);
     crate::groups::jobs(&mut r);
     crate::imports::jobs(&mut r);
+    crate::scheduling::jobs(&mut r);
     crate::ops::jobs(&mut r);
     r
 }
@@ -101,6 +102,7 @@ pub fn schedules() -> Vec<schedule::Schedule> {
     crate::people::schedules(&mut s);
     crate::groups::schedules(&mut s);
     crate::imports::schedules(&mut s);
+    crate::scheduling::schedules(&mut s);
     s
 }
 

@@ -8,7 +8,7 @@ use crate::extract::{perm, Authz, Caller, Ctx, Scope, Valid, Visible};
 use crate::record::Found;
 use actix_web::{get, put, web, web::Json};
 use diesel_async::AsyncConnection;
-use rapport_db::scheduling::AttendanceRow;
+use rapport_db::scheduling::{AttendanceRow, SessionRow};
 use rapport_db::Conn;
 use rapport_domain::api::{AttendanceView, RecordAttendanceRequest, SessionStatus};
 use rapport_domain::problem::{Code, FieldCode};
@@ -36,20 +36,21 @@ impl crate::record::Audited for AttendanceRow {
     }
 }
 
-/// The register as `scope` may see it: every participant for staff, their
-/// own people for a member.
+/// The register as `scope` may see it: every participant for staff and for
+/// the session's host, their own people for any other member.
 async fn register(
     conn: &mut Conn,
     ws: Uuid,
     scope: &Scope,
-    session_id: Uuid,
+    session: &SessionRow,
 ) -> Result<Vec<AttendanceView>, ApiError> {
+    let session_id = session.id;
     let mut people = rapport_db::scheduling::people_of(conn, ws, &[session_id])
         .await?
         .remove(&session_id)
         .unwrap_or_default();
-    if let Scope::Person { user_id, .. } = scope {
-        let theirs = rapport_db::scheduling::people_of_user(conn, ws, *user_id, &people).await?;
+    if let Some(user_id) = super::not_hosting(scope, session) {
+        let theirs = rapport_db::scheduling::linked_people(conn, ws, user_id).await?;
         people.retain(|p| theirs.contains(p));
     }
     let mut recorded = rapport_db::scheduling::attendance_of(conn, ws, session_id).await?;
@@ -90,7 +91,7 @@ pub async fn read(
     let session = rapport_db::scheduling::find(conn, &scope, id.into_inner())
         .await?
         .found()?;
-    Ok(Json(register(conn, ws, &scope, session.id).await?))
+    Ok(Json(register(conn, ws, &scope, &session).await?))
 }
 
 /// Who takes a register: one who may record anyone's attendance, or a user
@@ -154,7 +155,6 @@ pub async fn record(
 ) -> ApiResult<Json<Vec<AttendanceView>>> {
     let ws = caller.workspace_id();
     let id = id.into_inner();
-    let own_only = recorder.own_only;
     let by = caller.user_id();
     let conn = db.conn().await?;
     let view = conn
@@ -176,6 +176,9 @@ pub async fn record(
                     "a register is taken from half an hour before the session starts",
                 ));
             }
+            // A user who holds the session (a tutor) takes its whole
+            // register.
+            let own_only = recorder.own_only && by.is_none_or(|u| session.host_id != Some(u));
             let participants = rapport_db::scheduling::people_of(conn, ws, &[id])
                 .await?
                 .remove(&id)
@@ -192,7 +195,7 @@ pub async fn record(
             if own_only {
                 let named: Vec<Uuid> = body.records.iter().map(|r| r.person_id).collect();
                 let user = by.unwrap_or_default();
-                let theirs = rapport_db::scheduling::people_of_user(conn, ws, user, &named).await?;
+                let theirs = rapport_db::scheduling::linked_people(conn, ws, user).await?;
                 if named.iter().any(|p| !theirs.contains(p)) {
                     return Err(ApiError::Forbidden(
                         "a user records their own attendance only".into(),
@@ -200,6 +203,24 @@ pub async fn record(
                 }
             }
             let mut before = rapport_db::scheduling::attendance_of(conn, ws, id).await?;
+            if own_only {
+                // What the host or staff recorded stands: a user logs their
+                // own line until someone else has taken it.
+                for (i, r) in body.records.iter().enumerate() {
+                    let old = before.get(&r.person_id);
+                    let unchanged = old.is_some_and(|o| {
+                        o.status == r.status && o.note == tidy(r.note.as_deref())
+                    });
+                    if !unchanged && old.is_some_and(|o| o.recorded_by != by) {
+                        return Err(ApiError::conflict(
+                            Code::Recorded,
+                            format!(
+                                "records.{i}: this attendance was recorded by the host or staff; ask them to correct it"
+                            ),
+                        ));
+                    }
+                }
+            }
             for r in &body.records {
                 let note = tidy(r.note.as_deref());
                 let old = before.remove(&r.person_id);
@@ -224,7 +245,7 @@ pub async fn record(
                     None => ctx.created(conn, ws, &after).await?,
                 }
             }
-            register(conn, ws, &scope, id).await
+            register(conn, ws, &scope, &session).await
         })
         .await?;
     Ok(Json(view))

@@ -6,13 +6,17 @@ use crate::respond::Reply;
 use actix_web::{post, web};
 use diesel_async::AsyncConnection;
 use rapport_db::scheduling::SessionChanges;
-use rapport_domain::api::{CancelSessionRequest, SessionStatus, SessionView};
+use rapport_domain::api::{ApplyTo, CancelSessionRequest, SessionStatus, SessionView};
 use rapport_domain::problem::Code;
 use uuid::Uuid;
 
 /// Cancel a session, with a reason: it stays in the calendar, marked, and
 /// its host's time is free again. With `If-Match`, only the version it
 /// names; a session cancelled already answers 409 `cancelled`.
+///
+/// For an occurrence of a series, `apply_to` `following` cancels this one
+/// and every one after it, `all` every one that has not begun, exceptions
+/// included, and the series ends: no more are made.
 #[utoipa::path(
     tag = "sessions",
     params(("id" = Uuid, Path, description = "The session's id")),
@@ -38,6 +42,16 @@ pub async fn cancel(
     let conn = db.conn().await?;
     let session = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            // A change of several occurrences locks the series first, then
+            // the rows, as every change of a series does.
+            if body.apply_to.is_some_and(|a| a != ApplyTo::This) {
+                let series = rapport_db::scheduling::find(conn, &scope, id)
+                    .await?
+                    .and_then(|r| r.series_id);
+                if let Some(series_id) = series {
+                    rapport_db::scheduling::lock_series(conn, ws, series_id).await?;
+                }
+            }
             let row = rapport_db::scheduling::lock(conn, ws, &scope, id)
                 .await?
                 .found()?;
@@ -50,10 +64,32 @@ pub async fn cancel(
                     "this session was cancelled already",
                 ));
             }
+            let reason = body.reason.trim().to_string();
+            let apply_to = body.apply_to.unwrap_or_default();
+            if let (Some(series_id), true) = (row.series_id, apply_to != ApplyTo::This) {
+                let series = rapport_db::scheduling::lock_series(conn, ws, series_id)
+                    .await?
+                    .found()?;
+                let through = super::series::Through {
+                    series,
+                    occurrence: row.clone(),
+                };
+                let following = apply_to == ApplyTo::Following;
+                super::series::cancel(conn, &ctx, &through, following, &reason).await?;
+            }
+            // This one, whether or not it has begun (the series' others are
+            // those that have not).
+            let row = rapport_db::scheduling::find(conn, &scope, id)
+                .await?
+                .found()?;
             let before = super::Session::of(conn, row).await?;
+            if before.row.status == SessionStatus::Cancelled {
+                return Ok(before);
+            }
             let changes = SessionChanges {
                 status: Some(SessionStatus::Cancelled.as_str().to_string()),
-                cancel_reason: Some(Some(body.reason.trim().to_string())),
+                cancel_reason: Some(Some(reason)),
+                exception: before.row.series_id.map(|_| true),
                 ..Default::default()
             };
             let row = rapport_db::scheduling::update(conn, ws, id, before.row.version, &changes)

@@ -13,6 +13,13 @@ use uuid::Uuid;
 /// Schedule a session. Its host (the caller when left out) must be free
 /// then, buffers included: otherwise 409 `host_busy`, and of many requests
 /// for one time at once exactly one is scheduled. Honours `Idempotency-Key`.
+///
+/// With `recurrence`, it is the first of a series: its occurrences are made
+/// a year ahead (and kept so by a job), each a session of its own, at the
+/// same wall-clock time in the series' zone whatever summer time does. A
+/// rule or zone that cannot be read answers 422; an occurrence the host
+/// cannot take answers 409 `host_busy` naming its day; nothing is written
+/// then. Answers the first occurrence, with its `series_id`.
 #[utoipa::path(
     tag = "sessions",
     request_body = CreateSessionRequest,
@@ -54,7 +61,13 @@ pub async fn create(
         capacity: body.capacity,
         buffer_before_min: body.buffer_before_min,
         buffer_after_min: body.buffer_after_min,
+        series_id: None,
+        recurrence_id: None,
+        status: None,
+        cancel_reason: None,
+        booked_by: None,
     };
+    let zone = caller.workspace.time_zone.clone();
     let conn = db.conn().await?;
     let reply = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -64,9 +77,29 @@ pub async fn create(
             super::check_host(conn, ws, host_id).await?;
             let participants = super::check_participants(conn, ws, &body.participant_ids).await?;
             let groups = super::check_groups(conn, ws, &body.group_ids).await?;
-            let row = rapport_db::scheduling::insert(conn, &new).await?;
-            rapport_db::scheduling::set_participants(conn, ws, row.id, &participants).await?;
-            rapport_db::scheduling::set_groups(conn, ws, row.id, &groups).await?;
+            let row = match &body.recurrence {
+                None => {
+                    rapport_db::scheduling::hold_host(conn, ws, host_id).await?;
+                    let row = rapport_db::scheduling::insert(conn, &new).await?;
+                    rapport_db::scheduling::set_participants(conn, ws, row.id, &participants)
+                        .await?;
+                    rapport_db::scheduling::set_groups(conn, ws, row.id, &groups).await?;
+                    row
+                }
+                // The first of a series: the series is audited, and stands
+                // for the occurrences it makes.
+                Some(r) => {
+                    let (series, made) =
+                        super::series::create(conn, &new, r, &zone, &participants, &groups).await?;
+                    ctx.created(conn, ws, &series).await?;
+                    let first = made.into_iter().next().ok_or(ApiError::NotFound)?;
+                    let session = super::Session::of(conn, first).await?;
+                    let reply = Reply::created(&session.view())
+                        .etag(session.row.version)
+                        .location(format!("/api/v1/sessions/{}", session.row.id));
+                    return idem.keep(conn, reply).await;
+                }
+            };
             let session = super::Session {
                 row,
                 participants,

@@ -28,6 +28,8 @@ pub struct SessionQuery {
     pub group_id: Option<Uuid>,
     pub status: Option<SessionStatus>,
     pub kind: Option<SessionKind>,
+    /// Occurrences of this series.
+    pub series_id: Option<Uuid>,
 }
 
 impl From<SessionQuery> for SessionFilter {
@@ -40,6 +42,7 @@ impl From<SessionQuery> for SessionFilter {
             group_id: q.group_id,
             status: q.status,
             kind: q.kind,
+            series_id: q.series_id,
         }
     }
 }
@@ -65,7 +68,8 @@ impl Filters for SessionQuery {
 
 /// Sessions, earliest first (`sort=-starts_at`: latest first), each with the
 /// people it is for: those that overlap `from`..`to`, of a host, a person,
-/// a status or a kind. A member sees the sessions they hold or take part in.
+/// a status or a kind. A member sees the sessions they hold or take part in,
+/// and of another's session only their own part (see `GET /sessions/{id}`).
 #[utoipa::path(
     tag = "sessions",
     params(ListQuery<SessionSort, SessionQuery>),
@@ -93,9 +97,10 @@ pub async fn list(
             rapport_db::scheduling::groups_of(conn, ws, &ids).await?,
         )
     };
+    let viewer = super::Viewer::of(conn, ws, &scope).await?;
     Ok(Json(page.answer(rows, |s: SessionRow| {
         let p = people.remove(&s.id).unwrap_or_default();
         let g = groups.remove(&s.id).unwrap_or_default();
-        s.view(p, g)
+        viewer.view(&s, p, g)
     })))
 }

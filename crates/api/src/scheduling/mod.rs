@@ -4,10 +4,18 @@
 //! `host_busy`.
 
 pub mod attendance;
+pub mod availability;
+pub mod booking;
 pub mod cancel;
 pub mod create;
+pub mod delete;
+pub mod ical;
 pub mod list;
 pub mod read;
+pub mod recurrence;
+pub mod reminders;
+pub mod series;
+pub mod slots;
 pub mod update;
 
 use crate::error::ApiError;
@@ -22,16 +30,105 @@ use uuid::Uuid;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list::list)
         .service(create::create)
+        .service(series::read)
+        .service(reminders::read)
+        .service(reminders::write)
+        .service(ical::make_feed)
+        .service(ical::drop_feed)
+        .service(ical::one)
         .service(read::read)
         .service(update::update)
         .service(cancel::cancel)
+        .service(delete::delete)
         .service(attendance::read)
-        .service(attendance::record);
+        .service(attendance::record)
+        .service(availability::rules)
+        .service(availability::set_rule)
+        .service(availability::free)
+        .service(availability::hosts)
+        .service(availability::read)
+        .service(availability::write)
+        .service(booking::book)
+        .service(booking::reschedule)
+        .service(booking::cancel)
+        .service(booking::confirm);
+}
+
+/// The module's job kinds.
+pub fn jobs(r: &mut crate::jobs::Registry) {
+    series::jobs(r);
+    reminders::jobs(r);
+}
+
+/// The module's recurring jobs.
+pub fn schedules(s: &mut Vec<crate::jobs::schedule::Schedule>) {
+    series::schedules(s);
+    reminders::schedules(s);
 }
 
 /// A member sees the sessions they hold and those of the people linked to
 /// them; every other role and API key sees the workspace's.
 pub type Policy = crate::people::Policy;
+
+/// The member `scope` stands for, when they do not hold `session`: they
+/// see and record only their own part of it.
+pub(crate) fn not_hosting(scope: &crate::extract::Scope, session: &SessionRow) -> Option<Uuid> {
+    match scope {
+        crate::extract::Scope::Person { user_id, .. } if session.host_id != Some(*user_id) => {
+            Some(*user_id)
+        }
+        _ => None,
+    }
+}
+
+/// How a caller sees sessions: whole, or, for a member who does not hold
+/// one, its time, place, room and status with only their own people among
+/// its participants: not the others, nor its notes, nor its fee.
+pub(crate) struct Viewer {
+    scope: crate::extract::Scope,
+    /// The people linked to a member.
+    own: Vec<Uuid>,
+}
+
+impl Viewer {
+    pub async fn of(
+        conn: &mut Conn,
+        ws: Uuid,
+        scope: &crate::extract::Scope,
+    ) -> Result<Self, ApiError> {
+        let own = match scope {
+            crate::extract::Scope::Person { user_id, .. } => {
+                rapport_db::scheduling::linked_people(conn, ws, *user_id).await?
+            }
+            _ => vec![],
+        };
+        Ok(Viewer {
+            scope: scope.clone(),
+            own,
+        })
+    }
+
+    pub fn view(
+        &self,
+        row: &SessionRow,
+        participants: Vec<Uuid>,
+        groups: Vec<Uuid>,
+    ) -> SessionView {
+        if not_hosting(&self.scope, row).is_none() {
+            return row.view(participants, groups);
+        }
+        let mut v = row.view(
+            participants
+                .into_iter()
+                .filter(|p| self.own.contains(p))
+                .collect(),
+            groups,
+        );
+        v.notes = None;
+        v.fee = None;
+        v
+    }
+}
 
 /// A session with the people and the groups it is for: what is audited
 /// and announced.

@@ -7,7 +7,9 @@ use actix_web::{get, web};
 use rapport_domain::api::SessionView;
 use uuid::Uuid;
 
-/// One session, with the people it is for.
+/// One session, with the people it is for. A member who does not hold it
+/// sees only their own people among its participants, and neither its
+/// notes nor its fee.
 #[utoipa::path(
     tag = "sessions",
     params(("id" = Uuid, Path, description = "The session's id")),
@@ -17,7 +19,7 @@ use uuid::Uuid;
 #[get("/sessions/{id}")]
 pub async fn read(
     mut db: Db,
-    _caller: Authz<perm::SessionsRead>,
+    caller: Authz<perm::SessionsRead>,
     Visible(scope, ..): Visible<super::Policy>,
     id: web::Path<Uuid>,
 ) -> ApiResult<Reply<SessionView>> {
@@ -25,6 +27,8 @@ pub async fn read(
     let row = rapport_db::scheduling::find(conn, &scope, id.into_inner())
         .await?
         .found()?;
+    let viewer = super::Viewer::of(conn, caller.workspace_id(), &scope).await?;
     let session = super::Session::of(conn, row).await?;
-    Ok(Reply::ok(&session.view()).etag(session.row.version))
+    let view = viewer.view(&session.row, session.participants, session.groups);
+    Ok(Reply::ok(&view).etag(session.row.version))
 }

@@ -6,7 +6,7 @@ use crate::respond::Reply;
 use actix_web::{patch, web};
 use diesel_async::AsyncConnection;
 use rapport_db::scheduling::SessionChanges;
-use rapport_domain::api::{SessionStatus, SessionView, UpdateSessionRequest};
+use rapport_domain::api::{ApplyTo, SessionStatus, SessionView, UpdateSessionRequest};
 use rapport_domain::problem::Code;
 use rapport_domain::validate::{tidy, Validate};
 use uuid::Uuid;
@@ -16,6 +16,12 @@ use uuid::Uuid;
 /// `null` clears one. A move must find the host free (409 `host_busy`); a
 /// cancelled session is changed no more (409 `cancelled`). With `If-Match`,
 /// only the version it names.
+///
+/// An occurrence of a series changes alone by default, and becomes an
+/// exception that later changes to its series leave as it is. With
+/// `apply_to` `following`, the series is split here and this and the
+/// following occurrences change; with `all`, every occurrence that has not
+/// begun changes. A move then shifts each by the same wall-clock time.
 #[utoipa::path(
     tag = "sessions",
     params(("id" = Uuid, Path, description = "The session's id")),
@@ -41,6 +47,16 @@ pub async fn update(
     let conn = db.conn().await?;
     let session = conn
         .transaction::<_, ApiError, _>(async |conn| {
+            // A change of several occurrences locks the series first, then
+            // the rows, as every change of a series does.
+            if body.apply_to.is_some_and(|a| a != ApplyTo::This) {
+                let series = rapport_db::scheduling::find(conn, &scope, id)
+                    .await?
+                    .and_then(|r| r.series_id);
+                if let Some(series_id) = series {
+                    rapport_db::scheduling::lock_series(conn, ws, series_id).await?;
+                }
+            }
             let row = rapport_db::scheduling::lock(conn, ws, &scope, id)
                 .await?
                 .found()?;
@@ -74,6 +90,7 @@ pub async fn update(
                 buffer_after_min: 0,
                 participant_ids: vec![],
                 group_ids: vec![],
+                recurrence: None,
             }
             .check(&mut errors);
             let marked = matches!(
@@ -106,6 +123,70 @@ pub async fn update(
             if !changes.changes_anything(&before.row) && !moved_people && !moved_groups {
                 return Ok(before);
             }
+            let apply_to = body.apply_to.unwrap_or_default();
+            if let (Some(series_id), true) = (before.row.series_id, apply_to != ApplyTo::This) {
+                let series = rapport_db::scheduling::lock_series(conn, ws, series_id)
+                    .await?
+                    .found()?;
+                let tz = super::recurrence::zone(&series.time_zone)
+                    .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+                let wall = |t| super::recurrence::wall(tz, t);
+                let shift = wall(starts_at) - wall(before.row.starts_at);
+                // Another day would no longer be the days the rule names.
+                let by_days = ["BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS"]
+                    .iter()
+                    .any(|p| series.rrule.contains(p));
+                if by_days && wall(starts_at).date() != wall(before.row.starts_at).date() {
+                    return Err(ApiError::validation(
+                        "starts_at",
+                        rapport_domain::problem::FieldCode::Invalid,
+                        "this series repeats on given days: move its sessions within their day, or this one alone",
+                    ));
+                }
+                let timed = changes.starts_at.is_some() || changes.ends_at.is_some();
+                let duration_min = timed.then(|| (ends_at - starts_at).num_minutes() as i32);
+                let template = SessionChanges {
+                    starts_at: None,
+                    ends_at: None,
+                    status: None,
+                    ..changes
+                };
+                let through = super::series::Through {
+                    series,
+                    occurrence: before.row.clone(),
+                };
+                super::series::change(
+                    conn,
+                    &ctx,
+                    through,
+                    apply_to == ApplyTo::Following,
+                    shift,
+                    duration_min,
+                    template,
+                    body.participant_ids.as_ref().map(|_| participants.clone()),
+                    body.group_ids.as_ref().map(|_| groups.clone()),
+                )
+                .await?;
+                let row = rapport_db::scheduling::find(conn, &scope, id)
+                    .await?
+                    .found()?;
+                return super::Session::of(conn, row).await;
+            }
+            // An occurrence changed on its own is an exception of its series.
+            let changes = SessionChanges {
+                exception: before.row.series_id.map(|_| true),
+                ..changes
+            };
+            let takes_time = changes.starts_at.is_some()
+                || changes.ends_at.is_some()
+                || changes.host_id.is_some()
+                || changes.buffer_before_min.is_some()
+                || changes.buffer_after_min.is_some();
+            if let (true, Some(host)) =
+                (takes_time, changes.host_id.flatten().or(before.row.host_id))
+            {
+                rapport_db::scheduling::hold_host(conn, ws, host).await?;
+            }
             let row = rapport_db::scheduling::update(conn, ws, id, before.row.version, &changes)
                 .await?
                 .current()?;
@@ -114,6 +195,13 @@ pub async fn update(
             }
             if moved_groups {
                 rapport_db::scheduling::set_groups(conn, ws, id, &groups).await?;
+            }
+            if moved_people || moved_groups || changes.starts_at.is_some() {
+                // Whoever the session is no longer for takes their record
+                // with them (a new day may change a class's members).
+                for gone in rapport_db::scheduling::drop_stray_attendance(conn, ws, id).await? {
+                    ctx.removed(conn, ws, "deleted", &gone).await?;
+                }
             }
             let after = super::Session {
                 row,
@@ -151,5 +239,8 @@ fn changes(body: &UpdateSessionRequest) -> SessionChanges {
         capacity: body.capacity,
         buffer_before_min: body.buffer_before_min,
         buffer_after_min: body.buffer_after_min,
+        series_id: None,
+        recurrence_id: None,
+        exception: None,
     }
 }

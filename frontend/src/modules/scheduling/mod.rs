@@ -16,13 +16,16 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    AttendanceEntry, AttendanceStatus, AttendanceView, CancelSessionRequest, CreateSessionRequest,
-    GroupPage, GroupView, PersonPage, PersonView, RecordAttendanceRequest, SessionKind,
-    SessionPage, SessionStatus, SessionView,
+    ApplyTo, AttendanceEntry, AttendanceStatus, AttendanceView, AvailabilityView,
+    CancelSessionRequest, CreateSessionRequest, GroupPage, GroupView, PersonPage, PersonView,
+    PutAvailabilityRequest, RecordAttendanceRequest, Recurrence, SessionKind, SessionPage,
+    SessionStatus, SessionView, UpdateSessionRequest, WeeklyHours,
 };
 use rapport_domain::{Module, Permission};
 use std::collections::HashMap;
 use uuid::Uuid;
+
+pub mod booking;
 
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
@@ -163,13 +166,15 @@ fn CalendarPage() -> impl IntoView {
         }
     });
     live.on_event(move |e| {
-        if e.kind.starts_with("session.") || e.kind.starts_with("attendance.") {
+        // A session's changes, and a series' (`session_series.*`).
+        if e.kind.starts_with("session") || e.kind.starts_with("attendance.") {
             version.update(|v| *v += 1);
         }
     });
     let names = crate::components::members::member_names();
     let open = RwSignal::new(None::<Uuid>);
     let adding = RwSignal::new(false);
+    let editing_hours = RwSignal::new(false);
     let can_write = move || session.can(Permission::SessionsWrite);
     let reload = move || version.update(|v| *v += 1);
     let title = move || template_label("calendar");
@@ -191,9 +196,13 @@ fn CalendarPage() -> impl IntoView {
                     <p class="lead">{move || tf("calendar.lead", &[("zone", &zone.get_value())])}</p>
                 </div>
                 <Show when=can_write>
+                    <button on:click=move |_| editing_hours.update(|a| *a = !*a)>{tr("hours.mine")}</button>
                     <button class="primary" on:click=move |_| adding.update(|a| *a = !*a)>{tr("calendar.add")}</button>
                 </Show>
             </header>
+            <Show when=move || editing_hours.get()>
+                <HoursEditor on_done=move || editing_hours.set(false) />
+            </Show>
             <Show when=move || adding.get()>
                 <NewSession zone=zone.get_value() day=week.get_untracked() on_done=move |s: SessionView| {
                     adding.set(false);
@@ -264,6 +273,7 @@ fn Week(
                         <button
                             class="event"
                             class:cancelled=status == SessionStatus::Cancelled
+                            class:pending=status == SessionStatus::Pending
                             class:done=matches!(status, SessionStatus::Completed | SessionStatus::NoShow)
                             class:selected=move || open.get() == Some(id)
                             data-kind=s.kind.as_str()
@@ -317,6 +327,8 @@ fn NewSession(
     let host = RwSignal::new(me.map(|m| m.to_string()).unwrap_or_default());
     let picked = RwSignal::new(Vec::<Uuid>::new());
     let classes_picked = RwSignal::new(Vec::<Uuid>::new());
+    let repeat = RwSignal::new(String::new());
+    let until = RwSignal::new(String::new());
     let with_groups = session.has_module(Module::Groups) && session.can(Permission::GroupsRead);
     let groups = LocalResource::new(move || async move {
         if with_groups {
@@ -376,6 +388,11 @@ fn NewSession(
             buffer_after_min: 0,
             participant_ids: picked.get_untracked(),
             group_ids: classes_picked.get_untracked(),
+            recurrence: recurrence(
+                &repeat.get_untracked(),
+                &until.get_untracked(),
+                &zone.get_value(),
+            ),
         };
         busy.set(true);
         spawn_local(async move {
@@ -422,6 +439,26 @@ fn NewSession(
             </div>
             <div class="row">
                 <div class="field">
+                    <label for="session-repeat">{tr("calendar.repeat")}</label>
+                    <select id="session-repeat" on:change=move |ev| repeat.set(event_target_value(&ev))>
+                        <option value="" selected=true>{tr("calendar.repeat.never")}</option>
+                        <option value="daily">{tr("calendar.repeat.daily")}</option>
+                        <option value="weekly">{tr("calendar.repeat.weekly")}</option>
+                        <option value="fortnightly">{tr("calendar.repeat.fortnightly")}</option>
+                        <option value="monthly">{tr("calendar.repeat.monthly")}</option>
+                    </select>
+                    <p class="error" role="alert">{error_of("recurrence.rrule")}</p>
+                </div>
+                <Show when=move || !repeat.get().is_empty()>
+                    <div class="field">
+                        <label for="session-until">{tr("calendar.until")}</label>
+                        <input id="session-until" type="date" prop:value=move || until.get() on:input=move |ev| until.set(event_target_value(&ev)) />
+                        <p class="hint">{tr("calendar.until_hint")}</p>
+                    </div>
+                </Show>
+            </div>
+            <div class="row">
+                <div class="field">
                     <label for="session-host">{tr("calendar.host")}</label>
                     <select id="session-host" on:change=move |ev| host.set(event_target_value(&ev))>
                         {move || names.get().map(|n| {
@@ -456,6 +493,143 @@ fn NewSession(
             </Show>
             <FormError errors=errors />
             <button class="primary" type="submit" disabled=move || busy.get()>{tr("calendar.schedule")}</button>
+        </form>
+    }
+}
+
+/// How a new session repeats, chosen as calendar users say it: until the
+/// end of `until` (a date in `zone`) when one is given.
+fn recurrence(repeat: &str, until: &str, zone: &str) -> Option<Recurrence> {
+    let freq = match repeat {
+        "daily" => "FREQ=DAILY",
+        "weekly" => "FREQ=WEEKLY",
+        "fortnightly" => "FREQ=WEEKLY;INTERVAL=2",
+        "monthly" => "FREQ=MONTHLY",
+        _ => return None,
+    };
+    let mut rrule = freq.to_string();
+    if let Some(last) = NaiveDate::parse_from_str(until, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+    {
+        let end = instant(last, zone);
+        rrule.push_str(&format!(";UNTIL={}", end.format("%Y%m%dT%H%M%SZ")));
+    }
+    Some(Recurrence {
+        rrule,
+        time_zone: Some(zone.to_string()),
+        exdates: vec![],
+    })
+}
+
+fn apply_to(v: &str) -> ApplyTo {
+    match v {
+        "following" => ApplyTo::Following,
+        "all" => ApplyTo::All,
+        _ => ApplyTo::This,
+    }
+}
+
+/// The signed-in member's weekly hours, when they can be booked: several
+/// intervals a day, in their own time zone. Dates with their own hours and
+/// time off are kept as they are.
+#[component]
+fn HoursEditor(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let session = session::current();
+    let me = session.me.with_untracked(|m| m.as_ref().map(|m| m.user.id));
+    let rows = RwSignal::new(Vec::<(u8, String, String)>::new());
+    let zone = RwSignal::new(session::time_zone());
+    let kept = StoredValue::new(None::<AvailabilityView>);
+    let errors = RwSignal::new(None::<ApiError>);
+    let toasts = toasts();
+    let loaded = LocalResource::new(move || async move {
+        let me = me?;
+        api::get::<AvailabilityView>(&format!("/api/v1/availability/{me}"))
+            .await
+            .ok()
+    });
+    Effect::new(move |_| {
+        if let Some(Some(v)) = loaded.get() {
+            zone.set(v.time_zone.clone());
+            rows.set(
+                v.weekly
+                    .iter()
+                    .map(|w| (w.weekday, w.from.clone(), w.to.clone()))
+                    .collect(),
+            );
+            kept.set_value(Some(v));
+        }
+    });
+    let save = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Some(me) = me else {
+            return;
+        };
+        let v = kept.get_value();
+        let body = PutAvailabilityRequest {
+            time_zone: zone.get_untracked(),
+            weekly: rows
+                .get_untracked()
+                .into_iter()
+                .map(|(weekday, from, to)| WeeklyHours { weekday, from, to })
+                .collect(),
+            overrides: v.as_ref().map(|v| v.overrides.clone()).unwrap_or_default(),
+            time_off: v.map(|v| v.time_off).unwrap_or_default(),
+        };
+        spawn_local(async move {
+            match api::put::<_, AvailabilityView>(&format!("/api/v1/availability/{me}"), &body)
+                .await
+            {
+                Ok(_) => {
+                    errors.set(None);
+                    toasts.success(t("hours.saved"));
+                    on_done();
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+        });
+    };
+    let day_name = |d: u8| {
+        // 4 January 2027 is a Monday.
+        let date = NaiveDate::from_ymd_opt(2027, 1, 3 + d as u32).unwrap_or_default();
+        day_label(date)
+            .split([',', ' '])
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    view! {
+        <form class="card form hours" data-form="hours" on:submit=save>
+            <h2>{tr("hours.title")}</h2>
+            <p class="hint">{tr("hours.hint")}</p>
+            <div class="field">
+                <label for="hours-zone">{tr("hours.zone")}</label>
+                <input id="hours-zone" required prop:value=move || zone.get() on:input=move |ev| zone.set(event_target_value(&ev)) />
+            </div>
+            {(1u8..=7).map(|d| view! {
+                <div class="hours-day" data-weekday=d>
+                    <span class="hours-name">{day_name(d)}</span>
+                    <div class="hours-intervals">
+                        {move || rows.get().into_iter().enumerate().filter(|(_, r)| r.0 == d).map(|(i, (_, from, to))| view! {
+                            <span class="hours-interval">
+                                <input type="time" aria-label=tr("calendar.from") prop:value=from
+                                    on:input=move |ev| rows.update(|r| r[i].1 = event_target_value(&ev)) />
+                                "–"
+                                <input type="time" aria-label=tr("calendar.to") prop:value=to
+                                    on:input=move |ev| rows.update(|r| r[i].2 = event_target_value(&ev)) />
+                                <button type="button" class="link" aria-label=tr("hours.remove")
+                                    on:click=move |_| rows.update(|r| { r.remove(i); })>"×"</button>
+                            </span>
+                        }).collect_view()}
+                        <button type="button" class="link" on:click=move |_| rows.update(|r| r.push((d, "09:00".into(), "17:00".into())))>{tr("hours.add")}</button>
+                    </div>
+                </div>
+            }).collect_view()}
+            <FormError errors=errors />
+            <div class="actions">
+                <button type="button" on:click=move |_| on_done()>{tr("common.cancel")}</button>
+                <button class="primary" type="submit">{tr("hours.save")}</button>
+            </div>
         </form>
     }
 }
@@ -521,8 +695,57 @@ fn SessionPanel(
     });
     let errors = RwSignal::new(None::<ApiError>);
     let reason = RwSignal::new(String::new());
+    let applies = RwSignal::new(String::from("this"));
+    let in_series = RwSignal::new(false);
+    let move_date = RwSignal::new(String::new());
+    let move_from = RwSignal::new(String::new());
+    let move_to = RwSignal::new(String::new());
     let toasts = toasts();
     let zone = StoredValue::new(zone);
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = found.get() {
+            let z = zone.get_value();
+            let (start, end) = (local(&s.starts_at, &z), local(&s.ends_at, &z));
+            in_series.set(s.series_id.is_some());
+            move_date.set(start.format("%Y-%m-%d").to_string());
+            move_from.set(hm(start));
+            move_to.set(hm(end));
+        }
+    });
+    let apply = move || {
+        in_series
+            .get_untracked()
+            .then(|| apply_to(&applies.get_untracked()))
+    };
+    let move_it = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let z = zone.get_value();
+        let wall = |time: String| {
+            NaiveDateTime::parse_from_str(
+                &format!("{} {time}", move_date.get_untracked()),
+                "%Y-%m-%d %H:%M",
+            )
+            .ok()
+            .map(|w| instant(w, &z))
+        };
+        let body = UpdateSessionRequest {
+            starts_at: wall(move_from.get_untracked()),
+            ends_at: wall(move_to.get_untracked()),
+            apply_to: apply(),
+            ..Default::default()
+        };
+        spawn_local(async move {
+            match api::patch::<_, SessionView>(&format!("/api/v1/sessions/{id}"), &body).await {
+                Ok(_) => {
+                    errors.set(None);
+                    toasts.success(t("calendar.moved"));
+                    version.update(|v| *v += 1);
+                    on_changed();
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+        });
+    };
     let may_mark = move || {
         session.can(Permission::AttendanceWrite)
             || (session
@@ -531,13 +754,23 @@ fn SessionPanel(
                 == Some(rapport_domain::Template::Tutoring))
     };
     let save = move |_| {
+        // Only the lines that changed, each with the note it has: saving
+        // the register never wipes a note or records a correction of a line
+        // nobody touched.
+        let recorded = register.get_untracked().unwrap_or_default();
         let records = marks
             .get_untracked()
             .into_iter()
-            .map(|(person_id, status)| AttendanceEntry {
-                person_id,
-                status,
-                note: None,
+            .filter_map(|(person_id, status)| {
+                let was = recorded.iter().find(|a| a.person_id == person_id);
+                if was.and_then(|a| a.status) == Some(status) {
+                    return None;
+                }
+                Some(AttendanceEntry {
+                    person_id,
+                    status,
+                    note: was.and_then(|a| a.note.clone()),
+                })
             })
             .collect();
         let body = RecordAttendanceRequest { records };
@@ -558,10 +791,24 @@ fn SessionPanel(
             }
         });
     };
+    let confirm = move || {
+        spawn_local(async move {
+            match api::post_empty::<SessionView>(&format!("/api/v1/sessions/{id}/confirm")).await {
+                Ok(_) => {
+                    errors.set(None);
+                    toasts.success(t("calendar.confirmed"));
+                    version.update(|v| *v += 1);
+                    on_changed();
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+        });
+    };
     let cancel = move |ev: SubmitEvent| {
         ev.prevent_default();
         let body = CancelSessionRequest {
             reason: reason.get_untracked(),
+            apply_to: apply(),
         };
         spawn_local(async move {
             match api::post::<_, SessionView>(&format!("/api/v1/sessions/{id}/cancel"), &body).await
@@ -587,6 +834,7 @@ fn SessionPanel(
                         let end = local(&s.ends_at, &z);
                         let host = s.host_id;
                         let cancelled = s.status == SessionStatus::Cancelled;
+                        let pending = s.status == SessionStatus::Pending;
                         let begun = s.starts_at - Duration::minutes(30) <= now();
                         view! {
                             <h2>{s.title.clone()}</h2>
@@ -599,6 +847,7 @@ fn SessionPanel(
                                 <dd>{move || host.and_then(|h| names.get().and_then(|n| n.get(&h).cloned())).unwrap_or_else(|| "—".into())}</dd>
                                 <dt>{tr("calendar.status")}</dt>
                                 <dd data-test="status">{status_label(s.status)}</dd>
+                                {s.series_id.map(|_| view! { <dt>{tr("calendar.repeat")}</dt><dd data-test="series">{if s.exception { tr("calendar.series_exception") } else { tr("calendar.series_member") }}</dd> })}
                                 {s.cancel_reason.clone().map(|r| view! { <dt>{tr("calendar.reason")}</dt><dd>{r}</dd> })}
                                 {s.fee.clone().map(|f| view! { <dt>{tr("calendar.fee")}</dt><dd>{i18n::money(f.amount_minor, &f.currency)}</dd> })}
                                 {s.location.clone().map(|l| view! { <dt>{tr("calendar.location")}</dt><dd>{l}</dd> })}
@@ -645,7 +894,37 @@ fn SessionPanel(
                                     </Show>
                                 </Show>
                             </Show>
+                            <Show when=move || pending && session.can(Permission::SessionsWrite)>
+                                <button class="primary" data-test="confirm" on:click=move |_| confirm()>{tr("calendar.confirm")}</button>
+                            </Show>
                             <Show when=move || !cancelled && session.can(Permission::SessionsWrite)>
+                                <Show when=move || in_series.get()>
+                                    <div class="field" data-test="apply-to">
+                                        <label for="apply-to">{tr("calendar.apply_to")}</label>
+                                        <select id="apply-to" on:change=move |ev| applies.set(event_target_value(&ev))>
+                                            <option value="this" selected=true>{tr("calendar.apply.this")}</option>
+                                            <option value="following">{tr("calendar.apply.following")}</option>
+                                            <option value="all">{tr("calendar.apply.all")}</option>
+                                        </select>
+                                    </div>
+                                </Show>
+                                <form class="form move" data-form="move-session" on:submit=move_it>
+                                    <div class="row">
+                                        <div class="field">
+                                            <label for="move-date">{tr("calendar.date")}</label>
+                                            <input id="move-date" type="date" required prop:value=move || move_date.get() on:input=move |ev| move_date.set(event_target_value(&ev)) />
+                                        </div>
+                                        <div class="field">
+                                            <label for="move-from">{tr("calendar.from")}</label>
+                                            <input id="move-from" type="time" required prop:value=move || move_from.get() on:input=move |ev| move_from.set(event_target_value(&ev)) />
+                                        </div>
+                                        <div class="field">
+                                            <label for="move-to">{tr("calendar.to")}</label>
+                                            <input id="move-to" type="time" required prop:value=move || move_to.get() on:input=move |ev| move_to.set(event_target_value(&ev)) />
+                                        </div>
+                                    </div>
+                                    <button type="submit">{tr("calendar.move")}</button>
+                                </form>
                                 <form class="form cancel" on:submit=cancel>
                                     <div class="field">
                                         <label for="cancel-reason">{tr("calendar.reason")}</label>

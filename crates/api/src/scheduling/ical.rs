@@ -1,0 +1,278 @@
+//! iCalendar (RFC 5545): a member's private feed of their sessions, which
+//! Google or Apple Calendar subscribe to, and one session as an `.ics`
+//! file.
+//!
+//! Each session is one event, its times in UTC, so that a subscriber's
+//! calendar shows exactly the instants Rapport holds, summer time or not,
+//! without a time-zone table. An occurrence of a series is an event of its
+//! own, with a stable `UID` (the session's id), a `SEQUENCE` that grows with
+//! each change, and `STATUS:CANCELLED` once cancelled, so that a cancelled
+//! occurrence leaves the subscriber's calendar too; its series is named in
+//! `RELATED-TO`.
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{perm, Authz, Caller, Db, Visible};
+use crate::record::Found;
+use crate::respond::{NoContent, Reply};
+use actix_web::{delete, get, post, web, HttpResponse, Responder};
+use chrono::{DateTime, Duration, Utc};
+use diesel_async::AsyncConnection;
+use rapport_db::scheduling::{SessionFilter, SessionRow, SessionSort};
+use rapport_db::scope::Scope;
+use rapport_domain::api::{CalendarFeed, SessionStatus};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// The most events a feed holds: its window is bounded, and so is this.
+const FEED_MAX: usize = 2000;
+
+/// A calendar as the answer.
+pub struct Ics(HttpResponse);
+
+impl Responder for Ics {
+    type Body = actix_web::body::BoxBody;
+    fn respond_to(self, _: &actix_web::HttpRequest) -> HttpResponse {
+        self.0
+    }
+}
+
+fn ics(name: &str, body: String) -> Ics {
+    Ics(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            "content-disposition",
+            format!("inline; filename=\"{name}.ics\""),
+        ))
+        .insert_header(("cache-control", "private, max-age=300"))
+        .body(body))
+}
+
+/// Escapes a TEXT value (RFC 5545 3.3.11).
+fn text(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// Appends `line`, folded at 75 octets (RFC 5545 3.1), never inside a
+/// character.
+fn push(out: &mut String, line: &str) {
+    let mut width = 0;
+    for c in line.chars() {
+        let n = c.len_utf8();
+        if width + n > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += n;
+    }
+    out.push_str("\r\n");
+}
+
+/// A calendar of `sessions`, named `name`.
+pub fn calendar(name: &str, sessions: &[SessionRow], stamp: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    for l in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Rapport//Sessions//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ] {
+        push(&mut out, l);
+    }
+    push(&mut out, &format!("X-WR-CALNAME:{}", text(name)));
+    push(&mut out, "REFRESH-INTERVAL;VALUE=DURATION:PT1H");
+    for s in sessions {
+        push(&mut out, "BEGIN:VEVENT");
+        push(&mut out, &format!("UID:{}@rapport", s.id));
+        push(&mut out, &format!("DTSTAMP:{}", utc(stamp)));
+        push(&mut out, &format!("DTSTART:{}", utc(s.starts_at)));
+        push(&mut out, &format!("DTEND:{}", utc(s.ends_at)));
+        push(&mut out, &format!("SUMMARY:{}", text(&s.title)));
+        push(&mut out, &format!("SEQUENCE:{}", s.version - 1));
+        push(&mut out, &format!("CREATED:{}", utc(s.created_at)));
+        push(&mut out, &format!("LAST-MODIFIED:{}", utc(s.updated_at)));
+        let status = match s.status {
+            SessionStatus::Cancelled => "CANCELLED",
+            SessionStatus::Pending => "TENTATIVE",
+            _ => "CONFIRMED",
+        };
+        push(&mut out, &format!("STATUS:{status}"));
+        if let Some(l) = &s.location {
+            push(&mut out, &format!("LOCATION:{}", text(l)));
+        }
+        if let Some(u) = &s.online_url {
+            push(&mut out, &format!("URL:{}", u.replace(['\r', '\n'], "")));
+        }
+        if let Some(r) = &s.cancel_reason {
+            push(&mut out, &format!("DESCRIPTION:{}", text(r)));
+        }
+        if let Some(series) = s.series_id {
+            push(
+                &mut out,
+                &format!("RELATED-TO;RELTYPE=SIBLING:{series}@rapport"),
+            );
+        }
+        push(&mut out, "END:VEVENT");
+    }
+    push(&mut out, "END:VCALENDAR");
+    out
+}
+
+fn digest(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// The caller's own member id: a feed is a person's, never an API key's.
+fn member(caller: &Caller) -> Result<Uuid, ApiError> {
+    caller.user_id().ok_or_else(|| {
+        ApiError::Forbidden("a calendar feed is a member's own: sign in to make one".into())
+    })
+}
+
+/// Make (or replace) the caller's private calendar feed: the sessions they
+/// hold or take part in, from 90 days ago to a year ahead, for Google or
+/// Apple Calendar to subscribe to. The address is shown once; a new one
+/// stops the old from working.
+#[utoipa::path(
+    tag = "sessions",
+    responses((status = 201, description = "The feed's address", body = CalendarFeed)),
+    security(("bearer" = ["sessions:read"]))
+)]
+#[post("/sessions/feed")]
+pub async fn make_feed(
+    mut db: Db,
+    caller: Authz<perm::SessionsRead>,
+    state: web::Data<crate::state::AppState>,
+) -> ApiResult<Reply<CalendarFeed>> {
+    let user = member(&caller)?;
+    let token = crate::auth::secrets::random_token(32);
+    let conn = db.conn().await?;
+    let (ws, hash) = (caller.workspace_id(), digest(&token));
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        Ok(rapport_db::scheduling::set_feed(conn, ws, user, &hash).await?)
+    })
+    .await?;
+    let base = state.config.public_url.trim_end_matches('/');
+    Ok(Reply::created(&CalendarFeed {
+        url: format!("{base}/ical/{token}.ics"),
+    })
+    .secret())
+}
+
+/// Revoke the caller's calendar feed: its address stops working at once.
+#[utoipa::path(
+    tag = "sessions",
+    responses((status = 204, description = "Revoked")),
+    security(("bearer" = ["sessions:read"]))
+)]
+#[delete("/sessions/feed")]
+pub async fn drop_feed(mut db: Db, caller: Authz<perm::SessionsRead>) -> ApiResult<NoContent> {
+    let user = member(&caller)?;
+    let conn = db.conn().await?;
+    if !rapport_db::scheduling::drop_feed(conn, caller.workspace_id(), user).await? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(NoContent)
+}
+
+/// A private calendar feed, by its secret address: no other sign-in.
+#[utoipa::path(
+    tag = "sessions",
+    params(("file" = String, Path, description = "`<token>.ics`")),
+    responses((status = 200, description = "The calendar", content_type = "text/calendar", body = String)),
+    security(())
+)]
+#[get("/ical/{file}")]
+pub async fn feed(mut db: Db, file: web::Path<String>) -> ApiResult<Ics> {
+    let token = file.strip_suffix(".ics").ok_or(ApiError::NotFound)?;
+    if token.is_empty() || token.len() > 100 {
+        return Err(ApiError::NotFound);
+    }
+    let conn = db.conn().await?;
+    let (ws, user, made) = rapport_db::scheduling::feed_owner(conn, &digest(token))
+        .await?
+        .found()?;
+    // A member who has left has no feed any more, nor the one they had
+    // before they came back.
+    let member = rapport_db::members::find(conn, ws, user).await?.found()?;
+    if member.joined_at > made {
+        return Err(ApiError::NotFound);
+    }
+    // Their own sessions, whatever their role: those they hold and those of
+    // the people linked to them.
+    let scope = Scope::Person {
+        workspace_id: ws,
+        user_id: user,
+        email: String::new(),
+    };
+    let now = Utc::now();
+    let filter = SessionFilter {
+        from: Some(now - Duration::days(90)),
+        to: Some(now + super::recurrence::horizon()),
+        ..Default::default()
+    };
+    let page = rapport_db::list::PageRequest {
+        sort: <SessionSort as rapport_db::list::Sorts>::DEFAULT,
+        after: None,
+        limit: FEED_MAX as i64,
+    };
+    let rows = rapport_db::scheduling::list(conn, &scope, &filter, &page).await?;
+    Ok(ics("rapport", calendar("Rapport", &rows, now)))
+}
+
+/// One session as an `.ics` file, to add to any calendar.
+#[utoipa::path(
+    tag = "sessions",
+    params(("id" = Uuid, Path, description = "The session's id")),
+    responses((status = 200, description = "The session", content_type = "text/calendar", body = String)),
+    security(("bearer" = ["sessions:read"]), ("api_key" = ["sessions:read"]))
+)]
+#[get("/sessions/{id}/ics")]
+pub async fn one(
+    mut db: Db,
+    _caller: Authz<perm::SessionsRead>,
+    Visible(scope, ..): Visible<super::Policy>,
+    id: web::Path<Uuid>,
+) -> ApiResult<Ics> {
+    let conn = db.conn().await?;
+    let row = rapport_db::scheduling::find(conn, &scope, id.into_inner())
+        .await?
+        .found()?;
+    let name = format!("session-{}", row.id);
+    let title = row.title.clone();
+    Ok(ics(&name, calendar(&title, &[row], Utc::now())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_escaped_and_long_lines_folded_between_characters() {
+        assert_eq!(text("a;b,c\\d\ne\r"), "a\\;b\\,c\\\\d\\ne");
+        let mut out = String::new();
+        push(&mut out, &format!("SUMMARY:{}", "é".repeat(60)));
+        for line in out.split("\r\n") {
+            assert!(line.len() <= 75, "{line:?}");
+        }
+        let unfolded = out.replace("\r\n ", "");
+        assert_eq!(unfolded, format!("SUMMARY:{}\r\n", "é".repeat(60)));
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE booking_rules;
+DROP TABLE availability;

@@ -1,0 +1,3 @@
+DROP INDEX sessions_coming;
+DROP TABLE session_reminders;
+DROP TABLE reminder_settings;
