@@ -2663,3 +2663,274 @@ async fn a_session_entered_by_mistake_is_deleted_but_what_happened_stays() {
     assert_eq!(left, 2, "the deleted occurrence is not made again");
     app.stop().await;
 }
+
+/// Works the queue until no invitation is left to send.
+async fn invitations_sent(app: &TestApp) {
+    for _ in 0..200 {
+        let left = app
+            .count("SELECT count(*) FROM jobs WHERE kind = 'sessions.invite' AND status <> 'done'")
+            .await;
+        if left == 0 {
+            return;
+        }
+        rapport_api::jobs::work_one(&app.state(), "t").await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the invitations were not sent");
+}
+
+/// The invitations sent to `to`, oldest first: each subject and calendar.
+async fn invitations_to(app: &TestApp, to: &str) -> Vec<(String, String)> {
+    let subjects = app
+        .texts(&format!(
+            "SELECT subject FROM mail_messages WHERE to_address = '{to}' AND calendar IS NOT NULL ORDER BY created_at, id"
+        ))
+        .await;
+    let calendars = app
+        .texts(&format!(
+            "SELECT calendar FROM mail_messages WHERE to_address = '{to}' AND calendar IS NOT NULL ORDER BY created_at, id"
+        ))
+        .await;
+    subjects.into_iter().zip(calendars).collect()
+}
+
+/// Invitations: a participant is sent the session as an iTIP REQUEST, an
+/// update with the same UID and a higher SEQUENCE when it moves, and a
+/// CANCEL when they are taken off it, when it is cancelled and when it is
+/// deleted; a change nobody would see sends nothing, and neither does a
+/// session that is over or an occurrence of a series. The calendars are
+/// read by a real iCalendar parser; the message carries the calendar as
+/// mail programs expect an invitation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn participants_are_invited_updated_and_cancelled_by_email_with_ics() {
+    let dir = std::env::temp_dir().join(format!("rapport-invite-{}", Uuid::new_v4().simple()));
+    let app = TestApp::start_with(|c| c.mail_dir = Some(dir.clone())).await;
+    let owner = app.register("tutoring").await;
+    let ada = person(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "last_name": "Invited", "email": "ada.invited@example.com"}),
+    )
+    .await;
+    let bob = person(
+        &app,
+        &owner,
+        json!({"first_name": "Bob", "last_name": "Invited", "email": "bob.invited@example.com"}),
+    )
+    .await;
+    let day = |d: i64, h: u32| {
+        (chrono::Utc::now().date_naive() + chrono::Duration::days(d))
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    let (a, b) = ("ada.invited@example.com", "bob.invited@example.com");
+    let s = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Maths; algebra", "starts_at": day(2, 14), "ends_at": day(2, 15),
+               "location": "Room 1, upstairs", "participant_ids": [ada.id]}),
+    )
+    .await;
+    invitations_sent(&app).await;
+    let sent = invitations_to(&app, a).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].0.starts_with("Invitation: Maths; algebra"),
+        "{}",
+        sent[0].0
+    );
+    let cal = &sent[0].1;
+    let lines = cal.replace("\r\n ", "");
+    let line = |name: &str| {
+        lines
+            .split("\r\n")
+            .find(|l| l.starts_with(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(line("METHOD"), "METHOD:REQUEST");
+    // Organised by the host, the owner here.
+    assert!(
+        line("ORGANIZER;CN=").ends_with(&format!(":mailto:{}", owner.email)),
+        "{cal}"
+    );
+    assert_eq!(
+        line("ATTENDEE"),
+        format!("ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{a}")
+    );
+    assert_eq!(line("LOCATION"), "LOCATION:Room 1\\, upstairs");
+    let uid = format!("{}@rapport", s.id);
+    let start = day(2, 14).format("%m-%d %H:%M").to_string();
+    assert_eq!(
+        parse_ics(cal),
+        [(
+            uid.clone(),
+            start,
+            "CONFIRMED".to_string(),
+            0,
+            "Maths; algebra".to_string()
+        )]
+    );
+
+    // Its notes change: nothing any calendar shows, nothing sent.
+    let (status, body) = patch(
+        &app,
+        &owner,
+        s.id,
+        s.version,
+        json!({"notes": "Bring the textbook"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    invitations_sent(&app).await;
+    assert_eq!(invitations_to(&app, a).await.len(), 1);
+
+    // Moved an hour later: an update, the same UID, a higher SEQUENCE.
+    let (status, body) = patch(
+        &app,
+        &owner,
+        s.id,
+        s.version + 1,
+        json!({"starts_at": day(2, 15), "ends_at": day(2, 16)}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    invitations_sent(&app).await;
+    let sent = invitations_to(&app, a).await;
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent[1].0.starts_with("Updated: Maths; algebra"),
+        "{}",
+        sent[1].0
+    );
+    let moved = parse_ics(&sent[1].1);
+    assert_eq!(moved[0].0, uid);
+    assert_eq!(moved[0].1, day(2, 15).format("%m-%d %H:%M").to_string());
+    assert!(moved[0].3 > 0, "the sequence grows: {moved:?}");
+    // Sent again by a second run: nothing new.
+    let again = json!({"workspace_id": owner.workspace_id, "session_id": s.id}).to_string();
+    app.sql()
+        .await
+        .execute(
+            &format!("INSERT INTO jobs (kind, payload) VALUES ('sessions.invite', '{again}')"),
+            &[],
+        )
+        .await
+        .unwrap();
+    invitations_sent(&app).await;
+    assert_eq!(invitations_to(&app, a).await.len(), 2);
+
+    // Bob instead of Ada: Bob is invited, Ada's calendar loses it.
+    let (status, body) = patch(
+        &app,
+        &owner,
+        s.id,
+        s.version + 2,
+        json!({"participant_ids": [bob.id]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    invitations_sent(&app).await;
+    let to_ada = invitations_to(&app, a).await;
+    assert_eq!(to_ada.len(), 3);
+    assert!(
+        to_ada[2].0.starts_with("Cancelled: Maths; algebra"),
+        "{}",
+        to_ada[2].0
+    );
+    assert!(to_ada[2].1.contains("METHOD:CANCEL\r\n"));
+    let gone = parse_ics(&to_ada[2].1);
+    assert_eq!(
+        (gone[0].0.as_str(), gone[0].2.as_str()),
+        (uid.as_str(), "CANCELLED")
+    );
+    assert!(gone[0].3 > moved[0].3);
+    let to_bob = invitations_to(&app, b).await;
+    assert_eq!(to_bob.len(), 1);
+    assert!(to_bob[0].0.starts_with("Invitation: "));
+
+    // Cancelled: Bob's calendar loses it, with the reason.
+    app.post(
+        &format!("/api/v1/sessions/{}/cancel", s.id),
+        Some(&owner.access),
+        json!({"reason": "The tutor is ill"}),
+    )
+    .await
+    .expect(200);
+    invitations_sent(&app).await;
+    let to_bob = invitations_to(&app, b).await;
+    assert_eq!(to_bob.len(), 2);
+    assert_eq!(parse_ics(&to_bob[1].1)[0].2, "CANCELLED");
+    let body = app
+        .texts(&format!("SELECT body FROM mail_messages WHERE to_address = '{b}' ORDER BY created_at DESC LIMIT 1"))
+        .await;
+    assert!(body[0].contains("Reason: The tutor is ill"), "{body:?}");
+
+    // Deleted: cancelled with what was sent.
+    let other = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Physics", "starts_at": day(3, 9), "ends_at": day(3, 10),
+               "participant_ids": [ada.id]}),
+    )
+    .await;
+    invitations_sent(&app).await;
+    app.delete(&format!("/api/v1/sessions/{}", other.id), &owner.access)
+        .await
+        .expect(204);
+    invitations_sent(&app).await;
+    let to_ada = invitations_to(&app, a).await;
+    assert_eq!(to_ada.len(), 5);
+    assert!(
+        to_ada[4].0.starts_with("Cancelled: Physics"),
+        "{}",
+        to_ada[4].0
+    );
+    assert_eq!(
+        parse_ics(&to_ada[4].1)[0].0,
+        format!("{}@rapport", other.id)
+    );
+
+    // A session already over, and a weekly series: no invitations.
+    schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Held yesterday", "starts_at": day(-1, 9), "ends_at": day(-1, 10),
+               "participant_ids": [bob.id]}),
+    )
+    .await;
+    schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Weekly", "starts_at": day(4, 9), "ends_at": day(4, 10),
+               "participant_ids": [bob.id], "recurrence": {"rrule": "FREQ=WEEKLY;COUNT=4", "time_zone": "UTC"}}),
+    )
+    .await;
+    invitations_sent(&app).await;
+    assert_eq!(invitations_to(&app, b).await.len(), 2);
+
+    // Delivered as an invitation: the calendar part names its method, and
+    // the calendar comes as an attachment too.
+    let mut file = None;
+    for _ in 0..100 {
+        file = std::fs::read_dir(&dir).ok().and_then(|d| {
+            d.flatten()
+                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                .find(|m| m.contains("method=REQUEST"))
+        });
+        if file.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let file = file.expect("an .eml file of an invitation");
+    assert!(file.contains("Content-Type: multipart/mixed"), "{file}");
+    assert!(
+        file.contains("Content-Type: text/calendar; charset=utf-8; method=REQUEST"),
+        "{file}"
+    );
+    assert!(file.contains("filename=\"invite.ics\""), "{file}");
+    let _ = std::fs::remove_dir_all(&dir);
+    app.stop().await;
+}

@@ -60,6 +60,11 @@ pub trait Audited {
     fn subject_user_id(&self) -> Option<Uuid> {
         None
     }
+    /// A job to queue with each change, in its transaction: how a module
+    /// follows up its records' changes (scheduling's invitations).
+    fn follow_up(&self) -> Option<crate::jobs::Queued> {
+        None
+    }
 }
 
 /// A kind of record deleted softly: it can be restored for 30 days, then a
@@ -185,6 +190,9 @@ impl Ctx {
             },
         )
         .await?;
+        if let Some(job) = record.follow_up() {
+            job.enqueue(conn).await?;
+        }
         Ok(())
     }
 }

@@ -17,6 +17,9 @@ pub struct MailMessage {
     pub body: String,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// An iCalendar object sent with it (an invitation, an update or a
+    /// cancellation).
+    pub calendar: Option<String>,
 }
 
 impl MailMessage {
@@ -37,6 +40,7 @@ pub async fn insert(
     to: &str,
     subject: &str,
     body: &str,
+    calendar: Option<&str>,
 ) -> QueryResult<MailMessage> {
     diesel::insert_into(mail_messages::table)
         .values((
@@ -45,6 +49,7 @@ pub async fn insert(
             mail_messages::to_address.eq(to),
             mail_messages::subject.eq(subject),
             mail_messages::body.eq(body),
+            mail_messages::calendar.eq(calendar),
         ))
         .returning(MailMessage::as_returning())
         .get_result(conn)

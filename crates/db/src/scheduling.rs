@@ -6,8 +6,8 @@
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
 use crate::schema::{
     attendance, availability, booking_rules, calendar_feeds, groups, memberships, people,
-    reminder_settings, session_groups, session_participants, session_reminders, session_series,
-    sessions, users,
+    reminder_settings, session_groups, session_invitations, session_participants,
+    session_reminders, session_series, sessions, users,
 };
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
@@ -1366,4 +1366,107 @@ pub async fn participant_emails(
         .select(people::email.assume_not_null())
         .load(conn)
         .await
+}
+
+/// What one attendee was last sent of a session by e-mail.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = session_invitations)]
+pub struct InvitationRow {
+    pub email: String,
+    pub sequence: i32,
+    pub cancelled: bool,
+    pub sent_digest: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+/// What the attendees of session `id` of `ws` were last sent, locked until
+/// the end of the transaction (one sender at a time per session).
+pub async fn invitations(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<Vec<InvitationRow>> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))")
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .execute(conn)
+        .await?;
+    session_invitations::table
+        .filter(session_invitations::workspace_id.eq(ws))
+        .filter(session_invitations::session_id.eq(id))
+        .order(session_invitations::email.asc())
+        .select(InvitationRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Records what an attendee of session `id` of `ws` was sent.
+pub async fn set_invitation(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    sent: &InvitationRow,
+) -> QueryResult<()> {
+    diesel::insert_into(session_invitations::table)
+        .values((
+            session_invitations::workspace_id.eq(ws),
+            session_invitations::session_id.eq(id),
+            session_invitations::email.eq(&sent.email),
+            session_invitations::sequence.eq(sent.sequence),
+            session_invitations::cancelled.eq(sent.cancelled),
+            session_invitations::sent_digest.eq(&sent.sent_digest),
+            session_invitations::title.eq(&sent.title),
+            session_invitations::starts_at.eq(sent.starts_at),
+            session_invitations::ends_at.eq(sent.ends_at),
+        ))
+        .on_conflict((
+            session_invitations::workspace_id,
+            session_invitations::session_id,
+            session_invitations::email,
+        ))
+        .do_update()
+        .set((
+            session_invitations::sequence.eq(sent.sequence),
+            session_invitations::cancelled.eq(sent.cancelled),
+            session_invitations::sent_digest.eq(&sent.sent_digest),
+            session_invitations::title.eq(&sent.title),
+            session_invitations::starts_at.eq(sent.starts_at),
+            session_invitations::ends_at.eq(sent.ends_at),
+            session_invitations::sent_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// What address `email` was sent of the sessions of `ws`: each session's id
+/// and the last message.
+pub async fn invitations_to(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    email: &str,
+) -> QueryResult<Vec<(Uuid, InvitationRow)>> {
+    session_invitations::table
+        .filter(session_invitations::workspace_id.eq(ws))
+        .filter(crate::lower(session_invitations::email).eq(email.to_lowercase()))
+        .order(session_invitations::sent_at.asc())
+        .select((session_invitations::session_id, InvitationRow::as_select()))
+        .load(conn)
+        .await
+}
+
+/// Forgets what address `email` was sent of the sessions of `ws`.
+pub async fn forget_invitations(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    email: &str,
+) -> QueryResult<usize> {
+    diesel::delete(
+        session_invitations::table
+            .filter(session_invitations::workspace_id.eq(ws))
+            .filter(crate::lower(session_invitations::email).eq(email.to_lowercase())),
+    )
+    .execute(conn)
+    .await
 }

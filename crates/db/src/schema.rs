@@ -175,6 +175,7 @@ diesel::table! {
         body -> Text,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        calendar -> Nullable<Text>,
     }
 }
 
@@ -470,6 +471,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    session_invitations (workspace_id, session_id, email) {
+        workspace_id -> Uuid,
+        session_id -> Uuid,
+        email -> Text,
+        sequence -> Int4,
+        cancelled -> Bool,
+        sent_digest -> Text,
+        title -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        sent_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     calendar_feeds (token_hash) {
         token_hash -> Binary,
         workspace_id -> Uuid,
@@ -568,6 +584,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     booking_rules,
     reminder_settings,
     session_reminders,
+    session_invitations,
     session_participants,
     session_groups,
     attendance

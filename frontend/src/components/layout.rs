@@ -110,7 +110,7 @@ pub fn AppLayout() -> impl IntoView {
                     <LiveDot />
                     <Bell />
                 </header>
-                <Sidebar />
+                <Sidebar on_pick=move || menu_open.set(false) />
                 <main id="main" tabindex="-1">
                     <Outlet />
                 </main>
@@ -119,8 +119,10 @@ pub fn AppLayout() -> impl IntoView {
     }
 }
 
+/// The sidebar; `on_pick` is called when one of its links is followed (a
+/// phone closes its menu).
 #[component]
-fn Sidebar() -> impl IntoView {
+fn Sidebar(on_pick: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let session = session::current();
     let me = move || session.me.get();
     let other_modules = move || {
@@ -149,7 +151,18 @@ fn Sidebar() -> impl IntoView {
         view! { <li><A href=format!("/{}", e.path)>{label}</A></li> }
     };
     view! {
-        <nav id="sidebar" class="sidebar" aria-label=i18n::tr("nav.menu")>
+        <nav id="sidebar" class="sidebar" aria-label=i18n::tr("nav.menu")
+            on:click=move |ev| {
+                use wasm_bindgen::JsCast;
+                let on_link = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|t| t.closest("a[href]").ok().flatten())
+                    .is_some();
+                if on_link {
+                    on_pick();
+                }
+            }>
             <WorkspaceSwitcher />
             <ul class="nav">
                 <li><A href="/" exact=true>{i18n::tr("nav.home")}</A></li>

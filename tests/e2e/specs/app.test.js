@@ -292,6 +292,11 @@ test('a phone-sized screen gets a menu button', async () => {
   await page.getByRole('button', { name: 'Menu' }).click();
   await page.locator('#sidebar').getByRole('link', { name: 'Students' }).waitFor();
   await shot(page, 'phone-menu');
+  // Following a link closes the menu and shows the page.
+  await page.locator('#sidebar').getByRole('link', { name: 'Students' }).click();
+  await page.getByRole('heading', { name: 'Students', exact: true }).waitFor();
+  assert.equal(await page.locator('#sidebar').isVisible(), false);
+  assert.equal(await page.getByRole('button', { name: 'Menu' }).getAttribute('aria-expanded'), 'false');
   await context.close();
 });
 
@@ -580,6 +585,128 @@ test('a tutor schedules a weekly session, moves one occurrence alone and takes i
   await later.first().waitFor();
   assert.match(await later.first().textContent(), /19:00/);
   await shot(page, 'series');
+});
+
+/// Where `locator` is on the page, once it is there (it may be drawn again
+/// as changes are announced).
+async function boxOf(locator) {
+  for (let i = 0; i < 50; i++) {
+    await locator.waitFor();
+    const box = await locator.boundingBox();
+    if (box) return box;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('never shown');
+}
+
+test('a tutor schedules by clicking an hour, drags the session to the next day, sees a clash refused, and finds it in the month and the day', async () => {
+  // Its one expected error (the refused move) is checked at its end.
+  const page = await newPage(await browser.newContext());
+  await signIn(page, server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Calendar' }).click();
+  await page.getByRole('heading', { name: 'Calendar', exact: true }).waitFor();
+  await page.locator('.calendar[data-view="week"]').waitFor();
+
+  // The week after next, when the demo has nothing: Wednesday and Thursday.
+  const now = new Date();
+  const monday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7) + 14);
+  const dayOf = (n) => { const d = new Date(monday); d.setUTCDate(d.getUTCDate() + n); return d.toISOString().slice(0, 10); };
+  const [wednesday, thursday] = [dayOf(2), dayOf(3)];
+  await page.getByRole('button', { name: 'Next week' }).click();
+  await page.getByRole('button', { name: 'Next week' }).click();
+  const column = (day) => page.locator(`.calendar .day[data-day="${day}"] .day-body`);
+  await column(wednesday).waitFor();
+
+  // A click at 09:00 on Wednesday opens the form at that hour.
+  const hour = 48;
+  await column(wednesday).click({ position: { x: 10, y: 2 * hour + 4 } });
+  const form = page.locator('form[data-form="new-session"]');
+  assert.equal(await form.getByLabel('Date').inputValue(), wednesday);
+  assert.equal(await form.getByLabel('From').inputValue(), '09:00');
+  assert.equal(await form.getByLabel('To').inputValue(), '10:00');
+  await form.getByLabel('Title').fill('Drag me');
+  await form.getByLabel('Participants').selectOption({ index: 0 });
+  await form.getByRole('button', { name: 'Schedule', exact: true }).click();
+  await page.getByText('The session is scheduled.').waitFor();
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  await panel.getByRole('heading', { name: 'Drag me' }).waitFor();
+  await panel.locator('button.close').click();
+  // And one on Thursday at noon, held by the same tutor.
+  await column(thursday).click({ position: { x: 10, y: 5 * hour + 4 } });
+  await form.getByLabel('Title').fill('In the way');
+  await form.getByRole('button', { name: 'Schedule', exact: true }).click();
+  await panel.getByRole('heading', { name: 'In the way' }).waitFor();
+  await panel.locator('button.close').click();
+
+  // Dragged a day on and an hour later: moved, and shown there.
+  const dragMe = page.locator('.calendar .event', { hasText: 'Drag me' });
+  let box = await boxOf(dragMe);
+  const width = (await boxOf(column(wednesday))).width;
+  await page.mouse.move(box.x + box.width / 2, box.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + width, box.y + 10 + hour, { steps: 8 });
+  await page.mouse.up();
+  await page.getByText('The session is moved.').waitFor();
+  const moved = page.locator(`.calendar .day[data-day="${thursday}"] .event`, { hasText: 'Drag me' });
+  await moved.waitFor();
+  assert.match(await moved.textContent(), /10:00–11:00/);
+
+  // Dragged onto the noon session: the clash shows while dragging, the
+  // server refuses it, and the session stays where it was.
+  box = await boxOf(moved);
+  await page.mouse.move(box.x + box.width / 2, box.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y + 10 + 2 * hour, { steps: 8 });
+  await page.locator('.calendar .event.clash', { hasText: 'Drag me' }).waitFor();
+  await page.mouse.up();
+  await page.getByText('The host already has a session at that time.').waitFor();
+  await page.locator(`.calendar .day[data-day="${thursday}"] .event:not(.dragging)`, { hasText: '10:00–11:00' }).waitFor();
+
+  // Its bottom edge dragged half an hour down: longer, same start.
+  box = await boxOf(page.locator(`.calendar .day[data-day="${thursday}"] .event:not(.dragging)`, { hasText: 'Drag me' }));
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height - 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height - 2 + hour / 2, { steps: 6 });
+  await page.mouse.up();
+  await page.locator(`.calendar .day[data-day="${thursday}"] .event`, { hasText: '10:00–11:30' }).waitFor();
+  await shot(page, 'calendar-drag');
+
+  // The month shows it on its day; the day shows that day alone.
+  await page.locator('.view-switch').getByRole('button', { name: 'Month' }).click();
+  const cell = page.locator(`.month .month-day[data-day="${thursday}"]`);
+  await cell.locator('.chip-event', { hasText: 'Drag me' }).waitFor();
+  assert.match(await cell.locator('.chip-event', { hasText: 'Drag me' }).textContent(), /10:00/);
+  await shot(page, 'calendar-month');
+  await cell.locator('.month-date').click();
+  await page.locator('.calendar[data-view="day"]').waitFor();
+  assert.equal(await page.locator('.calendar .day').count(), 1);
+  assert.deepEqual(await page.locator('.calendar .event .event-title').allTextContents(), ['Drag me', 'In the way']);
+  // The refused move is the only thing the console reports.
+  assert.deepEqual(page.errors.filter((e) => !e.includes('409')), []);
+});
+
+test("a phone shows the calendar as an agenda of the coming days, and a session's details open from it", async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 800 } });
+  const page = await track(await newPage(context));
+  await signIn(page, server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await page.locator('#sidebar').getByRole('link', { name: 'Calendar' }).click();
+  await page.getByRole('heading', { name: 'Calendar', exact: true }).waitFor();
+  const agenda = page.locator('.agenda-list[data-view="agenda"]');
+  await agenda.waitFor();
+  // The demo's sessions of this week and the next, day by day, in order.
+  const items = agenda.locator('.agenda-item');
+  await items.first().waitFor();
+  assert.ok((await items.count()) >= 3, `${await items.count()} sessions in the agenda`);
+  const times = await agenda.locator('.agenda-day').first().locator('.agenda-time').allTextContents();
+  assert.deepEqual([...times].sort(), times, 'a day lists its sessions in order');
+  await items.first().click();
+  await page.getByRole('complementary', { name: 'Details' }).locator('[data-test="status"]').waitFor();
+  await shot(page, 'calendar-phone');
+  await context.close();
 });
 
 test('a member books a consultation in a free slot of next week, sees it coming, and cancels it', async () => {

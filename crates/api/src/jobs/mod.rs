@@ -109,6 +109,29 @@ pub fn schedules() -> Vec<schedule::Schedule> {
 static REGISTRY: LazyLock<Registry> = LazyLock::new(registry);
 static SCHEDULES: LazyLock<Vec<schedule::Schedule>> = LazyLock::new(schedules);
 
+/// A job to queue, made from a typed job: what a record's change asks to
+/// follow it ([`crate::record::Audited::follow_up`]).
+pub struct Queued {
+    kind: &'static str,
+    payload: serde_json::Value,
+}
+
+impl Queued {
+    pub fn of<J: Job>(job: &J) -> Option<Self> {
+        serde_json::to_value(job).ok().map(|payload| Queued {
+            kind: J::NAME,
+            payload,
+        })
+    }
+
+    /// Queues it to run now, in the caller's transaction.
+    pub async fn enqueue(&self, conn: &mut Conn) -> diesel::QueryResult<()> {
+        rapport_db::jobs::enqueue(conn, self.kind, &self.payload, None, None)
+            .await
+            .map(|_| ())
+    }
+}
+
 /// Queues `job` to run now, in the caller's transaction.
 pub async fn enqueue<J: Job>(conn: &mut Conn, job: &J) -> diesel::QueryResult<()> {
     enqueue_at(conn, job, None, None).await.map(|_| ())

@@ -16,7 +16,21 @@ pub async fn queue(
     subject: &str,
     body: &str,
 ) -> diesel::QueryResult<Uuid> {
-    let m = rapport_db::mail::insert(conn, workspace_id, to, subject, body).await?;
+    queue_with(conn, workspace_id, to, subject, body, None).await
+}
+
+/// Keeps a message that carries an iCalendar object (sent as the
+/// calendar part of the message and as an `.ics` attachment) and queues
+/// its delivery.
+pub async fn queue_with(
+    conn: &mut Conn,
+    workspace_id: Option<Uuid>,
+    to: &str,
+    subject: &str,
+    body: &str,
+    calendar: Option<&str>,
+) -> diesel::QueryResult<Uuid> {
+    let m = rapport_db::mail::insert(conn, workspace_id, to, subject, body, calendar).await?;
     crate::jobs::enqueue(conn, &send::SendMail { mail_id: m.id }).await?;
     Ok(m.id)
 }

@@ -2,6 +2,7 @@ use crate::config::SmtpConfig;
 use crate::jobs::{Job, JobCtx};
 use anyhow::Context;
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rapport_db::Conn;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,32 @@ impl Job for SendMail {
     }
 }
 
+/// A message with a calendar, as mail programs expect an invitation: the
+/// text and the calendar as alternatives (the calendar part names its iTIP
+/// method, so the program offers to add it), and the calendar again as an
+/// `.ics` attachment for those that only show attachments.
+fn with_calendar(body: &str, calendar: &str) -> anyhow::Result<MultiPart> {
+    let method = calendar
+        .lines()
+        .find_map(|l| l.strip_prefix("METHOD:"))
+        .unwrap_or("PUBLISH")
+        .trim()
+        .to_string();
+    let part = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))?;
+    let file = ContentType::parse("application/ics; name=\"invite.ics\"")?;
+    Ok(MultiPart::mixed()
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::plain(body.to_string()))
+                .singlepart(
+                    SinglePart::builder()
+                        .header(part)
+                        .body(calendar.to_string()),
+                ),
+        )
+        .singlepart(Attachment::new("invite.ics".into()).body(calendar.to_string(), file)))
+}
+
 async fn deliver(
     conn: &mut Conn,
     smtp: Option<&SmtpConfig>,
@@ -43,13 +70,17 @@ async fn deliver(
     if m.sent_at.is_some() {
         return Ok(());
     }
-    let message = Message::builder()
+    let builder = Message::builder()
         .message_id(Some(format!("<{id}@rapport>")))
         .from(from.parse().context("the sender address")?)
         .to(m.to_address.parse().context("the recipient address")?)
-        .subject(&m.subject)
-        .header(ContentType::TEXT_PLAIN)
-        .body(m.body.clone())?;
+        .subject(&m.subject);
+    let message = match &m.calendar {
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(m.body.clone())?,
+        Some(calendar) => builder.multipart(with_calendar(&m.body, calendar)?)?,
+    };
     let Some(smtp) = smtp else {
         let Some(dir) = mail_dir else {
             return Ok(());

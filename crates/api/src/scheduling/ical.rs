@@ -135,6 +135,94 @@ pub fn calendar(name: &str, sessions: &[SessionRow], stamp: DateTime<Utc>) -> St
     out
 }
 
+/// An iTIP method (RFC 5546): an invitation or its update, or its
+/// cancellation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Request,
+    Cancel,
+}
+
+/// One session as an iTIP message to one attendee.
+pub struct Invitation<'a> {
+    pub method: Method,
+    /// The session's id: the event's UID, the same in the feed, in the
+    /// `.ics` download and in every message about it.
+    pub uid: Uuid,
+    pub sequence: i32,
+    pub title: &'a str,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub location: Option<&'a str>,
+    pub online_url: Option<&'a str>,
+    /// Who organises it (the host): a name and an address.
+    pub organizer: (&'a str, &'a str),
+    pub attendee: &'a str,
+}
+
+/// A parameter's value (RFC 5545 3.2): quoted, without the characters a
+/// quoted value cannot hold.
+fn param(v: &str) -> String {
+    let clean: String = v.chars().filter(|c| *c != '"' && !c.is_control()).collect();
+    format!("\"{clean}\"")
+}
+
+/// The calendar of an invitation, its update or its cancellation.
+pub fn invitation(i: &Invitation<'_>, stamp: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    let method = match i.method {
+        Method::Request => "REQUEST",
+        Method::Cancel => "CANCEL",
+    };
+    for l in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Rapport//Sessions//EN",
+        "CALSCALE:GREGORIAN",
+        &format!("METHOD:{method}"),
+        "BEGIN:VEVENT",
+    ] {
+        push(&mut out, l);
+    }
+    push(&mut out, &format!("UID:{}@rapport", i.uid));
+    push(&mut out, &format!("DTSTAMP:{}", utc(stamp)));
+    push(&mut out, &format!("DTSTART:{}", utc(i.starts_at)));
+    push(&mut out, &format!("DTEND:{}", utc(i.ends_at)));
+    push(&mut out, &format!("SUMMARY:{}", text(i.title)));
+    push(&mut out, &format!("SEQUENCE:{}", i.sequence));
+    let status = match i.method {
+        Method::Request => "CONFIRMED",
+        Method::Cancel => "CANCELLED",
+    };
+    push(&mut out, &format!("STATUS:{status}"));
+    let (name, address) = i.organizer;
+    push(
+        &mut out,
+        &format!(
+            "ORGANIZER;CN={}:mailto:{}",
+            param(name),
+            address.replace(['\r', '\n'], "")
+        ),
+    );
+    push(
+        &mut out,
+        &format!(
+            "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{}",
+            i.attendee.replace(['\r', '\n'], "")
+        ),
+    );
+    if let Some(l) = i.location {
+        push(&mut out, &format!("LOCATION:{}", text(l)));
+    }
+    if let Some(u) = i.online_url {
+        push(&mut out, &format!("URL:{}", u.replace(['\r', '\n'], "")));
+    }
+    for l in ["END:VEVENT", "END:VCALENDAR"] {
+        push(&mut out, l);
+    }
+    out
+}
+
 fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }

@@ -10,6 +10,7 @@ pub mod cancel;
 pub mod create;
 pub mod delete;
 pub mod ical;
+pub mod invitations;
 pub mod list;
 pub mod read;
 pub mod recurrence;
@@ -58,6 +59,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub fn jobs(r: &mut crate::jobs::Registry) {
     series::jobs(r);
     reminders::jobs(r);
+    invitations::jobs(r);
 }
 
 /// The module's recurring jobs.
@@ -177,6 +179,12 @@ impl crate::record::Audited for Session {
     fn subject_user_id(&self) -> Option<Uuid> {
         self.row.host_id
     }
+    fn follow_up(&self) -> Option<crate::jobs::Queued> {
+        crate::jobs::Queued::of(&invitations::Invite {
+            workspace_id: self.row.workspace_id,
+            session_id: self.row.id,
+        })
+    }
 }
 
 /// What scheduling holds of a person: the sessions they take part in and
@@ -188,7 +196,12 @@ impl crate::record::Audited for Session {
 pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
     h.push(crate::privacy::Holder {
         name: "sessions",
-        tables: &["session_participants", "session_people", "attendance"],
+        tables: &[
+            "session_participants",
+            "session_people",
+            "attendance",
+            "session_invitations",
+        ],
         export: |conn, s| {
             Box::pin(async move {
                 let scope = rapport_db::scope::Scope::Workspace(s.workspace_id);
@@ -225,9 +238,22 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
                 let came =
                     rapport_db::scheduling::attendance_of_person(conn, s.workspace_id, s.person.id)
                         .await?;
+                let invited = match s.person.email.as_deref() {
+                    Some(email) => {
+                        rapport_db::scheduling::invitations_to(conn, s.workspace_id, email).await?
+                    }
+                    None => vec![],
+                };
                 Ok(serde_json::json!({
                     "sessions": out,
                     "attendance": came.iter().map(|a| a.view()).collect::<Vec<_>>(),
+                    "invitations": invited.iter().map(|(session_id, i)| serde_json::json!({
+                        "session_id": session_id,
+                        "email": i.email,
+                        "title": i.title,
+                        "starts_at": i.starts_at,
+                        "cancelled": i.cancelled,
+                    })).collect::<Vec<_>>(),
                 }))
             })
         },
@@ -245,7 +271,14 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
                 let erased =
                     rapport_db::privacy::erase_entries(conn, ws, "attendance", &ids, &s.by())
                         .await?;
-                Ok(cleared as u64 + erased)
+                // What their address was sent of sessions: forgotten.
+                let forgotten = match s.person.email.as_deref() {
+                    Some(email) => {
+                        rapport_db::scheduling::forget_invitations(conn, ws, email).await?
+                    }
+                    None => 0,
+                };
+                Ok(cleared as u64 + erased + forgotten as u64)
             })
         },
     });

@@ -116,17 +116,8 @@ async fn remind(
     let Some(s) = rapport_db::scheduling::find(conn, &scope, d.session_id).await? else {
         return Ok(false);
     };
-    let zone = rapport_db::workspaces::find(conn, ws)
-        .await?
-        .map(|w| w.time_zone)
-        .unwrap_or_else(|| "UTC".into());
-    let when = match super::recurrence::zone(&zone) {
-        Ok(tz) => format!(
-            "{} ({zone})",
-            s.starts_at.with_timezone(&tz).format("%A %d %B %Y, %H:%M")
-        ),
-        Err(_) => s.starts_at.format("%A %d %B %Y, %H:%M UTC").to_string(),
-    };
+    let zone = super::invitations::zone_of(conn, ws).await?;
+    let when = super::invitations::spoken(s.starts_at, &zone);
     let mut to = rapport_db::scheduling::participant_emails(conn, ws, s.id).await?;
     if let Some(host) = s.host_id {
         if let Some(m) = rapport_db::members::find(conn, ws, host).await? {

@@ -11,7 +11,7 @@ use crate::i18n::{self, t, tf, tr};
 use crate::live::Live;
 use crate::modules::{Entry, Section};
 use crate::session;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -26,6 +26,9 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 pub mod booking;
+mod views;
+
+use views::{span_label, Agenda, Mode, MonthGrid, Moved, TimeGrid};
 
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
@@ -147,46 +150,72 @@ fn CalendarPage() -> impl IntoView {
     let session = session::current();
     let live = expect_context::<Live>();
     let zone = StoredValue::new(session::time_zone());
-    let week = RwSignal::new(monday(today_in(&zone.get_value())));
+    let view_as = RwSignal::new(Mode::initial());
+    let anchor = RwSignal::new(today_in(&zone.get_value()));
     let version = RwSignal::new(0u32);
     let sessions = LocalResource::new(move || {
         version.track();
-        let start = week.get();
+        let (start, days) = view_as.get().span(anchor.get());
         async move {
             let z = zone.get_value();
             let from = instant(start.and_time(NaiveTime::MIN), &z);
-            let to = instant((start + Duration::days(7)).and_time(NaiveTime::MIN), &z);
-            api::get::<SessionPage>(&format!(
-                "/api/v1/sessions?limit=200&from={}&to={}",
-                api::enc(&from.to_rfc3339()),
-                api::enc(&to.to_rfc3339())
-            ))
-            .await
-            .map(|p| p.data)
+            let to = instant((start + Duration::days(days)).and_time(NaiveTime::MIN), &z);
+            between(from, to).await
         }
     });
+    // While a session is dragged the calendar is not drawn again under the
+    // pointer: changes heard meanwhile reload it once the drag ends.
+    let dragging = RwSignal::new(false);
+    let stale = StoredValue::new(false);
     live.on_event(move |e| {
         // A session's changes, and a series' (`session_series.*`).
         if e.kind.starts_with("session") || e.kind.starts_with("attendance.") {
+            if dragging.get_untracked() {
+                stale.set_value(true);
+            } else {
+                version.update(|v| *v += 1);
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if !dragging.get() && stale.get_value() {
+            stale.set_value(false);
             version.update(|v| *v += 1);
         }
     });
     let names = crate::components::members::member_names();
     let open = RwSignal::new(None::<Uuid>);
     let adding = RwSignal::new(false);
+    let slot = RwSignal::new(None::<NaiveDateTime>);
     let editing_hours = RwSignal::new(false);
     let can_write = move || session.can(Permission::SessionsWrite);
     let reload = move || version.update(|v| *v += 1);
+    let toasts = toasts();
     let title = move || template_label("calendar");
-    let range = move || {
-        let start = week.get();
-        let end = start + Duration::days(6);
-        let at = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
-        format!(
-            "{} – {}",
-            i18n::date(&at(start), "UTC"),
-            i18n::date(&at(end), "UTC")
-        )
+    let pick_slot = move |at: NaiveDateTime| {
+        slot.set(Some(at));
+        adding.set(true);
+    };
+    let moved = move |m: Moved| {
+        let body = UpdateSessionRequest {
+            starts_at: Some(m.starts_at),
+            ends_at: Some(m.ends_at),
+            apply_to: m.in_series.then_some(ApplyTo::This),
+            ..Default::default()
+        };
+        spawn_local(async move {
+            let path = format!("/api/v1/sessions/{}", m.id);
+            match api::patch_at::<_, SessionView>(&path, m.version, &body).await {
+                Ok(_) => toasts.success(t("calendar.moved")),
+                Err(e) => toasts.error(e.message()),
+            }
+            dragging.set(false);
+            reload();
+        });
+    };
+    let choose = move |v: Mode| {
+        v.remember();
+        view_as.set(v);
     };
     view! {
         <section class="page" data-page="calendar">
@@ -197,34 +226,65 @@ fn CalendarPage() -> impl IntoView {
                 </div>
                 <Show when=can_write>
                     <button on:click=move |_| editing_hours.update(|a| *a = !*a)>{tr("hours.mine")}</button>
-                    <button class="primary" on:click=move |_| adding.update(|a| *a = !*a)>{tr("calendar.add")}</button>
+                    <button class="primary" on:click=move |_| { slot.set(None); adding.update(|a| *a = !*a) }>{tr("calendar.add")}</button>
                 </Show>
             </header>
             <Show when=move || editing_hours.get()>
                 <HoursEditor on_done=move || editing_hours.set(false) />
             </Show>
-            <Show when=move || adding.get()>
-                <NewSession zone=zone.get_value() day=week.get_untracked() on_done=move |s: SessionView| {
-                    adding.set(false);
-                    let z = zone.get_value();
-                    week.set(monday(local(&s.starts_at, &z).date()));
-                    open.set(Some(s.id));
-                    reload();
-                } />
-            </Show>
+            {move || adding.get().then(|| {
+                let at = slot.get();
+                let day = at.map_or_else(|| anchor.get_untracked(), |a| a.date());
+                view! {
+                    <NewSession zone=zone.get_value() day=day at=at on_done=move |s: SessionView| {
+                        adding.set(false);
+                        let z = zone.get_value();
+                        anchor.set(local(&s.starts_at, &z).date());
+                        open.set(Some(s.id));
+                        reload();
+                    } />
+                }
+            })}
             <div class="toolbar calendar-nav">
-                <button on:click=move |_| week.update(|w| *w -= Duration::days(7)) aria-label=tr("calendar.previous")>"‹"</button>
-                <button on:click=move |_| week.set(monday(today_in(&zone.get_value())))>{tr("calendar.today")}</button>
-                <button on:click=move |_| week.update(|w| *w += Duration::days(7)) aria-label=tr("calendar.next")>"›"</button>
-                <strong class="calendar-range" data-test="week">{range}</strong>
+                <button on:click=move |_| anchor.update(|a| *a = view_as.get_untracked().step(*a, false))
+                    aria-label=move || view_as.get().previous()>"‹"</button>
+                <button on:click=move |_| anchor.set(today_in(&zone.get_value()))>{tr("calendar.today")}</button>
+                <button on:click=move |_| anchor.update(|a| *a = view_as.get_untracked().step(*a, true))
+                    aria-label=move || view_as.get().next()>"›"</button>
+                <strong class="calendar-range" data-test="week">{move || span_label(view_as.get(), anchor.get())}</strong>
+                <div class="view-switch" role="group" aria-label=tr("calendar.view")>
+                    {Mode::ALL.into_iter().map(|v| view! {
+                        <button aria-pressed=move || (view_as.get() == v).to_string() data-view=v.as_str()
+                            on:click=move |_| choose(v)>{move || v.label()}</button>
+                    }).collect_view()}
+                </div>
             </div>
             <div class="split">
                 <Suspense fallback=|| view! { <Skeleton lines=8 /> }>
                     {move || sessions.get().map(|r| match r {
                         Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
-                        Ok(list) => view! {
-                            <Week days=week.get() list=list zone=zone.get_value() open=open names=names />
-                        }.into_any(),
+                        Ok(list) => {
+                            let v = view_as.get_untracked();
+                            let a = anchor.get_untracked();
+                            let empty = list.is_empty().then(|| view! { <p class="empty">{v.empty()}</p> });
+                            let body = match v {
+                                Mode::Day | Mode::Week => {
+                                    let (start, days) = v.span(a);
+                                    view! {
+                                        <TimeGrid start=start days=days list=list zone=zone.get_value() open=open names=names
+                                            editable=can_write() dragging=dragging on_slot=pick_slot on_move=moved />
+                                    }.into_any()
+                                }
+                                Mode::Month => view! {
+                                    <MonthGrid anchor=a list=list zone=zone.get_value() open=open
+                                        on_day=move |d| { anchor.set(d); choose(Mode::Day) } />
+                                }.into_any(),
+                                Mode::Agenda => view! {
+                                    <Agenda list=list zone=zone.get_value() open=open names=names />
+                                }.into_any(),
+                            };
+                            view! { <div class="calendar-body">{body}{empty}</div> }.into_any()
+                        }
                     })}
                 </Suspense>
                 {move || open.get().map(|id| view! {
@@ -236,78 +296,29 @@ fn CalendarPage() -> impl IntoView {
     }
 }
 
-/// Seven days side by side, each session placed at its time.
-#[component]
-fn Week(
-    days: NaiveDate,
-    list: Vec<SessionView>,
-    zone: String,
-    open: RwSignal<Option<Uuid>>,
-    names: LocalResource<HashMap<Uuid, String>>,
-) -> impl IntoView {
-    let total = (LAST_HOUR - FIRST_HOUR) as f64 * HOUR_PX;
-    let today = today_in(&zone);
-    let empty = list.is_empty();
-    let columns = (0..7)
-        .map(|d| {
-            let day = days + Duration::days(d);
-            let events = list
-                .iter()
-                .filter(|s| local(&s.starts_at, &zone).date() == day)
-                .map(|s| {
-                    let start = local(&s.starts_at, &zone);
-                    let end = local(&s.ends_at, &zone);
-                    let minutes = |t: NaiveDateTime| {
-                        (t.hour() as f64 * 60.0 + t.minute() as f64 - FIRST_HOUR as f64 * 60.0)
-                            .clamp(0.0, total / HOUR_PX * 60.0)
-                    };
-                    let top = minutes(start) * HOUR_PX / 60.0;
-                    let height = ((end - start).num_minutes() as f64 * HOUR_PX / 60.0).max(18.0);
-                    let id = s.id;
-                    let host = s.host_id;
-                    let label = format!("{} {}–{}", s.title, hm(start), hm(end));
-                    let status = s.status;
-                    let title = s.title.clone();
-                    let when = format!("{}–{}", hm(start), hm(end));
-                    view! {
-                        <button
-                            class="event"
-                            class:cancelled=status == SessionStatus::Cancelled
-                            class:pending=status == SessionStatus::Pending
-                            class:done=matches!(status, SessionStatus::Completed | SessionStatus::NoShow)
-                            class:selected=move || open.get() == Some(id)
-                            data-kind=s.kind.as_str()
-                            style:top=format!("{top:.0}px") style:height=format!("{height:.0}px")
-                            aria-label=label
-                            on:click=move |_| open.set(Some(id))
-                        >
-                            <span class="event-title">{title}</span>
-                            <span class="event-time">{when}</span>
-                            <span class="event-host">{move || host.and_then(|h| names.get().and_then(|n| n.get(&h).cloned())).unwrap_or_default()}</span>
-                        </button>
-                    }
-                })
-                .collect_view();
-            view! {
-                <div class="day" class:today=day == today>
-                    <div class="day-head">{day_label(day)}</div>
-                    <div class="day-body" style:height=format!("{total:.0}px")>{events}</div>
-                </div>
-            }
-        })
-        .collect_view();
-    let hours = (FIRST_HOUR..LAST_HOUR)
-        .map(|h| view! { <div class="hour">{format!("{h:02}:00")}</div> })
-        .collect_view();
-    view! {
-        <div class="calendar">
-            <div class="hours"><div class="day-head"></div>{hours}</div>
-            <div class="week">{columns}</div>
-        </div>
-        <Show when=move || empty>
-            <p class="empty">{tr("calendar.empty")}</p>
-        </Show>
+/// The sessions that meet `from`..`to`, every page of them (a month of a
+/// busy school is more than one).
+async fn between(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<SessionView>, ApiError> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    // Bounded: 2,000 sessions is more than any month of one workspace.
+    for _ in 0..10 {
+        let mut path = format!(
+            "/api/v1/sessions?limit=200&from={}&to={}",
+            api::enc(&from.to_rfc3339()),
+            api::enc(&to.to_rfc3339())
+        );
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={}", api::enc(c)));
+        }
+        let page = api::get::<SessionPage>(&path).await?;
+        out.extend(page.data);
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
     }
+    Ok(out)
 }
 
 /// The form to schedule a session in the workspace's time zone.
@@ -315,15 +326,36 @@ fn Week(
 fn NewSession(
     zone: String,
     day: NaiveDate,
+    /// The slot picked on the calendar, when one was.
+    at: Option<NaiveDateTime>,
     on_done: impl Fn(SessionView) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let session = session::current();
     let me = session.me.with_untracked(|m| m.as_ref().map(|m| m.user.id));
     let title = RwSignal::new(String::new());
     let kind = RwSignal::new(String::new());
-    let date = RwSignal::new(day.max(today_in(&zone)).format("%Y-%m-%d").to_string());
-    let from = RwSignal::new("16:00".to_string());
-    let to = RwSignal::new("17:00".to_string());
+    let date = RwSignal::new(
+        at.map_or_else(|| day.max(today_in(&zone)), |a| a.date())
+            .format("%Y-%m-%d")
+            .to_string(),
+    );
+    let (start, end) = match at {
+        Some(a) => (a.time(), (a + Duration::hours(1)).time()),
+        None => (
+            NaiveTime::from_hms_opt(16, 0, 0).unwrap_or_default(),
+            NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default(),
+        ),
+    };
+    let from = RwSignal::new(start.format("%H:%M").to_string());
+    let to = RwSignal::new(end.format("%H:%M").to_string());
+    // The form opens where it can be seen, ready for a title.
+    let first = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(el) = first.get() {
+            el.scroll_into_view_with_bool(false);
+            let _ = el.focus();
+        }
+    });
     let host = RwSignal::new(me.map(|m| m.to_string()).unwrap_or_default());
     let picked = RwSignal::new(Vec::<Uuid>::new());
     let classes_picked = RwSignal::new(Vec::<Uuid>::new());
@@ -413,7 +445,7 @@ fn NewSession(
         <form class="card form" data-form="new-session" on:submit=submit>
             <div class="field">
                 <label for="session-title">{tr("calendar.title")}</label>
-                <input id="session-title" required prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
+                <input id="session-title" node_ref=first required prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
                 <p class="error" role="alert">{error_of("title")}</p>
             </div>
             <div class="row">
