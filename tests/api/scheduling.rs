@@ -2892,7 +2892,8 @@ async fn participants_are_invited_updated_and_cancelled_by_email_with_ics() {
         format!("{}@rapport", other.id)
     );
 
-    // A session already over, and a weekly series: no invitations.
+    // A session already over: no invitation; a weekly series: one, for
+    // the whole series (see the next test).
     schedule(
         &app,
         &owner,
@@ -2908,7 +2909,13 @@ async fn participants_are_invited_updated_and_cancelled_by_email_with_ics() {
     )
     .await;
     invitations_sent(&app).await;
-    assert_eq!(invitations_to(&app, b).await.len(), 2);
+    let to_bob = invitations_to(&app, b).await;
+    assert_eq!(to_bob.len(), 3);
+    assert!(
+        to_bob[2].0.starts_with("Invitation: Weekly"),
+        "{}",
+        to_bob[2].0
+    );
 
     // Delivered as an invitation: the calendar part names its method, and
     // the calendar comes as an attachment too.
@@ -2932,5 +2939,195 @@ async fn participants_are_invited_updated_and_cancelled_by_email_with_ics() {
     );
     assert!(file.contains("filename=\"invite.ics\""), "{file}");
     let _ = std::fs::remove_dir_all(&dir);
+    app.stop().await;
+}
+
+/// The sessions of series `series`, in order: each id and version.
+async fn series_sessions(app: &TestApp, by: &Session, series: Uuid) -> Vec<(Uuid, i32)> {
+    let page: Page<SessionView> = app
+        .get(
+            &format!("/api/v1/sessions?series_id={series}&limit=200"),
+            &by.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    page.data.into_iter().map(|s| (s.id, s.version)).collect()
+}
+
+/// Cancels session `id` (and those `apply_to` names), then reads the
+/// invitations sent to `to`.
+async fn cancel_and_read(
+    app: &TestApp,
+    by: &Session,
+    id: Uuid,
+    apply_to: &str,
+    to: &str,
+) -> Vec<(String, String)> {
+    app.post(
+        &format!("/api/v1/sessions/{id}/cancel"),
+        Some(&by.access),
+        json!({"reason": "Plans changed", "apply_to": apply_to}),
+    )
+    .await
+    .expect(200);
+    invitations_sent(app).await;
+    invitations_to(app, to).await
+}
+
+/// A weekly series is one invitation, not one per occurrence: its rule on
+/// the wall clock of its zone with the zone's VTIMEZONE; a cancelled
+/// occurrence leaves the attendee's calendar as an EXDATE, a moved one is
+/// an exception with its RECURRENCE-ID, each an update with a higher
+/// SEQUENCE; cancelling from one occurrence on ends the rule there, and
+/// cancelling the rest takes the series out of the calendar.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_is_one_invitation_and_its_exceptions_follow_it() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let cleo = person(
+        &app,
+        &owner,
+        json!({"first_name": "Cleo", "last_name": "Weekly", "email": "cleo.weekly@example.com"}),
+    )
+    .await;
+    let to = "cleo.weekly@example.com";
+    // Six Mondays at 16:00 in Paris, a week away at least, all in winter
+    // (UTC+1) whatever today is.
+    use chrono::Datelike;
+    let winter = |d: chrono::NaiveDate| matches!(d.month(), 12 | 1 | 2);
+    let mut first = chrono::Utc::now().date_naive() + chrono::Duration::days(7);
+    while first.weekday() != chrono::Weekday::Mon
+        || !winter(first)
+        || !winter(first + chrono::Duration::weeks(5))
+    {
+        first += chrono::Duration::days(1);
+    }
+    let day = |w: i64| first + chrono::Duration::weeks(w);
+    let starts = |w: i64| format!("{}T15:00:00Z", day(w));
+    let ends = |w: i64| format!("{}T16:00:00Z", day(w));
+    let s = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Weekly maths", "starts_at": starts(0), "ends_at": ends(0),
+               "participant_ids": [cleo.id],
+               "recurrence": {"rrule": "FREQ=WEEKLY;COUNT=6", "time_zone": "Europe/Paris"}}),
+    )
+    .await;
+    let series = s.series_id.expect("a series");
+    invitations_sent(&app).await;
+    let sent = invitations_to(&app, to).await;
+    assert_eq!(sent.len(), 1, "one invitation for six sessions: {sent:?}");
+    assert!(
+        sent[0].0.starts_with("Invitation: Weekly maths"),
+        "{}",
+        sent[0].0
+    );
+    let cal = sent[0].1.replace("\r\n ", "");
+    let ymd = |w: i64| day(w).format("%Y%m%d").to_string();
+    for line in [
+        "METHOD:REQUEST".to_string(),
+        "BEGIN:VTIMEZONE".to_string(),
+        "TZID:Europe/Paris".to_string(),
+        format!("DTSTART;TZID=Europe/Paris:{}T160000", ymd(0)),
+        format!("DTEND;TZID=Europe/Paris:{}T170000", ymd(0)),
+        "RRULE:FREQ=WEEKLY;COUNT=6".to_string(),
+    ] {
+        assert!(cal.split("\r\n").any(|l| l == line), "{line} in {cal}");
+    }
+    let uid = format!("{series}@rapport");
+    let read = parse_ics(&sent[0].1);
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].0, uid);
+    assert_eq!(
+        read[0].1,
+        day(0).format("%m-%d 15:00").to_string(),
+        "16:00 in Paris is 15:00 UTC in winter"
+    );
+
+    // The second is cancelled: an update whose rule skips it.
+    let occ = series_sessions(&app, &owner, series).await;
+    assert_eq!(occ.len(), 6);
+    let sent = cancel_and_read(&app, &owner, occ[1].0, "this", to).await;
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent[1].0.starts_with("Updated: Weekly maths"),
+        "{}",
+        sent[1].0
+    );
+    let cal = sent[1].1.replace("\r\n ", "");
+    assert!(
+        cal.contains(&format!("EXDATE;TZID=Europe/Paris:{}T160000\r\n", ymd(1))),
+        "{cal}"
+    );
+    let after_cancel = parse_ics(&sent[1].1);
+    assert!(after_cancel[0].3 > read[0].3, "the sequence grows");
+
+    // The third moves an hour later on its own: an exception named by its
+    // original start.
+    let (status, body) = patch(
+        &app,
+        &owner,
+        occ[2].0,
+        occ[2].1,
+        json!({"starts_at": format!("{}T16:00:00Z", day(2)), "ends_at": format!("{}T17:00:00Z", day(2)), "apply_to": "this"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    invitations_sent(&app).await;
+    let sent = invitations_to(&app, to).await;
+    assert_eq!(sent.len(), 3);
+    let cal = sent[2].1.replace("\r\n ", "");
+    assert!(
+        cal.contains(&format!(
+            "RECURRENCE-ID;TZID=Europe/Paris:{}T160000\r\n",
+            ymd(2)
+        )),
+        "{cal}"
+    );
+    let events = parse_ics(&sent[2].1);
+    assert_eq!(events.len(), 2, "the series and its exception: {events:?}");
+    assert!(events.iter().all(|e| e.0 == uid));
+    assert_eq!(events[1].1, day(2).format("%m-%d 16:00").to_string());
+    assert!(events[0].3 > after_cancel[0].3);
+
+    // Cancelled from the fourth on: the rule ends after three.
+    let sent = cancel_and_read(&app, &owner, occ[3].0, "following", to).await;
+    assert_eq!(sent.len(), 4);
+    let cal = sent[3].1.replace("\r\n ", "");
+    assert!(cal.contains("RRULE:FREQ=WEEKLY;COUNT=3\r\n"), "{cal}");
+
+    // And the rest: the series leaves the calendar.
+    let sent = cancel_and_read(&app, &owner, occ[0].0, "all", to).await;
+    assert_eq!(
+        sent.len(),
+        5,
+        "{:?}",
+        sent.iter().map(|s| &s.0).collect::<Vec<_>>()
+    );
+    assert!(
+        sent[4].0.starts_with("Cancelled: Weekly maths"),
+        "{}",
+        sent[4].0
+    );
+    assert!(sent[4].1.contains("METHOD:CANCEL\r\n"));
+    assert_eq!(parse_ics(&sent[4].1)[0].0, uid);
+    app.stop().await;
+}
+
+/// Calendar addresses cannot be guessed quickly: sixty requests a minute
+/// from one address, then 429 with `Retry-After`, found or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calendar_feeds_are_rate_limited_per_address() {
+    let app = TestApp::start().await;
+    for i in 0..60 {
+        let res = app
+            .call(Method::GET, &format!("/ical/guess{i}.ics"), None, None)
+            .await;
+        assert_eq!(res.status, 404, "request {i}");
+    }
+    let res = app.call(Method::GET, "/ical/guess60.ics", None, None).await;
+    assert_eq!(res.status, 429, "{:?}", res.body);
+    assert!(res.headers.get("retry-after").is_some());
     app.stop().await;
 }

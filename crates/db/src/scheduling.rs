@@ -904,6 +904,21 @@ pub async fn coming_occurrences(
         .await
 }
 
+/// Every occurrence of series `id` of `ws`, by their original start.
+pub async fn occurrences(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<Vec<SessionRow>> {
+    sessions::table
+        .filter(sessions::workspace_id.eq(ws))
+        .filter(sessions::series_id.eq(id))
+        .order(sessions::recurrence_id)
+        .select(SessionRow::as_select())
+        .load(conn)
+        .await
+}
+
 /// The original starts of every occurrence of series `id` of `ws`.
 pub async fn occurrence_ids(
     conn: &mut AsyncPgConnection,

@@ -15,7 +15,7 @@ use crate::extract::{perm, Authz, Caller, Db, Visible};
 use crate::record::Found;
 use crate::respond::{NoContent, Reply};
 use actix_web::{delete, get, post, web, HttpResponse, Responder};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel_async::AsyncConnection;
 use rapport_db::scheduling::{SessionFilter, SessionRow, SessionSort};
 use rapport_db::scope::Scope;
@@ -25,6 +25,9 @@ use uuid::Uuid;
 
 /// The most events a feed holds: its window is bounded, and so is this.
 const FEED_MAX: usize = 2000;
+/// Calendar requests a minute from one address (a calendar program asks
+/// every few hours).
+const FEED_RATE: u32 = 60;
 
 /// A calendar as the answer.
 pub struct Ics(HttpResponse);
@@ -167,10 +170,39 @@ fn param(v: &str) -> String {
     format!("\"{clean}\"")
 }
 
-/// The calendar of an invitation, its update or its cancellation.
-pub fn invitation(i: &Invitation<'_>, stamp: DateTime<Utc>) -> String {
-    let mut out = String::new();
-    let method = match i.method {
+/// The lines every iTIP message to an attendee has: who organises, who is
+/// asked.
+fn people(out: &mut String, organizer: (&str, &str), attendee: &str) {
+    let (name, address) = organizer;
+    push(
+        out,
+        &format!(
+            "ORGANIZER;CN={}:mailto:{}",
+            param(name),
+            address.replace(['\r', '\n'], "")
+        ),
+    );
+    push(
+        out,
+        &format!(
+            "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{}",
+            attendee.replace(['\r', '\n'], "")
+        ),
+    );
+}
+
+/// Where: a place and a room, when there are.
+fn place(out: &mut String, location: Option<&str>, online_url: Option<&str>) {
+    if let Some(l) = location {
+        push(out, &format!("LOCATION:{}", text(l)));
+    }
+    if let Some(u) = online_url {
+        push(out, &format!("URL:{}", u.replace(['\r', '\n'], "")));
+    }
+}
+
+fn begin(out: &mut String, method: Method) {
+    let method = match method {
         Method::Request => "REQUEST",
         Method::Cancel => "CANCEL",
     };
@@ -180,10 +212,16 @@ pub fn invitation(i: &Invitation<'_>, stamp: DateTime<Utc>) -> String {
         "PRODID:-//Rapport//Sessions//EN",
         "CALSCALE:GREGORIAN",
         &format!("METHOD:{method}"),
-        "BEGIN:VEVENT",
     ] {
-        push(&mut out, l);
+        push(out, l);
     }
+}
+
+/// The calendar of an invitation, its update or its cancellation.
+pub fn invitation(i: &Invitation<'_>, stamp: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    begin(&mut out, i.method);
+    push(&mut out, "BEGIN:VEVENT");
     push(&mut out, &format!("UID:{}@rapport", i.uid));
     push(&mut out, &format!("DTSTAMP:{}", utc(stamp)));
     push(&mut out, &format!("DTSTART:{}", utc(i.starts_at)));
@@ -195,31 +233,95 @@ pub fn invitation(i: &Invitation<'_>, stamp: DateTime<Utc>) -> String {
         Method::Cancel => "CANCELLED",
     };
     push(&mut out, &format!("STATUS:{status}"));
-    let (name, address) = i.organizer;
-    push(
-        &mut out,
-        &format!(
-            "ORGANIZER;CN={}:mailto:{}",
-            param(name),
-            address.replace(['\r', '\n'], "")
-        ),
-    );
-    push(
-        &mut out,
-        &format!(
-            "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{}",
-            i.attendee.replace(['\r', '\n'], "")
-        ),
-    );
-    if let Some(l) = i.location {
-        push(&mut out, &format!("LOCATION:{}", text(l)));
-    }
-    if let Some(u) = i.online_url {
-        push(&mut out, &format!("URL:{}", u.replace(['\r', '\n'], "")));
-    }
+    people(&mut out, i.organizer, i.attendee);
+    place(&mut out, i.location, i.online_url);
     for l in ["END:VEVENT", "END:VCALENDAR"] {
         push(&mut out, l);
     }
+    out
+}
+
+/// An occurrence of a series changed on its own, named by its original
+/// start.
+pub struct Exception<'a> {
+    pub recurrence_local: NaiveDateTime,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub title: &'a str,
+    pub location: Option<&'a str>,
+    pub online_url: Option<&'a str>,
+}
+
+/// A series as one invitation: its rule on the wall clock of its zone
+/// (with the zone's `VTIMEZONE`), the occurrences it no longer has as
+/// `EXDATE`s, and those changed on their own as events of the same `UID`
+/// with their `RECURRENCE-ID`.
+pub struct SeriesInvitation<'a> {
+    pub uid: Uuid,
+    pub sequence: i32,
+    pub title: &'a str,
+    pub zone: &'a str,
+    pub timezone: &'a [String],
+    pub starts_local: NaiveDateTime,
+    pub ends_local: NaiveDateTime,
+    pub rrule: &'a str,
+    pub exdates: &'a [NaiveDateTime],
+    pub location: Option<&'a str>,
+    pub online_url: Option<&'a str>,
+    pub organizer: (&'a str, &'a str),
+    pub attendee: &'a str,
+    pub exceptions: &'a [Exception<'a>],
+}
+
+fn local(t: NaiveDateTime) -> String {
+    t.format("%Y%m%dT%H%M%S").to_string()
+}
+
+/// The calendar of a series' invitation or its update.
+pub fn series_invitation(i: &SeriesInvitation<'_>, stamp: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    begin(&mut out, Method::Request);
+    for l in i.timezone {
+        push(&mut out, l);
+    }
+    let zone = i.zone.replace(['\r', '\n', ':', ';'], "");
+    let head = |out: &mut String, title: &str| {
+        push(out, "BEGIN:VEVENT");
+        push(out, &format!("UID:{}@rapport", i.uid));
+        push(out, &format!("DTSTAMP:{}", utc(stamp)));
+        push(out, &format!("SUMMARY:{}", text(title)));
+        push(out, &format!("SEQUENCE:{}", i.sequence));
+        push(out, "STATUS:CONFIRMED");
+    };
+    head(&mut out, i.title);
+    push(
+        &mut out,
+        &format!("DTSTART;TZID={zone}:{}", local(i.starts_local)),
+    );
+    push(
+        &mut out,
+        &format!("DTEND;TZID={zone}:{}", local(i.ends_local)),
+    );
+    push(&mut out, &format!("RRULE:{}", i.rrule));
+    for d in i.exdates {
+        push(&mut out, &format!("EXDATE;TZID={zone}:{}", local(*d)));
+    }
+    people(&mut out, i.organizer, i.attendee);
+    place(&mut out, i.location, i.online_url);
+    push(&mut out, "END:VEVENT");
+    for e in i.exceptions {
+        head(&mut out, e.title);
+        push(
+            &mut out,
+            &format!("RECURRENCE-ID;TZID={zone}:{}", local(e.recurrence_local)),
+        );
+        push(&mut out, &format!("DTSTART:{}", utc(e.starts_at)));
+        push(&mut out, &format!("DTEND:{}", utc(e.ends_at)));
+        people(&mut out, i.organizer, i.attendee);
+        place(&mut out, e.location, e.online_url);
+        push(&mut out, "END:VEVENT");
+    }
+    push(&mut out, "END:VCALENDAR");
     out
 }
 
@@ -284,16 +386,33 @@ pub async fn drop_feed(mut db: Db, caller: Authz<perm::SessionsRead>) -> ApiResu
 #[utoipa::path(
     tag = "sessions",
     params(("file" = String, Path, description = "`<token>.ics`")),
-    responses((status = 200, description = "The calendar", content_type = "text/calendar", body = String)),
+    responses(
+        (status = 200, description = "The calendar", content_type = "text/calendar", body = String),
+        (status = 429, description = "Too many calendar requests from one address", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(())
 )]
 #[get("/ical/{file}")]
-pub async fn feed(mut db: Db, file: web::Path<String>) -> ApiResult<Ics> {
+pub async fn feed(
+    mut db: Db,
+    req: actix_web::HttpRequest,
+    state: web::Data<crate::state::AppState>,
+    file: web::Path<String>,
+) -> ApiResult<Ics> {
+    // Counted before the address is read, so that guessing addresses is
+    // slowed down as much as reading one.
+    let ip = crate::extract::ctx::client_ip(&req, &state.config).unwrap_or_default();
+    let conn = db.conn().await?;
+    if let Err(info) = crate::ratelimit::hit(conn, &format!("ical:{ip}"), FEED_RATE).await? {
+        return Err(info.refused(format!(
+            "at most {} calendar requests a minute from one address",
+            info.limit
+        )));
+    }
     let token = file.strip_suffix(".ics").ok_or(ApiError::NotFound)?;
     if token.is_empty() || token.len() > 100 {
         return Err(ApiError::NotFound);
     }
-    let conn = db.conn().await?;
     let (ws, user, made) = rapport_db::scheduling::feed_owner(conn, &digest(token))
         .await?
         .found()?;

@@ -10,27 +10,37 @@
 //! attendee was last sent (`session_invitations`) and sends only the
 //! difference, so that however often it runs each change is sent once.
 //! Held sessions and those in the past are left as they were sent; a
-//! booking waiting for its host is sent once confirmed. Occurrences of a
-//! series are in the participants' calendar feed, not sent one by one.
+//! booking waiting for its host is sent once confirmed.
+//!
+//! A series is one invitation, not one per occurrence: its rule on the wall
+//! clock of its zone (with the zone's `VTIMEZONE`), the occurrences it no
+//! longer has as `EXDATE`s, and those changed on their own as events of
+//! the same `UID` with their `RECURRENCE-ID`; any change to it or to one
+//! of its occurrences sends it whole again with a higher `SEQUENCE`, and
+//! when nothing is left of it, it is cancelled.
 
 use crate::error::ApiError;
 use crate::jobs::{Job, JobCtx, Registry};
+use chrono::NaiveDateTime;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
-use rapport_db::scheduling::{InvitationRow, SessionRow};
+use rapport_db::scheduling::{InvitationRow, SeriesRow, SessionRow};
 use rapport_db::Conn;
 use rapport_domain::api::SessionStatus;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::ical::{invitation, Invitation, Method};
+use super::ical::{invitation, series_invitation, Exception, Invitation, Method, SeriesInvitation};
 
 /// Brings the calendars of a session's attendees up to date.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Invite {
     pub workspace_id: Uuid,
+    /// A session's id, or a series' when `series`.
     pub session_id: Uuid,
+    #[serde(default)]
+    pub series: bool,
 }
 
 impl Job for Invite {
@@ -38,10 +48,10 @@ impl Job for Invite {
 
     async fn run(self, ctx: JobCtx<'_>) -> anyhow::Result<()> {
         let from = address(&ctx.state.config.mail_from).to_string();
-        let (ws, id) = (self.workspace_id, self.session_id);
+        let (ws, id, series) = (self.workspace_id, self.session_id, self.series);
         let sent = ctx
             .conn
-            .transaction::<_, ApiError, _>(async |conn| send(conn, &from, ws, id).await)
+            .transaction::<_, ApiError, _>(async |conn| send(conn, &from, ws, id, series).await)
             .await
             .map_err(|e| anyhow::anyhow!("sending the invitations of session {id}: {e:?}"))?;
         if sent > 0 {
@@ -82,56 +92,32 @@ pub(crate) async fn zone_of(conn: &mut Conn, ws: Uuid) -> Result<String, ApiErro
         .unwrap_or_else(|| "UTC".into()))
 }
 
-/// What an attendee's calendar shows of a session: a change to any of it
-/// is sent.
-fn digest(s: &SessionRow) -> String {
-    let shown = serde_json::json!([s.title, s.starts_at, s.ends_at, s.location, s.online_url]);
-    hex::encode(&Sha256::digest(shown.to_string().as_bytes())[..16])
+/// What a calendar shows: a session, or a series with what it no longer
+/// has and its occurrences changed on their own.
+enum Shape {
+    One(SessionRow),
+    Series {
+        series: SeriesRow,
+        rrule: String,
+        timezone: Vec<String>,
+        exdates: Vec<NaiveDateTime>,
+        /// Each occurrence changed on its own, with its original start on
+        /// the wall clock.
+        exceptions: Vec<(NaiveDateTime, SessionRow)>,
+    },
 }
 
-/// Sends what session `id` of `ws` needs sent; how many messages.
-async fn send(conn: &mut Conn, from: &str, ws: Uuid, id: Uuid) -> Result<usize, ApiError> {
-    let sent = rapport_db::scheduling::invitations(conn, ws, id).await?;
-    let scope = crate::extract::Scope::Workspace(ws);
-    let session = rapport_db::scheduling::find(conn, &scope, id).await?;
-    let now = Utc::now();
-    // Who should have it in their calendar now; `None` leaves every
-    // calendar as it is.
-    let wanted: Option<Vec<String>> = match &session {
-        None => Some(vec![]),
-        Some(s) if s.series_id.is_some() || s.ends_at <= now => None,
-        Some(s) => match s.status {
-            SessionStatus::Scheduled => {
-                let mut to = rapport_db::scheduling::participant_emails(conn, ws, id).await?;
-                to.sort_by_key(|e| e.to_lowercase());
-                to.dedup_by_key(|e| e.to_lowercase());
-                Some(to)
-            }
-            SessionStatus::Cancelled => Some(vec![]),
-            SessionStatus::Pending | SessionStatus::Completed | SessionStatus::NoShow => None,
-        },
-    };
-    let Some(wanted) = wanted else {
-        return Ok(0);
-    };
-    let zone = zone_of(conn, ws).await?;
-    let host = match session.as_ref().and_then(|s| s.host_id) {
-        Some(h) => rapport_db::members::find(conn, ws, h).await?,
-        None => None,
-    };
-    let organizer = host
-        .as_ref()
-        .map_or(("Rapport", from), |m| (m.name.as_str(), m.email.as_str()));
-    let mut count = 0;
-    if let Some(s) = &session {
-        let shown = digest(s);
-        for to in &wanted {
-            let was = sent.iter().find(|r| r.email.eq_ignore_ascii_case(to));
-            if was.is_some_and(|r| !r.cancelled && r.sent_digest == shown) {
-                continue;
-            }
-            let sequence = was.map_or(0, |r| r.sequence + 1).max(s.version - 1);
-            let calendar = invitation(
+impl Shape {
+    /// The calendar of a REQUEST.
+    fn request(
+        &self,
+        sequence: i32,
+        organizer: (&str, &str),
+        attendee: &str,
+        stamp: DateTime<Utc>,
+    ) -> String {
+        match self {
+            Shape::One(s) => invitation(
                 &Invitation {
                     method: Method::Request,
                     uid: s.id,
@@ -142,31 +128,154 @@ async fn send(conn: &mut Conn, from: &str, ws: Uuid, id: Uuid) -> Result<usize, 
                     location: s.location.as_deref(),
                     online_url: s.online_url.as_deref(),
                     organizer,
-                    attendee: to,
+                    attendee,
                 },
-                now,
-            );
-            let when = spoken(s.starts_at, &zone);
+                stamp,
+            ),
+            Shape::Series {
+                series,
+                rrule,
+                timezone,
+                exdates,
+                exceptions,
+            } => {
+                let exceptions: Vec<Exception<'_>> = exceptions
+                    .iter()
+                    .map(|(at, o)| Exception {
+                        recurrence_local: *at,
+                        starts_at: o.starts_at,
+                        ends_at: o.ends_at,
+                        title: &o.title,
+                        location: o.location.as_deref(),
+                        online_url: o.online_url.as_deref(),
+                    })
+                    .collect();
+                series_invitation(
+                    &SeriesInvitation {
+                        uid: series.id,
+                        sequence,
+                        title: &series.title,
+                        zone: &series.time_zone,
+                        timezone,
+                        starts_local: series.starts_local,
+                        ends_local: series.starts_local
+                            + chrono::Duration::minutes(series.duration_min as i64),
+                        rrule,
+                        exdates,
+                        location: series.location.as_deref(),
+                        online_url: series.online_url.as_deref(),
+                        organizer,
+                        attendee,
+                        exceptions: &exceptions,
+                    },
+                    stamp,
+                )
+            }
+        }
+    }
+
+    /// A digest of what any attendee's calendar would show: a change to
+    /// any of it is sent.
+    fn digest(&self, organizer: (&str, &str)) -> String {
+        let shown = self.request(0, organizer, "", DateTime::<Utc>::UNIX_EPOCH);
+        hex::encode(&Sha256::digest(shown.as_bytes())[..16])
+    }
+}
+
+/// What a session or a series should be in its attendees' calendars.
+struct Offer {
+    shape: Shape,
+    /// Who should have it in their calendar.
+    wanted: Vec<String>,
+    organizer: (String, String),
+    /// Its first (or only) occurrence, as messages name it.
+    title: String,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    location: Option<String>,
+    online_url: Option<String>,
+    /// Its version: a sequence never lower than it.
+    version: i32,
+    cancel_reason: Option<String>,
+}
+
+/// What should be done with the calendars of a session or a series.
+enum Wanted {
+    /// They stay as they are: held, over, or waiting for its host.
+    AsTheyAre,
+    /// It leaves every calendar.
+    Nobody,
+    Offer(Box<Offer>),
+}
+
+/// Sends what session (or series, `series`) `id` of `ws` needs sent; how
+/// many messages.
+async fn send(
+    conn: &mut Conn,
+    from: &str,
+    ws: Uuid,
+    id: Uuid,
+    series: bool,
+) -> Result<usize, ApiError> {
+    let scope = crate::extract::Scope::Workspace(ws);
+    let session = if series {
+        None
+    } else {
+        rapport_db::scheduling::find(conn, &scope, id).await?
+    };
+    // An occurrence's invitation is its series'.
+    let series_id = if series {
+        Some(id)
+    } else {
+        session.as_ref().and_then(|s| s.series_id)
+    };
+    let uid = series_id.unwrap_or(id);
+    let sent = rapport_db::scheduling::invitations(conn, ws, uid).await?;
+    let now = Utc::now();
+    let wanted = match (series_id, session) {
+        (Some(sid), _) => series_offer(conn, ws, sid, from, now).await?,
+        (None, None) => Wanted::Nobody,
+        (None, Some(s)) => session_offer(conn, ws, s, from, now).await?,
+    };
+    let offer = match wanted {
+        Wanted::AsTheyAre => return Ok(0),
+        Wanted::Nobody => None,
+        Wanted::Offer(o) => Some(o),
+    };
+    let zone = zone_of(conn, ws).await?;
+    let fallback = ("Rapport".to_string(), from.to_string());
+    let organizer = offer.as_ref().map_or(&fallback, |o| &o.organizer);
+    let organizer = (organizer.0.as_str(), organizer.1.as_str());
+    let mut count = 0;
+    if let Some(o) = &offer {
+        let shown = o.shape.digest(organizer);
+        for to in &o.wanted {
+            let was = sent.iter().find(|r| r.email.eq_ignore_ascii_case(to));
+            if was.is_some_and(|r| !r.cancelled && r.sent_digest == shown) {
+                continue;
+            }
+            let sequence = was.map_or(0, |r| r.sequence + 1).max(o.version - 1);
+            let calendar = o.shape.request(sequence, organizer, to, now);
+            let when = spoken(o.starts_at, &zone);
             let (subject, lead) = match was {
-                Some(r) if !r.cancelled => (
-                    format!("Updated: {} — {when}", s.title),
-                    "has changed".to_string(),
-                ),
-                _ => (format!("Invitation: {} — {when}", s.title), String::new()),
-            };
-            let mut body = format!(
-                "{}{}\nWhen: {when}\n",
-                s.title,
-                if lead.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {lead}")
+                Some(r) if !r.cancelled => {
+                    (format!("Updated: {} — {when}", o.title), "has changed")
                 }
-            );
-            if let Some(l) = &s.location {
+                _ => (
+                    format!("Invitation: {} — {when}", o.title),
+                    "is in your calendar",
+                ),
+            };
+            let mut body = format!("{} {lead}.\n", o.title);
+            body.push_str(&format!("When: {when}"));
+            if let Shape::Series { .. } = o.shape {
+                body.push_str(", then as it repeats");
+            }
+            body.push('\n');
+            if let Some(l) = &o.location {
                 body.push_str(&format!("Place: {l}\n"));
             }
-            if let Some(u) = &s.online_url {
+            if let Some(u) = &o.online_url {
                 body.push_str(&format!("Online room: {u}\n"));
             }
             body.push_str(&format!("With: {}\n\n", organizer.0));
@@ -175,15 +284,15 @@ async fn send(conn: &mut Conn, from: &str, ws: Uuid, id: Uuid) -> Result<usize, 
             rapport_db::scheduling::set_invitation(
                 conn,
                 ws,
-                id,
+                uid,
                 &InvitationRow {
                     email: to.clone(),
                     sequence,
                     cancelled: false,
                     sent_digest: shown.clone(),
-                    title: s.title.clone(),
-                    starts_at: s.starts_at,
-                    ends_at: s.ends_at,
+                    title: o.title.clone(),
+                    starts_at: o.starts_at,
+                    ends_at: o.ends_at,
                 },
             )
             .await?;
@@ -191,17 +300,20 @@ async fn send(conn: &mut Conn, from: &str, ws: Uuid, id: Uuid) -> Result<usize, 
         }
     }
     // Those who have it and should not any more: cancelled in their
-    // calendar, unless it is over.
+    // calendar, unless a session of its own is over.
+    let wanted = offer.as_ref().map_or(&[][..], |o| &o.wanted[..]);
     for r in sent.iter().filter(|r| !r.cancelled) {
-        if wanted.iter().any(|w| w.eq_ignore_ascii_case(&r.email)) || r.ends_at <= now {
+        if wanted.iter().any(|w| w.eq_ignore_ascii_case(&r.email))
+            || (series_id.is_none() && r.ends_at <= now)
+        {
             continue;
         }
-        let version = session.as_ref().map_or(0, |s| s.version - 1);
+        let version = offer.as_ref().map_or(0, |o| o.version - 1);
         let sequence = (r.sequence + 1).max(version);
         let calendar = invitation(
             &Invitation {
                 method: Method::Cancel,
-                uid: id,
+                uid,
                 sequence,
                 title: &r.title,
                 starts_at: r.starts_at,
@@ -215,8 +327,11 @@ async fn send(conn: &mut Conn, from: &str, ws: Uuid, id: Uuid) -> Result<usize, 
         );
         let when = spoken(r.starts_at, &zone);
         let subject = format!("Cancelled: {} — {when}", r.title);
-        let mut body = format!("{} on {when} is cancelled.\n", r.title);
-        if let Some(reason) = session.as_ref().and_then(|s| s.cancel_reason.as_deref()) {
+        let mut body = match series_id {
+            Some(_) => format!("{}, repeating from {when}, is cancelled.\n", r.title),
+            None => format!("{} on {when} is cancelled.\n", r.title),
+        };
+        if let Some(reason) = offer.as_ref().and_then(|o| o.cancel_reason.as_deref()) {
             body.push_str(&format!("Reason: {reason}\n"));
         }
         body.push_str("The cancellation attached takes it out of your calendar.\n");
@@ -224,7 +339,7 @@ async fn send(conn: &mut Conn, from: &str, ws: Uuid, id: Uuid) -> Result<usize, 
         rapport_db::scheduling::set_invitation(
             conn,
             ws,
-            id,
+            uid,
             &InvitationRow {
                 sequence,
                 cancelled: true,
@@ -235,6 +350,149 @@ async fn send(conn: &mut Conn, from: &str, ws: Uuid, id: Uuid) -> Result<usize, 
         count += 1;
     }
     Ok(count)
+}
+
+/// The host as organiser: their name and address (Rapport's when none).
+async fn organizer_of(
+    conn: &mut Conn,
+    ws: Uuid,
+    host: Option<Uuid>,
+    from: &str,
+) -> Result<(String, String), ApiError> {
+    let member = match host {
+        Some(h) => rapport_db::members::find(conn, ws, h).await?,
+        None => None,
+    };
+    Ok(member.map_or_else(
+        || ("Rapport".to_string(), from.to_string()),
+        |m| (m.name, m.email),
+    ))
+}
+
+/// The e-mail addresses of the people session `id` is for, each once.
+async fn attendees(conn: &mut Conn, ws: Uuid, id: Uuid) -> Result<Vec<String>, ApiError> {
+    let mut to = rapport_db::scheduling::participant_emails(conn, ws, id).await?;
+    to.sort_by_key(|e| e.to_lowercase());
+    to.dedup_by_key(|e| e.to_lowercase());
+    Ok(to)
+}
+
+/// A session on its own.
+async fn session_offer(
+    conn: &mut Conn,
+    ws: Uuid,
+    s: SessionRow,
+    from: &str,
+    now: DateTime<Utc>,
+) -> Result<Wanted, ApiError> {
+    if s.ends_at <= now {
+        return Ok(Wanted::AsTheyAre);
+    }
+    let wanted = match s.status {
+        SessionStatus::Scheduled => attendees(conn, ws, s.id).await?,
+        SessionStatus::Cancelled => vec![],
+        SessionStatus::Pending | SessionStatus::Completed | SessionStatus::NoShow => {
+            return Ok(Wanted::AsTheyAre)
+        }
+    };
+    Ok(Wanted::Offer(Box::new(Offer {
+        wanted,
+        organizer: organizer_of(conn, ws, s.host_id, from).await?,
+        title: s.title.clone(),
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
+        location: s.location.clone(),
+        online_url: s.online_url.clone(),
+        version: s.version,
+        cancel_reason: s.cancel_reason.clone(),
+        shape: Shape::One(s),
+    })))
+}
+
+fn internal(e: String) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!(e))
+}
+
+/// A series as one invitation.
+async fn series_offer(
+    conn: &mut Conn,
+    ws: Uuid,
+    id: Uuid,
+    from: &str,
+    now: DateTime<Utc>,
+) -> Result<Wanted, ApiError> {
+    let Some(series) = rapport_db::scheduling::find_series(conn, ws, id).await? else {
+        return Ok(Wanted::Nobody);
+    };
+    let occurrences = rapport_db::scheduling::occurrences(conn, ws, id).await?;
+    if occurrences.iter().all(|o| o.ends_at <= now) {
+        return Ok(Wanted::AsTheyAre);
+    }
+    let held: Vec<&SessionRow> = occurrences
+        .iter()
+        .filter(|o| o.status != SessionStatus::Cancelled)
+        .collect();
+    // Its people: those of its next occurrence (a class's members as they
+    // will be), else of its last.
+    let Some(next) = held.iter().find(|o| o.ends_at > now).or(held.last()) else {
+        return Ok(Wanted::Nobody);
+    };
+    let tz = super::recurrence::zone(&series.time_zone).map_err(internal)?;
+    let rule = super::recurrence::parse(&series.rrule).map_err(internal)?;
+    let rrule = match series.ends_before {
+        Some(end) => rule
+            .ending_before(tz, series.starts_local, end)
+            .map_err(internal)?,
+        None => Some(rule.text()),
+    };
+    let Some(rrule) = rrule else {
+        return Ok(Wanted::Nobody);
+    };
+    let wanted = attendees(conn, ws, next.id).await?;
+    let first = occurrences.first().map_or(next.starts_at, |o| o.starts_at);
+    let first_end = occurrences.first().map_or(next.ends_at, |o| o.ends_at);
+    let time = series.starts_local.time();
+    let mut exdates: Vec<NaiveDateTime> = series.exdates.iter().map(|d| d.and_time(time)).collect();
+    let mut exceptions = vec![];
+    for o in &occurrences {
+        let Some(original) = o.recurrence_id else {
+            continue;
+        };
+        let at = super::recurrence::wall(tz, original);
+        if o.status == SessionStatus::Cancelled {
+            exdates.push(at);
+        } else if o.exception {
+            exceptions.push((at, o.clone()));
+        }
+    }
+    exdates.sort();
+    exdates.dedup();
+    // Its zone's changes of offset for ten years from its first start
+    // (not from today: the same series is the same invitation).
+    let timezone = super::recurrence::vtimezone(
+        tz,
+        &series.time_zone,
+        first - chrono::Duration::days(1),
+        first + chrono::Duration::days(3653),
+    );
+    Ok(Wanted::Offer(Box::new(Offer {
+        wanted,
+        organizer: organizer_of(conn, ws, series.host_id, from).await?,
+        title: series.title.clone(),
+        starts_at: first,
+        ends_at: first_end,
+        location: series.location.clone(),
+        online_url: series.online_url.clone(),
+        version: series.version,
+        cancel_reason: next.cancel_reason.clone(),
+        shape: Shape::Series {
+            series,
+            rrule,
+            timezone,
+            exdates,
+            exceptions,
+        },
+    })))
 }
 
 #[cfg(test)]

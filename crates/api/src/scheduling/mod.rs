@@ -183,6 +183,7 @@ impl crate::record::Audited for Session {
         crate::jobs::Queued::of(&invitations::Invite {
             workspace_id: self.row.workspace_id,
             session_id: self.row.id,
+            series: false,
         })
     }
 }

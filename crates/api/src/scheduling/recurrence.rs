@@ -250,9 +250,172 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// The rule as iCalendar writes it for the occurrences that start
+    /// before `end` (a series split or cancelled there): `COUNT` lowered to
+    /// those, or `UNTIL` brought forward. `None` when none is left.
+    pub fn ending_before(
+        &self,
+        tz: Tz,
+        first: NaiveDateTime,
+        end: DateTime<Utc>,
+    ) -> Result<Option<String>, Refusal> {
+        if self.floating.split(';').any(|p| p.starts_with("COUNT=")) {
+            let before = count_before(self, tz, first, end)?;
+            let mut parts = vec![];
+            for p in self.floating.split(';') {
+                match p
+                    .strip_prefix("COUNT=")
+                    .and_then(|c| c.parse::<usize>().ok())
+                {
+                    Some(_) if before == 0 => return Ok(None),
+                    Some(c) => parts.push(format!("COUNT={}", c.min(before))),
+                    None => parts.push(p.to_string()),
+                }
+            }
+            return Ok(Some(parts.join(";")));
+        }
+        let last = end - Duration::seconds(1);
+        let until = self.until.map_or(last, |u| u.min(last));
+        if until < instant(tz, first) {
+            return Ok(None);
+        }
+        Ok(Some(
+            Rule {
+                floating: self.floating.clone(),
+                until: Some(until),
+            }
+            .text(),
+        ))
+    }
+}
+
+/// An offset as iCalendar writes it: `+0100`, `-0430`.
+fn offset_text(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let m = seconds.abs() / 60;
+    format!("{sign}{:02}{:02}", m / 60, m % 60)
+}
+
+/// The lines of a `VTIMEZONE` for `tz` (RFC 5545 3.6.5), named `name`:
+/// its offset at `from`, then each change of it until `to`, found from the
+/// zone's own table. Standard time and summer time are told apart by the
+/// zone's daylight-saving part of the offset.
+pub fn vtimezone(tz: Tz, name: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
+    use chrono_tz::OffsetComponents;
+    let at = |t: DateTime<Utc>| {
+        let o = tz.offset_from_utc_datetime(&t.naive_utc());
+        (o.fix().local_minus_utc(), !o.dst_offset().is_zero())
+    };
+    let mut out = vec!["BEGIN:VTIMEZONE".to_string(), format!("TZID:{name}")];
+    let observance = |out: &mut Vec<String>, start: NaiveDateTime, from: i32, to: (i32, bool)| {
+        let kind = if to.1 { "DAYLIGHT" } else { "STANDARD" };
+        out.push(format!("BEGIN:{kind}"));
+        out.push(format!("DTSTART:{}", start.format("%Y%m%dT%H%M%S")));
+        out.push(format!("TZOFFSETFROM:{}", offset_text(from)));
+        out.push(format!("TZOFFSETTO:{}", offset_text(to.0)));
+        out.push(format!("END:{kind}"));
+    };
+    let mut now = at(from);
+    let first = from.naive_utc() + Duration::seconds(now.0 as i64);
+    observance(&mut out, first, now.0, now);
+    let mut t = from;
+    while t < to {
+        let next = t + Duration::days(1);
+        let then = at(next);
+        if then != now {
+            // The first second of the new offset.
+            let (mut lo, mut hi) = (t, next);
+            while hi - lo > Duration::seconds(1) {
+                let mid = lo + (hi - lo) / 2;
+                if at(mid) == now {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            let local = hi.naive_utc() + Duration::seconds(now.0 as i64);
+            observance(&mut out, local, now.0, then);
+            now = then;
+        }
+        t = next;
+    }
+    out.push("END:VTIMEZONE".to_string());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zone_is_written_with_its_changes_of_offset() {
+        let lines = vtimezone(
+            zone("Europe/Paris").unwrap(),
+            "Europe/Paris",
+            at("2026-12-01T00:00:00Z"),
+            at("2027-12-01T00:00:00Z"),
+        );
+        let text = lines.join("\n");
+        // Winter, then summer from 28 March 2027 at 02:00, then winter from
+        // 31 October at 03:00 (both local, before the change).
+        assert!(
+            text.contains(
+                "BEGIN:STANDARD\nDTSTART:20261201T010000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0100"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "BEGIN:DAYLIGHT\nDTSTART:20270328T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "BEGIN:STANDARD\nDTSTART:20271031T030000\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100"
+            ),
+            "{text}"
+        );
+        assert_eq!(text.matches("BEGIN:DAYLIGHT").count(), 1);
+        let ny = vtimezone(
+            zone("America/New_York").unwrap(),
+            "America/New_York",
+            at("2027-01-01T00:00:00Z"),
+            at("2027-04-01T00:00:00Z"),
+        )
+        .join("\n");
+        assert!(
+            ny.contains("DTSTART:20270314T020000\nTZOFFSETFROM:-0500\nTZOFFSETTO:-0400"),
+            "{ny}"
+        );
+    }
+
+    #[test]
+    fn a_rule_ends_before_a_split() {
+        let tz = zone("Europe/Paris").unwrap();
+        let first = local("2027-01-04 16:00");
+        // Ten Mondays, split before the fourth: three.
+        let counted = parse("FREQ=WEEKLY;COUNT=10").unwrap();
+        let pivot = at("2027-01-25T15:00:00Z");
+        assert_eq!(
+            counted.ending_before(tz, first, pivot).unwrap().as_deref(),
+            Some("FREQ=WEEKLY;COUNT=3")
+        );
+        // Without an end: until the second before.
+        let open = parse("FREQ=WEEKLY").unwrap();
+        assert_eq!(
+            open.ending_before(tz, first, pivot).unwrap().as_deref(),
+            Some("FREQ=WEEKLY;UNTIL=20270125T145959Z")
+        );
+        // Split at its very first: nothing left.
+        assert_eq!(
+            counted
+                .ending_before(tz, first, at("2027-01-04T15:00:00Z"))
+                .unwrap(),
+            None
+        );
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

@@ -42,6 +42,13 @@ impl crate::record::Audited for SeriesRow {
     fn subject_user_id(&self) -> Option<Uuid> {
         self.host_id
     }
+    fn follow_up(&self) -> Option<crate::jobs::Queued> {
+        crate::jobs::Queued::of(&super::invitations::Invite {
+            workspace_id: self.workspace_id,
+            session_id: self.id,
+            series: true,
+        })
+    }
 }
 
 pub fn view(s: &SeriesRow) -> SeriesView {
