@@ -18,4 +18,5 @@ CREATE TABLE session_invitations (
     PRIMARY KEY (workspace_id, session_id, email)
 );
 -- A message may carry a calendar (an invitation or its cancellation).
-ALTER TABLE mail_messages ADD COLUMN calendar text CHECK (length(calendar) <= 200000);
+-- (a long series with many exceptions is a few hundred kilobytes).
+ALTER TABLE mail_messages ADD COLUMN calendar text CHECK (length(calendar) <= 4000000);

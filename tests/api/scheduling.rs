@@ -3131,3 +3131,75 @@ async fn calendar_feeds_are_rate_limited_per_address() {
     assert!(res.headers.get("retry-after").is_some());
     app.stop().await;
 }
+
+/// A series split where its first part is already over still ends, in the
+/// calendars that have it, where the split is; the second part is a new
+/// invitation of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_series_ends_in_the_calendars_that_have_it_even_when_its_first_part_is_over() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let dora = person(
+        &app,
+        &owner,
+        json!({"first_name": "Dora", "last_name": "Split", "email": "dora.split@example.com"}),
+    )
+    .await;
+    let to = "dora.split@example.com";
+    // Eight weeks, the first four over by an hour.
+    use chrono::Timelike;
+    let start = (chrono::Utc::now() - chrono::Duration::days(21) - chrono::Duration::hours(2))
+        .with_nanosecond(0)
+        .unwrap();
+    let s = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Maths", "starts_at": start, "ends_at": start + chrono::Duration::hours(1),
+               "participant_ids": [dora.id],
+               "recurrence": {"rrule": "FREQ=WEEKLY;COUNT=8", "time_zone": "UTC"}}),
+    )
+    .await;
+    let series = s.series_id.expect("a series");
+    invitations_sent(&app).await;
+    assert_eq!(invitations_to(&app, to).await.len(), 1);
+    let occ = series_sessions(&app, &owner, series).await;
+    assert_eq!(occ.len(), 8);
+    let (status, body) = patch(
+        &app,
+        &owner,
+        occ[4].0,
+        occ[4].1,
+        json!({"title": "Maths, second term", "apply_to": "following"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    invitations_sent(&app).await;
+    let sent = invitations_to(&app, to).await;
+    assert_eq!(
+        sent.len(),
+        3,
+        "{:?}",
+        sent.iter().map(|s| &s.0).collect::<Vec<_>>()
+    );
+    let ended = sent
+        .iter()
+        .find(|s| s.0.starts_with("Updated: Maths"))
+        .expect("the first part, updated");
+    assert!(
+        ended.1.contains("RRULE:FREQ=WEEKLY;COUNT=4\r\n"),
+        "{}",
+        ended.1
+    );
+    assert_eq!(parse_ics(&ended.1)[0].0, format!("{series}@rapport"));
+    let second = sent
+        .iter()
+        .find(|s| s.0.starts_with("Invitation: Maths, second term"))
+        .expect("the second part, invited");
+    assert_ne!(parse_ics(&second.1)[0].0, format!("{series}@rapport"));
+    assert!(
+        second.1.contains("RRULE:FREQ=WEEKLY;COUNT=4\r\n"),
+        "{}",
+        second.1
+    );
+    app.stop().await;
+}

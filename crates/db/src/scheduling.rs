@@ -1396,17 +1396,22 @@ pub struct InvitationRow {
     pub ends_at: DateTime<Utc>,
 }
 
-/// What the attendees of session `id` of `ws` were last sent, locked until
-/// the end of the transaction (one sender at a time per session).
+/// Holds the invitations of session (or series) `id` until the end of the
+/// transaction: one sender at a time.
+pub async fn lock_invitations(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))")
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// What the attendees of session (or series) `id` of `ws` were last sent.
 pub async fn invitations(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
     id: Uuid,
 ) -> QueryResult<Vec<InvitationRow>> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))")
-        .bind::<diesel::sql_types::Uuid, _>(id)
-        .execute(conn)
-        .await?;
     session_invitations::table
         .filter(session_invitations::workspace_id.eq(ws))
         .filter(session_invitations::session_id.eq(id))

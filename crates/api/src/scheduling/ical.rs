@@ -9,6 +9,10 @@
 //! each change, and `STATUS:CANCELLED` once cancelled, so that a cancelled
 //! occurrence leaves the subscriber's calendar too; its series is named in
 //! `RELATED-TO`.
+//!
+//! Invitations by e-mail (iTIP, [`super::invitations`]) are built here too:
+//! a session on its own with the session's id as its `UID` (as in the feed),
+//! a series as one event whose `UID` is the series' id.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{perm, Authz, Caller, Db, Visible};
@@ -149,8 +153,8 @@ pub enum Method {
 /// One session as an iTIP message to one attendee.
 pub struct Invitation<'a> {
     pub method: Method,
-    /// The session's id: the event's UID, the same in the feed, in the
-    /// `.ics` download and in every message about it.
+    /// The event's UID: a session's id (as in the feed and the `.ics`
+    /// download), or a series' id when the whole series is cancelled.
     pub uid: Uuid,
     pub sequence: i32,
     pub title: &'a str,

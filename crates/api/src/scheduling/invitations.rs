@@ -197,6 +197,8 @@ struct Offer {
     /// Its version: a sequence never lower than it.
     version: i32,
     cancel_reason: Option<String>,
+    /// Every occurrence has ended: nobody new is invited.
+    over: bool,
 }
 
 /// What should be done with the calendars of a session or a series.
@@ -218,19 +220,24 @@ async fn send(
     series: bool,
 ) -> Result<usize, ApiError> {
     let scope = crate::extract::Scope::Workspace(ws);
-    let session = if series {
-        None
-    } else {
-        rapport_db::scheduling::find(conn, &scope, id).await?
-    };
     // An occurrence's invitation is its series'.
     let series_id = if series {
         Some(id)
     } else {
-        session.as_ref().and_then(|s| s.series_id)
+        rapport_db::scheduling::find(conn, &scope, id)
+            .await?
+            .and_then(|s| s.series_id)
     };
     let uid = series_id.unwrap_or(id);
+    // One sender at a time per invitation, and what it sends is read after
+    // the lock: a sender that read before another committed would send an
+    // older state with a newer sequence.
+    rapport_db::scheduling::lock_invitations(conn, uid).await?;
     let sent = rapport_db::scheduling::invitations(conn, ws, uid).await?;
+    let session = match series_id {
+        Some(_) => None,
+        None => rapport_db::scheduling::find(conn, &scope, id).await?,
+    };
     let now = Utc::now();
     let wanted = match (series_id, session) {
         (Some(sid), _) => series_offer(conn, ws, sid, from, now).await?,
@@ -252,6 +259,11 @@ async fn send(
         for to in &o.wanted {
             let was = sent.iter().find(|r| r.email.eq_ignore_ascii_case(to));
             if was.is_some_and(|r| !r.cancelled && r.sent_digest == shown) {
+                continue;
+            }
+            // Over: only those who have it are told of a change (a series
+            // split after its last past occurrence ends there).
+            if o.over && was.is_none_or(|r| r.cancelled) {
                 continue;
             }
             let sequence = was.map_or(0, |r| r.sequence + 1).max(o.version - 1);
@@ -286,7 +298,8 @@ async fn send(
                 ws,
                 uid,
                 &InvitationRow {
-                    email: to.clone(),
+                    // The row already kept, however the address is spelt now.
+                    email: was.map_or_else(|| to.clone(), |r| r.email.clone()),
                     sequence,
                     cancelled: false,
                     sent_digest: shown.clone(),
@@ -405,6 +418,7 @@ async fn session_offer(
         online_url: s.online_url.clone(),
         version: s.version,
         cancel_reason: s.cancel_reason.clone(),
+        over: false,
         shape: Shape::One(s),
     })))
 }
@@ -425,9 +439,7 @@ async fn series_offer(
         return Ok(Wanted::Nobody);
     };
     let occurrences = rapport_db::scheduling::occurrences(conn, ws, id).await?;
-    if occurrences.iter().all(|o| o.ends_at <= now) {
-        return Ok(Wanted::AsTheyAre);
-    }
+    let over = occurrences.iter().all(|o| o.ends_at <= now);
     let held: Vec<&SessionRow> = occurrences
         .iter()
         .filter(|o| o.status != SessionStatus::Cancelled)
@@ -485,6 +497,7 @@ async fn series_offer(
         online_url: series.online_url.clone(),
         version: series.version,
         cancel_reason: next.cancel_reason.clone(),
+        over,
         shape: Shape::Series {
             series,
             rrule,

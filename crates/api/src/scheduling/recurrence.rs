@@ -73,6 +73,9 @@ pub fn parse(text: &str) -> Result<Rule, Refusal> {
         }
         parts.push(format!("{name}={}", value.trim()));
     }
+    if until.is_some() && parts.iter().any(|p| p.starts_with("COUNT=")) {
+        return Err("COUNT and UNTIL: give one of them, not both (RFC 5545)".into());
+    }
     match freq.as_deref() {
         Some("DAILY" | "WEEKLY" | "MONTHLY" | "YEARLY") => {}
         Some(f) => {
@@ -408,6 +411,8 @@ mod tests {
             open.ending_before(tz, first, pivot).unwrap().as_deref(),
             Some("FREQ=WEEKLY;UNTIL=20270125T145959Z")
         );
+        // RFC 5545 allows one end, not both.
+        assert!(parse("FREQ=WEEKLY;COUNT=3;UNTIL=20270301T000000Z").is_err());
         // Split at its very first: nothing left.
         assert_eq!(
             counted

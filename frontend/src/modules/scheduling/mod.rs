@@ -277,7 +277,7 @@ fn CalendarPage() -> impl IntoView {
                                 }
                                 Mode::Month => view! {
                                     <MonthGrid anchor=a list=list zone=zone.get_value() open=open
-                                        on_day=move |d| { anchor.set(d); choose(Mode::Day) } />
+                                        on_day=move |d| { anchor.set(d); view_as.set(Mode::Day) } />
                                 }.into_any(),
                                 Mode::Agenda => view! {
                                     <Agenda list=list zone=zone.get_value() open=open names=names />

@@ -249,6 +249,33 @@ fn clashes(
         })
 }
 
+/// A drag of `minutes` and `days` kept within what is shown: the hours of
+/// the grid (a resize never shorter than a quarter hour) and its columns
+/// (`col` of `columns`). A session already outside the hours moves freely.
+fn within(
+    minutes: i64,
+    days: i64,
+    resize: bool,
+    (start, end): (NaiveDateTime, NaiveDateTime),
+    (col, columns): (i64, i64),
+) -> (i64, i64) {
+    let days = days.clamp(-col, (columns - 1 - col).max(-col));
+    let s = start.hour() as i64 * 60 + start.minute() as i64;
+    let e = s + (end - start).num_minutes();
+    let (first, last) = (FIRST_HOUR as i64 * 60, LAST_HOUR as i64 * 60);
+    let (lo, hi) = if resize {
+        (s + SNAP_MIN - e, last - e)
+    } else {
+        (first - s, last - e)
+    };
+    let minutes = if lo <= hi {
+        minutes.clamp(lo, hi)
+    } else {
+        minutes
+    };
+    (minutes, days)
+}
+
 /// Minutes after the first hour shown, within the day shown.
 fn minutes_shown(t: NaiveDateTime) -> f64 {
     let total = (LAST_HOUR - FIRST_HOUR) as f64 * 60.0;
@@ -284,9 +311,11 @@ pub fn TimeGrid(
     {
         on_cleanup(move || h.clear());
     }
+    let columns_shown = days;
     let columns = (0..days)
         .map(|d| {
             let day = start + Duration::days(d);
+            let (col, columns) = (d, columns_shown);
             let events = list
                 .iter()
                 .filter(|s| local(&s.starts_at, &zone).date() == day)
@@ -326,7 +355,9 @@ pub fn TimeGrid(
                         })
                     };
                     let down = move |ev: leptos::ev::PointerEvent| {
-                        if !movable || ev.button() != 0 {
+                        // One move at a time: another waits until the
+                        // calendar shows where the last one went.
+                        if !movable || ev.button() != 0 || dragging.get_untracked() {
                             return;
                         }
                         let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
@@ -356,13 +387,19 @@ pub fn TimeGrid(
                         }));
                     };
                     let over = move |ev: leptos::ev::PointerEvent| {
-                        drag.update(|d| {
-                            if let Some(d) = d.as_mut().filter(|d| d.id == id && !d.done) {
-                                let dy = (ev.client_y() - d.y) as f64;
-                                let dx = (ev.client_x() - d.x) as f64;
-                                d.minutes = ((dy / HOUR_PX * 60.0) / SNAP_MIN as f64).round() as i64 * SNAP_MIN;
-                                d.days = if d.resize || d.width <= 0.0 { 0 } else { (dx / d.width).round() as i64 };
-                            }
+                        drag.maybe_update(|d| {
+                            let Some(d) = d.as_mut().filter(|d| d.id == id && !d.done) else {
+                                return false;
+                            };
+                            let dy = (ev.client_y() - d.y) as f64;
+                            let dx = (ev.client_x() - d.x) as f64;
+                            let minutes = ((dy / HOUR_PX * 60.0) / SNAP_MIN as f64).round() as i64 * SNAP_MIN;
+                            let days = if d.resize || d.width <= 0.0 { 0 } else { (dx / d.width).round() as i64 };
+                            let (minutes, days) = within(minutes, days, d.resize, (start, end), (col, columns));
+                            let changed = (minutes, days) != (d.minutes, d.days);
+                            d.minutes = minutes;
+                            d.days = days;
+                            changed
                         });
                     };
                     let up = move |_: leptos::ev::PointerEvent| {
@@ -418,6 +455,7 @@ pub fn TimeGrid(
                             on:pointermove=over
                             on:pointerup=up
                             on:pointercancel=cancel
+                            on:lostpointercapture=cancel
                             on:click=move |_| {
                                 if dragged.get_value() {
                                     dragged.set_value(false);
@@ -632,6 +670,20 @@ mod tests {
         assert_eq!(Mode::Month.step(d("2026-03-31"), false), d("2026-02-01"));
         assert_eq!(Mode::Week.step(d("2026-12-03"), false), d("2026-11-26"));
         assert_eq!(Mode::Day.step(d("2026-12-31"), true), d("2027-01-01"));
+    }
+
+    #[test]
+    fn a_drag_stays_within_the_hours_and_the_days_shown() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let (a, b) = (at("2026-12-03 16:00"), at("2026-12-03 17:00"));
+        // Up to the first hour, down to the last; not past the last column.
+        assert_eq!(within(-600, 0, false, (a, b), (3, 7)), (-540, 0));
+        assert_eq!(within(600, 5, false, (a, b), (3, 7)), (240, 3));
+        // A day view has one column: no day to move to.
+        assert_eq!(within(0, 1, false, (a, b), (0, 1)), (0, 0));
+        assert_eq!(within(0, -1, false, (a, b), (0, 1)), (0, 0));
+        // A resize keeps a quarter hour.
+        assert_eq!(within(-120, 0, true, (a, b), (3, 7)), (-45, 0));
     }
 
     #[test]
