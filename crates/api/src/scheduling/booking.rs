@@ -173,11 +173,7 @@ pub async fn book(
                 Some(id) => seat(conn, &ctx, ws, id, person).await?,
                 None => slot(conn, &ctx, ws, &zone, by, staff, person, &body).await?,
             };
-            let view = super::Viewer::of(conn, ws, &scope).await?.view(
-                &session.row,
-                session.participants.clone(),
-                session.groups.clone(),
-            );
+            let view = super::Viewer::of(conn, ws, &scope).await?.session(&session);
             let reply = Reply::created(&view)
                 .etag(session.row.version)
                 .location(format!("/api/v1/sessions/{}", session.row.id));
@@ -425,23 +421,11 @@ pub async fn reschedule(
                 exception: before.row.series_id.map(|_| true),
                 ..Default::default()
             };
-            let row = rapport_db::scheduling::update(conn, ws, id, before.row.version, &changes)
-                .await?
-                .current()?;
-            let after = super::Session {
-                row,
-                participants: before.participants.clone(),
-                groups: before.groups.clone(),
-            };
-            ctx.changed(conn, ws, "updated", &before, &after).await?;
+            let after = before.change(conn, &ctx, "updated", &changes).await?;
             Ok(after)
         })
         .await?;
-    let view = super::Viewer::of(conn, ws, &scope).await?.view(
-        &session.row,
-        session.participants.clone(),
-        session.groups.clone(),
-    );
+    let view = super::Viewer::of(conn, ws, &scope).await?.session(&session);
     Ok(Reply::ok(&view).etag(session.row.version))
 }
 
@@ -509,11 +493,7 @@ pub async fn cancel(
             Ok(after)
         })
         .await?;
-    let view = super::Viewer::of(conn, ws, &scope).await?.view(
-        &session.row,
-        session.participants.clone(),
-        session.groups.clone(),
-    );
+    let view = super::Viewer::of(conn, ws, &scope).await?.session(&session);
     Ok(Reply::ok(&view).etag(session.row.version))
 }
 
@@ -565,22 +545,10 @@ pub async fn confirm(
                 status: Some(SessionStatus::Scheduled.as_str().to_string()),
                 ..Default::default()
             };
-            let row = rapport_db::scheduling::update(conn, ws, id, before.row.version, &changes)
-                .await?
-                .current()?;
-            let after = super::Session {
-                row,
-                participants: before.participants.clone(),
-                groups: before.groups.clone(),
-            };
-            ctx.changed(conn, ws, "updated", &before, &after).await?;
+            let after = before.change(conn, &ctx, "updated", &changes).await?;
             Ok(after)
         })
         .await?;
-    let view = super::Viewer::of(conn, ws, &scope).await?.view(
-        &session.row,
-        session.participants.clone(),
-        session.groups.clone(),
-    );
+    let view = super::Viewer::of(conn, ws, &scope).await?.session(&session);
     Ok(Reply::ok(&view).etag(session.row.version))
 }

@@ -92,15 +92,7 @@ pub async fn cancel(
                 exception: before.row.series_id.map(|_| true),
                 ..Default::default()
             };
-            let row = rapport_db::scheduling::update(conn, ws, id, before.row.version, &changes)
-                .await?
-                .current()?;
-            let after = super::Session {
-                row,
-                participants: before.participants.clone(),
-                groups: before.groups.clone(),
-            };
-            ctx.changed(conn, ws, "cancelled", &before, &after).await?;
+            let after = before.change(conn, &ctx, "cancelled", &changes).await?;
             Ok(after)
         })
         .await?;

@@ -110,6 +110,11 @@ impl Viewer {
         })
     }
 
+    /// `s` as this caller sees it.
+    pub fn session(&self, s: &Session) -> SessionView {
+        self.view(&s.row, s.participants.clone(), s.groups.clone())
+    }
+
     pub fn view(
         &self,
         row: &SessionRow,
@@ -144,6 +149,30 @@ impl Session {
     pub fn view(&self) -> SessionView {
         self.row
             .view(self.participants.clone(), self.groups.clone())
+    }
+
+    /// `changes` made to this session at its version, audited and announced
+    /// as `verb`: the session after, its people unchanged (409 or 412 when
+    /// the version moved on).
+    pub async fn change(
+        &self,
+        conn: &mut Conn,
+        ctx: &crate::extract::Ctx,
+        verb: &str,
+        changes: &rapport_db::scheduling::SessionChanges,
+    ) -> Result<Self, ApiError> {
+        use crate::record::Found;
+        let (ws, id) = (self.row.workspace_id, self.row.id);
+        let row = rapport_db::scheduling::update(conn, ws, id, self.row.version, changes)
+            .await?
+            .current()?;
+        let after = Session {
+            row,
+            participants: self.participants.clone(),
+            groups: self.groups.clone(),
+        };
+        ctx.changed(conn, ws, verb, self, &after).await?;
+        Ok(after)
     }
 
     /// Session `row` with its participants and groups, read.

@@ -515,16 +515,7 @@ pub async fn cancel(
             cancel_reason: Some(Some(reason.to_string())),
             ..Default::default()
         };
-        let row =
-            rapport_db::scheduling::update(conn, ws, before.row.id, before.row.version, &changes)
-                .await?
-                .current()?;
-        let after = super::Session {
-            row,
-            participants: before.participants.clone(),
-            groups: before.groups.clone(),
-        };
-        ctx.changed(conn, ws, "cancelled", &before, &after).await?;
+        before.change(conn, ctx, "cancelled", &changes).await?;
     }
     Ok(())
 }
