@@ -23,10 +23,15 @@
 #    the server's peak memory, then the older routes (/me, audit) and the
 #    import of 100,000 people (scripts/bench-import.sh).
 #
+#    The calendar runs at the connections given and at 8, about the people
+#    of one office at their calendars at once.
+#
 # Usage: scripts/bench.sh [seconds per scenario] [connections]
+#        ONLY=calendar scripts/bench.sh ...: the calendar alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
+only=${ONLY:-}
 conns=${2:-64}
 warmup=${WARMUP:-3}
 root=$PWD
@@ -65,36 +70,8 @@ sql() { psql "$1" -qXAt -v ON_ERROR_STOP=1 -c "$2"; }
 settings=$(sql "$cluster" "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings
   WHERE name IN ('shared_buffers','effective_cache_size','work_mem','maintenance_work_mem','max_wal_size','random_page_cost','jit','max_connections','fsync','synchronous_commit')")
 
-echo "== the baseline, on the same cluster" >&2
-{ read -r baseline; read -r baseline_token; } < <(BASELINE_WS=$big_ws_baseline scripts/baseline.sh start "$cluster" "$(free_port)")
-baseline_small_token=$(scripts/baseline.sh token "$small_ws_baseline")
-baseline_db=${cluster%/postgres}/baseline
-
-echo "== copying the baseline's 1,010,000 people into Rapport's demo workspaces" >&2
-big_ws=$(sql "$rapport_db" "SELECT id FROM workspaces WHERE template = 'sales'")
-small_ws=$(sql "$rapport_db" "SELECT id FROM workspaces WHERE template = 'support'")
-columns="id, first_name, last_name, email, phone, tags, custom_fields, status, created_at, updated_at, deleted_at"
-start=$SECONDS
-psql "$baseline_db" -qX -v ON_ERROR_STOP=1 -c "\\copy (SELECT CASE workspace_id WHEN '$big_ws_baseline' THEN '$big_ws'::uuid ELSE '$small_ws'::uuid END, $columns FROM people) TO STDOUT" |
-  psql "$rapport_db" -qX -v ON_ERROR_STOP=1 -c "\\copy people (workspace_id, $columns) FROM STDIN"
-psql "$rapport_db" -qX -v ON_ERROR_STOP=1 -c "VACUUM (ANALYZE) people"
-echo "   copied and analysed in $((SECONDS - start)) s" >&2
 api() { curl -sf "$base/api/v1/$1" -H "Authorization: Bearer $token" -H 'content-type: application/json' "${@:2}"; }
-# The seed's custom values, as the workspace's fields (create sends `source`).
-api custom-fields -d '{"record_type":"person","label":"Source","key":"source","kind":"text"}' >/dev/null
-api custom-fields -d '{"record_type":"person","label":"Score","key":"score","kind":"number"}' >/dev/null
-counts=$(sql "$rapport_db" "SELECT count(*) FILTER (WHERE workspace_id = '$big_ws' AND deleted_at IS NULL) || ' ' ||
-                                   count(*) FILTER (WHERE workspace_id = '$small_ws' AND deleted_at IS NULL) FROM people")
-
-echo "== finding the cursor of page 10,000 on both sides" >&2
-(cd "$baseline_src" && node walk-cursor.js "$base/api/v1" "$token" 10000) >"$work/cursor"
-(cd "$baseline_src" && node walk-cursor.js "$baseline" "$baseline_token" 10000) >"$work/baseline-cursor"
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
-cursor=$(enc "$(cat "$work/cursor")")
-baseline_cursor=$(enc "$(cat "$work/baseline-cursor")")
-one=$(api "people?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')
-baseline_one=$(curl -sf "$baseline/people?limit=1" -H "Authorization: Bearer $baseline_token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')
-
 results=$work/results
 # run <side> <scenario> <token> <url> [lua]: wrk, one line of results.
 run() {
@@ -149,6 +126,35 @@ PY
   echo "   pgbench, $scenario: $(tail -n 1 "$results" | cut -f3) tps" >&2
 }
 
+if [ "$only" != calendar ]; then
+echo "== the baseline, on the same cluster" >&2
+{ read -r baseline; read -r baseline_token; } < <(BASELINE_WS=$big_ws_baseline scripts/baseline.sh start "$cluster" "$(free_port)")
+baseline_small_token=$(scripts/baseline.sh token "$small_ws_baseline")
+baseline_db=${cluster%/postgres}/baseline
+
+echo "== copying the baseline's 1,010,000 people into Rapport's demo workspaces" >&2
+big_ws=$(sql "$rapport_db" "SELECT id FROM workspaces WHERE template = 'sales'")
+small_ws=$(sql "$rapport_db" "SELECT id FROM workspaces WHERE template = 'support'")
+columns="id, first_name, last_name, email, phone, tags, custom_fields, status, created_at, updated_at, deleted_at"
+start=$SECONDS
+psql "$baseline_db" -qX -v ON_ERROR_STOP=1 -c "\\copy (SELECT CASE workspace_id WHEN '$big_ws_baseline' THEN '$big_ws'::uuid ELSE '$small_ws'::uuid END, $columns FROM people) TO STDOUT" |
+  psql "$rapport_db" -qX -v ON_ERROR_STOP=1 -c "\\copy people (workspace_id, $columns) FROM STDIN"
+psql "$rapport_db" -qX -v ON_ERROR_STOP=1 -c "VACUUM (ANALYZE) people"
+echo "   copied and analysed in $((SECONDS - start)) s" >&2
+# The seed's custom values, as the workspace's fields (create sends `source`).
+api custom-fields -d '{"record_type":"person","label":"Source","key":"source","kind":"text"}' >/dev/null
+api custom-fields -d '{"record_type":"person","label":"Score","key":"score","kind":"number"}' >/dev/null
+counts=$(sql "$rapport_db" "SELECT count(*) FILTER (WHERE workspace_id = '$big_ws' AND deleted_at IS NULL) || ' ' ||
+                                   count(*) FILTER (WHERE workspace_id = '$small_ws' AND deleted_at IS NULL) FROM people")
+
+echo "== finding the cursor of page 10,000 on both sides" >&2
+(cd "$baseline_src" && node walk-cursor.js "$base/api/v1" "$token" 10000) >"$work/cursor"
+(cd "$baseline_src" && node walk-cursor.js "$baseline" "$baseline_token" 10000) >"$work/baseline-cursor"
+cursor=$(enc "$(cat "$work/cursor")")
+baseline_cursor=$(enc "$(cat "$work/baseline-cursor")")
+one=$(api "people?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')
+baseline_one=$(curl -sf "$baseline/people?limit=1" -H "Authorization: Bearer $baseline_token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')
+
 declare -A url=(
   [first]="$base/api/v1/people?limit=50"
   [deep]="$base/api/v1/people?limit=50&cursor=$cursor"
@@ -174,24 +180,6 @@ done
 run rapport first-10k "$small_token" "$base/api/v1/people?limit=50"
 run express first-10k "$baseline_small_token" "$baseline/people?limit=50"
 run rapport filtered-10k "$small_token" "$base/api/v1/people?limit=50&q=sm"
-
-echo "== a consultant's calendar: five years of weekly sessions behind this week" >&2
-cons_token=$(scripts/wait-ready.sh "$base" "$pid" target/bench-server.log staff@consulting.demo)
-cons_ws=$(sql "$rapport_db" "SELECT id FROM workspaces WHERE template = 'consulting'")
-cons_host=$(sql "$rapport_db" "SELECT user_id FROM memberships WHERE workspace_id = '$cons_ws' AND role = 'staff' ORDER BY user_id LIMIT 1")
-# Ten a week (weekdays at 07:00 and 18:00, clear of the demo's), five years back.
-sql "$rapport_db" "INSERT INTO sessions (workspace_id, id, kind, title, starts_at, ends_at, host_id, status)
-  SELECT '$cons_ws', gen_random_uuid(), 'consultation', 'Weekly', w + d * interval '1 day' + h * interval '1 hour',
-         w + d * interval '1 day' + (h + 1) * interval '1 hour', '$cons_host', 'completed'
-  FROM generate_series(date_trunc('week', now()) - interval '5 years', date_trunc('week', now()) - interval '1 week', interval '1 week') AS w,
-       generate_series(0, 4) AS d, unnest(ARRAY[7, 18]) AS h" >/dev/null
-psql "$rapport_db" -qX -v ON_ERROR_STOP=1 -c "VACUUM (ANALYZE) sessions"
-week_from=$(date -u -d "last monday" +%Y-%m-%dT00:00:00Z 2>/dev/null || date -u +%Y-%m-%dT00:00:00Z)
-week_to=$(date -u -d "$week_from + 7 days" +%Y-%m-%dT00:00:00Z)
-month_from=$(date -u -d "tomorrow" +%Y-%m-%dT00:00:00Z)
-month_to=$(date -u -d "$month_from + 30 days" +%Y-%m-%dT00:00:00Z)
-run rapport week "$cons_token" "$base/api/v1/sessions?host_id=$cons_host&from=$(enc "$week_from")&to=$(enc "$week_to")&limit=200"
-run rapport slots "$cons_token" "$base/api/v1/availability/slots?host_id=$cons_host&kind=consultation&from=$(enc "$month_from")&to=$(enc "$month_to")"
 
 echo "== pgbench on the statements the server sent" >&2
 sql "$cluster" "ALTER SYSTEM SET log_min_duration_statement = 0" >/dev/null
@@ -224,7 +212,6 @@ names = {
     'first': 'list, first page', 'deep': 'list, page 10,000 by cursor', 'filtered': 'list, names starting "sm"',
     'search': 'search "smith"', 'get': 'get one', 'create': 'create one (audit entry and event)',
     'first-10k': 'list, first page, 10,000 people', 'filtered-10k': 'list, names starting "sm", 10,000 people',
-    'week': "a host's week, five years of weekly sessions behind it", 'slots': "a host's free slots for a month",
 }
 print('| scenario | Rapport req/s | p50 ms | p95 ms | p99 ms | Express req/s | Express p99 ms | pgbench tps | pgbench p99 ms | × Express | of pgbench |')
 print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
@@ -250,6 +237,41 @@ print('The server\'s peak memory (VmHWM): %s MiB.' % sys.argv[2])
 for n in notes:
     print('Errors: ' + n)
 PY
+
+fi
+
+echo "== a consultant's calendar: five years of weekly sessions behind this week" >&2
+: >"$results"
+cons_token=$(scripts/wait-ready.sh "$base" "$pid" target/bench-server.log staff@consulting.demo)
+cons_ws=$(sql "$rapport_db" "SELECT id FROM workspaces WHERE template = 'consulting'")
+cons_host=$(sql "$rapport_db" "SELECT user_id FROM memberships WHERE workspace_id = '$cons_ws' AND role = 'staff' ORDER BY user_id LIMIT 1")
+# Ten a week (weekdays at 07:00 and 18:00, clear of the demo's), five years back.
+sql "$rapport_db" "INSERT INTO sessions (workspace_id, id, kind, title, starts_at, ends_at, host_id, status)
+  SELECT '$cons_ws', gen_random_uuid(), 'consultation', 'Weekly', w + d * interval '1 day' + h * interval '1 hour',
+         w + d * interval '1 day' + (h + 1) * interval '1 hour', '$cons_host', 'completed'
+  FROM generate_series(date_trunc('week', now()) - interval '5 years', date_trunc('week', now()) - interval '1 week', interval '1 week') AS w,
+       generate_series(0, 4) AS d, unnest(ARRAY[7, 18]) AS h" >/dev/null
+psql "$rapport_db" -qX -v ON_ERROR_STOP=1 -c "VACUUM (ANALYZE) sessions"
+week_from=$(date -u -d "last monday" +%Y-%m-%dT00:00:00Z 2>/dev/null || date -u +%Y-%m-%dT00:00:00Z)
+week_to=$(date -u -d "$week_from + 7 days" +%Y-%m-%dT00:00:00Z)
+month_from=$(date -u -d "tomorrow" +%Y-%m-%dT00:00:00Z)
+month_to=$(date -u -d "$month_from + 30 days" +%Y-%m-%dT00:00:00Z)
+for c in "$conns" 8; do
+  conns=$c run rapport "week-$c" "$cons_token" "$base/api/v1/sessions?host_id=$cons_host&from=$(enc "$week_from")&to=$(enc "$week_to")&limit=200"
+  conns=$c run rapport "slots-$c" "$cons_token" "$base/api/v1/availability/slots?host_id=$cons_host&kind=consultation&from=$(enc "$month_from")&to=$(enc "$month_to")"
+done
+python3 - "$results" "$conns" <<'PY'
+import sys
+rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1])]
+names = {'week': "one host's week, five years of weekly sessions behind it", 'slots': "one host's free slots for a month"}
+print('\n## A consultant\'s calendar\n')
+print('| scenario | connections | req/s | p50 ms | p95 ms | p99 ms | non-2xx |')
+print('|---|---:|---:|---:|---:|---:|---:|')
+for r in rows:
+    name, c = r[1].rsplit('-', 1)
+    print('| %s | %s | %s | %s | %s | %s | %s |' % (names[name], c, format(int(float(r[2])), ','), r[3], r[4], r[5], r[6]))
+PY
+[ "$only" = calendar ] && exit 0
 
 echo >&2
 echo "== the other routes" >&2

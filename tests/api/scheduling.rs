@@ -3203,3 +3203,362 @@ async fn a_split_series_ends_in_the_calendars_that_have_it_even_when_its_first_p
     );
     app.stop().await;
 }
+
+/// A member finds the group sessions with seats left, books one and gives
+/// it up; full, past, cancelled and seatless sessions and other workspaces'
+/// are not offered, and an offer shows no one else who comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_find_group_sessions_with_seats_book_one_and_give_it_up() {
+    use rapport_domain::api::SeatOffer;
+    let app = TestApp::start().await;
+    let owner = app.register("consulting").await;
+    let member = app.add_member(&owner, "member").await;
+    let me = person(
+        &app,
+        &owner,
+        json!({"first_name": "Mia", "user_id": member.user_id}),
+    )
+    .await;
+    let sam = person(&app, &owner, json!({"first_name": "Sam"})).await;
+    let ada = person(&app, &owner, json!({"first_name": "Ada"})).await;
+    let day = (chrono::Utc::now() + chrono::Duration::days(10)).date_naive();
+    let at = |hm: &str| format!("{day}T{hm}:00Z");
+    let group = |title: &str, from: &str, to: &str, capacity: Option<i32>, who: Vec<Uuid>| {
+        json!({"kind": "meeting", "title": title, "host_id": owner.user_id,
+               "starts_at": at(from), "ends_at": at(to), "capacity": capacity,
+               "participant_ids": who, "notes": "Staff only",
+               "online_url": "https://meet.example/secret"})
+    };
+    let open = schedule(
+        &app,
+        &owner,
+        group("Open clinic", "09:00", "10:00", Some(3), vec![sam.id]),
+    )
+    .await;
+    let full = schedule(
+        &app,
+        &owner,
+        group("Small circle", "11:00", "12:00", Some(1), vec![ada.id]),
+    )
+    .await;
+    schedule(
+        &app,
+        &owner,
+        group("One to one", "13:00", "14:00", None, vec![sam.id]),
+    )
+    .await;
+    let called_off = schedule(
+        &app,
+        &owner,
+        group("Called off", "15:00", "16:00", Some(5), vec![]),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/sessions/{}/cancel", called_off.id),
+        Some(&owner.access),
+        json!({"reason": "Room flooded"}),
+    )
+    .await
+    .expect(200);
+    // One that has begun, written as it would be by the time it came.
+    let begun = schedule(
+        &app,
+        &owner,
+        group("Begun", "17:00", "18:00", Some(5), vec![]),
+    )
+    .await;
+    app.sql()
+        .await
+        .execute(
+            "UPDATE sessions SET starts_at = now() - interval '10 minutes', ends_at = now() + interval '50 minutes' WHERE id = $1",
+            &[&begun.id],
+        )
+        .await
+        .expect("begun");
+    let elsewhere = app.register("consulting").await;
+    schedule(
+        &app,
+        &elsewhere,
+        json!({"kind": "meeting", "title": "Theirs", "host_id": elsewhere.user_id,
+        "starts_at": at("09:00"), "ends_at": at("10:00"), "capacity": 9}),
+    )
+    .await;
+
+    let offers = |token: String, query: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/bookings/seats{query}"), &token)
+                .await
+                .expect(200)
+        }
+    };
+    let res = offers(member.access.clone(), "").await;
+    for field in ["participant_ids", "group_ids", "notes", "online_url"] {
+        assert!(
+            res.body["data"][0].get(field).is_none(),
+            "{field} is not for every member: {:?}",
+            res.body
+        );
+    }
+    let page: Page<SeatOffer> = res.read();
+    let seen: Vec<(&str, i32, i32, bool)> = page
+        .data
+        .iter()
+        .map(|o| (o.title.as_str(), o.capacity, o.seats_left, o.booked))
+        .collect();
+    assert_eq!(
+        seen,
+        [("Open clinic", 3, 2, false), ("Small circle", 1, 0, false)]
+    );
+    assert_eq!(page.data[0].session_id, open.id);
+    assert_eq!(page.data[0].host_name.as_deref(), Some("Olive Owner"));
+
+    // Booked: the offer says so, with a seat fewer.
+    app.post(
+        "/api/v1/bookings",
+        Some(&member.access),
+        json!({"session_id": open.id}),
+    )
+    .await
+    .expect(201);
+    let page: Page<SeatOffer> = offers(member.access.clone(), "").await.read();
+    assert_eq!((page.data[0].seats_left, page.data[0].booked), (1, true));
+    let res = app
+        .post(
+            "/api/v1/bookings",
+            Some(&member.access),
+            json!({"session_id": full.id}),
+        )
+        .await;
+    assert_eq!((res.status, res.body["code"].as_str()), (409, Some("full")));
+
+    // A page at a time, and by time, host and kind.
+    let first: Page<SeatOffer> = offers(member.access.clone(), "?limit=1").await.read();
+    assert_eq!(first.data.len(), 1);
+    let cursor = first.next_cursor.expect("a next page");
+    let next: Page<SeatOffer> = app
+        .get(
+            &format!("/api/v1/bookings/seats?limit=1&cursor={cursor}"),
+            &member.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(next.data[0].session_id, full.id);
+    let later: Page<SeatOffer> = app
+        .get(
+            &format!(
+                "/api/v1/bookings/seats?from={}",
+                at("10:30").replace(':', "%3A")
+            ),
+            &member.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(
+        later.data.iter().map(|o| o.session_id).collect::<Vec<_>>(),
+        [full.id]
+    );
+    let none: Page<SeatOffer> = offers(member.access.clone(), "?kind=lesson").await.read();
+    assert!(none.data.is_empty());
+    let none: Page<SeatOffer> = app
+        .get(
+            &format!("/api/v1/bookings/seats?host_id={}", member.user_id),
+            &member.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    assert!(none.data.is_empty());
+
+    // Given up: the seat is free again, and they are no longer on it.
+    app.post(
+        &format!("/api/v1/bookings/{}/cancel", open.id),
+        Some(&member.access),
+        json!({"reason": "Cannot come"}),
+    )
+    .await
+    .expect(200);
+    let page: Page<SeatOffer> = offers(member.access.clone(), "").await.read();
+    assert_eq!((page.data[0].seats_left, page.data[0].booked), (2, false));
+    let still = app
+        .count(&format!(
+            "SELECT count(*) FROM session_participants WHERE session_id = '{}' AND person_id = '{}'",
+            open.id, me.id
+        ))
+        .await;
+    assert_eq!(still, 0);
+
+    // Bad input, a key without the scope, a template without bookings.
+    for q in [
+        "?to=2020-01-01T00:00:00Z&from=2021-01-01T00:00:00Z",
+        "?kind=party",
+        "?host=me",
+    ] {
+        let res = app
+            .get(&format!("/api/v1/bookings/seats{q}"), &member.access)
+            .await;
+        assert!(
+            matches!(res.status, 400 | 422)
+                && res.header("content-type") == Some("application/problem+json"),
+            "{q}: {} {:?}",
+            res.status,
+            res.body
+        );
+    }
+    let key: ApiKeyCreated = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "audit", "scopes": ["audit:read"], "expires_at": null}),
+        )
+        .await
+        .expect(201)
+        .read();
+    assert_eq!(
+        app.get("/api/v1/bookings/seats", &key.key).await.status,
+        403
+    );
+    let sales = app.register("sales").await;
+    let res = app.get("/api/v1/bookings/seats", &sales.access).await;
+    assert_eq!(
+        (res.status, res.body["code"].as_str()),
+        (403, Some("module_disabled"))
+    );
+    app.stop().await;
+}
+
+/// In tutoring a user marks a session they take part in or hold as held
+/// (`completed`), once it has begun; not another's, not a cancelled one,
+/// and not in a template where members do not log their sessions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_tutoring_a_user_marks_their_own_session_held_and_nothing_else() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let user = app.add_member(&owner, "member").await;
+    let tutor = app.add_member(&owner, "member").await;
+    let stranger = app.add_member(&owner, "member").await;
+    let own = person(
+        &app,
+        &owner,
+        json!({"first_name": "Me", "user_id": user.user_id}),
+    )
+    .await;
+    person(
+        &app,
+        &owner,
+        json!({"first_name": "Else", "user_id": stranger.user_id}),
+    )
+    .await;
+    let at = |day: &str, hm: &str| format!("{day}T{hm}:00Z");
+    let past = (chrono::Utc::now() - chrono::Duration::days(2))
+        .date_naive()
+        .to_string();
+    let future = (chrono::Utc::now() + chrono::Duration::days(2))
+        .date_naive()
+        .to_string();
+    let lesson = |day: &str, hm: &str, to: &str| {
+        json!({"kind": "tutoring", "title": "Maths", "host_id": tutor.user_id,
+               "starts_at": at(day, hm), "ends_at": at(day, to), "participant_ids": [own.id]})
+    };
+    let held = schedule(&app, &owner, lesson(&past, "10:00", "11:00")).await;
+    let by_tutor = schedule(&app, &owner, lesson(&past, "12:00", "13:00")).await;
+    let coming = schedule(&app, &owner, lesson(&future, "10:00", "11:00")).await;
+    let called_off = schedule(&app, &owner, lesson(&past, "14:00", "15:00")).await;
+    app.post(
+        &format!("/api/v1/sessions/{}/cancel", called_off.id),
+        Some(&owner.access),
+        json!({"reason": "Tutor ill"}),
+    )
+    .await
+    .expect(200);
+    let complete = |by: &Session, id: Uuid| {
+        let (app, token) = (&app, by.access.clone());
+        async move {
+            app.post(
+                &format!("/api/v1/sessions/{id}/complete"),
+                Some(&token),
+                json!({}),
+            )
+            .await
+        }
+    };
+
+    // Someone else's: not theirs to see, so not theirs to mark.
+    assert_eq!(complete(&stranger, held.id).await.status, 404);
+    let marked: SessionView = complete(&user, held.id).await.expect(200).read();
+    assert_eq!(marked.status, SessionStatus::Completed);
+    assert_eq!(
+        marked.participant_ids,
+        [own.id],
+        "still their own part only"
+    );
+    // Again: nothing changes, one audit entry.
+    let again: SessionView = complete(&user, held.id).await.expect(200).read();
+    assert_eq!(again.version, marked.version);
+    let entries = app
+        .count(&format!(
+            "SELECT count(*) FROM audit_log WHERE record_id = '{}' AND action = 'session.updated' AND actor_id = '{}'",
+            held.id, user.user_id
+        ))
+        .await;
+    assert_eq!(entries, 1);
+    // The tutor marks the one they hold.
+    let marked: SessionView = complete(&tutor, by_tutor.id).await.expect(200).read();
+    assert_eq!(marked.status, SessionStatus::Completed);
+    // Not before it begins; not a cancelled one.
+    let res = complete(&user, coming.id).await;
+    assert_eq!(
+        (res.status, res.body["errors"][0]["field"].as_str()),
+        (422, Some("status"))
+    );
+    let res = complete(&user, called_off.id).await;
+    assert_eq!(
+        (res.status, res.body["code"].as_str()),
+        (409, Some("cancelled"))
+    );
+    // A no-show stays one.
+    let missed = schedule(&app, &owner, lesson(&past, "16:00", "17:00")).await;
+    patch(
+        &app,
+        &owner,
+        missed.id,
+        missed.version,
+        json!({"status": "no_show"}),
+    )
+    .await;
+    let res = complete(&user, missed.id).await;
+    assert_eq!(
+        (res.status, res.body["code"].as_str()),
+        (409, Some("not_scheduled"))
+    );
+    let status = app
+        .texts(&format!(
+            "SELECT status FROM sessions WHERE id = '{}'",
+            missed.id
+        ))
+        .await;
+    assert_eq!(status, ["no_show"]);
+
+    // Where members do not log their sessions, only staff mark them.
+    let school = app.register("school").await;
+    let pupil = app.add_member(&school, "member").await;
+    let mine = person(
+        &app,
+        &school,
+        json!({"first_name": "Pupil", "user_id": pupil.user_id}),
+    )
+    .await;
+    let lesson: SessionView = schedule(
+        &app,
+        &school,
+        json!({"kind": "lesson", "title": "Python", "host_id": school.user_id,
+               "starts_at": at(&past, "10:00"), "ends_at": at(&past, "11:00"),
+               "participant_ids": [mine.id]}),
+    )
+    .await;
+    assert_eq!(complete(&pupil, lesson.id).await.status, 403);
+    complete(&school, lesson.id).await.expect(200);
+    app.stop().await;
+}

@@ -141,6 +141,9 @@ pub struct SessionFilter {
     pub kind: Option<SessionKind>,
     /// Occurrences of this series.
     pub series_id: Option<Uuid>,
+    /// Only group sessions one may still book a seat of: with seats,
+    /// scheduled, not yet begun.
+    pub with_seats: bool,
 }
 
 type BoxedSessions<'a> =
@@ -177,6 +180,13 @@ fn visible<'a>(scope: &Scope) -> BoxedSessions<'a> {
     }
 }
 
+/// The longest a session lasts (the table checks it): a session that ends
+/// after `t` starts after `t - longest()`, which keeps a search by time to
+/// one range of the index on starts however long the history behind it.
+fn longest() -> chrono::Duration {
+    chrono::Duration::hours(rapport_domain::scheduling::LENGTH_MAX_HOURS)
+}
+
 /// The workspace of `scope` (nil for a scope that sees nothing).
 fn scope_ws(scope: &Scope) -> Uuid {
     match scope {
@@ -197,7 +207,10 @@ pub async fn list(
 ) -> ListResult<Vec<SessionRow>> {
     let mut q = visible(scope);
     if let Some(from) = f.from {
-        q = q.filter(sessions::ends_at.gt(from));
+        // The start bounds the index range: a session lasts at most a day.
+        q = q
+            .filter(sessions::ends_at.gt(from))
+            .filter(sessions::starts_at.gt(from - longest()));
     }
     if let Some(to) = f.to {
         q = q.filter(sessions::starts_at.lt(to));
@@ -227,6 +240,12 @@ pub async fn list(
     }
     if let Some(id) = f.series_id {
         q = q.filter(sessions::series_id.eq(id));
+    }
+    if f.with_seats {
+        q = q
+            .filter(sessions::capacity.is_not_null())
+            .filter(sessions::status.eq(SessionStatus::Scheduled.as_str()))
+            .filter(sessions::starts_at.gt(diesel::dsl::now));
     }
     let q = match page.sort.field {
         SessionSort::StartsAt => page.seek(q, sessions::starts_at, sessions::id)?,
@@ -323,6 +342,26 @@ pub async fn people_of(
         }
     }
     Ok(by)
+}
+
+/// How many people each of the sessions `ids` of `ws` is for (each
+/// once, named or through a group): the seats taken.
+pub async fn seats_taken(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, i64>> {
+    let rows: Vec<(Uuid, i64)> = session_people::table
+        .filter(session_people::workspace_id.eq(ws))
+        .filter(session_people::session_id.eq_any(ids))
+        .group_by(session_people::session_id)
+        .select((
+            session_people::session_id,
+            diesel::dsl::count(session_people::person_id).aggregate_distinct(),
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The groups each of the sessions `ids` of `ws` is for.
@@ -1204,6 +1243,7 @@ pub async fn held(
         .filter(sessions::host_id.eq(host))
         .filter(sessions::status.ne_all(["cancelled", "pending"]))
         .filter(sessions::starts_at.lt(to))
+        .filter(sessions::starts_at.gt(from - longest()))
         .filter(sessions::ends_at.gt(from))
         .order(sessions::starts_at)
         .select((

@@ -67,6 +67,9 @@ codes! {
         Recorded = "recorded",
         /// Every seat of the session is taken.
         Full = "full",
+        /// Only a scheduled session is marked so (not one marked no-show,
+        /// nor one waiting for its host's confirmation).
+        NotScheduled = "not_scheduled",
         IdempotencyInFlight = "idempotency_in_flight",
         IdempotencyKeyReused = "idempotency_key_reused",
         IdempotencySecretWithheld = "idempotency_secret_withheld",

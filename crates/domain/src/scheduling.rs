@@ -365,6 +365,30 @@ impl Validate for BookingRequest {
     }
 }
 
+/// A group session with seats to book (`POST /bookings` with its
+/// `session_id`): what a member needs to choose one, not who else comes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeatOffer {
+    pub session_id: Uuid,
+    pub kind: SessionKind,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub location: Option<String>,
+    pub host_id: Option<Uuid>,
+    pub host_name: Option<String>,
+    /// What a seat costs, when it has a price.
+    pub fee: Option<Money>,
+    pub capacity: i32,
+    /// Seats not yet taken (everyone it is for takes one, groups included).
+    pub seats_left: i32,
+    /// Whether a person linked to the caller holds a seat already (cancel
+    /// it with `POST /bookings/{session_id}/cancel`).
+    pub booked: bool,
+    pub version: i32,
+}
+
 /// A booking moved to another free slot of its host.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

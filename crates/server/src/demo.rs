@@ -402,7 +402,8 @@ async fn sessions(
                     notes: None,
                     fee_minor: (t == Template::Tutoring).then_some(4000),
                     fee_currency: (t == Template::Tutoring).then(|| "EUR".into()),
-                    capacity: (group > 1).then_some(8),
+                    // A class's lessons are for the class: none is booked.
+                    capacity: None,
                     buffer_before_min: 0,
                     buffer_after_min: if group > 1 { 0 } else { 15 },
                     series_id: None,
@@ -466,6 +467,74 @@ async fn sessions(
                 }
             }
         }
+    }
+    if t == Template::Consulting {
+        group_sessions(conn, ctx, ws, host, people).await?;
+    }
+    Ok(())
+}
+
+/// The programme's group question time: the next three Thursdays at 16:00
+/// (UTC), twelve seats each, a few of them taken, to book from the booking
+/// page.
+async fn group_sessions(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    host: Uuid,
+    people: &[Uuid],
+) -> anyhow::Result<()> {
+    use chrono::{Datelike, Duration, NaiveTime, TimeZone, Utc};
+    let today = Utc::now().date_naive();
+    let ahead = (3 + 7 - today.weekday().num_days_from_monday() as i64) % 7;
+    let first = today + Duration::days(if ahead == 0 { 7 } else { ahead });
+    for week in 0..3 {
+        let date = first + Duration::weeks(week);
+        let time = NaiveTime::from_hms_opt(16, 0, 0).unwrap_or_default();
+        let starts_at = Utc.from_utc_datetime(&date.and_time(time));
+        let row = rapport_db::scheduling::insert(
+            conn,
+            &rapport_db::scheduling::NewSession {
+                workspace_id: ws,
+                id: Uuid::now_v7(),
+                kind: rapport_domain::scheduling::SessionKind::Meeting
+                    .as_str()
+                    .into(),
+                title: "Group Q&A: preparing the certificate".into(),
+                starts_at,
+                ends_at: starts_at + Duration::minutes(90),
+                location: Some("Online".into()),
+                online_url: Some("https://meet.example/rapport-group".into()),
+                host_id: Some(host),
+                notes: None,
+                fee_minor: None,
+                fee_currency: None,
+                capacity: Some(12),
+                buffer_before_min: 0,
+                buffer_after_min: 0,
+                series_id: None,
+                recurrence_id: None,
+                status: None,
+                cancel_reason: None,
+                booked_by: None,
+            },
+        )
+        .await?;
+        let who: Vec<Uuid> = people
+            .iter()
+            .skip(1 + week as usize)
+            .take(3 + 4 * week as usize)
+            .copied()
+            .collect();
+        rapport_db::scheduling::set_participants(conn, ws, row.id, &who).await?;
+        let session = rapport_api::scheduling::Session {
+            row,
+            participants: who,
+            groups: vec![],
+        };
+        ctx.created(conn, ws, &session)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo session: {e}"))?;
     }
     Ok(())
 }

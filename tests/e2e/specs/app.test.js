@@ -575,6 +575,10 @@ test('a tutor schedules a weekly session, moves one occurrence alone and takes i
   await panel.getByRole('button', { name: 'Save the register' }).click();
   await page.getByText('The register is saved.').waitFor();
   assert.equal(await register.locator('select').first().inputValue(), 'present');
+  // And it is marked as held.
+  await panel.getByRole('button', { name: 'Mark as held' }).click();
+  await page.getByText('Marked as held.').waitFor();
+  await panel.locator('[data-test="status"]', { hasText: 'Held' }).waitFor();
   await panel.locator('button.close').click();
 
   // The series goes on, at 19:00, in the weeks after.
@@ -739,6 +743,29 @@ test('a member books a consultation in a free slot of next week, sees it coming,
   await mine.first().getByRole('button', { name: 'Cancel' }).click();
   await page.getByText('The booking is cancelled.').waitFor();
   await page.locator('[data-test="mine"] li.cancelled').first().waitFor();
+});
+
+test('a member takes a seat in a group session, sees it coming, and gives it up', async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'member@consulting.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.locator('#sidebar').getByRole('link', { name: 'Book a consultation' }).click();
+  const offer = page.locator('[data-test="seats"] li').first();
+  await offer.waitFor();
+  await offer.getByText('Group Q&A').waitFor();
+  const left = async () => Number((await offer.locator('.status').textContent()).match(/^(\d+) of 12/)[1]);
+  const before = await left();
+  await offer.getByRole('button', { name: 'Take a seat' }).click();
+  await page.getByText('Your seat is booked. It is in your calendar.').waitFor();
+  await offer.getByRole('button', { name: 'Give up my seat' }).waitFor();
+  assert.equal(await left(), before - 1);
+  const mine = page.locator('[data-test="mine"] li', { hasText: 'Group Q&A' });
+  await mine.first().waitFor();
+  await shot(page, 'booking-seat');
+  await offer.getByRole('button', { name: 'Give up my seat' }).click();
+  await offer.getByRole('button', { name: 'Take a seat' }).waitFor();
+  assert.equal(await left(), before);
+  await page.waitForFunction(() => ![...document.querySelectorAll('[data-test="mine"] li')].some((li) => li.textContent.includes('Group Q&A')));
 });
 
 test('a consultant sets the hours they can be booked: Saturday mornings too', async () => {

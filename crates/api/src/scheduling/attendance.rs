@@ -6,11 +6,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Caller, Ctx, Scope, Valid, Visible};
 use crate::record::Found;
-use actix_web::{get, put, web, web::Json};
+use crate::respond::Reply;
+use actix_web::{get, post, put, web, web::Json};
 use diesel_async::AsyncConnection;
 use rapport_db::scheduling::{AttendanceRow, SessionRow};
 use rapport_db::Conn;
-use rapport_domain::api::{AttendanceView, RecordAttendanceRequest, SessionStatus};
+use rapport_domain::api::{AttendanceView, RecordAttendanceRequest, SessionStatus, SessionView};
 use rapport_domain::problem::{Code, FieldCode};
 use rapport_domain::validate::tidy;
 use rapport_domain::{Permission, Role, Template};
@@ -249,4 +250,88 @@ pub async fn record(
         })
         .await?;
     Ok(Json(view))
+}
+
+/// Mark a session that has begun `completed`: staff for any session; in
+/// tutoring, a user for a session they hold or take part in, so that the
+/// session is logged as held (their attendance is logged with
+/// `PUT /sessions/{id}/attendance`). Marking a completed session again
+/// changes nothing; a cancelled one answers 409 `cancelled`, one marked
+/// no-show or still waiting for its host's confirmation 409
+/// `not_scheduled`.
+#[utoipa::path(
+    tag = "sessions",
+    params(("id" = Uuid, Path, description = "The session's id")),
+    responses(
+        (status = 200, description = "The session, completed", body = SessionView),
+        (status = 409, description = "The session was cancelled, marked no-show, or is waiting for confirmation", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The session has not begun", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["attendance:write"]), ("api_key" = ["attendance:write"]))
+)]
+#[post("/sessions/{id}/complete")]
+pub async fn complete(
+    mut db: Db,
+    caller: Authz<perm::SessionsRead>,
+    Visible(scope, ..): Visible<super::Policy>,
+    recorder: Recorder,
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+) -> ApiResult<Reply<SessionView>> {
+    let ws = caller.workspace_id();
+    let id = id.into_inner();
+    let conn = db.conn().await?;
+    let session = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let row = rapport_db::scheduling::lock(conn, ws, &scope, id)
+                .await?
+                .found()?;
+            if recorder.own_only && caller.user_id().is_none_or(|u| row.host_id != Some(u)) {
+                // A session a user can see is theirs: they hold it or one
+                // of their people takes part (the scope saw to it).
+                let user = caller.user_id().unwrap_or_default();
+                let theirs = rapport_db::scheduling::linked_people(conn, ws, user).await?;
+                let people = rapport_db::scheduling::people_of(conn, ws, &[id])
+                    .await?
+                    .remove(&id)
+                    .unwrap_or_default();
+                if !people.iter().any(|p| theirs.contains(p)) {
+                    return Err(ApiError::Forbidden(
+                        "a user marks their own sessions only".into(),
+                    ));
+                }
+            }
+            match row.status {
+                SessionStatus::Completed => return super::Session::of(conn, row).await,
+                SessionStatus::Cancelled => {
+                    return Err(ApiError::conflict(
+                        Code::Cancelled,
+                        "this session was cancelled",
+                    ))
+                }
+                SessionStatus::NoShow | SessionStatus::Pending => {
+                    return Err(ApiError::conflict(
+                        Code::NotScheduled,
+                        "only a scheduled session is marked completed: ask the host",
+                    ))
+                }
+                SessionStatus::Scheduled => {}
+            }
+            if row.starts_at > chrono::Utc::now() {
+                return Err(ApiError::validation(
+                    "status",
+                    FieldCode::Range,
+                    "a session is marked completed once it has begun",
+                ));
+            }
+            let before = super::Session::of(conn, row).await?;
+            let changes = rapport_db::scheduling::SessionChanges {
+                status: Some(SessionStatus::Completed.as_str().to_string()),
+                ..Default::default()
+            };
+            before.change(conn, &ctx, "updated", &changes).await
+        })
+        .await?;
+    let view = super::Viewer::of(conn, ws, &scope).await?.session(&session);
+    Ok(Reply::ok(&view).etag(session.row.version))
 }

@@ -43,25 +43,36 @@ impl From<SessionQuery> for SessionFilter {
             status: q.status,
             kind: q.kind,
             series_id: q.series_id,
+            with_seats: false,
         }
     }
 }
 
 impl Filters for SessionQuery {
     fn check(&mut self, errors: &mut Vec<FieldError>) {
-        for (field, t) in [("from", &self.from), ("to", &self.to)] {
-            if let Some(t) = t {
-                rapport_domain::validate::time(errors, field, t);
-            }
+        check_range(errors, self.from, self.to);
+    }
+}
+
+/// A time range of a query: each end a time that can be, `to` after
+/// `from`.
+pub(crate) fn check_range(
+    errors: &mut Vec<FieldError>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) {
+    for (field, t) in [("from", &from), ("to", &to)] {
+        if let Some(t) = t {
+            rapport_domain::validate::time(errors, field, t);
         }
-        if let (Some(from), Some(to)) = (self.from, self.to) {
-            if to <= from {
-                errors.push(FieldError::new(
-                    "to",
-                    FieldCode::Range,
-                    "must be after from",
-                ));
-            }
+    }
+    if let (Some(from), Some(to)) = (from, to) {
+        if to <= from {
+            errors.push(FieldError::new(
+                "to",
+                FieldCode::Range,
+                "must be after from",
+            ));
         }
     }
 }

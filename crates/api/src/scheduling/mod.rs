@@ -15,6 +15,7 @@ pub mod list;
 pub mod read;
 pub mod recurrence;
 pub mod reminders;
+pub mod seats;
 pub mod series;
 pub mod slots;
 pub mod update;
@@ -43,12 +44,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(delete::delete)
         .service(attendance::read)
         .service(attendance::record)
+        .service(attendance::complete)
         .service(availability::rules)
         .service(availability::set_rule)
         .service(availability::free)
         .service(availability::hosts)
         .service(availability::read)
         .service(availability::write)
+        .service(seats::list)
         .service(booking::book)
         .service(booking::reschedule)
         .service(booking::cancel)

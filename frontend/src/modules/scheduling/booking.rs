@@ -1,6 +1,7 @@
 //! The booking page: a member chooses a host, then one of the host's free
-//! slots of a week, and books it for themself; below, their coming
-//! sessions, each of their own bookings with a button to cancel it.
+//! slots of a week, and books it for themself; below, the group sessions
+//! with seats to take, then their coming sessions, each of their own
+//! bookings and seats with a button to give it up.
 
 use super::{day_label, hm, instant, local, monday, status_label, today_in};
 use crate::api;
@@ -8,15 +9,15 @@ use crate::components::form::FormError;
 use crate::components::layout::template_label;
 use crate::components::toast::toasts;
 use crate::components::ui::Skeleton;
-use crate::i18n::{t, tr};
+use crate::i18n::{t, tf, tr};
 use crate::modules::{Entry, Section};
 use crate::session;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    BookableHost, BookingRequest, CancelSessionRequest, SessionPage, SessionStatus, SessionView,
-    Slot,
+    BookableHost, BookingRequest, CancelSessionRequest, Page, SeatOffer, SessionPage,
+    SessionStatus, SessionView, Slot,
 };
 use rapport_domain::{Module, Permission};
 use std::collections::BTreeMap;
@@ -88,6 +89,34 @@ fn Booking() -> impl IntoView {
             .unwrap_or_default()
         }
     });
+    let seats = LocalResource::new(move || {
+        version.track();
+        async move {
+            api::get::<Page<SeatOffer>>(&format!(
+                "/api/v1/bookings/seats?limit=20&to={}",
+                api::enc(&(super::now() + Duration::days(60)).to_rfc3339())
+            ))
+            .await
+            .map(|p| p.data)
+            .unwrap_or_default()
+        }
+    });
+    let take_seat = move |id: Uuid| {
+        let body = BookingRequest {
+            session_id: Some(id),
+            ..Default::default()
+        };
+        spawn_local(async move {
+            match api::post::<_, SessionView>("/api/v1/bookings", &body).await {
+                Ok(_) => {
+                    errors.set(None);
+                    toasts.success(t("booking.seat_taken"));
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+            version.update(|v| *v += 1);
+        });
+    };
     let book = move |slot: Slot| {
         let Some(h) = host.get_untracked() else {
             return;
@@ -185,6 +214,46 @@ fn Booking() -> impl IntoView {
                     })}
                 </Suspense>
             </Show>
+            <h2>{tr("booking.groups")}</h2>
+            <Suspense fallback=|| view! { <Skeleton lines=2 /> }>
+                {move || seats.get().map(|list| {
+                    let z = zone.get_value();
+                    if list.is_empty() {
+                        return view! { <p class="empty">{tr("booking.no_groups")}</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="agenda seats" data-test="seats">
+                            {list.into_iter().map(|o| {
+                                let start = local(&o.starts_at, &z);
+                                let end = local(&o.ends_at, &z);
+                                let id = o.session_id;
+                                let left = if o.seats_left == 0 {
+                                    t("booking.full")
+                                } else {
+                                    tf("booking.seats_left", &[
+                                        ("left", &o.seats_left.to_string()),
+                                        ("capacity", &o.capacity.to_string()),
+                                    ])
+                                };
+                                let (booked, open) = (o.booked, o.seats_left > 0);
+                                view! {
+                                    <li class:booked=booked>
+                                        <span class="when">{format!("{} {}–{}", day_label(start.date()), hm(start), hm(end))}</span>
+                                        <span class="what">{o.title}</span>
+                                        <span class="who">{o.host_name.unwrap_or_default()}</span>
+                                        <span class="status">{left}</span>
+                                        {if booked {
+                                            view! { <button class="danger" on:click=move |_| cancel(id)>{tr("booking.give_up")}</button> }.into_any()
+                                        } else {
+                                            view! { <button class="primary" disabled=!open on:click=move |_| take_seat(id)>{tr("booking.take_seat")}</button> }.into_any()
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </Suspense>
             <h2>{tr("booking.mine")}</h2>
             <Suspense fallback=|| view! { <Skeleton lines=2 /> }>
                 {move || mine.get().map(|list| {
@@ -198,7 +267,11 @@ fn Booking() -> impl IntoView {
                                 let start = local(&s.starts_at, &z);
                                 let end = local(&s.ends_at, &z);
                                 let id = s.id;
-                                let cancellable = s.booked_by.is_some() && s.booked_by == me
+                                // Their booking, or their seat of a group session.
+                                let seat = s.capacity.is_some();
+                                let cancellable = ((s.booked_by.is_some() && s.booked_by == me)
+                                    || s.capacity.is_some())
+                                    && s.starts_at > super::now()
                                     && !matches!(s.status, SessionStatus::Cancelled);
                                 view! {
                                     <li class:cancelled=s.status == SessionStatus::Cancelled>
@@ -206,7 +279,7 @@ fn Booking() -> impl IntoView {
                                         <span class="what">{s.title}</span>
                                         <span class="status">{status_label(s.status)}</span>
                                         <Show when=move || cancellable>
-                                            <button class="danger" on:click=move |_| cancel(id)>{tr("booking.cancel")}</button>
+                                            <button class="danger" on:click=move |_| cancel(id)>{move || if seat { t("booking.give_up") } else { t("booking.cancel") }}</button>
                                         </Show>
                                     </li>
                                 }

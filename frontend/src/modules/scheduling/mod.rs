@@ -836,6 +836,19 @@ fn SessionPanel(
             }
         });
     };
+    let complete = move || {
+        spawn_local(async move {
+            match api::post_empty::<SessionView>(&format!("/api/v1/sessions/{id}/complete")).await {
+                Ok(_) => {
+                    errors.set(None);
+                    toasts.success(t("calendar.completed"));
+                    version.update(|v| *v += 1);
+                    on_changed();
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+        });
+    };
     let cancel = move |ev: SubmitEvent| {
         ev.prevent_default();
         let body = CancelSessionRequest {
@@ -868,6 +881,7 @@ fn SessionPanel(
                         let cancelled = s.status == SessionStatus::Cancelled;
                         let pending = s.status == SessionStatus::Pending;
                         let begun = s.starts_at - Duration::minutes(30) <= now();
+                        let held = s.status == SessionStatus::Scheduled && s.starts_at <= now();
                         view! {
                             <h2>{s.title.clone()}</h2>
                             <dl class="facts">
@@ -925,6 +939,9 @@ fn SessionPanel(
                                         </div>
                                     </Show>
                                 </Show>
+                            </Show>
+                            <Show when=move || held && may_mark()>
+                                <button class="primary" data-test="complete" on:click=move |_| complete()>{tr("calendar.mark_completed")}</button>
                             </Show>
                             <Show when=move || pending && session.can(Permission::SessionsWrite)>
                                 <button class="primary" data-test="confirm" on:click=move |_| confirm()>{tr("calendar.confirm")}</button>
