@@ -13,6 +13,7 @@ mod groups;
 mod hardening;
 mod imports;
 mod jobs;
+mod ledger;
 mod lifecycle;
 mod lists;
 mod live_rights;

@@ -362,6 +362,9 @@ async fn every_operation_answers_as_the_matrix_says() {
                 {
                     Some(json!({"reason": "Outsider"}))
                 }
+                Method::POST if op.path.ends_with("/correct") => {
+                    Some(json!({"reason": "Outsider"}))
+                }
                 Method::POST if op.path.ends_with("/reschedule") => {
                     Some(json!({"starts_at": "2027-01-04T10:00:00Z"}))
                 }

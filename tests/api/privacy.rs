@@ -183,6 +183,15 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
         )
         .await
         .unwrap();
+    // A medal on the ledger, its reason naming them.
+    app.post(
+        "/api/v1/ledger",
+        Some(&owner.access),
+        json!({"person_id": zeph.id, "amount_minor": 1, "currency": "MEDAL_GOLD",
+               "reason": "Quillfeather won the robotics cup"}),
+    )
+    .await
+    .expect(201);
     assert_eq!(traces(&everything(&app).await).len(), MARKS.len());
 
     // The export: everything held, module by module.
@@ -216,6 +225,11 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
     assert_eq!(held["groups"][0]["group"], "Robotics");
     assert_eq!(held["imports"]["rejected_rows"][0]["row"], 2);
     assert_eq!(held["mail"][0]["subject"], "Receipt");
+    assert_eq!(
+        held["ledger"]["entries"][0]["reason"],
+        "Quillfeather won the robotics cup"
+    );
+    assert_eq!(held["ledger"]["balances"][0]["balance_minor"], 1);
 
     // Who may not: a lower role, a key without the scope, another workspace.
     app.get(&format!("{path}/personal-data"), &teacher.access)
@@ -275,6 +289,7 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
     assert_eq!(done.erased["mail"], 1);
     assert_eq!(done.erased["idempotency"], 1);
     assert_eq!(done.erased["imports"], 2, "the rejected row and the draft");
+    assert_eq!(done.erased["ledger"], 2, "the reason and its entry");
 
     // Nothing identifies them anywhere in the database now.
     let left = traces(&everything(&app).await);
@@ -312,6 +327,15 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
         .await,
         1,
         "the stay itself stays"
+    );
+    // The medal stays theirs: only its reason went.
+    assert_eq!(
+        app.texts(&format!(
+            "SELECT balance_minor::text || ' ' || currency FROM ledger_balances WHERE person_id = '{}'",
+            zeph.id
+        ))
+        .await,
+        ["1 MEDAL_GOLD"]
     );
 
     // An erased person stays erased.

@@ -2446,10 +2446,11 @@ async fn reminders_are_sent_once_within_the_lead_time() {
     let app = TestApp::start().await;
     let owner = app.register("tutoring").await;
     let staff = app.add_member(&owner, "member").await;
+    let student = app.add_member(&owner, "member").await;
     let ada = person(
         &app,
         &owner,
-        json!({"first_name": "Ada", "email": "ada.reminded@example.com"}),
+        json!({"first_name": "Ada", "email": "ada.reminded@example.com", "user_id": student.user_id}),
     )
     .await;
     let at = |min: i64| (chrono::Utc::now() + chrono::Duration::minutes(min)).to_rfc3339();
@@ -2501,7 +2502,25 @@ async fn reminders_are_sent_once_within_the_lead_time() {
     let events = app
         .count("SELECT count(*) FROM events WHERE kind = 'session.reminder'")
         .await;
-    assert_eq!(events, 1);
+    assert_eq!(events, 2, "one for those who schedule, one for the student");
+    // In the app: the student hears of their own session, the owner once,
+    // a member who neither holds it nor takes part not at all.
+    let reminders = |by: &Session| {
+        let (app, token) = (&app, by.access.clone());
+        async move {
+            let res = app.get("/api/v1/events?after=0", &token).await.expect(200);
+            res.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["type"] == "session.reminder")
+                .map(|e| e["data"]["title"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(reminders(&student).await, ["Maths soon"]);
+    assert_eq!(reminders(&owner).await, ["Maths soon"]);
+    assert!(reminders(&staff).await.is_empty());
     // Once.
     run_job(&app, "sessions.remind").await;
     assert_eq!(mails("Maths soon").await.len(), 2);
@@ -3112,6 +3131,12 @@ async fn a_series_is_one_invitation_and_its_exceptions_follow_it() {
     );
     assert!(sent[4].1.contains("METHOD:CANCEL\r\n"));
     assert_eq!(parse_ics(&sent[4].1)[0].0, uid);
+    let bodies = app
+        .texts(&format!(
+            "SELECT body FROM mail_messages WHERE to_address = '{to}' AND subject LIKE 'Cancelled: Weekly maths%' ORDER BY created_at DESC, id DESC LIMIT 1"
+        ))
+        .await;
+    assert!(bodies[0].contains("Reason: Plans changed"), "{bodies:?}");
     app.stop().await;
 }
 
@@ -3560,5 +3585,58 @@ async fn in_tutoring_a_user_marks_their_own_session_held_and_nothing_else() {
     .await;
     assert_eq!(complete(&pupil, lesson.id).await.status, 403);
     complete(&school, lesson.id).await.expect(200);
+    app.stop().await;
+}
+
+/// "All" from an occurrence that already holds the new values (it was
+/// changed alone before) still changes its series: every other occurrence
+/// that has not begun takes them too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_from_an_occurrence_already_changed_alone_changes_the_whole_series() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let first = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Maths", "starts_at": "2027-03-01T15:00:00Z",
+               "ends_at": "2027-03-01T16:00:00Z",
+               "recurrence": {"rrule": "FREQ=WEEKLY;COUNT=3", "time_zone": "UTC"}}),
+    )
+    .await;
+    let series = first.series_id.expect("a series");
+    let page: Page<SessionView> = app
+        .get(
+            &format!("/api/v1/sessions?series_id={series}"),
+            &owner.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    let second = &page.data[1];
+    let (status, body) = patch(
+        &app,
+        &owner,
+        second.id,
+        second.version,
+        json!({"title": "Algebra"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let version = body["version"].as_i64().unwrap() as i32;
+    let (status, body) = patch(
+        &app,
+        &owner,
+        second.id,
+        version,
+        json!({"title": "Algebra", "apply_to": "all"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let titles: Vec<String> = occurrences(&app, &owner, series)
+        .await
+        .into_iter()
+        .map(|(_, _, title, _)| title)
+        .collect();
+    assert_eq!(titles, ["Algebra", "Algebra", "Algebra"]);
     app.stop().await;
 }

@@ -16,6 +16,7 @@ pub mod groups;
 pub mod imports;
 pub mod invitations;
 pub mod jobs;
+pub mod ledger;
 pub mod mail;
 pub mod me;
 pub mod members;
@@ -60,6 +61,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(organizations::routes)
     .configure(groups::routes)
     .configure(scheduling::routes)
+    .configure(ledger::routes)
     .configure(notes::routes)
     .configure(custom_fields::routes)
     .configure(imports::routes)

@@ -72,6 +72,7 @@ pub fn holders() -> Vec<Holder> {
     crate::notes::privacy(&mut h);
     crate::groups::privacy(&mut h);
     crate::scheduling::privacy(&mut h);
+    crate::ledger::privacy(&mut h);
     crate::imports::privacy(&mut h);
     crate::mail::privacy(&mut h);
     crate::events::privacy(&mut h);

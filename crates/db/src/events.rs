@@ -45,6 +45,10 @@ impl Event {
     }
 }
 
+/// The `permission` of an event for its subject user alone: no role or key
+/// holds it.
+pub const SUBJECT_ONLY: &str = "subject";
+
 pub struct NewEvent<'a> {
     pub workspace_id: Uuid,
     pub kind: &'a str,

@@ -14,6 +14,7 @@ pub mod imports;
 pub mod invitations;
 pub mod jobs;
 pub mod json;
+pub mod ledger;
 pub mod list;
 pub mod mail;
 pub mod members;

@@ -1423,6 +1423,31 @@ pub async fn participant_emails(
         .await
 }
 
+/// The members of `ws` who take part in session `id` as a person linked to
+/// them (a student who signs in), each once.
+pub async fn participant_users(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<Vec<Uuid>> {
+    let ids = session_people::table
+        .filter(session_people::workspace_id.eq(ws))
+        .filter(session_people::session_id.eq(id))
+        .select(session_people::person_id);
+    let members = memberships::table
+        .filter(memberships::workspace_id.eq(ws))
+        .select(memberships::user_id.nullable());
+    people::table
+        .filter(people::workspace_id.eq(ws))
+        .filter(people::id.eq_any(ids))
+        .filter(people::deleted_at.is_null())
+        .filter(people::user_id.eq_any(members))
+        .select(people::user_id.assume_not_null())
+        .distinct()
+        .load(conn)
+        .await
+}
+
 /// What one attendee was last sent of a session by e-mail.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = session_invitations)]

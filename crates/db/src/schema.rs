@@ -555,6 +555,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ledger_entries (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        person_id -> Uuid,
+        amount_minor -> Int8,
+        currency -> Text,
+        reason -> Text,
+        cause_type -> Nullable<Text>,
+        cause_id -> Nullable<Text>,
+        corrects -> Nullable<Uuid>,
+        actor_kind -> Text,
+        actor_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ledger_balances (workspace_id, person_id, currency) {
+        workspace_id -> Uuid,
+        person_id -> Uuid,
+        currency -> Text,
+        balance_minor -> Int8,
+        entries -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -587,5 +615,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_invitations,
     session_participants,
     session_groups,
-    attendance
+    attendance,
+    ledger_entries,
+    ledger_balances
 );

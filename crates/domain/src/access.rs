@@ -388,6 +388,9 @@ permissions! {
     AttendanceWrite = "attendance:write", "attendance", Write, module = Scheduling, user_only = false, [Owner, Admin, Manager, Staff];
     BookingsWrite = "bookings:write", "bookings", Write, module = Booking, user_only = false, [Owner, Admin, Manager, Staff, Member];
     BookingRulesManage = "booking_rules:manage", "booking_rules", Write, module = Scheduling, user_only = false, [Owner, Admin, Manager];
+    LedgerRead = "ledger:read", "ledger", Read, module = core, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    MoneyRead = "money:read", "ledger", Read, module = core, user_only = false, [Owner, Admin];
+    LedgerWrite = "ledger:write", "ledger", Write, module = core, user_only = false, [Owner, Admin];
 }
 
 impl Permission {

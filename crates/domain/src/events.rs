@@ -111,6 +111,7 @@ pub const KINDS: &[&str] = &[
     "session_series.updated",
     "attendance.created",
     "attendance.updated",
+    "ledger_entry.created",
     "attendance.deleted",
     "availability.updated",
     "booking_rule.updated",

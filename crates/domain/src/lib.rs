@@ -14,6 +14,7 @@ pub mod groups;
 pub mod imports;
 pub mod invitations;
 pub mod json;
+pub mod ledger;
 pub mod list;
 pub mod mail;
 pub mod members;
@@ -38,6 +39,7 @@ pub mod api {
     pub use crate::groups::*;
     pub use crate::imports::*;
     pub use crate::invitations::*;
+    pub use crate::ledger::*;
     pub use crate::list::{BulkRequest, BulkResult, ExportFormat, Page, BULK_MAX};
     pub use crate::mail::*;
     pub use crate::members::*;

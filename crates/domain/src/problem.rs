@@ -70,6 +70,10 @@ codes! {
         /// Only a scheduled session is marked so (not one marked no-show,
         /// nor one waiting for its host's confirmation).
         NotScheduled = "not_scheduled",
+        /// Not enough on the balance (medals are never spent beyond it).
+        Insufficient = "insufficient",
+        /// A ledger entry is corrected once, and a correction not at all.
+        AlreadyCorrected = "already_corrected",
         IdempotencyInFlight = "idempotency_in_flight",
         IdempotencyKeyReused = "idempotency_key_reused",
         IdempotencySecretWithheld = "idempotency_secret_withheld",

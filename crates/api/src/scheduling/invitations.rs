@@ -205,8 +205,8 @@ struct Offer {
 enum Wanted {
     /// They stay as they are: held, over, or waiting for its host.
     AsTheyAre,
-    /// It leaves every calendar.
-    Nobody,
+    /// It leaves every calendar (why, when it was cancelled).
+    Nobody(Option<String>),
     Offer(Box<Offer>),
 }
 
@@ -241,13 +241,13 @@ async fn send(
     let now = Utc::now();
     let wanted = match (series_id, session) {
         (Some(sid), _) => series_offer(conn, ws, sid, from, now).await?,
-        (None, None) => Wanted::Nobody,
+        (None, None) => Wanted::Nobody(None),
         (None, Some(s)) => session_offer(conn, ws, s, from, now).await?,
     };
-    let offer = match wanted {
+    let (offer, gone_because) = match wanted {
         Wanted::AsTheyAre => return Ok(0),
-        Wanted::Nobody => None,
-        Wanted::Offer(o) => Some(o),
+        Wanted::Nobody(why) => (None, why),
+        Wanted::Offer(o) => (Some(o), None),
     };
     let zone = zone_of(conn, ws).await?;
     let fallback = ("Rapport".to_string(), from.to_string());
@@ -344,7 +344,8 @@ async fn send(
             Some(_) => format!("{}, repeating from {when}, is cancelled.\n", r.title),
             None => format!("{} on {when} is cancelled.\n", r.title),
         };
-        if let Some(reason) = offer.as_ref().and_then(|o| o.cancel_reason.as_deref()) {
+        let reason = offer.as_ref().map_or(&gone_because, |o| &o.cancel_reason);
+        if let Some(reason) = reason {
             body.push_str(&format!("Reason: {reason}\n"));
         }
         body.push_str("The cancellation attached takes it out of your calendar.\n");
@@ -436,7 +437,7 @@ async fn series_offer(
     now: DateTime<Utc>,
 ) -> Result<Wanted, ApiError> {
     let Some(series) = rapport_db::scheduling::find_series(conn, ws, id).await? else {
-        return Ok(Wanted::Nobody);
+        return Ok(Wanted::Nobody(None));
     };
     let occurrences = rapport_db::scheduling::occurrences(conn, ws, id).await?;
     let over = occurrences.iter().all(|o| o.ends_at <= now);
@@ -447,7 +448,12 @@ async fn series_offer(
     // Its people: those of its next occurrence (a class's members as they
     // will be), else of its last.
     let Some(next) = held.iter().find(|o| o.ends_at > now).or(held.last()) else {
-        return Ok(Wanted::Nobody);
+        // Cancelled whole: why, as its last occurrence says.
+        let why = occurrences
+            .iter()
+            .rev()
+            .find_map(|o| o.cancel_reason.clone());
+        return Ok(Wanted::Nobody(why));
     };
     let tz = super::recurrence::zone(&series.time_zone).map_err(internal)?;
     let rule = super::recurrence::parse(&series.rrule).map_err(internal)?;
@@ -458,7 +464,7 @@ async fn series_offer(
         None => Some(rule.text()),
     };
     let Some(rrule) = rrule else {
-        return Ok(Wanted::Nobody);
+        return Ok(Wanted::Nobody(None));
     };
     let wanted = attendees(conn, ws, next.id).await?;
     let first = occurrences.first().map_or(next.starts_at, |o| o.starts_at);

@@ -137,19 +137,30 @@ async fn remind(
     for address in &to {
         crate::mail::queue(conn, Some(ws), address, &subject, &body).await?;
     }
-    rapport_db::events::emit(
-        conn,
-        rapport_db::events::NewEvent {
-            workspace_id: ws,
-            kind: "session.reminder",
-            actor_kind: ActorKind::System,
-            actor_id: None,
-            data: serde_json::json!({"id": s.id, "title": s.title, "starts_at": s.starts_at}),
-            permission: Permission::SessionsWrite.as_str(),
-            subject_user_id: s.host_id,
-        },
-    )
-    .await?;
+    // In the app: those who schedule and the host, then each participant
+    // who signs in, on their own.
+    let data = serde_json::json!({"id": s.id, "title": s.title, "starts_at": s.starts_at});
+    let mut hear = vec![(Permission::SessionsWrite.as_str(), s.host_id)];
+    for user in rapport_db::scheduling::participant_users(conn, ws, s.id).await? {
+        if Some(user) != s.host_id {
+            hear.push((rapport_db::events::SUBJECT_ONLY, Some(user)));
+        }
+    }
+    for (permission, subject_user_id) in hear {
+        rapport_db::events::emit(
+            conn,
+            rapport_db::events::NewEvent {
+                workspace_id: ws,
+                kind: "session.reminder",
+                actor_kind: ActorKind::System,
+                actor_id: None,
+                data: data.clone(),
+                permission,
+                subject_user_id,
+            },
+        )
+        .await?;
+    }
     Ok(true)
 }
 

@@ -120,10 +120,13 @@ pub async fn update(
             };
             let moved_people = participants != before.participants;
             let moved_groups = groups != before.groups;
-            if !changes.changes_anything(&before.row) && !moved_people && !moved_groups {
+            let apply_to = body.apply_to.unwrap_or_default();
+            // Nothing to change here; but this occurrence may already hold
+            // what its series is being given (it was changed alone before).
+            let alone = before.row.series_id.is_none() || apply_to == ApplyTo::This;
+            if alone && !changes.changes_anything(&before.row) && !moved_people && !moved_groups {
                 return Ok(before);
             }
-            let apply_to = body.apply_to.unwrap_or_default();
             if let (Some(series_id), true) = (before.row.series_id, apply_to != ApplyTo::This) {
                 let series = rapport_db::scheduling::lock_series(conn, ws, series_id)
                     .await?

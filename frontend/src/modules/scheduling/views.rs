@@ -299,7 +299,6 @@ pub fn TimeGrid(
     on_move: impl Fn(Moved) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let total = (LAST_HOUR - FIRST_HOUR) as f64 * HOUR_PX;
-    let today = today_in(&zone);
     let drag = RwSignal::new(None::<Drag>);
     let dragged = StoredValue::new(false);
     let all = StoredValue::new(list.clone());
@@ -474,12 +473,13 @@ pub fn TimeGrid(
                     }
                 })
                 .collect_view();
-            let is_today = day == today;
+            // On the day it is now: past midnight the line moves on to the
+            // next column.
             let now_at = move || {
                 let z = zone_v.get_value();
                 let n = local(&clock.get(), &z);
                 let shown = n.hour() >= FIRST_HOUR && n.hour() < LAST_HOUR;
-                (is_today && shown).then(|| minutes_shown(n) * HOUR_PX / 60.0)
+                (n.date() == day && shown).then(|| minutes_shown(n) * HOUR_PX / 60.0)
             };
             let pick = move |ev: leptos::ev::MouseEvent| {
                 if !editable || ev.target() != ev.current_target() {
@@ -490,7 +490,7 @@ pub fn TimeGrid(
                 on_slot(at);
             };
             view! {
-                <div class="day" class:today=is_today data-day=day.format("%Y-%m-%d").to_string()>
+                <div class="day" class:today=move || local(&clock.get(), &zone_v.get_value()).date() == day data-day=day.format("%Y-%m-%d").to_string()>
                     <div class="day-head">{day_label(day)}</div>
                     <div class="day-body" class:pickable=editable style:height=format!("{total:.0}px") on:click=pick
                         title=move || if editable { t("calendar.pick_slot") } else { String::new() }>

@@ -1,0 +1,154 @@
+//! The ledger: money and medals as append-only entries per person, with
+//! balances kept beside them in the same transaction. Admins add manual
+//! entries and correct any entry by a compensating one; the school's
+//! medals and store and the finance module write theirs through
+//! [`post`]. Who sees what: owners and admins everything; other staff the
+//! medals only (no money); a member the entries and balances of the people
+//! linked to them, money included.
+
+pub mod balances;
+pub mod correct;
+pub mod create;
+pub mod list;
+
+use crate::error::ApiError;
+use crate::extract::{Caller, Ctx, Scope};
+use rapport_db::ledger::{EntryRow, View};
+use rapport_db::Conn;
+use rapport_domain::problem::Code;
+use rapport_domain::Permission;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list::list)
+        .service(create::create)
+        .service(balances::balances)
+        .service(correct::correct);
+}
+
+/// A member sees the entries of the people linked to them; every other
+/// role and API key the workspace's.
+pub type Policy = crate::people::Policy;
+
+/// What of the ledger `caller` sees, in `scope`: staff without
+/// `money:read` see medals only; a member sees their own money too.
+pub fn view_of(caller: &Caller, scope: Scope) -> View {
+    let medals_only = matches!(scope, Scope::Workspace(_)) && !caller.allows(Permission::MoneyRead);
+    View { scope, medals_only }
+}
+
+/// An entry as audited and announced: its person's own user hears of it.
+pub struct Entry {
+    pub row: EntryRow,
+    pub subject: Option<Uuid>,
+}
+
+impl crate::record::Audited for Entry {
+    const KIND: &'static str = "ledger_entry";
+    const HEARD_BY: Permission = Permission::MoneyRead;
+    fn record_id(&self) -> String {
+        self.row.id.to_string()
+    }
+    fn audited(&self) -> serde_json::Value {
+        serde_json::to_value(self.row.view(None)).unwrap_or_default()
+    }
+    fn subject_user_id(&self) -> Option<Uuid> {
+        self.subject
+    }
+}
+
+/// What an entry says, before it is written.
+pub struct Posting<'a> {
+    pub person_id: Uuid,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+    pub reason: &'a str,
+    /// What caused it, and its id.
+    pub cause: Option<(String, String)>,
+    pub corrects: Option<Uuid>,
+}
+
+/// Writes `p` on the ledger of `ws`, audited and announced, in the caller's
+/// transaction: the person's balance moves with it. A medal balance that
+/// would go below zero answers 409 `insufficient` and writes nothing.
+pub async fn post(conn: &mut Conn, ctx: &Ctx, ws: Uuid, p: Posting<'_>) -> Result<Entry, ApiError> {
+    // A new entry is for a live person; a correction follows its entry.
+    let person = rapport_db::people::find(conn, &Scope::Workspace(ws), p.person_id)
+        .await?
+        .filter(|person| p.corrects.is_some() || person.deleted_at.is_none())
+        .ok_or_else(|| {
+            ApiError::validation(
+                "person_id",
+                rapport_domain::problem::FieldCode::Unknown,
+                "no such person in this workspace",
+            )
+        })?;
+    let row = EntryRow {
+        workspace_id: ws,
+        id: Uuid::now_v7(),
+        person_id: p.person_id,
+        amount_minor: p.amount_minor,
+        currency: p.currency.to_string(),
+        reason: p.reason.trim().to_string(),
+        cause_type: p.cause.as_ref().map(|(t, _)| t.clone()),
+        cause_id: p.cause.map(|(_, id)| id),
+        corrects: p.corrects,
+        actor_kind: ctx.actor_kind.as_str().to_string(),
+        actor_id: ctx.actor_id,
+        created_at: chrono::Utc::now(),
+    };
+    let row = rapport_db::ledger::insert(conn, &row)
+        .await
+        .map_err(|e| match &e {
+            diesel::result::Error::DatabaseError(_, info)
+                if info.constraint_name() == Some("ledger_medals_not_negative") =>
+            {
+                ApiError::conflict(
+                    Code::Insufficient,
+                    format!("not enough {} for this", p.currency),
+                )
+            }
+            _ => ApiError::from(e),
+        })?;
+    let entry = Entry {
+        row,
+        subject: person.user_id,
+    };
+    ctx.created(conn, ws, &entry).await?;
+    Ok(entry)
+}
+
+/// What the ledger holds of a person: their entries and balances. An
+/// erasure replaces the reasons of their entries by "(erased)" and erases
+/// the entries' audit records; the amounts stay (they hold nothing but the
+/// person's id, their record anonymised), so that every sum stays right.
+pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
+    h.push(crate::privacy::Holder {
+        name: "ledger",
+        tables: &["ledger_entries", "ledger_balances"],
+        export: |conn, s| {
+            Box::pin(async move {
+                let ws = s.workspace_id;
+                let entries = rapport_db::ledger::of_person(conn, ws, s.person.id).await?;
+                let balances = rapport_db::ledger::balances(conn, ws, s.person.id, false).await?;
+                Ok(serde_json::json!({
+                    "entries": entries.iter().map(|e| e.view(None)).collect::<Vec<_>>(),
+                    "balances": balances.iter().map(|b| b.view()).collect::<Vec<_>>(),
+                }))
+            })
+        },
+        erase: |conn, s| {
+            Box::pin(async move {
+                let ws = s.workspace_id;
+                let entries = rapport_db::ledger::of_person(conn, ws, s.person.id).await?;
+                let ids: Vec<String> = entries.iter().map(|e| e.id.to_string()).collect();
+                let erased = rapport_db::ledger::erase_reasons(conn, ws, s.person.id).await?;
+                let audit =
+                    rapport_db::privacy::erase_entries(conn, ws, "ledger_entry", &ids, &s.by())
+                        .await?;
+                Ok(erased as u64 + audit)
+            })
+        },
+    });
+}
