@@ -65,8 +65,20 @@ END $$;
 CREATE TRIGGER ledger_check_correction BEFORE INSERT ON ledger_entries
     FOR EACH ROW EXECUTE FUNCTION ledger_check_correction();
 
+-- The update first: PostgreSQL checks an INSERT's own row before it finds
+-- the conflict, and a spend alone (a negative amount) would break the
+-- medals' rule although the balance covers it.
 CREATE FUNCTION ledger_balance() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    UPDATE ledger_balances
+        SET balance_minor = balance_minor + NEW.amount_minor,
+            entries = entries + 1,
+            updated_at = greatest(updated_at, NEW.created_at)
+        WHERE workspace_id = NEW.workspace_id AND person_id = NEW.person_id
+          AND currency = NEW.currency;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO ledger_balances AS b
         (workspace_id, person_id, currency, balance_minor, entries, updated_at)
     VALUES (NEW.workspace_id, NEW.person_id, NEW.currency, NEW.amount_minor, 1, NEW.created_at)

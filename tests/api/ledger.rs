@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-async fn person(app: &TestApp, by: &Session, body: Value) -> PersonView {
+pub(crate) async fn person(app: &TestApp, by: &Session, body: Value) -> PersonView {
     app.post("/api/v1/people", Some(&by.access), body)
         .await
         .expect(201)
@@ -31,7 +31,8 @@ async fn post(
     .await
 }
 
-async fn balances(app: &TestApp, by: &Session, person: Uuid) -> Vec<(String, i64)> {
+/// `person`'s balances as `by` sees them: currency and amount.
+pub(crate) async fn balances(app: &TestApp, by: &Session, person: Uuid) -> Vec<(String, i64)> {
     let list: Vec<Balance> = app
         .get(&format!("/api/v1/people/{person}/balances"), &by.access)
         .await
@@ -473,6 +474,20 @@ async fn balances_equal_their_entries_after_a_burst_of_concurrent_writes() {
         .count("SELECT count(*) FROM ledger_balances WHERE currency LIKE 'MEDAL%' AND balance_minor < 0")
         .await;
     assert_eq!(negative, 0);
+    // Spends went through while the balance covered them: the five held
+    // at the start at least, and every one the gains made room for.
+    let (spent, gained) = (
+        app.count("SELECT count(*) FROM ledger_entries WHERE currency = 'MEDAL_BRONZE' AND amount_minor = -1").await,
+        app.count("SELECT count(*) FROM ledger_entries WHERE currency = 'MEDAL_BRONZE' AND amount_minor = 1").await,
+    );
+    assert_eq!(gained, 15);
+    assert!(spent >= 5, "{spent} spent");
+    let refused = statuses[..60].iter().filter(|s| **s == 409).count() as i64;
+    assert_eq!(
+        spent + refused,
+        30,
+        "every spend either went through or was refused"
+    );
     let eur = balances(&app, &owner, b.id).await;
     assert_eq!(
         eur,

@@ -18,6 +18,7 @@ mod lifecycle;
 mod lists;
 mod live_rights;
 mod mail;
+mod medals;
 mod members;
 mod notes;
 mod openapi;

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod mail;
 pub mod me;
+pub mod medals;
 pub mod members;
 pub mod middleware;
 pub mod notes;
@@ -62,6 +63,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(groups::routes)
     .configure(scheduling::routes)
     .configure(ledger::routes)
+    .configure(medals::routes)
     .configure(notes::routes)
     .configure(custom_fields::routes)
     .configure(imports::routes)

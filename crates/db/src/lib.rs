@@ -17,6 +17,7 @@ pub mod json;
 pub mod ledger;
 pub mod list;
 pub mod mail;
+pub mod medals;
 pub mod members;
 pub mod notes;
 pub mod organizations;

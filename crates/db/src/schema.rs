@@ -583,6 +583,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    medal_settings (workspace_id) {
+        workspace_id -> Uuid,
+        attendance_bronze -> Bool,
+        gold_per_month -> Int4,
+        silver_per_month -> Int4,
+        bronze_per_month -> Int4,
+        student_cap_per_month -> Nullable<Int4>,
+        bronze_per_silver -> Nullable<Int4>,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -617,5 +630,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_groups,
     attendance,
     ledger_entries,
-    ledger_balances
+    ledger_balances,
+    medal_settings
 );

@@ -391,6 +391,10 @@ permissions! {
     LedgerRead = "ledger:read", "ledger", Read, module = core, user_only = false, [Owner, Admin, Manager, Staff, Member];
     MoneyRead = "money:read", "ledger", Read, module = core, user_only = false, [Owner, Admin];
     LedgerWrite = "ledger:write", "ledger", Write, module = core, user_only = false, [Owner, Admin];
+    MedalsRead = "medals:read", "medals", Read, module = Medals, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    MedalsAward = "medals:award", "medals", Write, module = Medals, user_only = false, [Owner, Admin, Manager, Staff];
+    MedalsExchange = "medals:exchange", "medals", Write, module = Medals, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    MedalsManage = "medals:manage", "medals", Write, module = Medals, user_only = false, [Owner, Admin];
 }
 
 impl Permission {

@@ -112,6 +112,7 @@ pub const KINDS: &[&str] = &[
     "attendance.created",
     "attendance.updated",
     "ledger_entry.created",
+    "medal_settings.updated",
     "attendance.deleted",
     "availability.updated",
     "booking_rule.updated",

@@ -17,6 +17,7 @@ pub mod json;
 pub mod ledger;
 pub mod list;
 pub mod mail;
+pub mod medals;
 pub mod members;
 pub mod notes;
 pub mod organizations;
@@ -42,6 +43,7 @@ pub mod api {
     pub use crate::ledger::*;
     pub use crate::list::{BulkRequest, BulkResult, ExportFormat, Page, BULK_MAX};
     pub use crate::mail::*;
+    pub use crate::medals::*;
     pub use crate::members::*;
     pub use crate::notes::*;
     pub use crate::organizations::*;

@@ -74,6 +74,9 @@ codes! {
         Insufficient = "insufficient",
         /// A ledger entry is corrected once, and a correction not at all.
         AlreadyCorrected = "already_corrected",
+        /// A monthly limit (of medals awarded) is reached; the detail says
+        /// which.
+        LimitReached = "limit_reached",
         IdempotencyInFlight = "idempotency_in_flight",
         IdempotencyKeyReused = "idempotency_key_reused",
         IdempotencySecretWithheld = "idempotency_secret_withheld",

@@ -157,6 +157,10 @@ pub async fn record(
     let ws = caller.workspace_id();
     let id = id.into_inner();
     let by = caller.user_id();
+    let medals = caller
+        .workspace
+        .modules
+        .contains(&rapport_domain::Module::Medals);
     let conn = db.conn().await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -244,6 +248,11 @@ pub async fn record(
                 match old {
                     Some(old) => ctx.changed(conn, ws, "updated", &old, &after).await?,
                     None => ctx.created(conn, ws, &after).await?,
+                }
+                // The school's bronze for being present, in this transaction.
+                if medals {
+                    crate::medals::on_attendance(conn, &ctx, ws, id, r.person_id, r.status)
+                        .await?;
                 }
             }
             register(conn, ws, &scope, &session).await
