@@ -10,7 +10,8 @@ CREATE TABLE ledger_entries (
     id uuid NOT NULL,
     person_id uuid NOT NULL,
     -- In minor units (cents; one medal is 1).
-    amount_minor bigint NOT NULL CHECK (amount_minor <> 0),
+    amount_minor bigint NOT NULL
+        CHECK (amount_minor <> 0 AND amount_minor BETWEEN -1000000000000 AND 1000000000000),
     currency text NOT NULL CHECK (currency ~ '^([A-Z]{3}|MEDAL_(BRONZE|SILVER|GOLD))$'),
     reason text NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
     -- What caused it: a kind of record and its id (an award, a purchase,

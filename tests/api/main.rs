@@ -32,3 +32,4 @@ mod scheduling;
 mod schema;
 mod search;
 mod sessions;
+mod store;

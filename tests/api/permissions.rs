@@ -349,6 +349,9 @@ async fn every_operation_answers_as_the_matrix_says() {
                 Method::PATCH if op.path.starts_with("/api/v1/sessions/") => {
                     Some(json!({"title": "Outsider"}))
                 }
+                Method::PATCH if op.path.starts_with("/api/v1/store/items/") => {
+                    Some(json!({"stock": 1}))
+                }
                 Method::PATCH => Some(json!({"role": "staff"})),
                 Method::PUT if op.path.starts_with("/api/v1/availability/") => {
                     Some(json!({"time_zone": "UTC"}))
@@ -358,7 +361,9 @@ async fn every_operation_answers_as_the_matrix_says() {
                 ),
                 Method::POST
                     if op.path.ends_with("/cancel")
-                        && (op.path.contains("sessions") || op.path.contains("bookings")) =>
+                        && (op.path.contains("sessions")
+                            || op.path.contains("bookings")
+                            || op.path.contains("store")) =>
                 {
                     Some(json!({"reason": "Outsider"}))
                 }

@@ -36,6 +36,7 @@ pub mod scheduling;
 pub mod search;
 pub mod spa;
 pub mod state;
+pub mod store;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -64,6 +65,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(scheduling::routes)
     .configure(ledger::routes)
     .configure(medals::routes)
+    .configure(store::routes)
     .configure(notes::routes)
     .configure(custom_fields::routes)
     .configure(imports::routes)

@@ -33,6 +33,7 @@ use utoipa::OpenApi;
         (name = "sessions", description = "Sessions: lessons, tutoring sessions, consultations and meetings, with their host and participants; a host is never booked twice at once"),
         (name = "ledger", description = "The ledger: money and medals as append-only entries per person, corrected by compensating entries, with balances that are their sums"),
         (name = "medals", description = "Medals: awarded within monthly limits, a bronze for each lesson attended, exchanged for silver"),
+        (name = "store", description = "The reward store: items priced in medals, bought with one's balance, orders fulfilled or cancelled and refunded"),
         (name = "invitations", description = "Inviting people"),
         (name = "api-keys", description = "Keys for integrations"),
         (name = "audit", description = "The hash-chained audit trail"),

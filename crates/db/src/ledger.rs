@@ -350,3 +350,21 @@ pub async fn erase_reasons(
 
 /// What an erased entry's reason reads.
 pub const ERASED: &str = "(erased)";
+
+/// The entries of `ws` caused by record `cause_id` of kind `cause_type`,
+/// oldest first.
+pub async fn by_cause(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    cause_type: &str,
+    cause_id: &str,
+) -> QueryResult<Vec<EntryRow>> {
+    ledger_entries::table
+        .filter(ledger_entries::workspace_id.eq(ws))
+        .filter(ledger_entries::cause_type.eq(cause_type))
+        .filter(ledger_entries::cause_id.eq(cause_id))
+        .order((ledger_entries::created_at, ledger_entries::id))
+        .select(EntryRow::as_select())
+        .load(conn)
+        .await
+}

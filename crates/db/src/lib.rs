@@ -30,6 +30,7 @@ pub mod scheduling;
 pub mod schema;
 pub mod scope;
 pub mod search;
+pub mod store;
 pub mod testdb;
 pub mod tokens;
 pub mod users;
@@ -257,6 +258,11 @@ pub mod closed {
         SessionStatusText,
         rapport_domain::scheduling::SessionStatus,
         "session status"
+    );
+    closed_text!(
+        OrderStatusText,
+        rapport_domain::store::OrderStatus,
+        "order status"
     );
     closed_text!(
         GroupKindText,

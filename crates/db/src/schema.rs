@@ -596,6 +596,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    store_items (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        description -> Nullable<Text>,
+        image_url -> Nullable<Text>,
+        price_gold -> Int4,
+        price_silver -> Int4,
+        price_bronze -> Int4,
+        stock -> Int4,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    store_orders (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        item_id -> Uuid,
+        person_id -> Uuid,
+        quantity -> Int4,
+        price_gold -> Int4,
+        price_silver -> Int4,
+        price_bronze -> Int4,
+        status -> Text,
+        cancel_reason -> Nullable<Text>,
+        placed_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -631,5 +668,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance,
     ledger_entries,
     ledger_balances,
-    medal_settings
+    medal_settings,
+    store_items,
+    store_orders
 );

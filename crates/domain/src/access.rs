@@ -395,6 +395,9 @@ permissions! {
     MedalsAward = "medals:award", "medals", Write, module = Medals, user_only = false, [Owner, Admin, Manager, Staff];
     MedalsExchange = "medals:exchange", "medals", Write, module = Medals, user_only = false, [Owner, Admin, Manager, Staff, Member];
     MedalsManage = "medals:manage", "medals", Write, module = Medals, user_only = false, [Owner, Admin];
+    StoreRead = "store:read", "store", Read, module = Store, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    StoreBuy = "store:buy", "store", Write, module = Store, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    StoreManage = "store:manage", "store", Write, module = Store, user_only = false, [Owner, Admin];
 }
 
 impl Permission {

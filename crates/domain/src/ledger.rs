@@ -91,7 +91,7 @@ pub struct NewLedgerEntry {
 
 impl Validate for NewLedgerEntry {
     fn check(&self, e: &mut Vec<FieldError>) {
-        if self.amount_minor == 0 || self.amount_minor.abs() > AMOUNT_MAX {
+        if self.amount_minor == 0 || !(-AMOUNT_MAX..=AMOUNT_MAX).contains(&self.amount_minor) {
             e.push(
                 FieldError::new(
                     "amount_minor",
@@ -155,6 +155,7 @@ mod tests {
         for (bad, field) in [
             (entry(0, "EUR", "x"), "amount_minor"),
             (entry(AMOUNT_MAX + 1, "EUR", "x"), "amount_minor"),
+            (entry(i64::MIN, "EUR", "x"), "amount_minor"),
             (entry(5, "euro", "x"), "currency"),
             (entry(5, "EUR", " "), "reason"),
         ] {

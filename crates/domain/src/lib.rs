@@ -27,6 +27,7 @@ pub mod privacy;
 pub mod problem;
 pub mod scheduling;
 pub mod search;
+pub mod store;
 pub mod validate;
 
 /// Every request and response body of the REST API, from the modules above.
@@ -51,6 +52,7 @@ pub mod api {
     pub use crate::privacy::*;
     pub use crate::scheduling::*;
     pub use crate::search::*;
+    pub use crate::store::*;
 }
 
 pub use access::{perm, Module, Need, Permission, Role, Template};

@@ -77,6 +77,10 @@ codes! {
         /// A monthly limit (of medals awarded) is reached; the detail says
         /// which.
         LimitReached = "limit_reached",
+        /// Not enough of the item is left (or it is not for sale).
+        OutOfStock = "out_of_stock",
+        /// An order fulfilled or cancelled changes no more.
+        OrderClosed = "order_closed",
         IdempotencyInFlight = "idempotency_in_flight",
         IdempotencyKeyReused = "idempotency_key_reused",
         IdempotencySecretWithheld = "idempotency_secret_withheld",

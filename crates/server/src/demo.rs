@@ -464,12 +464,185 @@ async fn sessions(
                     ctx.created(conn, ws, &a)
                         .await
                         .map_err(|e| anyhow::anyhow!("recording demo attendance: {e}"))?;
+                    // The school's bronze for being present, as the register gives it.
+                    if t.modules().contains(&rapport_domain::Module::Medals) {
+                        rapport_api::medals::on_attendance(
+                            conn,
+                            ctx,
+                            ws,
+                            session.row.id,
+                            *person,
+                            status,
+                        )
+                        .await
+                        .map_err(|e| anyhow::anyhow!("giving a demo bronze: {e}"))?;
+                    }
                 }
             }
         }
     }
     if t == Template::Consulting {
         group_sessions(conn, ctx, ws, host, people).await?;
+    }
+    if t.modules().contains(&rapport_domain::Module::Medals) {
+        awards(conn, ctx, ws, host, people).await?;
+    }
+    if t.modules().contains(&rapport_domain::Module::Store) {
+        store(conn, ctx, ws, people).await?;
+    }
+    Ok(())
+}
+
+/// The reward store: four rewards (one taken off sale), and the orders of
+/// the students whose medals cover them, one of them handed over.
+async fn store(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    people: &[Uuid],
+) -> anyhow::Result<()> {
+    let rewards = [
+        (
+            "Robot sticker pack",
+            "Six glossy stickers",
+            (0, 0, 3),
+            40,
+            true,
+        ),
+        (
+            "Class mascot keyring",
+            "The lab's robot, in metal",
+            (0, 1, 0),
+            12,
+            true,
+        ),
+        (
+            "Arduino starter kit",
+            "Board, sensors and cables to take home",
+            (1, 1, 0),
+            3,
+            true,
+        ),
+        (
+            "Extra lab time",
+            "An hour in the lab on Saturday",
+            (0, 0, 8),
+            20,
+            false,
+        ),
+    ];
+    let mut items = vec![];
+    for (name, description, (gold, silver, bronze), stock, active) in rewards {
+        let now = chrono::Utc::now();
+        let item = rapport_db::store::insert_item(
+            conn,
+            &rapport_db::store::ItemRow {
+                workspace_id: ws,
+                id: Uuid::now_v7(),
+                name: name.into(),
+                description: Some(description.into()),
+                image_url: None,
+                price_gold: gold,
+                price_silver: silver,
+                price_bronze: bronze,
+                stock,
+                active,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )
+        .await?;
+        ctx.created(conn, ws, &item)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo reward: {e}"))?;
+        items.push(item.id);
+    }
+    // Whoever can pay for the stickers or the keyring buys one (not the
+    // student who signs in: their medals are theirs to spend); a savepoint
+    // each, so that one who cannot leaves nothing behind.
+    let mut placed = 0;
+    for person in people.iter().skip(1).take(12) {
+        for item in [items[0], items[1]] {
+            use diesel_async::AsyncConnection;
+            let order = conn
+                .transaction::<_, rapport_api::error::ApiError, _>(async |conn| {
+                    rapport_api::store::buy::place(conn, ctx, ws, item, *person, 1).await
+                })
+                .await;
+            if let Ok(order) = order {
+                placed += 1;
+                if placed == 1 {
+                    let row = rapport_db::store::set_status(
+                        conn,
+                        ws,
+                        order.row.id,
+                        rapport_domain::api::OrderStatus::Fulfilled,
+                        None,
+                    )
+                    .await?;
+                    let after = rapport_api::store::Order {
+                        row,
+                        item_name: order.item_name.clone(),
+                        subject: order.subject,
+                    };
+                    ctx.changed(conn, ws, "fulfilled", &order, &after)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("handing over a demo order: {e}"))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Medals the demo's teacher awarded this month, each with why, and a
+/// student who exchanged bronze for silver.
+async fn awards(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    teacher: Uuid,
+    people: &[Uuid],
+) -> anyhow::Result<()> {
+    use rapport_domain::api::Medal;
+    rapport_db::medals::set_settings(
+        conn,
+        ws,
+        &rapport_domain::api::MedalSettings {
+            bronze_per_silver: Some(5),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let given = [
+        (0, Medal::Gold, "Finished the robot arm"),
+        (0, Medal::Silver, "Helped a classmate debug"),
+        (1, Medal::Silver, "Best game of the week"),
+        (2, Medal::Bronze, "Tidied the lab"),
+        (3, Medal::Gold, "First working line follower"),
+        (4, Medal::Bronze, "Asked great questions"),
+    ];
+    let ctx = ctx.as_user(teacher);
+    for (who, medal, reason) in given {
+        let Some(person) = people.get(who) else {
+            continue;
+        };
+        rapport_api::ledger::post(
+            conn,
+            &ctx,
+            ws,
+            rapport_api::ledger::Posting {
+                person_id: *person,
+                amount_minor: 1,
+                currency: medal.currency(),
+                reason,
+                cause: Some((rapport_db::medals::AWARD.into(), Uuid::now_v7().to_string())),
+                corrects: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("awarding a demo medal: {e}"))?;
     }
     Ok(())
 }

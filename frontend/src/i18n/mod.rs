@@ -403,6 +403,11 @@ mod tests {
                 .iter()
                 .map(|s| format!("import.status.{}", s.as_str())),
         );
+        keys.extend(
+            rapport_domain::api::OrderStatus::ALL
+                .iter()
+                .map(|s| format!("store.status.{}", s.as_str())),
+        );
         for t in Template::ALL {
             keys.insert(format!("template.{}", t.as_str()));
             keys.insert(format!("template.{}.about", t.as_str()));
@@ -418,6 +423,12 @@ mod tests {
             }
             if t.modules().contains(&Module::Booking) {
                 keys.insert(format!("booking.{}", t.as_str()));
+            }
+            if t.modules().contains(&Module::Medals) {
+                keys.insert(format!("medals.{}", t.as_str()));
+            }
+            if t.modules().contains(&Module::Store) {
+                keys.insert(format!("store.{}", t.as_str()));
             }
             for r in Role::ALL {
                 keys.insert(format!("role.{}.{}", t.as_str(), r.as_str()));

@@ -7,10 +7,12 @@ pub mod audit;
 pub mod custom_fields;
 pub mod groups;
 pub mod mail;
+pub mod medals;
 pub mod members;
 pub mod organizations;
 pub mod people;
 pub mod scheduling;
+pub mod store;
 
 use crate::pages::errors::NotFound;
 use crate::session::Session;
@@ -56,6 +58,8 @@ pub const ENTRIES: &[Entry] = &[
     groups::ENTRY,
     scheduling::ENTRY,
     scheduling::booking::ENTRY,
+    medals::ENTRY,
+    store::ENTRY,
     members::ENTRY,
     api_keys::ENTRY,
     custom_fields::ENTRY,

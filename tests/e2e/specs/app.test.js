@@ -795,6 +795,71 @@ test('a consultant sets the hours they can be booked: Saturday mornings too', as
   await shot(page, 'hours');
 });
 
+test('a teacher awards a medal and the student sees it arrive live, with a toast', async () => {
+  const student = await track(await newPage(await browser.newContext()));
+  await signIn(student, server.base, 'member@school.demo', DEMO_PASSWORD);
+  await student.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await student.locator('#sidebar').getByRole('link', { name: 'Medals' }).click();
+  await student.getByRole('heading', { name: 'My medals' }).waitFor();
+  const silver = student.locator('[data-test="medals"] .medal.silver .count');
+  await silver.waitFor();
+  const before = Number(await silver.textContent());
+  // The demo's bronze for lessons attended, and the history behind them.
+  await student.locator('[data-test="medal-history"] li').first().waitFor();
+
+  const teacher = await track(await newPage(await browser.newContext()));
+  await signIn(teacher, server.base, 'staff@school.demo', DEMO_PASSWORD);
+  await teacher.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await teacher.locator('#sidebar').getByRole('link', { name: 'Medals' }).click();
+  await teacher.getByLabel('Student').selectOption({ label: 'Mia Member' });
+  await teacher.locator('[data-test="medals"]').waitFor();
+  await teacher.getByLabel('Why').fill('Explained recursion to the class');
+  const award = teacher.getByRole('button', { name: /Award Silver/ });
+  await award.getByText('1 left this month').waitFor();
+  await award.click();
+  await teacher.getByText('Medal awarded.').waitFor();
+  await award.getByText('0 left this month').waitFor();
+  assert.ok(await award.isDisabled());
+
+  await student.getByText('You received a Silver medal: Explained recursion to the class').waitFor();
+  await student.waitForFunction(
+    (n) => Number(document.querySelector('[data-test="medals"] .medal.silver .count').textContent) === n + 1,
+    before,
+  );
+  await shot(student, 'medals');
+  await shot(teacher, 'medals-teacher');
+});
+
+test('a student buys a reward with medals and an admin hands it over, seen live', async () => {
+  const student = await track(await newPage(await browser.newContext()));
+  await signIn(student, server.base, 'member@school.demo', DEMO_PASSWORD);
+  await student.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await student.locator('#sidebar').getByRole('link', { name: 'Reward store' }).click();
+  await student.getByRole('heading', { name: 'Reward store', exact: true }).waitFor();
+  // What is off sale is not shown to students.
+  const cards = student.locator('[data-test="items"] .store-item');
+  await cards.first().waitFor();
+  assert.equal(await student.locator('.store-item', { hasText: 'Extra lab time' }).count(), 0);
+  const stickers = student.locator('.store-item', { hasText: 'Robot sticker pack' });
+  await stickers.getByText('3 Bronze').waitFor();
+  await stickers.getByRole('button', { name: 'Buy' }).click();
+  await student.getByText('Bought. The school will hand it over.').waitFor();
+  const mine = student.locator('[data-test="orders"] li', { hasText: 'Robot sticker pack' });
+  await mine.getByText('Waiting').waitFor();
+  await shot(student, 'store');
+
+  const admin = await track(await newPage(await browser.newContext()));
+  await signIn(admin, server.base, 'owner@school.demo', DEMO_PASSWORD);
+  await admin.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await admin.locator('#sidebar').getByRole('link', { name: 'Reward store' }).click();
+  const order = admin.locator('[data-test="orders"] li', { hasText: 'Mia Member' }).filter({ hasText: 'Robot sticker pack' });
+  await order.first().getByRole('button', { name: 'Hand over' }).click();
+  await admin.getByText('Handed over.').waitFor();
+  await shot(admin, 'store-admin');
+  // The student sees it handed over without reloading.
+  await mine.first().getByText('Handed over').waitFor();
+});
+
 test('the search in the top bar finds a student despite a typo and opens her record', async () => {
   const page = await track(await newPage(await browser.newContext()));
   await signIn(page, server.base, 'staff@school.demo', DEMO_PASSWORD);

@@ -1,0 +1,2 @@
+DROP TABLE store_orders;
+DROP TABLE store_items;
