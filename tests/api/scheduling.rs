@@ -2687,7 +2687,9 @@ async fn a_session_entered_by_mistake_is_deleted_but_what_happened_stays() {
 async fn invitations_sent(app: &TestApp) {
     for _ in 0..200 {
         let left = app
-            .count("SELECT count(*) FROM jobs WHERE kind = 'sessions.invite' AND status <> 'done'")
+            .count(
+                "SELECT count(*) FROM jobs WHERE kind LIKE 'sessions.invite%' AND status <> 'done'",
+            )
             .await;
         if left == 0 {
             return;
@@ -3638,5 +3640,149 @@ async fn all_from_an_occurrence_already_changed_alone_changes_the_whole_series()
         .map(|(_, _, title, _)| title)
         .collect();
     assert_eq!(titles, ["Algebra", "Algebra", "Algebra"]);
+    app.stop().await;
+}
+
+/// A series moved as a whole keeps out of its attendees' calendars the
+/// occurrences cancelled before: their EXDATE follows the rule's new time,
+/// the past ones' included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_moved_whole_keeps_its_cancelled_occurrences_out_of_calendars() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let dora = person(
+        &app,
+        &owner,
+        json!({"first_name": "Dora", "email": "dora.moved@example.com"}),
+    )
+    .await;
+    let to = "dora.moved@example.com";
+    let first = chrono::Utc::now().date_naive() - chrono::Duration::days(14);
+    let day = |w: i64| first + chrono::Duration::weeks(w);
+    let s = schedule(
+        &app,
+        &owner,
+        json!({"kind": "tutoring", "title": "Moved maths",
+               "starts_at": format!("{}T10:00:00Z", day(0)), "ends_at": format!("{}T11:00:00Z", day(0)),
+               "participant_ids": [dora.id],
+               "recurrence": {"rrule": "FREQ=WEEKLY;COUNT=5", "time_zone": "UTC"}}),
+    )
+    .await;
+    let series = s.series_id.expect("a series");
+    let occ = series_sessions(&app, &owner, series).await;
+    assert_eq!(occ.len(), 5);
+    // The first, held a fortnight ago, was called off.
+    app.post(
+        &format!("/api/v1/sessions/{}/cancel", occ[0].0),
+        Some(&owner.access),
+        json!({"reason": "Holiday"}),
+    )
+    .await
+    .expect(200);
+    // Then every one that has not begun moves an hour later.
+    let (status, body) = patch(
+        &app,
+        &owner,
+        occ[3].0,
+        occ[3].1,
+        json!({"starts_at": format!("{}T11:00:00Z", day(3)), "ends_at": format!("{}T12:00:00Z", day(3)), "apply_to": "all"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    invitations_sent(&app).await;
+    let sent = invitations_to(&app, to).await;
+    let cal = sent.last().expect("invited").1.replace("\r\n ", "");
+    let ymd = |w: i64| day(w).format("%Y%m%d").to_string();
+    let exdate = cal
+        .split("\r\n")
+        .find(|l| l.starts_with("EXDATE"))
+        .unwrap_or_else(|| panic!("an EXDATE in {cal}"))
+        .to_string();
+    assert!(
+        exdate.ends_with(&format!("{}T110000", ymd(0)))
+            || exdate.ends_with(&format!("{}T110000Z", ymd(0))),
+        "{exdate} in {cal}"
+    );
+    assert!(
+        cal.split("\r\n")
+            .any(|l| l.starts_with("DTSTART") && l.contains("T110000")),
+        "{cal}"
+    );
+    app.stop().await;
+}
+
+/// A student who joins a class is invited to its coming lessons, and one
+/// whose stay is removed has them cancelled in their calendar: the class's
+/// members are its lessons' attendees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_or_leaving_a_class_updates_the_invitations_of_its_coming_lessons() {
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let eve = person(
+        &app,
+        &owner,
+        json!({"first_name": "Eve", "email": "eve.joins@example.com"}),
+    )
+    .await;
+    let to = "eve.joins@example.com";
+    let class: Value = app
+        .post(
+            "/api/v1/groups",
+            Some(&owner.access),
+            json!({"name": "Robotics", "kind": "class"}),
+        )
+        .await
+        .expect(201)
+        .read();
+    let class_id = class["id"].as_str().unwrap().to_string();
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(3);
+    schedule(
+        &app,
+        &owner,
+        json!({"kind": "lesson", "title": "Robotics lab", "starts_at": format!("{day}T15:00:00Z"),
+               "ends_at": format!("{day}T16:00:00Z"), "group_ids": [class_id]}),
+    )
+    .await;
+    invitations_sent(&app).await;
+    assert!(
+        invitations_to(&app, to).await.is_empty(),
+        "not in the class yet"
+    );
+    let stay: Value = app
+        .post(
+            &format!("/api/v1/groups/{class_id}/members"),
+            Some(&owner.access),
+            json!({"person_id": eve.id}),
+        )
+        .await
+        .expect(201)
+        .read();
+    invitations_sent(&app).await;
+    let sent = invitations_to(&app, to).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].0.starts_with("Invitation: Robotics lab"),
+        "{}",
+        sent[0].0
+    );
+    // Entered by mistake: removed, and the lesson leaves her calendar.
+    app.delete(
+        &format!(
+            "/api/v1/groups/{class_id}/members/{}",
+            stay["id"].as_str().unwrap()
+        ),
+        &owner.access,
+    )
+    .await
+    .expect(204);
+    invitations_sent(&app).await;
+    let sent = invitations_to(&app, to).await;
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent[1].0.starts_with("Cancelled: Robotics lab"),
+        "{}",
+        sent[1].0
+    );
+    assert!(sent[1].1.contains("METHOD:CANCEL"));
     app.stop().await;
 }

@@ -1448,6 +1448,38 @@ pub async fn participant_users(
         .await
 }
 
+/// The coming sessions of group `group` of `ws` (those not yet ended),
+/// each once: a series by its id (`true`), a session on its own by its
+/// own (`false`). At most 500.
+pub async fn coming_of_group(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    group: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<(Uuid, bool)>> {
+    let of_group = session_groups::table
+        .filter(session_groups::workspace_id.eq(ws))
+        .filter(session_groups::group_id.eq(group))
+        .select(session_groups::session_id);
+    let rows: Vec<(Uuid, Option<Uuid>)> = sessions::table
+        .filter(sessions::workspace_id.eq(ws))
+        .filter(sessions::id.eq_any(of_group))
+        .filter(sessions::ends_at.gt(now))
+        .order(sessions::starts_at)
+        .limit(500)
+        .select((sessions::id, sessions::series_id))
+        .load(conn)
+        .await?;
+    let mut out: Vec<(Uuid, bool)> = vec![];
+    for (id, series) in rows {
+        let key = series.map_or((id, false), |s| (s, true));
+        if !out.contains(&key) {
+            out.push(key);
+        }
+    }
+    Ok(out)
+}
+
 /// What one attendee was last sent of a session by e-mail.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = session_invitations)]

@@ -69,6 +69,14 @@ impl crate::record::Audited for GroupMemberRow {
     fn audited(&self) -> serde_json::Value {
         serde_json::to_value(self.view()).unwrap_or_default()
     }
+    // Who joins or leaves a class is invited to its coming lessons, or has
+    // them cancelled in their calendar.
+    fn follow_up(&self) -> Option<crate::jobs::Queued> {
+        crate::jobs::Queued::of(&crate::scheduling::invitations::InviteGroup {
+            workspace_id: self.workspace_id,
+            group_id: self.group_id,
+        })
+    }
 }
 
 impl crate::record::SoftDeleted for GroupRow {

@@ -61,8 +61,42 @@ impl Job for Invite {
     }
 }
 
+/// Brings the invitations of a group's coming sessions up to date after
+/// its members changed: each session and series the group takes part in
+/// is sent what it needs (as [`Invite`] does).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct InviteGroup {
+    pub workspace_id: Uuid,
+    pub group_id: Uuid,
+}
+
+impl Job for InviteGroup {
+    const NAME: &'static str = "sessions.invite_group";
+
+    async fn run(self, ctx: JobCtx<'_>) -> anyhow::Result<()> {
+        let from = address(&ctx.state.config.mail_from).to_string();
+        let ws = self.workspace_id;
+        let coming =
+            rapport_db::scheduling::coming_of_group(ctx.conn, ws, self.group_id, Utc::now())
+                .await?;
+        let mut sent = 0;
+        for (id, series) in coming {
+            sent += ctx
+                .conn
+                .transaction::<_, ApiError, _>(async |conn| send(conn, &from, ws, id, series).await)
+                .await
+                .map_err(|e| anyhow::anyhow!("sending the invitations of {id}: {e:?}"))?;
+        }
+        if sent > 0 {
+            tracing::info!(group = %self.group_id, sent, "sent the invitations of a group's sessions");
+        }
+        Ok(())
+    }
+}
+
 pub fn jobs(r: &mut Registry) {
     r.register::<Invite>();
+    r.register::<InviteGroup>();
 }
 
 /// The address of `Name <address>`, or the whole when it has no brackets.
@@ -476,7 +510,10 @@ async fn series_offer(
         let Some(original) = o.recurrence_id else {
             continue;
         };
-        let at = super::recurrence::wall(tz, original);
+        // Named at the rule's time of day: the rule makes at most one a
+        // day, and a past occurrence keeps the time it had before its
+        // series was moved (coming ones move with it).
+        let at = super::recurrence::wall(tz, original).date().and_time(time);
         if o.status == SessionStatus::Cancelled {
             exdates.push(at);
         } else if o.exception {
