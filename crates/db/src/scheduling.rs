@@ -344,26 +344,6 @@ pub async fn people_of(
     Ok(by)
 }
 
-/// How many people each of the sessions `ids` of `ws` is for (each
-/// once, named or through a group): the seats taken.
-pub async fn seats_taken(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    ids: &[Uuid],
-) -> QueryResult<HashMap<Uuid, i64>> {
-    let rows: Vec<(Uuid, i64)> = session_people::table
-        .filter(session_people::workspace_id.eq(ws))
-        .filter(session_people::session_id.eq_any(ids))
-        .group_by(session_people::session_id)
-        .select((
-            session_people::session_id,
-            diesel::dsl::count(session_people::person_id).aggregate_distinct(),
-        ))
-        .load(conn)
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
 /// The groups each of the sessions `ids` of `ws` is for.
 pub async fn groups_of(
     conn: &mut AsyncPgConnection,

@@ -66,11 +66,11 @@ pub async fn list(
     let rows = rapport_db::scheduling::list(conn, &Scope::Workspace(ws), &filter, &page).await?;
     let ids: Vec<Uuid> = rows.iter().map(|s| s.id).collect();
     let hosts: Vec<Uuid> = rows.iter().filter_map(|s| s.host_id).collect();
-    let (taken, people, names) = if ids.is_empty() {
+    // Everyone a session is for, each once: its seats taken.
+    let (people, names) = if ids.is_empty() {
         Default::default()
     } else {
         (
-            rapport_db::scheduling::seats_taken(conn, ws, &ids).await?,
             rapport_db::scheduling::people_of(conn, ws, &ids).await?,
             rapport_db::notes::names(conn, &hosts).await?,
         )
@@ -83,7 +83,7 @@ pub async fn list(
     };
     Ok(Json(page.answer(rows, |s: SessionRow| {
         let capacity = s.capacity.unwrap_or_default();
-        let taken = taken.get(&s.id).copied().unwrap_or_default();
+        let taken = people.get(&s.id).map_or(0, |p| p.len() as i64);
         let booked = people
             .get(&s.id)
             .is_some_and(|p| p.iter().any(|p| own.contains(p)));
