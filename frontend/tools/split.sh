@@ -14,7 +14,10 @@ main_js=$(cd "$staging" && ls rapport-frontend-*.js | head -1)
 cp "$parts"/* "$staging"/
 sed -i "s#from ['\"]\./main\.js['\"]#from \"./$main_js\"#g" "$staging"/split-*.js
 if [ "${TRUNK_PROFILE:-}" = release ]; then
-  for f in "$staging"/split_*.wasm "$staging"/chunk_*.wasm; do
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$f" -o "$f"
-  done
+  # One wasm-opt per core at a time: the chunks are independent.
+  files=("$staging"/split_*.wasm "$staging"/chunk_*.wasm)
+  if [ ${#files[@]} -gt 0 ]; then
+    printf '%s\0' "${files[@]}" |
+      xargs -0 -n 1 -P "$(nproc)" sh -c 'wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$0" -o "$0"'
+  fi
 fi

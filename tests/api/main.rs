@@ -24,6 +24,7 @@ mod notes;
 mod openapi;
 mod organizations;
 mod passwords;
+mod payments;
 mod people;
 mod permissions;
 mod plans;

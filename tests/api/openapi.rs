@@ -139,7 +139,7 @@ fn every_handler_returns_the_body_its_document_names() {
                 ("", Some("()"), _) | ("", None, "NoContent") => true,
                 // Text, not JSON.
                 ("String", None, "HttpResponse") => name == "metrics",
-                ("String", None, "Download" | "Ics") => true,
+                ("String", None, "Download" | "Ics" | "Pdf") => true,
                 // A file in one of several forms, each with its content type.
                 ("", None, "Download") => attr.contains("content((String=\"text/csv\")"),
                 (doc, Some(b), _) => doc == b,

@@ -189,6 +189,32 @@ async fn every_operation_answers_as_the_matrix_says() {
         )
         .await
         .expect(201);
+    let plan = app
+        .post(
+            "/api/v1/fee-plans",
+            Some(&owner.access),
+            json!({"name": "Walked plan", "amount": {"amount_minor": 1000, "currency": "USD"},
+                   "person_id": person.body["id"], "first_month": "2026-01-01"}),
+        )
+        .await
+        .expect(201);
+    app.post(
+        "/api/v1/charges/run",
+        Some(&owner.access),
+        json!({"month": "2026-01-01"}),
+    )
+    .await
+    .expect(200);
+    let charges = app.get("/api/v1/charges", &owner.access).await.expect(200);
+    let charge = charges.body["data"][0]["id"].clone();
+    let payment = app
+        .post(
+            "/api/v1/payments",
+            Some(&owner.access),
+            json!({"person_id": person.body["id"], "amount": {"amount_minor": 500, "currency": "USD"}, "method": "cash"}),
+        )
+        .await
+        .expect(201);
     let import = app
         .upload(
             "/api/v1/imports?record_type=person&filename=walk.csv",
@@ -214,6 +240,10 @@ async fn every_operation_answers_as_the_matrix_says() {
         ("token".to_string(), json!("no-such-token")),
         ("kind".to_string(), json!("consultation")),
         ("file".to_string(), json!("no-such-feed.ics")),
+        (
+            "person_id".to_string(),
+            json!(uuid::Uuid::now_v7().to_string()),
+        ),
     ]);
     let ops = operations();
     assert!(ops.len() >= 25, "only {} operations", ops.len());
@@ -303,6 +333,7 @@ async fn every_operation_answers_as_the_matrix_says() {
             let ids = serde_json::Map::from_iter([
                 ("user_id".to_string(), json!(staff_id.to_string())),
                 ("member_id".to_string(), stay.body["id"].clone()),
+                ("person_id".to_string(), person.body["id"].clone()),
                 (
                     "id".to_string(),
                     json!(if op.path.contains("api-keys") {
@@ -321,6 +352,12 @@ async fn every_operation_answers_as_the_matrix_says() {
                         import.body["id"].clone()
                     } else if op.path.starts_with("/api/v1/sessions/") {
                         session.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/fee-plans/") {
+                        plan.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/charges/") {
+                        charge.clone()
+                    } else if op.path.starts_with("/api/v1/payments/") {
+                        payment.body["id"].clone()
                     } else {
                         inv.body["id"].clone()
                     }),
@@ -352,7 +389,15 @@ async fn every_operation_answers_as_the_matrix_says() {
                 Method::PATCH if op.path.starts_with("/api/v1/store/items/") => {
                     Some(json!({"stock": 1}))
                 }
+                Method::PATCH if op.path.starts_with("/api/v1/fee-plans/") => {
+                    Some(json!({"name": "Outsider"}))
+                }
                 Method::PATCH => Some(json!({"role": "staff"})),
+                Method::PUT if op.path.starts_with("/api/v1/fee-discounts/") => {
+                    Some(json!({"percent": 10, "reason": "Outsider"}))
+                }
+                Method::PUT if op.path.ends_with("/guardians") => Some(json!({"guardians": []})),
+                Method::POST if op.path.ends_with("/void") => Some(json!({"reason": "Outsider"})),
                 Method::PUT if op.path.starts_with("/api/v1/availability/") => {
                     Some(json!({"time_zone": "UTC"}))
                 }

@@ -192,6 +192,42 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
     )
     .await
     .expect(201);
+    // Guardians who receive the statements and receipts, and a payment
+    // whose note names them.
+    app.call(
+        Method::PUT,
+        &format!("{path}/guardians"),
+        Some(&owner.access),
+        Some(
+            json!({"guardians": [{"name": "Ada Quillfeather", "email": "ada.quill@example.org",
+                                   "phone": "+33 6 12 34 56 78"}]}),
+        ),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/api/v1/fee-plans",
+        Some(&owner.access),
+        json!({"name": "Robotics", "amount": {"amount_minor": 5000, "currency": "EUR"},
+               "person_id": zeph.id, "first_month": "2026-10-01"}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/v1/charges/run",
+        Some(&owner.access),
+        json!({"month": "2026-10-01"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/api/v1/payments",
+        Some(&owner.access),
+        json!({"person_id": zeph.id, "amount": {"amount_minor": 5000, "currency": "EUR"},
+               "method": "cash", "note": "Brought by Zephyrine's aunt"}),
+    )
+    .await
+    .expect(201);
     assert_eq!(traces(&everything(&app).await).len(), MARKS.len());
 
     // The export: everything held, module by module.
@@ -229,7 +265,13 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
         held["ledger"]["entries"][0]["reason"],
         "Quillfeather won the robotics cup"
     );
-    assert_eq!(held["ledger"]["balances"][0]["balance_minor"], 1);
+    assert!(held["ledger"]["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b["currency"] == "MEDAL_GOLD" && b["balance_minor"] == 1));
+    assert_eq!(held["payments"]["guardians"][0]["name"], "Ada Quillfeather");
+    assert_eq!(held["payments"]["payments"][0]["receipt_number"], 1);
 
     // Who may not: a lower role, a key without the scope, another workspace.
     app.get(&format!("{path}/personal-data"), &teacher.access)
@@ -289,7 +331,15 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
     assert_eq!(done.erased["mail"], 1);
     assert_eq!(done.erased["idempotency"], 1);
     assert_eq!(done.erased["imports"], 2, "the rejected row and the draft");
-    assert_eq!(done.erased["ledger"], 2, "the reason and its entry");
+    assert_eq!(
+        done.erased["ledger"], 6,
+        "the reasons of the medal, the charge and the payment, and their entries"
+    );
+    assert_eq!(
+        done.erased["payments"],
+        6,
+        "the guardian, the statement and the receipt mailed to them, the payment's note, its entry and the guardians' entry"
+    );
 
     // Nothing identifies them anywhere in the database now.
     let left = traces(&everything(&app).await);
@@ -328,14 +378,14 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
         1,
         "the stay itself stays"
     );
-    // The medal stays theirs: only its reason went.
+    // The medal and the money stay theirs: only the reasons went.
     assert_eq!(
         app.texts(&format!(
-            "SELECT balance_minor::text || ' ' || currency FROM ledger_balances WHERE person_id = '{}'",
+            "SELECT balance_minor::text || ' ' || currency FROM ledger_balances WHERE person_id = '{}' ORDER BY currency",
             zeph.id
         ))
         .await,
-        ["1 MEDAL_GOLD"]
+        ["0 EUR", "1 MEDAL_GOLD"]
     );
 
     // An erased person stays erased.

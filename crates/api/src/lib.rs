@@ -27,6 +27,7 @@ pub mod openapi;
 pub mod ops;
 pub mod organizations;
 pub mod pagination;
+pub mod payments;
 pub mod people;
 pub mod privacy;
 pub mod ratelimit;
@@ -66,6 +67,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(ledger::routes)
     .configure(medals::routes)
     .configure(store::routes)
+    .configure(payments::routes)
     .configure(notes::routes)
     .configure(custom_fields::routes)
     .configure(imports::routes)

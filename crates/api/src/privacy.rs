@@ -74,6 +74,7 @@ pub fn holders() -> Vec<Holder> {
     crate::scheduling::privacy(&mut h);
     crate::ledger::privacy(&mut h);
     crate::store::privacy(&mut h);
+    crate::payments::privacy(&mut h);
     crate::imports::privacy(&mut h);
     crate::mail::privacy(&mut h);
     crate::events::privacy(&mut h);

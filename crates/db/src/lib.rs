@@ -21,6 +21,7 @@ pub mod medals;
 pub mod members;
 pub mod notes;
 pub mod organizations;
+pub mod payments;
 pub mod people;
 pub mod prefix;
 pub mod privacy;
@@ -263,6 +264,11 @@ pub mod closed {
         OrderStatusText,
         rapport_domain::store::OrderStatus,
         "order status"
+    );
+    closed_text!(
+        PaymentMethodText,
+        rapport_domain::payments::PaymentMethod,
+        "payment method"
     );
     closed_text!(
         GroupKindText,

@@ -20,6 +20,9 @@ pub struct MailMessage {
     /// An iCalendar object sent with it (an invitation, an update or a
     /// cancellation).
     pub calendar: Option<String>,
+    /// A file sent with it (a receipt): its name and its bytes.
+    pub attachment_name: Option<String>,
+    pub attachment: Option<Vec<u8>>,
 }
 
 impl MailMessage {
@@ -54,6 +57,23 @@ pub async fn insert(
         .returning(MailMessage::as_returning())
         .get_result(conn)
         .await
+}
+
+/// Attaches a file to message `id` (before it is sent).
+pub async fn attach(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    name: &str,
+    bytes: &[u8],
+) -> QueryResult<()> {
+    diesel::update(mail_messages::table.find(id))
+        .set((
+            mail_messages::attachment_name.eq(name),
+            mail_messages::attachment.eq(bytes),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<MailMessage>> {

@@ -504,3 +504,90 @@ pub async fn search(
     hits.truncate(s.limit as usize);
     Ok(hits)
 }
+
+/// One of a person's guardians.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::guardians)]
+pub struct GuardianRow {
+    pub workspace_id: Uuid,
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub position: i16,
+    pub name: String,
+    pub relation: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub receives_mail: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl GuardianRow {
+    pub fn view(&self) -> rapport_domain::payments::GuardianView {
+        rapport_domain::payments::GuardianView {
+            id: self.id,
+            name: self.name.clone(),
+            relation: self.relation.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            receives_mail: self.receives_mail,
+        }
+    }
+}
+
+/// The guardians of `person` of `ws`, in order.
+pub async fn guardians(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person: Uuid,
+) -> QueryResult<Vec<GuardianRow>> {
+    use crate::schema::guardians;
+    guardians::table
+        .filter(guardians::workspace_id.eq(ws))
+        .filter(guardians::person_id.eq(person))
+        .order(guardians::position)
+        .select(GuardianRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Replaces the guardians of `person` of `ws` by `rows`.
+pub async fn set_guardians(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person: Uuid,
+    rows: &[GuardianRow],
+) -> QueryResult<()> {
+    use crate::schema::guardians;
+    diesel::delete(
+        guardians::table
+            .filter(guardians::workspace_id.eq(ws))
+            .filter(guardians::person_id.eq(person)),
+    )
+    .execute(conn)
+    .await?;
+    diesel::insert_into(guardians::table)
+        .values(rows)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The addresses of the guardians of `person` who receive mail.
+pub async fn guardian_addresses(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person: Uuid,
+) -> QueryResult<Vec<String>> {
+    use crate::schema::guardians;
+    let mut to: Vec<String> = guardians::table
+        .filter(guardians::workspace_id.eq(ws))
+        .filter(guardians::person_id.eq(person))
+        .filter(guardians::receives_mail.eq(true))
+        .filter(guardians::email.is_not_null())
+        .order(guardians::position)
+        .select(guardians::email.assume_not_null())
+        .load(conn)
+        .await?;
+    to.dedup();
+    Ok(to)
+}

@@ -176,6 +176,8 @@ diesel::table! {
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
         calendar -> Nullable<Text>,
+        attachment_name -> Nullable<Text>,
+        attachment -> Nullable<Bytea>,
     }
 }
 
@@ -633,6 +635,95 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    guardians (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        person_id -> Uuid,
+        position -> Int2,
+        name -> Text,
+        relation -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        receives_mail -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    fee_plans (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        amount_minor -> Int8,
+        currency -> Text,
+        group_id -> Nullable<Uuid>,
+        person_id -> Nullable<Uuid>,
+        first_month -> Date,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    fee_discounts (workspace_id, person_id) {
+        workspace_id -> Uuid,
+        person_id -> Uuid,
+        percent -> Int4,
+        reason -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    tuition_charges (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        person_id -> Uuid,
+        plan_id -> Nullable<Uuid>,
+        month -> Date,
+        description -> Text,
+        amount_minor -> Int8,
+        currency -> Text,
+        discount_percent -> Int4,
+        entry_id -> Uuid,
+        voided_at -> Nullable<Timestamptz>,
+        void_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    payments (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        person_id -> Uuid,
+        amount_minor -> Int8,
+        currency -> Text,
+        method -> Text,
+        paid_on -> Date,
+        note -> Nullable<Text>,
+        receipt_number -> Int8,
+        applied -> Jsonb,
+        entry_id -> Uuid,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    receipt_numbers (workspace_id) {
+        workspace_id -> Uuid,
+        last -> Int8,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -670,5 +761,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_balances,
     medal_settings,
     store_items,
-    store_orders
+    store_orders,
+    guardians,
+    fee_plans,
+    fee_discounts,
+    tuition_charges,
+    payments,
+    receipt_numbers
 );

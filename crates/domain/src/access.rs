@@ -398,6 +398,8 @@ permissions! {
     StoreRead = "store:read", "store", Read, module = Store, user_only = false, [Owner, Admin, Manager, Staff, Member];
     StoreBuy = "store:buy", "store", Write, module = Store, user_only = false, [Owner, Admin, Manager, Staff, Member];
     StoreManage = "store:manage", "store", Write, module = Store, user_only = false, [Owner, Admin];
+    PaymentsRead = "payments:read", "payments", Read, module = Payments, user_only = false, [Owner, Admin, Member];
+    PaymentsManage = "payments:manage", "payments", Write, module = Payments, user_only = false, [Owner, Admin];
 }
 
 impl Permission {

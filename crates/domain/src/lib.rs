@@ -22,6 +22,7 @@ pub mod members;
 pub mod notes;
 pub mod organizations;
 pub mod patch;
+pub mod payments;
 pub mod people;
 pub mod privacy;
 pub mod problem;
@@ -48,6 +49,7 @@ pub mod api {
     pub use crate::members::*;
     pub use crate::notes::*;
     pub use crate::organizations::*;
+    pub use crate::payments::*;
     pub use crate::people::*;
     pub use crate::privacy::*;
     pub use crate::scheduling::*;

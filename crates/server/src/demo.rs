@@ -286,6 +286,9 @@ async fn records(
         staff,
     ) {
         sessions(conn, ctx, ws, t, host, &person_ids, &classes).await?;
+        if t.modules().contains(&rapport_domain::Module::Payments) {
+            tuition(conn, ctx, ws, &classes, &person_ids).await?;
+        }
         // The host can be booked on weekdays, 09:00 to 17:00.
         let weekly: Vec<serde_json::Value> = (1..=5)
             .map(|d| serde_json::json!({"weekday": d, "from": "09:00", "to": "17:00"}))
@@ -489,6 +492,138 @@ async fn sessions(
     }
     if t.modules().contains(&rapport_domain::Module::Store) {
         store(conn, ctx, ws, people).await?;
+    }
+    Ok(())
+}
+
+/// Tuition: a fee plan per class from the school year's start, guardians
+/// for the students, a sibling discount, every month charged since, and
+/// payments: most families up to date, some a month behind, a few not
+/// paying at all.
+async fn tuition(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    classes: &[Uuid],
+    people: &[Uuid],
+) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    use rapport_api::payments::record_payment::{take, Taken};
+    use rapport_domain::api::PaymentMethod;
+    let today = rapport_db::groups::today(conn, ws).await?;
+    let year = if today.month() >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    let start = chrono::NaiveDate::from_ymd_opt(year, 9, 1).unwrap_or(today);
+    let fees = [
+        ("Python beginners", 12000),
+        ("Scratch juniors", 9000),
+        ("Robotics club", 15000),
+        ("Web design", 11000),
+    ];
+    for (class, (name, fee)) in classes.iter().zip(fees) {
+        let now = chrono::Utc::now();
+        let plan = rapport_db::payments::insert_plan(
+            conn,
+            &rapport_db::payments::PlanRow {
+                workspace_id: ws,
+                id: Uuid::now_v7(),
+                name: name.into(),
+                amount_minor: fee,
+                currency: "USD".into(),
+                group_id: Some(*class),
+                person_id: None,
+                first_month: start,
+                active: true,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )
+        .await?;
+        ctx.created(conn, ws, &plan)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo plan: {e}"))?;
+    }
+    let scope = rapport_db::scope::Scope::Workspace(ws);
+    for (i, id) in people.iter().enumerate().take(20) {
+        let Some(p) = rapport_db::people::find(conn, &scope, *id).await? else {
+            continue;
+        };
+        let given = GIVEN[(i * 5 + 3) % GIVEN.len()];
+        let ascii = |s: &str| -> String {
+            s.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_lowercase()
+        };
+        let row = rapport_db::people::GuardianRow {
+            workspace_id: ws,
+            id: Uuid::now_v7(),
+            person_id: *id,
+            position: 0,
+            name: format!("{given} {}", p.last_name),
+            relation: Some(if i % 2 == 0 { "mother" } else { "father" }.into()),
+            email: Some(format!(
+                "{}.{}@example.com",
+                ascii(given),
+                ascii(&p.last_name)
+            )),
+            phone: Some(format!("+1 555 01{:02}", i)),
+            receives_mail: true,
+            created_at: chrono::Utc::now(),
+        };
+        rapport_db::people::set_guardians(conn, ws, *id, &[row]).await?;
+    }
+    // Two sisters: the second pays less.
+    if let Some(sister) = people.get(3) {
+        let d =
+            rapport_db::payments::put_discount(conn, ws, *sister, 10, "Sibling discount").await?;
+        ctx.created(conn, ws, &d)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo discount: {e}"))?;
+    }
+    let mut month = start;
+    while month <= today {
+        rapport_api::payments::charge_run::charge_month(conn, ctx, ws, month)
+            .await
+            .map_err(|e| anyhow::anyhow!("charging a demo month: {e}"))?;
+        month = month + chrono::Months::new(1);
+    }
+    let methods = [
+        PaymentMethod::Transfer,
+        PaymentMethod::Cash,
+        PaymentMethod::Card,
+    ];
+    for (i, id) in people.iter().enumerate() {
+        let mut charges = rapport_db::payments::standing_charges(conn, ws, *id, "USD").await?;
+        charges.reverse();
+        // Every seventh family pays nothing; every fifth is a month behind.
+        let paid = match i % 7 {
+            3 => 0,
+            _ if i % 5 == 1 => charges.len().saturating_sub(1),
+            _ => charges.len(),
+        };
+        for (k, c) in charges.iter().take(paid).enumerate() {
+            let paid_on = (c.month + chrono::Duration::days(3 + (i % 9) as i64)).min(today);
+            take(
+                conn,
+                ctx,
+                ws,
+                Taken {
+                    person: *id,
+                    amount: c.amount_minor,
+                    currency: "USD",
+                    method: methods[(i + k) % methods.len()],
+                    paid_on,
+                    note: None,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo payment: {e}"))?;
+        }
     }
     Ok(())
 }

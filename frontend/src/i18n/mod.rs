@@ -240,7 +240,6 @@ pub fn number(n: f64) -> String {
 }
 
 /// Money in minor units, e.g. 150000 EUR → "1 500,00 €" in French.
-#[allow(dead_code)] // the payment, finance and store pages format amounts with it
 pub fn money(amount_minor: i64, currency: &str) -> String {
     let locales = js_sys::Array::of1(&lang().code().into());
     let opts = js_options(&[("style", "currency"), ("currency", currency)]);
@@ -404,6 +403,11 @@ mod tests {
                 .map(|s| format!("import.status.{}", s.as_str())),
         );
         keys.extend(
+            rapport_domain::api::PaymentMethod::ALL
+                .iter()
+                .map(|m| format!("payments.method.{}", m.as_str())),
+        );
+        keys.extend(
             rapport_domain::api::OrderStatus::ALL
                 .iter()
                 .map(|s| format!("store.status.{}", s.as_str())),
@@ -429,6 +433,9 @@ mod tests {
             }
             if t.modules().contains(&Module::Store) {
                 keys.insert(format!("store.{}", t.as_str()));
+            }
+            if t.modules().contains(&Module::Payments) {
+                keys.insert(format!("payments.{}", t.as_str()));
             }
             for r in Role::ALL {
                 keys.insert(format!("role.{}.{}", t.as_str(), r.as_str()));

@@ -10,6 +10,7 @@ pub mod mail;
 pub mod medals;
 pub mod members;
 pub mod organizations;
+pub mod payments;
 pub mod people;
 pub mod scheduling;
 pub mod store;
@@ -60,6 +61,7 @@ pub const ENTRIES: &[Entry] = &[
     scheduling::booking::ENTRY,
     medals::ENTRY,
     store::ENTRY,
+    payments::ENTRY,
     members::ENTRY,
     api_keys::ENTRY,
     custom_fields::ENTRY,

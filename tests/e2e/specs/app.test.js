@@ -860,6 +860,66 @@ test('a student buys a reward with medals and an admin hands it over, seen live'
   await mine.first().getByText('Handed over').waitFor();
 });
 
+test('an admin sees who owes what and records a payment; the student sees it arrive and downloads the receipt', async () => {
+  const admin = await track(await newPage(await browser.newContext()));
+  await signIn(admin, server.base, 'owner@school.demo', DEMO_PASSWORD);
+  await admin.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await admin.locator('#sidebar').getByRole('link', { name: 'Tuition' }).click();
+  await admin.getByRole('heading', { name: 'Tuition', exact: true }).waitFor();
+  // The demo's debts: a total, its ages as a bar, and the debtors.
+  await admin.locator('[data-test="debt-totals"] .aging-bar rect').first().waitFor();
+  const debtors = admin.locator('[data-test="debtors"] tbody tr');
+  await debtors.first().waitFor();
+  assert.ok((await debtors.count()) >= 2, 'several families owe');
+  await admin.locator('[data-test="plans"] li', { hasText: 'Python beginners' }).waitFor();
+  await shot(admin, 'tuition-admin');
+
+  const student = await track(await newPage(await browser.newContext()));
+  await signIn(student, server.base, 'member@school.demo', DEMO_PASSWORD);
+  await student.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await student.locator('#sidebar').getByRole('link', { name: 'Tuition' }).click();
+  await student.getByRole('heading', { name: 'My payments' }).waitFor();
+  const rows = student.locator('[data-test="payments"] tbody tr');
+  await rows.first().waitFor();
+  const before = await rows.count();
+  // A student sees no plan and records nothing.
+  assert.equal(await student.locator('[data-form="payment"]').count(), 0);
+  assert.equal(await student.locator('[data-test="plans"]').count(), 0);
+
+  await admin.getByLabel('Student').selectOption({ label: 'Mia Member' });
+  await admin.locator('#pay-amount').fill('12.50');
+  await admin.getByLabel('Paid by').selectOption({ label: 'Card' });
+  await admin.locator('[data-form="payment"]').getByRole('button', { name: 'Record a payment' }).click();
+  const toast = admin.getByText(/Payment recorded: receipt No\. \d+/);
+  await toast.waitFor();
+  const number = (await toast.textContent()).match(/No\. (\d+)/)[1];
+
+  // The student's list grows without a reload, and the receipt downloads.
+  await student.waitForFunction((n) => document.querySelectorAll('[data-test="payments"] tbody tr').length === n + 1, before);
+  const mine = student.locator('[data-test="payments"] tbody tr', { hasText: `No. ${number}` });
+  await mine.locator('td.num', { hasText: '$12.50' }).waitFor();
+  const [download] = await Promise.all([
+    student.waitForEvent('download'),
+    mine.getByRole('button', { name: 'Receipt (PDF)' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `receipt-${number}.pdf`);
+  await shot(student, 'tuition-student');
+
+  // The receipts go to the guardians: the admin adds a second one.
+  await admin.locator('#sidebar').getByRole('link', { name: 'Students' }).click();
+  await admin.locator('tr[data-person="Amara Okafor"]').getByRole('button').click();
+  const guardians = admin.getByRole('region', { name: 'Guardians' });
+  await guardians.locator('.guardian').first().waitFor();
+  const had = await guardians.locator('.guardian').count();
+  await guardians.getByRole('button', { name: 'Add a guardian' }).click();
+  const added = guardians.locator('.guardian').nth(had);
+  await added.getByLabel('Name').fill('Ngozi Okafor');
+  await added.getByLabel('E-mail').fill('ngozi.okafor@example.com');
+  await guardians.getByRole('button', { name: 'Save the guardians' }).click();
+  await admin.getByText('The guardians are saved.').waitFor();
+  assert.equal(await guardians.locator('.guardian').count(), had + 1);
+});
+
 test('the search in the top bar finds a student despite a typo and opens her record', async () => {
   const page = await track(await newPage(await browser.newContext()));
   await signIn(page, server.base, 'staff@school.demo', DEMO_PASSWORD);

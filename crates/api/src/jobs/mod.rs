@@ -91,6 +91,7 @@ pub fn registry() -> Registry {
     crate::groups::jobs(&mut r);
     crate::imports::jobs(&mut r);
     crate::scheduling::jobs(&mut r);
+    crate::payments::jobs(&mut r);
     crate::ops::jobs(&mut r);
     r
 }
@@ -103,6 +104,7 @@ pub fn schedules() -> Vec<schedule::Schedule> {
     crate::groups::schedules(&mut s);
     crate::imports::schedules(&mut s);
     crate::scheduling::schedules(&mut s);
+    crate::payments::schedules(&mut s);
     s
 }
 

@@ -35,6 +35,22 @@ pub async fn queue_with(
     Ok(m.id)
 }
 
+/// Keeps a message with a file attached (a receipt as a PDF) and queues
+/// its delivery.
+pub async fn queue_attached(
+    conn: &mut Conn,
+    workspace_id: Uuid,
+    to: &str,
+    subject: &str,
+    body: &str,
+    (name, bytes): (&str, &[u8]),
+) -> diesel::QueryResult<Uuid> {
+    let m = rapport_db::mail::insert(conn, Some(workspace_id), to, subject, body, None).await?;
+    rapport_db::mail::attach(conn, m.id, name, bytes).await?;
+    crate::jobs::enqueue(conn, &send::SendMail { mail_id: m.id }).await?;
+    Ok(m.id)
+}
+
 /// Mail is seen by the person it is addressed to and by no one else,
 /// whatever their role: the viewer stands in for their inbox.
 pub struct Policy;

@@ -57,6 +57,16 @@ fn with_calendar(body: &str, calendar: &str) -> anyhow::Result<MultiPart> {
         .singlepart(Attachment::new("invite.ics".into()).body(calendar.to_string(), file)))
 }
 
+/// The type of an attached file, by its name.
+fn content_type_of(name: &str) -> anyhow::Result<ContentType> {
+    let t = if name.ends_with(".pdf") {
+        "application/pdf"
+    } else {
+        "application/octet-stream"
+    };
+    Ok(ContentType::parse(t)?)
+}
+
 async fn deliver(
     conn: &mut Conn,
     smtp: Option<&SmtpConfig>,
@@ -75,11 +85,18 @@ async fn deliver(
         .from(from.parse().context("the sender address")?)
         .to(m.to_address.parse().context("the recipient address")?)
         .subject(&m.subject);
-    let message = match &m.calendar {
-        None => builder
+    let message = match (&m.calendar, &m.attachment_name, &m.attachment) {
+        (Some(calendar), ..) => builder.multipart(with_calendar(&m.body, calendar)?)?,
+        (None, Some(name), Some(bytes)) => builder.multipart(
+            MultiPart::mixed()
+                .singlepart(SinglePart::plain(m.body.clone()))
+                .singlepart(
+                    Attachment::new(name.clone()).body(bytes.clone(), content_type_of(name)?),
+                ),
+        )?,
+        _ => builder
             .header(ContentType::TEXT_PLAIN)
             .body(m.body.clone())?,
-        Some(calendar) => builder.multipart(with_calendar(&m.body, calendar)?)?,
     };
     let Some(smtp) = smtp else {
         let Some(dir) = mail_dir else {

@@ -5,6 +5,7 @@ pub mod create;
 pub mod delete;
 pub mod erase;
 pub mod export;
+pub mod guardians;
 pub mod list;
 pub mod personal_data;
 pub mod read;
@@ -35,7 +36,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(restore::restore)
         .service(timeline::timeline)
         .service(personal_data::personal_data)
-        .service(erase::erase);
+        .service(erase::erase)
+        .service(guardians::list)
+        .service(guardians::set);
 }
 
 /// A member (a student, a customer) sees themself and the people they look

@@ -17,8 +17,8 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    CreatePersonRequest, Erasure, FieldRecord, PersonPage, PersonStatus, PersonView,
-    UpdatePersonRequest,
+    CreatePersonRequest, Erasure, FieldRecord, Guardian, GuardianView, PersonPage, PersonStatus,
+    PersonView, SetGuardians, UpdatePersonRequest,
 };
 use rapport_domain::{Module, Permission};
 use uuid::Uuid;
@@ -558,6 +558,9 @@ fn PersonPanel(
                                 </Show>
                             </fieldset>
                         </form>
+                        <Show when=move || session.has_module(Module::Payments)>
+                            <Guardians id=id editable=editable />
+                        </Show>
                         <Show when=move || session.can(Permission::NotesRead)>
                             <crate::components::timeline::Timeline record=rapport_domain::api::NoteRecord::Person id=id />
                         </Show>
@@ -574,6 +577,113 @@ fn PersonPanel(
                 }
             })}
         </aside>
+    }
+}
+
+/// A student's guardians, who receive the receipts and the monthly
+/// statements: up to four, edited in place and saved together.
+#[component]
+fn Guardians(id: Uuid, editable: bool) -> impl IntoView {
+    let toasts = toasts();
+    let rows = RwSignal::new(Vec::<Guardian>::new());
+    // Bumped when rows come or go, not on each key typed: the inputs keep
+    // their focus.
+    let shape = RwSignal::new(0u32);
+    let loaded = LocalResource::new(move || async move {
+        api::get::<Vec<GuardianView>>(&format!("/api/v1/people/{id}/guardians"))
+            .await
+            .unwrap_or_default()
+    });
+    Effect::new(move |_| {
+        if let Some(list) = loaded.get() {
+            rows.set(
+                list.into_iter()
+                    .map(|g| Guardian {
+                        name: g.name,
+                        relation: g.relation,
+                        email: g.email,
+                        phone: g.phone,
+                        receives_mail: g.receives_mail,
+                    })
+                    .collect(),
+            );
+            shape.update(|n| *n += 1);
+        }
+    });
+    let errors = RwSignal::new(None::<ApiError>);
+    let save = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let body = SetGuardians {
+            guardians: rows.get_untracked(),
+        };
+        spawn_local(async move {
+            match api::put::<_, Vec<GuardianView>>(&format!("/api/v1/people/{id}/guardians"), &body)
+                .await
+            {
+                Ok(_) => {
+                    errors.set(None);
+                    toasts.success(t("people.guardians_saved"));
+                }
+                Err(e) => errors.set(Some(e)),
+            }
+        });
+    };
+    let add = move |_| {
+        rows.update(|r| {
+            r.push(Guardian {
+                name: String::new(),
+                relation: None,
+                email: None,
+                phone: None,
+                receives_mail: true,
+            })
+        });
+        shape.update(|n| *n += 1);
+    };
+    let text = |v: String| Some(v).filter(|v| !v.trim().is_empty());
+    view! {
+        <section class="guardians" aria-label=tr("people.guardians")>
+            <h3>{tr("people.guardians")}</h3>
+            <form on:submit=save novalidate=true data-form="guardians">
+                <fieldset disabled=!editable>
+                    {move || {
+                        shape.track();
+                        let list = rows.get_untracked();
+                        if list.is_empty() {
+                            return view! { <p class="muted">{tr("people.no_guardians")}</p> }.into_any();
+                        }
+                        list.into_iter().enumerate().map(|(i, g)| view! {
+                            <div class="guardian">
+                                <input aria-label=t("people.guardian_name") placeholder=t("people.guardian_name") required maxlength="200"
+                                    value=g.name on:input=move |ev| rows.update_untracked(|r| r[i].name = event_target_value(&ev)) />
+                                <input aria-label=t("people.guardian_relation") placeholder=t("people.guardian_relation") maxlength="100"
+                                    value=g.relation.unwrap_or_default() on:input=move |ev| rows.update_untracked(|r| r[i].relation = text(event_target_value(&ev))) />
+                                <input type="email" aria-label=t("field.email") placeholder=t("field.email")
+                                    value=g.email.unwrap_or_default() on:input=move |ev| rows.update_untracked(|r| r[i].email = text(event_target_value(&ev))) />
+                                <input type="tel" aria-label=t("people.phone") placeholder=t("people.phone")
+                                    value=g.phone.unwrap_or_default() on:input=move |ev| rows.update_untracked(|r| r[i].phone = text(event_target_value(&ev))) />
+                                <label class="check">
+                                    <input type="checkbox" checked=g.receives_mail
+                                        on:change=move |ev| rows.update_untracked(|r| r[i].receives_mail = event_target_checked(&ev)) />
+                                    {tr("people.guardian_mail")}
+                                </label>
+                                <button type="button" class="secondary" on:click=move |_| {
+                                    rows.update(|r| { r.remove(i); });
+                                    shape.update(|n| *n += 1);
+                                }>{tr("people.guardian_remove")}</button>
+                            </div>
+                        }).collect_view().into_any()
+                    }}
+                    <FormError errors=errors />
+                    <div class="actions">
+                        <Show when=move || rows.with(|r| r.len() < rapport_domain::payments::GUARDIANS_MAX)>
+                            <button type="button" class="secondary" on:click=add>{tr("people.guardian_add")}</button>
+                        </Show>
+                        <button type="submit" class="primary">{tr("people.guardians_save")}</button>
+                    </div>
+                </fieldset>
+            </form>
+        </section>
     }
 }
 
