@@ -7,6 +7,7 @@ mod auth;
 mod bulk;
 mod conventions;
 mod custom_fields;
+mod dashboards;
 mod events;
 mod export;
 mod groups;

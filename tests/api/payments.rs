@@ -431,6 +431,41 @@ async fn the_monthly_job_charges_the_current_month_once_and_mails_the_statement(
         drop(conn);
         while rapport_api::jobs::work_one(&state, "t").await {}
     }
+    // A workspace that switched payments off is not charged, whatever
+    // plans it keeps; the run over every workspace charges nobody twice.
+    let other = app.register("school").await;
+    let zoe = person(&app, &other, json!({"first_name": "Zoe"})).await;
+    plan(
+        &app,
+        &other,
+        json!({"name": "Robotics", "amount": {"amount_minor": 9000, "currency": "USD"}, "person_id": zoe.id}),
+    )
+    .await;
+    app.sql()
+        .await
+        .execute(
+            "UPDATE workspaces SET modules = array_remove(modules, 'payments') WHERE id = $1",
+            &[&other.workspace_id],
+        )
+        .await
+        .unwrap();
+    let mut conn = state.pool.get().await.unwrap();
+    rapport_api::jobs::enqueue(
+        &mut conn,
+        &rapport_api::payments::charge_run::ChargeMonth { workspace_id: None },
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    while rapport_api::jobs::work_one(&state, "t").await {}
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM tuition_charges WHERE workspace_id = '{}'",
+            other.workspace_id
+        ))
+        .await,
+        0
+    );
     let made = charges(&app, &owner, "").await;
     assert_eq!(made.len(), 1);
     assert_eq!(made[0].month, month);

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bulk;
 pub mod config;
 pub mod custom_fields;
+pub mod dashboards;
 pub mod error;
 pub mod events;
 pub mod export;
@@ -68,6 +69,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(medals::routes)
     .configure(store::routes)
     .configure(payments::routes)
+    .configure(dashboards::routes)
     .configure(notes::routes)
     .configure(custom_fields::routes)
     .configure(imports::routes)

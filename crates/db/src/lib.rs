@@ -6,6 +6,7 @@ pub mod access;
 pub mod api_keys;
 pub mod audit;
 pub mod custom_fields;
+pub mod dashboards;
 pub mod events;
 pub mod explain;
 pub mod groups;

@@ -561,10 +561,12 @@ pub async fn due(
     .await
 }
 
-/// The workspaces with an active plan, and their time zones.
+/// The workspaces with payments switched on and an active plan, and their
+/// time zones.
 pub async fn charging_workspaces(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(Uuid, String)>> {
     use crate::schema::workspaces;
     workspaces::table
+        .filter(workspaces::modules.contains(vec!["payments".to_string()]))
         .filter(diesel::dsl::exists(
             fee_plans::table
                 .filter(fee_plans::workspace_id.eq(workspaces::id))

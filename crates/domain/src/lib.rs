@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod availability;
 pub mod custom_fields;
+pub mod dashboards;
 pub mod events;
 pub mod groups;
 pub mod imports;
@@ -38,6 +39,7 @@ pub mod api {
     pub use crate::auth::*;
     pub use crate::availability::*;
     pub use crate::custom_fields::*;
+    pub use crate::dashboards::*;
     pub use crate::events::*;
     pub use crate::groups::*;
     pub use crate::imports::*;

@@ -365,17 +365,17 @@ test('the demo students are listed, one is added, and a change shows live in a s
   await page.fill('#f-first_name', 'Zoe');
   await page.fill('#f-last_name', 'Quinn');
   await page.fill('#f-email', 'not an address');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.locator('#f-email-error', { hasText: 'Not in the expected form' }).waitFor();
   await page.fill('#f-email', 'zoe@example.com');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await watcher.locator('tr[data-person="Zoe Quinn"]').waitFor({ timeout: 15000 });
 
   // The new student's panel is open: a change there reaches the other tab.
   const panel = page.getByRole('complementary', { name: 'Details' });
   await panel.getByRole('heading', { name: 'Zoe Quinn' }).waitFor();
   await panel.locator('#f-last_name').fill('Quincy');
-  await panel.getByRole('button', { name: 'Save' }).click();
+  await panel.getByRole('button', { name: 'Save', exact: true }).click();
   await watcher.locator('tr[data-person="Zoe Quincy"]').waitFor({ timeout: 15000 });
 
   // Her timeline tells the change, and takes a note in Markdown, shown
@@ -412,7 +412,7 @@ test("a person's data is downloaded, then erased once their name is typed", asyn
   await page.fill('#f-first_name', 'Erin');
   await page.fill('#f-last_name', 'Forgetme');
   await page.fill('#f-email', 'erin.forgetme@example.com');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   const panel = page.getByRole('complementary', { name: 'Details' });
   await panel.getByRole('heading', { name: 'Erin Forgetme' }).waitFor();
   await page.locator('tr[data-person="Erin Forgetme"]').waitFor();
@@ -864,6 +864,13 @@ test('an admin sees who owes what and records a payment; the student sees it arr
   const admin = await track(await newPage(await browser.newContext()));
   await signIn(admin, server.base, 'owner@school.demo', DEMO_PASSWORD);
   await admin.getByRole('heading', { name: /Welcome/ }).waitFor();
+  // The school at a glance, on the admin's home.
+  const overview = admin.locator('[data-test="school-overview"]');
+  await overview.locator('.bars g').first().waitFor();
+  assert.ok(Number(await overview.locator('[data-test="students"]').textContent()) > 10);
+  await overview.locator('[data-test="earners"] li').first().waitFor();
+  await overview.locator('[data-test="money"]').waitFor();
+  await shot(admin, 'home-admin');
   await admin.locator('#sidebar').getByRole('link', { name: 'Tuition' }).click();
   await admin.getByRole('heading', { name: 'Tuition', exact: true }).waitFor();
   // The demo's debts: a total, its ages as a bar, and the debtors.
@@ -877,6 +884,7 @@ test('an admin sees who owes what and records a payment; the student sees it arr
   const student = await track(await newPage(await browser.newContext()));
   await signIn(student, server.base, 'member@school.demo', DEMO_PASSWORD);
   await student.getByRole('heading', { name: /Welcome/ }).waitFor();
+  assert.equal(await student.locator('[data-test="school-overview"]').count(), 0);
   await student.locator('#sidebar').getByRole('link', { name: 'Tuition' }).click();
   await student.getByRole('heading', { name: 'My payments' }).waitFor();
   const rows = student.locator('[data-test="payments"] tbody tr');
@@ -961,7 +969,7 @@ test("an admin adds a custom field and a teacher fills it on a student's record"
   await panel.getByRole('heading', { name: 'Amara Okafor' }).waitFor();
   await panel.getByLabel('Allergies').fill('Peanuts');
   await panel.getByLabel('Level').selectOption('Advanced');
-  await panel.getByRole('button', { name: 'Save' }).click();
+  await panel.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Amara Okafor was saved.').waitFor();
   await page.reload();
   await page.locator('tr[data-person="Amara Okafor"]').getByRole('button').click();
@@ -1008,7 +1016,7 @@ test('the organisations list shows a custom field and the owner, hides a column,
   const panel = page.getByRole('complementary', { name: 'Details' });
   await panel.getByRole('heading', { name: 'Globex' }).waitFor();
   await panel.getByLabel('Contract').fill('Yearly');
-  await panel.getByRole('button', { name: 'Save' }).click();
+  await panel.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Globex was saved.').waitFor();
   await panel.getByRole('button', { name: 'Close' }).click();
   // Until the user chooses, the list shows what it always has.
@@ -1180,7 +1188,7 @@ async function addOrganization(page, name) {
   await page.getByRole('button', { name: 'Add an organisation' }).click();
   const form = page.getByRole('form', { name: 'Add an organisation' });
   await form.locator('#f-name').fill(name);
-  await form.getByRole('button', { name: 'Save' }).click();
+  await form.getByRole('button', { name: 'Save', exact: true }).click();
   const panel = page.getByRole('complementary', { name: 'Details' });
   await panel.getByRole('heading', { name }).waitFor();
   await panel.getByRole('button', { name: 'Close' }).click();
@@ -1270,7 +1278,7 @@ test('classes and students are tagged and given to a teacher at once; a teacher 
     await page.getByRole('button', { name: 'Add a group' }).click();
     const form = page.getByRole('form', { name: 'Add a group' });
     await form.locator('#f-name').fill(name);
-    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
     const panel = page.getByRole('complementary', { name: 'Details' });
     await panel.getByRole('heading', { name }).waitFor();
     await panel.getByRole('button', { name: 'Close' }).click();
@@ -1314,7 +1322,7 @@ test('classes and students are tagged and given to a teacher at once; a teacher 
     const form = page.getByRole('form', { name: 'Add someone' });
     await form.locator('#f-first_name').fill(first);
     await form.locator('#f-last_name').fill(last);
-    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
     const panel = page.getByRole('complementary', { name: 'Details' });
     await panel.getByRole('heading', { name: `${first} ${last}` }).waitFor();
     await panel.getByRole('button', { name: 'Close' }).click();

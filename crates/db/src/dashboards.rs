@@ -1,0 +1,227 @@
+//! The figures dashboards show, each read in one query.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rapport_domain::api::{ClassFigures, Earner, MoneyFigures};
+use uuid::Uuid;
+
+#[derive(QueryableByName)]
+struct ClassRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+    leader_id: Option<Uuid>,
+    #[diesel(sql_type = BigInt)]
+    students: i64,
+    #[diesel(sql_type = BigInt)]
+    recorded: i64,
+    #[diesel(sql_type = BigInt)]
+    attended: i64,
+}
+
+/// The classes of `ws`: their students on `today`, and the attendance
+/// recorded at their lessons from `since` until now.
+pub async fn classes(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    today: NaiveDate,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<ClassFigures>> {
+    let rows: Vec<ClassRow> = diesel::sql_query(
+        "SELECT g.id, g.name, g.leader_id,
+                (SELECT count(DISTINCT gm.person_id) FROM group_members gm
+                 JOIN people p ON p.workspace_id = gm.workspace_id AND p.id = gm.person_id
+                     AND p.deleted_at IS NULL
+                 WHERE gm.workspace_id = g.workspace_id AND gm.group_id = g.id
+                   AND gm.joined_on <= $2 AND (gm.left_on IS NULL OR gm.left_on > $2)) AS students,
+                COALESCE(a.recorded, 0) AS recorded, COALESCE(a.attended, 0) AS attended
+         FROM groups g
+         LEFT JOIN LATERAL (
+             SELECT count(*) AS recorded,
+                    count(*) FILTER (WHERE at.status IN ('present', 'late')) AS attended
+             FROM session_groups sg
+             JOIN sessions s ON s.workspace_id = sg.workspace_id AND s.id = sg.session_id
+             JOIN attendance at ON at.workspace_id = s.workspace_id AND at.session_id = s.id
+             WHERE sg.workspace_id = g.workspace_id AND sg.group_id = g.id
+               AND s.starts_at >= $3 AND s.starts_at < now()
+         ) a ON true
+         WHERE g.workspace_id = $1 AND g.kind = 'class' AND g.deleted_at IS NULL
+         ORDER BY g.name, g.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<Date, _>(today)
+    .bind::<Timestamptz, _>(since)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ClassFigures {
+            id: r.id,
+            name: r.name,
+            leader_id: r.leader_id,
+            students: r.students,
+            recorded: r.recorded,
+            attended: r.attended,
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Students of `ws` enrolled in at least one class on `today`, and the
+/// lessons of that day that are not cancelled.
+pub async fn students_and_lessons(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    today: NaiveDate,
+) -> QueryResult<(i64, i64)> {
+    let students: Count = diesel::sql_query(
+        "SELECT count(DISTINCT gm.person_id) AS n FROM group_members gm
+         JOIN groups g ON g.workspace_id = gm.workspace_id AND g.id = gm.group_id
+             AND g.kind = 'class' AND g.deleted_at IS NULL
+         JOIN people p ON p.workspace_id = gm.workspace_id AND p.id = gm.person_id
+             AND p.deleted_at IS NULL
+         WHERE gm.workspace_id = $1 AND gm.joined_on <= $2
+           AND (gm.left_on IS NULL OR gm.left_on > $2)",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<Date, _>(today)
+    .get_result(conn)
+    .await?;
+    let lessons: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM sessions s
+         JOIN workspaces w ON w.id = s.workspace_id
+         WHERE s.workspace_id = $1 AND s.kind = 'lesson' AND s.status <> 'cancelled'
+           AND (s.starts_at AT TIME ZONE w.time_zone)::date = $2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<Date, _>(today)
+    .get_result(conn)
+    .await?;
+    Ok((students.n, lessons.n))
+}
+
+#[derive(QueryableByName)]
+struct MoneyRow {
+    #[diesel(sql_type = Text)]
+    currency: String,
+    #[diesel(sql_type = BigInt)]
+    charged: i64,
+    #[diesel(sql_type = BigInt)]
+    paid: i64,
+    #[diesel(sql_type = BigInt)]
+    owed: i64,
+    #[diesel(sql_type = BigInt)]
+    debtors: i64,
+}
+
+/// Per currency: what was charged for `month` and paid in it, and what is
+/// owed now and by how many.
+pub async fn money(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    month: NaiveDate,
+) -> QueryResult<Vec<MoneyFigures>> {
+    let rows: Vec<MoneyRow> = diesel::sql_query(
+        "WITH c AS (
+             SELECT currency, sum(amount_minor) AS charged FROM tuition_charges
+             WHERE workspace_id = $1 AND month = $2 AND voided_at IS NULL GROUP BY currency
+         ), p AS (
+             SELECT currency, sum(amount_minor) AS paid FROM payments
+             WHERE workspace_id = $1 AND paid_on >= $2 AND paid_on < ($2 + interval '1 month')::date
+             GROUP BY currency
+         ), o AS (
+             SELECT currency, -sum(balance_minor) AS owed, count(*) AS debtors FROM ledger_balances
+             WHERE workspace_id = $1 AND balance_minor < 0 AND currency !~ '^MEDAL_'
+             GROUP BY currency
+         )
+         SELECT cur.currency, COALESCE(c.charged, 0)::int8 AS charged,
+                COALESCE(p.paid, 0)::int8 AS paid, COALESCE(o.owed, 0)::int8 AS owed,
+                COALESCE(o.debtors, 0)::int8 AS debtors
+         FROM (SELECT currency FROM c UNION SELECT currency FROM p UNION SELECT currency FROM o) cur
+         LEFT JOIN c USING (currency) LEFT JOIN p USING (currency) LEFT JOIN o USING (currency)
+         ORDER BY cur.currency",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<Date, _>(month)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| MoneyFigures {
+            currency: r.currency,
+            charged_minor: r.charged,
+            paid_minor: r.paid,
+            owed_minor: r.owed,
+            debtors: r.debtors,
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct EarnerRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    person_id: Uuid,
+    #[diesel(sql_type = Text)]
+    first_name: String,
+    #[diesel(sql_type = Text)]
+    last_name: String,
+    #[diesel(sql_type = BigInt)]
+    gold: i64,
+    #[diesel(sql_type = BigInt)]
+    silver: i64,
+    #[diesel(sql_type = BigInt)]
+    bronze: i64,
+}
+
+/// The `limit` students of `ws` who earned the most medals since `since`
+/// (awards and attendance that stand; exchanges and refunds are not
+/// earnings), the most gold first.
+pub async fn top_earners(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Earner>> {
+    let rows: Vec<EarnerRow> = diesel::sql_query(
+        "SELECT e.person_id, p.first_name, p.last_name,
+                COALESCE(sum(e.amount_minor) FILTER (WHERE e.currency = 'MEDAL_GOLD'), 0)::int8 AS gold,
+                COALESCE(sum(e.amount_minor) FILTER (WHERE e.currency = 'MEDAL_SILVER'), 0)::int8 AS silver,
+                COALESCE(sum(e.amount_minor) FILTER (WHERE e.currency = 'MEDAL_BRONZE'), 0)::int8 AS bronze
+         FROM ledger_entries e
+         JOIN people p ON p.workspace_id = e.workspace_id AND p.id = e.person_id
+             AND p.deleted_at IS NULL
+         WHERE e.workspace_id = $1 AND e.created_at >= $2 AND e.currency ~ '^MEDAL_'
+           AND e.amount_minor > 0 AND e.corrects IS NULL
+           AND e.cause_type IN ('award', 'attendance')
+           AND NOT EXISTS (SELECT 1 FROM ledger_entries c
+                           WHERE c.workspace_id = e.workspace_id AND c.corrects = e.id)
+         GROUP BY e.person_id, p.first_name, p.last_name
+         ORDER BY gold DESC, silver DESC, bronze DESC, p.last_name, e.person_id
+         LIMIT $3",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<Timestamptz, _>(since)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Earner {
+            person_id: r.person_id,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            gold: r.gold,
+            silver: r.silver,
+            bronze: r.bronze,
+        })
+        .collect())
+}
