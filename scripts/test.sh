@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
-step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
+# Each step says when it starts, in seconds from the start: where the time goes.
+step() { printf '\n==> %s (at %ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 
 step "installing what is missing"
 scripts/setup.sh --test
