@@ -59,8 +59,7 @@ pub const PAYMENT: &str = "payment";
 
 /// Today in the time zone of `ws`.
 pub async fn today(conn: &mut Conn, ws: Uuid) -> Result<NaiveDate, ApiError> {
-    let zone = crate::scheduling::invitations::zone_of(conn, ws).await?;
-    Ok(today_in(&zone))
+    Ok(rapport_db::groups::today(conn, ws).await?)
 }
 
 pub fn today_in(zone: &str) -> NaiveDate {
