@@ -20,13 +20,14 @@ async fn a_school_dashboard_counts_enrolment_attendance_money_and_medals() {
         .read();
     assert_eq!((empty.students, empty.classes.len()), (0, 0));
 
+    // The teacher leads both: they award their own students.
     let class = |name: &'static str| {
-        let (app, owner) = (&app, &owner);
+        let (app, owner, teacher) = (&app, &owner, &teacher);
         async move {
             app.post(
                 "/api/v1/groups",
                 Some(&owner.access),
-                json!({"name": name, "kind": "class"}),
+                json!({"name": name, "kind": "class", "leader_id": teacher.user_id}),
             )
             .await
             .expect(201)

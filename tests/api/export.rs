@@ -286,6 +286,7 @@ async fn groups_export_with_their_leader_and_how_many_belong_today() {
             "id",
             "name",
             "kind",
+            "course",
             "description",
             "leader",
             "members",
@@ -298,9 +299,9 @@ async fn groups_export_with_their_leader_and_how_many_belong_today() {
     let python = &rows[1];
     assert_eq!(python[1], "Python, Tuesday");
     assert_eq!(python[2], "class");
-    assert!(!python[4].is_empty(), "the leader by name");
-    assert_eq!(python[5], "2");
-    assert_eq!(python[9], "B12");
+    assert!(!python[5].is_empty(), "the leader by name");
+    assert_eq!(python[6], "2");
+    assert_eq!(python[10], "B12");
     let all = app
         .get("/api/v1/groups/export.xlsx?sort=name", &owner.access)
         .await

@@ -282,6 +282,8 @@ async fn each_role_sees_its_part_and_only_admins_write() {
     )
     .await;
     let leo = person(&app, &owner, json!({"first_name": "Leo"})).await;
+    // The teacher teaches both.
+    crate::school::class_of(&app, &owner, "Python", &teacher, &[mia.id, leo.id]).await;
     for (who, amount, currency) in [
         (mia.id, -4500, "EUR"),
         (mia.id, 3, "MEDAL_BRONZE"),

@@ -32,6 +32,7 @@ mod plans;
 mod privacy;
 mod scheduling;
 mod schema;
+mod school;
 mod search;
 mod sessions;
 mod store;

@@ -4,6 +4,7 @@
 //! bronze for silver, and who may do what.
 
 use crate::ledger::{balances, person};
+use crate::school::class_of;
 use rapport_domain::api::{Allowance, ApiKeyCreated, MedalSettings, SessionView};
 use rapport_tests::{Session, TestApp};
 use serde_json::{json, Value};
@@ -32,6 +33,9 @@ async fn fifty_awards_at_once_never_pass_the_monthly_limits() {
     let teacher = app.add_member(&owner, "staff").await;
     let other_teacher = app.add_member(&owner, "staff").await;
     let ana = person(&app, &owner, json!({"first_name": "Ana"})).await;
+    // Both teach her.
+    class_of(&app, &owner, "Python", &teacher, &[ana.id]).await;
+    class_of(&app, &owner, "Scratch", &other_teacher, &[ana.id]).await;
 
     let tries = (0..50).map(|_| award(&app, &teacher.access, ana.id, "gold"));
     let answers = futures::future::join_all(tries).await;
@@ -142,6 +146,7 @@ async fn the_monthly_limit_resets_at_the_months_boundary_in_the_workspaces_zone(
         person(&app, &owner, json!({"first_name": "Ana"})).await,
         person(&app, &owner, json!({"first_name": "Ben"})).await,
     );
+    class_of(&app, &owner, "Python", &teacher, &[ana.id, ben.id]).await;
     // Midnight of this month's first day in Auckland, in UTC.
     let boundary: chrono::DateTime<chrono::Utc> = {
         let row = sql
@@ -311,6 +316,7 @@ async fn bronze_is_exchanged_for_silver_and_each_role_does_its_part() {
     )
     .await;
     let leo = person(&app, &owner, json!({"first_name": "Leo"})).await;
+    class_of(&app, &owner, "Python", &teacher, &[mia.id, leo.id]).await;
     let exchange = |by: &Session, body: Value| {
         let (app, token) = (&app, by.access.clone());
         async move {

@@ -48,6 +48,9 @@ async fn a_persons_timeline_has_its_notes_and_its_changes_newest_first() {
     let teacher = app.add_member(&owner, "staff").await;
     let other_teacher = app.add_member(&owner, "staff").await;
     let ada = person(&app, &owner, "Ada").await;
+    // Both teach her.
+    crate::school::class_of(&app, &owner, "Python", &teacher, &[ada.id]).await;
+    crate::school::class_of(&app, &owner, "Scratch", &other_teacher, &[ada.id]).await;
     let path = format!("/api/v1/people/{}", ada.id);
     let first = note(&app, &teacher, &ada, "Loves **robotics**").await;
     assert_eq!(first.author_id, Some(teacher.user_id));
@@ -166,7 +169,7 @@ async fn a_persons_timeline_has_its_notes_and_its_changes_newest_first() {
         .post(
             "/api/v1/groups",
             Some(&owner.access),
-            json!({"name": "Robotics"}),
+            json!({"name": "Robotics", "leader_id": teacher.user_id}),
         )
         .await
         .expect(201)

@@ -426,7 +426,9 @@ async fn a_member_sees_only_themself_and_the_people_they_look_after() {
     )
     .await
     .expect(403);
-    // Staff write but do not delete; admins and owners do.
+    // Staff write but do not delete; admins and owners do. (A school's
+    // teacher writes their own students.)
+    crate::school::class_of(&app, &owner, "Chess", &teacher, &[other.id]).await;
     app.patch(
         &format!("/api/v1/people/{}", other.id),
         &teacher.access,

@@ -110,6 +110,23 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
         .await
         .expect(201)
         .read();
+    // Their class, which the teacher leads.
+    let class: Value = app
+        .post(
+            "/api/v1/groups",
+            Some(&owner.access),
+            json!({"name": "Robotics", "kind": "class", "leader_id": teacher.user_id}),
+        )
+        .await
+        .expect(201)
+        .read();
+    app.post(
+        &format!("/api/v1/groups/{}/members", class["id"].as_str().unwrap()),
+        Some(&owner.access),
+        json!({"person_id": zeph.id}),
+    )
+    .await
+    .expect(201);
     let path = format!("/api/v1/people/{}", zeph.id);
     app.patch(
         &path,
@@ -122,22 +139,6 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
         "/api/v1/notes",
         Some(&teacher.access),
         json!({"person_id": zeph.id, "body": "Plays **xylophones** on Fridays"}),
-    )
-    .await
-    .expect(201);
-    let class: Value = app
-        .post(
-            "/api/v1/groups",
-            Some(&owner.access),
-            json!({"name": "Robotics", "kind": "class"}),
-        )
-        .await
-        .expect(201)
-        .read();
-    app.post(
-        &format!("/api/v1/groups/{}/members", class["id"].as_str().unwrap()),
-        Some(&owner.access),
-        json!({"person_id": zeph.id}),
     )
     .await
     .expect(201);

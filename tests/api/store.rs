@@ -175,8 +175,31 @@ async fn a_student_buys_with_medals_and_an_admin_fulfils_or_cancels_and_refunds(
         .read();
     assert_eq!(done.status, rapport_domain::api::OrderStatus::Fulfilled);
 
-    // Orders: a student sees their own; staff everyone's.
+    // Orders: a student sees their own; a teacher their students', an
+    // admin everyone's.
     let leo = person(&app, &owner, json!({"first_name": "Leo"})).await;
+    let zed = person(&app, &owner, json!({"first_name": "Zed"})).await;
+    crate::school::class_of(&app, &owner, "Python", &teacher, &[mia.id, leo.id]).await;
+    let badge = item(
+        &app,
+        &owner,
+        json!({"name": "Badge", "price": {"bronze": 1}, "stock": 5}),
+    )
+    .await;
+    give(&app, &owner, zed.id, 1, "MEDAL_BRONZE").await;
+    let zeds = buy(&owner, json!({"item_id": badge.id, "person_id": zed.id}))
+        .await
+        .expect(201);
+    app.post(
+        &format!(
+            "/api/v1/store/orders/{}/fulfil",
+            zeds.body["id"].as_str().unwrap()
+        ),
+        Some(&owner.access),
+        json!({}),
+    )
+    .await
+    .expect(200);
     give(&app, &owner, leo.id, 5, "MEDAL_BRONZE").await;
     buy(&owner, json!({"item_id": stickers.id, "person_id": leo.id}))
         .await
@@ -188,12 +211,19 @@ async fn a_student_buys_with_medals_and_an_admin_fulfils_or_cancels_and_refunds(
         .read();
     assert!(mine.data.iter().all(|o| o.person_id == mia.id));
     assert_eq!(mine.data.len(), 2);
-    let all: Page<OrderView> = app
+    let theirs: Page<OrderView> = app
         .get("/api/v1/store/orders", &teacher.access)
         .await
         .expect(200)
         .read();
-    assert_eq!(all.data.len(), 3);
+    assert_eq!(theirs.data.len(), 3);
+    assert!(theirs.data.iter().all(|o| o.person_id != zed.id));
+    let all: Page<OrderView> = app
+        .get("/api/v1/store/orders", &owner.access)
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(all.data.len(), 4);
     let placed: Page<OrderView> = app
         .get("/api/v1/store/orders?status=placed", &owner.access)
         .await

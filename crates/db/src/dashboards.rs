@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use rapport_domain::api::{ClassFigures, Earner, MoneyFigures};
+use rapport_domain::api::{ClassFigures, ClassOf, Earner, MoneyFigures};
 use uuid::Uuid;
 
 #[derive(QueryableByName)]
@@ -23,11 +23,13 @@ struct ClassRow {
     attended: i64,
 }
 
-/// The classes of `ws`: their students on `today`, and the attendance
-/// recorded at their lessons from `since` until now.
+/// The classes of `ws` (only those `leader` leads, when given): their
+/// students on `today`, and the attendance recorded at their lessons from
+/// `since` until now.
 pub async fn classes(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
+    leader: Option<Uuid>,
     today: NaiveDate,
     since: DateTime<Utc>,
 ) -> QueryResult<Vec<ClassFigures>> {
@@ -50,11 +52,13 @@ pub async fn classes(
                AND s.starts_at >= $3 AND s.starts_at < now()
          ) a ON true
          WHERE g.workspace_id = $1 AND g.kind = 'class' AND g.deleted_at IS NULL
+           AND ($4::uuid IS NULL OR g.leader_id = $4)
          ORDER BY g.name, g.id",
     )
     .bind::<diesel::sql_types::Uuid, _>(ws)
     .bind::<Date, _>(today)
     .bind::<Timestamptz, _>(since)
+    .bind::<Nullable<diesel::sql_types::Uuid>, _>(leader)
     .load(conn)
     .await?;
     Ok(rows
@@ -182,6 +186,19 @@ struct EarnerRow {
     bronze: i64,
 }
 
+impl EarnerRow {
+    fn earner(self) -> Earner {
+        Earner {
+            person_id: self.person_id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            gold: self.gold,
+            silver: self.silver,
+            bronze: self.bronze,
+        }
+    }
+}
+
 /// The `limit` students of `ws` who earned the most medals since `since`
 /// (awards and attendance that stand; exchanges and refunds are not
 /// earnings), the most gold first.
@@ -213,15 +230,167 @@ pub async fn top_earners(
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await?;
+    Ok(rows.into_iter().map(EarnerRow::earner).collect())
+}
+
+#[derive(QueryableByName)]
+struct PersonName {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    first_name: String,
+    #[diesel(sql_type = Text)]
+    last_name: String,
+}
+
+/// The students of the classes of `ws` that `leader` leads, enrolled on
+/// `today`: (id, given name, family name), by name.
+pub async fn students_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    leader: Uuid,
+    today: NaiveDate,
+) -> QueryResult<Vec<(Uuid, String, String)>> {
+    let rows: Vec<PersonName> = diesel::sql_query(
+        "SELECT DISTINCT p.id, p.first_name, p.last_name, p.sort_name FROM group_members gm
+         JOIN groups g ON g.workspace_id = gm.workspace_id AND g.id = gm.group_id
+             AND g.kind = 'class' AND g.deleted_at IS NULL AND g.leader_id = $2
+         JOIN people p ON p.workspace_id = gm.workspace_id AND p.id = gm.person_id
+             AND p.deleted_at IS NULL
+         WHERE gm.workspace_id = $1 AND gm.joined_on <= $3
+           AND (gm.left_on IS NULL OR gm.left_on > $3)
+         ORDER BY p.sort_name, p.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<diesel::sql_types::Uuid, _>(leader)
+    .bind::<Date, _>(today)
+    .load(conn)
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|r| Earner {
-            person_id: r.person_id,
-            first_name: r.first_name,
-            last_name: r.last_name,
-            gold: r.gold,
-            silver: r.silver,
-            bronze: r.bronze,
+        .map(|r| (r.id, r.first_name, r.last_name))
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct Attended {
+    #[diesel(sql_type = BigInt)]
+    recorded: i64,
+    #[diesel(sql_type = BigInt)]
+    attended: i64,
+}
+
+/// The attendance of `person` of `ws` recorded at sessions that began
+/// from `since` until now: (recorded, present or late).
+pub async fn attendance_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person: Uuid,
+    since: DateTime<Utc>,
+) -> QueryResult<(i64, i64)> {
+    let row: Attended = diesel::sql_query(
+        "SELECT count(*) AS recorded,
+                count(*) FILTER (WHERE a.status IN ('present', 'late')) AS attended
+         FROM attendance a
+         JOIN sessions s ON s.workspace_id = a.workspace_id AND s.id = a.session_id
+         WHERE a.workspace_id = $1 AND a.person_id = $2
+           AND s.starts_at >= $3 AND s.starts_at < now()",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<diesel::sql_types::Uuid, _>(person)
+    .bind::<Timestamptz, _>(since)
+    .get_result(conn)
+    .await?;
+    Ok((row.recorded, row.attended))
+}
+
+#[derive(QueryableByName)]
+struct ClassOfRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    course: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+    leader_id: Option<Uuid>,
+}
+
+/// The classes of `ws` that `person` belongs to on `today`, by name.
+pub async fn classes_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person: Uuid,
+    today: NaiveDate,
+) -> QueryResult<Vec<ClassOf>> {
+    let rows: Vec<ClassOfRow> = diesel::sql_query(
+        "SELECT DISTINCT g.id, g.name, g.course, g.leader_id FROM group_members gm
+         JOIN groups g ON g.workspace_id = gm.workspace_id AND g.id = gm.group_id
+             AND g.kind = 'class' AND g.deleted_at IS NULL
+         WHERE gm.workspace_id = $1 AND gm.person_id = $2 AND gm.joined_on <= $3
+           AND (gm.left_on IS NULL OR gm.left_on > $3)
+         ORDER BY g.name, g.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<diesel::sql_types::Uuid, _>(person)
+    .bind::<Date, _>(today)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ClassOf {
+            id: r.id,
+            name: r.name,
+            course: r.course,
+            leader_id: r.leader_id,
         })
         .collect())
+}
+
+/// The medal table of group `group` of `ws`: each person who belongs to it
+/// on `today` and the medals they earned since `since` (awards and
+/// attendance that stand; exchanges and refunds are not earnings), the
+/// most gold first, then by name. Those who earned none are at the foot
+/// with zeros.
+pub async fn leaderboard(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    group: Uuid,
+    today: NaiveDate,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<Earner>> {
+    let rows: Vec<EarnerRow> = diesel::sql_query(
+        "WITH members AS (
+             SELECT DISTINCT p.id, p.first_name, p.last_name, p.sort_name FROM group_members gm
+             JOIN people p ON p.workspace_id = gm.workspace_id AND p.id = gm.person_id
+                 AND p.deleted_at IS NULL
+             WHERE gm.workspace_id = $1 AND gm.group_id = $2 AND gm.joined_on <= $3
+               AND (gm.left_on IS NULL OR gm.left_on > $3)
+         ), earned AS (
+             SELECT e.person_id,
+                    sum(e.amount_minor) FILTER (WHERE e.currency = 'MEDAL_GOLD') AS gold,
+                    sum(e.amount_minor) FILTER (WHERE e.currency = 'MEDAL_SILVER') AS silver,
+                    sum(e.amount_minor) FILTER (WHERE e.currency = 'MEDAL_BRONZE') AS bronze
+             FROM ledger_entries e
+             WHERE e.workspace_id = $1 AND e.person_id IN (SELECT id FROM members)
+               AND e.created_at >= $4 AND e.currency ~ '^MEDAL_'
+               AND e.amount_minor > 0 AND e.corrects IS NULL
+               AND e.cause_type IN ('award', 'attendance')
+               AND NOT EXISTS (SELECT 1 FROM ledger_entries c
+                               WHERE c.workspace_id = e.workspace_id AND c.corrects = e.id)
+             GROUP BY e.person_id
+         )
+         SELECT m.id AS person_id, m.first_name, m.last_name,
+                COALESCE(x.gold, 0)::int8 AS gold, COALESCE(x.silver, 0)::int8 AS silver,
+                COALESCE(x.bronze, 0)::int8 AS bronze
+         FROM members m LEFT JOIN earned x ON x.person_id = m.id
+         ORDER BY gold DESC, silver DESC, bronze DESC, m.sort_name, m.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<diesel::sql_types::Uuid, _>(group)
+    .bind::<Date, _>(today)
+    .bind::<Timestamptz, _>(since)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(EarnerRow::earner).collect())
 }

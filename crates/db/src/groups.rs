@@ -24,6 +24,7 @@ pub struct GroupRow {
     pub kind: GroupKind,
     pub description: Option<String>,
     pub leader_id: Option<Uuid>,
+    pub course: Option<String>,
     pub tags: Vec<String>,
     pub custom_fields: serde_json::Value,
     pub created_at: DateTime<Utc>,
@@ -41,6 +42,7 @@ impl GroupRow {
             kind: self.kind,
             description: self.description.clone(),
             leader_id: self.leader_id,
+            course: self.course.clone(),
             tags: self.tags.clone(),
             member_count,
             custom_fields: self.custom_fields.as_object().cloned().unwrap_or_default(),
@@ -150,6 +152,15 @@ fn visible<'a>(scope: &Scope) -> BoxedGroups<'a> {
         }
         Scope::Nothing => q.filter(groups::id.ne(groups::id)),
     }
+}
+
+/// The ids of the live groups `scope` sees.
+pub async fn ids_of(conn: &mut AsyncPgConnection, scope: &Scope) -> QueryResult<Vec<Uuid>> {
+    let rows: Vec<GroupRow> = visible(scope)
+        .filter(groups::deleted_at.is_null())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|g| g.id).collect())
 }
 
 pub async fn list(
@@ -283,6 +294,7 @@ pub struct NewGroup {
     pub kind: String,
     pub description: Option<String>,
     pub leader_id: Option<Uuid>,
+    pub course: Option<String>,
     pub tags: Vec<String>,
     /// `None`: none yet (the column's default, `{}`).
     pub custom_fields: Option<serde_json::Value>,
@@ -304,6 +316,7 @@ pub struct GroupChanges {
     pub kind: Option<String>,
     pub description: Option<Option<String>>,
     pub leader_id: Option<Option<Uuid>>,
+    pub course: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub custom_fields: Option<serde_json::Value>,
 }
@@ -318,6 +331,7 @@ impl GroupChanges {
             || self.kind.as_deref().is_some_and(|k| k != g.kind.as_str())
             || differs(&self.description, &g.description)
             || differs(&self.leader_id, &g.leader_id)
+            || differs(&self.course, &g.course)
             || differs(&self.tags, &g.tags)
             || differs(&self.custom_fields, &g.custom_fields)
     }
@@ -402,7 +416,8 @@ pub enum Stays {
 }
 
 /// The stays of group `group_id` of `ws` whose person `scope` may see
-/// (a member sees their own), of people not deleted.
+/// (a member sees their own; the group's leader, all), of people not
+/// deleted.
 pub async fn members(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
@@ -424,13 +439,11 @@ pub async fn members(
         .into_boxed();
     match scope {
         Scope::Workspace(_) => {}
-        Scope::Person { user_id, .. } => {
-            q = q.filter(
-                people::user_id
-                    .eq(*user_id)
-                    .or(people::owner_id.eq(*user_id)),
-            )
-        }
+        Scope::Person {
+            workspace_id,
+            user_id,
+            ..
+        } => q = q.filter(people::id.eq_any(crate::scope::linked_people(*workspace_id, *user_id))),
         Scope::Organization { id, .. } => q = q.filter(people::organization_id.eq(*id)),
         Scope::Nothing => q = q.filter(people::id.ne(people::id)),
     }

@@ -21,6 +21,7 @@ pub struct Invitation {
     pub accepted_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub version: i32,
+    pub person_id: Option<Uuid>,
 }
 
 impl Invitation {
@@ -45,6 +46,7 @@ impl Invitation {
             id: self.id,
             email: self.email.clone(),
             role: self.role(),
+            person_id: self.person_id,
             status: self.status(),
             invited_by: self.invited_by,
             created_at: self.created_at,
@@ -62,6 +64,7 @@ pub struct NewInvitation<'a> {
     pub token_hash: &'a [u8],
     pub invited_by: Option<Uuid>,
     pub expires_at: DateTime<Utc>,
+    pub person_id: Option<Uuid>,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, n: NewInvitation<'_>) -> QueryResult<Invitation> {
@@ -74,6 +77,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, n: NewInvitation<'_>) -> Query
             invitations::token_hash.eq(n.token_hash),
             invitations::invited_by.eq(n.invited_by),
             invitations::expires_at.eq(n.expires_at),
+            invitations::person_id.eq(n.person_id),
         ))
         .returning(Invitation::as_returning())
         .get_result(conn)

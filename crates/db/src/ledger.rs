@@ -3,7 +3,7 @@
 //! same transaction (a trigger), so that balances are read, not summed.
 
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
-use crate::schema::{ledger_balances, ledger_entries, people};
+use crate::schema::{ledger_balances, ledger_entries};
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -132,14 +132,12 @@ fn visible<'a>(view: &View) -> BoxedEntries<'a> {
             workspace_id,
             user_id,
             ..
-        } => {
-            let linked = people::table
-                .filter(people::workspace_id.eq(*workspace_id))
-                .filter(people::user_id.eq(*user_id))
-                .select(people::id);
-            q.filter(ledger_entries::workspace_id.eq(*workspace_id))
-                .filter(ledger_entries::person_id.eq_any(linked))
-        }
+        } => q
+            .filter(ledger_entries::workspace_id.eq(*workspace_id))
+            .filter(
+                ledger_entries::person_id
+                    .eq_any(crate::scope::linked_people(*workspace_id, *user_id)),
+            ),
         Scope::Organization { .. } | Scope::Nothing => {
             q.filter(ledger_entries::id.ne(ledger_entries::id))
         }

@@ -89,15 +89,32 @@ pub async fn awards(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<(Option<Uuid>, String)>> {
-    let given: Vec<(Uuid, Option<Uuid>, String)> = ledger_entries::table
+    Ok(awards_to(conn, ws, &[person], from, to)
+        .await?
+        .into_iter()
+        .map(|(_, by, currency)| (by, currency))
+        .collect())
+}
+
+/// The awards `people` of `ws` were given from `from` to `to` that stand
+/// (not corrected): to whom, by whom and which currency, one per award.
+pub async fn awards_to(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    people: &[Uuid],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<(Uuid, Option<Uuid>, String)>> {
+    let given: Vec<(Uuid, Uuid, Option<Uuid>, String)> = ledger_entries::table
         .filter(ledger_entries::workspace_id.eq(ws))
-        .filter(ledger_entries::person_id.eq(person))
+        .filter(ledger_entries::person_id.eq_any(people))
         .filter(ledger_entries::cause_type.eq(AWARD))
         .filter(ledger_entries::corrects.is_null())
         .filter(ledger_entries::created_at.ge(from))
         .filter(ledger_entries::created_at.lt(to))
         .select((
             ledger_entries::id,
+            ledger_entries::person_id,
             ledger_entries::actor_id,
             ledger_entries::currency,
         ))
@@ -108,7 +125,7 @@ pub async fn awards(
     Ok(given
         .into_iter()
         .filter(|g| !undone.contains_key(&g.0))
-        .map(|(_, by, currency)| (by, currency))
+        .map(|(_, person, by, currency)| (person, by, currency))
         .collect())
 }
 

@@ -369,16 +369,6 @@ type BoxedCharges<'a> = tuition_charges::BoxedQuery<
     diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<ChargeRow, Pg>>,
 >;
 
-/// The people linked to the user of a personal scope.
-macro_rules! linked_people {
-    ($workspace_id:expr, $user_id:expr) => {
-        people::table
-            .filter(people::workspace_id.eq($workspace_id))
-            .filter(people::user_id.eq($user_id))
-            .select(people::id)
-    };
-}
-
 fn visible_charges<'a>(scope: &Scope) -> BoxedCharges<'a> {
     let q = tuition_charges::table
         .select(ChargeRow::as_select())
@@ -391,7 +381,10 @@ fn visible_charges<'a>(scope: &Scope) -> BoxedCharges<'a> {
             ..
         } => q
             .filter(tuition_charges::workspace_id.eq(*workspace_id))
-            .filter(tuition_charges::person_id.eq_any(linked_people!(*workspace_id, *user_id))),
+            .filter(
+                tuition_charges::person_id
+                    .eq_any(crate::scope::own_people(*workspace_id, *user_id)),
+            ),
         Scope::Organization { .. } | Scope::Nothing => {
             q.filter(tuition_charges::id.ne(tuition_charges::id))
         }
@@ -700,7 +693,7 @@ fn visible_payments<'a>(scope: &Scope) -> BoxedPayments<'a> {
             ..
         } => q
             .filter(payments::workspace_id.eq(*workspace_id))
-            .filter(payments::person_id.eq_any(linked_people!(*workspace_id, *user_id))),
+            .filter(payments::person_id.eq_any(crate::scope::own_people(*workspace_id, *user_id))),
         Scope::Organization { .. } | Scope::Nothing => q.filter(payments::id.ne(payments::id)),
     }
 }

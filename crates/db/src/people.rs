@@ -130,16 +130,15 @@ fn scoped<'a, ST>(
 ) -> people::BoxedQuery<'a, Pg, ST> {
     match scope {
         Scope::Workspace(ws) => q.filter(people::workspace_id.eq(*ws)),
-        // A member sees themself and the people they look after.
+        // A member sees themself and the people they look after; a
+        // teacher, also their classes' students.
         Scope::Person {
             workspace_id,
             user_id,
             ..
-        } => q.filter(people::workspace_id.eq(*workspace_id)).filter(
-            people::user_id
-                .eq(*user_id)
-                .or(people::owner_id.eq(*user_id)),
-        ),
+        } => q
+            .filter(people::workspace_id.eq(*workspace_id))
+            .filter(people::id.eq_any(crate::scope::linked_people(*workspace_id, *user_id))),
         Scope::Organization { workspace_id, id } => q
             .filter(people::workspace_id.eq(*workspace_id))
             .filter(people::organization_id.eq(*id)),
@@ -590,4 +589,19 @@ pub async fn guardian_addresses(
         .await?;
     to.dedup();
     Ok(to)
+}
+
+/// The names (given, family) of people `ids` of `ws`, by id.
+pub async fn names(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<std::collections::HashMap<Uuid, (String, String)>> {
+    let rows: Vec<(Uuid, String, String)> = people::table
+        .filter(people::workspace_id.eq(ws))
+        .filter(people::id.eq_any(ids))
+        .select((people::id, people::first_name, people::last_name))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, f, l)| (id, (f, l))).collect())
 }

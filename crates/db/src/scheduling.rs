@@ -603,6 +603,9 @@ impl AttendanceRow {
         AttendanceView {
             session_id: self.session_id,
             person_id: self.person_id,
+            // The register fills them in.
+            first_name: String::new(),
+            last_name: String::new(),
             status: Some(self.status),
             note: self.note.clone(),
             recorded_by: self.recorded_by,
@@ -625,6 +628,23 @@ pub async fn attendance_of(
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(|r| (r.person_id, r)).collect())
+}
+
+/// How many lines of each of sessions `ids` of `ws` are recorded, by
+/// session (a session with none is left out).
+pub async fn recorded_counts(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, i64>> {
+    let rows: Vec<(Uuid, i64)> = attendance::table
+        .filter(attendance::workspace_id.eq(ws))
+        .filter(attendance::session_id.eq_any(ids))
+        .group_by(attendance::session_id)
+        .select((attendance::session_id, diesel::dsl::count_star()))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Records `status` and `note` for `person` at session `id` of `ws` by

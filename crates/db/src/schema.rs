@@ -65,6 +65,7 @@ diesel::table! {
         accepted_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
         version -> Int4,
+        person_id -> Nullable<Uuid>,
     }
 }
 
@@ -272,6 +273,7 @@ diesel::table! {
         kind -> Text,
         description -> Nullable<Text>,
         leader_id -> Nullable<Uuid>,
+        course -> Nullable<Text>,
         tags -> Array<Text>,
         custom_fields -> Jsonb,
         archived_custom_fields -> Jsonb,

@@ -3,6 +3,9 @@
 //! per-record rule takes a [`Scope`] and turns it into its filter, in one
 //! place per kind.
 
+use crate::schema::{group_members, groups, people};
+use diesel::pg::Pg;
+use diesel::prelude::*;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,4 +23,66 @@ pub enum Scope {
     Organization { workspace_id: Uuid, id: Uuid },
     /// None at all.
     Nothing,
+}
+
+/// The ids of the people of `workspace_id` linked to `user_id`: the person
+/// the user is (a student who signs in), the people they look after (whose
+/// owner they are), and the students of the groups they lead, now or
+/// before. The one place that says it; each kind's filter for
+/// [`Scope::Person`] takes it.
+pub fn linked_people<'a>(
+    workspace_id: Uuid,
+    user_id: Uuid,
+) -> people::BoxedQuery<'a, Pg, diesel::sql_types::Uuid> {
+    let led = groups::table
+        .filter(groups::workspace_id.eq(workspace_id))
+        .filter(groups::leader_id.eq(user_id))
+        .filter(groups::deleted_at.is_null())
+        .select(groups::id);
+    let taught = group_members::table
+        .filter(group_members::workspace_id.eq(workspace_id))
+        .filter(group_members::group_id.eq_any(led))
+        .select(group_members::person_id);
+    people::table
+        .filter(people::workspace_id.eq(workspace_id))
+        .filter(
+            people::user_id
+                .eq(user_id)
+                .or(people::owner_id.eq(user_id))
+                .or(people::id.eq_any(taught)),
+        )
+        .select(people::id)
+        .into_boxed()
+}
+
+/// The ids of the people of `workspace_id` who are `user_id` themself (a
+/// student who signs in): what is theirs alone, such as their money.
+pub fn own_people<'a>(
+    workspace_id: Uuid,
+    user_id: Uuid,
+) -> people::BoxedQuery<'a, Pg, diesel::sql_types::Uuid> {
+    people::table
+        .filter(people::workspace_id.eq(workspace_id))
+        .filter(people::user_id.eq(user_id))
+        .select(people::id)
+        .into_boxed()
+}
+
+/// What `user_id`'s personal scope in `workspace_id` reaches: the ids of
+/// the people linked to them and of the groups they see (those they lead
+/// or belong to), live ones.
+pub async fn reach(
+    conn: &mut diesel_async::AsyncPgConnection,
+    workspace_id: Uuid,
+    user_id: Uuid,
+) -> QueryResult<(Vec<Uuid>, Vec<Uuid>)> {
+    let people =
+        diesel_async::RunQueryDsl::load(linked_people(workspace_id, user_id), conn).await?;
+    let scope = Scope::Person {
+        workspace_id,
+        user_id,
+        email: String::new(),
+    };
+    let groups = crate::groups::ids_of(conn, &scope).await?;
+    Ok((people, groups))
 }

@@ -1,7 +1,7 @@
 //! The reward store's items and orders.
 
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
-use crate::schema::{people, store_items, store_orders};
+use crate::schema::{store_items, store_orders};
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -287,14 +287,12 @@ fn visible<'a>(scope: &Scope) -> BoxedOrders<'a> {
             workspace_id,
             user_id,
             ..
-        } => {
-            let linked = people::table
-                .filter(people::workspace_id.eq(*workspace_id))
-                .filter(people::user_id.eq(*user_id))
-                .select(people::id);
-            q.filter(store_orders::workspace_id.eq(*workspace_id))
-                .filter(store_orders::person_id.eq_any(linked))
-        }
+        } => q
+            .filter(store_orders::workspace_id.eq(*workspace_id))
+            .filter(
+                store_orders::person_id
+                    .eq_any(crate::scope::linked_people(*workspace_id, *user_id)),
+            ),
         Scope::Organization { .. } | Scope::Nothing => {
             q.filter(store_orders::id.ne(store_orders::id))
         }

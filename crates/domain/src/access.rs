@@ -253,6 +253,15 @@ impl Template {
         labels[role as usize]
     }
 
+    /// Whether its staff see only their own records rather than all of
+    /// them: a school's teachers see the classes they lead, those classes'
+    /// students and the people they look after, as students see their
+    /// own. Elsewhere staff (consultants, sales reps, agents) see the
+    /// workspace's records.
+    pub fn staff_see_their_own(self) -> bool {
+        matches!(self, Template::School)
+    }
+
     /// Roles a member of a workspace of this template can hold.
     pub fn roles(self) -> Vec<Role> {
         Role::ALL

@@ -66,3 +66,108 @@ pub struct SchoolDashboard {
     /// At most five, the most gold first.
     pub top_earners: Vec<Earner>,
 }
+
+/// One of today's lessons a teacher holds, and how far its register is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LessonToday {
+    /// The session.
+    pub id: Uuid,
+    pub title: String,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+    pub status: crate::scheduling::SessionStatus,
+    /// Who takes part (named, or through a class on the day).
+    pub participants: i64,
+    /// Of them, those whose attendance is recorded.
+    pub recorded: i64,
+}
+
+/// What a teacher may still award one of their students this month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AwardsLeft {
+    pub person_id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub gold: i32,
+    pub silver: i32,
+    pub bronze: i32,
+    /// What is left under the student's cap from all teachers (`null`: no
+    /// cap).
+    pub student_cap_left: Option<i32>,
+}
+
+/// A teacher's day: the classes they lead (with students today and
+/// attendance over the last 30 days), the lessons they hold today, and
+/// what they may still award each of their students this month. A
+/// section whose module is off is empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeachingDashboard {
+    /// Today in the workspace's time zone.
+    pub today: NaiveDate,
+    pub classes: Vec<ClassFigures>,
+    /// Earliest first; cancelled ones left out.
+    pub lessons: Vec<LessonToday>,
+    /// The students of their classes today, by name.
+    pub awards_left: Vec<AwardsLeft>,
+}
+
+/// A class a student belongs to today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClassOf {
+    pub id: Uuid,
+    pub name: String,
+    pub course: Option<String>,
+    /// The teacher.
+    pub leader_id: Option<Uuid>,
+}
+
+/// One of a student's coming lessons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NextLesson {
+    /// The session.
+    pub id: Uuid,
+    pub title: String,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+    pub location: Option<String>,
+    pub host_id: Option<Uuid>,
+}
+
+/// A student's own page: their classes, their next lessons, their
+/// attendance over the last 90 days, their medal balances and the last
+/// medals they received. A section whose module is off is empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StudentDashboard {
+    /// The person the caller is.
+    pub person_id: Uuid,
+    pub first_name: String,
+    pub classes: Vec<ClassOf>,
+    /// At most five, earliest first.
+    pub next_lessons: Vec<NextLesson>,
+    /// Attendance recorded at their lessons in the last 90 days.
+    pub recorded: i64,
+    /// Of those, present or late.
+    pub attended: i64,
+    /// Medals only, by currency.
+    pub balances: Vec<crate::ledger::Balance>,
+    /// The last ten medal entries, newest first.
+    pub recent_medals: Vec<crate::ledger::LedgerEntryView>,
+}
+
+/// A class's medal table for a month: each student of the class today
+/// and the medals they earned in it (awards and attendance that stand),
+/// the most gold first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Leaderboard {
+    pub group_id: Uuid,
+    /// The first day of the month.
+    pub month: NaiveDate,
+    pub rows: Vec<Earner>,
+}

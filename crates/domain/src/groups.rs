@@ -53,6 +53,8 @@ pub struct GroupView {
     pub description: Option<String>,
     /// The member who leads it (a class's teacher).
     pub leader_id: Option<Uuid>,
+    /// What it teaches, for a class ("Python for beginners").
+    pub course: Option<String>,
     pub tags: Vec<String>,
     /// How many people belong to it today.
     pub member_count: i64,
@@ -69,18 +71,24 @@ pub struct GroupView {
 /// A page of the list.
 pub type GroupPage = crate::list::Page<GroupView>;
 
-fn check(e: &mut Vec<FieldError>, description: Option<&str>) {
+fn check(e: &mut Vec<FieldError>, description: Option<&str>, course: Option<&str>) {
     validate::optional_text(
         e,
         "description",
         description.filter(|v| !v.trim().is_empty()),
         DESCRIPTION_MAX,
     );
+    validate::optional_text(
+        e,
+        "course",
+        course.filter(|v| !v.trim().is_empty()),
+        NAME_MAX,
+    );
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(example = json!({"name": "Python beginners, Tuesday", "kind": "class"})))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"name": "Python beginners, Tuesday", "kind": "class", "course": "Python for beginners"})))]
 #[serde(deny_unknown_fields)]
 pub struct CreateGroupRequest {
     pub name: String,
@@ -90,6 +98,9 @@ pub struct CreateGroupRequest {
     pub description: Option<String>,
     #[serde(default)]
     pub leader_id: Option<Uuid>,
+    /// What it teaches, for a class.
+    #[serde(default)]
+    pub course: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
     /// Values of the workspace's own fields, by key; checked against them.
@@ -101,7 +112,7 @@ pub struct CreateGroupRequest {
 impl Validate for CreateGroupRequest {
     fn check(&self, e: &mut Vec<FieldError>) {
         validate::text(e, "name", &self.name, NAME_MAX);
-        check(e, self.description.as_deref());
+        check(e, self.description.as_deref(), self.course.as_deref());
         validate::tags(e, "tags", &self.tags);
     }
 }
@@ -128,6 +139,12 @@ pub struct UpdateGroupRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub leader_id: Option<Option<Uuid>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub course: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Values of the workspace's own fields to set, by key; `null` clears one,
@@ -142,7 +159,11 @@ impl Validate for UpdateGroupRequest {
         if let Some(n) = &self.name {
             validate::text(e, "name", n, NAME_MAX);
         }
-        check(e, self.description.clone().flatten().as_deref());
+        check(
+            e,
+            self.description.clone().flatten().as_deref(),
+            self.course.clone().flatten().as_deref(),
+        );
         if let Some(t) = &self.tags {
             validate::tags(e, "tags", t);
         }

@@ -13,6 +13,10 @@ use uuid::Uuid;
 pub struct CreateInvitationRequest {
     pub email: String,
     pub role: Role,
+    /// The person they are (a student invited to sign in): accepting links
+    /// the new member to this person, who must not be anyone's yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<Uuid>,
 }
 
 impl Validate for CreateInvitationRequest {
@@ -28,6 +32,8 @@ pub struct InvitationCreated {
     pub id: Uuid,
     pub email: String,
     pub role: Role,
+    /// The person accepting links the new member to.
+    pub person_id: Option<Uuid>,
     pub expires_at: DateTime<Utc>,
     pub token: String,
 }
@@ -48,6 +54,8 @@ pub struct InvitationView {
     pub id: Uuid,
     pub email: String,
     pub role: Role,
+    /// The person accepting links the new member to.
+    pub person_id: Option<Uuid>,
     pub status: InvitationStatus,
     pub invited_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,

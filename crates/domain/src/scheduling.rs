@@ -531,7 +531,7 @@ fn check(
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({
     "kind": "tutoring", "title": "Maths with Ada", "starts_at": "2026-12-07T15:00:00Z",
@@ -764,6 +764,11 @@ pub const ATTENDANCE_NOTE_MAX: usize = 1000;
 pub struct AttendanceView {
     pub session_id: Uuid,
     pub person_id: Uuid,
+    /// The participant's name, as the register shows it.
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
     pub status: Option<AttendanceStatus>,
     pub note: Option<String>,
     /// The member who recorded it last.

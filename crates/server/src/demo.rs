@@ -1014,6 +1014,17 @@ async fn notes(
 
 /// The school's classes, led by the teacher, with students who joined at
 /// the start of the year and one who left.
+/// What a demo class of `tag` teaches.
+fn course_of(tag: &str) -> &'static str {
+    match tag {
+        "python" => "Python for beginners",
+        "scratch" => "Programming with Scratch",
+        "robotics" => "Robotics with Arduino",
+        "web" => "Web design",
+        _ => "Computing",
+    }
+}
+
 async fn groups(
     conn: &mut rapport_db::Conn,
     ctx: &Ctx,
@@ -1063,6 +1074,7 @@ async fn groups(
                 kind: "class".into(),
                 description: Some(description.into()),
                 leader_id: leader,
+                course: Some(course_of(tag).into()),
                 tags: vec![tag.into()],
                 custom_fields: None,
             },

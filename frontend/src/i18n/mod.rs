@@ -223,6 +223,50 @@ pub fn datetime(at: &chrono::DateTime<chrono::Utc>, time_zone: &str) -> String {
     d.to_locale_string(lang().code(), &opts).into()
 }
 
+/// Now, by this device's clock.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}
+
+/// `at` as the wall clock of `zone` shows it.
+pub fn wall_clock(at: &chrono::DateTime<chrono::Utc>, zone: &str) -> chrono::NaiveDateTime {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        at.timestamp_millis() as f64
+    ));
+    let opts = js_options(&[("timeZone", zone), ("hourCycle", "h23")]);
+    // Swedish writes dates and times as ISO 8601 does: 2026-12-07 15:00:00.
+    let text: String = d.to_locale_string("sv-SE", &opts).into();
+    chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S").unwrap_or(at.naive_utc())
+}
+
+/// The instant when the wall clock of `zone` shows `wall` (the later one
+/// when the clock goes back, the hour after when it skips).
+pub fn instant(wall: chrono::NaiveDateTime, zone: &str) -> chrono::DateTime<chrono::Utc> {
+    let mut guess = wall.and_utc();
+    for _ in 0..3 {
+        let off = wall_clock(&guess, zone) - wall;
+        if off.is_zero() {
+            break;
+        }
+        guess -= off;
+    }
+    guess
+}
+
+/// The name of a day of the week in the language ("Tuesday", "mardi").
+pub fn weekday(day: chrono::Weekday) -> String {
+    // 5 January 2026 was a Monday.
+    let monday = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
+    let at = (monday + chrono::Duration::days(day.num_days_from_monday() as i64))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        at.timestamp_millis() as f64
+    ));
+    let opts = js_options(&[("weekday", "long"), ("timeZone", "UTC")]);
+    d.to_locale_date_string(lang().code(), &opts).into()
+}
+
 /// A date alone.
 pub fn date(at: &chrono::DateTime<chrono::Utc>, time_zone: &str) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
@@ -421,6 +465,7 @@ mod tests {
             }
             if t.modules().contains(&Module::Groups) {
                 keys.insert(format!("groups.{}", t.as_str()));
+                keys.insert(format!("today.{}", t.as_str()));
             }
             if t.modules().contains(&Module::Scheduling) {
                 keys.insert(format!("calendar.{}", t.as_str()));

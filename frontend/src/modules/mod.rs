@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod custom_fields;
+pub mod dashboards;
 pub mod groups;
 pub mod mail;
 pub mod medals;
@@ -54,6 +55,7 @@ pub struct Entry {
 
 /// Every module with a page, in sidebar order.
 pub const ENTRIES: &[Entry] = &[
+    dashboards::ENTRY,
     people::ENTRY,
     organizations::ENTRY,
     groups::ENTRY,

@@ -116,6 +116,19 @@ fn SchoolOverview() -> impl IntoView {
     }
 }
 
+/// A school's teacher: one who takes registers but does not run the school.
+fn teaches(s: &session::Session) -> bool {
+    s.has_module(Module::Groups)
+        && s.can(Permission::AttendanceWrite)
+        && !s.can(Permission::OverviewRead)
+}
+
+/// A school's student: a member, who sees their own things.
+fn learns(s: &session::Session) -> bool {
+    s.has_module(Module::Groups)
+        && s.me.with(|m| m.as_ref().map(|m| m.role)) == Some(rapport_domain::Role::Member)
+}
+
 #[component]
 pub fn Home() -> impl IntoView {
     let session = session::current();
@@ -135,6 +148,17 @@ pub fn Home() -> impl IntoView {
             })}
             <Show when=move || session.can(Permission::OverviewRead) && session.has_module(Module::Groups)>
                 <SchoolOverview />
+            </Show>
+            // A teacher's day, and a student's own page: chunks of their own.
+            <Show when=move || teaches(&session)>
+                <Suspense fallback=|| ()>
+                    {Suspend::new(crate::modules::dashboards::teaching_home())}
+                </Suspense>
+            </Show>
+            <Show when=move || learns(&session)>
+                <Suspense fallback=|| ()>
+                    {Suspend::new(crate::modules::dashboards::student_home())}
+                </Suspense>
             </Show>
             <h2>{tr("home.modules")}</h2>
             <ul class="cards">

@@ -354,8 +354,10 @@ test('the demo students are listed, one is added, and a change shows live in a s
   await page.getByRole('searchbox').fill('');
   await page.locator('tr[data-person="Mia Member"]').waitFor();
 
+  // The owner watches in a second tab (a teacher would see only their own
+  // classes' students).
   const watcher = await track(await newPage(await browser.newContext()));
-  await signIn(watcher, server.base, 'staff@school.demo', DEMO_PASSWORD);
+  await signIn(watcher, server.base, 'owner@school.demo', DEMO_PASSWORD);
   await watcher.getByRole('heading', { name: /Welcome/ }).waitFor();
   await watcher.goto(`${server.base}/people`);
   await watcher.locator('tr[data-person="Mia Member"]').waitFor();
@@ -858,6 +860,91 @@ test('a student buys a reward with medals and an admin hands it over, seen live'
   await shot(admin, 'store-admin');
   // The student sees it handed over without reloading.
   await mine.first().getByText('Handed over').waitFor();
+});
+
+test('the whole story: an admin opens a class, its teacher takes the register from their day, the student sees the bronze arrive live and buys a reward, and the admin hands it over', async () => {
+  const admin = await track(await newPage(await browser.newContext()));
+  await signIn(admin, server.base, 'owner@school.demo', DEMO_PASSWORD);
+  await admin.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await admin.locator('#sidebar').getByRole('link', { name: 'Classes' }).click();
+  await admin.getByRole('heading', { name: 'Classes', exact: true }).waitFor();
+  await admin.getByRole('button', { name: 'Add a group' }).click();
+  const form = admin.getByRole('form', { name: 'Add a group' });
+  await form.locator('#f-name').fill('Game makers');
+  await form.locator('#f-leader').selectOption({ label: 'Sam Staff' });
+  await form.locator('#f-course').fill('Making games with Godot');
+  await form.getByRole('button', { name: 'Save', exact: true }).click();
+  const panel = admin.getByRole('complementary', { name: 'Details' });
+  await panel.getByRole('heading', { name: 'Game makers' }).waitFor();
+  await panel.locator('p.course', { hasText: 'Making games with Godot' }).waitFor();
+  await panel.getByText('No lessons are scheduled.', { exact: false }).waitFor();
+  // Mia joins today.
+  await panel.getByRole('searchbox', { name: 'Find someone to add' }).fill('Mia');
+  await panel.locator('.suggestions').getByRole('button', { name: /^Mia Member/ }).click();
+  await panel.getByRole('table', { name: 'Register' }).locator('tr[data-member="Mia Member"]').waitFor();
+  // A weekly lesson on today's weekday, beginning a few minutes ago (UTC,
+  // the demo school's zone), so that its register can be taken now.
+  const hhmm = (d) => d.toISOString().slice(11, 16);
+  const now = new Date();
+  const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const from = new Date(Math.max(now.getTime() - 5 * 60000, midnight.getTime()));
+  const to = new Date(Math.min(from.getTime() + 45 * 60000, midnight.getTime() + (24 * 60 - 1) * 60000));
+  await panel.getByRole('button', { name: 'Add a weekly lesson' }).click();
+  const weekly = panel.locator('form[data-form="weekly-lesson"]');
+  await weekly.locator('#lesson-from').fill(hhmm(from));
+  await weekly.locator('#lesson-to').fill(hhmm(to));
+  await weekly.getByRole('button', { name: 'Add a weekly lesson' }).click();
+  await admin.getByText('The weekly lesson was added to the calendar.').waitFor();
+  await panel.locator('.schedule .rules li', { hasText: `${hhmm(from)}–${hhmm(to)}` }).waitFor();
+  await shot(admin, 'class-schedule');
+
+  // The student keeps their own page open: their medals as they are.
+  const student = await track(await newPage(await browser.newContext()));
+  await signIn(student, server.base, 'member@school.demo', DEMO_PASSWORD);
+  await student.getByRole('heading', { name: /Welcome/ }).waitFor();
+  const bronze = student.locator('[data-test="student-home"] [data-test="bronze"]');
+  await bronze.waitFor();
+  const before = Number(await bronze.textContent());
+  await student.locator('[data-test="next-lessons"] li').first().waitFor();
+
+  // The teacher's day lists the lesson; "All present" and save.
+  const teacher = await track(await newPage(await browser.newContext()));
+  await signIn(teacher, server.base, 'staff@school.demo', DEMO_PASSWORD);
+  await teacher.getByRole('heading', { name: /Welcome/ }).waitFor();
+  const card = teacher.locator('li.lesson[data-lesson="Game makers"]');
+  await card.waitFor();
+  await card.getByText('0 of 1 marked').waitFor();
+  const open = card.getByRole('button', { name: 'Take the register' });
+  if ((await open.getAttribute('aria-expanded')) !== 'true') await open.click();
+  const register = card.locator('[data-test="quick-register"]');
+  await register.locator('li[data-student="Mia Member"]').waitFor();
+  await register.getByRole('button', { name: 'All present' }).click();
+  assert.equal(await register.locator('li[data-student="Mia Member"]').getByRole('radio', { name: 'Present' }).getAttribute('aria-checked'), 'true');
+  await register.getByRole('button', { name: 'Save the register' }).click();
+  await teacher.getByText('The register is saved.').waitFor();
+  await card.getByText('1 of 1 marked').waitFor();
+  await shot(teacher, 'teacher-today');
+
+  // The bronze arrives on the student's page without a reload.
+  await student.getByText('You received a Bronze medal: Present at a lesson').waitFor();
+  await student.waitForFunction(
+    (n) => Number(document.querySelector('[data-test="student-home"] [data-test="bronze"]').textContent) === n + 1,
+    before,
+  );
+  await shot(student, 'student-home');
+
+  // They spend it in the store; the admin hands the reward over.
+  await student.locator('#sidebar').getByRole('link', { name: 'Reward store' }).click();
+  const stickers = student.locator('.store-item', { hasText: 'Robot sticker pack' });
+  await stickers.getByRole('button', { name: 'Buy' }).click();
+  await student.getByText('Bought. The school will hand it over.').waitFor();
+  const mine = student.locator('[data-test="orders"] li', { hasText: 'Robot sticker pack' }).first();
+  await mine.getByText('Waiting').waitFor();
+  await admin.locator('#sidebar').getByRole('link', { name: 'Reward store' }).click();
+  const order = admin.locator('[data-test="orders"] li', { hasText: 'Mia Member' }).filter({ hasText: 'Robot sticker pack' }).filter({ hasText: 'Waiting' });
+  await order.first().getByRole('button', { name: 'Hand over' }).click();
+  await admin.getByText('Handed over.').waitFor();
+  await mine.getByText('Handed over').waitFor();
 });
 
 test('an admin sees who owes what and records a payment; the student sees it arrive and downloads the receipt', async () => {

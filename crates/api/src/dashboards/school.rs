@@ -33,7 +33,8 @@ pub async fn school(
         (0, 0)
     };
     let classes = if has(Module::Groups) {
-        rapport_db::dashboards::classes(conn, ws, today, now - chrono::Duration::days(30)).await?
+        rapport_db::dashboards::classes(conn, ws, None, today, now - chrono::Duration::days(30))
+            .await?
     } else {
         Vec::new()
     };

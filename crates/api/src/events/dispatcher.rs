@@ -71,6 +71,7 @@ pub async fn run(state: Arc<AppState>, database_url: String) {
 /// removed or given another role, or whose workspace switched a module on or
 /// off, with 4403 (it reconnects with its new rights).
 pub async fn recheck(state: &AppState) {
+    refresh_reach(state).await;
     let open = state.hub.credentials();
     if open.is_empty() {
         return;
@@ -111,6 +112,37 @@ pub async fn recheck(state: &AppState) {
             },
         };
         state.hub.kick(ws, id, kick);
+    }
+}
+
+/// Reads again, every fifth check (about every ten seconds), what each
+/// connection that hears only its own records reaches: a student who
+/// joined a teacher's class is heard of from then on, one who left no
+/// longer.
+async fn refresh_reach(state: &AppState) {
+    static CHECKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    if !CHECKS
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .is_multiple_of(5)
+    {
+        return;
+    }
+    let reaching = state.hub.reaching();
+    if reaching.is_empty() {
+        return;
+    }
+    let mut conn = match state.pool.get().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "reach check: no database connection");
+            return;
+        }
+    };
+    for (ws, id, user) in reaching {
+        match crate::events::reach::Reach::of(&mut conn, ws, user).await {
+            Ok(reach) => state.hub.set_reach(ws, id, reach),
+            Err(e) => tracing::warn!(error = %e, "reach check failed"),
+        }
     }
 }
 

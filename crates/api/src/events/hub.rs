@@ -1,5 +1,6 @@
 //! The clients connected to this instance, by workspace, each with a bounded queue.
 
+use crate::events::reach::Reach;
 use rapport_db::access::{Credential, Rights};
 use rapport_db::events::Event;
 use std::collections::HashMap;
@@ -13,6 +14,8 @@ struct Client {
     tx: mpsc::Sender<Arc<Event>>,
     permissions: Vec<&'static str>,
     user_id: Option<Uuid>,
+    /// For one who sees only their own records: what they reach.
+    reach: Option<Reach>,
     /// What the connection was opened with, and the rights it had then.
     credential: Credential,
     rights: Rights,
@@ -55,6 +58,8 @@ pub struct Subscription {
 pub struct Listener {
     pub permissions: Vec<&'static str>,
     pub user_id: Option<Uuid>,
+    /// For one who sees only their own records: what they reach.
+    pub reach: Option<Reach>,
     pub credential: Credential,
     pub rights: Rights,
 }
@@ -90,6 +95,7 @@ impl Hub {
             tx,
             permissions: who.permissions,
             user_id: who.user_id,
+            reach: who.reach,
             credential: who.credential,
             rights: who.rights,
             kick: Some(kick),
@@ -113,6 +119,33 @@ impl Hub {
                     .map(|c| (*ws, c.id, c.credential, c.rights.clone()))
             })
             .collect()
+    }
+
+    /// The connections that hear only what they reach: workspace, id and
+    /// user, for their reach to be read again.
+    pub fn reaching(&self) -> Vec<(Uuid, u64, Uuid)> {
+        self.rooms()
+            .iter()
+            .flat_map(|(ws, r)| {
+                r.clients
+                    .iter()
+                    .filter_map(|c| c.reach.as_ref().map(|reach| (*ws, c.id, reach.user_id)))
+            })
+            .collect()
+    }
+
+    /// Gives connection `id` what it reaches now.
+    pub fn set_reach(&self, workspace_id: Uuid, id: u64, reach: Reach) {
+        let mut rooms = self.rooms();
+        if let Some(room) = rooms.get_mut(&workspace_id) {
+            for c in room
+                .clients
+                .iter_mut()
+                .filter(|c| c.id == id && c.reach.is_some())
+            {
+                c.reach = Some(reach.clone());
+            }
+        }
     }
 
     /// Closes one connection, and stops handing it events at once.
@@ -164,7 +197,9 @@ impl Hub {
             let event = Arc::new(event);
             let before = room.clients.len();
             room.clients.retain(|c| {
-                if !event.visible_to(&c.permissions, c.user_id) {
+                if !event.visible_to(&c.permissions, c.user_id)
+                    || c.reach.as_ref().is_some_and(|r| !r.hears(&event))
+                {
                     return !c.tx.is_closed();
                 }
                 c.tx.try_send(event.clone()).is_ok()

@@ -51,7 +51,8 @@ pub async fn list(
         }
     };
     let conn = db.conn().await?;
-    let rows = rapport_db::events::after(
+    let reach = super::reach_of(conn, &caller).await?;
+    let mut rows = rapport_db::events::after(
         conn,
         caller.workspace_id(),
         after,
@@ -65,6 +66,11 @@ pub async fn list(
     } else {
         None
     };
+    // What the caller does not reach is left out; the cursor still moves
+    // past it.
+    if let Some(r) = &reach {
+        rows.retain(|e| r.hears(e));
+    }
     Ok(Json(EventPage {
         data: rows.iter().map(|e| e.view()).collect(),
         next_cursor: next,

@@ -4,6 +4,7 @@
 pub mod dispatcher;
 pub mod hub;
 pub mod list;
+pub mod reach;
 pub mod ws;
 pub mod ws_ticket;
 
@@ -28,4 +29,19 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
             })
         },
     });
+}
+
+/// What `caller` reaches when they see only their own records (a school's
+/// teacher, a student): the events they hear are narrowed to it. `None`
+/// for those who see the workspace's records.
+pub async fn reach_of(
+    conn: &mut rapport_db::Conn,
+    caller: &crate::extract::Caller,
+) -> Result<Option<reach::Reach>, crate::error::ApiError> {
+    match caller.user_id() {
+        Some(user) if crate::people::sees_their_own(caller) => Ok(Some(
+            reach::Reach::of(conn, caller.workspace_id(), user).await?,
+        )),
+        _ => Ok(None),
+    }
 }

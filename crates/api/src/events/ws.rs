@@ -114,6 +114,7 @@ pub async fn connect(
     };
     let permissions = caller.permissions();
     let rights = caller.rights();
+    let reach = super::reach_of(conn, &caller).await?;
     let head = rapport_db::events::head(conn, ticket.workspace_id).await?;
     db.release();
     let (res, session, stream) =
@@ -124,6 +125,7 @@ pub async fn connect(
         Listener {
             permissions: permissions.clone(),
             user_id: ticket.user_id,
+            reach: reach.clone(),
             credential,
             rights,
         },
@@ -134,6 +136,7 @@ pub async fn connect(
         pool: db.pool(),
         permissions,
         user_id: ticket.user_id,
+        reach,
     };
     actix_web::rt::spawn(session_loop(
         state,
@@ -152,6 +155,7 @@ struct Replay {
     pool: rapport_db::Pool,
     permissions: Vec<&'static str>,
     user_id: Option<uuid::Uuid>,
+    reach: Option<super::reach::Reach>,
 }
 
 async fn session_loop(
@@ -166,6 +170,7 @@ async fn session_loop(
         pool,
         permissions,
         user_id,
+        reach,
     } = replay;
     let workspace_id = sub.workspace_id;
     let mut last = after;
@@ -208,6 +213,9 @@ async fn session_loop(
             }
             for e in batch {
                 last = e.seq;
+                if reach.as_ref().is_some_and(|r| !r.hears(&e)) {
+                    continue;
+                }
                 if session.text(json(&e)).await.is_err() {
                     break 'session None;
                 }

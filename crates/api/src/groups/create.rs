@@ -32,6 +32,7 @@ pub async fn create(
         kind: body.kind.as_str().to_string(),
         description: tidy(body.description.as_deref()),
         leader_id: body.leader_id,
+        course: tidy(body.course.as_deref()),
         tags: tidy_tags(&body.tags),
         custom_fields: None,
     };

@@ -46,6 +46,7 @@ pub async fn export(
             "id",
             "name",
             "kind",
+            "course",
             "description",
             "leader",
             "members",
@@ -77,6 +78,7 @@ pub async fn export(
                             g.id.to_string(),
                             g.name.clone(),
                             g.kind.as_str().to_string(),
+                            g.course.clone().unwrap_or_default(),
                             g.description.clone().unwrap_or_default(),
                             g.leader_id
                                 .and_then(|l| names.get(&l).cloned())

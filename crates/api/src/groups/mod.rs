@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod create;
 pub mod delete;
 pub mod export;
+pub mod leaderboard;
 pub mod list;
 pub mod members;
 pub mod read;
@@ -33,15 +34,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(delete::delete)
         .service(restore::restore)
         .service(timeline::timeline)
+        .service(leaderboard::leaderboard)
         .service(members::list)
         .service(members::add)
         .service(members::update)
         .service(members::remove);
 }
 
-/// As for people: a member sees the groups they lead or belong to, and in
-/// them only themself and the people they look after; every other role and
-/// API key sees the workspace's.
+/// As for people: a member (and a school's teacher) sees the groups they
+/// lead or belong to, and in them only the people linked to them (a
+/// teacher, their classes' students); every other role and API key sees
+/// the workspace's.
 pub type Policy = crate::people::Policy;
 
 impl crate::record::Audited for GroupRow {

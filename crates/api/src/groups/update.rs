@@ -36,6 +36,7 @@ pub async fn update(
         kind: body.kind.map(|k| k.as_str().to_string()),
         description: body.description.as_ref().map(|v| tidy(v.as_deref())),
         leader_id: body.leader_id,
+        course: body.course.as_ref().map(|v| tidy(v.as_deref())),
         tags: body.tags.as_deref().map(tidy_tags),
         custom_fields: None,
     };

@@ -149,6 +149,9 @@ pub async fn accept(
             })?;
             let ctx = ctx.as_user(user.id);
             ctx.record(conn, member_added(ws.id, &user, inv.role())).await?;
+            if let Some(person) = inv.person_id {
+                crate::people::link_user(conn, &ctx, ws.id, person, user.id).await?;
+            }
             ctx.record(
                 conn,
                 crate::extract::ctx::Change {

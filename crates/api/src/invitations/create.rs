@@ -14,13 +14,14 @@ use rapport_domain::problem::Code;
 use uuid::Uuid;
 
 /// Invite someone with a role. The one-use token, valid 7 days, is e-mailed
-/// and returned here.
+/// and returned here. With `person_id` (a student added to the workspace,
+/// invited to sign in), accepting links the new member to that person.
 #[utoipa::path(
     tag = "invitations",
     request_body = CreateInvitationRequest,
     responses(
         (status = 201, description = "The invitation and its token", body = InvitationCreated),
-        (status = 409, description = "The person is already a member, or has a pending invitation", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The person is already a member, or has a pending invitation, or the record named by `person_id` already signs in", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
 
     ),
     security(("bearer" = ["invitations:manage"]))
@@ -69,6 +70,9 @@ pub async fn create(
                     ));
                 }
             }
+            if let Some(person) = body.person_id {
+                invitable(conn, ws.id, person).await?;
+            }
             let inv = rapport_db::invitations::insert(
                 conn,
                 NewInvitation {
@@ -79,6 +83,7 @@ pub async fn create(
                     token_hash: &rapport_db::sha256(&token),
                     invited_by: caller.user_id(),
                     expires_at,
+                    person_id: body.person_id,
                 },
             )
             .await?;
@@ -88,6 +93,7 @@ pub async fn create(
                 id: inv.id,
                 email: inv.email.clone(),
                 role: inv.role(),
+                person_id: inv.person_id,
                 expires_at: inv.expires_at,
                 token: token.clone(),
             };
@@ -99,4 +105,28 @@ pub async fn create(
         })
         .await?;
     Ok(reply)
+}
+
+/// That person `id` of `ws` is there and signs in as nobody yet: 422 on
+/// `person_id` when there is no such person, 409 `duplicate` when the
+/// person already signs in.
+async fn invitable(conn: &mut rapport_db::Conn, ws: Uuid, id: Uuid) -> Result<(), ApiError> {
+    use rapport_db::scope::Scope;
+    let person = rapport_db::people::find(conn, &Scope::Workspace(ws), id)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .ok_or_else(|| {
+            ApiError::validation(
+                "person_id",
+                rapport_domain::problem::FieldCode::Unknown,
+                "no such person in this workspace",
+            )
+        })?;
+    if person.user_id.is_some() {
+        return Err(ApiError::conflict(
+            Code::Duplicate,
+            "this person already signs in as a member",
+        ));
+    }
+    Ok(())
 }

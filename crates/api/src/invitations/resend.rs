@@ -62,6 +62,7 @@ pub async fn resend(
                 id: inv.id,
                 email: inv.email.clone(),
                 role: inv.role(),
+                person_id: inv.person_id,
                 expires_at: inv.expires_at,
                 token: token.clone(),
             };

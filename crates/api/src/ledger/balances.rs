@@ -1,6 +1,6 @@
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::Db;
-use crate::extract::{perm, Authz, Scope, Visible};
+use crate::extract::{perm, Authz, Visible};
 use crate::record::Found;
 use actix_web::{get, web, web::Json};
 use rapport_domain::api::Balance;
@@ -9,7 +9,7 @@ use uuid::Uuid;
 /// A person's balances, one per currency they have entries in: the sums
 /// of their entries, kept as each is written. Staff without `money:read`
 /// see the medals only; a member the balances of the people linked to
-/// them.
+/// them, a school's teacher those of their classes' students.
 #[utoipa::path(
     tag = "ledger",
     params(("id" = Uuid, Path, description = "The person's id")),
@@ -27,15 +27,11 @@ pub async fn balances(
     let id = id.into_inner();
     let view = super::view_of(&caller, scope);
     let conn = db.conn().await?;
-    // The person as the ledger's scope sees them: a member, their own.
-    let person = rapport_db::people::find(conn, &Scope::Workspace(ws), id)
+    // The person as the ledger's scope sees them: a member, their own; a
+    // teacher, their students.
+    rapport_db::people::find(conn, &view.scope, id)
         .await?
         .found()?;
-    if let Scope::Person { user_id, .. } = &view.scope {
-        if person.user_id != Some(*user_id) {
-            return Err(ApiError::NotFound);
-        }
-    }
     let rows = rapport_db::ledger::balances(conn, ws, id, view.medals_only).await?;
     Ok(Json(rows.iter().map(|b| b.view()).collect()))
 }

@@ -16,7 +16,7 @@ use crate::extract::{Caller, Ctx, Scope};
 use rapport_db::ledger::{EntryRow, View};
 use rapport_db::Conn;
 use rapport_domain::problem::Code;
-use rapport_domain::Permission;
+use rapport_domain::{Permission, Role};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -27,14 +27,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(correct::correct);
 }
 
-/// A member sees the entries of the people linked to them; every other
-/// role and API key the workspace's.
+/// A member sees the entries of the people linked to them, and a school's
+/// teacher those of their classes' students; every other role and API key
+/// the workspace's.
 pub type Policy = crate::people::Policy;
 
 /// What of the ledger `caller` sees, in `scope`: staff without
-/// `money:read` see medals only; a member sees their own money too.
+/// `money:read` (a teacher) see medals only; a member sees their own money
+/// too.
 pub fn view_of(caller: &Caller, scope: Scope) -> View {
-    let medals_only = matches!(scope, Scope::Workspace(_)) && !caller.allows(Permission::MoneyRead);
+    let medals_only = caller.role != Role::Member && !caller.allows(Permission::MoneyRead);
     View { scope, medals_only }
 }
 

@@ -1,5 +1,5 @@
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{perm, Authz, Db};
+use crate::extract::{perm, Authz, Db, Visible};
 use crate::pagination::Checked;
 use actix_web::{get, web::Json};
 use rapport_db::Conn;
@@ -29,6 +29,30 @@ impl Left {
     pub fn of(&self, m: Medal) -> i32 {
         self.by_medal[m as usize]
     }
+
+    /// What `by` may still award a student who was `given` these awards
+    /// this month (by whom, which currency), under `settings`.
+    pub fn after(
+        settings: MedalSettings,
+        given: &[(Option<Uuid>, String)],
+        by: Option<Uuid>,
+    ) -> Left {
+        let by_medal = Medal::ALL.map(|m| {
+            let mine = given
+                .iter()
+                .filter(|(who, c)| *who == by && c == m.currency())
+                .count() as i32;
+            (settings.per_month(m) - mine).max(0)
+        });
+        let cap_left = settings
+            .student_cap_per_month
+            .map(|cap| (cap - given.len() as i32).max(0));
+        Left {
+            settings,
+            by_medal,
+            cap_left,
+        }
+    }
 }
 
 /// What `by` may still award `person` of `ws` this month, in `zone`.
@@ -42,21 +66,7 @@ pub async fn left(
     let settings = rapport_db::medals::settings(conn, ws).await?;
     let (from, to) = super::month_of(zone, chrono::Utc::now());
     let given = rapport_db::medals::awards(conn, ws, person, from, to).await?;
-    let by_medal = Medal::ALL.map(|m| {
-        let mine = given
-            .iter()
-            .filter(|(who, c)| *who == by && c == m.currency())
-            .count() as i32;
-        (settings.per_month(m) - mine).max(0)
-    });
-    let cap_left = settings
-        .student_cap_per_month
-        .map(|cap| (cap - given.len() as i32).max(0));
-    Ok(Left {
-        settings,
-        by_medal,
-        cap_left,
-    })
+    Ok(Left::after(settings, &given, by))
 }
 
 /// What the caller may still award a student this month, medal by medal,
@@ -71,12 +81,19 @@ pub async fn left(
 pub async fn allowance(
     mut db: Db,
     caller: Authz<perm::MedalsAward>,
+    Visible(scope, ..): Visible<crate::people::Policy>,
     query: Checked<AllowanceQuery>,
 ) -> ApiResult<Json<Allowance>> {
     let ws = caller.workspace_id();
     let person = query.0.person_id;
     let by = caller.actor().1;
     let conn = db.conn().await?;
+    if rapport_db::people::find(conn, &scope, person)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::NotFound);
+    }
     let left = left(conn, ws, &caller.workspace.time_zone, by, person).await?;
     let cap = left.settings.student_cap_per_month.map(|_| ());
     Ok(Json(Allowance {

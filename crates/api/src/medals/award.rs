@@ -1,5 +1,5 @@
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{perm, Authz, Ctx, Db, Idempotent, Valid};
+use crate::extract::{perm, Authz, Ctx, Db, Idempotent, Valid, Visible};
 use crate::respond::Reply;
 use actix_web::post;
 use diesel_async::AsyncConnection;
@@ -12,8 +12,9 @@ use uuid::Uuid;
 /// of each medal (by default 1 gold, 2 silver, 5 bronze), and a student
 /// gets at most the cap of medals from all teachers together; beyond, 409
 /// `limit_reached` with the limit in its detail. The limits are counted
-/// under a lock per student: fifty awards at once never pass them. Honours
-/// `Idempotency-Key`.
+/// under a lock per student: fifty awards at once never pass them. A
+/// teacher awards their own classes' students only (422 for another).
+/// Honours `Idempotency-Key`.
 #[utoipa::path(
     tag = "medals",
     request_body = AwardRequest,
@@ -29,6 +30,7 @@ pub async fn award(
     caller: Authz<perm::MedalsAward>,
     ctx: Ctx,
     idem: Idempotent,
+    Visible(scope, ..): Visible<crate::people::Policy>,
     Valid(body): Valid<AwardRequest>,
 ) -> ApiResult<Reply<LedgerEntryView>> {
     let ws = caller.workspace_id();
@@ -39,6 +41,7 @@ pub async fn award(
             if let Some(replay) = idem.claim(conn).await? {
                 return Ok(replay);
             }
+            super::awardable(conn, &scope, body.person_id).await?;
             rapport_db::medals::hold(conn, ws, body.person_id).await?;
             let left = super::allowance::left(conn, ws, &zone, ctx.actor_id, body.person_id).await?;
             let medal = body.medal;

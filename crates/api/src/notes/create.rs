@@ -1,5 +1,5 @@
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{perm, Authz, Ctx, Db, Idempotent, Valid};
+use crate::extract::{perm, Authz, Ctx, Db, Idempotent, Valid, Visible};
 use crate::respond::Reply;
 use actix_web::post;
 use diesel_async::AsyncConnection;
@@ -11,27 +11,29 @@ use rapport_domain::problem::FieldCode;
 use rapport_domain::Module;
 use uuid::Uuid;
 
-/// Whether `ws` has the live record `id` of kind `record`.
+/// Whether the live record `id` of kind `record` is one `scope` sees (a
+/// teacher writes on their own students and classes).
 async fn is_live(
     conn: &mut Conn,
-    ws: Uuid,
+    scope: &Scope,
     record: NoteRecord,
     id: Uuid,
 ) -> Result<bool, ApiError> {
-    let all = Scope::Workspace(ws);
     Ok(match record {
-        NoteRecord::Person => rapport_db::people::find(conn, &all, id)
+        NoteRecord::Person => rapport_db::people::find(conn, scope, id)
             .await?
             .is_some_and(|p| p.deleted_at.is_none()),
-        NoteRecord::Organization => rapport_db::organizations::is_live(conn, ws, id).await?,
-        NoteRecord::Group => rapport_db::groups::find(conn, &all, id)
+        NoteRecord::Organization => rapport_db::organizations::find(conn, scope, id)
+            .await?
+            .is_some_and(|o| o.deleted_at.is_none()),
+        NoteRecord::Group => rapport_db::groups::find(conn, scope, id)
             .await?
             .is_some_and(|g| g.deleted_at.is_none()),
     })
 }
 
-/// Write a note on a person, an organisation or a group. Its Markdown is
-/// kept as written and shown as safe HTML.
+/// Write a note on a person, an organisation or a group that the caller
+/// sees. Its Markdown is kept as written and shown as safe HTML.
 #[utoipa::path(
     tag = "notes",
     request_body = CreateNoteRequest,
@@ -44,6 +46,7 @@ pub async fn create(
     caller: Authz<perm::NotesWrite>,
     ctx: Ctx,
     idem: Idempotent,
+    Visible(scope, ..): Visible<crate::people::Policy>,
     Valid(body): Valid<CreateNoteRequest>,
 ) -> ApiResult<Reply<NoteView>> {
     let ws = caller.workspace_id();
@@ -63,7 +66,7 @@ pub async fn create(
             if let Some(replay) = idem.claim(conn).await? {
                 return Ok(replay);
             }
-            if !is_live(conn, ws, record, record_id).await? {
+            if !is_live(conn, &scope, record, record_id).await? {
                 let field = format!("{}_id", record.as_str());
                 return Err(ApiError::validation(
                     &field,

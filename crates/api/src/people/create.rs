@@ -37,7 +37,13 @@ pub async fn create(
         email: tidy(body.email.as_deref()).map(|e| normalize_email(&e)),
         phone: tidy(body.phone.as_deref()),
         organization_id: body.organization_id,
-        owner_id: body.owner_id,
+        // One who sees only their own (a school's teacher) looks after
+        // whom they add, unless they name someone else.
+        owner_id: body.owner_id.or_else(|| {
+            super::sees_their_own(&caller)
+                .then(|| caller.user_id())
+                .flatten()
+        }),
         user_id: body.user_id,
         status: body.status.as_str().to_string(),
         tags: tidy_tags(&body.tags),

@@ -42,19 +42,32 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// A member (a student, a customer) sees themself and the people they look
-/// after; every other role and API key sees the workspace's people.
+/// after, and so does a school's teacher, with the students of the classes
+/// they lead (see [`rapport_db::scope::linked_people`]); every other role
+/// and API key sees the workspace's people.
 pub struct Policy;
 
 impl crate::extract::Policy for Policy {
     fn scope(caller: &Caller) -> Scope {
         match &caller.principal {
-            Principal::User { id, profile, .. } if caller.role == Role::Member => Scope::Person {
+            Principal::User { id, profile, .. } if sees_their_own(caller) => Scope::Person {
                 workspace_id: caller.workspace_id(),
                 user_id: *id,
                 email: profile.email.clone(),
             },
             _ => Scope::Workspace(caller.workspace_id()),
         }
+    }
+}
+
+/// Whether `caller` sees only the records linked to them: a member (a
+/// student, a customer's user), and staff where the template says so (a
+/// school's teachers).
+pub fn sees_their_own(caller: &Caller) -> bool {
+    match caller.role {
+        Role::Member => true,
+        Role::Staff => caller.workspace.template().staff_see_their_own(),
+        _ => false,
     }
 }
 
@@ -153,6 +166,41 @@ pub(crate) async fn check_user_free(
             }
         }
     }
+    Ok(())
+}
+
+/// Links person `id` of `ws` to `user`, a student invited to sign in who
+/// has just accepted: when the person is still there and nobody's yet, and
+/// the user is no other person of the workspace. Audited as a change of
+/// the person.
+pub(crate) async fn link_user(
+    conn: &mut Conn,
+    ctx: &crate::extract::Ctx,
+    ws: Uuid,
+    id: Uuid,
+    user: Uuid,
+) -> Result<(), ApiError> {
+    use crate::record::Found;
+    let Some(before) = rapport_db::people::lock(conn, ws, &Scope::Workspace(ws), id)
+        .await?
+        .filter(|p| p.deleted_at.is_none() && p.user_id.is_none())
+    else {
+        return Ok(());
+    };
+    if rapport_db::people::linked_to(conn, ws, user)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let changes = rapport_db::people::PersonChanges {
+        user_id: Some(Some(user)),
+        ..Default::default()
+    };
+    let after = rapport_db::people::update(conn, ws, id, before.version, &changes)
+        .await?
+        .current()?;
+    ctx.changed(conn, ws, "updated", &before, &after).await?;
     Ok(())
 }
 

@@ -29,9 +29,12 @@ impl crate::record::Audited for AttendanceRow {
     fn audited(&self) -> serde_json::Value {
         let mut v = serde_json::to_value(self.view()).unwrap_or_default();
         if let Some(o) = v.as_object_mut() {
-            // When and by whom are the entry's own time and actor.
+            // When and by whom are the entry's own time and actor; the
+            // person is named by their id.
             o.remove("recorded_at");
             o.remove("recorded_by");
+            o.remove("first_name");
+            o.remove("last_name");
         }
         v
     }
@@ -55,21 +58,44 @@ async fn register(
         people.retain(|p| theirs.contains(p));
     }
     let mut recorded = rapport_db::scheduling::attendance_of(conn, ws, session_id).await?;
-    Ok(people
+    let mut names = rapport_db::people::names(conn, ws, &people).await?;
+    let mut lines: Vec<AttendanceView> = people
         .into_iter()
-        .map(|p| match recorded.remove(&p) {
-            Some(r) => r.view(),
-            None => AttendanceView {
-                session_id,
-                person_id: p,
-                status: None,
-                note: None,
-                recorded_by: None,
-                recorded_at: None,
-                version: 0,
-            },
+        .map(|p| {
+            let mut line = match recorded.remove(&p) {
+                Some(r) => r.view(),
+                None => AttendanceView {
+                    session_id,
+                    person_id: p,
+                    first_name: String::new(),
+                    last_name: String::new(),
+                    status: None,
+                    note: None,
+                    recorded_by: None,
+                    recorded_at: None,
+                    version: 0,
+                },
+            };
+            if let Some((first, last)) = names.remove(&p) {
+                (line.first_name, line.last_name) = (first, last);
+            }
+            line
         })
-        .collect())
+        .collect();
+    // As a register reads: by family name.
+    lines.sort_by(|a, b| {
+        (
+            a.last_name.to_lowercase(),
+            a.first_name.to_lowercase(),
+            a.person_id,
+        )
+            .cmp(&(
+                b.last_name.to_lowercase(),
+                b.first_name.to_lowercase(),
+                b.person_id,
+            ))
+    });
+    Ok(lines)
 }
 
 /// A session's register: each participant and whether they came (`status`

@@ -26,6 +26,8 @@ use rapport_domain::api::{
 use rapport_domain::{Module, Permission};
 use uuid::Uuid;
 
+mod schedule;
+
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
 fn page() -> AnyView {
@@ -249,6 +251,7 @@ static COLUMNS: ColumnSet = ColumnSet {
     storage_key: "rapport.groups.columns",
     standard: &[
         Column::text("kind", "groups.kind"),
+        Column::text("course", "groups.course"),
         Column::text("leader", "groups.leader"),
         Column::number("members", "groups.members"),
         Column::text("tags", "people.tags"),
@@ -265,6 +268,7 @@ fn cell(g: &GroupView, column: &str, names: &std::collections::HashMap<Uuid, Str
             let k = g.kind;
             view! { <td>{move || kind_label(k)}</td> }.into_any()
         }
+        "course" => text(g.course.clone().unwrap_or_default()),
         "leader" => text(g.leader_id.and_then(|id| names.get(&id).cloned()).unwrap_or_default()),
         "members" => view! { <td class="num">{g.member_count}</td> }.into_any(),
         "tags" => view! {
@@ -322,6 +326,7 @@ fn NewGroup(on_done: impl Fn(GroupView) + Copy + Send + Sync + 'static) -> impl 
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new(GroupKind::Class);
     let leader = RwSignal::new(String::new());
+    let course = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let errors = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
@@ -334,6 +339,8 @@ fn NewGroup(on_done: impl Fn(GroupView) + Copy + Send + Sync + 'static) -> impl 
             kind: kind.get_untracked(),
             description: Some(description.get_untracked()).filter(|s| !s.trim().is_empty()),
             leader_id: leader.get_untracked().parse().ok(),
+            course: Some(course.get_untracked())
+                .filter(|s| !s.trim().is_empty() && kind.get_untracked() == GroupKind::Class),
             tags: vec![],
             custom_fields: Default::default(),
         };
@@ -355,6 +362,9 @@ fn NewGroup(on_done: impl Fn(GroupView) + Copy + Send + Sync + 'static) -> impl 
                 <KindSelect kind=kind />
                 <Show when=move || session.can(Permission::MembersRead)>
                     <LeaderSelect leader=leader />
+                </Show>
+                <Show when=move || kind.get() == GroupKind::Class>
+                    <Field label="groups.course" name="course" value=course errors=errors hint="groups.course_hint" />
                 </Show>
                 <Field label="groups.description" name="description" value=description errors=errors />
             </div>
@@ -384,6 +394,7 @@ fn GroupPanel(
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new(GroupKind::Class);
     let leader = RwSignal::new(String::new());
+    let course = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
     let fields = crate::components::custom_fields::fields_of(FieldRecord::Group);
@@ -399,6 +410,7 @@ fn GroupPanel(
             name.set(g.name.clone());
             kind.set(g.kind);
             leader.set(g.leader_id.map(|l| l.to_string()).unwrap_or_default());
+            course.set(g.course.clone().unwrap_or_default());
             description.set(g.description.clone().unwrap_or_default());
             tags.set(g.tags.join(", "));
         }
@@ -423,6 +435,7 @@ fn GroupPanel(
             leader_id: session
                 .can(Permission::MembersRead)
                 .then(|| leader.get_untracked().parse().ok()),
+            course: Some(Some(course.get_untracked()).filter(|s| !s.trim().is_empty())),
             tags: Some(rapport_domain::validate::split_tags(&tags.get_untracked())),
             custom_fields: (!sent.is_empty()).then_some(sent),
         };
@@ -473,14 +486,22 @@ fn GroupPanel(
                 Ok(g) => {
                     let deleted = g.deleted_at.is_some();
                     let editable = !deleted && session.can(Permission::GroupsWrite);
+                    let scheduled = g.kind == GroupKind::Class
+                        && session.has_module(Module::Scheduling)
+                        && session.can(Permission::SessionsRead);
+                    let (title, leader_id) = (g.name.clone(), g.leader_id);
                     view! {
                         <h2>{g.name.clone()}</h2>
+                        {g.course.clone().map(|c| view! { <p class="muted course">{c}</p> })}
                         <form on:submit=save novalidate=true>
                             <fieldset disabled=!editable>
                                 <Field label="common.name" name="name" value=name errors=errors required=true />
                                 <KindSelect kind=kind />
                                 <Show when=move || session.can(Permission::MembersRead)>
                                     <LeaderSelect leader=leader />
+                                </Show>
+                                <Show when=move || kind.get() == GroupKind::Class>
+                                    <Field label="groups.course" name="course" value=course errors=errors hint="groups.course_hint" />
                                 </Show>
                                 <Field label="groups.description" name="description" value=description errors=errors />
                                 <Field label="people.tags" name="tags" value=tags errors=errors hint="people.tags_hint" />
@@ -491,6 +512,9 @@ fn GroupPanel(
                                 </Show>
                             </fieldset>
                         </form>
+                        <Show when=move || scheduled>
+                            <schedule::Schedule group=id name=title.clone() leader=leader_id editable=editable />
+                        </Show>
                         <Register group=id editable=editable on_change=move || { group.refetch(); on_change(); } />
                         <Show when=move || session.can(Permission::NotesRead)>
                             <crate::components::timeline::Timeline record=rapport_domain::api::NoteRecord::Group id=id />

@@ -151,6 +151,7 @@ fn InviteForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
             let body = CreateInvitationRequest {
                 email: address.clone(),
                 role: role.get_untracked(),
+                person_id: None,
             };
             match api::post::<_, InvitationCreated>("/api/v1/invitations", &body).await {
                 Ok(_) => {

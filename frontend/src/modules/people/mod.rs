@@ -17,10 +17,10 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    CreatePersonRequest, Erasure, FieldRecord, Guardian, GuardianView, PersonPage, PersonStatus,
-    PersonView, SetGuardians, UpdatePersonRequest,
+    CreateInvitationRequest, CreatePersonRequest, Erasure, FieldRecord, Guardian, GuardianView,
+    InvitationCreated, PersonPage, PersonStatus, PersonView, SetGuardians, UpdatePersonRequest,
 };
-use rapport_domain::{Module, Permission};
+use rapport_domain::{Module, Permission, Role};
 use uuid::Uuid;
 
 pub mod import;
@@ -347,12 +347,26 @@ fn NewPerson(on_done: impl Fn(PersonView) + Copy + Send + Sync + 'static) -> imp
     let last = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
+    // Whether to invite them to sign in, as a member linked to this person.
+    let invite = RwSignal::new(false);
+    let may_invite = session::current().can(Permission::InvitationsManage);
     let errors = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        busy.set(true);
         errors.set(None);
+        let address = email.get_untracked().trim().to_string();
+        if invite.get_untracked() && address.is_empty() {
+            errors.set(Some(api::invalid(vec![
+                rapport_domain::problem::FieldError::new(
+                    "email",
+                    rapport_domain::problem::FieldCode::Required,
+                    "",
+                ),
+            ])));
+            return;
+        }
+        busy.set(true);
         let body = CreatePersonRequest {
             first_name: first.get_untracked(),
             last_name: last.get_untracked(),
@@ -364,6 +378,9 @@ fn NewPerson(on_done: impl Fn(PersonView) + Copy + Send + Sync + 'static) -> imp
             match api::post::<_, PersonView>("/api/v1/people", &body).await {
                 Ok(p) => {
                     toasts.success(tf("people.added", &[("name", &p.name())]));
+                    if invite.get_untracked() {
+                        send_invitation(p.id, address).await;
+                    }
                     on_done(p);
                 }
                 Err(e) => errors.set(Some(e)),
@@ -379,9 +396,64 @@ fn NewPerson(on_done: impl Fn(PersonView) + Copy + Send + Sync + 'static) -> imp
                 <Field label="field.email" name="email" kind="email" value=email errors=errors />
                 <Field label="people.phone" name="phone" kind="tel" value=phone errors=errors />
             </div>
+            <Show when=move || may_invite>
+                <label class="check">
+                    <input type="checkbox" name="invite" prop:checked=move || invite.get()
+                        on:change=move |ev| invite.set(event_target_checked(&ev)) />
+                    {tr("people.invite_sign_in")}
+                </label>
+            </Show>
             <FormError errors=errors />
             <button type="submit" class="primary" disabled=move || busy.get()>{tr("common.save")}</button>
         </form>
+    }
+}
+
+/// Invites person `id` at `address` to sign in as a member linked to them
+/// (a student who will see their own lessons, medals and payments), and
+/// says how it went.
+async fn send_invitation(id: Uuid, address: String) {
+    let toasts = toasts();
+    let body = CreateInvitationRequest {
+        email: address.clone(),
+        role: Role::Member,
+        person_id: Some(id),
+    };
+    match api::post::<_, InvitationCreated>("/api/v1/invitations", &body).await {
+        Ok(_) => toasts.success(tf("people.invited", &[("email", &address)])),
+        Err(e) => toasts.error(e.message()),
+    }
+}
+
+/// Whether the person signs in, and, for one who does not yet and has an
+/// address, a button to invite them.
+#[component]
+fn SignIn(p: PersonView) -> impl IntoView {
+    let session = session::current();
+    let id = p.id;
+    let address = p.email.clone().unwrap_or_default();
+    let sent = RwSignal::new(false);
+    let send = move |_| {
+        let address = address.clone();
+        sent.set(true);
+        spawn_local(send_invitation(id, address));
+    };
+    if p.user_id.is_some() {
+        view! { <p class="muted">{tr("people.signs_in")}</p> }.into_any()
+    } else if p.email.is_some()
+        && p.deleted_at.is_none()
+        && session.can(Permission::InvitationsManage)
+    {
+        view! {
+            <p>
+                <button type="button" class="secondary" disabled=move || sent.get() on:click=send>
+                    {tr("people.invite")}
+                </button>
+            </p>
+        }
+        .into_any()
+    } else {
+        ().into_any()
     }
 }
 
@@ -558,6 +630,7 @@ fn PersonPanel(
                                 </Show>
                             </fieldset>
                         </form>
+                        <SignIn p=p.clone() />
                         <Show when=move || session.has_module(Module::Payments)>
                             <Guardians id=id editable=editable />
                         </Show>

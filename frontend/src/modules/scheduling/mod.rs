@@ -61,30 +61,7 @@ fn js_date(at: &DateTime<Utc>) -> js_sys::Date {
     ))
 }
 
-/// `at` as the wall clock of `zone` shows it.
-fn local(at: &DateTime<Utc>, zone: &str) -> NaiveDateTime {
-    let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"timeZone".into(), &zone.into());
-    let _ = js_sys::Reflect::set(&opts, &"hourCycle".into(), &"h23".into());
-    // Swedish writes dates and times as ISO 8601 does: 2026-12-07 15:00:00.
-    let text: String = js_date(at).to_locale_string("sv-SE", &opts).into();
-    NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S").unwrap_or(at.naive_utc())
-}
-
-/// The instant when the wall clock of `zone` shows `wall` (the later one
-/// when the clock goes back, the hour after when it skips).
-fn instant(wall: NaiveDateTime, zone: &str) -> DateTime<Utc> {
-    let mut guess = wall.and_utc();
-    for _ in 0..3 {
-        let shown = local(&guess, zone);
-        let off = shown - wall;
-        if off.is_zero() {
-            break;
-        }
-        guess -= off;
-    }
-    guess
-}
+use crate::i18n::{instant, now, wall_clock as local};
 
 /// Monday of the week of `day`.
 fn monday(day: NaiveDate) -> NaiveDate {
@@ -121,11 +98,6 @@ fn status_label(s: SessionStatus) -> String {
 
 fn attendance_label(s: AttendanceStatus) -> String {
     t(&format!("calendar.attendance.{}", s.as_str()))
-}
-
-/// Now, by this device's clock.
-fn now() -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
 
 fn today_in(zone: &str) -> NaiveDate {
@@ -411,13 +383,6 @@ fn NewSession(
             starts_at,
             ends_at,
             host_id: host.get_untracked().parse().ok(),
-            location: None,
-            online_url: None,
-            notes: None,
-            fee: None,
-            capacity: None,
-            buffer_before_min: 0,
-            buffer_after_min: 0,
             participant_ids: picked.get_untracked(),
             group_ids: classes_picked.get_untracked(),
             recurrence: recurrence(
@@ -425,6 +390,7 @@ fn NewSession(
                 &until.get_untracked(),
                 &zone.get_value(),
             ),
+            ..Default::default()
         };
         busy.set(true);
         spawn_local(async move {
@@ -700,21 +666,6 @@ fn SessionPanel(
                 .unwrap_or_default()
         }
     });
-    let people = LocalResource::new(move || async move {
-        let mut out = HashMap::new();
-        if let Ok(rows) =
-            api::get::<Vec<AttendanceView>>(&format!("/api/v1/sessions/{id}/attendance")).await
-        {
-            for a in rows {
-                if let Ok(p) =
-                    api::get::<PersonView>(&format!("/api/v1/people/{}", a.person_id)).await
-                {
-                    out.insert(p.id, format!("{} {}", p.first_name, p.last_name));
-                }
-            }
-        }
-        out
-    });
     let marks = RwSignal::new(HashMap::<Uuid, AttendanceStatus>::new());
     Effect::new(move |_| {
         if let Some(rows) = register.get() {
@@ -908,7 +859,7 @@ fn SessionPanel(
                                                 let p = a.person_id;
                                                 view! {
                                                     <tr>
-                                                        <td>{move || people.get().and_then(|n| n.get(&p).cloned()).unwrap_or_default()}</td>
+                                                        <td>{format!("{} {}", a.first_name, a.last_name)}</td>
                                                         <td>
                                                             <select aria-label=tr("calendar.came") disabled=move || !may_mark() || !begun
                                                                 on:change=move |ev| {
