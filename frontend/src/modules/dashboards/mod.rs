@@ -1,4 +1,5 @@
-//! What each role of a school looks at first. A teacher's "Today": the
+//! What each role of a school looks at first. The admins' school at a
+//! glance: figures and bars. A teacher's "Today": the
 //! lessons they hold today, each register taken in a few taps ("All
 //! present", then the exceptions), their classes with attendance and
 //! medal tables, and the medals they may still award. A student's own
@@ -10,7 +11,7 @@ use crate::components::form::FormError;
 use crate::components::layout::template_label;
 use crate::components::toast::toasts;
 use crate::components::ui::Skeleton;
-use crate::i18n::{self, t, tf, tr};
+use crate::i18n::{self, money, t, tf, tr};
 use crate::live::Live;
 use crate::modules::{Entry, Section};
 use crate::session;
@@ -19,7 +20,8 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use rapport_domain::api::{
     AttendanceEntry, AttendanceStatus, AttendanceView, Balance, ClassFigures, Leaderboard,
-    LessonToday, Medal, RecordAttendanceRequest, StudentDashboard, TeachingDashboard,
+    LessonToday, Medal, RecordAttendanceRequest, SchoolDashboard, StudentDashboard,
+    TeachingDashboard,
 };
 use rapport_domain::{Module, Permission};
 use std::collections::HashMap;
@@ -35,6 +37,12 @@ fn page() -> AnyView {
 #[leptos::lazy]
 pub fn teaching_home() -> AnyView {
     view! { <Teaching page=false /> }.into_any()
+}
+
+/// A school's figures, for its admins' home page.
+#[leptos::lazy]
+pub fn school_home() -> AnyView {
+    view! { <SchoolOverview /> }.into_any()
 }
 
 /// A student's own page, for the home page.
@@ -525,5 +533,104 @@ fn Student() -> impl IntoView {
                 }
             })
         }}
+    }
+}
+
+/// A school's figures for its admins: cards, attendance by class as bars,
+/// this month's money, and the top medal earners.
+#[component]
+fn SchoolOverview() -> impl IntoView {
+    let figures = LocalResource::new(|| async move {
+        api::get::<SchoolDashboard>("/api/v1/dashboards/school")
+            .await
+            .ok()
+    });
+    view! {
+        {move || figures.get().flatten().map(|d| {
+            let recorded: i64 = d.classes.iter().map(|c| c.recorded).sum();
+            let attended: i64 = d.classes.iter().map(|c| c.attended).sum();
+            let rows = d.classes.len().max(1);
+            let height = rows * 28;
+            view! {
+                <section class="overview" data-test="school-overview" aria-label=t("home.overview")>
+                    <ul class="cards">
+                        <li class="card stat"><h3>{tr("home.students")}</h3><p class="figure" data-test="students">{d.students}</p></li>
+                        <li class="card stat"><h3>{tr("home.lessons_today")}</h3><p class="figure">{d.lessons_today}</p></li>
+                        <li class="card stat">
+                            <h3>{tr("home.attendance")}</h3>
+                            <p class="figure">{if recorded > 0 { format!("{}%", percent(attended, recorded)) } else { "—".into() }}</p>
+                            <p class="hint">{tr("home.last_30_days")}</p>
+                        </li>
+                        {d.money.iter().map(|m| view! {
+                            <li class="card stat">
+                                <h3>{tr("home.owed")}</h3>
+                                <p class="figure">{money(m.owed_minor, &m.currency)}</p>
+                                <p class="hint">{tf("home.debtors", &[("n", &m.debtors.to_string())])}</p>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    <div class="overview-charts">
+                        <figure class="card chart">
+                            <figcaption>{tr("home.attendance_by_class")}</figcaption>
+                            {if d.classes.is_empty() {
+                                view! { <p class="empty">{tr("home.no_classes")}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <svg class="bars" viewBox=format!("0 0 400 {height}") role="img" aria-label=t("home.attendance_by_class")>
+                                        {d.classes.iter().enumerate().map(|(i, c)| {
+                                            let rate = percent(c.attended, c.recorded);
+                                            let y = i * 28;
+                                            view! {
+                                                <g data-class=c.name.clone()>
+                                                    <text x="0" y=(y + 17).to_string() class="label">{c.name.clone()}</text>
+                                                    <rect x="180" y=(y + 4).to_string() width="180" height="18" class="track" />
+                                                    <rect x="180" y=(y + 4).to_string() width=(rate * 180 / 100).to_string() height="18" class="bar" />
+                                                    <text x="366" y=(y + 17).to_string() class="value">{if c.recorded > 0 { format!("{rate}%") } else { "—".into() }}</text>
+                                                </g>
+                                            }
+                                        }).collect_view()}
+                                    </svg>
+                                }.into_any()
+                            }}
+                        </figure>
+                        {d.money.iter().map(|m| {
+                            let top = m.charged_minor.max(m.paid_minor).max(1);
+                            let w = |v: i64| (v * 260 / top).to_string();
+                            view! {
+                                <figure class="card chart" data-test="money">
+                                    <figcaption>{tr("home.this_month")}</figcaption>
+                                    <svg class="bars" viewBox="0 0 400 64" role="img" aria-label=t("home.this_month")>
+                                        <text x="0" y="21" class="label">{t("home.charged")}</text>
+                                        <rect x="100" y="8" width=w(m.charged_minor) height="18" class="bar charged" />
+                                        <text x="0" y="53" class="label">{t("home.paid")}</text>
+                                        <rect x="100" y="40" width=w(m.paid_minor) height="18" class="bar paid" />
+                                    </svg>
+                                    <p class="hint">{tf("home.charged_paid", &[("charged", &money(m.charged_minor, &m.currency)), ("paid", &money(m.paid_minor, &m.currency))])}</p>
+                                </figure>
+                            }
+                        }).collect_view()}
+                        <figure class="card chart">
+                            <figcaption>{tr("home.top_earners")}</figcaption>
+                            {if d.top_earners.is_empty() {
+                                view! { <p class="empty">{tr("home.no_earners")}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ol class="earners" data-test="earners">
+                                        {d.top_earners.iter().map(|e| view! {
+                                            <li>
+                                                <span class="who">{format!("{} {}", e.first_name, e.last_name)}</span>
+                                                <span class="medal gold" title=t("home.gold")>{e.gold}</span>
+                                                <span class="medal silver" title=t("home.silver")>{e.silver}</span>
+                                                <span class="medal bronze" title=t("home.bronze")>{e.bronze}</span>
+                                            </li>
+                                        }).collect_view()}
+                                    </ol>
+                                }.into_any()
+                            }}
+                        </figure>
+                    </div>
+                </section>
+            }
+        })}
     }
 }
