@@ -31,15 +31,19 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
     });
 }
 
-/// What `caller` reaches when they see only their own records (a school's
-/// teacher, a student): the events they hear are narrowed to it. `None`
-/// for those who see the workspace's records.
+/// What `caller` reaches when they are staff who see only their own
+/// records (a school's teacher): the events they hear are narrowed to it.
+/// `None` for everyone else: those who see the workspace's records, and
+/// members, whose permissions already keep them to the events of their own
+/// records (they hear a person's, a class's or a register's changes only
+/// as their subject), so that no connection of theirs costs a reach.
 pub async fn reach_of(
     conn: &mut rapport_db::Conn,
     caller: &crate::extract::Caller,
 ) -> Result<Option<reach::Reach>, crate::error::ApiError> {
+    let staff = caller.role == rapport_domain::Role::Staff;
     match caller.user_id() {
-        Some(user) if crate::people::sees_their_own(caller) => Ok(Some(
+        Some(user) if staff && crate::people::sees_their_own(caller) => Ok(Some(
             reach::Reach::of(conn, caller.workspace_id(), user).await?,
         )),
         _ => Ok(None),

@@ -111,17 +111,8 @@ pub async fn create(
 /// `person_id` when there is no such person, 409 `duplicate` when the
 /// person already signs in.
 async fn invitable(conn: &mut rapport_db::Conn, ws: Uuid, id: Uuid) -> Result<(), ApiError> {
-    use rapport_db::scope::Scope;
-    let person = rapport_db::people::find(conn, &Scope::Workspace(ws), id)
-        .await?
-        .filter(|p| p.deleted_at.is_none())
-        .ok_or_else(|| {
-            ApiError::validation(
-                "person_id",
-                rapport_domain::problem::FieldCode::Unknown,
-                "no such person in this workspace",
-            )
-        })?;
+    let all = rapport_db::scope::Scope::Workspace(ws);
+    let person = crate::people::live_in(conn, &all, id, "person_id").await?;
     if person.user_id.is_some() {
         return Err(ApiError::conflict(
             Code::Duplicate,

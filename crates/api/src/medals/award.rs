@@ -41,7 +41,8 @@ pub async fn award(
             if let Some(replay) = idem.claim(conn).await? {
                 return Ok(replay);
             }
-            super::awardable(conn, &scope, body.person_id).await?;
+            // A teacher awards their own classes' students only.
+            crate::people::live_in(conn, &scope, body.person_id, "person_id").await?;
             rapport_db::medals::hold(conn, ws, body.person_id).await?;
             let left = super::allowance::left(conn, ws, &zone, ctx.actor_id, body.person_id).await?;
             let medal = body.medal;

@@ -42,27 +42,6 @@ pub fn month_of(zone: &str, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>
     (at(first), at(next))
 }
 
-/// That `person_id` is a live person `scope` sees, whom one may award (a
-/// teacher, their classes' students): 422 on `person_id` otherwise.
-pub async fn awardable(
-    conn: &mut Conn,
-    scope: &crate::extract::Scope,
-    person_id: Uuid,
-) -> Result<(), ApiError> {
-    let live = rapport_db::people::find(conn, scope, person_id)
-        .await?
-        .is_some_and(|p| p.deleted_at.is_none());
-    if live {
-        Ok(())
-    } else {
-        Err(ApiError::validation(
-            "person_id",
-            rapport_domain::problem::FieldCode::Unknown,
-            "no such student among yours",
-        ))
-    }
-}
-
 /// After a line of a register is recorded as `status`: a student present
 /// has one bronze for the lesson, once however often the register is
 /// saved; one no longer present has it taken back (unless it was spent:

@@ -169,6 +169,20 @@ pub(crate) async fn check_user_free(
     Ok(())
 }
 
+/// The live person `id` that `scope` sees, or 422 `unknown` on `field`:
+/// how a body names a person (an award's student, an invitation's record).
+pub(crate) async fn live_in(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: Uuid,
+    field: &str,
+) -> Result<PersonRow, ApiError> {
+    rapport_db::people::find(conn, scope, id)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .ok_or_else(|| unknown(field, "no such person among those you see"))
+}
+
 /// Links person `id` of `ws` to `user`, a student invited to sign in who
 /// has just accepted: when the person is still there and nobody's yet, and
 /// the user is no other person of the workspace. Audited as a change of

@@ -83,17 +83,12 @@ async fn register(
         })
         .collect();
     // As a register reads: by family name.
-    lines.sort_by(|a, b| {
+    lines.sort_by_cached_key(|a| {
         (
             a.last_name.to_lowercase(),
             a.first_name.to_lowercase(),
             a.person_id,
         )
-            .cmp(&(
-                b.last_name.to_lowercase(),
-                b.first_name.to_lowercase(),
-                b.person_id,
-            ))
     });
     Ok(lines)
 }
