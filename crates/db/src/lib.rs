@@ -137,6 +137,14 @@ pub async fn run_migrations(url: &str) -> anyhow::Result<Vec<String>> {
     tokio::task::spawn_blocking(move || run_migrations_blocking(&url)).await?
 }
 
+/// Refreshes the planner's statistics of every table. A bulk load (the
+/// demo's) calls it between its steps: a table filled in the same
+/// transaction otherwise looks empty to the planner, whose plans then scan.
+pub async fn analyze(conn: &mut Conn) -> diesel::QueryResult<()> {
+    use diesel_async::SimpleAsyncConnection;
+    conn.batch_execute("ANALYZE").await
+}
+
 /// SHA-256, the one digest used for tokens, keys and the audit chain.
 pub fn sha256(bytes: impl AsRef<[u8]>) -> Vec<u8> {
     Sha256::digest(bytes.as_ref()).to_vec()
