@@ -59,6 +59,7 @@ pub async fn seed(pool: &rapport_db::Pool) -> anyhow::Result<Vec<String>> {
         request_id: None,
     };
     let mut lines = Vec::new();
+    let mut seeded = false;
     for t in Template::ALL {
         let owner_email = format!("owner@{}.demo", t.as_str());
         if rapport_db::users::find_by_email(&mut conn, &owner_email)
@@ -99,6 +100,7 @@ pub async fn seed(pool: &rapport_db::Pool) -> anyhow::Result<Vec<String>> {
                 Ok(())
             })
             .await?;
+            seeded = true;
         }
         let roles: Vec<String> = people(t)
             .into_iter()
@@ -106,7 +108,10 @@ pub async fn seed(pool: &rapport_db::Pool) -> anyhow::Result<Vec<String>> {
             .collect();
         lines.push(format!("  {:<26} {}", workspace_name(t), roles.join(", ")));
     }
-    rapport_db::analyze(&mut conn).await?;
+    // What was just loaded, planned for from the first request on.
+    if seeded {
+        rapport_db::analyze(&mut conn).await?;
+    }
     lines.push(format!("  password for every demo account: {PASSWORD}"));
     Ok(lines)
 }
@@ -558,16 +563,10 @@ async fn tuition(
     classes: &[Uuid],
     people: &[Uuid],
 ) -> anyhow::Result<()> {
-    use chrono::Datelike;
     use rapport_api::payments::record_payment::{take, Taken};
     use rapport_domain::api::PaymentMethod;
     let today = rapport_db::groups::today(conn, ws).await?;
-    let year = if today.month() >= 9 {
-        today.year()
-    } else {
-        today.year() - 1
-    };
-    let start = chrono::NaiveDate::from_ymd_opt(year, 9, 1).unwrap_or(today);
+    let start = term_start(today);
     // The first teacher's four classes, then the other teachers' eight.
     let fees = [
         ("Python beginners", 12000),
@@ -823,21 +822,7 @@ async fn awards(
         let Some(person) = people.get(who) else {
             continue;
         };
-        rapport_api::ledger::post(
-            conn,
-            &ctx,
-            ws,
-            rapport_api::ledger::Posting {
-                person_id: *person,
-                amount_minor: 1,
-                currency: medal.currency(),
-                reason,
-                cause: Some((rapport_db::medals::AWARD.into(), Uuid::now_v7().to_string())),
-                corrects: None,
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("awarding a demo medal: {e}"))?;
+        award(conn, &ctx, ws, *person, medal, reason).await?;
     }
     Ok(())
 }
@@ -1092,15 +1077,8 @@ async fn groups(
     leader: Option<Uuid>,
     people: &[Uuid],
 ) -> anyhow::Result<Vec<Uuid>> {
-    use chrono::Datelike;
     let today = rapport_db::groups::today(conn, ws).await?;
-    // The school year began on the 1st of September before today.
-    let year = if today.month() >= 9 {
-        today.year()
-    } else {
-        today.year() - 1
-    };
-    let start = chrono::NaiveDate::from_ymd_opt(year, 9, 1).unwrap_or(today);
+    let start = term_start(today);
     let classes = [
         (
             "Python beginners, Tuesday",
@@ -1257,12 +1235,7 @@ async fn school_at_scale(
         ),
     ];
     let today = rapport_db::groups::today(conn, ws).await?;
-    let year = if today.month() >= 9 {
-        today.year()
-    } else {
-        today.year() - 1
-    };
-    let start = chrono::NaiveDate::from_ymd_opt(year, 9, 1).unwrap_or(today);
+    let start = term_start(today);
     let mut students = Vec::new();
     let names: Vec<(String, String)> = FAMILY
         .iter()
@@ -1411,22 +1384,47 @@ async fn school_at_scale(
             let Some(person) = theirs.get(j * 3) else {
                 continue;
             };
-            rapport_api::ledger::post(
-                conn,
-                &ctx,
-                ws,
-                rapport_api::ledger::Posting {
-                    person_id: *person,
-                    amount_minor: 1,
-                    currency: medal.currency(),
-                    reason,
-                    cause: Some((rapport_db::medals::AWARD.into(), Uuid::now_v7().to_string())),
-                    corrects: None,
-                },
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("awarding a demo medal: {e}"))?;
+            award(conn, &ctx, ws, *person, medal, reason).await?;
         }
     }
     Ok((ids, students))
+}
+
+/// The day the school year began: the 1st of September before `today`.
+fn term_start(today: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let year = if today.month() >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    chrono::NaiveDate::from_ymd_opt(year, 9, 1).unwrap_or(today)
+}
+
+/// A medal from the teacher `ctx` acts as, for `reason`, on the ledger as
+/// an award gives it.
+async fn award(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    person: Uuid,
+    medal: rapport_domain::api::Medal,
+    reason: &str,
+) -> anyhow::Result<()> {
+    rapport_api::ledger::post(
+        conn,
+        ctx,
+        ws,
+        rapport_api::ledger::Posting {
+            person_id: person,
+            amount_minor: 1,
+            currency: medal.currency(),
+            reason,
+            cause: Some((rapport_db::medals::AWARD.into(), Uuid::now_v7().to_string())),
+            corrects: None,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("awarding a demo medal: {e}"))?;
+    Ok(())
 }
