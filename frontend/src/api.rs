@@ -350,28 +350,8 @@ async fn authorized(
 /// to save, under the name the answer gives.
 pub async fn download(path: &str) -> ApiResult<()> {
     use wasm_bindgen::JsCast;
-    let res = authorized(Method::Get, path, None, None).await?;
-    if !res.ok() {
-        return Err(error_of(res).await);
-    }
-    let name = res
-        .headers()
-        .get("content-disposition")
-        .and_then(|d| {
-            d.split("filename=\"")
-                .nth(1)
-                .map(|n| n.trim_end_matches('"').to_string())
-        })
-        .unwrap_or_else(|| "export.csv".into());
-    let kind = res.headers().get("content-type").unwrap_or_default();
-    let bytes = res.binary().await.map_err(ApiError::network)?;
-    let fail = |_| ApiError::network("the browser refused the file");
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&bytes[..]));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(&kind);
-    let blob =
-        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let (url, name) = fetched(path).await?;
+    let name = name.unwrap_or_else(|| "export.csv".into());
     let link = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.create_element("a").ok())
@@ -382,6 +362,36 @@ pub async fn download(path: &str) -> ApiResult<()> {
     link.click();
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
+}
+
+/// Fetches a picture the API serves to those signed in (a store item's)
+/// as a `blob:` address an `<img>` can show.
+pub async fn picture(path: &str) -> ApiResult<String> {
+    fetched(path).await.map(|(url, _)| url)
+}
+
+/// Fetches `path` as the signed-in user into a `blob:` address, with the
+/// file name its answer gives.
+async fn fetched(path: &str) -> ApiResult<(String, Option<String>)> {
+    let res = authorized(Method::Get, path, None, None).await?;
+    if !res.ok() {
+        return Err(error_of(res).await);
+    }
+    let name = res.headers().get("content-disposition").and_then(|d| {
+        d.split("filename=\"")
+            .nth(1)
+            .map(|n| n.trim_end_matches('"').to_string())
+    });
+    let kind = res.headers().get("content-type").unwrap_or_default();
+    let bytes = res.binary().await.map_err(ApiError::network)?;
+    let fail = |_| ApiError::network("the browser refused the file");
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&bytes[..]));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(&kind);
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    Ok((url, name))
 }
 
 async fn decode<T: DeserializeOwned>(res: Response) -> ApiResult<T> {
@@ -488,6 +498,11 @@ pub async fn put<B: Serialize + Validate, T: DeserializeOwned>(
 /// Sends a file the person picked as the body of a POST.
 pub async fn upload<T: DeserializeOwned>(path: &str, file: web_sys::File) -> ApiResult<T> {
     decode(authorized(Method::Post, path, Some(Body::File(file)), None).await?).await
+}
+
+/// Puts `file` at `path` as the request body (a store item's picture).
+pub async fn put_file<T: DeserializeOwned>(path: &str, file: web_sys::File) -> ApiResult<T> {
+    decode(authorized(Method::Put, path, Some(Body::File(file)), None).await?).await
 }
 
 pub async fn delete(path: &str) -> ApiResult<()> {

@@ -494,7 +494,7 @@ async fn receipts_are_mailed_and_each_sees_only_what_is_theirs() {
     let mia = person(
         &app,
         &owner,
-        json!({"first_name": "Mia", "last_name": "Zoë", "user_id": student.user_id}),
+        json!({"first_name": "Мия", "last_name": "Zoë", "user_id": student.user_id}),
     )
     .await;
     let leo = person(&app, &owner, json!({"first_name": "Leo"})).await;
@@ -560,9 +560,16 @@ async fn receipts_are_mailed_and_each_sees_only_what_is_theirs() {
     assert_eq!(mail.get::<_, String>(2), "receipt-1.pdf");
     let pdf: Vec<u8> = mail.get(3);
     assert!(pdf.starts_with(b"%PDF-"));
-    let text = String::from_utf8_lossy(&pdf);
-    assert!(text.contains("Receipt No. 1"), "the number is on it");
-    assert!(text.contains("50.00 USD"));
+    // What it says, read as a reader reads it: the name as written, in
+    // Cyrillic and with its diaeresis.
+    let text = rapport_tests::pdf::text(&pdf);
+    assert!(
+        text.contains("Receipt No. 1"),
+        "the number is on it: {text}"
+    );
+    assert!(text.lines().any(|l| l == "Мия Zoë"), "{text}");
+    assert!(text.lines().any(|l| l == "50.00 USD"), "{text}");
+    assert!(text.contains("Note: Bank transfer ref 42"), "{text}");
 
     // The student: their own.
     let own = app

@@ -415,3 +415,174 @@ async fn items_are_run_by_admins_and_bad_input_changes_nothing() {
     );
     app.stop().await;
 }
+
+/// The smallest PNG: one transparent pixel.
+const PIXEL: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\x01\x01\x01\0\x18\xdd\x8d\xb0\0\0\0\0IEND\xaeB`\x82";
+
+/// An item's picture: uploaded by those who run the store, told by its
+/// bytes, served under an address versioned by its hash to those who
+/// shop, kept to its workspace, and replaced by a link or removed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pictures_are_uploaded_served_and_kept_to_their_workspace() {
+    let app = TestApp::start().await;
+    let owner = app.register("school").await;
+    let student = app.add_member(&owner, "member").await;
+    let teacher = app.add_member(&owner, "staff").await;
+    let elsewhere = app.register("school").await;
+    let stickers = item(
+        &app,
+        &owner,
+        json!({"name": "Stickers", "price": {"bronze": 5}, "stock": 3,
+               "image_url": "https://example.com/stickers.png"}),
+    )
+    .await;
+    let path = format!("/api/v1/store/items/{}/image", stickers.id);
+    let put = |token: String, bytes: Vec<u8>, headers: Vec<(&'static str, String)>| {
+        let (app, path) = (&app, path.clone());
+        async move {
+            let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.send_bytes(Method::PUT, &path, &token, "image/png", bytes, &h)
+                .await
+        }
+    };
+    let images = || app.count("SELECT count(*) FROM store_item_images");
+
+    // Not theirs to change: a student, a teacher, another workspace.
+    put(student.access.clone(), PIXEL.to_vec(), vec![])
+        .await
+        .expect(403);
+    put(teacher.access.clone(), PIXEL.to_vec(), vec![])
+        .await
+        .expect(403);
+    put(elsewhere.access.clone(), PIXEL.to_vec(), vec![])
+        .await
+        .expect(404);
+    // Not a picture, whatever it says it is; too large; stale.
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".to_vec();
+    let res = put(owner.access.clone(), svg, vec![]).await.expect(422);
+    assert_eq!(res.body["errors"][0]["field"], "image");
+    let mut huge = PIXEL.to_vec();
+    huge.resize(1024 * 1024 + 1, 0);
+    put(owner.access.clone(), huge, vec![]).await.expect(413);
+    put(
+        owner.access.clone(),
+        PIXEL.to_vec(),
+        vec![("if-match", "\"9\"".into())],
+    )
+    .await
+    .expect(412);
+    assert_eq!(images().await, 0, "nothing refused was kept");
+
+    // Uploaded: it takes the link's place.
+    let etag = format!("\"{}\"", stickers.version);
+    let with: StoreItemView = put(
+        owner.access.clone(),
+        PIXEL.to_vec(),
+        vec![("if-match", etag)],
+    )
+    .await
+    .expect(200)
+    .read();
+    assert_eq!(with.version, stickers.version + 1);
+    let url = with.image_url.clone().expect("an address");
+    assert!(url.starts_with(&format!("{path}?v=")), "{url}");
+    let listed: Page<StoreItemView> = app
+        .get("/api/v1/store/items", &student.access)
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(listed.data[0].image_url.as_deref(), Some(url.as_str()));
+
+    // Served to those who shop, as it was sent, kept for good at its
+    // versioned address; not to another workspace.
+    let got = app.get(&url, &student.access).await.expect(200);
+    assert_eq!(got.bytes, PIXEL);
+    assert_eq!(got.header("content-type"), Some("image/png"));
+    assert!(got
+        .header("cache-control")
+        .is_some_and(|c| c.contains("immutable")));
+    let tag = got.header("etag").expect("an etag").to_string();
+    let again = app
+        .call_with(
+            Method::GET,
+            &url,
+            Some(&teacher.access),
+            None,
+            &[("if-none-match", tag.as_str())],
+        )
+        .await
+        .expect(304);
+    assert!(again.bytes.is_empty());
+    app.get(&url, &elsewhere.access).await.expect(404);
+    let bare = app.get(&path, &student.access).await.expect(200);
+    assert!(bare
+        .header("cache-control")
+        .is_some_and(|c| c.contains("no-cache")));
+
+    // Off sale: hidden from students with the item.
+    app.patch(
+        &format!("/api/v1/store/items/{}", stickers.id),
+        &owner.access,
+        json!({"active": false}),
+    )
+    .await
+    .expect(200);
+    app.get(&url, &student.access).await.expect(404);
+    app.get(&url, &owner.access).await.expect(200);
+
+    // A link given in its place removes it.
+    let linked: StoreItemView = app
+        .patch(
+            &format!("/api/v1/store/items/{}", stickers.id),
+            &owner.access,
+            json!({"image_url": "https://example.com/new.png"}),
+        )
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(
+        linked.image_url.as_deref(),
+        Some("https://example.com/new.png")
+    );
+    assert_eq!(images().await, 0);
+    app.get(&path, &owner.access).await.expect(404);
+
+    // Two uploads on one version at once: one lands, the other is told
+    // the item moved on.
+    let etag = format!("\"{}\"", linked.version);
+    let upload = || {
+        put(
+            owner.access.clone(),
+            PIXEL.to_vec(),
+            vec![("if-match", etag.clone())],
+        )
+    };
+    let (a, b) = futures::join!(upload(), upload());
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 412]);
+    assert_eq!(images().await, 1);
+
+    // Removed: the item has no picture; removing again changes nothing.
+    let remove = |token: &String| {
+        let (app, path, token) = (&app, path.clone(), token.clone());
+        async move { app.call(Method::DELETE, &path, Some(&token), None).await }
+    };
+    let without: StoreItemView = remove(&owner.access).await.expect(200).read();
+    assert_eq!(without.image_url, None);
+    assert_eq!(images().await, 0);
+    let same: StoreItemView = remove(&owner.access).await.expect(200).read();
+    assert_eq!(same.version, without.version);
+    remove(&student.access).await.expect(403);
+
+    // Each change is in the audit log.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM audit_log WHERE record_id = '{}' AND action LIKE '%updated'",
+            stickers.id
+        ))
+        .await,
+        5
+    );
+    app.stop().await;
+}

@@ -1,6 +1,8 @@
 //! The test harness: a real server on a free port, over real HTTP, against a
 //! PostgreSQL database of its own (cloned from a migrated template).
 
+pub mod pdf;
+
 use rapport_api::ApiConfig;
 use rapport_server::{Running, ServeOptions};
 use reqwest::header::HeaderMap;
@@ -263,9 +265,24 @@ impl TestApp {
         bytes: Vec<u8>,
         headers: &[(&str, &str)],
     ) -> Resp {
+        self.send_bytes(Method::POST, path, token, content_type, bytes, headers)
+            .await
+    }
+
+    /// Sends `bytes` as the body, of `content_type`, with `method` and
+    /// more headers.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let mut req = self
             .client
-            .post(self.url(path))
+            .request(method, self.url(path))
             .bearer_auth(token)
             .header("content-type", content_type);
         for (k, v) in headers {

@@ -29,6 +29,7 @@ pub mod ops;
 pub mod organizations;
 pub mod pagination;
 pub mod payments;
+pub mod pdf;
 pub mod people;
 pub mod privacy;
 pub mod ratelimit;

@@ -615,6 +615,18 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        image_sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    store_item_images (workspace_id, item_id) {
+        workspace_id -> Uuid,
+        item_id -> Uuid,
+        content_type -> Text,
+        bytes -> Bytea,
+        sha256 -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -762,6 +774,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_entries,
     ledger_balances,
     medal_settings,
+    store_item_images,
     store_items,
     store_orders,
     guardians,

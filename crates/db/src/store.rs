@@ -1,7 +1,7 @@
 //! The reward store's items and orders.
 
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
-use crate::schema::{store_items, store_orders};
+use crate::schema::{store_item_images, store_items, store_orders};
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
@@ -26,9 +26,24 @@ pub struct ItemRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// The uploaded picture's SHA-256, when it has one.
+    pub image_sha256: Option<String>,
 }
 
 impl ItemRow {
+    /// Where its picture is: the uploaded one's address, versioned by its
+    /// hash, or the link it was given.
+    pub fn image(&self) -> Option<String> {
+        match &self.image_sha256 {
+            Some(hash) => Some(format!(
+                "/api/v1/store/items/{}/image?v={}",
+                self.id,
+                &hash[..16.min(hash.len())]
+            )),
+            None => self.image_url.clone(),
+        }
+    }
+
     pub fn price(&self) -> Price {
         Price {
             gold: self.price_gold,
@@ -42,7 +57,7 @@ impl ItemRow {
             id: self.id,
             name: self.name.clone(),
             description: self.description.clone(),
-            image_url: self.image_url.clone(),
+            image_url: self.image(),
             price: self.price(),
             stock: self.stock,
             active: self.active,
@@ -65,6 +80,19 @@ pub struct ItemChanges {
     pub price_bronze: Option<i32>,
     pub stock: Option<i32>,
     pub active: Option<bool>,
+    pub image_sha256: Option<Option<String>>,
+}
+
+/// An item's uploaded picture.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = store_item_images)]
+pub struct ImageRow {
+    pub workspace_id: Uuid,
+    pub item_id: Uuid,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// An order as it is placed (`placed`, at its version 1).
@@ -198,6 +226,20 @@ pub async fn insert_item(conn: &mut AsyncPgConnection, i: &ItemRow) -> QueryResu
         .await
 }
 
+/// Item `id` of `ws`.
+pub async fn item(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<ItemRow>> {
+    store_items::table
+        .find((ws, id))
+        .select(ItemRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Item `id` of `ws`, locked until the transaction ends: purchases of one
 /// item are counted one at a time.
 pub async fn lock_item(
@@ -206,8 +248,7 @@ pub async fn lock_item(
     id: Uuid,
 ) -> QueryResult<Option<ItemRow>> {
     store_items::table
-        .filter(store_items::workspace_id.eq(ws))
-        .filter(store_items::id.eq(id))
+        .find((ws, id))
         .select(ItemRow::as_select())
         .for_no_key_update()
         .first(conn)
@@ -398,4 +439,48 @@ pub async fn orders_of(
         .select(OrderRow::as_select())
         .load(conn)
         .await
+}
+
+/// Sets item `i.item_id`'s picture to `i`, in place of any before it.
+pub async fn put_image(conn: &mut AsyncPgConnection, i: &ImageRow) -> QueryResult<()> {
+    diesel::insert_into(store_item_images::table)
+        .values(i)
+        .on_conflict((store_item_images::workspace_id, store_item_images::item_id))
+        .do_update()
+        .set((
+            store_item_images::content_type.eq(&i.content_type),
+            store_item_images::bytes.eq(&i.bytes),
+            store_item_images::sha256.eq(&i.sha256),
+            store_item_images::created_at.eq(i.created_at),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Removes item `item`'s uploaded picture, if it has one.
+pub async fn delete_image(conn: &mut AsyncPgConnection, ws: Uuid, item: Uuid) -> QueryResult<()> {
+    diesel::delete(
+        store_item_images::table
+            .filter(store_item_images::workspace_id.eq(ws))
+            .filter(store_item_images::item_id.eq(item)),
+    )
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Item `item`'s uploaded picture.
+pub async fn image(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    item: Uuid,
+) -> QueryResult<Option<ImageRow>> {
+    store_item_images::table
+        .filter(store_item_images::workspace_id.eq(ws))
+        .filter(store_item_images::item_id.eq(item))
+        .select(ImageRow::as_select())
+        .first(conn)
+        .await
+        .optional()
 }

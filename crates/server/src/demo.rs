@@ -687,8 +687,9 @@ async fn tuition(
     Ok(())
 }
 
-/// The reward store: four rewards (one taken off sale), and the orders of
-/// the students whose medals cover them, one of them handed over.
+/// The reward store: four rewards with their pictures (one taken off
+/// sale), and the orders of the students whose medals cover them, one of
+/// them handed over.
 async fn store(
     conn: &mut rapport_db::Conn,
     ctx: &Ctx,
@@ -699,6 +700,7 @@ async fn store(
         (
             "Robot sticker pack",
             "Six glossy stickers",
+            &include_bytes!("../demo/stickers.png")[..],
             (0, 0, 3),
             40,
             true,
@@ -706,6 +708,7 @@ async fn store(
         (
             "Class mascot keyring",
             "The lab's robot, in metal",
+            &include_bytes!("../demo/keyring.png")[..],
             (0, 1, 0),
             12,
             true,
@@ -713,6 +716,7 @@ async fn store(
         (
             "Arduino starter kit",
             "Board, sensors and cables to take home",
+            &include_bytes!("../demo/kit.png")[..],
             (1, 1, 0),
             3,
             true,
@@ -720,19 +724,22 @@ async fn store(
         (
             "Extra lab time",
             "An hour in the lab on Saturday",
+            &include_bytes!("../demo/lab-time.png")[..],
             (0, 0, 8),
             20,
             false,
         ),
     ];
     let mut items = vec![];
-    for (name, description, (gold, silver, bronze), stock, active) in rewards {
+    for (name, description, picture, (gold, silver, bronze), stock, active) in rewards {
+        use sha2::Digest;
         let now = chrono::Utc::now();
+        let (id, hash) = (Uuid::now_v7(), hex::encode(sha2::Sha256::digest(picture)));
         let item = rapport_db::store::insert_item(
             conn,
             &rapport_db::store::ItemRow {
                 workspace_id: ws,
-                id: Uuid::now_v7(),
+                id,
                 name: name.into(),
                 description: Some(description.into()),
                 image_url: None,
@@ -744,6 +751,19 @@ async fn store(
                 created_at: now,
                 updated_at: now,
                 version: 1,
+                image_sha256: Some(hash.clone()),
+            },
+        )
+        .await?;
+        rapport_db::store::put_image(
+            conn,
+            &rapport_db::store::ImageRow {
+                workspace_id: ws,
+                item_id: id,
+                content_type: "image/png".into(),
+                bytes: picture.to_vec(),
+                sha256: hash,
+                created_at: now,
             },
         )
         .await?;

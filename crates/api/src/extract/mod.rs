@@ -7,6 +7,7 @@ pub mod db;
 pub mod idempotent;
 pub mod if_match;
 pub mod policy;
+pub mod raw;
 pub mod valid;
 
 pub use caller::{perm, Authz, Caller, Principal, UserCaller};

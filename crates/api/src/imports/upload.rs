@@ -3,7 +3,6 @@ use crate::extract::{perm, Authz, Ctx, Db, Idempotent};
 use crate::respond::Reply;
 use actix_web::{post, web};
 use diesel_async::AsyncConnection;
-use futures::StreamExt;
 use rapport_db::imports::NewImport;
 use rapport_domain::api::{ImportRecord, ImportSettings, ImportView};
 use rapport_domain::imports::{detect_header, propose, FILE_MAX_BYTES};
@@ -46,7 +45,7 @@ pub async fn upload(
     ctx: Ctx,
     idem: Idempotent,
     query: web::Query<UploadQuery>,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> ApiResult<Reply<ImportView>> {
     caller.authorize(query.record_type.permission())?;
     let ws = caller.workspace_id();
@@ -58,16 +57,8 @@ pub async fn upload(
             "1 to 255 characters",
         ));
     }
-    let mut bytes = web::BytesMut::new();
-    while let Some(chunk) = body.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;
-        if bytes.len() + chunk.len() > FILE_MAX_BYTES {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    let sheet = super::file::read_aside(bytes.to_vec())
+    let bytes = crate::extract::raw::read_at_most(body, FILE_MAX_BYTES).await?;
+    let sheet = super::file::read_aside(bytes.clone())
         .await
         .map_err(|m| ApiError::validation("file", FieldCode::Format, m))?;
     let header_row = detect_header(&sheet.rows);

@@ -1,12 +1,14 @@
-//! A payment's receipt as a PDF: one A4 page in Helvetica, written with
-//! the PDF's standard fonts (nothing embedded), text in Windows-1252.
+//! A payment's receipt as a PDF: one A4 page in DejaVu Sans, embedded
+//! with only the glyphs the receipt uses, so that names in any script the
+//! font has (Latin, Greek, Cyrillic, ...) are printed as written.
 
 use super::{month_name, spoken};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{perm, Authz, Db, Visible};
+use crate::pdf::{Font, BOLD, REGULAR};
 use crate::record::Found;
 use actix_web::{get, http::header, web, HttpResponse};
-use pdf_writer::{Content, Finish, Name, Rect, Ref, Str};
+use pdf_writer::{Content, Finish, Name, Rect, Ref};
 use rapport_db::payments::PaymentRow;
 use rapport_db::Conn;
 use uuid::Uuid;
@@ -52,61 +54,16 @@ pub async fn parties(conn: &mut Conn, ws: Uuid, p: &PaymentRow) -> Result<Partie
     })
 }
 
-/// `s` in Windows-1252 (what the standard fonts read): what it cannot
-/// hold becomes `?`.
-fn winansi(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| match c {
-            '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{ff}' => c as u8,
-            '€' => 0x80,
-            '‚' => 0x82,
-            '„' => 0x84,
-            '…' => 0x85,
-            '‘' => 0x91,
-            '’' => 0x92,
-            '“' => 0x93,
-            '”' => 0x94,
-            '•' => 0x95,
-            '–' => 0x96,
-            '—' => 0x97,
-            'Œ' => 0x8c,
-            'œ' => 0x9c,
-            'Š' => 0x8a,
-            'š' => 0x9a,
-            'Ž' => 0x8e,
-            'ž' => 0x9e,
-            'Ÿ' => 0x9f,
-            _ => b'?',
-        })
-        .collect()
-}
-
-/// The width of `s` in Helvetica at `size`, near enough to right-align
-/// figures (digits, the point and capitals).
-fn width(s: &str, size: f32) -> f32 {
-    s.chars()
-        .map(|c| match c {
-            '0'..='9' => 556.0,
-            '.' | ',' | ' ' => 278.0,
-            '-' => 333.0,
-            'A'..='Z' => 667.0,
-            _ => 556.0,
-        })
-        .sum::<f32>()
-        * size
-        / 1000.0
-}
-
 /// The receipt of `p` as a PDF document.
 pub fn render(p: &PaymentRow, who: &Parties) -> Vec<u8> {
     let mut pdf = pdf_writer::Pdf::new();
-    let (catalog, tree, page_id, regular, bold, content_id) = (
+    let (catalog, tree, page_id, content_id, regular_id, bold_id) = (
         Ref::new(1),
         Ref::new(2),
         Ref::new(3),
         Ref::new(4),
-        Ref::new(5),
-        Ref::new(6),
+        Ref::new(10),
+        Ref::new(20),
     );
     pdf.catalog(catalog).pages(tree);
     pdf.pages(tree).kids([page_id]).count(1);
@@ -117,29 +74,22 @@ pub fn render(p: &PaymentRow, who: &Parties) -> Vec<u8> {
     {
         let mut resources = page.resources();
         let mut fonts = resources.fonts();
-        fonts.pair(Name(b"F1"), regular);
-        fonts.pair(Name(b"F2"), bold);
+        fonts.pair(Name(b"F1"), regular_id);
+        fonts.pair(Name(b"F2"), bold_id);
     }
     page.finish();
-    for (id, name) in [(regular, &b"Helvetica"[..]), (bold, &b"Helvetica-Bold"[..])] {
-        pdf.type1_font(id)
-            .base_font(Name(name))
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
-    }
+    let mut regular = Font::new(&REGULAR, b"F1");
+    let mut bold = Font::new(&BOLD, b"F2");
 
     let mut c = Content::new();
-    let text = |c: &mut Content, x: f32, y: f32, size: f32, bold: bool, s: &str| {
-        c.begin_text();
-        c.set_font(Name(if bold { b"F2" } else { b"F1" }), size);
-        c.next_line(x, y);
-        c.show(Str(&winansi(s)));
-        c.end_text();
+    let mut text = |c: &mut Content, x: f32, y: f32, size: f32, strong: bool, s: &str| {
+        let font = if strong { &mut bold } else { &mut regular };
+        font.show(c, x, y, size, s);
     };
     let right = 525.0;
-    let figure = |c: &mut Content, y: f32, bold: bool, s: &str| {
-        let x = right - width(s, 11.0);
-        text(c, x, y, 11.0, bold, s);
-    };
+    // Figures end at the right margin.
+    let at_right =
+        |strong: bool, s: &str| right - if strong { &BOLD } else { &REGULAR }.width(s, 11.0);
     let cur = p.currency.as_str();
 
     text(&mut c, 70.0, 770.0, 20.0, true, &who.school);
@@ -165,7 +115,7 @@ pub fn render(p: &PaymentRow, who: &Parties) -> Vec<u8> {
 
     y -= 20.0;
     text(&mut c, 70.0, y, 11.0, true, "Applied to");
-    figure(&mut c, y, true, "Amount");
+    text(&mut c, at_right(true, "Amount"), y, 11.0, true, "Amount");
     c.set_line_width(0.5);
     c.move_to(70.0, y - 6.0);
     c.line_to(right, y - 6.0);
@@ -179,7 +129,8 @@ pub fn render(p: &PaymentRow, who: &Parties) -> Vec<u8> {
             a.description.clone()
         };
         text(&mut c, 70.0, y, 11.0, false, &label);
-        figure(&mut c, y, false, &spoken(a.amount_minor, cur));
+        let amount = spoken(a.amount_minor, cur);
+        text(&mut c, at_right(false, &amount), y, 11.0, false, &amount);
         y -= 18.0;
     }
     let advance = p.amount_minor - applied.iter().map(|a| a.amount_minor).sum::<i64>();
@@ -192,7 +143,8 @@ pub fn render(p: &PaymentRow, who: &Parties) -> Vec<u8> {
             false,
             "In advance, for the next charges",
         );
-        figure(&mut c, y, false, &spoken(advance, cur));
+        let amount = spoken(advance, cur);
+        text(&mut c, at_right(false, &amount), y, 11.0, false, &amount);
         y -= 18.0;
     }
     c.move_to(70.0, y + 8.0);
@@ -200,7 +152,8 @@ pub fn render(p: &PaymentRow, who: &Parties) -> Vec<u8> {
     c.stroke();
     y -= 10.0;
     text(&mut c, 70.0, y, 11.0, true, "Total received");
-    figure(&mut c, y, true, &spoken(p.amount_minor, cur));
+    let total = spoken(p.amount_minor, cur);
+    text(&mut c, at_right(true, &total), y, 11.0, true, &total);
 
     y -= 40.0;
     if let Some(note) = &p.note {
@@ -212,6 +165,8 @@ pub fn render(p: &PaymentRow, who: &Parties) -> Vec<u8> {
     }
     text(&mut c, 70.0, 60.0, 8.0, false, &format!("Payment {}", p.id));
     pdf.stream(content_id, &c.finish());
+    regular.write(&mut pdf, regular_id);
+    bold.write(&mut pdf, bold_id);
     pdf.finish()
 }
 
@@ -249,10 +204,42 @@ pub async fn receipt(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{NaiveDate, Utc};
 
     #[test]
-    fn text_is_written_in_the_fonts_encoding() {
-        assert_eq!(winansi("Zoë — 5 €"), b"Zo\xeb \x97 5 \x80".to_vec());
-        assert_eq!(winansi("李"), b"?".to_vec());
+    fn names_in_any_script_are_printed_as_written() {
+        let p = PaymentRow {
+            workspace_id: Uuid::nil(),
+            id: Uuid::nil(),
+            person_id: Uuid::nil(),
+            amount_minor: 12_345,
+            currency: "EUR".into(),
+            method: rapport_domain::api::PaymentMethod::Cash,
+            paid_on: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            note: Some("Ευχαριστώ".into()),
+            receipt_number: 7,
+            applied: serde_json::json!([]),
+            entry_id: Uuid::nil(),
+            recorded_by: None,
+            created_at: Utc::now(),
+        };
+        let who = Parties {
+            school: "Школа Код".into(),
+            student: "Юлия Łukasiewicz".into(),
+            recorded_by: Some("Zoë".into()),
+        };
+        let pdf = render(&p, &who);
+        let text = String::from_utf8_lossy(&pdf);
+        // The fonts are embedded, as subsets, with maps back to Unicode.
+        assert!(text.contains("+DejaVuSans"), "no embedded font");
+        assert!(text.contains("/FontFile2"));
+        assert!(text.contains("/ToUnicode"));
+        // Far smaller than the whole fonts (1.4 MB).
+        assert!(pdf.len() < 60_000, "{} bytes", pdf.len());
+        // Every letter of the names is in the maps: Ю is U+042E, Ł U+0141,
+        // Ε U+0395, Ш U+0428.
+        for code in ["<042E>", "<0141>", "<0395>", "<0428>"] {
+            assert!(text.contains(code), "{code} is missing from the maps");
+        }
     }
 }

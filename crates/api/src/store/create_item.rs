@@ -38,6 +38,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         version: 1,
+        image_sha256: None,
     };
     let conn = db.conn().await?;
     let item = conn

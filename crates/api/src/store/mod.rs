@@ -9,6 +9,7 @@ pub mod buy;
 pub mod cancel;
 pub mod create_item;
 pub mod fulfil;
+pub mod image;
 pub mod list_items;
 pub mod list_orders;
 pub mod update_item;
@@ -22,6 +23,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_items::list)
         .service(create_item::create)
         .service(update_item::update)
+        .service(image::upload)
+        .service(image::remove)
+        .service(image::show)
         .service(list_orders::list)
         .service(buy::buy)
         .service(fulfil::fulfil)

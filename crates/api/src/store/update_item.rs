@@ -39,6 +39,8 @@ pub async fn update(
         price_bronze: body.price.map(|p| p.bronze),
         stock: body.stock,
         active: body.active,
+        // A link given, or none, takes the uploaded picture's place.
+        image_sha256: body.image_url.as_ref().map(|_| None),
     };
     let conn = db.conn().await?;
     let item = conn
@@ -50,6 +52,9 @@ pub async fn update(
             let after = rapport_db::store::update_item(conn, ws, id, before.version, &changes)
                 .await?
                 .current()?;
+            if changes.image_sha256.is_some() && before.image_sha256.is_some() {
+                rapport_db::store::delete_image(conn, ws, id).await?;
+            }
             ctx.changed(conn, ws, "updated", &before, &after).await?;
             Ok(after)
         })

@@ -49,6 +49,44 @@ fn price_label(p: Price) -> String {
         .join(", ")
 }
 
+/// An item's picture: one uploaded is fetched with the caller's token (an
+/// `<img>` cannot send it) and shown from a `blob:` address; a link is
+/// shown as it is; without either, a place that says so.
+#[component]
+fn Picture(url: Option<String>, name: String) -> impl IntoView {
+    let shown = RwSignal::new(None::<String>);
+    match url {
+        Some(u) if u.starts_with("/api/") => {
+            spawn_local(async move {
+                if let Ok(blob) = api::picture(&u).await {
+                    shown.set(Some(blob));
+                }
+            });
+            on_cleanup(move || {
+                if let Some(blob) = shown.get_untracked() {
+                    let _ = web_sys::Url::revoke_object_url(&blob);
+                }
+            });
+        }
+        other => shown.set(other),
+    }
+    view! {
+        {move || match shown.get() {
+            Some(src) => view! { <img src=src alt=name.clone() loading="lazy" /> }.into_any(),
+            None => view! { <div class="picture-none" aria-hidden="true"></div> }.into_any(),
+        }}
+    }
+}
+
+/// The file picked in the input of change event `ev`.
+fn picked(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    use wasm_bindgen::JsCast;
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .and_then(|i| i.files())
+        .and_then(|f| f.get(0))
+}
+
 #[component]
 fn Store() -> impl IntoView {
     let session = session::current();
@@ -187,8 +225,24 @@ fn Store() -> impl IntoView {
             version.update(|v| *v += 1);
         });
     };
+    let set_picture = move |id: Uuid, ev: leptos::ev::Event| {
+        let Some(file) = picked(&ev) else { return };
+        spawn_local(async move {
+            let r =
+                api::put_file::<StoreItemView>(&format!("/api/v1/store/items/{id}/image"), file)
+                    .await;
+            done(r.map(|_| ()), "store.picture_set");
+        });
+    };
+    let remove_picture = move |id: Uuid| {
+        spawn_local(async move {
+            let r = api::delete(&format!("/api/v1/store/items/{id}/image")).await;
+            done(r, "store.picture_removed");
+        });
+    };
     // The new reward's form.
     let name = RwSignal::new(String::new());
+    let picture = StoredValue::new_local(None::<web_sys::File>);
     let description = RwSignal::new(String::new());
     let (gold, silver, bronze, stock) = (
         RwSignal::new(0i32),
@@ -211,11 +265,17 @@ fn Store() -> impl IntoView {
             stock: stock.get_untracked(),
             active: true,
         };
+        let file = picture.get_value();
         spawn_local(async move {
-            let r = api::post::<_, StoreItemView>("/api/v1/store/items", &body).await;
+            let mut r = api::post::<_, StoreItemView>("/api/v1/store/items", &body).await;
+            if let (Ok(item), Some(file)) = (&r, file) {
+                let path = format!("/api/v1/store/items/{}/image", item.id);
+                r = api::put_file::<StoreItemView>(&path, file).await;
+            }
             if r.is_ok() {
                 name.set(String::new());
                 description.set(String::new());
+                picture.set_value(None);
             }
             done(r.map(|_| ()), "store.added");
         });
@@ -248,9 +308,10 @@ fn Store() -> impl IntoView {
                                     tf("store.left", &[("n", &i.stock.to_string())])
                                 };
                                 let whole = i.clone();
+                                let uploaded = i.image_url.as_deref().is_some_and(|u| u.starts_with("/api/"));
                                 view! {
                                     <article class="store-item card" class:inactive=!i.active>
-                                        {i.image_url.clone().map(|u| view! { <img src=u alt="" loading="lazy" /> })}
+                                        <Picture url=i.image_url.clone() name=i.name.clone() />
                                         <h3>{i.name.clone()}</h3>
                                         {i.description.clone().map(|d| view! { <p class="hint">{d}</p> })}
                                         <p class="price">{price_label(i.price)}</p>
@@ -264,9 +325,19 @@ fn Store() -> impl IntoView {
                                             {
                                                 let whole = whole.clone();
                                                 view! {
-                                                    <button on:click=move |_| toggle(whole.clone())>
-                                                        {if whole.active { tr("store.take_off_sale")() } else { tr("store.put_on_sale")() }}
-                                                    </button>
+                                                    <div class="row item-actions">
+                                                        <button on:click=move |_| toggle(whole.clone())>
+                                                            {if whole.active { tr("store.take_off_sale")() } else { tr("store.put_on_sale")() }}
+                                                        </button>
+                                                        <label class="button">
+                                                            {tr("store.picture_change")}
+                                                            <input type="file" class="visually-hidden" accept="image/png,image/jpeg,image/webp,image/gif"
+                                                                on:change=move |ev| set_picture(id, ev) />
+                                                        </label>
+                                                        <Show when=move || uploaded>
+                                                            <button class="danger" on:click=move |_| remove_picture(id)>{tr("store.picture_remove")}</button>
+                                                        </Show>
+                                                    </div>
                                                 }
                                             }
                                         </Show>
@@ -287,6 +358,12 @@ fn Store() -> impl IntoView {
                     <div class="field">
                         <label for="item-description">{tr("store.description")}</label>
                         <input id="item-description" maxlength="2000" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev)) />
+                    </div>
+                    <div class="field">
+                        <label for="item-picture">{tr("store.picture")}</label>
+                        <input id="item-picture" type="file" accept="image/png,image/jpeg,image/webp,image/gif"
+                            on:change=move |ev| picture.set_value(picked(&ev)) />
+                        <p class="hint">{tr("store.picture_hint")}</p>
                     </div>
                     <div class="row">
                         <div class="field"><label for="item-gold">{tr("store.gold")}</label><input id="item-gold" type="number" min="0" max="1000" prop:value=move || gold.get().to_string() on:input=number(gold) /></div>
