@@ -14,6 +14,9 @@ use std::rc::Rc;
 /// A page's subscription: an id to end it with, and what it runs per event.
 type Subscriber = (u64, Rc<dyn Fn(&EventView)>);
 
+/// What runs for an event no page told of in its own words.
+type Fallback = Option<Rc<dyn Fn(&EventView)>>;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LiveState {
     Connecting,
@@ -27,6 +30,10 @@ pub struct Live {
     /// The pages' subscriptions, called in order for each event.
     subscribers: StoredValue<Vec<Subscriber>, LocalStorage>,
     next_subscriber: StoredValue<u64>,
+    /// The bell's toast, for an event no page told of itself.
+    fallback: StoredValue<Fallback, LocalStorage>,
+    /// Whether a page told of the event being delivered.
+    told: StoredValue<bool>,
     /// Recent events for the notification bell, newest first.
     pub recent: RwSignal<Vec<EventView>>,
     pub unread: RwSignal<usize>,
@@ -44,6 +51,8 @@ impl Live {
             state: RwSignal::new(LiveState::Connecting),
             subscribers: StoredValue::new_local(Vec::new()),
             next_subscriber: StoredValue::new(0),
+            fallback: StoredValue::new_local(None),
+            told: StoredValue::new(false),
             recent: RwSignal::new(Vec::new()),
             unread: RwSignal::new(0),
             generation: RwSignal::new(0),
@@ -73,12 +82,36 @@ impl Live {
         });
     }
 
-    /// Hands one event to every subscription, in the order they were made.
+    /// Runs `f` for each event that no page tells of in its own words
+    /// (see [`Live::told`]), after the pages' subscriptions, until the
+    /// calling component goes away.
+    pub fn otherwise(&self, f: impl Fn(&EventView) + 'static) {
+        self.fallback.set_value(Some(Rc::new(f)));
+        let fallback = self.fallback;
+        on_cleanup(move || {
+            fallback.try_set_value(None);
+        });
+    }
+
+    /// Said by a subscription that has told the person of the event being
+    /// delivered (a toast of its own): the general one is not raised too.
+    pub fn told(&self) {
+        self.told.set_value(true);
+    }
+
+    /// Hands one event to every subscription, in the order they were made,
+    /// then to the fallback unless one of them told of it.
     fn deliver(&self, event: &EventView) {
+        self.told.set_value(false);
         // A copy of the list: a subscription may add or end subscriptions.
         let subscribers = self.subscribers.with_value(|s| s.clone());
         for (_, f) in subscribers {
             f(event);
+        }
+        if !self.told.get_value() {
+            if let Some(f) = self.fallback.with_value(Clone::clone) {
+                f(event);
+            }
         }
     }
 

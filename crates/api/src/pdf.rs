@@ -152,7 +152,7 @@ impl Font {
         let bbox = f.global_bounding_box();
         pdf.font_descriptor(descriptor)
             .name(base)
-            .flags(FontFlags::NON_SYMBOLIC)
+            .flags(FontFlags::SYMBOLIC)
             .bbox(Rect::new(
                 t.scaled(bbox.x_min),
                 t.scaled(bbox.y_min),

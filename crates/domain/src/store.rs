@@ -70,6 +70,9 @@ pub struct StoreItemView {
     pub id: Uuid,
     pub name: String,
     pub description: Option<String>,
+    /// Where its picture is: an uploaded one's address in this API
+    /// (`/api/v1/store/items/{id}/image?v=…`, read with the caller's
+    /// credentials), or the `https://` link it was given.
     pub image_url: Option<String>,
     pub price: Price,
     /// How many are left.
@@ -161,6 +164,8 @@ pub struct UpdateStoreItem {
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<Option<String>>,
+    /// A link to its picture (`https://`); a link, or `null`, takes the
+    /// place of an uploaded picture.
     #[serde(
         default,
         deserialize_with = "crate::patch::nullable",

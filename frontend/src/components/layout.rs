@@ -305,13 +305,14 @@ fn Bell() -> impl IntoView {
     let live = expect_context::<Live>();
     let toasts = crate::components::toast::toasts();
     let open = RwSignal::new(false);
-    // Each new event made by someone else is also a toast.
+    // Each new event made by someone else is also a toast, unless the page
+    // has told of it in its own words.
     let me = move || {
         session::current()
             .me
             .with_untracked(|m| m.as_ref().map(|m| m.user.id))
     };
-    live.on_event(move |e| {
+    live.otherwise(move |e| {
         if e.actor.id.is_none() || e.actor.id != me() {
             toasts.info(describe(e));
         }

@@ -829,6 +829,8 @@ test('a teacher awards a medal and the student sees it arrive live, with a toast
   assert.ok(await award.isDisabled());
 
   await student.getByText('You received a Silver medal: Explained recursion to the class').waitFor();
+  // Told once, in the page's words: not also as a ledger entry.
+  assert.equal(await student.locator('.toasts').getByText(/An entry was added to the ledger/).count(), 0);
   await student.waitForFunction(
     (n) => Number(document.querySelector('[data-test="medals"] .medal.silver .count').textContent) === n + 1,
     before,
@@ -849,6 +851,8 @@ test('a student buys a reward with medals and an admin hands it over, seen live'
   assert.equal(await student.locator('.store-item', { hasText: 'Extra lab time' }).count(), 0);
   const stickers = student.locator('.store-item', { hasText: 'Robot sticker pack' });
   await stickers.getByText('3 Bronze').waitFor();
+  // Its picture, fetched with the student's token, is drawn.
+  await shown(stickers.getByRole('img', { name: 'Robot sticker pack' }));
   await stickers.getByRole('button', { name: 'Buy' }).click();
   await student.getByText('Bought. The school will hand it over.').waitFor();
   const mine = student.locator('[data-test="orders"] li', { hasText: 'Robot sticker pack' });
@@ -862,10 +866,37 @@ test('a student buys a reward with medals and an admin hands it over, seen live'
   const order = admin.locator('[data-test="orders"] li', { hasText: 'Mia Member' }).filter({ hasText: 'Robot sticker pack' });
   await order.first().getByRole('button', { name: 'Hand over' }).click();
   await admin.getByText('Handed over.').waitFor();
+  // A new reward with its picture; the student sees it arrive, picture and all.
+  const form = admin.locator('[data-form="store-item"]');
+  await form.locator('#item-name').fill('Pixel badge');
+  await form.locator('#item-picture').setInputFiles({
+    name: 'badge.png', mimeType: 'image/png', buffer: readFileSync(join(import.meta.dirname, '../../../crates/server/demo/kit.png')),
+  });
+  await form.getByRole('button', { name: 'Add a reward' }).click();
+  await admin.getByText('The reward is in the store.').waitFor();
+  await shown(admin.locator('.store-item', { hasText: 'Pixel badge' }).getByRole('img', { name: 'Pixel badge' }));
+  await shown(student.locator('.store-item', { hasText: 'Pixel badge' }).getByRole('img', { name: 'Pixel badge' }));
+  // Not a picture: refused, said so, and the reward keeps its own.
+  await admin.locator('.store-item', { hasText: 'Pixel badge' }).locator('input[type=file]').setInputFiles({
+    name: 'notes.txt', mimeType: 'image/png', buffer: Buffer.from('not a picture'),
+  });
+  await admin.getByText('That file is not a PNG, JPEG, WebP or GIF picture of at most 1 MB.').waitFor();
+  // The browser logs the refused upload's 422 itself: expected, and the only error.
+  assert.deepEqual(admin.errors.filter((e) => !e.includes('422')), []);
+  admin.errors.length = 0;
   await shot(admin, 'store-admin');
   // The student sees it handed over without reloading.
   await mine.first().getByText('Handed over').waitFor();
 });
+
+/** Waits until picture `img` is drawn from a `blob:` address (a loaded picture has a width). */
+async function shown(img) {
+  await img.waitFor();
+  await img.page().waitForFunction(
+    (el) => el.src.startsWith('blob:') && el.complete && el.naturalWidth > 0,
+    await img.elementHandle(),
+  );
+}
 
 test('the whole story: an admin opens a class, its teacher takes the register from their day, the student sees the bronze arrive live and buys a reward, and the admin hands it over', async () => {
   const admin = await track(await newPage(await browser.newContext()));

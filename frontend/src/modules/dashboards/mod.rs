@@ -441,6 +441,7 @@ fn Student() -> impl IntoView {
                         ("reason", e.data["reason"].as_str().unwrap_or_default()),
                     ],
                 ));
+                live.told();
             }
         }
         if e.kind.starts_with("ledger_entry.") || e.kind.starts_with("attendance.") {

@@ -161,6 +161,7 @@ fn Medals() -> impl IntoView {
                     "medals.received",
                     &[("medal", &medal_label(m)), ("reason", reason)],
                 ));
+                live.told();
             }
         }
     });

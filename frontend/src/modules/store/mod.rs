@@ -49,6 +49,13 @@ fn price_label(p: Price) -> String {
         .join(", ")
 }
 
+thread_local! {
+    /// Uploaded pictures fetched so far, by address. An address names one
+    /// picture for good (it carries the picture's hash), so each is fetched
+    /// once a visit, and a list drawn again shows them at once.
+    static PICTURES: std::cell::RefCell<HashMap<String, String>> = Default::default();
+}
+
 /// An item's picture: one uploaded is fetched with the caller's token (an
 /// `<img>` cannot send it) and shown from a `blob:` address; a link is
 /// shown as it is; without either, a place that says so.
@@ -56,18 +63,16 @@ fn price_label(p: Price) -> String {
 fn Picture(url: Option<String>, name: String) -> impl IntoView {
     let shown = RwSignal::new(None::<String>);
     match url {
-        Some(u) if u.starts_with("/api/") => {
-            spawn_local(async move {
+        Some(u) if u.starts_with("/api/") => match PICTURES.with(|p| p.borrow().get(&u).cloned()) {
+            Some(blob) => shown.set(Some(blob)),
+            None => spawn_local(async move {
                 if let Ok(blob) = api::picture(&u).await {
-                    shown.set(Some(blob));
+                    PICTURES.with(|p| p.borrow_mut().insert(u, blob.clone()));
+                    // The card may be gone by now.
+                    shown.try_set(Some(blob));
                 }
-            });
-            on_cleanup(move || {
-                if let Some(blob) = shown.get_untracked() {
-                    let _ = web_sys::Url::revoke_object_url(&blob);
-                }
-            });
-        }
+            }),
+        },
         other => shown.set(other),
     }
     view! {
@@ -76,6 +81,23 @@ fn Picture(url: Option<String>, name: String) -> impl IntoView {
             None => view! { <div class="picture-none" aria-hidden="true"></div> }.into_any(),
         }}
     }
+}
+
+/// Puts `file` as item `id`'s picture; one refused is said in the
+/// store's words.
+async fn put_picture(id: Uuid, file: web_sys::File) -> api::ApiResult<StoreItemView> {
+    api::put_file::<StoreItemView>(&format!("/api/v1/store/items/{id}/image"), file)
+        .await
+        .map_err(|mut e| match e.status {
+            // Said above the page, not by a field of its own.
+            413 | 422 => {
+                if let Some(p) = e.problem.as_mut() {
+                    p.errors.clear();
+                }
+                e.say(t("store.picture_refused"))
+            }
+            _ => e,
+        })
 }
 
 /// The file picked in the input of change event `ev`.
@@ -228,9 +250,7 @@ fn Store() -> impl IntoView {
     let set_picture = move |id: Uuid, ev: leptos::ev::Event| {
         let Some(file) = picked(&ev) else { return };
         spawn_local(async move {
-            let r =
-                api::put_file::<StoreItemView>(&format!("/api/v1/store/items/{id}/image"), file)
-                    .await;
+            let r = put_picture(id, file).await;
             done(r.map(|_| ()), "store.picture_set");
         });
     };
@@ -243,6 +263,7 @@ fn Store() -> impl IntoView {
     // The new reward's form.
     let name = RwSignal::new(String::new());
     let picture = StoredValue::new_local(None::<web_sys::File>);
+    let picture_input = NodeRef::<leptos::html::Input>::new();
     let description = RwSignal::new(String::new());
     let (gold, silver, bronze, stock) = (
         RwSignal::new(0i32),
@@ -269,13 +290,15 @@ fn Store() -> impl IntoView {
         spawn_local(async move {
             let mut r = api::post::<_, StoreItemView>("/api/v1/store/items", &body).await;
             if let (Ok(item), Some(file)) = (&r, file) {
-                let path = format!("/api/v1/store/items/{}/image", item.id);
-                r = api::put_file::<StoreItemView>(&path, file).await;
+                r = put_picture(item.id, file).await;
             }
             if r.is_ok() {
                 name.set(String::new());
                 description.set(String::new());
                 picture.set_value(None);
+                if let Some(input) = picture_input.get_untracked() {
+                    input.set_value("");
+                }
             }
             done(r.map(|_| ()), "store.added");
         });
@@ -361,7 +384,7 @@ fn Store() -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="item-picture">{tr("store.picture")}</label>
-                        <input id="item-picture" type="file" accept="image/png,image/jpeg,image/webp,image/gif"
+                        <input id="item-picture" node_ref=picture_input type="file" accept="image/png,image/jpeg,image/webp,image/gif"
                             on:change=move |ev| picture.set_value(picked(&ev)) />
                         <p class="hint">{tr("store.picture_hint")}</p>
                     </div>
