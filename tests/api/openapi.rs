@@ -139,10 +139,10 @@ fn every_handler_returns_the_body_its_document_names() {
                 ("", Some("()"), _) | ("", None, "NoContent") => true,
                 // Text, not JSON.
                 ("String", None, "HttpResponse") => name == "metrics",
-                ("String", None, "Download" | "Ics" | "Pdf") => true,
-                ("Vec<u8>", None, "Picture") => true,
+                // A file: text or bytes.
+                ("String" | "Vec<u8>", None, "File") => true,
                 // A file in one of several forms, each with its content type.
-                ("", None, "Download") => attr.contains("content((String=\"text/csv\")"),
+                ("", None, "File") => attr.contains("content((String=\"text/csv\")"),
                 (doc, Some(b), _) => doc == b,
                 _ => false,
             };

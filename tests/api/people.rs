@@ -338,6 +338,18 @@ async fn the_list_filters_on_each_field_and_sorts_by_family_name() {
         "found twice, listed once"
     );
     assert_eq!(by("q=a").await, ["Ada Lovelace", "Alan Turing"]);
+    assert_eq!(by("q=ada%20lov").await, ["Ada Lovelace"], "a whole name");
+    assert_eq!(
+        by("q=%20Alan%20%20T%20").await,
+        ["Alan Turing"],
+        "spaces around"
+    );
+    assert_eq!(
+        by("q=lovelace%20ad").await,
+        ["Ada Lovelace"],
+        "family first"
+    );
+    assert!(by("q=ada%20tur").await.is_empty(), "both words must match");
     assert_eq!(by("q=a&limit=1").await, ["Ada Lovelace"]);
     let first: Value = app
         .get("/api/v1/people?q=a&limit=1", &owner.access)

@@ -6,6 +6,7 @@
 pub mod xlsx;
 
 use crate::error::ApiError;
+use crate::respond::File;
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use futures::future::BoxFuture;
@@ -91,7 +92,7 @@ pub fn csv<S: Sorts>(
     sort: rapport_db::list::Sort<S>,
     file: Table<S>,
     slot: Slot,
-) -> Download
+) -> File
 where
     S::Row: Send + 'static,
 {
@@ -155,7 +156,7 @@ where
             .await
             .map(|chunk| (chunk.map_err(actix_web::Error::from), rx))
     });
-    Download(attachment(&name, CSV).streaming(body))
+    File(attachment(&name, CSV).streaming(body))
 }
 
 const CSV: &str = "text/csv; charset=utf-8";
@@ -181,7 +182,7 @@ pub async fn send<S: Sorts>(
     sort: rapport_db::list::Sort<S>,
     table: Table<S>,
     slot: Slot,
-) -> Result<Download, ApiError>
+) -> Result<File, ApiError>
 where
     S::Row: Send + 'static,
 {
@@ -201,7 +202,7 @@ pub fn xlsx<S: Sorts>(
     sort: rapport_db::list::Sort<S>,
     file: Table<S>,
     slot: Slot,
-) -> Download
+) -> File
 where
     S::Row: Send + 'static,
 {
@@ -256,7 +257,7 @@ where
             .await
             .map(|chunk| (chunk.map_err(actix_web::Error::from), rx))
     });
-    Download(attachment(&name, XLSX).streaming(body))
+    File(attachment(&name, XLSX).streaming(body))
 }
 
 /// A custom value as a cell: a text, a number, `true` or `false`, the
@@ -286,7 +287,7 @@ fn attachment(name: &str, content_type: &str) -> actix_web::HttpResponseBuilder 
 }
 
 /// A small CSV file built whole (a report): the same form as [`csv`].
-pub fn csv_whole(name: &str, header: &[String], lines: Vec<Vec<String>>) -> Download {
+pub fn csv_whole(name: &str, header: &[String], lines: Vec<Vec<String>>) -> File {
     let mut body = vec![0xEF, 0xBB, 0xBF];
     let mut w = csv::Writer::from_writer(Vec::with_capacity(lines.len() * 128));
     let _ = w.write_record(header.iter().map(|v| cell(v)));
@@ -294,18 +295,7 @@ pub fn csv_whole(name: &str, header: &[String], lines: Vec<Vec<String>>) -> Down
         let _ = w.write_record(line.iter().map(|v| cell(v)));
     }
     body.extend(w.into_inner().unwrap_or_default());
-    Download(attachment(name, CSV).body(body))
-}
-
-/// A file as the answer (documented as `text/csv` with a `String` body, or
-/// as an XLSX workbook).
-pub struct Download(HttpResponse);
-
-impl actix_web::Responder for Download {
-    type Body = actix_web::body::BoxBody;
-    fn respond_to(self, _: &actix_web::HttpRequest) -> HttpResponse {
-        self.0
-    }
+    File(attachment(name, CSV).body(body))
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 //! - [`Reply<T>`]: `T` with a status and headers (`Reply::created(&view)`
 //!   is 201, `.etag(version)` adds the ETag, `.location(path)` the
 //!   Location), and the form an `Idempotency-Key` keeps and replays;
-//! - [`NoContent`] for 204.
+//! - [`NoContent`] for 204;
+//! - [`File`]: a file, not JSON (a CSV or XLSX export, a calendar, a PDF,
+//!   a picture), documented by its content type with a `String` (text) or
+//!   `Vec<u8>` (bytes) body.
 //!
 //! The bodies are checked against the OpenAPI document at run time by the
 //! schema fuzzer (`scripts/fuzz.sh`), which validates every answer it gets.
@@ -130,5 +133,16 @@ impl Responder for NoContent {
     type Body = BoxBody;
     fn respond_to(self, _: &HttpRequest) -> HttpResponse {
         HttpResponse::NoContent().finish()
+    }
+}
+
+/// A file as the answer, built whole by the handler: its status, content
+/// type, caching and body are the handler's.
+pub struct File(pub HttpResponse);
+
+impl Responder for File {
+    type Body = BoxBody;
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        self.0
     }
 }

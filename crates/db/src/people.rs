@@ -223,9 +223,27 @@ fn starting_with<'a>(
         )?,
         page,
     );
-    Ok(Box::new(
-        people::id.eq_any(by_name.union(by_first_name).union(by_email)),
-    ))
+    let found: Condition<'a> =
+        Box::new(people::id.eq_any(by_name.union(by_first_name).union(by_email)));
+    // "Mia Mem": the start of the given name, then of the family name.
+    let Some((given, family)) = text
+        .trim()
+        .split_once(char::is_whitespace)
+        .map(|(g, f)| (g, f.trim().to_lowercase()))
+    else {
+        return Ok(found);
+    };
+    let by_full_name = unordered(
+        seek(
+            base()
+                .filter(people::sort_name.ge(family.clone()))
+                .filter(people::sort_name.lt(format!("{family}{NAME_MAX_CHAR}")))
+                .filter(starts_with(crate::rapport_fold(people::first_name), given)),
+            page,
+        )?,
+        page,
+    );
+    Ok(Box::new(found.or(people::id.eq_any(by_full_name))))
 }
 
 /// `q` ordered, started after the cursor and limited as `page` says.

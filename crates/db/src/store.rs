@@ -226,20 +226,6 @@ pub async fn insert_item(conn: &mut AsyncPgConnection, i: &ItemRow) -> QueryResu
         .await
 }
 
-/// Item `id` of `ws`.
-pub async fn item(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    id: Uuid,
-) -> QueryResult<Option<ItemRow>> {
-    store_items::table
-        .find((ws, id))
-        .select(ItemRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
 /// Item `id` of `ws`, locked until the transaction ends: purchases of one
 /// item are counted one at a time.
 pub async fn lock_item(
@@ -470,17 +456,26 @@ pub async fn delete_image(conn: &mut AsyncPgConnection, ws: Uuid, item: Uuid) ->
     .map(|_| ())
 }
 
-/// Item `item`'s uploaded picture.
+/// Item `item`'s uploaded picture; with `for_sale_only`, only while the
+/// item is for sale.
 pub async fn image(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
     item: Uuid,
+    for_sale_only: bool,
 ) -> QueryResult<Option<ImageRow>> {
-    store_item_images::table
+    let mut q = store_item_images::table
+        .inner_join(
+            store_items::table.on(store_items::workspace_id
+                .eq(store_item_images::workspace_id)
+                .and(store_items::id.eq(store_item_images::item_id))),
+        )
         .filter(store_item_images::workspace_id.eq(ws))
         .filter(store_item_images::item_id.eq(item))
         .select(ImageRow::as_select())
-        .first(conn)
-        .await
-        .optional()
+        .into_boxed();
+    if for_sale_only {
+        q = q.filter(store_items::active.eq(true));
+    }
+    q.first(conn).await.optional()
 }

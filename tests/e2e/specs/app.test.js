@@ -650,6 +650,9 @@ test('a tutor schedules by clicking an hour, drags the session to the next day, 
   await form.getByRole('button', { name: 'Schedule', exact: true }).click();
   await panel.getByRole('heading', { name: 'In the way' }).waitFor();
   await panel.locator('button.close').click();
+  // Both are drawn before either is dragged: the clash is told from what is drawn.
+  await page.locator(`.calendar .day[data-day="${thursday}"] .event`, { hasText: 'In the way' }).waitFor();
+  await page.locator(`.calendar .day[data-day="${wednesday}"] .event`, { hasText: 'Drag me' }).waitFor();
 
   // Dragged a day on and an hour later: moved, and shown there.
   const dragMe = page.locator('.calendar .event', { hasText: 'Drag me' });
@@ -881,6 +884,18 @@ test('a student buys a reward with medals and an admin hands it over, seen live'
     name: 'notes.txt', mimeType: 'image/png', buffer: Buffer.from('not a picture'),
   });
   await admin.getByText('That file is not a PNG, JPEG, WebP or GIF picture of at most 1 MB.').waitFor();
+  await shown(admin.locator('.store-item', { hasText: 'Pixel badge' }).getByRole('img', { name: 'Pixel badge' }));
+  // A new reward whose picture is refused is added all the same, once: the
+  // form is emptied so that sending it again would not add a second.
+  await form.locator('#item-name').fill('Mystery box');
+  await form.locator('#item-picture').setInputFiles({
+    name: 'box.png', mimeType: 'image/png', buffer: Buffer.from('not a picture either'),
+  });
+  await form.getByRole('button', { name: 'Add a reward' }).click();
+  await admin.getByText('The reward is in the store, without its picture: That file is not', { exact: false }).waitFor();
+  await admin.locator('.store-item', { hasText: 'Mystery box' }).locator('.picture-none').waitFor();
+  assert.equal(await form.locator('#item-name').inputValue(), '');
+  assert.equal(await form.locator('#item-picture').inputValue(), '');
   // The browser logs the refused upload's 422 itself: expected, and the only error.
   assert.deepEqual(admin.errors.filter((e) => !e.includes('422')), []);
   admin.errors.length = 0;

@@ -1,7 +1,8 @@
 use crate::error::ApiResult;
-use crate::export::{custom_cell, Download, Slot, Table};
+use crate::export::{custom_cell, Slot, Table};
 use crate::extract::{perm, Authz, Db, Visible};
 use crate::pagination::ListQuery;
+use crate::respond::File;
 use actix_web::{get, web};
 use rapport_db::groups::{GroupFilter, GroupRow, GroupSort};
 use rapport_domain::api::{ExportFormat, FieldRecord};
@@ -34,7 +35,7 @@ pub async fn export(
     format: web::Path<ExportFormat>,
     list: ListQuery<GroupSort, GroupQuery>,
     slot: Slot,
-) -> ApiResult<Download> {
+) -> ApiResult<File> {
     let ws = caller.workspace_id();
     let sort = list.page(ws)?.request.sort;
     let filter = Arc::new(GroupFilter::from(list.filter));

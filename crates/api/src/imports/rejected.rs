@@ -1,7 +1,7 @@
 use crate::error::ApiResult;
-use crate::export::Download;
 use crate::extract::{perm, Authz, Db};
 use crate::record::Found;
+use crate::respond::File;
 use actix_web::{get, web};
 use uuid::Uuid;
 
@@ -19,7 +19,7 @@ pub async fn rejected(
     mut db: Db,
     caller: Authz<perm::ImportsWrite>,
     id: web::Path<Uuid>,
-) -> ApiResult<Download> {
+) -> ApiResult<File> {
     let ws = caller.workspace_id();
     let conn = db.conn().await?;
     let import = rapport_db::imports::find(conn, ws, id.into_inner())

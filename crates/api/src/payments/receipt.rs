@@ -7,21 +7,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{perm, Authz, Db, Visible};
 use crate::pdf::{Font, BOLD, REGULAR};
 use crate::record::Found;
+use crate::respond::File;
 use actix_web::{get, http::header, web, HttpResponse};
 use pdf_writer::{Content, Finish, Name, Rect, Ref};
 use rapport_db::payments::PaymentRow;
 use rapport_db::Conn;
 use uuid::Uuid;
-
-/// A PDF document, answered as one.
-pub struct Pdf(HttpResponse);
-
-impl actix_web::Responder for Pdf {
-    type Body = actix_web::body::BoxBody;
-    fn respond_to(self, _: &actix_web::HttpRequest) -> HttpResponse {
-        self.0
-    }
-}
 
 /// What a receipt names besides its payment.
 pub struct Parties {
@@ -184,7 +175,7 @@ pub async fn receipt(
     caller: Authz<perm::PaymentsRead>,
     Visible(scope, ..): Visible<super::Policy>,
     id: web::Path<Uuid>,
-) -> ApiResult<Pdf> {
+) -> ApiResult<File> {
     let ws = caller.workspace_id();
     let conn = db.conn().await?;
     let p = rapport_db::payments::find_payment(conn, &scope, id.into_inner())
@@ -192,13 +183,15 @@ pub async fn receipt(
         .found()?;
     let who = parties(conn, ws, &p).await?;
     let bytes = render(&p, &who);
-    Ok(Pdf(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"receipt-{}.pdf\"", p.receipt_number),
-        ))
-        .body(bytes)))
+    Ok(File(
+        HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"receipt-{}.pdf\"", p.receipt_number),
+            ))
+            .body(bytes),
+    ))
 }
 
 #[cfg(test)]

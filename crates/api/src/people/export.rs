@@ -1,7 +1,8 @@
 use crate::error::ApiResult;
-use crate::export::{custom_cell, Download, Slot, Table};
+use crate::export::{custom_cell, Slot, Table};
 use crate::extract::{perm, Authz, Db, Visible};
 use crate::pagination::ListQuery;
+use crate::respond::File;
 use actix_web::{get, web};
 use rapport_db::people::{PersonFilter, PersonRow, PersonSort};
 use rapport_domain::api::{ExportFormat, FieldRecord};
@@ -32,7 +33,7 @@ pub async fn export(
     format: web::Path<ExportFormat>,
     list: ListQuery<PersonSort, PersonQuery>,
     slot: Slot,
-) -> ApiResult<Download> {
+) -> ApiResult<File> {
     let ws = caller.workspace_id();
     let sort = list.page(ws)?.request.sort;
     let custom = list.filter.custom_field.clone();

@@ -17,8 +17,9 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{perm, Authz, Caller, Db, Visible};
 use crate::record::Found;
+use crate::respond::File;
 use crate::respond::{NoContent, Reply};
-use actix_web::{delete, get, post, web, HttpResponse, Responder};
+use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel_async::AsyncConnection;
 use rapport_db::scheduling::{SessionFilter, SessionRow, SessionSort};
@@ -33,25 +34,17 @@ const FEED_MAX: usize = 2000;
 /// every few hours).
 const FEED_RATE: u32 = 60;
 
-/// A calendar as the answer.
-pub struct Ics(HttpResponse);
-
-impl Responder for Ics {
-    type Body = actix_web::body::BoxBody;
-    fn respond_to(self, _: &actix_web::HttpRequest) -> HttpResponse {
-        self.0
-    }
-}
-
-fn ics(name: &str, body: String) -> Ics {
-    Ics(HttpResponse::Ok()
-        .content_type("text/calendar; charset=utf-8")
-        .insert_header((
-            "content-disposition",
-            format!("inline; filename=\"{name}.ics\""),
-        ))
-        .insert_header(("cache-control", "private, max-age=300"))
-        .body(body))
+fn ics(name: &str, body: String) -> File {
+    File(
+        HttpResponse::Ok()
+            .content_type("text/calendar; charset=utf-8")
+            .insert_header((
+                "content-disposition",
+                format!("inline; filename=\"{name}.ics\""),
+            ))
+            .insert_header(("cache-control", "private, max-age=300"))
+            .body(body),
+    )
 }
 
 /// Escapes a TEXT value (RFC 5545 3.3.11).
@@ -402,7 +395,7 @@ pub async fn feed(
     req: actix_web::HttpRequest,
     state: web::Data<crate::state::AppState>,
     file: web::Path<String>,
-) -> ApiResult<Ics> {
+) -> ApiResult<File> {
     // Counted before the address is read, so that guessing addresses is
     // slowed down as much as reading one.
     let ip = crate::extract::ctx::client_ip(&req, &state.config).unwrap_or_default();
@@ -461,7 +454,7 @@ pub async fn one(
     _caller: Authz<perm::SessionsRead>,
     Visible(scope, ..): Visible<super::Policy>,
     id: web::Path<Uuid>,
-) -> ApiResult<Ics> {
+) -> ApiResult<File> {
     let conn = db.conn().await?;
     let row = rapport_db::scheduling::find(conn, &scope, id.into_inner())
         .await?

@@ -6,6 +6,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{perm, Authz, Ctx, Db, IfMatch};
 use crate::record::Found;
+use crate::respond::File;
 use crate::respond::Reply;
 use actix_web::http::header;
 use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
@@ -18,16 +19,6 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 use uuid::Uuid;
-
-/// A picture, answered as one (or as not modified).
-pub struct Picture(HttpResponse);
-
-impl actix_web::Responder for Picture {
-    type Body = actix_web::body::BoxBody;
-    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
-        self.0
-    }
-}
 
 /// The largest picture taken.
 pub const IMAGE_MAX_BYTES: usize = 1024 * 1024;
@@ -185,15 +176,15 @@ pub async fn show(
     id: web::Path<Uuid>,
     query: web::Query<ImageQuery>,
     req: HttpRequest,
-) -> ApiResult<Picture> {
+) -> ApiResult<File> {
     let ws = caller.workspace_id();
     let id = id.into_inner();
     let conn = db.conn().await?;
-    let item = rapport_db::store::item(conn, ws, id).await?.found()?;
-    if !item.active && !caller.allows(Permission::StoreManage) {
-        return Err(ApiError::NotFound);
-    }
-    let image = rapport_db::store::image(conn, ws, id).await?.found()?;
+    // An item not for sale is absent to those who do not run the store.
+    let for_sale_only = !caller.allows(Permission::StoreManage);
+    let image = rapport_db::store::image(conn, ws, id, for_sale_only)
+        .await?
+        .found()?;
     let tag = format!("\"{}\"", image.sha256);
     // The versioned address never changes what it holds; the bare one may.
     let cache = match &query.v {
@@ -216,9 +207,9 @@ pub async fn show(
         .insert_header((header::ETAG, tag))
         .insert_header((header::CACHE_CONTROL, cache));
     if unchanged {
-        return Ok(Picture(answer.finish()));
+        return Ok(File(answer.finish()));
     }
-    Ok(Picture(
+    Ok(File(
         answer
             .content_type(image.content_type)
             .insert_header((header::CONTENT_DISPOSITION, "inline"))

@@ -374,6 +374,16 @@ fn NewGroup(on_done: impl Fn(GroupView) + Copy + Send + Sync + 'static) -> impl 
     }
 }
 
+/// What a group's panel is drawn from.
+#[derive(Clone, PartialEq)]
+struct Drawn {
+    deleted: bool,
+    kind: GroupKind,
+    name: String,
+    course: Option<String>,
+    leader_id: Option<Uuid>,
+}
+
 #[component]
 fn GroupPanel(
     id: Uuid,
@@ -391,6 +401,21 @@ fn GroupPanel(
             group.refetch();
         }
     });
+    // What the panel is drawn from: a refetch that changes none of it (the
+    // event of a change just made here, arriving late) leaves the panel, and
+    // what is being typed in it, as it is.
+    let drawn = Memo::new(move |_| {
+        group.get().map(|r| {
+            r.map(|g| Drawn {
+                deleted: g.deleted_at.is_some(),
+                kind: g.kind,
+                name: g.name,
+                course: g.course,
+                leader_id: g.leader_id,
+            })
+            .map_err(|e| e.message())
+        })
+    });
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new(GroupKind::Class);
     let leader = RwSignal::new(String::new());
@@ -402,8 +427,13 @@ fn GroupPanel(
     let custom_read = RwSignal::new(serde_json::Map::new());
     let errors = RwSignal::new(None::<ApiError>);
     let version = RwSignal::new(0);
+    // The form is filled from each new version of the group, and left as
+    // it is typed while the version stays the same.
     Effect::new(move |_| {
         if let Some(Ok(g)) = group.get() {
+            if g.version == version.get_untracked() {
+                return;
+            }
             custom.set(g.custom_fields.clone());
             custom_read.set(g.custom_fields.clone());
             version.set(g.version);
@@ -481,10 +511,10 @@ fn GroupPanel(
     view! {
         <aside class="panel card" aria-label=tr("people.details")>
             <button class="close" aria-label=tr("common.close") on:click=move |_| on_close()>"×"</button>
-            {move || group.get().map(|r| match r {
-                Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+            {move || drawn.get().map(|r| match r {
+                Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
                 Ok(g) => {
-                    let deleted = g.deleted_at.is_some();
+                    let deleted = g.deleted;
                     let editable = !deleted && session.can(Permission::GroupsWrite);
                     let scheduled = g.kind == GroupKind::Class
                         && session.has_module(Module::Scheduling)

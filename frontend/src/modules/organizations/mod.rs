@@ -343,6 +343,10 @@ fn OrganizationPanel(
             org.refetch();
         }
     });
+    // What the panel is drawn from: a refetch that reads the same (the
+    // event of a change just made here, arriving late) leaves the panel, and
+    // what is being typed in it, as it is.
+    let shown = Memo::new(move |_| org.get().map(|r| r.map_err(|e| e.message())));
     let name = RwSignal::new(String::new());
     let domain = RwSignal::new(String::new());
     let industry = RwSignal::new(String::new());
@@ -357,6 +361,9 @@ fn OrganizationPanel(
     let version = RwSignal::new(0);
     Effect::new(move |_| {
         if let Some(Ok(o)) = org.get() {
+            if o.version == version.get_untracked() {
+                return;
+            }
             custom.set(o.custom_fields.clone());
             custom_read.set(o.custom_fields.clone());
             version.set(o.version);
@@ -445,8 +452,8 @@ fn OrganizationPanel(
     view! {
         <aside class="panel card" aria-label=tr("people.details")>
             <button class="close" aria-label=tr("common.close") on:click=move |_| on_close()>"×"</button>
-            {move || org.get().map(|r| match r {
-                Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+            {move || shown.get().map(|r| match r {
+                Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
                 Ok(o) => {
                     let deleted = o.deleted_at.is_some();
                     let editable = !deleted && session.can(Permission::OrganizationsWrite);

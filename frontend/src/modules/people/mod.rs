@@ -475,6 +475,10 @@ fn PersonPanel(
             person.refetch();
         }
     });
+    // What the panel is drawn from: a refetch that reads the same (the
+    // event of a change just made here, arriving late) leaves the panel, and
+    // what is being typed in it, as it is.
+    let shown = Memo::new(move |_| person.get().map(|r| r.map_err(|e| e.message())));
     let first = RwSignal::new(String::new());
     let last = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
@@ -491,6 +495,9 @@ fn PersonPanel(
     // The form shows the person as last read, also after someone else's change.
     Effect::new(move |_| {
         if let Some(Ok(p)) = person.get() {
+            if p.version == version.get_untracked() {
+                return;
+            }
             custom.set(p.custom_fields.clone());
             custom_read.set(p.custom_fields.clone());
             version.set(p.version);
@@ -594,8 +601,8 @@ fn PersonPanel(
     view! {
         <aside class="panel card" aria-label=tr("people.details")>
             <button class="close" aria-label=tr("common.close") on:click=move |_| on_close()>"×"</button>
-            {move || person.get().map(|r| match r {
-                Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+            {move || shown.get().map(|r| match r {
+                Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
                 Ok(p) => {
                     let deleted = p.deleted_at.is_some();
                     let erased = p.erased_at;

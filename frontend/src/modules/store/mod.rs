@@ -288,18 +288,25 @@ fn Store() -> impl IntoView {
         };
         let file = picture.get_value();
         spawn_local(async move {
-            let mut r = api::post::<_, StoreItemView>("/api/v1/store/items", &body).await;
-            if let (Ok(item), Some(file)) = (&r, file) {
-                r = put_picture(item.id, file).await;
+            let item = match api::post::<_, StoreItemView>("/api/v1/store/items", &body).await {
+                Ok(item) => item,
+                Err(e) => return done(Err(e), "store.added"),
+            };
+            // The item exists: the form is emptied even if its picture is
+            // refused, so that sending it again does not add a second one.
+            name.set(String::new());
+            description.set(String::new());
+            picture.set_value(None);
+            if let Some(input) = picture_input.get_untracked() {
+                input.set_value("");
             }
-            if r.is_ok() {
-                name.set(String::new());
-                description.set(String::new());
-                picture.set_value(None);
-                if let Some(input) = picture_input.get_untracked() {
-                    input.set_value("");
-                }
-            }
+            let r = match file {
+                Some(file) => put_picture(item.id, file).await.map_err(|e| {
+                    let why = e.message();
+                    e.say(format!("{} {why}", t("store.added_without_picture")))
+                }),
+                None => Ok(item),
+            };
             done(r.map(|_| ()), "store.added");
         });
     };
