@@ -59,3 +59,139 @@ pub fn judge(hits: i32, reset: f64, limit: u32) -> Result<RateInfo, RateInfo> {
         Ok(info)
     }
 }
+
+/// How many requests of an API key with `limit` a minute an instance takes
+/// from the database's count at once: a twentieth of the limit, 1 to 50. A
+/// small limit is so counted exactly, request by request.
+pub fn lease_size(limit: u32) -> i32 {
+    (limit / 20).clamp(1, 50) as i32
+}
+
+/// The requests this instance has taken from API keys' windows and not yet
+/// spent ([`rapport_db::rate_limits::lease_key`]): a key's request is
+/// counted here, in memory, until its lease is spent or its window ends.
+#[derive(Default)]
+pub struct KeyLeases(std::sync::Mutex<std::collections::HashMap<uuid::Uuid, Lease>>);
+
+struct Lease {
+    /// When the window the requests were taken from ends.
+    until: std::time::Instant,
+    /// The window's count before them.
+    before: i32,
+    granted: i32,
+    spent: i32,
+}
+
+impl KeyLeases {
+    /// Spends one request of `key`'s lease, if one is on hand: the window's
+    /// count with it, and the seconds until the window ends.
+    pub fn spend(&self, key: uuid::Uuid) -> Option<(i32, f64)> {
+        let now = std::time::Instant::now();
+        let mut leases = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let lease = leases.get_mut(&key)?;
+        if now >= lease.until || lease.spent >= lease.granted {
+            return None;
+        }
+        lease.spent += 1;
+        Some((
+            lease.before + lease.spent,
+            (lease.until - now).as_secs_f64(),
+        ))
+    }
+
+    /// Keeps what was taken for `key` (the window's count `before` the
+    /// taking, `taken` requests, `reset` seconds left) with `limit`, and
+    /// spends one for the request that took it: the window's count with it,
+    /// over `limit` when nothing was left. What another request of the key
+    /// took at the same moment, and has not spent, is kept with it, so that
+    /// nothing taken is lost before its window ends.
+    pub fn take(&self, key: uuid::Uuid, before: i32, taken: i32, limit: u32, reset: f64) -> i32 {
+        let granted = (i32::try_from(limit).unwrap_or(i32::MAX) - before).clamp(0, taken);
+        let now = std::time::Instant::now();
+        let mut leases = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(lease) = leases.get_mut(&key) {
+            if now < lease.until && lease.spent < lease.granted {
+                lease.granted += granted;
+                lease.spent += 1;
+                return lease.before + lease.spent;
+            }
+        }
+        if granted == 0 {
+            return before.max(0).saturating_add(taken);
+        }
+        if leases.len() >= 10_000 {
+            leases.retain(|_, l| l.until > now);
+        }
+        leases.insert(
+            key,
+            Lease {
+                until: now + std::time::Duration::from_secs_f64(reset.max(0.0)),
+                before,
+                granted,
+                spent: 1,
+            },
+        );
+        before + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_is_spent_one_request_at_a_time_then_refills() {
+        let leases = KeyLeases::default();
+        let key = uuid::Uuid::now_v7();
+        assert_eq!(leases.spend(key), None, "nothing taken yet");
+        assert_eq!(leases.take(key, 0, 5, 100, 30.0), 1);
+        for hits in 2..=5 {
+            assert_eq!(leases.spend(key).map(|(h, _)| h), Some(hits));
+        }
+        assert_eq!(leases.spend(key), None, "spent");
+        assert_eq!(leases.take(key, 5, 5, 100, 29.0), 6);
+        assert!(leases.spend(key).unwrap().1 <= 29.0);
+    }
+
+    #[test]
+    fn no_more_than_the_limit_is_granted() {
+        let leases = KeyLeases::default();
+        let key = uuid::Uuid::now_v7();
+        // 7 left of 10: three of the five taken are granted.
+        assert_eq!(leases.take(key, 7, 5, 10, 30.0), 8);
+        assert_eq!(leases.spend(key).map(|(h, _)| h), Some(9));
+        assert_eq!(leases.spend(key).map(|(h, _)| h), Some(10));
+        assert_eq!(leases.spend(key), None);
+        // Nothing left: over the limit, refused by `judge`.
+        let hits = leases.take(key, 12, 5, 10, 30.0);
+        assert!(judge(hits, 30.0, 10).is_err());
+        assert_eq!(leases.spend(key), None);
+    }
+
+    #[test]
+    fn what_two_requests_take_at_once_is_kept_together() {
+        let leases = KeyLeases::default();
+        let key = uuid::Uuid::now_v7();
+        assert_eq!(leases.take(key, 0, 5, 100, 30.0), 1);
+        // Another request took five more before the first five were spent.
+        assert_eq!(leases.take(key, 5, 5, 100, 30.0), 2);
+        let spent = std::iter::from_fn(|| leases.spend(key)).count();
+        assert_eq!(spent, 8, "ten taken, two spent by the takers");
+    }
+
+    #[test]
+    fn a_lease_ends_with_its_window() {
+        let leases = KeyLeases::default();
+        let key = uuid::Uuid::now_v7();
+        assert_eq!(leases.take(key, 0, 5, 100, 0.0), 1);
+        assert_eq!(leases.spend(key), None, "the window has ended");
+    }
+
+    #[test]
+    fn lease_sizes_follow_the_limit() {
+        assert_eq!(lease_size(3), 1);
+        assert_eq!(lease_size(100), 5);
+        assert_eq!(lease_size(600), 30);
+        assert_eq!(lease_size(1_000_000), 50);
+    }
+}

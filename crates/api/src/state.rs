@@ -26,6 +26,8 @@ pub struct AppState {
     pub hashing: crate::auth::secrets::HashGate,
     /// False until start-up work (migrations, demo data) is done: `/readyz` says so.
     pub ready: std::sync::atomic::AtomicBool,
+    /// API keys' requests taken from their windows and not yet spent.
+    pub key_leases: crate::ratelimit::KeyLeases,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
                 std::time::Duration::from_millis(config.hash_wait_ms),
             ),
             ready: std::sync::atomic::AtomicBool::new(true),
+            key_leases: Default::default(),
             pool,
             config,
         })

@@ -1,7 +1,7 @@
 //! Rate-limit counters in PostgreSQL, so that every instance counts the same
-//! requests: one fixed window per key, counted in one statement. A per-address
-//! window is one row; an API key's is spread over [`KEY_SHARDS`] rows, so
-//! that its concurrent requests do not all wait for one row lock.
+//! requests: one fixed window per key, counted in one statement. An API key's
+//! requests are taken from its window a few at a time ([`lease_key`]), so
+//! that its busy clients do not write a row, and wait on its lock, for each.
 
 use diesel::prelude::*;
 use diesel::sql_types::{Double, Integer, Text};
@@ -37,65 +37,39 @@ const HIT: &str = "INSERT INTO rate_windows (key, window_start, hits)
      ON CONFLICT (key, window_start, shard) DO UPDATE SET hits = rate_windows.hits + 1
      RETURNING hits, extract(epoch FROM (window_start + make_interval(secs => $2) - now()))::float8 AS reset";
 
-/// The rows an API key's window is spread over.
-pub const KEY_SHARDS: u32 = 8;
-
-/// One request of an API key, named by its prefix and the digest of the
-/// secret presented: when they match a live key, counts the request on one of
-/// its window's rows and returns the window's total (this row's count, which
-/// includes this request, plus the others' as committed) and the seconds
-/// until it ends, and notes the key's last use, at most once a minute, all in
-/// one statement. Nothing is counted for a wrong secret. It takes the
-/// connection shared, so that it runs pipelined with the key's lookup
-/// ([`crate::api_keys::find_live_by_prefix`]): one round trip for both.
-/// Requests in flight at the same moment on other rows may be missed by each
-/// other's total, so a burst can pass the limit by at most the number of
-/// requests running at once; one after another, the count is exact.
-pub async fn hit_key(
-    mut conn: &AsyncPgConnection,
-    prefix: &str,
-    secret_hash: &[u8],
+/// Takes `n` requests of API key `key_id`'s current window at once, and
+/// notes the key's last use at most once a minute, in one statement: returns
+/// the window's count before them and the seconds until it ends. The count
+/// grows by `n` whatever it was, so the caller grants itself only what is
+/// left of its limit (`limit - before`, at most `n`). Instances that take
+/// their requests so never grant more than the limit between them; requests
+/// taken and not spent before the window ends are lost to it.
+pub async fn lease_key(
+    conn: &mut AsyncPgConnection,
+    key_id: uuid::Uuid,
+    n: i32,
     window_secs: i32,
-) -> QueryResult<Option<(i32, f64)>> {
-    let row: Option<Row> = crate::Prepared(
+) -> QueryResult<(i32, f64)> {
+    let row: Row = crate::Prepared(
         diesel::sql_query(
-            "WITH k AS (
-               SELECT id FROM api_keys
-               WHERE prefix = $2 AND secret_hash = $4 AND revoked_at IS NULL
-                 AND (expires_at IS NULL OR expires_at > now())
-             ), used AS (
+            "WITH used AS (
                UPDATE api_keys SET last_used_at = now()
-               WHERE id = (SELECT id FROM k)
+               WHERE id = $1
                  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-             ), counted AS (
-               INSERT INTO rate_windows (key, window_start, shard, hits)
-               SELECT 'key:' || k.id, to_timestamp(floor(extract(epoch FROM now()) / $1) * $1), $3, 1
-               FROM k
-               ON CONFLICT (key, window_start, shard) DO UPDATE SET hits = rate_windows.hits + 1
-               RETURNING key, hits, window_start
              )
-             SELECT (c.hits + COALESCE((SELECT sum(r.hits) FROM rate_windows r
-                       WHERE r.key = c.key AND r.window_start = c.window_start AND r.shard <> $3), 0))::int AS hits,
-                    extract(epoch FROM (c.window_start + make_interval(secs => $1) - now()))::float8 AS reset
-             FROM counted c",
+             INSERT INTO rate_windows (key, window_start, shard, hits)
+             VALUES ('key:' || $1::text, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 0, $3)
+             ON CONFLICT (key, window_start, shard) DO UPDATE SET hits = rate_windows.hits + $3
+             RETURNING hits - $3 AS hits,
+                       extract(epoch FROM (window_start + make_interval(secs => $2) - now()))::float8 AS reset",
         )
+        .bind::<diesel::sql_types::Uuid, _>(key_id)
         .bind::<Integer, _>(window_secs)
-        .bind::<Text, _>(prefix)
-        .bind::<diesel::sql_types::SmallInt, _>(shard())
-        .bind::<diesel::sql_types::Binary, _>(secret_hash),
+        .bind::<Integer, _>(n),
     )
-    .get_result(&mut conn)
-    .await
-    .optional()?;
-    Ok(row.map(|r| (r.hits, r.reset)))
-}
-
-/// A row of a key's window for this request: spread by the clock's nanoseconds.
-fn shard() -> i16 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    ((nanos / 1000) % KEY_SHARDS) as i16
+    .get_result(conn)
+    .await?;
+    Ok((row.hits, row.reset))
 }
 
 /// Drops windows that ended more than an hour ago.

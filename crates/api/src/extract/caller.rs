@@ -240,24 +240,31 @@ async fn resolve_api_key(state: &AppState, pool: &Pool, rest: &str) -> Result<Re
     {
         return Err(invalid());
     }
-    let conn = pool.get_owned().await?;
+    let mut conn = pool.get_owned().await?;
     let digest = rapport_db::sha256(secret);
-    // The lookup and the count, pipelined: one round trip. The count matches
-    // the secret's digest in the database, so a wrong secret counts nothing.
-    let (found, counted) = {
-        let shared: &rapport_db::Conn = &conn;
-        futures::try_join!(
-            rapport_db::api_keys::find_live_by_prefix(shared, prefix),
-            rapport_db::rate_limits::hit_key(shared, prefix, &digest, 60),
-        )?
-    };
-    let (key, workspace) = found.ok_or_else(invalid)?;
+    let shared: &rapport_db::Conn = &conn;
+    let (key, workspace) = rapport_db::api_keys::find_live_by_prefix(shared, prefix)
+        .await?
+        .ok_or_else(invalid)?;
+    // Compared before anything is counted: a wrong secret spends nothing.
     if !crate::auth::secrets::digest_eq(&digest, &key.secret_hash) {
         return Err(invalid());
     }
-    // Revoked or expired between the two: the count found no live key.
-    let (hits, reset) = counted.ok_or_else(invalid)?;
+    // The key is found on every request, so that a revoked key stops at
+    // once; its requests are counted from a lease taken a few at a time.
     let limit = state.config.api_key_rate_per_min;
+    let (hits, reset) = match state.key_leases.spend(key.id) {
+        Some(spent) => spent,
+        None => {
+            let n = crate::ratelimit::lease_size(limit);
+            let (before, reset) =
+                rapport_db::rate_limits::lease_key(&mut conn, key.id, n, 60).await?;
+            (
+                state.key_leases.take(key.id, before, n, limit, reset),
+                reset,
+            )
+        }
+    };
     let rate = crate::ratelimit::judge(hits, reset, limit)
         .map_err(|info| info.refused(format!("this API key may make {limit} requests a minute")))?;
     Ok((
