@@ -344,6 +344,41 @@ async fn a_student_invited_to_sign_in_is_linked_on_accepting() {
     app.get("/api/v1/dashboards/student", &owner.access)
         .await
         .expect(404);
+
+    // Two invitations of one person to two addresses, sent at once: one is
+    // made, the other refused, so that accepting cannot make a member the
+    // person is not linked to. Once it is revoked, another may be sent.
+    let ben = person(&app, &owner, json!({"first_name": "Ben"})).await;
+    let send = |address: String| {
+        app.post(
+            "/api/v1/invitations",
+            Some(&owner.access),
+            json!({"email": address, "role": "member", "person_id": ben.id}),
+        )
+    };
+    let (a, b) = futures::join!(send(email("ben.home")), send(email("ben.school")));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409]);
+    let (made, refused) = if a.status == 201 { (a, b) } else { (b, a) };
+    assert_eq!(refused.body["code"], "already_invited");
+    let made: InvitationCreated = made.read();
+    let waiting: i64 = app
+        .count(&format!(
+            "SELECT count(*) FROM invitations WHERE person_id = '{}'",
+            ben.id
+        ))
+        .await;
+    assert_eq!(waiting, 1);
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/invitations/{}", made.id),
+        Some(&owner.access),
+        None,
+    )
+    .await
+    .expect(204);
+    send(email("ben.other")).await.expect(201);
     app.stop().await;
 }
 

@@ -255,6 +255,22 @@ pub async fn lock_address(
         .map(|_| ())
 }
 
+/// The pending invitation that names person `person_id` of `workspace_id`, if any.
+pub async fn pending_for_person(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    person_id: Uuid,
+) -> QueryResult<Option<Invitation>> {
+    invitations::table
+        .filter(invitations::workspace_id.eq(workspace_id))
+        .filter(invitations::person_id.eq(person_id))
+        .filter(pending())
+        .select(Invitation::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The pending (not accepted, revoked or expired) invitation of an address.
 pub async fn pending_for(
     conn: &mut AsyncPgConnection,

@@ -107,16 +107,28 @@ pub async fn create(
     Ok(reply)
 }
 
-/// That person `id` of `ws` is there and signs in as nobody yet: 422 on
-/// `person_id` when there is no such person, 409 `duplicate` when the
-/// person already signs in.
+/// That person `id` of `ws` is there, signs in as nobody yet and has no
+/// pending invitation: 422 on `person_id` when there is no such person, 409
+/// `duplicate` when the person already signs in, 409 `already_invited`
+/// when an invitation to them waits (to another address: accepting both
+/// would link only one). The person is locked until the transaction ends,
+/// so two invitations of one person at once queue here and the second
+/// finds the first.
 async fn invitable(conn: &mut rapport_db::Conn, ws: Uuid, id: Uuid) -> Result<(), ApiError> {
-    let all = rapport_db::scope::Scope::Workspace(ws);
-    let person = crate::people::live_in(conn, &all, id, "person_id").await?;
+    let person = crate::people::live_locked(conn, ws, id, "person_id").await?;
     if person.user_id.is_some() {
         return Err(ApiError::conflict(
             Code::Duplicate,
             "this person already signs in as a member",
+        ));
+    }
+    if let Some(waiting) = rapport_db::invitations::pending_for_person(conn, ws, id).await? {
+        return Err(ApiError::conflict(
+            Code::AlreadyInvited,
+            format!(
+                "this person has a pending invitation, sent to {}; resend or revoke it instead",
+                waiting.email
+            ),
         ));
     }
     Ok(())

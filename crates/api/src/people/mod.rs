@@ -183,6 +183,20 @@ pub(crate) async fn live_in(
         .ok_or_else(|| unknown(field, "no such person among those you see"))
 }
 
+/// The live person `id` of `ws`, locked until the transaction ends, or 422
+/// `unknown` on `field`.
+pub(crate) async fn live_locked(
+    conn: &mut Conn,
+    ws: Uuid,
+    id: Uuid,
+    field: &str,
+) -> Result<PersonRow, ApiError> {
+    rapport_db::people::lock(conn, ws, &Scope::Workspace(ws), id)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .ok_or_else(|| unknown(field, "no such person among those you see"))
+}
+
 /// Links person `id` of `ws` to `user`, a student invited to sign in who
 /// has just accepted: when the person is still there and nobody's yet, and
 /// the user is no other person of the workspace. Audited as a change of
