@@ -436,19 +436,28 @@ pub async fn erase(
 }
 
 /// The live (not deleted) person of the workspace who is member `user_id`.
+pub async fn of_user(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    user_id: Uuid,
+) -> QueryResult<Option<PersonRow>> {
+    people::table
+        .filter(people::workspace_id.eq(ws))
+        .filter(people::user_id.eq(user_id))
+        .filter(people::deleted_at.is_null())
+        .select(PersonRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The id of [`of_user`].
 pub async fn linked_to(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
     user_id: Uuid,
 ) -> QueryResult<Option<Uuid>> {
-    people::table
-        .filter(people::workspace_id.eq(ws))
-        .filter(people::user_id.eq(user_id))
-        .filter(people::deleted_at.is_null())
-        .select(people::id)
-        .first(conn)
-        .await
-        .optional()
+    Ok(of_user(conn, ws, user_id).await?.map(|p| p.id))
 }
 
 /// The live people of `scope` that search `s` finds, best first, with their scores.

@@ -40,13 +40,10 @@ pub async fn student(
         ApiError::Forbidden("a student's page is for the student who signs in".into())
     })?;
     let conn = db.conn().await?;
-    let person_id = rapport_db::people::linked_to(conn, ws, me)
+    let person = rapport_db::people::of_user(conn, ws, me)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let person = rapport_db::people::find(conn, &Scope::Workspace(ws), person_id)
-        .await?
-        .filter(|p| p.deleted_at.is_none())
-        .ok_or(ApiError::NotFound)?;
+    let person_id = person.id;
     let today = rapport_db::groups::today(conn, ws).await?;
     let now = Utc::now();
     let classes = if has(Module::Groups) {
