@@ -69,20 +69,21 @@ pub fn own_people<'a>(
 }
 
 /// What `user_id`'s personal scope in `workspace_id` reaches: the ids of
-/// the people linked to them and of the groups they see (those they lead
-/// or belong to), live ones.
+/// the people linked to them, of the groups they see (those they lead or
+/// belong to), live ones, and of the people who are they themself.
 pub async fn reach(
     conn: &mut diesel_async::AsyncPgConnection,
     workspace_id: Uuid,
     user_id: Uuid,
-) -> QueryResult<(Vec<Uuid>, Vec<Uuid>)> {
+) -> QueryResult<(Vec<Uuid>, Vec<Uuid>, Vec<Uuid>)> {
     let people =
         diesel_async::RunQueryDsl::load(linked_people(workspace_id, user_id), conn).await?;
+    let own = diesel_async::RunQueryDsl::load(own_people(workspace_id, user_id), conn).await?;
     let scope = Scope::Person {
         workspace_id,
         user_id,
         email: String::new(),
     };
     let groups = crate::groups::ids_of(conn, &scope).await?;
-    Ok((people, groups))
+    Ok((people, groups, own))
 }

@@ -940,6 +940,31 @@ test('the whole story: an admin opens a class, its teacher takes the register fr
   const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const from = new Date(Math.max(now.getTime() - 5 * 60000, midnight.getTime()));
   const to = new Date(Math.min(from.getTime() + 45 * 60000, midnight.getTime() + (24 * 60 - 1) * 60000));
+  // The demo's lessons are at fixed hours: Sam's own at this hour, if any,
+  // are called off first, so that the new one fits whenever the test runs.
+  const login = await fetch(`${server.base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'owner@school.demo', password: DEMO_PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  const { access_token: adminToken } = await login.json();
+  const call = (path, init = {}) => fetch(`${server.base}/api/v1/${path}`, {
+    ...init,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+  });
+  const staff = await (await call('members?role=staff')).json();
+  const sam = staff.data.find((m) => m.name === 'Sam Staff');
+  // The demo holds this week's and next week's lessons; the weekly lesson
+  // must fit every week it is made for.
+  for (const weeks of [0, 1, 2]) {
+    const at = (d) => encodeURIComponent(new Date(d.getTime() + weeks * 7 * 86400000).toISOString());
+    const busy = await (await call(`sessions?host_id=${sam.user_id}&status=scheduled&from=${at(from)}&to=${at(to)}`)).json();
+    for (const s of busy.data) {
+      const cancelled = await call(`sessions/${s.id}/cancel`, { method: 'POST', body: JSON.stringify({ reason: 'Room needed' }) });
+      assert.equal(cancelled.status, 200);
+    }
+  }
   await panel.getByRole('button', { name: 'Add a weekly lesson' }).click();
   const weekly = panel.locator('form[data-form="weekly-lesson"]');
   await weekly.locator('#lesson-from').fill(hhmm(from));

@@ -18,6 +18,8 @@ pub struct Reach {
     pub user_id: Uuid,
     pub people: HashSet<Uuid>,
     pub groups: HashSet<Uuid>,
+    /// The people who are the caller themself (a student who signs in).
+    pub own: HashSet<Uuid>,
 }
 
 fn id(v: &Value) -> Option<Uuid> {
@@ -31,11 +33,12 @@ fn ids(v: &Value) -> impl Iterator<Item = Uuid> + '_ {
 impl Reach {
     /// The reach of `user_id` in `ws`.
     pub async fn of(conn: &mut Conn, ws: Uuid, user_id: Uuid) -> diesel::QueryResult<Reach> {
-        let (people, groups) = rapport_db::scope::reach(conn, ws, user_id).await?;
+        let (people, groups, own) = rapport_db::scope::reach(conn, ws, user_id).await?;
         Ok(Reach {
             user_id,
             people: people.into_iter().collect(),
             groups: groups.into_iter().collect(),
+            own: own.into_iter().collect(),
         })
     }
 
@@ -55,10 +58,14 @@ impl Reach {
             "person" => person(&d["id"]),
             "group" => group(&d["id"]),
             "group_member" => group(&d["group_id"]) || person(&d["person_id"]),
+            // A session is heard by its host, by its groups' leaders and
+            // members, and by the people it names as themselves: a
+            // teacher does not hear of another class's lesson that one of
+            // their students also attends.
             "session" | "session_series" => {
                 id(&d["host_id"]) == Some(self.user_id)
                     || ids(&d["group_ids"]).any(|g| self.groups.contains(&g))
-                    || ids(&d["participant_ids"]).any(|p| self.people.contains(&p))
+                    || ids(&d["participant_ids"]).any(|p| self.own.contains(&p))
             }
             "note" => match d["record_type"].as_str() {
                 Some("person") => person(&d["record_id"]),
@@ -105,6 +112,7 @@ mod tests {
             user_id: me,
             people: [mine].into(),
             groups: [class].into(),
+            own: HashSet::new(),
         };
         let hears = |kind: &str, data: Value| reach.hears(&event(kind, data, None));
         assert!(hears("person.updated", json!({"id": mine})));
@@ -134,6 +142,11 @@ mod tests {
             "session.created",
             json!({"host_id": theirs, "group_ids": [other], "participant_ids": [theirs]})
         ));
+        // Their student's lesson in another class, held by another teacher.
+        assert!(!hears(
+            "session.updated",
+            json!({"host_id": theirs, "group_ids": [other], "participant_ids": [mine]})
+        ));
         assert!(hears(
             "note.created",
             json!({"record_type": "person", "record_id": mine})
@@ -152,5 +165,29 @@ mod tests {
             json!({"id": other, "name": "Stickers"})
         ));
         assert!(reach.hears(&event("person.updated", json!({"id": theirs}), Some(me))));
+    }
+
+    #[test]
+    fn a_student_hears_of_the_sessions_that_name_them() {
+        let (me, myself, someone, class) = (
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        );
+        let reach = Reach {
+            user_id: me,
+            people: [myself].into(),
+            groups: [class].into(),
+            own: [myself].into(),
+        };
+        let hears = |data: Value| reach.hears(&event("session.updated", data, None));
+        assert!(hears(
+            json!({"host_id": someone, "participant_ids": [myself]})
+        ));
+        assert!(hears(json!({"host_id": someone, "group_ids": [class]})));
+        assert!(!hears(
+            json!({"host_id": someone, "participant_ids": [someone]})
+        ));
     }
 }
