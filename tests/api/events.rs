@@ -30,7 +30,7 @@ pub async fn connect(app: &TestApp, s: &Session, after: Option<i64>) -> Ws {
 }
 
 /// The next event, or None when nothing comes within `wait`.
-async fn next_event(ws: &mut Ws, wait: Duration) -> Option<Value> {
+pub async fn next_event(ws: &mut Ws, wait: Duration) -> Option<Value> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let msg = tokio::time::timeout_at(deadline, ws.next())

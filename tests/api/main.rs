@@ -21,6 +21,7 @@ mod live_rights;
 mod mail;
 mod medals;
 mod members;
+mod messaging;
 mod notes;
 mod openapi;
 mod organizations;

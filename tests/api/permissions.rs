@@ -224,6 +224,22 @@ async fn every_operation_answers_as_the_matrix_says() {
         )
         .await
         .expect(201);
+    let conversation = app
+        .post(
+            "/api/v1/conversations",
+            Some(&owner.access),
+            json!({"participant_ids": [staff_id], "body": "Walked message"}),
+        )
+        .await
+        .expect(201);
+    let message = app
+        .post(
+            "/api/v1/messages",
+            Some(&owner.access),
+            json!({"conversation_id": conversation.body["id"], "body": "Walked reply"}),
+        )
+        .await
+        .expect(201);
     let outsider = app.register("sales").await;
     all_modules(outsider.workspace_id).await;
 
@@ -358,6 +374,10 @@ async fn every_operation_answers_as_the_matrix_says() {
                         charge.clone()
                     } else if op.path.starts_with("/api/v1/payments/") {
                         payment.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/conversations/") {
+                        conversation.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/messages/") {
+                        message.body["id"].clone()
                     } else {
                         inv.body["id"].clone()
                     }),
@@ -376,6 +396,9 @@ async fn every_operation_answers_as_the_matrix_says() {
                 }
                 Method::PATCH if op.path.starts_with("/api/v1/groups/") => {
                     Some(json!({"name": "Outsider"}))
+                }
+                Method::PATCH if op.path.starts_with("/api/v1/messages/") => {
+                    Some(json!({"body": "Outsider"}))
                 }
                 Method::PATCH if op.path.starts_with("/api/v1/notes/") => {
                     Some(json!({"body": "Outsider"}))

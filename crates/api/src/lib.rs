@@ -22,6 +22,7 @@ pub mod mail;
 pub mod me;
 pub mod medals;
 pub mod members;
+pub mod messaging;
 pub mod middleware;
 pub mod notes;
 pub mod openapi;
@@ -72,6 +73,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(payments::routes)
     .configure(dashboards::routes)
     .configure(notes::routes)
+    .configure(messaging::routes)
     .configure(custom_fields::routes)
     .configure(imports::routes)
     .configure(search::routes)

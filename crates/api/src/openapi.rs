@@ -28,6 +28,7 @@ use utoipa::OpenApi;
         (name = "custom-fields", description = "The fields a workspace adds to people, organisations and groups"),
         (name = "imports", description = "Importing people and organisations from CSV and XLSX files: mapping, dry run, a background run with progress events, a report of rejected rows"),
         (name = "search", description = "One search across people, organisations and groups"),
+        (name = "messaging", description = "Conversations between members, an admin's broadcasts and each member's notifications, in one inbox: unread counts, read receipts, live delivery; a member reads only the conversations they are in"),
         (name = "notes", description = "Notes on people, organisations and groups, in Markdown shown safely; each record's timeline lists them with its changes"),
         (name = "groups", description = "Groups: classes, cohorts, teams and segments, and who belongs to them when"),
         (name = "sessions", description = "Sessions: lessons, tutoring sessions, consultations and meetings, with their host and participants; a host is never booked twice at once"),

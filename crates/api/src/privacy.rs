@@ -77,6 +77,7 @@ pub fn holders() -> Vec<Holder> {
     crate::payments::privacy(&mut h);
     crate::imports::privacy(&mut h);
     crate::mail::privacy(&mut h);
+    crate::messaging::privacy(&mut h);
     crate::events::privacy(&mut h);
     h.push(Holder {
         name: "idempotency",

@@ -80,6 +80,33 @@ pub async fn emit(conn: &AsyncPgConnection, e: NewEvent<'_>) -> QueryResult<()> 
     Ok(())
 }
 
+/// Writes one event for each of `users`, each heard by that user alone
+/// (`e.permission` and `e.subject_user_id` are not read).
+pub async fn emit_to(conn: &AsyncPgConnection, e: NewEvent<'_>, users: &[Uuid]) -> QueryResult<()> {
+    let mut conn = conn;
+    let rows: Vec<_> = users
+        .iter()
+        .map(|u| {
+            (
+                events::workspace_id.eq(e.workspace_id),
+                events::kind.eq(e.kind),
+                events::actor_kind.eq(e.actor_kind.as_str()),
+                events::actor_id.eq(e.actor_id),
+                events::data.eq(&e.data),
+                events::permission.eq(SUBJECT_ONLY),
+                events::subject_user_id.eq(Some(*u)),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(2000) {
+        diesel::insert_into(events::table)
+            .values(chunk)
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Numbers the committed events of workspace `ws` that have no number yet,
 /// in the order of their ids among those it finds, under the head's lock:
 /// a reader that has seen number n never later finds an event numbered

@@ -20,6 +20,7 @@ pub mod list;
 pub mod mail;
 pub mod medals;
 pub mod members;
+pub mod messaging;
 pub mod notes;
 pub mod organizations;
 pub mod payments;
@@ -238,6 +239,16 @@ pub mod closed {
     }
 
     closed_text!(RoleText, Role, "role");
+    closed_text!(
+        ConversationKindText,
+        rapport_domain::messaging::ConversationKind,
+        "conversation kind"
+    );
+    closed_text!(
+        MessageKindText,
+        rapport_domain::messaging::MessageKind,
+        "message kind"
+    );
     closed_text!(TemplateText, Template, "template");
     closed_text!(
         FieldRecordText,

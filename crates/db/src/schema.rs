@@ -738,6 +738,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    conversations (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        kind -> Text,
+        subject -> Nullable<Text>,
+        pair -> Nullable<Array<Uuid>>,
+        owner_id -> Nullable<Uuid>,
+        audience -> Nullable<Jsonb>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        last_message_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    conversation_participants (workspace_id, conversation_id, user_id) {
+        workspace_id -> Uuid,
+        conversation_id -> Uuid,
+        user_id -> Uuid,
+        can_reply -> Bool,
+        last_message_at -> Timestamptz,
+        last_read_at -> Nullable<Timestamptz>,
+        joined_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    messages (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        conversation_id -> Uuid,
+        kind -> Text,
+        author_id -> Nullable<Uuid>,
+        body -> Nullable<Text>,
+        link_type -> Nullable<Text>,
+        link_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    message_deliveries (workspace_id, user_id, conversation_id, message_id) {
+        workspace_id -> Uuid,
+        user_id -> Uuid,
+        conversation_id -> Uuid,
+        message_id -> Uuid,
+        read_at -> Nullable<Timestamptz>,
+        mailed_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -782,5 +837,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     fee_discounts,
     tuition_charges,
     payments,
-    receipt_numbers
+    receipt_numbers,
+    conversations,
+    conversation_participants,
+    messages,
+    message_deliveries
 );

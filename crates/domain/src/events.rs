@@ -132,4 +132,8 @@ pub const KINDS: &[&str] = &[
     "availability.updated",
     "booking_rule.updated",
     "reminder_settings.updated",
+    "message.created",
+    "message.updated",
+    "message.deleted",
+    "conversation.read",
 ];

@@ -20,6 +20,7 @@ pub mod list;
 pub mod mail;
 pub mod medals;
 pub mod members;
+pub mod messaging;
 pub mod notes;
 pub mod organizations;
 pub mod patch;
@@ -49,6 +50,7 @@ pub mod api {
     pub use crate::mail::*;
     pub use crate::medals::*;
     pub use crate::members::*;
+    pub use crate::messaging::*;
     pub use crate::notes::*;
     pub use crate::organizations::*;
     pub use crate::payments::*;

@@ -81,6 +81,11 @@ codes! {
         OutOfStock = "out_of_stock",
         /// An order fulfilled or cancelled changes no more.
         OrderClosed = "order_closed",
+        /// A message deleted is changed no more.
+        MessageDeleted = "message_deleted",
+        /// The conversation takes no replies (a broadcast received, one's
+        /// notifications).
+        NoReplies = "no_replies",
         IdempotencyInFlight = "idempotency_in_flight",
         IdempotencyKeyReused = "idempotency_key_reused",
         IdempotencySecretWithheld = "idempotency_secret_withheld",

@@ -97,6 +97,9 @@ pub async fn seed(pool: &rapport_db::Pool) -> anyhow::Result<Vec<String>> {
                     .await?;
                 }
                 records(conn, &ctx, ws.id, t, &members).await?;
+                if t.modules().contains(&rapport_domain::Module::Messaging) {
+                    conversations(conn, &ctx, ws.id, t, &members).await?;
+                }
                 Ok(())
             })
             .await?;
@@ -147,6 +150,165 @@ const FAMILY: [&str; 24] = [
     "Zhang",
     "Costa",
 ];
+
+/// An inbox for each member: the member and their teacher or moderator
+/// talking, a broadcast from the owner, a group conversation of staff,
+/// and a notification.
+async fn conversations(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    t: Template,
+    members: &[(Role, Uuid, &str)],
+) -> anyhow::Result<()> {
+    use rapport_api::messaging::{post, Outgoing};
+    use rapport_domain::messaging::MessageKind;
+    let who = |role: Role| {
+        members
+            .iter()
+            .find(|(r, ..)| *r == role)
+            .map(|(_, id, _)| *id)
+    };
+    let (Some(owner), Some(member)) = (who(Role::Owner), who(Role::Member)) else {
+        return Ok(());
+    };
+    // The member's teacher (school) or moderator (tutoring).
+    let Some(staff) = who(Role::Staff).or(who(Role::Manager)) else {
+        return Ok(());
+    };
+    let say = |author: Uuid, conversation: Uuid, body: &str| Outgoing {
+        conversation_id: conversation,
+        kind: MessageKind::Message,
+        author: Some(author),
+        body: body.to_string(),
+        link: None,
+    };
+    let fail = |e: rapport_api::error::ApiError| anyhow::anyhow!("a demo message: {e}");
+    let (direct, _) = rapport_db::messaging::direct(conn, ws, staff, member).await?;
+    let lines: [(Uuid, &str); 4] = match t {
+        Template::School => [
+            (member, "Hello! I missed Tuesday's lesson: is there something I should practise?"),
+            (staff, "Hi Mia, yes: finish the **loops** exercise (the star pattern). Bring questions on Thursday."),
+            (member, "Done, it prints the whole pyramid now 🎉"),
+            (staff, "Great work. Show me on Thursday and you'll earn a bronze."),
+        ],
+        _ => [
+            (member, "Could we move Thursday's session to 16:00?"),
+            (staff, "Yes, 16:00 works. I've moved it in the calendar."),
+            (member, "Thanks! Should I bring last week's worksheet?"),
+            (staff, "Please do, and the **fractions** homework too."),
+        ],
+    };
+    for (author, body) in lines {
+        post(conn, ctx, ws, say(author, direct, body))
+            .await
+            .map_err(fail)?;
+    }
+    // The member has read all but the last.
+    rapport_db::messaging::mark_read(conn, ws, member, direct, None).await?;
+    let last = say(
+        staff,
+        direct,
+        match t {
+            Template::School => "Reminder: no lesson next Monday, the school is closed.",
+            _ => "See you on Thursday!",
+        },
+    );
+    post(conn, ctx, ws, last).await.map_err(fail)?;
+
+    let everyone: Vec<Uuid> = members
+        .iter()
+        .map(|(_, id, _)| *id)
+        .filter(|id| *id != owner)
+        .collect();
+    use rapport_domain::messaging::ConversationKind;
+    let mut audience: Vec<(Uuid, bool)> = everyone.iter().map(|id| (*id, false)).collect();
+    audience.push((owner, true));
+    let broadcast = opened(
+        conn,
+        (ws, owner),
+        ConversationKind::Broadcast,
+        "Holiday opening hours",
+        &audience,
+    )
+    .await?;
+    let news = Outgoing {
+        kind: MessageKind::Broadcast,
+        ..say(
+            owner,
+            broadcast,
+            "We close from **24 to 26 December** and reopen on the 27th. Sessions in those days move to the week after.",
+        )
+    };
+    post(conn, ctx, ws, news).await.map_err(fail)?;
+
+    let staff_all: Vec<Uuid> = members
+        .iter()
+        .filter(|(r, ..)| *r != Role::Member && *r != Role::Owner)
+        .map(|(_, id, _)| *id)
+        .collect();
+    if staff_all.len() >= 2 {
+        let mut all: Vec<(Uuid, bool)> = staff_all.iter().map(|id| (*id, true)).collect();
+        all.push((owner, true));
+        let group = opened(
+            conn,
+            (ws, owner),
+            ConversationKind::Group,
+            "Staff room",
+            &all,
+        )
+        .await?;
+        post(
+            conn,
+            ctx,
+            ws,
+            say(
+                owner,
+                group,
+                "Planning meeting on Friday at 17:00, in room 2.",
+            ),
+        )
+        .await
+        .map_err(fail)?;
+        post(
+            conn,
+            ctx,
+            ws,
+            say(staff_all[0], group, "I'll bring the attendance figures."),
+        )
+        .await
+        .map_err(fail)?;
+    }
+    rapport_api::messaging::notify(
+        conn,
+        ctx,
+        ws,
+        &[member],
+        "Your next session was moved to **Thursday at 16:00**.",
+        None,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(())
+}
+
+/// A conversation of `kind` started by `owner` in `ws`, with its members.
+async fn opened(
+    conn: &mut rapport_db::Conn,
+    (ws, owner): (Uuid, Uuid),
+    kind: rapport_domain::messaging::ConversationKind,
+    subject: &str,
+    members: &[(Uuid, bool)],
+) -> anyhow::Result<Uuid> {
+    let new = rapport_db::messaging::NewConversation {
+        subject: Some(subject.into()),
+        audience: (kind == rapport_domain::messaging::ConversationKind::Broadcast)
+            .then(|| serde_json::json!({"kind": "everyone"})),
+        ..rapport_db::messaging::NewConversation::new(ws, kind, Some(owner))
+    };
+    rapport_db::messaging::open(conn, &new, members).await?;
+    Ok(new.id)
+}
 
 /// The template's records: organisations where it has them, and people with
 /// statuses, tags and owners, one of them the member who signs in.

@@ -452,6 +452,11 @@ mod tests {
                 .map(|m| format!("payments.method.{}", m.as_str())),
         );
         keys.extend(
+            rapport_domain::api::ConversationKind::ALL
+                .iter()
+                .map(|k| format!("messaging.kind.{}", k.as_str())),
+        );
+        keys.extend(
             rapport_domain::api::OrderStatus::ALL
                 .iter()
                 .map(|s| format!("store.status.{}", s.as_str())),
@@ -481,6 +486,9 @@ mod tests {
             }
             if t.modules().contains(&Module::Payments) {
                 keys.insert(format!("payments.{}", t.as_str()));
+            }
+            if t.modules().contains(&Module::Messaging) {
+                keys.insert(format!("messaging.{}", t.as_str()));
             }
             for r in Role::ALL {
                 keys.insert(format!("role.{}.{}", t.as_str(), r.as_str()));

@@ -10,6 +10,7 @@ pub mod groups;
 pub mod mail;
 pub mod medals;
 pub mod members;
+pub mod messaging;
 pub mod organizations;
 pub mod payments;
 pub mod people;
@@ -64,6 +65,7 @@ pub const ENTRIES: &[Entry] = &[
     medals::ENTRY,
     store::ENTRY,
     payments::ENTRY,
+    messaging::ENTRY,
     members::ENTRY,
     api_keys::ENTRY,
     custom_fields::ENTRY,

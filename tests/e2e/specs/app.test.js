@@ -1532,6 +1532,57 @@ test('classes and students are tagged and given to a teacher at once; a teacher 
   assert.equal(await student.getByRole('checkbox', { name: /^Select / }).count(), 0);
 });
 
+test('an admin broadcasts, a user sees it arrive live, answers their moderator, and sees it seen', async () => {
+  const user = await track(await newPage(await browser.newContext()));
+  await signIn(user, server.base, 'member@tutoring.demo', DEMO_PASSWORD);
+  await user.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await user.locator('#sidebar').getByRole('link', { name: 'Messages' }).click();
+  await user.getByRole('heading', { name: 'Messages', exact: true }).waitFor();
+  const list = user.locator('[data-test="conversations"]');
+  // The demo's inbox: their moderator, the owner's broadcast, a notification.
+  await list.getByText('Maya Manager').waitFor();
+  await list.getByText('Holiday opening hours').waitFor();
+  await list.getByText('Notifications').waitFor();
+
+  const admin = await track(await newPage(await browser.newContext()));
+  await signIn(admin, server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
+  await admin.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await admin.locator('#sidebar').getByRole('link', { name: 'Messages' }).click();
+  await admin.locator('[data-test="new-broadcast"]').click();
+  await admin.locator('[data-test="audience"]').selectOption({ label: 'Every User' });
+  await admin.locator('[data-test="subject"]').fill('Snow day');
+  await admin.locator('[data-test="broadcast-body"]').fill('No sessions **tomorrow**: stay warm.');
+  await admin.getByRole('button', { name: 'Send' }).click();
+  await admin.getByText(/The broadcast reached \d+ people\./).waitFor();
+  await admin.locator('[data-test="receipt"]').getByText(/Read by 0 of \d+/).waitFor();
+
+  // It arrives live, unread, and opens read-only.
+  const snow = list.locator('.inbox-item', { hasText: 'Snow day' });
+  await snow.locator('[data-test="unread"]').waitFor();
+  await snow.click();
+  await user.locator('[data-test="thread"] strong', { hasText: 'tomorrow' }).waitFor();
+  await user.getByText('This conversation takes no replies.').waitFor();
+  await snow.locator('[data-test="unread"]').waitFor({ state: 'detached' });
+  await admin.locator('[data-test="receipt"]').getByText(/Read by 1 of \d+/).waitFor();
+
+  // The user answers their moderator, who reads it; the user sees it seen.
+  await list.locator('.inbox-item', { hasText: 'Maya Manager' }).click();
+  await user.locator('[data-test="composer"]').fill('See you on Thursday, then.');
+  await user.locator('[data-test="composer"]').press('Control+Enter');
+  await user.locator('[data-test="messages"]').getByText('See you on Thursday, then.').waitFor();
+  await user.locator('[data-test="receipt"]').getByText('Sent').waitFor();
+
+  const moderator = await track(await newPage(await browser.newContext()));
+  await signIn(moderator, server.base, 'manager@tutoring.demo', DEMO_PASSWORD);
+  await moderator.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await moderator.locator('#sidebar').getByRole('link', { name: 'Messages' }).click();
+  await moderator.locator('[data-test="conversations"] .inbox-item', { hasText: 'Mia Member' }).click();
+  await moderator.locator('[data-test="messages"]').getByText('See you on Thursday, then.').waitFor();
+  await user.locator('[data-test="receipt"]').getByText('Seen').waitFor();
+  await shot(user, 'messages');
+  await shot(admin, 'messages-broadcast');
+});
+
 test('no page logged a console error', () => {
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, []);

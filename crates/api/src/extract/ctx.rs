@@ -109,6 +109,17 @@ impl Ctx {
         Ok(())
     }
 
+    /// The system acting on its own (a scheduled job).
+    pub fn system(user_agent: &str) -> Ctx {
+        Ctx {
+            actor_kind: ActorKind::System,
+            actor_id: None,
+            ip: None,
+            user_agent: Some(user_agent.to_string()),
+            request_id: None,
+        }
+    }
+
     /// The same context, acting as the given user (a person who just registered or accepted).
     pub fn as_user(&self, id: Uuid) -> Ctx {
         Ctx {

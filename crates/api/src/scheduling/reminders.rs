@@ -161,6 +161,18 @@ async fn remind(
         )
         .await?;
     }
+    // And in the inbox of each who signs in, with a link to the session.
+    let mut users = rapport_db::scheduling::participant_users(conn, ws, s.id).await?;
+    users.extend(s.host_id);
+    crate::messaging::notify(
+        conn,
+        &crate::extract::Ctx::system("rapport reminders"),
+        ws,
+        &users,
+        &format!("Reminder: **{}** starts {when}.", s.title),
+        Some(("session", s.id)),
+    )
+    .await?;
     Ok(true)
 }
 

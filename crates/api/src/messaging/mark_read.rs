@@ -1,0 +1,56 @@
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{perm, Authz, Ctx, Db, Valid};
+use crate::record::Found;
+use actix_web::{post, web, web::Json};
+use diesel_async::AsyncConnection;
+use rapport_domain::api::{ConversationKind, ConversationView, MarkReadRequest};
+use uuid::Uuid;
+
+/// Marks the caller's messages in a conversation read, up to `up_to` (by
+/// default all of them). The other members of the conversation (of a
+/// broadcast, its sender) hear of it (`conversation.read`): their "seen".
+#[utoipa::path(
+    tag = "messaging",
+    params(("id" = Uuid, Path, description = "The conversation's id")),
+    request_body = MarkReadRequest,
+    responses((status = 200, description = "The conversation, read", body = ConversationView)),
+    security(("bearer" = ["messages:read"]))
+)]
+#[post("/conversations/{id}/read")]
+pub async fn mark_read(
+    mut db: Db,
+    caller: Authz<perm::MessagesRead>,
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+    Valid(body): Valid<MarkReadRequest>,
+) -> ApiResult<Json<ConversationView>> {
+    let ws = caller.workspace_id();
+    let me = super::me(&caller)?;
+    let id = id.into_inner();
+    let conn = db.conn().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let c = rapport_db::messaging::find(conn, ws, me, id)
+            .await?
+            .found()?;
+        let marked = rapport_db::messaging::mark_read(conn, ws, me, id, body.up_to).await?;
+        if marked > 0 && c.kind != ConversationKind::Notifications {
+            let others = rapport_db::messaging::others(conn, ws, id, me, true).await?;
+            super::tell(
+                conn,
+                &ctx,
+                ws,
+                "conversation.read",
+                serde_json::json!({
+                    "conversation_id": id,
+                    "user_id": me,
+                    "read_at": chrono::Utc::now(),
+                }),
+                &others,
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(Json(super::conversation_view(conn, ws, me, id).await?))
+}

@@ -1,0 +1,373 @@
+//! Conversations: direct ones between members, groups of members, an
+//! admin's broadcasts and each member's notifications, in one inbox. A
+//! member sees a conversation only while they are in it, whatever their
+//! role: an admin does not read others' messages. Each message has one
+//! delivery per recipient (its read state); events reach the members of
+//! the conversation alone.
+
+pub mod broadcast;
+pub mod delete;
+pub mod history;
+pub mod inbox;
+pub mod list;
+pub mod mark_read;
+pub mod message;
+pub mod send;
+pub mod show;
+pub mod start;
+pub mod update;
+
+use crate::error::ApiError;
+use crate::extract::ctx::{Change, Ctx};
+use crate::extract::Caller;
+use crate::notes::markdown;
+use rapport_db::events::NewEvent;
+use rapport_db::messaging::{InboxRow, MessageRow, NewMessage};
+use rapport_db::Conn;
+use rapport_domain::api::{ConversationView, MessageView, ParticipantView};
+use rapport_domain::messaging::{preview, MessageKind};
+use rapport_domain::{Permission, Role};
+use std::collections::HashMap;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(inbox::inbox)
+        .service(inbox::contacts)
+        .service(list::list)
+        .service(start::start)
+        .service(show::show)
+        .service(mark_read::mark_read)
+        .service(history::history)
+        .service(send::send)
+        .service(message::message)
+        .service(update::update)
+        .service(delete::delete)
+        .service(broadcast::broadcast);
+}
+
+/// The signed-in member calling (the module's permissions are never an API key's).
+pub(crate) fn me(caller: &Caller) -> Result<Uuid, ApiError> {
+    caller
+        .user_id()
+        .ok_or_else(|| ApiError::Forbidden("conversations are a signed-in member's".into()))
+}
+
+/// Whether a member of role `from` may start a conversation with one of
+/// role `to`: students, users and customers write to staff only; staff
+/// write to anyone.
+pub fn may_write_to(from: Role, to: Role) -> bool {
+    from != Role::Member || to != Role::Member
+}
+
+/// `rows` as their member sees them: the others in each, what is unread
+/// and the newest message's first line.
+pub(crate) async fn conversation_views(
+    conn: &mut Conn,
+    ws: Uuid,
+    me: Uuid,
+    rows: &[InboxRow],
+) -> Result<HashMap<Uuid, ConversationView>, ApiError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.conversation_id).collect();
+    let people = rapport_db::messaging::participants(conn, ws, me, &ids).await?;
+    let unread = rapport_db::messaging::unread_in(conn, ws, me, &ids).await?;
+    let newest = rapport_db::messaging::newest_bodies(conn, ws, &ids).await?;
+    let mut by: HashMap<Uuid, Vec<ParticipantView>> = HashMap::new();
+    for p in people {
+        by.entry(p.conversation_id)
+            .or_default()
+            .push(ParticipantView {
+                user_id: p.user_id,
+                name: p.name,
+                last_read_at: p.last_read_at,
+            });
+    }
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let id = r.conversation_id;
+            let view = ConversationView {
+                id,
+                kind: r.kind,
+                subject: r.subject.clone(),
+                participants: by.remove(&id).unwrap_or_default(),
+                can_reply: r.can_reply,
+                unread: unread.get(&id).copied().unwrap_or(0),
+                last_message_at: r.last_message_at,
+                preview: newest.get(&id).map(|b| preview(b)),
+                created_at: r.created_at,
+            };
+            (id, view)
+        })
+        .collect())
+}
+
+/// Conversation `id` as `me` sees it; 404 when they are not in it.
+pub(crate) async fn conversation_view(
+    conn: &mut Conn,
+    ws: Uuid,
+    me: Uuid,
+    id: Uuid,
+) -> Result<ConversationView, ApiError> {
+    use crate::record::Found;
+    let row = rapport_db::messaging::find(conn, ws, me, id)
+        .await?
+        .found()?;
+    let mut views = conversation_views(conn, ws, me, std::slice::from_ref(&row)).await?;
+    views.remove(&id).ok_or(ApiError::NotFound)
+}
+
+/// Messages as `me` sees them, with their read counts.
+pub(crate) async fn message_views(
+    conn: &mut Conn,
+    ws: Uuid,
+    me: Uuid,
+    rows: Vec<MessageRow>,
+) -> Result<Vec<MessageView>, ApiError> {
+    let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+    let receipts = rapport_db::messaging::receipts(conn, ws, me, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let r = receipts.get(&m.id).copied().unwrap_or((0, 0, false));
+            view(m, r)
+        })
+        .collect())
+}
+
+/// A message, with (recipients, read, unread by the caller).
+pub(crate) fn view(
+    m: MessageRow,
+    (recipients, read, unread_by_me): (i64, i64, bool),
+) -> MessageView {
+    MessageView {
+        id: m.id,
+        conversation_id: m.conversation_id,
+        kind: m.kind,
+        author_id: m.author_id,
+        author_name: m.author_name,
+        body_html: m.body.as_deref().map(markdown::to_html),
+        body: m.body,
+        link_type: m.link_type,
+        link_id: m.link_id,
+        recipients,
+        read,
+        read_by_me: !unread_by_me,
+        created_at: m.created_at,
+        edited_at: m.edited_at,
+        deleted_at: m.deleted_at,
+        version: m.version,
+    }
+}
+
+impl crate::record::Audited for MessageRow {
+    const KIND: &'static str = "message";
+    const HEARD_BY: Permission = Permission::MessagesRead;
+    fn record_id(&self) -> String {
+        self.id.to_string()
+    }
+    /// What was said stays between its members: the trail keeps that a
+    /// message was written, changed or deleted, never its text.
+    fn audited(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "kind": self.kind,
+            "author_id": self.author_id,
+            "edited_at": self.edited_at,
+            "deleted_at": self.deleted_at,
+        })
+    }
+}
+
+/// Records a change of a message in the audit trail, and tells each of
+/// `users` (its conversation's members) alone.
+pub(crate) async fn announce(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    verb: &str,
+    before: Option<&MessageRow>,
+    after: &MessageRow,
+    users: &[Uuid],
+) -> Result<(), ApiError> {
+    use crate::record::Audited;
+    let action = format!("message.{verb}");
+    let changes = crate::record::diff(
+        &before.map_or(serde_json::json!({}), |b| b.audited()),
+        &after.audited(),
+    );
+    ctx.record(
+        conn,
+        Change {
+            workspace_id: ws,
+            action: &action,
+            record_type: MessageRow::KIND,
+            record_id: Some(after.record_id()),
+            changes,
+            data: None,
+            permission: Permission::AuditRead,
+            subject_user_id: None,
+        },
+    )
+    .await?;
+    tell(
+        conn,
+        ctx,
+        ws,
+        &action,
+        serde_json::json!({
+            "id": after.id,
+            "conversation_id": after.conversation_id,
+            "author_id": after.author_id,
+            "kind": after.kind,
+        }),
+        users,
+    )
+    .await
+}
+
+/// One event for each of `users`, heard by them alone.
+pub(crate) async fn tell(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    kind: &str,
+    data: serde_json::Value,
+    users: &[Uuid],
+) -> Result<(), ApiError> {
+    debug_assert!(rapport_domain::api::KINDS.contains(&kind), "{kind}");
+    rapport_db::events::emit_to(
+        conn,
+        NewEvent {
+            workspace_id: ws,
+            kind,
+            actor_kind: ctx.actor_kind,
+            actor_id: ctx.actor_id,
+            data,
+            permission: rapport_db::events::SUBJECT_ONLY,
+            subject_user_id: None,
+        },
+        users,
+    )
+    .await?;
+    Ok(())
+}
+
+/// A message about to be written.
+pub struct Outgoing<'a> {
+    pub conversation_id: Uuid,
+    pub kind: MessageKind,
+    /// Its author; `None` for a notification.
+    pub author: Option<Uuid>,
+    pub body: String,
+    /// What a notification is about.
+    pub link: Option<(&'a str, Uuid)>,
+}
+
+/// Writes a message, audits it and tells its conversation's members.
+/// Answers the message and its recipients.
+pub async fn post(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    m: Outgoing<'_>,
+) -> Result<(MessageRow, Vec<Uuid>), ApiError> {
+    let new = NewMessage {
+        workspace_id: ws,
+        id: Uuid::now_v7(),
+        conversation_id: m.conversation_id,
+        kind: m.kind.as_str().into(),
+        author_id: m.author,
+        body: Some(m.body),
+        link_type: m.link.map(|(t, _)| t.to_string()),
+        link_id: m.link.map(|(_, id)| id),
+    };
+    let (row, recipients) = rapport_db::messaging::post(conn, &new).await?;
+    let mut heard = recipients.clone();
+    heard.extend(m.author);
+    announce(conn, ctx, ws, "created", None, &row, &heard).await?;
+    Ok((row, recipients))
+}
+
+/// Puts a notification in the inbox of each of `users` (members of
+/// `ws`), about `link` when given: what later modules call to tell a
+/// member of a change that concerns them, in the change's transaction.
+/// Nothing is written when the workspace has messaging switched off, and
+/// only members of the workspace are told.
+pub async fn notify(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    users: &[Uuid],
+    body: &str,
+    link: Option<(&str, Uuid)>,
+) -> Result<(), ApiError> {
+    let on = rapport_db::workspaces::find(conn, ws)
+        .await?
+        .is_some_and(|w| w.has_module(rapport_domain::Module::Messaging));
+    if !on || users.is_empty() {
+        return Ok(());
+    }
+    let members = rapport_db::messaging::roles_of(conn, ws, users).await?;
+    let mut told: Vec<Uuid> = users
+        .iter()
+        .copied()
+        .filter(|u| members.contains_key(u))
+        .collect();
+    told.sort();
+    told.dedup();
+    for user in &told {
+        let id = rapport_db::messaging::notifications_of(conn, ws, *user).await?;
+        let m = Outgoing {
+            conversation_id: id,
+            kind: MessageKind::Notification,
+            author: None,
+            body: body.to_string(),
+            link,
+        };
+        post(conn, ctx, ws, m).await?;
+    }
+    Ok(())
+}
+
+/// The messages a person wrote, through the member linked to them:
+/// exported as written; on erasure their text goes and they are no longer
+/// signed, as if deleted.
+pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
+    h.push(crate::privacy::Holder {
+        name: "messages",
+        tables: &["messages"],
+        export: |conn, s| {
+            Box::pin(async move {
+                let Some(user) = s.person.user_id else {
+                    return Ok(serde_json::Value::Null);
+                };
+                let written = rapport_db::messaging::written_by(conn, s.workspace_id, user).await?;
+                Ok(written
+                    .iter()
+                    .map(|m| {
+                        serde_json::json!({
+                            "id": m.id,
+                            "conversation_id": m.conversation_id,
+                            "body": m.body,
+                            "created_at": m.created_at,
+                            "edited_at": m.edited_at,
+                            "deleted_at": m.deleted_at,
+                        })
+                    })
+                    .collect())
+            })
+        },
+        erase: |conn, s| {
+            Box::pin(async move {
+                let Some(user) = s.person.user_id else {
+                    return Ok(0);
+                };
+                let erased =
+                    rapport_db::messaging::erase_written_by(conn, s.workspace_id, user).await?;
+                Ok(erased.len() as u64)
+            })
+        },
+    });
+}
