@@ -94,7 +94,7 @@ pub(crate) async fn conversation_views(
                 can_reply: r.can_reply,
                 unread: unread.get(&id).copied().unwrap_or(0),
                 last_message_at: r.last_message_at,
-                preview: newest.get(&id).map(|b| preview(b)),
+                preview: newest.get(&id).map(|b| preview(&markdown::to_text(b))),
                 created_at: r.created_at,
             };
             (id, view)

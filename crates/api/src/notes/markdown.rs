@@ -24,9 +24,34 @@ pub fn to_html(markdown: &str) -> String {
     CLEANER.clean(&raw).to_string()
 }
 
+/// `markdown` as the plain text a reader sees: no marks, no markup, a
+/// line per paragraph (an inbox's preview).
+pub fn to_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, TagEnd};
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::to_html;
+    use super::{to_html, to_text};
+
+    #[test]
+    fn text_keeps_the_words_and_drops_the_marks() {
+        assert_eq!(
+            to_text("No sessions **tomorrow**: `stay` _warm_.\n\n- one\n- two"),
+            "No sessions tomorrow: stay warm.\none\ntwo\n"
+        );
+        assert_eq!(to_text("<script>x</script>"), "");
+    }
 
     #[test]
     fn formatting_comes_through() {

@@ -205,11 +205,9 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
                 "/api/v1/messages?conversation_id={id}&limit=200"
             ))
             .await
-            .map(|p| {
-                let mut list = p.data;
-                list.reverse();
-                list
-            })
+            // Newest first, shown from the bottom up (the list is
+            // `column-reverse`): the newest is in view without scrolling.
+            .map(|p| p.data)
         }
     });
     // What is shown is read: tell the server when something is unread.
@@ -300,7 +298,7 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
                     messages.get().map(|r| match r {
                         Ok(list) => {
                             let tz = session::time_zone();
-                            let last_mine = list.iter().rev().find(|m| m.author_id == me && me.is_some()).map(|m| m.id);
+                            let last_mine = list.iter().find(|m| m.author_id == me && me.is_some()).map(|m| m.id);
                             view! {
                                 <ol class="messages" data-test="messages">
                                     {list.into_iter().map(|m| {
@@ -543,10 +541,12 @@ fn NewBroadcast(on_done: Callback<Uuid>) -> impl IntoView {
         spawn_local(async move {
             match api::post::<_, BroadcastView>("/api/v1/broadcasts", &req).await {
                 Ok(b) => {
-                    toasts.info(tf(
-                        "messaging.broadcast_sent",
-                        &[("n", &b.message.recipients.to_string())],
-                    ));
+                    let n = b.message.recipients;
+                    toasts.info(if n == 1 {
+                        t("messaging.broadcast_sent_one")
+                    } else {
+                        tf("messaging.broadcast_sent", &[("n", &n.to_string())])
+                    });
                     on_done.run(b.conversation.id)
                 }
                 Err(e) => errors.set(Some(e)),
