@@ -85,6 +85,9 @@ CREATE TABLE message_deliveries (
 CREATE INDEX message_deliveries_unread ON message_deliveries (workspace_id, user_id, conversation_id)
     WHERE read_at IS NULL;
 CREATE INDEX message_deliveries_of_message ON message_deliveries (workspace_id, message_id);
+-- What the e-mail digest has yet to send.
+CREATE INDEX message_deliveries_to_mail ON message_deliveries (workspace_id, user_id)
+    WHERE read_at IS NULL AND mailed_at IS NULL;
 
 -- Messages are never moved from one conversation to another.
 CREATE FUNCTION messages_stay() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -771,3 +771,73 @@ async fn a_cancelled_session_is_told_in_the_inbox_of_whoever_takes_part() {
     assert_eq!(app.count("SELECT count(*) FROM messages").await, before);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_stays_unread_is_mailed_once_in_a_digest() {
+    let app = TestApp::start_with(|c| {
+        c.digest_after_mins = 0;
+        c.run_workers = false;
+    })
+    .await;
+    let admin = app.register("tutoring").await;
+    let moderator = app.add_member(&admin, "manager").await;
+    let user = app.add_member(&admin, "member").await;
+    let c = start(
+        &app,
+        &moderator,
+        &[user.user_id],
+        "Bring the **fractions** sheet",
+    )
+    .await;
+    send(&app, &moderator, c.id, "And a pencil").await;
+    let to = |u: &Session| {
+        format!(
+            "SELECT count(*) FROM mail_messages WHERE to_address = '{}' AND subject LIKE '%unread%'",
+            u.email
+        )
+    };
+    let digest = "INSERT INTO jobs (kind, payload) VALUES ('messages.digest', '{}')";
+    let sql = app.sql().await;
+    // Two runs at once, then a third: one letter.
+    sql.batch_execute(&format!("{digest}; {digest}"))
+        .await
+        .unwrap();
+    let state = app.state();
+    let (a, b) = tokio::join!(
+        rapport_api::jobs::work_one(&state, "a"),
+        rapport_api::jobs::work_one(&state, "b")
+    );
+    assert!(a && b);
+    sql.batch_execute(digest).await.unwrap();
+    while rapport_api::jobs::work_one(&state, "c").await {}
+    assert_eq!(app.count(&to(&user)).await, 1);
+    assert_eq!(
+        app.count(&to(&moderator)).await,
+        0,
+        "one's own messages are read"
+    );
+    let body: String = sql
+        .query_one(
+            "SELECT body FROM mail_messages WHERE to_address = $1 AND subject = '2 unread messages in ' || (SELECT name FROM workspaces WHERE id = $2)",
+            &[&user.email, &admin.workspace_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(body.contains(": Bring the fractions sheet\n"), "{body}");
+    assert!(body.contains(": And a pencil\n"), "{body}");
+    assert!(body.contains("/messaging"), "{body}");
+    // What is read before the run is not mailed.
+    send(&app, &moderator, c.id, "Read in time").await;
+    app.post(
+        &format!("/api/v1/conversations/{}/read", c.id),
+        Some(&user.access),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    sql.batch_execute(digest).await.unwrap();
+    while rapport_api::jobs::work_one(&state, "d").await {}
+    assert_eq!(app.count(&to(&user)).await, 1);
+    app.stop().await;
+}

@@ -61,6 +61,9 @@ pub struct ApiConfig {
     pub maintenance_every_ms: u64,
     /// A running job not finished after this long is taken to be lost (its worker died).
     pub job_stale_secs: i32,
+    /// Messages left unread this long are sent to their reader in an
+    /// e-mail digest.
+    pub digest_after_mins: i64,
 }
 
 impl ApiConfig {
@@ -98,6 +101,7 @@ impl ApiConfig {
             metrics_token: None,
             mail_dir: None,
             maintenance_every_ms: 300_000,
+            digest_after_mins: 60,
             job_stale_secs: 600,
         }
     }

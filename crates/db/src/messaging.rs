@@ -857,3 +857,78 @@ pub async fn erase_written_by(
         .get_results(conn)
         .await
 }
+
+#[derive(QueryableByName)]
+struct Due {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    workspace_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    user_id: Uuid,
+}
+
+/// Members with messages unread and not yet mailed, written at or before
+/// `before`: (workspace, user), at most `limit`.
+pub async fn digest_due(
+    conn: &mut AsyncPgConnection,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    let rows: Vec<Due> = diesel::sql_query(
+        "SELECT DISTINCT d.workspace_id, d.user_id
+         FROM message_deliveries d
+         JOIN messages m ON m.workspace_id = d.workspace_id AND m.id = d.message_id
+         WHERE d.read_at IS NULL AND d.mailed_at IS NULL AND m.created_at <= $1
+         LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(before)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.workspace_id, r.user_id))
+        .collect())
+}
+
+/// A message in a digest.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DigestLine {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub author: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub subject: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub body: Option<String>,
+}
+
+/// Takes `user`'s unread messages of `ws` not yet mailed and written at or
+/// before `before`, marking them mailed (each is taken once, however many
+/// runs look at once); answers them oldest first.
+pub async fn claim_digest(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    user: Uuid,
+    before: DateTime<Utc>,
+) -> QueryResult<Vec<DigestLine>> {
+    diesel::sql_query(
+        "WITH claimed AS (
+             UPDATE message_deliveries d SET mailed_at = now()
+             FROM messages m
+             WHERE d.workspace_id = $1 AND d.user_id = $2
+               AND d.read_at IS NULL AND d.mailed_at IS NULL
+               AND m.workspace_id = d.workspace_id AND m.id = d.message_id
+               AND m.created_at <= $3
+             RETURNING d.message_id)
+         SELECT u.name AS author, c.subject, m.body
+         FROM claimed
+         JOIN messages m ON m.workspace_id = $1 AND m.id = claimed.message_id
+         JOIN conversations c ON c.workspace_id = $1 AND c.id = m.conversation_id
+         LEFT JOIN users u ON u.id = m.author_id
+         ORDER BY m.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<diesel::sql_types::Uuid, _>(user)
+    .bind::<diesel::sql_types::Timestamptz, _>(before)
+    .load(conn)
+    .await
+}

@@ -117,6 +117,14 @@ struct Opts {
         global = true
     )]
     event_retention_days: i32,
+    /// Minutes a message stays unread before its reader is sent it in an e-mail digest.
+    #[arg(
+        long,
+        env = "RAPPORT_DIGEST_AFTER_MINUTES",
+        default_value_t = 60,
+        global = true
+    )]
+    digest_after_minutes: i64,
     /// Origins allowed to call the API from other sites, comma-separated; none by default.
     #[arg(
         long,
@@ -308,6 +316,7 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
     config.auth_rate_per_min = opts.auth_rate_limit;
     config.api_key_rate_per_min = opts.api_key_rate_limit;
     config.event_retention_days = opts.event_retention_days;
+    config.digest_after_mins = opts.digest_after_minutes.max(0);
     config.refresh_reuse_grace_secs = opts.refresh_reuse_grace_secs.clamp(0, 60);
     config.cors_origins = opts
         .cors_origins

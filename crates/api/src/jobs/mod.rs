@@ -93,6 +93,7 @@ pub fn registry() -> Registry {
     crate::scheduling::jobs(&mut r);
     crate::payments::jobs(&mut r);
     crate::ops::jobs(&mut r);
+    crate::messaging::jobs(&mut r);
     r
 }
 
@@ -105,6 +106,7 @@ pub fn schedules() -> Vec<schedule::Schedule> {
     crate::imports::schedules(&mut s);
     crate::scheduling::schedules(&mut s);
     crate::payments::schedules(&mut s);
+    crate::messaging::schedules(&mut s);
     s
 }
 

@@ -7,6 +7,7 @@
 
 pub mod broadcast;
 pub mod delete;
+pub mod digest;
 pub mod history;
 pub mod inbox;
 pub mod list;
@@ -30,6 +31,8 @@ use rapport_domain::{Permission, Role};
 use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
+
+pub use digest::{jobs, schedules};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(inbox::inbox)
