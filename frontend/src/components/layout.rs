@@ -148,7 +148,7 @@ fn Sidebar(on_pick: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
             Section::Records => template_label(e.label),
             _ => t(e.label),
         };
-        view! { <li><A href=format!("/{}", e.path)>{label}</A></li> }
+        view! { <li><A href=format!("/{}", e.path)>{label}{e.badge.map(|b| b())}</A></li> }
     };
     view! {
         <nav id="sidebar" class="sidebar" aria-label=i18n::tr("nav.menu")

@@ -50,6 +50,8 @@ pub struct Entry {
     /// The page. Each module's is a `#[lazy]` function: its code is a chunk
     /// of its own, fetched the first time the page opens.
     pub page: fn() -> Page,
+    /// A count beside its link (a module's unread), drawn in the sidebar.
+    pub badge: Option<fn() -> AnyView>,
     /// Its messages: `en.txt` and `fr.txt` beside its `mod.rs`.
     pub strings: crate::i18n::Strings,
 }

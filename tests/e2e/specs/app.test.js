@@ -1543,6 +1543,10 @@ test('an admin broadcasts, a user sees it arrive live, answers their moderator, 
   await list.getByText('Maya Manager').waitFor();
   await list.getByText('Holiday opening hours').waitFor();
   await list.getByText('Notifications').waitFor();
+  // The sidebar counts what is unread.
+  const badge = user.locator('#sidebar [data-test="inbox-unread"]');
+  const unread = Number(await badge.textContent());
+  assert.ok(unread >= 2, `${unread} unread`);
 
   const admin = await track(await newPage(await browser.newContext()));
   await signIn(admin, server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
@@ -1559,10 +1563,18 @@ test('an admin broadcasts, a user sees it arrive live, answers their moderator, 
   // It arrives live, unread, and opens read-only.
   const snow = list.locator('.inbox-item', { hasText: 'Snow day' });
   await snow.locator('[data-test="unread"]').waitFor();
+  await user.waitForFunction(
+    (n) => Number(document.querySelector('#sidebar [data-test="inbox-unread"]')?.textContent) === n + 1,
+    unread,
+  );
   await snow.click();
   await user.locator('[data-test="thread"] strong', { hasText: 'tomorrow' }).waitFor();
   await user.getByText('This conversation takes no replies.').waitFor();
   await snow.locator('[data-test="unread"]').waitFor({ state: 'detached' });
+  await user.waitForFunction(
+    (n) => Number(document.querySelector('#sidebar [data-test="inbox-unread"]')?.textContent) === n,
+    unread,
+  );
   await admin.locator('[data-test="receipt"]').getByText(/Read by 1 of \d+/).waitFor();
 
   // The user answers their moderator, who reads it; the user sees it seen.

@@ -28,6 +28,7 @@ pub const ENTRY: Entry = Entry {
     section: Section::Admin,
     visible: |s| s.can(Permission::ApiKeysManage),
     page: || Box::pin(page()),
+    badge: None,
     strings: crate::i18n::Strings {
         en: include_str!("en.txt"),
         fr: include_str!("fr.txt"),

@@ -57,6 +57,7 @@ pub const ENTRY: Entry = Entry {
     section: Section::Records,
     visible: |s| s.has_module(Module::Groups) && s.can(Permission::AttendanceWrite),
     page: || Box::pin(page()),
+    badge: None,
     strings: crate::i18n::Strings {
         en: include_str!("en.txt"),
         fr: include_str!("fr.txt"),

@@ -25,6 +25,7 @@ pub const ENTRY: Entry = Entry {
         s.can(Permission::MailRead) && s.me.with(|m| m.as_ref().is_some_and(|m| m.mail_viewer))
     },
     page: || Box::pin(page()),
+    badge: None,
     strings: crate::i18n::Strings {
         en: include_str!("en.txt"),
         fr: include_str!("fr.txt"),

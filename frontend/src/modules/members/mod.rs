@@ -31,6 +31,7 @@ pub const ENTRY: Entry = Entry {
     section: Section::Admin,
     visible: |s| s.can(Permission::MembersRead),
     page: || Box::pin(page()),
+    badge: None,
     strings: crate::i18n::Strings {
         en: include_str!("en.txt"),
         fr: include_str!("fr.txt"),

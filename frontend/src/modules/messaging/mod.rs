@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
     Audience, BroadcastRequest, BroadcastView, ContactView, ConversationKind, ConversationView,
-    GroupPage, MarkReadRequest, MessageKind, MessageView, Page, SendMessageRequest,
+    GroupPage, InboxView, MarkReadRequest, MessageKind, MessageView, Page, SendMessageRequest,
     StartConversationRequest, UpdateMessageRequest,
 };
 use rapport_domain::{Module, Permission, Role};
@@ -34,11 +34,47 @@ pub const ENTRY: Entry = Entry {
     section: Section::Records,
     visible: |s| s.has_module(Module::Messaging) && s.can(Permission::MessagesRead),
     page: || Box::pin(page()),
+    badge: Some(badge),
     strings: crate::i18n::Strings {
         en: include_str!("en.txt"),
         fr: include_str!("fr.txt"),
     },
 };
+
+/// The caller's unread messages beside the sidebar's link, kept current
+/// by the live events of their conversations.
+fn badge() -> AnyView {
+    view! { <UnreadBadge /> }.into_any()
+}
+
+#[component]
+fn UnreadBadge() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let version = RwSignal::new(0u32);
+    live.on_event(move |e| {
+        if e.kind.starts_with("message.") || e.kind == "conversation.read" {
+            version.update(|v| *v += 1);
+        }
+    });
+    let inbox = LocalResource::new(move || {
+        version.track();
+        async { api::get::<InboxView>("/api/v1/inbox").await.ok() }
+    });
+    move || {
+        inbox
+            .get()
+            .flatten()
+            .filter(|i| i.unread_messages > 0)
+            .map(|i| {
+                view! {
+                    <span class="badge nav-badge" data-test="inbox-unread"
+                        aria-label=move || tf("messaging.unread_count", &[("n", &i.unread_messages.to_string())])>
+                        {i.unread_messages}
+                    </span>
+                }
+            })
+    }
+}
 
 /// What the right-hand side shows.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -36,6 +36,7 @@ pub const ENTRY: Entry = Entry {
     section: Section::Records,
     visible: |s| s.has_module(Module::Organizations) && s.can(Permission::OrganizationsRead),
     page: || Box::pin(page()),
+    badge: None,
     strings: crate::i18n::Strings {
         en: include_str!("en.txt"),
         fr: include_str!("fr.txt"),

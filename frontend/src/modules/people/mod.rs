@@ -38,6 +38,7 @@ pub const ENTRY: Entry = Entry {
     section: Section::Records,
     visible: |s| s.has_module(Module::People) && s.can(Permission::PeopleRead),
     page: || Box::pin(page()),
+    badge: None,
     strings: crate::i18n::Strings {
         en: include_str!("en.txt"),
         fr: include_str!("fr.txt"),

@@ -35,6 +35,7 @@ pub const ENTRY: Entry = Entry {
     section: Section::Records,
     visible: |s| s.has_module(Module::Booking) && s.can(Permission::BookingsWrite),
     page: || Box::pin(page()),
+    badge: None,
     strings: crate::i18n::Strings {
         en: include_str!("booking_en.txt"),
         fr: include_str!("booking_fr.txt"),

@@ -43,6 +43,7 @@ pub const ENTRY: Entry = Entry {
     section: Section::Records,
     visible: |s| s.has_module(Module::Scheduling) && s.can(Permission::SessionsRead),
     page: || Box::pin(page()),
+    badge: None,
     strings: crate::i18n::Strings {
         en: include_str!("en.txt"),
         fr: include_str!("fr.txt"),
