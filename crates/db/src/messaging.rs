@@ -287,6 +287,9 @@ pub async fn direct(
         .select(conversations::id)
         .first(conn)
         .await?;
+    // One of them may have left the workspace and come back: their place
+    // in the conversation went with their membership.
+    add_participants(conn, ws, id, &[(a, true), (b, true)]).await?;
     Ok((id, false))
 }
 
@@ -431,17 +434,18 @@ pub async fn messages(
         .filter(messages::workspace_id.eq(ws))
         .select(MessageRow::as_select())
         .into_boxed();
-    q = match id {
-        Some(id) => q.filter(messages::conversation_id.eq(id)),
-        None => q.filter(
-            messages::conversation_id.eq_any(
-                cp::table
-                    .filter(cp::workspace_id.eq(ws))
-                    .filter(cp::user_id.eq(user))
-                    .select(cp::conversation_id),
-            ),
+    // Only the conversations `user` is in, whichever is asked for.
+    q = q.filter(
+        messages::conversation_id.eq_any(
+            cp::table
+                .filter(cp::workspace_id.eq(ws))
+                .filter(cp::user_id.eq(user))
+                .select(cp::conversation_id),
         ),
-    };
+    );
+    if let Some(id) = id {
+        q = q.filter(messages::conversation_id.eq(id));
+    }
     let q = match page.sort.field {
         MessageSort::CreatedAt => page.seek_unique(q, messages::id)?,
     };
@@ -477,6 +481,10 @@ pub async fn lock_message(
     user: Uuid,
     id: Uuid,
 ) -> QueryResult<Option<MessageRow>> {
+    // Only a member of its conversation takes the lock.
+    if message(conn, ws, user, id).await?.is_none() {
+        return Ok(None);
+    }
     let locked: Option<Uuid> = messages::table
         .filter(messages::workspace_id.eq(ws))
         .filter(messages::id.eq(id))
@@ -532,6 +540,19 @@ pub async fn post(
     .map(|r| r.user_id)
     .collect();
     let now = Utc::now();
+    // The author's deliveries before the participants' rows: the order
+    // `mark_read` takes them in, so that the two never deadlock.
+    if let Some(author) = m.author_id {
+        // Answering reads what came before.
+        diesel::update(message_deliveries::table)
+            .filter(message_deliveries::workspace_id.eq(m.workspace_id))
+            .filter(message_deliveries::user_id.eq(author))
+            .filter(message_deliveries::conversation_id.eq(m.conversation_id))
+            .filter(message_deliveries::read_at.is_null())
+            .set(message_deliveries::read_at.eq(now))
+            .execute(conn)
+            .await?;
+    }
     diesel::update(conversations::table)
         .filter(conversations::workspace_id.eq(m.workspace_id))
         .filter(conversations::id.eq(m.conversation_id))
@@ -545,15 +566,6 @@ pub async fn post(
         .execute(conn)
         .await?;
     if let Some(author) = m.author_id {
-        // Answering reads what came before.
-        diesel::update(message_deliveries::table)
-            .filter(message_deliveries::workspace_id.eq(m.workspace_id))
-            .filter(message_deliveries::user_id.eq(author))
-            .filter(message_deliveries::conversation_id.eq(m.conversation_id))
-            .filter(message_deliveries::read_at.is_null())
-            .set(message_deliveries::read_at.eq(now))
-            .execute(conn)
-            .await?;
         diesel::update(cp::table)
             .filter(cp::workspace_id.eq(m.workspace_id))
             .filter(cp::conversation_id.eq(m.conversation_id))
@@ -849,7 +861,11 @@ pub async fn erase_written_by(
         .filter(messages::author_id.eq(user))
         .set((
             messages::body.eq(None::<String>),
-            messages::deleted_at.eq(Some(Utc::now())),
+            messages::deleted_at.eq(
+                diesel::dsl::sql::<Nullable<diesel::sql_types::Timestamptz>>(
+                    "coalesce(deleted_at, now())",
+                ),
+            ),
             messages::author_id.eq(None::<Uuid>),
             messages::version.eq(messages::version + 1),
         ))
@@ -877,7 +893,9 @@ pub async fn digest_due(
         "SELECT DISTINCT d.workspace_id, d.user_id
          FROM message_deliveries d
          JOIN messages m ON m.workspace_id = d.workspace_id AND m.id = d.message_id
+         JOIN workspaces w ON w.id = d.workspace_id AND 'messaging' = ANY (w.modules)
          WHERE d.read_at IS NULL AND d.mailed_at IS NULL AND m.created_at <= $1
+         ORDER BY 1, 2
          LIMIT $2",
     )
     .bind::<diesel::sql_types::Timestamptz, _>(before)

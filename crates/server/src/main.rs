@@ -316,7 +316,7 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
     config.auth_rate_per_min = opts.auth_rate_limit;
     config.api_key_rate_per_min = opts.api_key_rate_limit;
     config.event_retention_days = opts.event_retention_days;
-    config.digest_after_mins = opts.digest_after_minutes.max(0);
+    config.digest_after_mins = opts.digest_after_minutes.clamp(0, 7 * 24 * 60);
     config.refresh_reuse_grace_secs = opts.refresh_reuse_grace_secs.clamp(0, 60);
     config.cors_origins = opts
         .cors_origins

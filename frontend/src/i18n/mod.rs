@@ -223,6 +223,21 @@ pub fn datetime(at: &chrono::DateTime<chrono::Utc>, time_zone: &str) -> String {
     d.to_locale_string(lang().code(), &opts).into()
 }
 
+/// A moment as an inbox shows it: the time alone when it is today in the
+/// workspace's zone, else the date.
+pub fn when_short(at: &chrono::DateTime<chrono::Utc>, time_zone: &str) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        at.timestamp_millis() as f64
+    ));
+    let today = wall_clock(&now(), time_zone).date() == wall_clock(at, time_zone).date();
+    let opts = if today {
+        js_options(&[("timeStyle", "short"), ("timeZone", time_zone)])
+    } else {
+        js_options(&[("dateStyle", "medium"), ("timeZone", time_zone)])
+    };
+    d.to_locale_string(lang().code(), &opts).into()
+}
+
 /// Now, by this device's clock.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()

@@ -67,7 +67,7 @@ pub async fn broadcast(
                 ));
             }
             let new = NewConversation {
-                subject: Some(body.subject.clone()),
+                subject: Some(body.subject.trim().to_string()),
                 audience: Some(serde_json::to_value(body.audience).unwrap_or_default()),
                 ..NewConversation::new(ws, ConversationKind::Broadcast, Some(me))
             };

@@ -17,7 +17,7 @@ use uuid::Uuid;
 pub struct Digest {}
 
 impl Job for Digest {
-    const NAME: &'static str = "messages.digest";
+    const NAME: &'static str = "messaging.digest";
 
     async fn run(self, ctx: JobCtx<'_>) -> anyhow::Result<()> {
         let before = Utc::now() - chrono::Duration::minutes(ctx.state.config.digest_after_mins);
@@ -36,13 +36,16 @@ impl Job for Digest {
                 break;
             }
             for (ws, user) in due {
-                let mailed = conn
+                // One member's failure leaves the others' letters to go.
+                match conn
                     .transaction::<_, ApiError, _>(async |conn| {
                         mail(conn, ws, user, before, &app).await
                     })
                     .await
-                    .map_err(|e| anyhow::anyhow!("the digest of {user}: {e:?}"))?;
-                sent += usize::from(mailed);
+                {
+                    Ok(mailed) => sent += usize::from(mailed),
+                    Err(e) => tracing::warn!(%user, error = ?e, "the digest of a member failed"),
+                }
             }
         }
         if sent > 0 {
@@ -111,7 +114,7 @@ pub fn jobs(r: &mut Registry) {
 
 pub fn schedules(s: &mut Vec<Schedule>) {
     s.push(Schedule::every(
-        "messages.digest",
+        "messaging.digest",
         chrono::Duration::minutes(10),
         CatchUp::Latest,
         |_| Digest {},

@@ -3,13 +3,13 @@ use crate::extract::{perm, Authz, Ctx, Db, Valid};
 use crate::record::Found;
 use actix_web::{post, web, web::Json};
 use diesel_async::AsyncConnection;
-use rapport_domain::api::{ConversationView, MarkReadRequest};
+use rapport_domain::api::{ConversationKind, ConversationView, MarkReadRequest};
 use uuid::Uuid;
 
 /// Marks the caller's messages in a conversation read, up to `up_to` (by
-/// default all of them). The other members of the conversation (of a
-/// broadcast, its sender) hear of it (`conversation.read`): their "seen";
-/// so do the reader's other tabs and devices.
+/// default all of them). The other members of a direct or group
+/// conversation hear of it (`conversation.read`): their "seen"; so do the
+/// reader's other tabs and devices.
 #[utoipa::path(
     tag = "messaging",
     params(("id" = Uuid, Path, description = "The conversation's id")),
@@ -30,13 +30,21 @@ pub async fn mark_read(
     let id = id.into_inner();
     let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        rapport_db::messaging::find(conn, ws, me, id)
+        let c = rapport_db::messaging::find(conn, ws, me, id)
             .await?
             .found()?;
         let marked = rapport_db::messaging::mark_read(conn, ws, me, id, body.up_to).await?;
         if marked > 0 {
-            // And the reader's other tabs and devices, whose counts go down.
-            let mut others = rapport_db::messaging::others(conn, ws, id, me, true).await?;
+            // The others of a direct or group conversation see it seen (a
+            // broadcast's sender counts its readers instead of hearing of
+            // each); the reader's other tabs and devices see their counts
+            // go down.
+            let mut others = match c.kind {
+                ConversationKind::Direct | ConversationKind::Group => {
+                    rapport_db::messaging::others(conn, ws, id, me, false).await?
+                }
+                _ => Vec::new(),
+            };
             others.push(me);
             super::tell(
                 conn,

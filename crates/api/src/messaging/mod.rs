@@ -63,6 +63,44 @@ pub fn may_write_to(from: Role, to: Role) -> bool {
     from != Role::Member || to != Role::Member
 }
 
+/// Whether `caller` may still write in conversation `c`: a broadcast's
+/// only while their role may broadcast, a direct one only while their role
+/// may write to the other's (a member demoted or a student does not keep
+/// what their role no longer allows).
+pub(crate) async fn may_write_in(
+    conn: &mut Conn,
+    caller: &Caller,
+    me: Uuid,
+    c: &InboxRow,
+) -> Result<(), ApiError> {
+    use rapport_domain::api::ConversationKind;
+    let allowed = match c.kind {
+        ConversationKind::Broadcast => caller.allows(Permission::BroadcastsSend) && c.can_reply,
+        ConversationKind::Direct => {
+            let others = rapport_db::messaging::others(
+                conn,
+                caller.workspace_id(),
+                c.conversation_id,
+                me,
+                false,
+            )
+            .await?;
+            let roles =
+                rapport_db::messaging::roles_of(conn, caller.workspace_id(), &others).await?;
+            c.can_reply && roles.values().all(|r| may_write_to(caller.role, *r))
+        }
+        _ => c.can_reply,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(
+            rapport_domain::problem::Code::NoReplies,
+            "you may not write in this conversation",
+        ))
+    }
+}
+
 /// `rows` as their member sees them: the others in each, what is unread
 /// and the newest message's first line.
 pub(crate) async fn conversation_views(
@@ -132,7 +170,14 @@ pub(crate) async fn message_views(
     Ok(rows
         .into_iter()
         .map(|m| {
-            let r = receipts.get(&m.id).copied().unwrap_or((0, 0, false));
+            let (recipients, read, unread) = receipts.get(&m.id).copied().unwrap_or((0, 0, false));
+            // A broadcast's audience is its sender's to count, not its readers'.
+            let counted = m.kind != MessageKind::Broadcast || m.author_id == Some(me);
+            let r = if counted {
+                (recipients, read, unread)
+            } else {
+                (0, 0, unread)
+            };
             view(m, r)
         })
         .collect())
@@ -165,7 +210,10 @@ pub(crate) fn view(
 
 impl crate::record::Audited for MessageRow {
     const KIND: &'static str = "message";
-    const HEARD_BY: Permission = Permission::MessagesRead;
+    /// Not used: a message is never announced through `ctx.created` or
+    /// `ctx.changed`, which tell a permission's holders; [`announce`]
+    /// tells the conversation's members alone.
+    const HEARD_BY: Permission = Permission::AuditRead;
     fn record_id(&self) -> String {
         self.id.to_string()
     }
@@ -293,6 +341,19 @@ pub async fn post(
     Ok((row, recipients))
 }
 
+/// `text` with Markdown's marks escaped, to be quoted in a message as
+/// written (a session's title that looks like a link stays text).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if "\\`*_{}[]()<>#+-.!|~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Puts a notification in the inbox of each of `users` (members of
 /// `ws`), about `link` when given: what later modules call to tell a
 /// member of a change that concerns them, in the change's transaction.
@@ -334,12 +395,14 @@ pub async fn notify(
     Ok(())
 }
 
-/// The messages a person wrote, through the member linked to them:
-/// exported as written; on erasure their text goes and they are no longer
-/// signed, as if deleted.
+/// The messages a person wrote, through the member linked to them. Their
+/// export says when and where each was written, not what it said: what
+/// passes between members stays theirs, and those who export (admins, API
+/// keys) do not read it; the person reads their own in the app. On
+/// erasure their text goes and they are no longer signed, as if deleted.
 pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
     h.push(crate::privacy::Holder {
-        name: "messages",
+        name: "messaging",
         tables: &["messages"],
         export: |conn, s| {
             Box::pin(async move {
@@ -353,7 +416,7 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
                         serde_json::json!({
                             "id": m.id,
                             "conversation_id": m.conversation_id,
-                            "body": m.body,
+                            "characters": m.body.as_deref().map(|b| b.chars().count()),
                             "created_at": m.created_at,
                             "edited_at": m.edited_at,
                             "deleted_at": m.deleted_at,

@@ -5,7 +5,7 @@ use actix_web::post;
 use diesel_async::AsyncConnection;
 use rapport_domain::api::{MessageView, SendMessageRequest};
 use rapport_domain::messaging::MessageKind;
-use rapport_domain::problem::{Code, FieldCode};
+use rapport_domain::problem::FieldCode;
 
 /// Write in a conversation the caller is in and may reply to. Its other
 /// members hear of it live (`message.created`).
@@ -39,12 +39,7 @@ pub async fn send(
                     "no conversation of yours",
                 ));
             };
-            if !c.can_reply {
-                return Err(ApiError::conflict(
-                    Code::NoReplies,
-                    "this conversation takes no replies",
-                ));
-            }
+            super::may_write_in(conn, &caller, me, &c).await?;
             let m = super::Outgoing {
                 conversation_id: c.conversation_id,
                 kind: match c.kind {

@@ -66,7 +66,12 @@ pub async fn start(
                 [other] => rapport_db::messaging::direct(conn, ws, me, other).await?.0,
                 _ => {
                     let new = NewConversation {
-                        subject: body.subject.clone(),
+                        subject: body
+                            .subject
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(String::from),
                         ..NewConversation::new(ws, ConversationKind::Group, Some(me))
                     };
                     let mut all: Vec<(Uuid, bool)> = others.iter().map(|u| (*u, true)).collect();

@@ -32,6 +32,14 @@ pub async fn update(
     let after = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let before = super::delete::own(conn, ws, me, id, if_match.0).await?;
+            // A broadcast is rewritten only by one who may still broadcast.
+            if let Some(c) =
+                rapport_db::messaging::find(conn, ws, me, before.conversation_id).await?
+            {
+                if c.kind == rapport_domain::api::ConversationKind::Broadcast {
+                    super::may_write_in(conn, &caller, me, &c).await?;
+                }
+            }
             if before.body.as_deref() == Some(body.body.as_str()) {
                 return Ok(before);
             }

@@ -93,23 +93,6 @@ pub async fn cancel(
                 ..Default::default()
             };
             let after = before.change(conn, &ctx, "cancelled", &changes).await?;
-            // Those who take part hear of it in their inbox, the one who
-            // cancelled aside.
-            let mut users = rapport_db::scheduling::participant_users(conn, ws, id).await?;
-            users.extend(after.row.host_id);
-            users.retain(|u| Some(*u) != ctx.actor_id);
-            let zone = super::invitations::zone_of(conn, ws).await?;
-            let when = super::invitations::spoken(after.row.starts_at, &zone);
-            let why = body.reason.trim();
-            crate::messaging::notify(
-                conn,
-                &ctx,
-                ws,
-                &users,
-                &format!("**{}** on {when} is cancelled: {why}", after.row.title),
-                Some(("session", id)),
-            )
-            .await?;
             Ok(after)
         })
         .await?;

@@ -175,6 +175,12 @@ impl Session {
             groups: self.groups.clone(),
         };
         ctx.changed(conn, ws, verb, self, &after).await?;
+        use rapport_domain::api::SessionStatus;
+        if after.row.status == SessionStatus::Cancelled
+            && self.row.status != SessionStatus::Cancelled
+        {
+            tell_cancelled(conn, ctx, &after.row).await?;
+        }
         Ok(after)
     }
 
@@ -195,6 +201,35 @@ impl Session {
             groups,
         })
     }
+}
+
+/// Tells those who take part in `s`, cancelled, and its host, in their
+/// inbox: whichever way it was cancelled, the one who cancelled aside.
+async fn tell_cancelled(
+    conn: &mut Conn,
+    ctx: &crate::extract::Ctx,
+    s: &rapport_db::scheduling::SessionRow,
+) -> Result<(), ApiError> {
+    let ws = s.workspace_id;
+    let mut users = rapport_db::scheduling::participant_users(conn, ws, s.id).await?;
+    users.extend(s.host_id);
+    users.retain(|u| Some(*u) != ctx.actor_id);
+    if users.is_empty() {
+        return Ok(());
+    }
+    let zone = invitations::zone_of(conn, ws).await?;
+    let when = invitations::spoken(s.starts_at, &zone);
+    let title = crate::messaging::escape(&s.title);
+    let body = match s.cancel_reason.as_deref().map(str::trim) {
+        Some(why) if !why.is_empty() => {
+            format!(
+                "**{title}** on {when} is cancelled: {}",
+                crate::messaging::escape(why)
+            )
+        }
+        _ => format!("**{title}** on {when} is cancelled."),
+    };
+    crate::messaging::notify(conn, ctx, ws, &users, &body, Some(("session", s.id))).await
 }
 
 impl crate::record::Audited for Session {

@@ -169,7 +169,10 @@ async fn remind(
         &crate::extract::Ctx::system("rapport reminders"),
         ws,
         &users,
-        &format!("Reminder: **{}** starts {when}.", s.title),
+        &format!(
+            "Reminder: **{}** starts {when}.",
+            crate::messaging::escape(&s.title)
+        ),
         Some(("session", s.id)),
     )
     .await?;

@@ -198,7 +198,7 @@ fn Inbox() -> impl IntoView {
                                                     data-kind={c.kind.as_str()}
                                                     on:click=move |_| choose(Pane::Conversation(id))>
                                                     <span class="inbox-name">{name}</span>
-                                                    <span class="inbox-time muted">{i18n::datetime(&at, &tz)}</span>
+                                                    <span class="inbox-time muted" title=i18n::datetime(&at, &tz)>{i18n::when_short(&at, &tz)}</span>
                                                     <span class="inbox-preview muted">{c.preview.clone().unwrap_or_else(|| t("messaging.deleted"))}</span>
                                                     {(c.unread > 0).then(|| view! { <span class="badge" data-test="unread">{c.unread}</span> })}
                                                 </button>
@@ -246,24 +246,44 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
             .map(|p| p.data)
         }
     });
-    // What is shown is read: tell the server when something is unread.
+    // What is shown is read: tell the server, up to the newest message
+    // shown, once for each newest message (a refusal is not retried).
+    let told = StoredValue::new(None::<Uuid>);
     Effect::new(move |_| {
-        if let Some(Ok(c)) = conversation.get() {
-            if c.unread > 0 {
-                spawn_local(async move {
-                    let _ = api::post::<_, ConversationView>(
-                        &format!("/api/v1/conversations/{id}/read"),
-                        &MarkReadRequest::default(),
-                    )
-                    .await;
-                    version.update(|v| *v += 1);
-                });
-            }
+        let unread = conversation
+            .get()
+            .and_then(|r| r.ok())
+            .is_some_and(|c| c.unread > 0);
+        let newest = messages
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|list| list.first().map(|m| m.id));
+        let Some(newest) = newest.filter(|_| unread) else {
+            return;
+        };
+        if told.get_value() == Some(newest) {
+            return;
         }
+        told.set_value(Some(newest));
+        spawn_local(async move {
+            let read = api::post::<_, ConversationView>(
+                &format!("/api/v1/conversations/{id}/read"),
+                &MarkReadRequest {
+                    up_to: Some(newest),
+                },
+            )
+            .await;
+            if read.is_ok() {
+                version.update(|v| *v += 1);
+            }
+        });
     });
     let draft = RwSignal::new(String::new());
     let sending = RwSignal::new(false);
     let send = move || {
+        if sending.get_untracked() {
+            return;
+        }
         let body = SendMessageRequest {
             conversation_id: id,
             body: draft.get_untracked(),
@@ -346,7 +366,7 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
                                             MessageKind::Notification => t("messaging.system"),
                                             _ => m.author_name.clone().unwrap_or_else(|| t("messaging.someone")),
                                         };
-                                        let seen = (Some(mid) == last_mine).then(|| receipt(&m, c.as_ref(), me)).flatten();
+                                        let seen = (Some(mid) == last_mine).then(|| receipt(&m, c.as_ref())).flatten();
                                         let body = m.body.clone();
                                         let html = m.body_html.clone();
                                         let deleted = m.deleted_at.is_some();
@@ -419,7 +439,7 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
 
 /// Under one's own newest message: whether the others have seen it, or
 /// how many of a broadcast's audience have read it.
-fn receipt(m: &MessageView, c: Option<&ConversationView>, me: Option<Uuid>) -> Option<String> {
+fn receipt(m: &MessageView, c: Option<&ConversationView>) -> Option<String> {
     let c = c?;
     match c.kind {
         ConversationKind::Broadcast => Some(tf(
@@ -430,16 +450,9 @@ fn receipt(m: &MessageView, c: Option<&ConversationView>, me: Option<Uuid>) -> O
             ],
         )),
         ConversationKind::Direct | ConversationKind::Group => {
-            let others: Vec<_> = c
-                .participants
-                .iter()
-                .filter(|p| Some(p.user_id) != me)
-                .collect();
-            let all_seen = !others.is_empty()
-                && others
-                    .iter()
-                    .all(|p| p.last_read_at.is_some_and(|r| r >= m.created_at));
-            Some(if all_seen {
+            // Seen once every recipient's delivery of it is read.
+            let seen = m.recipients > 0 && m.read == m.recipients;
+            Some(if seen {
                 t("messaging.seen")
             } else {
                 t("messaging.sent")
@@ -458,19 +471,25 @@ fn NewConversation(on_done: Callback<Uuid>) -> impl IntoView {
     let subject = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
     let errors = RwSignal::new(None::<api::ApiError>);
+    let busy = RwSignal::new(false);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
         let s = subject.get_untracked();
         let req = StartConversationRequest {
             participant_ids: chosen.get_untracked(),
             subject: (!s.trim().is_empty()).then_some(s),
             body: body.get_untracked(),
         };
+        busy.set(true);
         spawn_local(async move {
             match api::post::<_, ConversationView>("/api/v1/conversations", &req).await {
                 Ok(c) => on_done.run(c.id),
                 Err(e) => errors.set(Some(e)),
             }
+            busy.set(false);
         });
     };
     view! {
