@@ -1575,6 +1575,9 @@ test('an admin broadcasts, a user sees it arrive live, answers their moderator, 
     (n) => Number(document.querySelector('#sidebar [data-test="inbox-unread"]')?.textContent) === n,
     unread,
   );
+  // The sender counts its readers when they look again (no event per reader).
+  await admin.reload();
+  await admin.locator('[data-test="conversations"] .inbox-item', { hasText: 'Snow day' }).click();
   await admin.locator('[data-test="receipt"]').getByText(/Read by 1 of \d+/).waitFor();
 
   // The user answers their moderator, who reads it; the user sees it seen.
