@@ -1564,16 +1564,17 @@ test('an admin broadcasts, a user sees it arrive live, answers their moderator, 
   const snow = list.locator('.inbox-item', { hasText: 'Snow day' });
   await snow.locator('[data-test="unread"]').waitFor();
   await user.waitForFunction(
-    (n) => Number(document.querySelector('#sidebar [data-test="inbox-unread"]')?.textContent) === n + 1,
+    (n) => Number(document.querySelector('#sidebar [data-test="inbox-unread"]')?.textContent) > n,
     unread,
   );
+  const withSnow = Number(await badge.textContent());
   await snow.click();
   await user.locator('[data-test="thread"] strong', { hasText: 'tomorrow' }).waitFor();
   await user.getByText('This conversation takes no replies.').waitFor();
   await snow.locator('[data-test="unread"]').waitFor({ state: 'detached' });
   await user.waitForFunction(
-    (n) => Number(document.querySelector('#sidebar [data-test="inbox-unread"]')?.textContent) === n,
-    unread,
+    (n) => Number(document.querySelector('#sidebar [data-test="inbox-unread"]')?.textContent || 0) < n,
+    withSnow,
   );
   // The sender counts its readers when they look again (no event per reader).
   await admin.reload();
