@@ -750,6 +750,31 @@ async fn a_cancelled_session_is_told_in_the_inbox_of_whoever_takes_part() {
     assert!(conversations(&app, &owner, "kind=notifications")
         .await
         .is_empty());
+    // A weekly lesson cancelled whole is told once, not once a week.
+    let weekly: serde_json::Value = app
+        .post(
+            "/api/v1/sessions",
+            Some(&owner.access),
+            json!({"title": "Python", "starts_at": "2031-04-01T15:00:00Z",
+                   "ends_at": "2031-04-01T16:00:00Z", "participant_ids": [p.id],
+                   "recurrence": {"rrule": "FREQ=WEEKLY;COUNT=6", "time_zone": "UTC"}}),
+        )
+        .await
+        .expect(201)
+        .read();
+    app.post(
+        &format!("/api/v1/sessions/{}/cancel", weekly["id"].as_str().unwrap()),
+        Some(&owner.access),
+        json!({"reason": "the course closed", "apply_to": "all"}),
+    )
+    .await
+    .expect(200);
+    let mine = conversations(&app, &lea, "kind=notifications").await;
+    let told = history(&app, &lea, mine[0].id).await;
+    assert_eq!(told.len(), 2, "{told:?}");
+    let last = told[1].body.clone().unwrap();
+    assert!(last.contains("**Python** is cancelled from"), "{last}");
+    assert!(last.contains("the course closed"), "{last}");
     // A workspace without messaging writes none.
     let sales = app.register("consulting").await;
     let s: serde_json::Value = app

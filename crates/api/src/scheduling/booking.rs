@@ -490,6 +490,9 @@ pub async fn cancel(
             let after = super::Session::of(conn, row).await?;
             let verb = if seat { "updated" } else { "cancelled" };
             ctx.changed(conn, ws, verb, &before, &after).await?;
+            if !seat {
+                super::tell_cancelled(conn, &ctx, &after.row).await?;
+            }
             Ok(after)
         })
         .await?;

@@ -164,6 +164,19 @@ impl Session {
         verb: &str,
         changes: &rapport_db::scheduling::SessionChanges,
     ) -> Result<Self, ApiError> {
+        self.change_telling(conn, ctx, verb, changes, true).await
+    }
+
+    /// [`Session::change`]; `tell` false leaves those in it untold of a
+    /// cancellation (a series cancelled whole tells them once).
+    pub async fn change_telling(
+        &self,
+        conn: &mut Conn,
+        ctx: &crate::extract::Ctx,
+        verb: &str,
+        changes: &rapport_db::scheduling::SessionChanges,
+        tell: bool,
+    ) -> Result<Self, ApiError> {
         use crate::record::Found;
         let (ws, id) = (self.row.workspace_id, self.row.id);
         let row = rapport_db::scheduling::update(conn, ws, id, self.row.version, changes)
@@ -176,7 +189,8 @@ impl Session {
         };
         ctx.changed(conn, ws, verb, self, &after).await?;
         use rapport_domain::api::SessionStatus;
-        if after.row.status == SessionStatus::Cancelled
+        if tell
+            && after.row.status == SessionStatus::Cancelled
             && self.row.status != SessionStatus::Cancelled
         {
             tell_cancelled(conn, ctx, &after.row).await?;
@@ -205,10 +219,21 @@ impl Session {
 
 /// Tells those who take part in `s`, cancelled, and its host, in their
 /// inbox: whichever way it was cancelled, the one who cancelled aside.
-async fn tell_cancelled(
+pub(crate) async fn tell_cancelled(
     conn: &mut Conn,
     ctx: &crate::extract::Ctx,
     s: &rapport_db::scheduling::SessionRow,
+) -> Result<(), ApiError> {
+    tell_cancelled_from(conn, ctx, s, false).await
+}
+
+/// [`tell_cancelled`], of `s` alone or (`onwards`) of `s` and every
+/// occurrence of its series after it.
+pub(crate) async fn tell_cancelled_from(
+    conn: &mut Conn,
+    ctx: &crate::extract::Ctx,
+    s: &rapport_db::scheduling::SessionRow,
+    onwards: bool,
 ) -> Result<(), ApiError> {
     let ws = s.workspace_id;
     let mut users = rapport_db::scheduling::participant_users(conn, ws, s.id).await?;
@@ -220,14 +245,13 @@ async fn tell_cancelled(
     let zone = invitations::zone_of(conn, ws).await?;
     let when = invitations::spoken(s.starts_at, &zone);
     let title = crate::messaging::escape(&s.title);
+    let what = match onwards {
+        true => format!("**{title}** is cancelled from {when} on"),
+        false => format!("**{title}** on {when} is cancelled"),
+    };
     let body = match s.cancel_reason.as_deref().map(str::trim) {
-        Some(why) if !why.is_empty() => {
-            format!(
-                "**{title}** on {when} is cancelled: {}",
-                crate::messaging::escape(why)
-            )
-        }
-        _ => format!("**{title}** on {when} is cancelled."),
+        Some(why) if !why.is_empty() => format!("{what}: {}", crate::messaging::escape(why)),
+        _ => format!("{what}."),
     };
     crate::messaging::notify(conn, ctx, ws, &users, &body, Some(("session", s.id))).await
 }

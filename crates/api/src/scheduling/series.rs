@@ -505,6 +505,9 @@ pub async fn cancel(
     ctx.changed(conn, ws, "updated", &t.series, &ended).await?;
     let coming =
         rapport_db::scheduling::coming_occurrences(conn, ws, t.series.id, pivot, now).await?;
+    // Those in it are told once, of the first occurrence cancelled and
+    // those after it, not once per occurrence.
+    let mut first = None;
     for o in coming {
         if o.status == SessionStatus::Cancelled {
             continue;
@@ -515,7 +518,13 @@ pub async fn cancel(
             cancel_reason: Some(Some(reason.to_string())),
             ..Default::default()
         };
-        before.change(conn, ctx, "cancelled", &changes).await?;
+        let after = before
+            .change_telling(conn, ctx, "cancelled", &changes, false)
+            .await?;
+        first.get_or_insert(after.row);
+    }
+    if let Some(first) = first {
+        super::tell_cancelled_from(conn, ctx, &first, true).await?;
     }
     Ok(())
 }
