@@ -39,6 +39,30 @@ pub(crate) async fn own(
     Ok(m)
 }
 
+/// Rewrites `before` (or deletes its text, `body` `None`) at its version,
+/// audits it and tells its conversation's members: 412 when it moved on.
+pub(crate) async fn rewrite(
+    conn: &mut Conn,
+    ctx: &crate::extract::Ctx,
+    me: Uuid,
+    before: &MessageRow,
+    body: Option<&str>,
+) -> Result<MessageRow, ApiError> {
+    let (ws, id) = (before.workspace_id, before.id);
+    if !rapport_db::messaging::rewrite(conn, ws, id, before.version, body).await? {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let after = rapport_db::messaging::message(conn, ws, me, id)
+        .await?
+        .found()?;
+    let mut heard =
+        rapport_db::messaging::others(conn, ws, after.conversation_id, me, false).await?;
+    heard.push(me);
+    let verb = if body.is_some() { "updated" } else { "deleted" };
+    super::announce(conn, ctx, ws, verb, Some(before), &after, &heard).await?;
+    Ok(after)
+}
+
 /// Delete one's own message: its text goes, and the conversation shows
 /// that a message was deleted. The audit trail keeps that it was, not
 /// what it said.
@@ -62,16 +86,7 @@ pub async fn delete(
     let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let before = own(conn, ws, me, id, if_match.0).await?;
-        if !rapport_db::messaging::rewrite(conn, ws, id, before.version, None).await? {
-            return Err(ApiError::PreconditionFailed);
-        }
-        let after = rapport_db::messaging::message(conn, ws, me, id)
-            .await?
-            .found()?;
-        let mut heard =
-            rapport_db::messaging::others(conn, ws, after.conversation_id, me, false).await?;
-        heard.push(me);
-        super::announce(conn, &ctx, ws, "deleted", Some(&before), &after, &heard).await
+        rewrite(conn, &ctx, me, &before, None).await.map(|_| ())
     })
     .await?;
     Ok(NoContent)

@@ -1,6 +1,5 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{perm, Authz, Ctx, Db, IfMatch, Valid};
-use crate::record::Found;
 use crate::respond::Reply;
 use actix_web::{patch, web};
 use diesel_async::AsyncConnection;
@@ -43,19 +42,7 @@ pub async fn update(
             if before.body.as_deref() == Some(body.body.as_str()) {
                 return Ok(before);
             }
-            if !rapport_db::messaging::rewrite(conn, ws, id, before.version, Some(&body.body))
-                .await?
-            {
-                return Err(ApiError::PreconditionFailed);
-            }
-            let after = rapport_db::messaging::message(conn, ws, me, id)
-                .await?
-                .found()?;
-            let mut heard =
-                rapport_db::messaging::others(conn, ws, after.conversation_id, me, false).await?;
-            heard.push(me);
-            super::announce(conn, &ctx, ws, "updated", Some(&before), &after, &heard).await?;
-            Ok(after)
+            super::delete::rewrite(conn, &ctx, me, &before, Some(&body.body)).await
         })
         .await?;
     let version = after.version;
