@@ -150,6 +150,21 @@ fn CalendarPage() -> impl IntoView {
             }
         }
     });
+    // What the grid draws: the last list loaded for the span shown. A list
+    // that arrives while a session is dragged is not drawn (the grid would
+    // be drawn again under the pointer and the drag lost): it is fetched
+    // again once the drag ends.
+    let drawn = RwSignal::new(None::<(Mode, NaiveDate, Result<Vec<SessionView>, ApiError>)>);
+    Effect::new(move |_| {
+        let Some(r) = sessions.get() else {
+            return;
+        };
+        if dragging.get_untracked() {
+            stale.set_value(true);
+        } else {
+            drawn.set(Some((view_as.get_untracked(), anchor.get_untracked(), r)));
+        }
+    });
     Effect::new(move |_| {
         if !dragging.get() && stale.get_value() {
             stale.set_value(false);
@@ -234,11 +249,9 @@ fn CalendarPage() -> impl IntoView {
             </div>
             <div class="split">
                 <Suspense fallback=|| view! { <Skeleton lines=8 /> }>
-                    {move || sessions.get().map(|r| match r {
+                    {move || drawn.get().filter(|(v, a, _)| *v == view_as.get() && *a == anchor.get()).map(|(v, a, r)| match r {
                         Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
                         Ok(list) => {
-                            let v = view_as.get_untracked();
-                            let a = anchor.get_untracked();
                             let empty = list.is_empty().then(|| view! { <p class="empty">{v.empty()}</p> });
                             let body = match v {
                                 Mode::Day | Mode::Week => {
@@ -258,7 +271,7 @@ fn CalendarPage() -> impl IntoView {
                             };
                             view! { <div class="calendar-body">{body}{empty}</div> }.into_any()
                         }
-                    })}
+                    }).unwrap_or_else(|| view! { <Skeleton lines=8 /> }.into_any())}
                 </Suspense>
                 {move || open.get().map(|id| view! {
                     <SessionPanel id=id zone=zone.get_value() names=names
