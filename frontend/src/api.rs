@@ -377,10 +377,19 @@ async fn fetched(path: &str) -> ApiResult<(String, Option<String>)> {
     if !res.ok() {
         return Err(error_of(res).await);
     }
+    // The name as written (`filename*`, UTF-8), else its plain stand-in.
     let name = res.headers().get("content-disposition").and_then(|d| {
-        d.split("filename=\"")
-            .nth(1)
-            .map(|n| n.trim_end_matches('"').to_string())
+        let written = d.split(';').find_map(|p| {
+            p.trim()
+                .strip_prefix("filename*=UTF-8''")
+                .and_then(|n| js_sys::decode_uri_component(n).ok())
+                .and_then(|n| n.as_string())
+        });
+        written.or_else(|| {
+            d.split("filename=\"")
+                .nth(1)
+                .map(|n| n.trim_end_matches('"').to_string())
+        })
     });
     let kind = res.headers().get("content-type").unwrap_or_default();
     let bytes = res.binary().await.map_err(ApiError::network)?;

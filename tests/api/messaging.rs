@@ -5,8 +5,8 @@
 
 use crate::events::{connect, next_event};
 use rapport_domain::api::{
-    BroadcastView, ContactView, ConversationKind, ConversationView, InboxView, MessageView, Page,
-    PersonView,
+    AttachmentView, BroadcastView, ContactView, ConversationKind, ConversationView, InboxView,
+    MessageView, Page, PersonView,
 };
 use rapport_tests::{email, Session, TestApp, PASSWORD};
 use reqwest::Method;
@@ -990,5 +990,442 @@ async fn writing_and_reading_at_once_never_deadlock() {
         "{statuses:?}"
     );
     assert_eq!(app.count("SELECT count(*) FROM messages").await, 9);
+    app.stop().await;
+}
+
+async fn upload(
+    app: &TestApp,
+    by: &Session,
+    name: &str,
+    kind: &str,
+    bytes: &[u8],
+) -> AttachmentView {
+    app.upload(
+        &format!("/api/v1/attachments?filename={}", urlencode(name)),
+        &by.access,
+        kind,
+        bytes.to_vec(),
+    )
+    .await
+    .expect(201)
+    .read()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Runs the jobs queued, here and now.
+async fn work(app: &TestApp) {
+    let state = app.state();
+    while rapport_api::jobs::work_one(&state, "here").await {}
+}
+
+async fn sweep(app: &TestApp) {
+    app.sql()
+        .await
+        .batch_execute("INSERT INTO jobs (kind, payload) VALUES ('messaging.files.sweep', '{}')")
+        .await
+        .unwrap();
+    work(app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_goes_with_its_message_to_that_conversation_alone_and_leaves_with_it() {
+    let app = TestApp::start_with(|c| c.run_workers = false).await;
+    let owner = app.register("tutoring").await;
+    let moderator = app.add_member(&owner, "manager").await;
+    let user = app.add_member(&owner, "member").await;
+    let stranger = app.register("tutoring").await;
+    let pdf: Vec<u8> = b"%PDF-1.7\n"
+        .iter()
+        .copied()
+        .chain((0..3000u32).map(|i| (i % 251) as u8))
+        .collect();
+
+    // Uploaded, it is its uploader's alone.
+    let a = upload(
+        &app,
+        &moderator,
+        "Fractions — sheet 2.pdf",
+        "application/pdf",
+        &pdf,
+    )
+    .await;
+    assert_eq!(a.file_name, "Fractions — sheet 2.pdf");
+    assert_eq!(a.content_type, "application/pdf");
+    assert_eq!(a.size, pdf.len() as i64);
+    assert_eq!(a.message_id, None);
+    let path = format!("/api/v1/attachments/{}", a.id);
+    assert_eq!(
+        app.get(&path, &moderator.access).await.expect(200).bytes,
+        pdf
+    );
+    app.get(&path, &user.access).await.expect(404);
+
+    // Sent with a message of no words, it goes to the conversation.
+    let c = start(&app, &moderator, &[user.user_id], "Homework").await;
+    let m: MessageView = app
+        .post(
+            "/api/v1/messages",
+            Some(&moderator.access),
+            json!({"conversation_id": c.id, "body": "  ", "attachment_ids": [a.id]}),
+        )
+        .await
+        .expect(201)
+        .read();
+    assert_eq!(m.body.as_deref(), Some(""));
+    assert_eq!(m.attachments.len(), 1);
+    assert_eq!(m.attachments[0].id, a.id);
+    assert_eq!(m.attachments[0].message_id, Some(m.id));
+    let seen = history(&app, &user, c.id).await;
+    assert_eq!(seen.last().unwrap().attachments[0].file_name, a.file_name);
+
+    // Its members download it, as a download, never shown in place.
+    let got = app.get(&path, &user.access).await.expect(200);
+    assert_eq!(got.bytes, pdf);
+    assert_eq!(got.header("content-type"), Some("application/pdf"));
+    let disposition = got.header("content-disposition").unwrap_or_default();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert!(
+        disposition.contains("filename*=UTF-8''Fractions%20%E2%80%94%20sheet%202.pdf"),
+        "{disposition}"
+    );
+    assert_eq!(got.header("x-content-type-options"), Some("nosniff"));
+    let tag = got.header("etag").unwrap().to_string();
+    assert_eq!(tag, format!("\"{}\"", a.sha256));
+    app.call_with(
+        Method::GET,
+        &path,
+        Some(&user.access),
+        None,
+        &[("if-none-match", &tag)],
+    )
+    .await
+    .expect(304);
+    // Nobody else: not an admin outside it, not another workspace.
+    app.get(&path, &owner.access).await.expect(404);
+    app.get(&path, &stranger.access).await.expect(404);
+    app.delete(&path, &owner.access).await.expect(404);
+    app.delete(&path, &stranger.access).await.expect(404);
+
+    // Sent once, it goes with no other message, nor is it discarded alone.
+    let again = app
+        .post(
+            "/api/v1/messages",
+            Some(&moderator.access),
+            json!({"conversation_id": c.id, "body": "Again", "attachment_ids": [a.id]}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(again.body["errors"][0]["field"], "attachment_ids");
+    let theirs = app
+        .post(
+            "/api/v1/messages",
+            Some(&user.access),
+            json!({"conversation_id": c.id, "body": "Mine now", "attachment_ids": [a.id]}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(theirs.body["errors"][0]["field"], "attachment_ids");
+    let kept = app.delete(&path, &moderator.access).await.expect(409);
+    assert_eq!(kept.body["code"], "attachment_sent");
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages WHERE body IN ('Again', 'Mine now')")
+            .await,
+        0,
+        "a refused message is not written"
+    );
+
+    // An upload not sent is discarded by its uploader.
+    let spare = upload(&app, &moderator, "spare.txt", "text/plain", b"spare").await;
+    app.delete(
+        &format!("/api/v1/attachments/{}", spare.id),
+        &moderator.access,
+    )
+    .await
+    .expect(204);
+
+    // The message deleted, its file goes: at once from the API, then from disk.
+    app.delete(&format!("/api/v1/messages/{}", m.id), &moderator.access)
+        .await
+        .expect(204);
+    app.get(&path, &user.access).await.expect(404);
+    app.get(&path, &moderator.access).await.expect(404);
+    assert!(history(&app, &user, c.id)
+        .await
+        .last()
+        .unwrap()
+        .attachments
+        .is_empty());
+    let ws = moderator.workspace_id;
+    let files = &app.state().files;
+    assert!(
+        files.get(ws, a.id).await.unwrap().is_some(),
+        "still on disk until swept"
+    );
+    sweep(&app).await;
+    assert_eq!(files.get(ws, a.id).await.unwrap(), None);
+    assert_eq!(files.get(ws, spare.id).await.unwrap(), None);
+    assert_eq!(app.count("SELECT count(*) FROM removed_files").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM message_attachments").await,
+        0
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_uploads_are_refused_and_leave_nothing_behind() {
+    let app = TestApp::start_with(|c| c.run_workers = false).await;
+    let owner = app.register("tutoring").await;
+    let user = app.add_member(&owner, "member").await;
+    let up = |name: &str, kind: &str, bytes: Vec<u8>| {
+        let path = format!("/api/v1/attachments?filename={}", urlencode(name));
+        let token = user.access.clone();
+        let app = &app;
+        let kind = kind.to_string();
+        async move { app.upload(&path, &token, &kind, bytes).await }
+    };
+    const MAX: usize = 10 * 1024 * 1024;
+    let big = up("big.bin", "application/octet-stream", vec![7; MAX + 1])
+        .await
+        .expect(413);
+    assert_eq!(big.header("content-type"), Some("application/problem+json"));
+    for (name, kind, bytes, field) in [
+        ("empty.txt", "text/plain", Vec::new(), "file"),
+        ("../../etc/passwd", "text/plain", b"x".to_vec(), "filename"),
+        ("tab\there.txt", "text/plain", b"x".to_vec(), "filename"),
+        (" ", "text/plain", b"x".to_vec(), "filename"),
+        ("ok.txt", "not a type", b"x".to_vec(), "content_type"),
+    ] {
+        let res = up(name, kind, bytes).await.expect(422);
+        assert_eq!(res.body["errors"][0]["field"], field, "{name:?} {kind:?}");
+    }
+    let nameless = app
+        .upload(
+            "/api/v1/attachments",
+            &user.access,
+            "text/plain",
+            b"x".to_vec(),
+        )
+        .await
+        .expect(422);
+    assert_eq!(nameless.body["errors"][0]["code"], "query");
+    assert_eq!(
+        app.count("SELECT count(*) FROM message_attachments").await,
+        0
+    );
+    assert!(
+        !app.state()
+            .files
+            .root()
+            .join(user.workspace_id.to_string())
+            .exists(),
+        "no file was kept"
+    );
+
+    // Exactly 10 MiB is taken; a page of HTML is kept as a download of its type.
+    let whole = up("whole.bin", "application/octet-stream", vec![1; MAX])
+        .await
+        .expect(201);
+    assert_eq!(whole.read::<AttachmentView>().size, MAX as i64);
+    let page: AttachmentView = up(
+        "page.html",
+        "Text/HTML; charset=utf-8",
+        b"<script>alert(1)</script>".to_vec(),
+    )
+    .await
+    .expect(201)
+    .read();
+    assert_eq!(page.content_type, "text/html");
+    let got = app
+        .get(&format!("/api/v1/attachments/{}", page.id), &user.access)
+        .await
+        .expect(200);
+    assert!(got
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("attachment;"));
+    assert!(got
+        .header("content-security-policy")
+        .unwrap()
+        .contains("sandbox"));
+
+    // A message names at most ten files, each once, and only the caller's.
+    let c = start(&app, &user, &[owner.user_id], "Files").await;
+    let eleven: Vec<Uuid> = (0..11).map(|_| Uuid::now_v7()).collect();
+    for ids in [eleven, vec![page.id, page.id], vec![Uuid::now_v7()]] {
+        let res = app
+            .post(
+                "/api/v1/messages",
+                Some(&user.access),
+                json!({"conversation_id": c.id, "body": "x", "attachment_ids": ids}),
+            )
+            .await
+            .expect(422);
+        assert_eq!(res.body["errors"][0]["field"], "attachment_ids");
+    }
+    // Words or files: a message of neither is refused.
+    app.post(
+        "/api/v1/messages",
+        Some(&user.access),
+        json!({"conversation_id": c.id, "body": " "}),
+    )
+    .await
+    .expect(422);
+
+    // Uploads never sent are dropped after a day, from the table and the disk.
+    app.sql()
+        .await
+        .batch_execute(&format!(
+            "UPDATE message_attachments SET created_at = now() - interval '25 hours' WHERE id = '{}'",
+            whole.read::<AttachmentView>().id
+        ))
+        .await
+        .unwrap();
+    sweep(&app).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM message_attachments").await,
+        1
+    );
+    let files = &app.state().files;
+    assert_eq!(
+        files
+            .get(user.workspace_id, whole.read::<AttachmentView>().id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(files
+        .get(user.workspace_id, page.id)
+        .await
+        .unwrap()
+        .is_some());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_messages_naming_one_file_at_once_take_it_once() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let user = app.add_member(&owner, "member").await;
+    let c = start(&app, &user, &[owner.user_id], "Files").await;
+    let a = upload(&app, &user, "once.txt", "text/plain", b"once").await;
+    let sends = (0..8).map(|i| {
+        let (app, user) = (&app, &user);
+        async move {
+            app.post(
+                "/api/v1/messages",
+                Some(&user.access),
+                json!({"conversation_id": c.id, "body": format!("try {i}"), "attachment_ids": [a.id]}),
+            )
+            .await
+            .status
+        }
+    });
+    let mut statuses = futures::future::join_all(sends).await;
+    statuses.sort();
+    assert_eq!(statuses, [201, 422, 422, 422, 422, 422, 422, 422]);
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages WHERE body LIKE 'try %'")
+            .await,
+        1
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_files_are_erased_with_their_messages() {
+    let app = TestApp::start_with(|c| c.run_workers = false).await;
+    let owner = app.register("school").await;
+    let (p, mira) = student(&app, &owner, "Mira").await;
+    let c = start(&app, &mira, &[owner.user_id], "My essay").await;
+    let sent = upload(
+        &app,
+        &mira,
+        "essay.txt",
+        "text/plain",
+        b"Quintus wrote this",
+    )
+    .await;
+    app.post(
+        "/api/v1/messages",
+        Some(&mira.access),
+        json!({"conversation_id": c.id, "body": "Here", "attachment_ids": [sent.id]}),
+    )
+    .await
+    .expect(201);
+    let unsent = upload(&app, &mira, "draft.txt", "text/plain", b"draft").await;
+    app.post(
+        &format!("/api/v1/people/{}/erase", p.id),
+        Some(&owner.access),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        app.count("SELECT count(*) FROM message_attachments").await,
+        0
+    );
+    app.get(&format!("/api/v1/attachments/{}", sent.id), &owner.access)
+        .await
+        .expect(404);
+    sweep(&app).await;
+    let files = &app.state().files;
+    for id in [sent.id, unsent.id] {
+        assert_eq!(files.get(mira.workspace_id, id).await.unwrap(), None);
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_changed_as_a_message_is_sent_decides_it() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let moderator = app.add_member(&owner, "manager").await;
+    let user = app.add_member(&owner, "member").await;
+    let c = start(&app, &moderator, &[user.user_id], "Hello").await;
+
+    // The moderator is made a user in a transaction still open as they write.
+    let sql = app.sql().await;
+    sql.batch_execute(&format!(
+        "BEGIN; UPDATE memberships SET role = 'member' WHERE user_id = '{}'",
+        moderator.user_id
+    ))
+    .await
+    .unwrap();
+    let send = {
+        let (app, moderator) = (&app, &moderator);
+        async move {
+            app.post(
+                "/api/v1/messages",
+                Some(&moderator.access),
+                json!({"conversation_id": c.id, "body": "one more"}),
+            )
+            .await
+        }
+    };
+    let commit = async {
+        // The message waits for the role, whatever it becomes.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        sql.batch_execute("COMMIT").await.unwrap();
+    };
+    let (res, ()) = tokio::join!(send, commit);
+    let res = res.expect(409);
+    assert_eq!(res.body["code"], "no_replies");
+    assert_eq!(
+        app.count("SELECT count(*) FROM messages WHERE body = 'one more'")
+            .await,
+        0
+    );
     app.stop().await;
 }

@@ -232,11 +232,21 @@ async fn every_operation_answers_as_the_matrix_says() {
         )
         .await
         .expect(201);
+    let attachment = app
+        .upload(
+            "/api/v1/attachments?filename=walk.txt",
+            &owner.access,
+            "text/plain",
+            b"walked".to_vec(),
+        )
+        .await
+        .expect(201);
     let message = app
         .post(
             "/api/v1/messages",
             Some(&owner.access),
-            json!({"conversation_id": conversation.body["id"], "body": "Walked reply"}),
+            json!({"conversation_id": conversation.body["id"], "body": "Walked reply",
+                   "attachment_ids": [attachment.body["id"]]}),
         )
         .await
         .expect(201);
@@ -378,6 +388,8 @@ async fn every_operation_answers_as_the_matrix_says() {
                         conversation.body["id"].clone()
                     } else if op.path.starts_with("/api/v1/messages/") {
                         message.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/attachments/") {
+                        attachment.body["id"].clone()
                     } else {
                         inv.body["id"].clone()
                     }),

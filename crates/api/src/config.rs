@@ -64,6 +64,8 @@ pub struct ApiConfig {
     /// Messages left unread this long are sent to their reader in an
     /// e-mail digest.
     pub digest_after_mins: i64,
+    /// Where uploaded files (a message's attachments) are kept.
+    pub files_dir: PathBuf,
 }
 
 impl ApiConfig {
@@ -102,6 +104,7 @@ impl ApiConfig {
             mail_dir: None,
             maintenance_every_ms: 300_000,
             digest_after_mins: 60,
+            files_dir: std::env::temp_dir().join("rapport-files"),
             job_stale_secs: 600,
         }
     }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod extract;
+pub mod files;
 pub mod groups;
 pub mod imports;
 pub mod invitations;

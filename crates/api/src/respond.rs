@@ -146,3 +146,31 @@ impl Responder for File {
         self.0
     }
 }
+
+impl File {
+    /// The start of a file's answer, the file tagged `tag` (its quoted
+    /// ETag) and cached as `cache` says: 304 when `If-None-Match` names the
+    /// tag (the `true`, and nothing more is to be added), else 200 for the
+    /// handler to give its type and bytes.
+    pub fn tagged(
+        req: &HttpRequest,
+        tag: &str,
+        cache: &str,
+    ) -> (actix_web::HttpResponseBuilder, bool) {
+        use actix_web::http::header;
+        let unchanged = req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+        let mut answer = if unchanged {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        answer
+            .insert_header((header::ETAG, tag.to_string()))
+            .insert_header((header::CACHE_CONTROL, cache.to_string()));
+        (answer, unchanged)
+    }
+}

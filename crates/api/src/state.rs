@@ -28,6 +28,8 @@ pub struct AppState {
     pub ready: std::sync::atomic::AtomicBool,
     /// API keys' requests taken from their windows and not yet spent.
     pub key_leases: crate::ratelimit::KeyLeases,
+    /// Where uploaded files are kept.
+    pub files: crate::files::Files,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             ),
             ready: std::sync::atomic::AtomicBool::new(true),
             key_leases: Default::default(),
+            files: crate::files::Files::new(&config.files_dir),
             pool,
             config,
         })

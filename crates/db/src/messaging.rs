@@ -4,8 +4,8 @@
 
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
 use crate::schema::{
-    conversation_participants as cp, conversations, group_members, memberships, message_deliveries,
-    messages, people, users,
+    conversation_participants as cp, conversations, group_members, memberships,
+    message_attachments, message_deliveries, messages, people, removed_files, users,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -772,16 +772,24 @@ pub async fn contacts(
         .collect())
 }
 
-/// Of `ids`, the members of `ws` and their roles.
+/// Of `ids`, the members of `ws` and their roles, held until the
+/// transaction ends (`FOR SHARE`): a role changed meanwhile waits, so what
+/// is decided on these roles stands when it commits.
 pub async fn roles_of(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
     ids: &[Uuid],
 ) -> QueryResult<HashMap<Uuid, Role>> {
+    let mut ids = ids.to_vec();
+    // One order for every locker, so that two never wait on each other.
+    ids.sort();
+    ids.dedup();
     let rows: Vec<(Uuid, crate::closed::RoleText)> = memberships::table
         .filter(memberships::workspace_id.eq(ws))
-        .filter(memberships::user_id.eq_any(ids))
+        .filter(memberships::user_id.eq_any(&ids))
+        .order(memberships::user_id)
         .select((memberships::user_id, memberships::role))
+        .for_share()
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(|(u, r)| (u, r.0)).collect())
@@ -949,4 +957,178 @@ pub async fn claim_digest(
     .bind::<diesel::sql_types::Timestamptz, _>(before)
     .load(conn)
     .await
+}
+
+/// A file sent with a message, or uploaded to be sent.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = message_attachments)]
+pub struct AttachmentRow {
+    pub workspace_id: Uuid,
+    pub id: Uuid,
+    pub message_id: Option<Uuid>,
+    pub uploaded_by: Option<Uuid>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Keeps an upload, not yet sent.
+pub async fn add_attachment(conn: &mut AsyncPgConnection, a: &AttachmentRow) -> QueryResult<()> {
+    diesel::insert_into(message_attachments::table)
+        .values(a)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Attachment `id` as `user` may have it: their own upload not yet sent,
+/// or one sent in a conversation they are in.
+pub async fn attachment(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    user: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<AttachmentRow>> {
+    let mine = cp::table
+        .filter(cp::workspace_id.eq(ws))
+        .filter(cp::user_id.eq(user))
+        .select(cp::conversation_id);
+    let seen = messages::table
+        .filter(messages::workspace_id.eq(ws))
+        .filter(messages::conversation_id.eq_any(mine))
+        .select(messages::id.nullable());
+    message_attachments::table
+        .filter(message_attachments::workspace_id.eq(ws))
+        .filter(message_attachments::id.eq(id))
+        .filter(
+            message_attachments::message_id
+                .is_null()
+                .and(message_attachments::uploaded_by.eq(user))
+                .or(message_attachments::message_id.eq_any(seen)),
+        )
+        .select(AttachmentRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Sends `ids` (uploads of `user` not yet sent) with `message`; answers
+/// how many were taken. An upload goes with one message only: of two
+/// messages naming it at once, the second takes nothing.
+pub async fn attach(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    user: Uuid,
+    message: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<usize> {
+    diesel::update(message_attachments::table)
+        .filter(message_attachments::workspace_id.eq(ws))
+        .filter(message_attachments::id.eq_any(ids))
+        .filter(message_attachments::message_id.is_null())
+        .filter(message_attachments::uploaded_by.eq(user))
+        .set(message_attachments::message_id.eq(message))
+        .execute(conn)
+        .await
+}
+
+/// The files of `messages`, each message's in the order they were uploaded.
+pub async fn attachments_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    messages: &[Uuid],
+) -> QueryResult<Vec<AttachmentRow>> {
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
+    message_attachments::table
+        .filter(message_attachments::workspace_id.eq(ws))
+        .filter(message_attachments::message_id.eq_any(messages))
+        .order((message_attachments::message_id, message_attachments::id))
+        .select(AttachmentRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Removes `user`'s upload `id` not yet sent; false when there is none.
+pub async fn discard_attachment(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    user: Uuid,
+    id: Uuid,
+) -> QueryResult<bool> {
+    diesel::delete(message_attachments::table)
+        .filter(message_attachments::workspace_id.eq(ws))
+        .filter(message_attachments::id.eq(id))
+        .filter(message_attachments::message_id.is_null())
+        .filter(message_attachments::uploaded_by.eq(user))
+        .execute(conn)
+        .await
+        .map(|n| n > 0)
+}
+
+/// Drops uploads never sent, made before `before`, at most `limit`;
+/// answers how many.
+pub async fn drop_unsent(
+    conn: &mut AsyncPgConnection,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM message_attachments WHERE (workspace_id, id) IN (
+             SELECT workspace_id, id FROM message_attachments
+             WHERE message_id IS NULL AND created_at < $1
+             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(before)
+    .bind::<BigInt, _>(limit)
+    .execute(conn)
+    .await
+}
+
+/// Erases the uploads `user` never sent in `ws` (their sent files go with
+/// their messages' text).
+pub async fn erase_unsent_by(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    user: Uuid,
+) -> QueryResult<usize> {
+    diesel::delete(message_attachments::table)
+        .filter(message_attachments::workspace_id.eq(ws))
+        .filter(message_attachments::uploaded_by.eq(user))
+        .filter(message_attachments::message_id.is_null())
+        .execute(conn)
+        .await
+}
+
+/// Files whose rows are gone, for the file store to remove: (workspace,
+/// id), at most `limit`, oldest first.
+pub async fn removed_files(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    removed_files::table
+        .order(removed_files::removed_at)
+        .select((removed_files::workspace_id, removed_files::id))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// Forgets files the store has removed.
+pub async fn forget_removed(
+    conn: &mut AsyncPgConnection,
+    files: &[(Uuid, Uuid)],
+) -> QueryResult<usize> {
+    let mut n = 0;
+    for (ws, id) in files {
+        n += diesel::delete(removed_files::table)
+            .filter(removed_files::workspace_id.eq(ws))
+            .filter(removed_files::id.eq(id))
+            .execute(conn)
+            .await?;
+    }
+    Ok(n)
 }

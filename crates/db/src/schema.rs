@@ -793,6 +793,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    message_attachments (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        message_id -> Nullable<Uuid>,
+        uploaded_by -> Nullable<Uuid>,
+        file_name -> Text,
+        content_type -> Text,
+        size -> Int8,
+        sha256 -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    removed_files (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        removed_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -841,5 +863,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversations,
     conversation_participants,
     messages,
-    message_deliveries
+    message_deliveries,
+    message_attachments,
+    removed_files
 );

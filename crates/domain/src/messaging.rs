@@ -118,8 +118,44 @@ pub struct ConversationView {
     pub created_at: DateTime<Utc>,
 }
 
-/// A message, its Markdown as safe HTML, and how many of its recipients
-/// have read it.
+/// The largest file sent with a message: 10 MiB.
+pub const ATTACHMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
+/// The most files one message carries.
+pub const ATTACHMENTS_MAX: usize = 10;
+/// The longest file name kept.
+pub const FILE_NAME_MAX: usize = 255;
+
+/// A file sent with a message, or uploaded to be sent with the next one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttachmentView {
+    pub id: Uuid,
+    /// The message it went with; empty until it is sent.
+    pub message_id: Option<Uuid>,
+    /// Its name, as its uploader's device gave it.
+    pub file_name: String,
+    /// Its type, as its uploader's device gave it (`application/pdf`).
+    pub content_type: String,
+    /// In bytes.
+    pub size: i64,
+    /// The SHA-256 of its bytes, in hex.
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether `name` may name an uploaded file: 1 to 255 characters, no
+/// path separator, no control character.
+pub fn file_name_ok(name: &str) -> bool {
+    let n = name.chars().count();
+    (1..=FILE_NAME_MAX).contains(&n)
+        && name.trim() == name
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
+}
+
+/// A message, its Markdown as safe HTML, its files, and how many of its
+/// recipients have read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageView {
@@ -147,6 +183,8 @@ pub struct MessageView {
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub version: i32,
+    /// Its files, in the order they were uploaded (none once deleted).
+    pub attachments: Vec<AttachmentView>,
 }
 
 /// The caller's unread messages.
@@ -229,13 +267,36 @@ impl Validate for StartConversationRequest {
 #[serde(deny_unknown_fields)]
 pub struct SendMessageRequest {
     pub conversation_id: Uuid,
-    /// Markdown, at most 20,000 characters.
+    /// Markdown, at most 20,000 characters; may be empty when files go
+    /// with it.
     pub body: String,
+    /// Files the caller uploaded (`POST /attachments`) and has not sent
+    /// yet, at most 10: they go with this message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_ids: Vec<Uuid>,
 }
 
 impl Validate for SendMessageRequest {
     fn check(&self, e: &mut Vec<FieldError>) {
-        body(e, &self.body);
+        if self.attachment_ids.is_empty() || !self.body.trim().is_empty() {
+            body(e, &self.body);
+        }
+        if self.attachment_ids.len() > ATTACHMENTS_MAX {
+            e.push(FieldError::new(
+                "attachment_ids",
+                FieldCode::TooLong,
+                format!("at most {ATTACHMENTS_MAX} files"),
+            ));
+        } else {
+            let mut seen = std::collections::HashSet::new();
+            if !self.attachment_ids.iter().all(|id| seen.insert(*id)) {
+                e.push(FieldError::new(
+                    "attachment_ids",
+                    FieldCode::Invalid,
+                    "names a file twice",
+                ));
+            }
+        }
     }
 }
 
@@ -347,12 +408,33 @@ mod tests {
         let blank = SendMessageRequest {
             conversation_id: Uuid::nil(),
             body: " \n ".into(),
+            attachment_ids: Vec::new(),
         };
         assert_eq!(blank.validate().unwrap_err()[0].code, "required");
+        // Files need no words, but at most ten, each once.
+        let files = SendMessageRequest {
+            attachment_ids: vec![Uuid::from_u128(1)],
+            ..blank.clone()
+        };
+        assert!(files.validate().is_ok());
+        let many = SendMessageRequest {
+            attachment_ids: (0..11).map(Uuid::from_u128).collect(),
+            ..blank.clone()
+        };
+        assert_eq!(many.validate().unwrap_err()[0].code, "too_long");
+        let twice = SendMessageRequest {
+            attachment_ids: vec![Uuid::from_u128(1), Uuid::from_u128(1)],
+            ..blank.clone()
+        };
+        assert_eq!(twice.validate().unwrap_err()[0].field, "attachment_ids");
         let long = UpdateMessageRequest {
             body: "é".repeat(MESSAGE_MAX + 1),
         };
         assert_eq!(long.validate().unwrap_err()[0].code, "too_long");
+        assert!(file_name_ok("report (final).pdf") && file_name_ok("Zoé.png"));
+        for bad in ["", " x", "a/b", "a\\b", "a\nb", &"x".repeat(256)] {
+            assert!(!file_name_ok(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -86,6 +86,8 @@ codes! {
         /// The conversation takes no replies (a broadcast received, one's
         /// notifications).
         NoReplies = "no_replies",
+        /// A file sent with a message goes only with the message.
+        AttachmentSent = "attachment_sent",
         IdempotencyInFlight = "idempotency_in_flight",
         IdempotencyKeyReused = "idempotency_key_reused",
         IdempotencySecretWithheld = "idempotency_secret_withheld",

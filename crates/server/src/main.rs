@@ -325,6 +325,7 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
         .cloned()
         .collect();
     config.body_limit = opts.body_limit;
+    config.files_dir = opts.data_dir.join("files");
     config.static_dir = Some(opts.static_dir.clone());
     config.trust_proxy = opts.trust_proxy;
     config.trusted_proxies = opts

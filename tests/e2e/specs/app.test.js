@@ -1581,11 +1581,19 @@ test('an admin broadcasts, a user sees it arrive live, answers their moderator, 
   await admin.locator('[data-test="conversations"] .inbox-item', { hasText: 'Snow day' }).click();
   await admin.locator('[data-test="receipt"]').getByText(/Read by 1 of \d+/).waitFor();
 
-  // The user answers their moderator, who reads it; the user sees it seen.
+  // The user answers their moderator with their homework attached, and
+  // the moderator reads it; the user sees it seen.
   await list.locator('.inbox-item', { hasText: 'Maya Manager' }).click();
+  const homework = 'x² + 2x + 1 = 0\n';
+  await user.locator('[data-test="attach"]').setInputFiles({
+    name: 'Homework — week 3.txt', mimeType: 'text/plain', buffer: Buffer.from(homework),
+  });
+  await user.locator('[data-test="pending"]').getByText('Homework — week 3.txt').waitFor();
   await user.locator('[data-test="composer"]').fill('See you on Thursday, then.');
   await user.locator('[data-test="composer"]').press('Control+Enter');
   await user.locator('[data-test="messages"]').getByText('See you on Thursday, then.').waitFor();
+  await user.locator('[data-test="messages"] [data-test="attachments"]').getByText('Homework — week 3.txt').waitFor();
+  await user.locator('[data-test="pending"]').waitFor({ state: 'detached' });
   await user.locator('[data-test="receipt"]').getByText('Sent').waitFor();
 
   const moderator = await track(await newPage(await browser.newContext()));
@@ -1595,6 +1603,13 @@ test('an admin broadcasts, a user sees it arrive live, answers their moderator, 
   await moderator.locator('[data-test="conversations"] .inbox-item', { hasText: 'Mia Member' }).click();
   await moderator.locator('[data-test="messages"]').getByText('See you on Thursday, then.').waitFor();
   await user.locator('[data-test="receipt"]').getByText('Seen').waitFor();
+  // The file downloads under its own name, as it was sent.
+  const [download] = await Promise.all([
+    moderator.waitForEvent('download'),
+    moderator.locator('[data-test="attachments"]').getByRole('button', { name: 'Homework — week 3.txt' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'Homework — week 3.txt');
+  assert.equal(readFileSync(await download.path(), 'utf8'), homework);
   await shot(user, 'messages');
   await shot(admin, 'messages-broadcast');
 });

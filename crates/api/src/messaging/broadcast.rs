@@ -8,7 +8,7 @@ use rapport_db::scope::Scope;
 use rapport_domain::api::{Audience, BroadcastRequest, BroadcastView, ConversationKind};
 use rapport_domain::messaging::MessageKind;
 use rapport_domain::problem::FieldCode;
-use rapport_domain::Module;
+use rapport_domain::{Module, Permission};
 
 /// Send one message to everyone, to the members of one role, or to the
 /// members linked to the people of one group today. Each recipient finds
@@ -43,6 +43,11 @@ pub async fn broadcast(
         .transaction::<_, ApiError, _>(async |conn| {
             if let Some(replay) = idem.claim(conn).await? {
                 return Ok(replay);
+            }
+            // The sender's role held: demoted at this moment, they do not broadcast.
+            let (mine, _) = super::held_roles(conn, ws, me, &[]).await?;
+            if !Permission::BroadcastsSend.allowed_for(mine) {
+                return Err(ApiError::Forbidden("your role no longer broadcasts".into()));
             }
             if let Audience::Group { group_id } = body.audience {
                 let live = rapport_db::groups::find(conn, &Scope::Workspace(ws), group_id)
@@ -83,7 +88,7 @@ pub async fn broadcast(
             };
             let (row, recipients) = super::post(conn, &ctx, ws, m).await?;
             let conversation = super::conversation_view(conn, ws, me, new.id).await?;
-            let message = super::view(row, (recipients.len() as i64, 0, false));
+            let message = super::view(row, (recipients.len() as i64, 0, false), Vec::new());
             let reply = Reply::created(&BroadcastView {
                 conversation,
                 message,

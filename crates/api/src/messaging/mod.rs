@@ -5,6 +5,7 @@
 //! delivery per recipient (its read state); events reach the members of
 //! the conversation alone.
 
+pub mod attachments;
 pub mod broadcast;
 pub mod delete;
 pub mod digest;
@@ -16,6 +17,7 @@ pub mod message;
 pub mod send;
 pub mod show;
 pub mod start;
+pub mod sweep;
 pub mod update;
 
 use crate::error::ApiError;
@@ -25,14 +27,23 @@ use crate::notes::markdown;
 use rapport_db::events::NewEvent;
 use rapport_db::messaging::{InboxRow, MessageRow, NewMessage};
 use rapport_db::Conn;
-use rapport_domain::api::{ConversationView, MessageView, ParticipantView};
+use rapport_domain::api::{AttachmentView, ConversationView, MessageView, ParticipantView};
 use rapport_domain::messaging::{preview, MessageKind};
 use rapport_domain::{Permission, Role};
 use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-pub use digest::{jobs, schedules};
+/// The module's jobs: the e-mail digest and the file store's sweep.
+pub fn jobs(r: &mut crate::jobs::Registry) {
+    digest::jobs(r);
+    sweep::jobs(r);
+}
+
+pub fn schedules(s: &mut Vec<crate::jobs::schedule::Schedule>) {
+    digest::schedules(s);
+    sweep::schedules(s);
+}
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(inbox::inbox)
@@ -46,7 +57,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(message::message)
         .service(update::update)
         .service(delete::delete)
-        .service(broadcast::broadcast);
+        .service(broadcast::broadcast)
+        .service(attachments::upload)
+        .service(attachments::download)
+        .service(attachments::discard);
 }
 
 /// The signed-in member calling (the module's permissions are never an API key's).
@@ -74,20 +88,19 @@ pub(crate) async fn may_write_in(
     c: &InboxRow,
 ) -> Result<(), ApiError> {
     use rapport_domain::api::ConversationKind;
+    let ws = caller.workspace_id();
     let allowed = match c.kind {
-        ConversationKind::Broadcast => caller.allows(Permission::BroadcastsSend) && c.can_reply,
+        ConversationKind::Broadcast => {
+            let (mine, _) = held_roles(conn, ws, me, &[]).await?;
+            caller.allows(Permission::BroadcastsSend)
+                && Permission::BroadcastsSend.allowed_for(mine)
+                && c.can_reply
+        }
         ConversationKind::Direct => {
-            let others = rapport_db::messaging::others(
-                conn,
-                caller.workspace_id(),
-                c.conversation_id,
-                me,
-                false,
-            )
-            .await?;
-            let roles =
-                rapport_db::messaging::roles_of(conn, caller.workspace_id(), &others).await?;
-            c.can_reply && roles.values().all(|r| may_write_to(caller.role, *r))
+            let others =
+                rapport_db::messaging::others(conn, ws, c.conversation_id, me, false).await?;
+            let (mine, roles) = held_roles(conn, ws, me, &others).await?;
+            c.can_reply && roles.values().all(|r| may_write_to(mine, *r))
         }
         _ => c.can_reply,
     };
@@ -99,6 +112,25 @@ pub(crate) async fn may_write_in(
             "you may not write in this conversation",
         ))
     }
+}
+
+/// The roles of `me` and of `others` (those still members), held until
+/// the transaction ends: a role changed at the same moment waits for the
+/// message, so that it is decided on the roles that stand when it is
+/// written. 403 when `me` is no longer a member.
+pub(crate) async fn held_roles(
+    conn: &mut Conn,
+    ws: Uuid,
+    me: Uuid,
+    others: &[Uuid],
+) -> Result<(Role, HashMap<Uuid, Role>), ApiError> {
+    let mut ids = others.to_vec();
+    ids.push(me);
+    let mut roles = rapport_db::messaging::roles_of(conn, ws, &ids).await?;
+    let mine = roles
+        .remove(&me)
+        .ok_or_else(|| ApiError::Forbidden("you are no longer a member here".into()))?;
+    Ok((mine, roles))
 }
 
 /// `rows` as their member sees them: the others in each, what is unread
@@ -167,9 +199,16 @@ pub(crate) async fn message_views(
 ) -> Result<Vec<MessageView>, ApiError> {
     let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
     let receipts = rapport_db::messaging::receipts(conn, ws, me, &ids).await?;
+    let mut files: HashMap<Uuid, Vec<AttachmentView>> = HashMap::new();
+    for a in rapport_db::messaging::attachments_of(conn, ws, &ids).await? {
+        if let Some(m) = a.message_id {
+            files.entry(m).or_default().push(attachments::view(a));
+        }
+    }
     Ok(rows
         .into_iter()
         .map(|m| {
+            let attached = files.remove(&m.id).unwrap_or_default();
             let (recipients, read, unread) = receipts.get(&m.id).copied().unwrap_or((0, 0, false));
             // A broadcast's audience is its sender's to count, not its readers'.
             let counted = m.kind != MessageKind::Broadcast || m.author_id == Some(me);
@@ -178,15 +217,16 @@ pub(crate) async fn message_views(
             } else {
                 (0, 0, unread)
             };
-            view(m, r)
+            view(m, r, attached)
         })
         .collect())
 }
 
-/// A message, with (recipients, read, unread by the caller).
+/// A message, with (recipients, read, unread by the caller) and its files.
 pub(crate) fn view(
     m: MessageRow,
     (recipients, read, unread_by_me): (i64, i64, bool),
+    attachments: Vec<AttachmentView>,
 ) -> MessageView {
     MessageView {
         id: m.id,
@@ -205,6 +245,7 @@ pub(crate) fn view(
         edited_at: m.edited_at,
         deleted_at: m.deleted_at,
         version: m.version,
+        attachments,
     }
 }
 
@@ -403,7 +444,7 @@ pub async fn notify(
 pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
     h.push(crate::privacy::Holder {
         name: "messaging",
-        tables: &["messages"],
+        tables: &["messages", "message_attachments"],
         export: |conn, s| {
             Box::pin(async move {
                 let Some(user) = s.person.user_id else {
@@ -430,9 +471,13 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
                 let Some(user) = s.person.user_id else {
                     return Ok(0);
                 };
+                // Their messages' files go with their text (a trigger),
+                // and so do the uploads they never sent.
                 let erased =
                     rapport_db::messaging::erase_written_by(conn, s.workspace_id, user).await?;
-                Ok(erased.len() as u64)
+                let unsent =
+                    rapport_db::messaging::erase_unsent_by(conn, s.workspace_id, user).await?;
+                Ok((erased.len() + unsent) as u64)
             })
         },
     });

@@ -7,8 +7,9 @@ use rapport_domain::api::{MessageView, SendMessageRequest};
 use rapport_domain::messaging::MessageKind;
 use rapport_domain::problem::FieldCode;
 
-/// Write in a conversation the caller is in and may reply to. Its other
-/// members hear of it live (`message.created`).
+/// Write in a conversation the caller is in and may reply to, with files
+/// uploaded before (`attachment_ids`). Its other members hear of it live
+/// (`message.created`).
 #[utoipa::path(
     tag = "messaging",
     request_body = SendMessageRequest,
@@ -47,13 +48,36 @@ pub async fn send(
                     _ => MessageKind::Message,
                 },
                 author: Some(me),
-                body: body.body.clone(),
+                // Files alone need no words: blank text is kept empty.
+                body: if body.body.trim().is_empty() {
+                    String::new()
+                } else {
+                    body.body.clone()
+                },
                 link: None,
             };
             let (row, recipients) = super::post(conn, &ctx, ws, m).await?;
             let id = row.id;
             let version = row.version;
-            let view = super::view(row, (recipients.len() as i64, 0, false));
+            let attached = if body.attachment_ids.is_empty() {
+                Vec::new()
+            } else {
+                let taken =
+                    rapport_db::messaging::attach(conn, ws, me, id, &body.attachment_ids).await?;
+                if taken != body.attachment_ids.len() {
+                    return Err(ApiError::validation(
+                        "attachment_ids",
+                        FieldCode::Unknown,
+                        "names a file that is not an upload of yours waiting to be sent",
+                    ));
+                }
+                rapport_db::messaging::attachments_of(conn, ws, &[id])
+                    .await?
+                    .into_iter()
+                    .map(super::attachments::view)
+                    .collect()
+            };
+            let view = super::view(row, (recipients.len() as i64, 0, false), attached);
             let reply = Reply::created(&view)
                 .etag(version)
                 .location(format!("/api/v1/messages/{id}"));

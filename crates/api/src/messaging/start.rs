@@ -50,12 +50,11 @@ pub async fn start(
             if let Some(replay) = idem.claim(conn).await? {
                 return Ok(replay);
             }
-            let roles = rapport_db::messaging::roles_of(conn, ws, &others).await?;
-            if others.iter().any(|u| {
-                !roles
-                    .get(u)
-                    .is_some_and(|r| super::may_write_to(caller.role, *r))
-            }) {
+            let (mine, roles) = super::held_roles(conn, ws, me, &others).await?;
+            if others
+                .iter()
+                .any(|u| !roles.get(u).is_some_and(|r| super::may_write_to(mine, *r)))
+            {
                 return Err(ApiError::validation(
                     "participant_ids",
                     FieldCode::Unknown,

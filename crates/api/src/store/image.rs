@@ -9,7 +9,7 @@ use crate::record::Found;
 use crate::respond::File;
 use crate::respond::Reply;
 use actix_web::http::header;
-use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, put, web, HttpRequest};
 use diesel_async::AsyncConnection;
 use rapport_db::store::{ImageRow, ItemChanges, ItemRow};
 use rapport_domain::api::StoreItemView;
@@ -193,19 +193,7 @@ pub async fn show(
         }
         _ => "private, no-cache",
     };
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
-    let mut answer = if unchanged {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    answer
-        .insert_header((header::ETAG, tag))
-        .insert_header((header::CACHE_CONTROL, cache));
+    let (mut answer, unchanged) = File::tagged(&req, &tag, cache);
     if unchanged {
         return Ok(File(answer.finish()));
     }

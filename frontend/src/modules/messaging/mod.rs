@@ -16,10 +16,11 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    Audience, BroadcastRequest, BroadcastView, ContactView, ConversationKind, ConversationView,
-    GroupPage, InboxView, MarkReadRequest, MessageKind, MessageView, Page, SendMessageRequest,
-    StartConversationRequest, UpdateMessageRequest,
+    AttachmentView, Audience, BroadcastRequest, BroadcastView, ContactView, ConversationKind,
+    ConversationView, GroupPage, InboxView, MarkReadRequest, MessageKind, MessageView, Page,
+    SendMessageRequest, StartConversationRequest, UpdateMessageRequest,
 };
+use rapport_domain::messaging::ATTACHMENT_MAX_BYTES;
 use rapport_domain::{Module, Permission, Role};
 use uuid::Uuid;
 
@@ -280,19 +281,61 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
     });
     let draft = RwSignal::new(String::new());
     let sending = RwSignal::new(false);
+    // Files uploaded for the next message, and how many are on their way.
+    let pending = RwSignal::new(Vec::<AttachmentView>::new());
+    let uploading = RwSignal::new(0usize);
+    let toasts = toasts();
+    let attach = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let picked: Vec<web_sys::File> = input
+            .files()
+            .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+            .unwrap_or_default();
+        // The same file may be picked again after it is removed.
+        input.set_value("");
+        for f in picked {
+            if f.size() > ATTACHMENT_MAX_BYTES as f64 {
+                toasts.error(tf("messaging.too_big", &[("name", &f.name())]));
+                continue;
+            }
+            uploading.update(|n| *n += 1);
+            spawn_local(async move {
+                let path = format!("/api/v1/attachments?filename={}", api::enc(&f.name()));
+                match api::upload::<AttachmentView>(&path, f).await {
+                    Ok(a) => pending.update(|p| p.push(a)),
+                    Err(e) => errors.set(Some(e)),
+                }
+                uploading.update(|n| *n -= 1);
+            });
+        }
+    };
+    let unattach = move |aid: Uuid| {
+        pending.update(|p| p.retain(|a| a.id != aid));
+        spawn_local(async move {
+            let _ = api::delete(&format!("/api/v1/attachments/{aid}")).await;
+        });
+    };
     let send = move || {
-        if sending.get_untracked() {
+        if sending.get_untracked() || uploading.get_untracked() > 0 {
             return;
         }
         let body = SendMessageRequest {
             conversation_id: id,
             body: draft.get_untracked(),
+            attachment_ids: pending.with_untracked(|p| p.iter().map(|a| a.id).collect()),
         };
         sending.set(true);
         spawn_local(async move {
             match api::post::<_, MessageView>("/api/v1/messages", &body).await {
                 Ok(_) => {
                     draft.set(String::new());
+                    pending.set(Vec::new());
                     errors.set(None);
                     version.update(|v| *v += 1);
                 }
@@ -392,6 +435,7 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
                                                         None => view! { <p class="message-body muted"><em>{tr("messaging.deleted")}</em></p> }.into_any(),
                                                     }
                                                 }}
+                                                {(!m.attachments.is_empty()).then(|| view! { <Files files=m.attachments.clone() /> })}
                                                 {(mine && !deleted).then(|| {
                                                     let body = body.clone().unwrap_or_default();
                                                     view! {
@@ -426,7 +470,31 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
                                         send();
                                     }
                                 }></textarea>
-                            <button type="submit" disabled=move || sending.get()>{tr("messaging.send")}</button>
+                            <div class="composer-actions">
+                                <label class="button secondary attach" title=move || t("messaging.attach_hint")>
+                                    {tr("messaging.attach")}
+                                    <input type="file" multiple class="visually-hidden" data-test="attach" on:change=attach />
+                                </label>
+                                <button type="submit" disabled=move || sending.get() || uploading.get() != 0>{tr("messaging.send")}</button>
+                            </div>
+                            <Show when=move || !pending.with(Vec::is_empty) || uploading.get() != 0>
+                                <ul class="attachments pending" data-test="pending">
+                                    <For each=move || pending.get() key=|a| a.id let:a>
+                                        {
+                                            let aid = a.id;
+                                            view! {
+                                                <li class="attachment">
+                                                    <span class="attachment-name">{a.file_name.clone()}</span>
+                                                    <span class="muted attachment-size">{size_label(a.size)}</span>
+                                                    <button type="button" class="link danger" aria-label=move || tf("messaging.remove_file", &[("name", &a.file_name)])
+                                                        on:click=move |_| unattach(aid)>"×"</button>
+                                                </li>
+                                            }
+                                        }
+                                    </For>
+                                    {move || (uploading.get() > 0).then(|| view! { <li class="attachment muted">{tr("messaging.uploading")}</li> })}
+                                </ul>
+                            </Show>
                         </form>
                     }.into_any()
                 } else {
@@ -434,6 +502,62 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
                 }
             }}
         </article>
+    }
+}
+
+/// A file's size as people read it.
+fn size_label(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{} KB", (b + 512) / 1024),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+/// A message's files: each downloads on a click; a picture shows small.
+#[component]
+fn Files(files: Vec<AttachmentView>) -> impl IntoView {
+    let toasts = toasts();
+    view! {
+        <ul class="attachments" data-test="attachments">
+            {files.into_iter().map(|a| {
+                let path = format!("/api/v1/attachments/{}", a.id);
+                let picture = matches!(a.content_type.as_str(), "image/png" | "image/jpeg" | "image/gif" | "image/webp");
+                let thumb = RwSignal::new(None::<String>);
+                if picture {
+                    let p = path.clone();
+                    spawn_local(async move {
+                        if let Ok(url) = api::picture(&p).await {
+                            // The message may be gone by now.
+                            if thumb.try_set(Some(url.clone())).is_some() {
+                                let _ = web_sys::Url::revoke_object_url(&url);
+                            }
+                        }
+                    });
+                    on_cleanup(move || {
+                        if let Some(url) = thumb.try_get_untracked().flatten() {
+                            let _ = web_sys::Url::revoke_object_url(&url);
+                        }
+                    });
+                }
+                let name = a.file_name.clone();
+                let fetch = move |_| {
+                    let p = path.clone();
+                    spawn_local(async move {
+                        if let Err(e) = api::download(&p).await {
+                            toasts.error(e.message());
+                        }
+                    });
+                };
+                view! {
+                    <li class="attachment">
+                        {move || thumb.get().map(|src| view! { <img class="attachment-thumb" src=src alt="" /> })}
+                        <button type="button" class="link attachment-name" on:click=fetch>{name}</button>
+                        <span class="muted attachment-size">{size_label(a.size)}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }
 

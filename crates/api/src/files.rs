@@ -1,0 +1,88 @@
+//! Where uploaded files are kept: a directory (`files/` under the data
+//! dir), one file per workspace and id. The database says what a file is
+//! and who may have it; this holds its bytes. A file is written whole
+//! under a temporary name and then renamed, so that a reader never sees
+//! half of one.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct Files {
+    root: PathBuf,
+}
+
+impl Files {
+    pub fn new(root: impl Into<PathBuf>) -> Files {
+        Files { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, ws: Uuid, id: Uuid) -> PathBuf {
+        self.root.join(ws.to_string()).join(id.to_string())
+    }
+
+    /// Keeps `bytes` as file `id` of `ws`, whole and synced to disk.
+    pub async fn put(&self, ws: Uuid, id: Uuid, bytes: &[u8]) -> std::io::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        let path = self.path(ws, id);
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        let part = path.with_extension("part");
+        let mut f = tokio::fs::File::create(&part).await?;
+        f.write_all(bytes).await?;
+        f.sync_all().await?;
+        drop(f);
+        tokio::fs::rename(&part, &path).await
+    }
+
+    /// The bytes of file `id` of `ws`; `None` when it is not there.
+    pub async fn get(&self, ws: Uuid, id: Uuid) -> std::io::Result<Option<Vec<u8>>> {
+        match tokio::fs::read(self.path(ws, id)).await {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes file `id` of `ws`; one already gone is no error.
+    pub async fn remove(&self, ws: Uuid, id: Uuid) -> std::io::Result<()> {
+        match tokio::fs::remove_file(self.path(ws, id)).await {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_file_is_kept_read_back_and_removed_once() {
+        let dir = std::env::temp_dir().join(format!("rapport-files-{}", Uuid::now_v7()));
+        let files = Files::new(&dir);
+        let (ws, id) = (Uuid::now_v7(), Uuid::now_v7());
+        assert_eq!(files.get(ws, id).await.unwrap(), None);
+        files.put(ws, id, b"hello").await.unwrap();
+        assert_eq!(
+            files.get(ws, id).await.unwrap().as_deref(),
+            Some(&b"hello"[..])
+        );
+        // Kept under its workspace, with no part file left behind.
+        let names: Vec<String> = std::fs::read_dir(dir.join(ws.to_string()))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec![id.to_string()]);
+        files.remove(ws, id).await.unwrap();
+        files.remove(ws, id).await.unwrap();
+        assert_eq!(files.get(ws, id).await.unwrap(), None);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
