@@ -1429,3 +1429,82 @@ async fn a_role_changed_as_a_message_is_sent_decides_it() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_cancelled_by_its_member_is_told_to_its_host() {
+    let app = TestApp::start().await;
+    let owner = app.register("consulting").await;
+    // Consulting with conversations switched on.
+    app.sql()
+        .await
+        .execute(
+            "UPDATE workspaces SET modules = array_append(modules, 'messaging') WHERE id = $1",
+            &[&owner.workspace_id],
+        )
+        .await
+        .unwrap();
+    let host = app.add_member(&owner, "staff").await;
+    let member = app.add_member(&owner, "member").await;
+    app.post(
+        "/api/v1/people",
+        Some(&owner.access),
+        json!({"first_name": "Mia", "user_id": member.user_id}),
+    )
+    .await
+    .expect(201);
+    let weekly: Vec<serde_json::Value> = (1..=7)
+        .map(|d| json!({"weekday": d, "from": "09:00", "to": "17:00"}))
+        .collect();
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/availability/{}", host.user_id),
+        Some(&host.access),
+        Some(json!({"time_zone": "UTC", "weekly": weekly})),
+    )
+    .await
+    .expect(200);
+    app.call(
+        Method::PUT,
+        "/api/v1/availability/rules/consultation",
+        Some(&owner.access),
+        Some(
+            json!({"duration_min": 60, "buffer_before_min": 0, "buffer_after_min": 0,
+            "slot_interval_min": 30, "min_notice_min": 60, "window_days": 60,
+            "max_per_day": null, "max_per_week": null, "requires_confirmation": false}),
+        ),
+    )
+    .await
+    .expect(200);
+    let day = (chrono::Utc::now() + chrono::Duration::days(10)).date_naive();
+    let booked = app
+        .post(
+            "/api/v1/bookings",
+            Some(&member.access),
+            json!({"host_id": host.user_id, "starts_at": format!("{day}T10:00:00Z")}),
+        )
+        .await
+        .expect(201);
+    let id = booked.body["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/bookings/{id}/cancel"),
+        Some(&member.access),
+        json!({"reason": "my train is *late*"}),
+    )
+    .await
+    .expect(200);
+    let told = conversations(&app, &host, "kind=notifications").await;
+    assert_eq!(told.len(), 1, "the host is told");
+    let said = history(&app, &host, told[0].id).await;
+    assert_eq!(said.len(), 1);
+    let body = said[0].body.clone().unwrap();
+    // The reason is quoted as written, its marks escaped.
+    assert!(body.contains(r"my train is \*late\*"), "{body}");
+    assert_eq!(said[0].link_id.map(|u| u.to_string()), Some(id));
+    assert!(
+        conversations(&app, &member, "kind=notifications")
+            .await
+            .is_empty(),
+        "the member who cancelled is not told of their own doing"
+    );
+    app.stop().await;
+}
