@@ -668,12 +668,25 @@ test('a tutor schedules by clicking an hour, drags the session to the next day, 
   assert.match(await moved.textContent(), /10:00–11:00/);
 
   // Dragged onto the noon session: the clash shows while dragging, the
-  // server refuses it, and the session stays where it was.
+  // server refuses it, and the session stays where it was. (The calendar
+  // takes one move at a time: it has taken the last.)
+  await page.locator('.calendar-body[data-dragging="false"]').waitFor();
   box = await boxOf(moved);
   await page.mouse.move(box.x + box.width / 2, box.y + 10);
   await page.mouse.down();
   await page.mouse.move(box.x + box.width / 2, box.y + 10 + 2 * hour, { steps: 8 });
-  await page.locator('.calendar .event.clash', { hasText: 'Drag me' }).waitFor();
+  try {
+    await page.locator('.calendar .event.clash', { hasText: 'Drag me' }).waitFor({ timeout: 10000 });
+  } catch (e) {
+    // What the calendar was doing, for whoever reads a failure.
+    console.log('DIAG the drag did not show its clash');
+    const events = await page.locator('.calendar .event').evaluateAll((els) => els.map((el) => `${el.closest('.day')?.dataset.day} ${el.className} drag=${el.dataset.drag} ${el.getAttribute('style')} ${el.textContent}`));
+    console.log('DIAG dragging', await page.locator('.calendar-body').getAttribute('data-dragging'));
+    console.log('DIAG box', JSON.stringify(box), '\n' + events.join('\n'));
+    console.log('DIAG errors', JSON.stringify(page.errors));
+    await shot(page, 'calendar-diag');
+    throw e;
+  }
   await page.mouse.up();
   await page.getByText('The host already has a session at that time.').waitFor();
   await page.locator(`.calendar .day[data-day="${thursday}"] .event:not(.dragging)`, { hasText: '10:00–11:00' }).waitFor();

@@ -77,6 +77,29 @@ fn UnreadBadge() -> impl IntoView {
     }
 }
 
+/// The first `pages` pages of the list at `path` (which names its
+/// `limit`), one after the other by their cursors; and whether more follow.
+async fn first_pages<T: serde::de::DeserializeOwned>(
+    path: &str,
+    pages: usize,
+) -> Result<(Vec<T>, bool), api::ApiError> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..pages.max(1) {
+        let at = match &cursor {
+            Some(c) => format!("{path}&cursor={}", api::enc(c)),
+            None => path.to_string(),
+        };
+        let page = api::get::<Page<T>>(&at).await?;
+        all.extend(page.data);
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    Ok((all, cursor.is_some()))
+}
+
 /// What the right-hand side shows.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Pane {
@@ -124,13 +147,19 @@ fn Inbox() -> impl IntoView {
     let bump = move || version.update(|v| *v += 1);
     let unread_only = RwSignal::new(false);
     let pane = RwSignal::new(Pane::Nothing);
+    // Pages of 50 conversations: more are shown on asking.
+    let shown_pages = RwSignal::new(1usize);
     let conversations = LocalResource::new(move || {
         version.track();
         let unread = unread_only.get();
+        let pages = shown_pages.get();
         async move {
             let filter = if unread { "&unread=true" } else { "" };
-            api::get::<Page<ConversationView>>(&format!("/api/v1/conversations?limit=100{filter}"))
-                .await
+            first_pages::<ConversationView>(
+                &format!("/api/v1/conversations?limit=50{filter}"),
+                pages,
+            )
+            .await
         }
     });
     // A change in any of one's conversations: read again; one that lands
@@ -181,12 +210,12 @@ fn Inbox() -> impl IntoView {
                     </div>
                     <Suspense fallback=|| view! { <Skeleton lines=5 /> }>
                         {move || conversations.get().map(|r| match r {
-                            Ok(page) if page.data.is_empty() => view! {
+                            Ok((list, _)) if list.is_empty() => view! {
                                 <p class="empty">{move || if unread_only.get() { t("messaging.all_read") } else { t("messaging.empty") }}</p>
                             }.into_any(),
-                            Ok(page) => view! {
+                            Ok((list, more)) => view! {
                                 <ul class="inbox-items" data-test="conversations">
-                                    {page.data.into_iter().map(|c| {
+                                    {list.into_iter().map(|c| {
                                         let id = c.id;
                                         let name = title(&c, me);
                                         let tz = session::time_zone();
@@ -200,13 +229,21 @@ fn Inbox() -> impl IntoView {
                                                     on:click=move |_| choose(Pane::Conversation(id))>
                                                     <span class="inbox-name">{name}</span>
                                                     <span class="inbox-time muted" title=i18n::datetime(&at, &tz)>{i18n::when_short(&at, &tz)}</span>
-                                                    <span class="inbox-preview muted">{c.preview.clone().unwrap_or_else(|| t("messaging.deleted"))}</span>
+                                                    <span class="inbox-preview muted">{match c.preview.clone() {
+                                                        Some(p) if p.is_empty() => t("messaging.files_only"),
+                                                        Some(p) => p,
+                                                        None => t("messaging.deleted"),
+                                                    }}</span>
                                                     {(c.unread > 0).then(|| view! { <span class="badge" data-test="unread">{c.unread}</span> })}
                                                 </button>
                                             </li>
                                         }
                                     }).collect_view()}
                                 </ul>
+                                {more.then(|| view! {
+                                    <button type="button" class="secondary more" data-test="more-conversations"
+                                        on:click=move |_| shown_pages.update(|n| *n += 1)>{tr("messaging.more")}</button>
+                                })}
                             }.into_any(),
                             Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
                         })}
@@ -235,16 +272,24 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
         version.track();
         async move { api::get::<ConversationView>(&format!("/api/v1/conversations/{id}")).await }
     });
+    // Pages of 100 messages, newest first: earlier ones on asking.
+    let shown_pages = RwSignal::new(1usize);
+    let earlier = RwSignal::new(false);
     let messages = LocalResource::new(move || {
         version.track();
+        let pages = shown_pages.get();
         async move {
-            api::get::<Page<MessageView>>(&format!(
-                "/api/v1/messages?conversation_id={id}&limit=200"
-            ))
+            first_pages::<MessageView>(
+                &format!("/api/v1/messages?conversation_id={id}&limit=100"),
+                pages,
+            )
             .await
             // Newest first, shown from the bottom up (the list is
             // `column-reverse`): the newest is in view without scrolling.
-            .map(|p| p.data)
+            .map(|(list, more)| {
+                earlier.set(more);
+                list
+            })
         }
     });
     // What is shown is read: tell the server, up to the newest message
@@ -449,6 +494,13 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
                                             </li>
                                         }
                                     }).collect_view()}
+                                    // Last, so shown on top of the reversed list.
+                                    {move || earlier.get().then(|| view! {
+                                        <li class="earlier">
+                                            <button type="button" class="secondary more" data-test="earlier"
+                                                on:click=move |_| shown_pages.update(|n| *n += 1)>{tr("messaging.earlier")}</button>
+                                        </li>
+                                    })}
                                 </ol>
                             }.into_any()
                         }

@@ -269,7 +269,7 @@ fn CalendarPage() -> impl IntoView {
                                     <Agenda list=list zone=zone.get_value() open=open names=names />
                                 }.into_any(),
                             };
-                            view! { <div class="calendar-body">{body}{empty}</div> }.into_any()
+                            view! { <div class="calendar-body" data-dragging=move || dragging.get().to_string()>{body}{empty}</div> }.into_any()
                         }
                     }).unwrap_or_else(|| view! { <Skeleton lines=8 /> }.into_any())}
                 </Suspense>

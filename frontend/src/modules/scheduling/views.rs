@@ -441,6 +441,12 @@ pub fn TimeGrid(
                             class:dragging=move || mine().is_some_and(|d| d.moved())
                             class:clash=clash
                             class:movable=movable
+                            data-drag=move || match mine() {
+                                None => "",
+                                Some(d) if d.done => "sent",
+                                Some(d) if d.moved() => "moving",
+                                Some(_) => "pressed",
+                            }
                             data-kind=s.kind.as_str()
                             data-status=s.status.as_str()
                             style:top=move || format!("{:.0}px", top().0)
