@@ -1100,6 +1100,8 @@ async fn a_file_goes_with_its_message_to_that_conversation_alone_and_leaves_with
         "{disposition}"
     );
     assert_eq!(got.header("x-content-type-options"), Some("nosniff"));
+    // Asked again each time: a copy kept must not outlive one's access.
+    assert_eq!(got.header("cache-control"), Some("private, no-cache"));
     let tag = got.header("etag").unwrap().to_string();
     assert_eq!(tag, format!("\"{}\"", a.sha256));
     app.call_with(
@@ -1233,6 +1235,26 @@ async fn bad_uploads_are_refused_and_leave_nothing_behind() {
         "no file was kept"
     );
 
+    // Sent again with the same Idempotency-Key (a lost answer), a file of
+    // several MiB is kept once and answered alike.
+    let twice = || {
+        app.upload_with(
+            "/api/v1/attachments?filename=scan.bin",
+            &user.access,
+            "application/octet-stream",
+            vec![3; 3 * 1024 * 1024],
+            &[("idempotency-key", "scan-1")],
+        )
+    };
+    let first: AttachmentView = twice().await.expect(201).read();
+    let again: AttachmentView = twice().await.expect(201).read();
+    assert_eq!(first.id, again.id);
+    assert_eq!(
+        app.count("SELECT count(*) FROM message_attachments WHERE file_name = 'scan.bin'")
+            .await,
+        1
+    );
+
     // Exactly 10 MiB is taken; a page of HTML is kept as a download of its type.
     let whole = up("whole.bin", "application/octet-stream", vec![1; MAX])
         .await
@@ -1293,9 +1315,10 @@ async fn bad_uploads_are_refused_and_leave_nothing_behind() {
         .await
         .unwrap();
     sweep(&app).await;
+    // The page and the scan stay.
     assert_eq!(
         app.count("SELECT count(*) FROM message_attachments").await,
-        1
+        2
     );
     let files = &app.state().files;
     assert_eq!(

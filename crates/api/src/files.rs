@@ -26,34 +26,57 @@ impl Files {
         self.root.join(ws.to_string()).join(id.to_string())
     }
 
-    /// Keeps `bytes` as file `id` of `ws`, whole and synced to disk.
-    pub async fn put(&self, ws: Uuid, id: Uuid, bytes: &[u8]) -> std::io::Result<()> {
-        use tokio::io::AsyncWriteExt;
+    /// Keeps `bytes` as file `id` of `ws`, whole and synced to disk (its
+    /// directory too, so that the name survives a power cut). Nothing is
+    /// left behind when it fails; the error names the path.
+    pub async fn put(&self, ws: Uuid, id: Uuid, bytes: &[u8]) -> anyhow::Result<()> {
+        use anyhow::Context;
         let path = self.path(ws, id);
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
         let part = path.with_extension("part");
-        let mut f = tokio::fs::File::create(&part).await?;
+        let written = async {
+            if let Some(dir) = path.parent() {
+                tokio::fs::create_dir_all(dir).await?;
+            }
+            Self::write_synced(&part, bytes).await?;
+            tokio::fs::rename(&part, &path).await?;
+            if let Some(dir) = path.parent() {
+                tokio::fs::File::open(dir).await?.sync_all().await?;
+            }
+            std::io::Result::Ok(())
+        }
+        .await;
+        if written.is_err() {
+            let _ = tokio::fs::remove_file(&part).await;
+        }
+        written.with_context(|| format!("keeping the file {}", path.display()))
+    }
+
+    async fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        let mut f = tokio::fs::File::create(path).await?;
         f.write_all(bytes).await?;
-        f.sync_all().await?;
-        drop(f);
-        tokio::fs::rename(&part, &path).await
+        f.sync_all().await
     }
 
     /// The bytes of file `id` of `ws`; `None` when it is not there.
-    pub async fn get(&self, ws: Uuid, id: Uuid) -> std::io::Result<Option<Vec<u8>>> {
-        match tokio::fs::read(self.path(ws, id)).await {
+    pub async fn get(&self, ws: Uuid, id: Uuid) -> anyhow::Result<Option<Vec<u8>>> {
+        let path = self.path(ws, id);
+        match tokio::fs::read(&path).await {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+            Err(e) => {
+                Err(anyhow::Error::new(e).context(format!("reading the file {}", path.display())))
+            }
         }
     }
 
     /// Removes file `id` of `ws`; one already gone is no error.
-    pub async fn remove(&self, ws: Uuid, id: Uuid) -> std::io::Result<()> {
-        match tokio::fs::remove_file(self.path(ws, id)).await {
-            Err(e) if e.kind() != ErrorKind::NotFound => Err(e),
+    pub async fn remove(&self, ws: Uuid, id: Uuid) -> anyhow::Result<()> {
+        let path = self.path(ws, id);
+        match tokio::fs::remove_file(&path).await {
+            Err(e) if e.kind() != ErrorKind::NotFound => {
+                Err(anyhow::Error::new(e).context(format!("removing the file {}", path.display())))
+            }
             _ => Ok(()),
         }
     }
@@ -83,6 +106,22 @@ mod tests {
         files.remove(ws, id).await.unwrap();
         files.remove(ws, id).await.unwrap();
         assert_eq!(files.get(ws, id).await.unwrap(), None);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_store_that_cannot_write_says_where_and_leaves_nothing() {
+        let dir = std::env::temp_dir().join(format!("rapport-files-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A file where the workspace's directory should be.
+        let ws = Uuid::now_v7();
+        std::fs::write(dir.join(ws.to_string()), b"in the way").unwrap();
+        let files = Files::new(&dir);
+        let e = files.put(ws, Uuid::now_v7(), b"x").await.unwrap_err();
+        assert!(
+            format!("{e:#}").contains(&dir.display().to_string()),
+            "{e:#}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

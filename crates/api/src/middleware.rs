@@ -219,10 +219,10 @@ async fn prepare(req: &mut ServiceRequest, key: &HeaderValue) -> Result<IdemRequ
     };
     // A file upload may be as large as a file; every other body as the
     // app's own limit.
-    let limit = if req.path() == "/api/v1/imports" {
-        rapport_domain::imports::FILE_MAX_BYTES
-    } else {
-        state.config.body_limit
+    let limit = match req.path() {
+        "/api/v1/imports" => rapport_domain::imports::FILE_MAX_BYTES,
+        "/api/v1/attachments" => rapport_domain::messaging::ATTACHMENT_MAX_BYTES,
+        _ => state.config.body_limit,
     };
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
@@ -235,13 +235,18 @@ async fn prepare(req: &mut ServiceRequest, key: &HeaderValue) -> Result<IdemRequ
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
-    let mut fingerprint = Vec::with_capacity(body.len() + 128);
-    fingerprint.extend_from_slice(req.method().as_str().as_bytes());
-    fingerprint.push(b' ');
-    fingerprint.extend_from_slice(req.uri().to_string().as_bytes());
-    fingerprint.push(b'\n');
-    fingerprint.extend_from_slice(&body);
-    let hash = rapport_db::sha256(&fingerprint);
+    // The method, the address and the body, hashed as they are (a file's
+    // bytes are not copied to be hashed).
+    let hash = {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(req.method().as_str().as_bytes());
+        h.update(b" ");
+        h.update(req.uri().to_string().as_bytes());
+        h.update(b"\n");
+        h.update(&body);
+        h.finalize().to_vec()
+    };
     req.set_payload(actix_web::dev::Payload::from(body));
     Ok(IdemRequest { scope, key, hash })
 }

@@ -772,16 +772,32 @@ pub async fn contacts(
         .collect())
 }
 
-/// Of `ids`, the members of `ws` and their roles, held until the
-/// transaction ends (`FOR SHARE`): a role changed meanwhile waits, so what
-/// is decided on these roles stands when it commits.
+/// Of `ids`, the members of `ws` and their roles, as they stand.
 pub async fn roles_of(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
     ids: &[Uuid],
 ) -> QueryResult<HashMap<Uuid, Role>> {
+    let rows: Vec<(Uuid, crate::closed::RoleText)> = memberships::table
+        .filter(memberships::workspace_id.eq(ws))
+        .filter(memberships::user_id.eq_any(ids))
+        .select((memberships::user_id, memberships::role))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(u, r)| (u, r.0)).collect())
+}
+
+/// `roles_of`, held until the transaction ends (`FOR SHARE`): a role
+/// changed meanwhile waits, so what is decided on these roles stands when
+/// it commits. Taken before the transaction writes anything that a
+/// membership's change would wait for, in one order (by id), so that two
+/// lockers never wait on each other.
+pub async fn held_roles_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Role>> {
     let mut ids = ids.to_vec();
-    // One order for every locker, so that two never wait on each other.
     ids.sort();
     ids.dedup();
     let rows: Vec<(Uuid, crate::closed::RoleText)> = memberships::table
@@ -1131,4 +1147,20 @@ pub async fn forget_removed(
             .await?;
     }
     Ok(n)
+}
+
+/// Puts files the store could not remove at the back of the list.
+pub async fn retry_removed_later(
+    conn: &mut AsyncPgConnection,
+    files: &[(Uuid, Uuid)],
+) -> QueryResult<()> {
+    for (ws, id) in files {
+        diesel::update(removed_files::table)
+            .filter(removed_files::workspace_id.eq(ws))
+            .filter(removed_files::id.eq(id))
+            .set(removed_files::removed_at.eq(diesel::dsl::now))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -144,14 +144,20 @@ pub struct AttachmentView {
 }
 
 /// Whether `name` may name an uploaded file: 1 to 255 characters, no
-/// path separator, no control character.
+/// path separator, no control character, and none of the invisible marks
+/// that turn text around or hide in it (a name that shows as `cat.png`
+/// and saves as `gnp.exe`).
 pub fn file_name_ok(name: &str) -> bool {
+    let hidden = |c: char| {
+        matches!(c, '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+    };
     let n = name.chars().count();
     (1..=FILE_NAME_MAX).contains(&n)
         && name.trim() == name
         && !name
             .chars()
-            .any(|c| c == '/' || c == '\\' || c.is_control())
+            .any(|c| c == '/' || c == '\\' || c.is_control() || hidden(c))
 }
 
 /// A message, its Markdown as safe HTML, its files, and how many of its
@@ -432,7 +438,16 @@ mod tests {
         };
         assert_eq!(long.validate().unwrap_err()[0].code, "too_long");
         assert!(file_name_ok("report (final).pdf") && file_name_ok("Zoé.png"));
-        for bad in ["", " x", "a/b", "a\\b", "a\nb", &"x".repeat(256)] {
+        for bad in [
+            "",
+            " x",
+            "a/b",
+            "a\\b",
+            "a\nb",
+            "cat\u{202E}gnp.exe",
+            "a\u{200B}b",
+            &"x".repeat(256),
+        ] {
             assert!(!file_name_ok(bad), "{bad:?}");
         }
     }

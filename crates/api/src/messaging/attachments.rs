@@ -114,6 +114,15 @@ pub async fn upload(
         ));
     }
     let content_type = content_type_of(&req)?;
+    // Refused before a byte is read when it says it is too large.
+    let said = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if said.is_some_and(|n| n > ATTACHMENT_MAX_BYTES as u64) {
+        return Err(ApiError::PayloadTooLarge);
+    }
     let bytes = crate::extract::raw::read_at_most(body, ATTACHMENT_MAX_BYTES).await?;
     if bytes.is_empty() {
         return Err(ApiError::validation(
@@ -173,7 +182,10 @@ pub async fn upload(
         .await;
     if result.is_err() && written.load(std::sync::atomic::Ordering::Relaxed) {
         if let Err(e) = files.remove(ws, row.id).await {
-            tracing::warn!(error = %e, "an upload not kept could not be removed");
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "an upload not kept could not be removed"
+            );
         }
     }
     result
@@ -229,9 +241,9 @@ pub async fn download(
         .await?
         .found()?;
     let tag = format!("\"{}\"", a.sha256);
-    // An id names one file for good: a copy may be kept, by this person's
-    // browser alone.
-    let (mut answer, unchanged) = File::tagged(&req, &tag, "private, max-age=31536000, immutable");
+    // Asked again each time (a 304 when unchanged): a copy kept would
+    // outlive the message deleted, or the member removed.
+    let (mut answer, unchanged) = File::tagged(&req, &tag, "private, no-cache");
     if unchanged {
         return Ok(File(answer.finish()));
     }

@@ -117,7 +117,11 @@ pub(crate) async fn may_write_in(
 /// The roles of `me` and of `others` (those still members), held until
 /// the transaction ends: a role changed at the same moment waits for the
 /// message, so that it is decided on the roles that stand when it is
-/// written. 403 when `me` is no longer a member.
+/// written. 403 when `me` is no longer a member. Called before the
+/// message's transaction writes anything but its idempotency key (which
+/// nothing else locks), so a membership's change never waits on it while
+/// it waits on the change. `notify`, called late in other modules'
+/// transactions, reads roles without holding them.
 pub(crate) async fn held_roles(
     conn: &mut Conn,
     ws: Uuid,
@@ -126,7 +130,7 @@ pub(crate) async fn held_roles(
 ) -> Result<(Role, HashMap<Uuid, Role>), ApiError> {
     let mut ids = others.to_vec();
     ids.push(me);
-    let mut roles = rapport_db::messaging::roles_of(conn, ws, &ids).await?;
+    let mut roles = rapport_db::messaging::held_roles_of(conn, ws, &ids).await?;
     let mine = roles
         .remove(&me)
         .ok_or_else(|| ApiError::Forbidden("you are no longer a member here".into()))?;

@@ -35,14 +35,20 @@ impl Job for SweepFiles {
             if gone.is_empty() {
                 break;
             }
-            let mut done = Vec::with_capacity(gone.len());
+            let (mut done, mut failed) = (Vec::with_capacity(gone.len()), Vec::new());
             for (ws, id) in gone {
                 match ctx.state.files.remove(ws, id).await {
                     Ok(()) => done.push((ws, id)),
-                    Err(e) => tracing::warn!(%id, error = %e, "a file could not be removed"),
+                    Err(e) => {
+                        tracing::warn!(%id, error = format!("{e:#}"), "a file could not be removed");
+                        failed.push((ws, id));
+                    }
                 }
             }
             removed += rapport_db::messaging::forget_removed(conn, &done).await?;
+            // Those that failed wait at the back, so that they never hold
+            // up the others.
+            rapport_db::messaging::retry_removed_later(conn, &failed).await?;
             if done.is_empty() {
                 break;
             }

@@ -376,15 +376,29 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
             attachment_ids: pending.with_untracked(|p| p.iter().map(|a| a.id).collect()),
         };
         sending.set(true);
+        let sent = body.attachment_ids.clone();
         spawn_local(async move {
             match api::post::<_, MessageView>("/api/v1/messages", &body).await {
                 Ok(_) => {
                     draft.set(String::new());
-                    pending.set(Vec::new());
+                    // Only what went: a file that finished uploading
+                    // meanwhile waits for the next message.
+                    pending.update(|p| p.retain(|a| !sent.contains(&a.id)));
                     errors.set(None);
                     version.update(|v| *v += 1);
                 }
-                Err(e) => errors.set(Some(e)),
+                Err(e) => {
+                    // Files the server no longer holds for this message
+                    // (discarded, or kept more than a day) are let go.
+                    let stale = e
+                        .problem
+                        .as_ref()
+                        .is_some_and(|p| p.errors.iter().any(|f| f.field == "attachment_ids"));
+                    if stale {
+                        pending.update(|p| p.retain(|a| !sent.contains(&a.id)));
+                    }
+                    errors.set(Some(e));
+                }
             }
             sending.set(false);
         });
@@ -525,7 +539,7 @@ fn Thread(id: Uuid, version: RwSignal<u32>) -> impl IntoView {
                             <div class="composer-actions">
                                 <label class="button secondary attach" title=move || t("messaging.attach_hint")>
                                     {tr("messaging.attach")}
-                                    <input type="file" multiple class="visually-hidden" data-test="attach" on:change=attach />
+                                    <input type="file" multiple class="visually-hidden" data-test="attach" disabled=move || sending.get() on:change=attach />
                                 </label>
                                 <button type="submit" disabled=move || sending.get() || uploading.get() != 0>{tr("messaging.send")}</button>
                             </div>
