@@ -610,9 +610,59 @@ async function boxOf(locator) {
   throw new Error('never shown');
 }
 
+/// Presses the mouse on `locator` at `at(box)` (a point of its box) once it
+/// is there, still and the one to take the press, and returns its box; the
+/// calendar then says the press was taken (`data-drag="pressed"`). A press
+/// not taken is told, released and tried again.
+async function pressOn(page, locator, at) {
+  for (let attempt = 1; ; attempt++) {
+    const box = await boxOf(locator);
+    const point = at(box);
+    await locator.hover({ position: { x: point.x - box.x, y: point.y - box.y } });
+    const now = await locator.boundingBox();
+    const [x, y] = [point.x - box.x + now.x, point.y - box.y + now.y];
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    try {
+      await page.locator('.calendar .event[data-drag="pressed"]').waitFor({ timeout: 5000 });
+      return now;
+    } catch (e) {
+      const at = await page.evaluate(([x, y]) => { const el = document.elementFromPoint(x, y); return el && `${el.tagName}.${el.className}`; }, [x, y]);
+      console.log(`DIAG press ${attempt} at ${x},${y} not taken; there: ${at}`);
+      console.log('DIAG pointer\n' + (await page.evaluate(() => window.__pointer.join('\n'))));
+      await page.mouse.up();
+      if (attempt === 3) throw e;
+    }
+  }
+}
+
 test('a tutor schedules by clicking an hour, drags the session to the next day, sees a clash refused, and finds it in the month and the day', async () => {
   // Its one expected error (the refused move) is checked at its end.
   const page = await newPage(await browser.newContext());
+  // What the pointer did, told if a drag fails.
+  await page.addInitScript(() => {
+    window.__pointer = [];
+    const name = (t) => (t && t.nodeType === 1 ? `${t.tagName.toLowerCase()}.${[...t.classList].join('.')}` : String(t && t.nodeName));
+    for (const kind of ['pointerdown', 'pointerup', 'pointercancel', 'lostpointercapture', 'gotpointercapture', 'dragstart', 'selectstart', 'click']) {
+      document.addEventListener(kind, (e) => {
+        window.__pointer.push(`${kind} ${name(e.target)} ${e.clientX ?? ''},${e.clientY ?? ''} at ${Math.round(performance.now())}`);
+        if (window.__pointer.length > 200) window.__pointer.shift();
+      }, true);
+    }
+    new MutationObserver((records) => {
+      for (const r of records) {
+        for (const [how, nodes] of [['added', r.addedNodes], ['removed', r.removedNodes]]) {
+          for (const n of nodes) {
+            if (n.nodeType !== 1) continue;
+            const c = n.className && typeof n.className === 'string' ? n.className : '';
+            if (/calendar|skeleton|split|page/.test(c) || n.querySelector?.('.calendar-body')) {
+              window.__pointer.push(`${how} ${n.tagName.toLowerCase()}.${c.replace(/ /g, '.')} in ${r.target.tagName?.toLowerCase()}.${r.target.className} at ${Math.round(performance.now())}`);
+            }
+          }
+        }
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
   await signIn(page, server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
   await page.getByRole('heading', { name: /Welcome/ }).waitFor();
   await page.locator('#sidebar').getByRole('link', { name: 'Calendar' }).click();
@@ -656,10 +706,8 @@ test('a tutor schedules by clicking an hour, drags the session to the next day, 
 
   // Dragged a day on and an hour later: moved, and shown there.
   const dragMe = page.locator('.calendar .event', { hasText: 'Drag me' });
-  let box = await boxOf(dragMe);
   const width = (await boxOf(column(wednesday))).width;
-  await page.mouse.move(box.x + box.width / 2, box.y + 10);
-  await page.mouse.down();
+  let box = await pressOn(page, dragMe, (b) => ({ x: b.x + b.width / 2, y: b.y + 10 }));
   await page.mouse.move(box.x + box.width / 2 + width, box.y + 10 + hour, { steps: 8 });
   await page.mouse.up();
   await page.getByText('The session is moved.').waitFor();
@@ -671,9 +719,7 @@ test('a tutor schedules by clicking an hour, drags the session to the next day, 
   // server refuses it, and the session stays where it was. (The calendar
   // takes one move at a time: it has taken the last.)
   await page.locator('.calendar-body[data-dragging="false"]').waitFor();
-  box = await boxOf(moved);
-  await page.mouse.move(box.x + box.width / 2, box.y + 10);
-  await page.mouse.down();
+  box = await pressOn(page, moved, (b) => ({ x: b.x + b.width / 2, y: b.y + 10 }));
   await page.mouse.move(box.x + box.width / 2, box.y + 10 + 2 * hour, { steps: 8 });
   try {
     await page.locator('.calendar .event.clash', { hasText: 'Drag me' }).waitFor({ timeout: 10000 });
@@ -684,6 +730,11 @@ test('a tutor schedules by clicking an hour, drags the session to the next day, 
     console.log('DIAG dragging', await page.locator('.calendar-body').getAttribute('data-dragging'));
     console.log('DIAG box', JSON.stringify(box), '\n' + events.join('\n'));
     console.log('DIAG errors', JSON.stringify(page.errors));
+    console.log('DIAG now', JSON.stringify(await page.evaluate(([x, y]) => {
+      const at = document.elementFromPoint(x, y);
+      return { scrollY: window.scrollY, at: at && `${at.tagName}.${at.className}`, selection: String(window.getSelection()), now: Math.round(performance.now()) };
+    }, [box.x + box.width / 2, box.y + 10 + 2 * hour])));
+    console.log('DIAG pointer\n' + (await page.evaluate(() => window.__pointer.join('\n'))));
     await shot(page, 'calendar-diag');
     throw e;
   }
@@ -692,9 +743,8 @@ test('a tutor schedules by clicking an hour, drags the session to the next day, 
   await page.locator(`.calendar .day[data-day="${thursday}"] .event:not(.dragging)`, { hasText: '10:00–11:00' }).waitFor();
 
   // Its bottom edge dragged half an hour down: longer, same start.
-  box = await boxOf(page.locator(`.calendar .day[data-day="${thursday}"] .event:not(.dragging)`, { hasText: 'Drag me' }));
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height - 2);
-  await page.mouse.down();
+  box = await pressOn(page, page.locator(`.calendar .day[data-day="${thursday}"] .event:not(.dragging)`, { hasText: 'Drag me' }),
+    (b) => ({ x: b.x + b.width / 2, y: b.y + b.height - 2 }));
   await page.mouse.move(box.x + box.width / 2, box.y + box.height - 2 + hour / 2, { steps: 6 });
   await page.mouse.up();
   await page.locator(`.calendar .day[data-day="${thursday}"] .event`, { hasText: '10:00–11:30' }).waitFor();

@@ -248,8 +248,10 @@ fn CalendarPage() -> impl IntoView {
                 </div>
             </div>
             <div class="split">
-                <Suspense fallback=|| view! { <Skeleton lines=8 /> }>
-                    {move || drawn.get().filter(|(v, a, _)| *v == view_as.get() && *a == anchor.get()).map(|(v, a, r)| match r {
+                // No `Suspense`: a reload never takes the grid away (a
+                // press that lands while it is away would be lost); the
+                // skeleton shows only until the first list arrives.
+                {move || drawn.get().filter(|(v, a, _)| *v == view_as.get() && *a == anchor.get()).map(|(v, a, r)| match r {
                         Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
                         Ok(list) => {
                             let empty = list.is_empty().then(|| view! { <p class="empty">{v.empty()}</p> });
@@ -272,7 +274,6 @@ fn CalendarPage() -> impl IntoView {
                             view! { <div class="calendar-body" data-dragging=move || dragging.get().to_string()>{body}{empty}</div> }.into_any()
                         }
                     }).unwrap_or_else(|| view! { <Skeleton lines=8 /> }.into_any())}
-                </Suspense>
                 {move || open.get().map(|id| view! {
                     <SessionPanel id=id zone=zone.get_value() names=names
                         on_close=move || open.set(None) on_changed=reload />
