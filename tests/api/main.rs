@@ -4,6 +4,7 @@
 mod api_keys;
 mod audit;
 mod auth;
+mod branches;
 mod bulk;
 mod conventions;
 mod custom_fields;

@@ -500,23 +500,7 @@ async fn another_workspaces_people_are_absent_to_every_route() {
 async fn api_keys_reach_people_within_their_scopes() {
     let app = TestApp::start().await;
     let owner = app.register("sales").await;
-    let key = |scopes: Value| {
-        let app = &app;
-        let owner = &owner;
-        async move {
-            app.post(
-                "/api/v1/api-keys",
-                Some(&owner.access),
-                json!({"name": "sync", "scopes": scopes}),
-            )
-            .await
-            .expect(201)
-            .body["key"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        }
-    };
+    let key = |scopes: Value| app.api_key(&owner, scopes);
     let reader = key(json!(["people:read"])).await;
     let writer = key(json!(["people:write"])).await;
     let other = key(json!(["members:read"])).await;

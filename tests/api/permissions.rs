@@ -232,6 +232,14 @@ async fn every_operation_answers_as_the_matrix_says() {
         )
         .await
         .expect(201);
+    let branch = app
+        .post(
+            "/api/v1/branches",
+            Some(&owner.access),
+            json!({"name": "Walk"}),
+        )
+        .await
+        .expect(201);
     let attachment = app
         .upload(
             "/api/v1/attachments?filename=walk.txt",
@@ -390,6 +398,8 @@ async fn every_operation_answers_as_the_matrix_says() {
                         message.body["id"].clone()
                     } else if op.path.starts_with("/api/v1/attachments/") {
                         attachment.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/branches/") {
+                        branch.body["id"].clone()
                     } else {
                         inv.body["id"].clone()
                     }),
@@ -427,6 +437,10 @@ async fn every_operation_answers_as_the_matrix_says() {
                 Method::PATCH if op.path.starts_with("/api/v1/fee-plans/") => {
                     Some(json!({"name": "Outsider"}))
                 }
+                Method::PATCH if op.path.starts_with("/api/v1/branches/") => {
+                    Some(json!({"name": "Outsider"}))
+                }
+                Method::PUT if op.path.ends_with("/branches") => Some(json!({"branch_ids": []})),
                 Method::PATCH => Some(json!({"role": "staff"})),
                 Method::PUT if op.path.starts_with("/api/v1/fee-discounts/") => {
                     Some(json!({"percent": 10, "reason": "Outsider"}))

@@ -152,6 +152,14 @@ async fn every_people_list_walks_an_index_range_of_its_workspace() {
             by_name.clone(),
         ),
         (
+            "a branch",
+            PersonFilter {
+                branch_id: Some(Uuid::now_v7()),
+                ..Default::default()
+            },
+            by_name.clone(),
+        ),
+        (
             "a custom value",
             PersonFilter {
                 custom: Some(serde_json::json!({"tier": "tier7"})),

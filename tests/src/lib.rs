@@ -360,6 +360,21 @@ impl TestApp {
         Session::from_tokens(&res.body, &email)
     }
 
+    /// A new API key of `owner`'s workspace holding `scopes`: its secret.
+    pub async fn api_key(&self, owner: &Session, scopes: Value) -> String {
+        self.post(
+            "/api/v1/api-keys",
+            Some(&owner.access),
+            json!({"name": "sync", "scopes": scopes}),
+        )
+        .await
+        .expect(201)
+        .body["key"]
+            .as_str()
+            .expect("the key")
+            .to_string()
+    }
+
     /// Invites `email` with `role` into `by`'s workspace; the invitation token.
     pub async fn invite(&self, by: &Session, email: &str, role: &str) -> String {
         self.post(

@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod branches;
 pub mod bulk;
 pub mod config;
 pub mod custom_fields;
@@ -65,6 +66,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(me::routes)
     .configure(members::routes)
     .configure(people::routes)
+    .configure(branches::routes)
     .configure(organizations::routes)
     .configure(groups::routes)
     .configure(scheduling::routes)

@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         (name = "workspaces", description = "Workspaces and templates"),
         (name = "members", description = "Members and roles"),
         (name = "people", description = "People: contacts, customers, students, practitioners"),
+        (name = "branches", description = "Branches: the places a workspace works from, the branch of each person and of each member; a moderator given branches sees the people of those only"),
         (name = "organizations", description = "Organisations: companies and client companies"),
         (name = "custom-fields", description = "The fields a workspace adds to people, organisations and groups"),
         (name = "imports", description = "Importing people and organisations from CSV and XLSX files: mapping, dry run, a background run with progress events, a report of rejected rows"),

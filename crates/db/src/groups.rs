@@ -116,7 +116,12 @@ pub async fn today(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<NaiveD
 fn visible<'a>(scope: &Scope) -> BoxedGroups<'a> {
     let q = groups::table.select(GroupRow::as_select()).into_boxed();
     match scope {
-        Scope::Workspace(ws) => q.filter(groups::workspace_id.eq(*ws)),
+        // A moderator limited to branches sees every group (its members
+        // are listed as far as they see them).
+        Scope::Workspace(ws)
+        | Scope::Branches {
+            workspace_id: ws, ..
+        } => q.filter(groups::workspace_id.eq(*ws)),
         // A member sees the groups they lead and the ones they belong to
         // (or belonged to).
         Scope::Person {
@@ -197,7 +202,7 @@ pub fn list_query<'a>(
         q = q.filter(groups::tags.contains(vec![t.clone()]));
     }
     if let Some(p) = f.person_id {
-        let ws = scope_workspace(scope);
+        let ws = scope.workspace();
         let today = diesel::dsl::sql::<diesel::sql_types::Date>(
             "(SELECT (now() AT TIME ZONE w.time_zone)::date FROM workspaces w WHERE w.id = group_members.workspace_id)",
         );
@@ -228,19 +233,6 @@ pub fn list_query<'a>(
         GroupSort::UpdatedAt => "(groups.updated_at + interval '0 s')",
     };
     Ok(page.masked(q, masked, groups::id))
-}
-
-fn scope_workspace(scope: &Scope) -> Uuid {
-    match scope {
-        Scope::Workspace(ws)
-        | Scope::Person {
-            workspace_id: ws, ..
-        }
-        | Scope::Organization {
-            workspace_id: ws, ..
-        } => *ws,
-        Scope::Nothing => Uuid::nil(),
-    }
 }
 
 /// A group `scope` may see, deleted or not.
@@ -445,6 +437,9 @@ pub async fn members(
             ..
         } => q = q.filter(people::id.eq_any(crate::scope::linked_people(*workspace_id, *user_id))),
         Scope::Organization { id, .. } => q = q.filter(people::organization_id.eq(*id)),
+        Scope::Branches { workspace_id, ids } => {
+            q = q.filter(people::id.eq_any(crate::scope::branch_people(*workspace_id, ids)))
+        }
         Scope::Nothing => q = q.filter(people::id.ne(people::id)),
     }
     if let Stays::On(day) = stays {

@@ -138,6 +138,11 @@ fn visible<'a>(view: &View) -> BoxedEntries<'a> {
                 ledger_entries::person_id
                     .eq_any(crate::scope::linked_people(*workspace_id, *user_id)),
             ),
+        Scope::Branches { workspace_id, ids } => q
+            .filter(ledger_entries::workspace_id.eq(*workspace_id))
+            .filter(
+                ledger_entries::person_id.eq_any(crate::scope::branch_people(*workspace_id, ids)),
+            ),
         Scope::Organization { .. } | Scope::Nothing => {
             q.filter(ledger_entries::id.ne(ledger_entries::id))
         }

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod api_keys;
 pub mod audit;
+pub mod branches;
 pub mod custom_fields;
 pub mod dashboards;
 pub mod events;

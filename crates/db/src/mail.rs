@@ -127,8 +127,8 @@ pub async fn list(
         Scope::Person { email, .. } => {
             q.filter(lower(mail_messages::to_address).eq(email.trim().to_lowercase()))
         }
-        // Mail belongs to no organisation.
-        Scope::Organization { .. } | Scope::Nothing => {
+        // Mail belongs to no organisation, nor branch.
+        Scope::Organization { .. } | Scope::Branches { .. } | Scope::Nothing => {
             q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("false"))
         }
     };

@@ -16,6 +16,7 @@ pub struct MemberRow {
     pub role: Role,
     pub joined_at: DateTime<Utc>,
     pub version: i32,
+    pub branch_ids: Vec<Uuid>,
 }
 
 impl MemberRow {
@@ -31,10 +32,12 @@ impl MemberRow {
             role: self.role(),
             joined_at: self.joined_at,
             version: self.version,
+            branch_ids: self.branch_ids.clone(),
         }
     }
 }
 
+type BranchIds = diesel::expression::SqlLiteral<diesel::sql_types::Array<diesel::sql_types::Uuid>>;
 type MemberColumns = (
     memberships::user_id,
     users::name,
@@ -42,15 +45,21 @@ type MemberColumns = (
     memberships::role,
     memberships::created_at,
     memberships::version,
+    BranchIds,
 );
-const MEMBER_COLUMNS: MemberColumns = (
-    memberships::user_id,
-    users::name,
-    users::email,
-    memberships::role,
-    memberships::created_at,
-    memberships::version,
-);
+
+/// A member's columns, with their branches read in the same query.
+fn member_columns() -> MemberColumns {
+    (
+        memberships::user_id,
+        users::name,
+        users::email,
+        memberships::role,
+        memberships::created_at,
+        memberships::version,
+        crate::branches::of_membership(),
+    )
+}
 
 pub async fn add(
     conn: &mut AsyncPgConnection,
@@ -78,7 +87,7 @@ pub async fn find(
         .inner_join(users::table)
         .filter(memberships::workspace_id.eq(workspace_id))
         .filter(memberships::user_id.eq(user_id))
-        .select(MEMBER_COLUMNS)
+        .select(member_columns())
         .first(conn)
         .await
         .optional()
@@ -128,7 +137,7 @@ pub async fn list(
     let mut query = memberships::table
         .inner_join(users::table)
         .filter(memberships::workspace_id.eq(workspace_id))
-        .select(MEMBER_COLUMNS)
+        .select(member_columns())
         .into_boxed();
     if let Some(q) = f.q {
         let pattern = format!("%{}%", escape_like(q));
@@ -204,4 +213,21 @@ pub async fn remove(
             expected_version,
         ));
     Ok(diesel::delete(target).execute(conn).await? == 1)
+}
+
+/// Whether `user_id` is a member of `workspace_id`, their membership locked
+/// until the transaction ends (changes to one member follow one another).
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    workspace_id: Uuid,
+    user_id: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    memberships::table
+        .filter(memberships::workspace_id.eq(workspace_id))
+        .filter(memberships::user_id.eq(user_id))
+        .select(memberships::user_id)
+        .for_no_key_update()
+        .first(conn)
+        .await
+        .optional()
 }

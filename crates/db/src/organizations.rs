@@ -108,7 +108,11 @@ fn visible<'a>(scope: &Scope) -> BoxedOrganizations<'a> {
         .select(OrganizationRow::as_select())
         .into_boxed();
     match scope {
-        Scope::Workspace(ws) => q.filter(organizations::workspace_id.eq(*ws)),
+        // A moderator limited to branches sees every organisation.
+        Scope::Workspace(ws)
+        | Scope::Branches {
+            workspace_id: ws, ..
+        } => q.filter(organizations::workspace_id.eq(*ws)),
         // A member sees the organisations they look after and their own.
         Scope::Person {
             workspace_id,

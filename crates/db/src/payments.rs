@@ -385,6 +385,11 @@ fn visible_charges<'a>(scope: &Scope) -> BoxedCharges<'a> {
                 tuition_charges::person_id
                     .eq_any(crate::scope::own_people(*workspace_id, *user_id)),
             ),
+        Scope::Branches { workspace_id, ids } => q
+            .filter(tuition_charges::workspace_id.eq(*workspace_id))
+            .filter(
+                tuition_charges::person_id.eq_any(crate::scope::branch_people(*workspace_id, ids)),
+            ),
         Scope::Organization { .. } | Scope::Nothing => {
             q.filter(tuition_charges::id.ne(tuition_charges::id))
         }
@@ -694,6 +699,9 @@ fn visible_payments<'a>(scope: &Scope) -> BoxedPayments<'a> {
         } => q
             .filter(payments::workspace_id.eq(*workspace_id))
             .filter(payments::person_id.eq_any(crate::scope::own_people(*workspace_id, *user_id))),
+        Scope::Branches { workspace_id, ids } => q
+            .filter(payments::workspace_id.eq(*workspace_id))
+            .filter(payments::person_id.eq_any(crate::scope::branch_people(*workspace_id, ids))),
         Scope::Organization { .. } | Scope::Nothing => q.filter(payments::id.ne(payments::id)),
     }
 }
@@ -781,6 +789,9 @@ pub async fn debtors(
         } => q
             .filter(ledger_balances::workspace_id.eq(*workspace_id))
             .filter(people::user_id.eq(*user_id)),
+        Scope::Branches { workspace_id, ids } => q
+            .filter(ledger_balances::workspace_id.eq(*workspace_id))
+            .filter(people::branch_id.eq_any(ids.clone())),
         Scope::Organization { .. } | Scope::Nothing => {
             q.filter(ledger_balances::person_id.ne(ledger_balances::person_id))
         }

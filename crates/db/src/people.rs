@@ -37,6 +37,7 @@ pub struct PersonRow {
     pub deleted_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub erased_at: Option<DateTime<Utc>>,
+    pub branch_id: Option<Uuid>,
 }
 
 impl PersonRow {
@@ -50,6 +51,7 @@ impl PersonRow {
             organization_id: self.organization_id,
             owner_id: self.owner_id,
             user_id: self.user_id,
+            branch_id: self.branch_id,
             status: self.status,
             tags: self.tags.clone(),
             custom_fields: self.custom_fields.as_object().cloned().unwrap_or_default(),
@@ -104,6 +106,8 @@ pub struct PersonFilter {
     pub owner_id: Option<Uuid>,
     pub organization_id: Option<Uuid>,
     pub user_id: Option<Uuid>,
+    /// People of this branch.
+    pub branch_id: Option<Uuid>,
     pub created_since: Option<DateTime<Utc>>,
     pub created_until: Option<DateTime<Utc>>,
     /// The deleted people (the trash) instead of the others.
@@ -142,6 +146,10 @@ fn scoped<'a, ST>(
         Scope::Organization { workspace_id, id } => q
             .filter(people::workspace_id.eq(*workspace_id))
             .filter(people::organization_id.eq(*id)),
+        // A moderator limited to branches sees their people.
+        Scope::Branches { workspace_id, ids } => q
+            .filter(people::workspace_id.eq(*workspace_id))
+            .filter(people::branch_id.eq_any(ids.clone())),
         Scope::Nothing => q.filter(people::id.ne(people::id)),
     }
 }
@@ -309,6 +317,9 @@ fn narrowed<'a, ST: 'a>(
     if let Some(u) = f.user_id {
         q = q.filter(people::user_id.eq(u));
     }
+    if let Some(b) = f.branch_id {
+        q = q.filter(people::branch_id.eq(b));
+    }
     if let Some(t) = f.created_since {
         q = q.filter(people::created_at.ge(t));
     }
@@ -319,6 +330,19 @@ fn narrowed<'a, ST: 'a>(
         q = q.filter(people::created_at.lt(t));
     }
     q
+}
+
+/// Those of `ids` that are live people `scope` sees.
+pub async fn seen_live(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    ids: &[Uuid],
+) -> QueryResult<Vec<Uuid>> {
+    scoped(people::table.select(people::id).into_boxed(), scope)
+        .filter(people::id.eq_any(ids.to_vec()))
+        .filter(people::deleted_at.is_null())
+        .load(conn)
+        .await
 }
 
 /// A person `scope` may see, deleted or not.
@@ -346,6 +370,7 @@ pub struct NewPerson {
     pub organization_id: Option<Uuid>,
     pub owner_id: Option<Uuid>,
     pub user_id: Option<Uuid>,
+    pub branch_id: Option<Uuid>,
     pub status: String,
     pub tags: Vec<String>,
     pub custom_fields: serde_json::Value,
@@ -370,6 +395,7 @@ pub struct PersonChanges {
     pub organization_id: Option<Option<Uuid>>,
     pub owner_id: Option<Option<Uuid>>,
     pub user_id: Option<Option<Uuid>>,
+    pub branch_id: Option<Option<Uuid>>,
     pub status: Option<String>,
     pub tags: Option<Vec<String>>,
     pub custom_fields: Option<serde_json::Value>,
@@ -388,6 +414,7 @@ impl PersonChanges {
             || differs(&self.organization_id, &p.organization_id)
             || differs(&self.owner_id, &p.owner_id)
             || differs(&self.user_id, &p.user_id)
+            || differs(&self.branch_id, &p.branch_id)
             || self
                 .status
                 .as_deref()

@@ -176,6 +176,23 @@ fn visible<'a>(scope: &Scope) -> BoxedSessions<'a> {
                     .or(sessions::id.eq_any(theirs)),
             )
         }
+        // A moderator limited to branches sees the sessions of their
+        // people, and those their branches' tutors hold.
+        Scope::Branches { workspace_id, ids } => {
+            let theirs = session_people::table
+                .filter(session_people::workspace_id.eq(*workspace_id))
+                .filter(
+                    session_people::person_id
+                        .eq_any(crate::scope::branch_people(*workspace_id, ids)),
+                )
+                .select(session_people::session_id);
+            q.filter(sessions::workspace_id.eq(*workspace_id)).filter(
+                sessions::host_id
+                    .assume_not_null()
+                    .eq_any(crate::scope::branch_members(*workspace_id, ids))
+                    .or(sessions::id.eq_any(theirs)),
+            )
+        }
         Scope::Organization { .. } | Scope::Nothing => q.filter(sessions::id.ne(sessions::id)),
     }
 }
@@ -185,17 +202,6 @@ fn visible<'a>(scope: &Scope) -> BoxedSessions<'a> {
 /// one range of the index on starts however long the history behind it.
 fn longest() -> chrono::Duration {
     chrono::Duration::hours(rapport_domain::scheduling::LENGTH_MAX_HOURS)
-}
-
-/// The workspace of `scope` (nil for a scope that sees nothing).
-fn scope_ws(scope: &Scope) -> Uuid {
-    match scope {
-        Scope::Workspace(ws) => *ws,
-        Scope::Person { workspace_id, .. } | Scope::Organization { workspace_id, .. } => {
-            *workspace_id
-        }
-        Scope::Nothing => Uuid::nil(),
-    }
 }
 
 /// A page of the sessions of `scope` that `f` keeps.
@@ -220,14 +226,14 @@ pub async fn list(
     }
     if let Some(p) = f.person_id {
         let with = session_people::table
-            .filter(session_people::workspace_id.eq(scope_ws(scope)))
+            .filter(session_people::workspace_id.eq(scope.workspace()))
             .filter(session_people::person_id.eq(p))
             .select(session_people::session_id);
         q = q.filter(sessions::id.eq_any(with));
     }
     if let Some(g) = f.group_id {
         let with = session_groups::table
-            .filter(session_groups::workspace_id.eq(scope_ws(scope)))
+            .filter(session_groups::workspace_id.eq(scope.workspace()))
             .filter(session_groups::group_id.eq(g))
             .select(session_groups::session_id);
         q = q.filter(sessions::id.eq_any(with));

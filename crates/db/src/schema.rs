@@ -262,6 +262,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         version -> Int4,
         erased_at -> Nullable<Timestamptz>,
+        branch_id -> Nullable<Uuid>,
     }
 }
 
@@ -815,11 +816,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    branches (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        address -> Nullable<Text>,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    member_branches (workspace_id, user_id, branch_id) {
+        workspace_id -> Uuid,
+        user_id -> Uuid,
+        branch_id -> Uuid,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    branches,
+    member_branches,
     workspaces,
     memberships,
     invitations,

@@ -3,7 +3,7 @@
 //! per-record rule takes a [`Scope`] and turns it into its filter, in one
 //! place per kind.
 
-use crate::schema::{group_members, groups, people};
+use crate::schema::{group_members, groups, member_branches, people};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -21,6 +21,9 @@ pub enum Scope {
     },
     /// Only the records of this organisation (a customer's tickets).
     Organization { workspace_id: Uuid, id: Uuid },
+    /// Only the records of these branches (a moderator limited to some):
+    /// their people, and what is about them.
+    Branches { workspace_id: Uuid, ids: Vec<Uuid> },
     /// None at all.
     Nothing,
 }
@@ -86,4 +89,42 @@ pub async fn reach(
     };
     let groups = crate::groups::ids_of(conn, &scope).await?;
     Ok((people, groups, own))
+}
+
+/// The ids of the people of `workspace_id` who belong to one of `ids`: what
+/// a moderator limited to those branches sees.
+pub fn branch_people<'a>(
+    workspace_id: Uuid,
+    ids: &[Uuid],
+) -> people::BoxedQuery<'a, Pg, diesel::sql_types::Uuid> {
+    people::table
+        .filter(people::workspace_id.eq(workspace_id))
+        .filter(people::branch_id.eq_any(ids.to_vec()))
+        .select(people::id)
+        .into_boxed()
+}
+
+/// The members of `workspace_id` who belong to one of `ids` (its tutors).
+pub fn branch_members<'a>(
+    workspace_id: Uuid,
+    ids: &[Uuid],
+) -> member_branches::BoxedQuery<'a, Pg, diesel::sql_types::Uuid> {
+    member_branches::table
+        .filter(member_branches::workspace_id.eq(workspace_id))
+        .filter(member_branches::branch_id.eq_any(ids.to_vec()))
+        .select(member_branches::user_id)
+        .into_boxed()
+}
+
+impl Scope {
+    /// The workspace the scope is in (nil for one that sees nothing).
+    pub fn workspace(&self) -> Uuid {
+        match self {
+            Scope::Workspace(ws) => *ws,
+            Scope::Person { workspace_id, .. }
+            | Scope::Organization { workspace_id, .. }
+            | Scope::Branches { workspace_id, .. } => *workspace_id,
+            Scope::Nothing => Uuid::nil(),
+        }
+    }
 }

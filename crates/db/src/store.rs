@@ -320,6 +320,11 @@ fn visible<'a>(scope: &Scope) -> BoxedOrders<'a> {
                 store_orders::person_id
                     .eq_any(crate::scope::linked_people(*workspace_id, *user_id)),
             ),
+        Scope::Branches { workspace_id, ids } => q
+            .filter(store_orders::workspace_id.eq(*workspace_id))
+            .filter(
+                store_orders::person_id.eq_any(crate::scope::branch_people(*workspace_id, ids)),
+            ),
         Scope::Organization { .. } | Scope::Nothing => {
             q.filter(store_orders::id.ne(store_orders::id))
         }

@@ -111,9 +111,14 @@ pub async fn session(
     workspace_id: Uuid,
     user_id: Uuid,
     family_id: Uuid,
-) -> QueryResult<Option<(Workspace, Role, UserView)>> {
+) -> QueryResult<Option<(Workspace, Role, UserView, Vec<Uuid>)>> {
     use crate::schema::users;
-    type Row = (Workspace, String, (Uuid, String, String, DateTime<Utc>));
+    type Row = (
+        Workspace,
+        String,
+        (Uuid, String, String, DateTime<Utc>),
+        Vec<Uuid>,
+    );
     let row: Option<Row> = workspaces::table
         .inner_join(memberships::table.inner_join(users::table))
         .filter(workspaces::id.eq(workspace_id))
@@ -123,18 +128,20 @@ pub async fn session(
             Workspace::as_select(),
             memberships::role,
             (users::id, users::email, users::name, users::created_at),
+            // The member's branches, in the same query.
+            crate::branches::of_membership(),
         ))
         .first(conn)
         .await
         .optional()?;
-    row.map(|(w, r, (id, email, name, created_at))| {
+    row.map(|(w, r, (id, email, name, created_at), branches)| {
         let user = UserView {
             id,
             email,
             name,
             created_at,
         };
-        Ok((w, role(&r)?, user))
+        Ok((w, role(&r)?, user, branches))
     })
     .transpose()
 }

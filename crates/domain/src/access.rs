@@ -383,6 +383,8 @@ permissions! {
     PeopleDelete = "people:delete", "people", Write, module = People, user_only = false, [Owner, Admin];
     PrivacyRead = "privacy:read", "privacy", Read, module = People, user_only = false, [Owner, Admin];
     PrivacyErase = "privacy:erase", "privacy", Write, module = People, user_only = false, [Owner, Admin];
+    BranchesRead = "branches:read", "branches", Read, module = People, user_only = false, [Owner, Admin, Manager, Staff, Member];
+    BranchesManage = "branches:manage", "branches", Write, module = People, user_only = false, [Owner, Admin];
     OrganizationsRead = "organizations:read", "organizations", Read, module = Organizations, user_only = false, [Owner, Admin, Manager, Staff, Member];
     OrganizationsWrite = "organizations:write", "organizations", Write, module = Organizations, user_only = false, [Owner, Admin, Manager, Staff];
     OrganizationsDelete = "organizations:delete", "organizations", Write, module = Organizations, user_only = false, [Owner, Admin];

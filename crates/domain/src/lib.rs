@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod availability;
+pub mod branches;
 pub mod custom_fields;
 pub mod dashboards;
 pub mod events;
@@ -39,6 +40,7 @@ pub mod api {
     pub use crate::audit::*;
     pub use crate::auth::*;
     pub use crate::availability::*;
+    pub use crate::branches::*;
     pub use crate::custom_fields::*;
     pub use crate::dashboards::*;
     pub use crate::events::*;

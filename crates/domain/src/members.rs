@@ -16,6 +16,10 @@ pub struct MemberView {
     pub role: Role,
     pub joined_at: DateTime<Utc>,
     pub version: i32,
+    /// The branches they belong to (a tutor's; those a moderator is
+    /// limited to), set with `PUT /members/{user_id}/branches`.
+    #[serde(default)]
+    pub branch_ids: Vec<Uuid>,
 }
 
 /// A page of the list.

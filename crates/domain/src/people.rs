@@ -56,6 +56,8 @@ pub struct PersonView {
     pub owner_id: Option<Uuid>,
     /// The member who is this person, when they sign in (a student, a customer).
     pub user_id: Option<Uuid>,
+    /// The branch they belong to (see `/branches`).
+    pub branch_id: Option<Uuid>,
     pub status: PersonStatus,
     pub tags: Vec<String>,
     /// The workspace's own fields (see `/custom-fields`), by key.
@@ -103,6 +105,10 @@ pub struct CreatePersonRequest {
     pub owner_id: Option<Uuid>,
     #[serde(default)]
     pub user_id: Option<Uuid>,
+    /// Their branch: one not archived (for a moderator limited to
+    /// branches, one of theirs, which is the default when they have one).
+    #[serde(default)]
+    pub branch_id: Option<Uuid>,
     #[serde(default)]
     pub status: PersonStatus,
     #[serde(default)]
@@ -173,6 +179,12 @@ pub struct UpdatePersonRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_id: Option<Option<Uuid>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::patch::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub branch_id: Option<Option<Uuid>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PersonStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

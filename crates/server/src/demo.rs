@@ -151,6 +151,33 @@ const FAMILY: [&str; 24] = [
     "Costa",
 ];
 
+/// The tutoring business's two branches.
+async fn branches(conn: &mut rapport_db::Conn, ctx: &Ctx, ws: Uuid) -> anyhow::Result<Vec<Uuid>> {
+    let mut ids = Vec::new();
+    for (name, address) in [("North", "12 Harbour Street"), ("South", "48 Station Road")] {
+        let now = chrono::Utc::now();
+        let row = rapport_db::branches::insert(
+            conn,
+            &rapport_db::branches::BranchRow {
+                workspace_id: ws,
+                id: Uuid::now_v7(),
+                name: name.into(),
+                address: Some(address.into()),
+                archived_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )
+        .await?;
+        ctx.created(conn, ws, &row)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo branch: {e}"))?;
+        ids.push(row.id);
+    }
+    Ok(ids)
+}
+
 /// An inbox for each member: the member and their teacher or moderator
 /// talking, a broadcast from the owner, a group conversation of staff,
 /// and a notification.
@@ -399,6 +426,10 @@ async fn records(
         ));
     }
     custom_fields(conn, ctx, ws, t).await?;
+    let branches = match t {
+        Template::Tutoring => branches(conn, ctx, ws).await?,
+        _ => Vec::new(),
+    };
     let mut person_ids = Vec::new();
     for (first, last, user_id, i) in people {
         let org = (!organizations.is_empty()).then(|| organizations[i % organizations.len()]);
@@ -437,6 +468,7 @@ async fn records(
                     None
                 },
                 user_id,
+                branch_id: (!branches.is_empty()).then(|| branches[i % branches.len()]),
                 status: statuses[i % statuses.len()].as_str().to_string(),
                 tags: [tags[i % tags.len()], tags[(i / 2 + 1) % tags.len()]]
                     .iter()
@@ -1440,6 +1472,7 @@ async fn school_at_scale(
                 organization_id: None,
                 owner_id: None,
                 user_id: None,
+                branch_id: None,
                 status: rapport_domain::people::PersonStatus::Active
                     .as_str()
                     .to_string(),

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod branches;
 pub mod custom_fields;
 pub mod dashboards;
 pub mod groups;
@@ -69,6 +70,7 @@ pub const ENTRIES: &[Entry] = &[
     payments::ENTRY,
     messaging::ENTRY,
     members::ENTRY,
+    branches::ENTRY,
     api_keys::ENTRY,
     custom_fields::ENTRY,
     audit::ENTRY,

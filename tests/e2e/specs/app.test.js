@@ -1677,6 +1677,65 @@ test('an admin broadcasts, a user sees it arrive live, answers their moderator, 
   await shot(admin, 'messages-broadcast');
 });
 
+test('an admin adds and archives a branch, limits the moderator to North, and the moderator then sees North\'s students only', async () => {
+  const admin = await track(await newPage(await browser.newContext()));
+  await signIn(admin, server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
+  await admin.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await admin.locator('#sidebar').getByRole('link', { name: 'Branches' }).click();
+  await admin.getByRole('heading', { name: 'Branches', exact: true }).waitFor();
+  // The demo's two, each with its students counted.
+  const north = admin.locator('tr[data-branch="North"]');
+  await north.waitFor();
+  assert.ok(Number(await north.locator('td.num').textContent()) > 0);
+  await admin.locator('tr[data-branch="South"]').waitFor();
+  // A third is added, then archived: it leaves the list, and comes back with the archived.
+  await admin.fill('#f-name', 'East');
+  await admin.fill('#f-address', '3 Quay Road');
+  await admin.locator('form[data-form="new-branch"]').getByRole('button', { name: 'Add a branch' }).click();
+  const east = admin.locator('tr[data-branch="East"]');
+  await east.getByText('3 Quay Road').waitFor();
+  await east.getByRole('button', { name: 'Archive' }).click();
+  await east.waitFor({ state: 'detached' });
+  await admin.getByLabel('Show archived branches').check();
+  await east.getByText('Archived').waitFor();
+  await shot(admin, 'branches');
+
+  // The students list filters by branch: Amara Okafor is at South, Bruno Tanaka at North.
+  const [southName, northName] = ['Amara Okafor', 'Bruno Tanaka'];
+  await admin.locator('#sidebar').getByRole('link', { name: 'Students' }).click();
+  await admin.getByRole('heading', { name: 'Students', exact: true }).waitFor();
+  await admin.locator(`tr[data-person="${northName}"]`).waitFor();
+  await admin.locator('select[data-filter="branch"]').selectOption({ label: 'South' });
+  await admin.locator(`tr[data-person="${northName}"]`).waitFor({ state: 'detached' });
+  await admin.locator(`tr[data-person="${southName}"]`).waitFor();
+  await admin.locator('select[data-filter="branch"]').selectOption({ label: 'North' });
+  await admin.locator(`tr[data-person="${southName}"]`).waitFor({ state: 'detached' });
+  await admin.locator(`tr[data-person="${northName}"]`).waitFor();
+
+  // The moderator is limited to North from the members page.
+  await admin.locator('#sidebar').getByRole('link', { name: 'Members' }).click();
+  const row = admin.locator('tr[data-member="manager@tutoring.demo"]');
+  await row.getByRole('button', { name: 'North' }).click();
+  await row.locator('button[aria-pressed="true"]', { hasText: 'North' }).waitFor();
+  await shot(admin, 'members-branches');
+
+  const moderator = await track(await newPage(await browser.newContext()));
+  await signIn(moderator, server.base, 'manager@tutoring.demo', DEMO_PASSWORD);
+  await moderator.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await moderator.locator('#sidebar').getByRole('link', { name: 'Students' }).click();
+  await moderator.getByRole('heading', { name: 'Students', exact: true }).waitFor();
+  await moderator.locator(`tr[data-person="${northName}"]`).waitFor();
+  assert.equal(await moderator.locator(`tr[data-person="${southName}"]`).count(), 0);
+  // Nor does the list's search by their family name, which only they have.
+  await moderator.getByRole('searchbox', { name: 'Search by name or e-mail' }).fill('Okafor');
+  await moderator.locator('[data-page="people"] p.empty').waitFor();
+  assert.equal(await moderator.locator('tr[data-person]').count(), 0);
+
+  // Given every branch again, for the tests that follow.
+  await row.getByRole('button', { name: 'North' }).click();
+  await row.locator('button[aria-pressed="false"]', { hasText: 'North' }).waitFor();
+});
+
 test('no page logged a console error', () => {
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, []);

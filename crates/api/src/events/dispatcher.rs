@@ -138,8 +138,8 @@ async fn refresh_reach(state: &AppState) {
             return;
         }
     };
-    for (ws, id, user) in reaching {
-        match crate::events::reach::Reach::of(&mut conn, ws, user).await {
+    for (ws, id, reach) in reaching {
+        match reach.again(&mut conn, ws).await {
             Ok(reach) => state.hub.set_reach(ws, id, reach),
             Err(e) => tracing::warn!(error = %e, "reach check failed"),
         }

@@ -123,13 +123,13 @@ impl Hub {
 
     /// The connections that hear only what they reach: workspace, id and
     /// user, for their reach to be read again.
-    pub fn reaching(&self) -> Vec<(Uuid, u64, Uuid)> {
+    pub fn reaching(&self) -> Vec<(Uuid, u64, Reach)> {
         self.rooms()
             .iter()
             .flat_map(|(ws, r)| {
                 r.clients
                     .iter()
-                    .filter_map(|c| c.reach.as_ref().map(|reach| (*ws, c.id, reach.user_id)))
+                    .filter_map(|c| c.reach.as_ref().map(|reach| (*ws, c.id, reach.clone())))
             })
             .collect()
     }

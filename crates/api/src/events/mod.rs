@@ -32,7 +32,8 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
 }
 
 /// What `caller` reaches when they are staff who see only their own
-/// records (a school's teacher): the events they hear are narrowed to it.
+/// records (a school's teacher) or a moderator, who may be limited to
+/// branches: the events they hear are narrowed to it.
 /// `None` for everyone else: those who see the workspace's records, and
 /// members, whose permissions already keep them to the events of their own
 /// records (they hear a person's, a class's or a register's changes only
@@ -42,9 +43,17 @@ pub async fn reach_of(
     caller: &crate::extract::Caller,
 ) -> Result<Option<reach::Reach>, crate::error::ApiError> {
     let staff = caller.role == rapport_domain::Role::Staff;
+    let moderator = caller.role == rapport_domain::Role::Manager;
     match caller.user_id() {
         Some(user) if staff && crate::people::sees_their_own(caller) => Ok(Some(
             reach::Reach::of(conn, caller.workspace_id(), user).await?,
+        )),
+        // A moderator hears of their branches' (all, while they have
+        // none); read again as rights are, so that branches given while
+        // connected narrow what they hear from then on.
+        Some(user) if moderator => Ok(Some(
+            reach::Reach::of_branches(conn, caller.workspace_id(), user, caller.branches.clone())
+                .await?,
         )),
         _ => Ok(None),
     }

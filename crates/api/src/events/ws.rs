@@ -86,7 +86,7 @@ pub async fn connect(
             let (Some(user_id), Some(family_id)) = (ticket.user_id, ticket.family_id) else {
                 return Err(ApiError::Unauthorized("the ticket is not valid".into()));
             };
-            let (workspace, role, profile) =
+            let (workspace, role, profile, branches) =
                 rapport_db::workspaces::session(conn, ticket.workspace_id, user_id, family_id)
                     .await?
                     .ok_or_else(|| {
@@ -103,6 +103,7 @@ pub async fn connect(
                     family: family_id,
                     profile,
                 },
+                branches,
             };
             let credential = Credential::User {
                 workspace_id: ticket.workspace_id,

@@ -44,6 +44,9 @@ pub struct Caller {
     pub workspace: Workspace,
     pub role: Role,
     pub principal: Principal,
+    /// The member's branches (none for an API key); a moderator with any
+    /// sees only the people of those.
+    pub branches: Vec<Uuid>,
 }
 
 impl Caller {
@@ -54,6 +57,7 @@ impl Caller {
             workspace,
             role: Role::Admin,
             principal: Principal::ApiKey { id, scopes },
+            branches: Vec::new(),
         }
     }
 
@@ -207,7 +211,7 @@ async fn resolve(state: &AppState, pool: &Pool, token: &str) -> Result<Resolved,
     let claims = jwt::decode_access(state, token)?;
     let mut conn = pool.get_owned().await?;
     // Membership, role and whether the session was ended, in one query.
-    let (workspace, role, profile) =
+    let (workspace, role, profile, branches) =
         rapport_db::workspaces::session(&mut conn, claims.ws, claims.sub, claims.fam)
             .await?
             .ok_or_else(|| {
@@ -225,6 +229,7 @@ async fn resolve(state: &AppState, pool: &Pool, token: &str) -> Result<Resolved,
                 family: claims.fam,
                 profile,
             },
+            branches,
         },
         None,
         conn,
@@ -367,6 +372,7 @@ mod tests {
                     created_at: chrono::Utc::now(),
                 },
             },
+            branches: Vec::new(),
         }
     }
 

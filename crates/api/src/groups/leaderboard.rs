@@ -32,12 +32,18 @@ pub async fn leaderboard(
         .found()?;
     let today = rapport_db::groups::today(conn, ws).await?;
     let month = rapport_domain::payments::month_of(today);
-    let rows = if caller.workspace.has_module(Module::Medals) {
+    let mut rows = if caller.workspace.has_module(Module::Medals) {
         let (since, _) = crate::medals::month_of(&caller.workspace.time_zone, chrono::Utc::now());
         rapport_db::dashboards::leaderboard(conn, ws, group.id, today, since).await?
     } else {
         Vec::new()
     };
+    // A moderator limited to branches sees the people of theirs.
+    if let crate::extract::Scope::Branches { .. } = scope {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.person_id).collect();
+        let theirs = rapport_db::people::seen_live(conn, &scope, &ids).await?;
+        rows.retain(|r| theirs.contains(&r.person_id));
+    }
     Ok(Json(Leaderboard {
         group_id: group.id,
         month,

@@ -149,6 +149,7 @@ pub async fn add(
                     "no such person in this workspace",
                 ));
             }
+            crate::people::within_branches(conn, &scope, &[body.person_id], "person_id").await?;
             let joined_on = match body.joined_on {
                 Some(d) => d,
                 None => rapport_db::groups::today(conn, ws).await?,

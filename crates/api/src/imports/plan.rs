@@ -499,6 +499,7 @@ impl Planner {
                     organization_id: org.map(|o| o.id()),
                     owner_id,
                     user_id: None,
+                    branch_id: None,
                     status: d
                         .status
                         .unwrap_or(PersonStatus::Active)

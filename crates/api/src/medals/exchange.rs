@@ -1,5 +1,5 @@
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{perm, Authz, Ctx, Db, Valid};
+use crate::extract::{perm, Authz, Ctx, Db, Valid, Visible};
 use crate::respond::Reply;
 use actix_web::post;
 use diesel_async::AsyncConnection;
@@ -25,13 +25,17 @@ use uuid::Uuid;
 pub async fn exchange(
     mut db: Db,
     caller: Authz<perm::MedalsExchange>,
+    Visible(scope, ..): Visible<crate::people::Policy>,
     ctx: Ctx,
     Valid(body): Valid<ExchangeRequest>,
 ) -> ApiResult<Reply<LedgerEntryView>> {
     let ws = caller.workspace_id();
     let conn = db.conn().await?;
     let person = match (caller.allows(Permission::MedalsAward), body.person_id) {
-        (true, Some(p)) => p,
+        (true, Some(p)) => {
+            crate::people::within_branches(conn, &scope, &[p], "person_id").await?;
+            p
+        }
         (true, None) => {
             return Err(ApiError::validation(
                 "person_id",

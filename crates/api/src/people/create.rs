@@ -1,6 +1,6 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
-use crate::extract::{perm, Authz, Ctx, Idempotent, Valid};
+use crate::extract::{perm, Authz, Ctx, Idempotent, Scope, Valid, Visible};
 use crate::respond::Reply;
 use actix_web::post;
 use diesel_async::AsyncConnection;
@@ -24,6 +24,7 @@ use uuid::Uuid;
 pub async fn create(
     mut db: Db,
     caller: Authz<perm::PeopleWrite>,
+    Visible(scope, ..): Visible<super::Policy>,
     ctx: Ctx,
     idem: Idempotent,
     Valid(body): Valid<CreatePersonRequest>,
@@ -45,6 +46,11 @@ pub async fn create(
                 .flatten()
         }),
         user_id: body.user_id,
+        // A moderator of one branch adds people to it.
+        branch_id: body.branch_id.or(match &scope {
+            Scope::Branches { ids, .. } if ids.len() == 1 => Some(ids[0]),
+            _ => None,
+        }),
         status: body.status.as_str().to_string(),
         tags: tidy_tags(&body.tags),
         custom_fields: serde_json::Value::Null,
@@ -58,6 +64,7 @@ pub async fn create(
             }
             super::check_links(conn, ws, new.organization_id, new.owner_id, new.user_id).await?;
             super::check_user_free(conn, ws, new.user_id, None).await?;
+            super::check_branch(conn, ws, &scope, new.branch_id).await?;
             new.custom_fields = serde_json::Value::Object(
                 crate::custom_fields::checked(
                     conn,

@@ -27,6 +27,8 @@ pub struct PersonQuery {
     pub organization_id: Option<Uuid>,
     /// The person who is this member.
     pub user_id: Option<Uuid>,
+    /// People of this branch.
+    pub branch_id: Option<Uuid>,
     /// Created at or after this time.
     pub created_since: Option<DateTime<Utc>>,
     /// Created before this time.
@@ -96,6 +98,7 @@ impl From<PersonQuery> for PersonFilter {
             owner_id: q.owner_id,
             organization_id: q.organization_id,
             user_id: q.user_id,
+            branch_id: q.branch_id,
             created_since: q.created_since,
             created_until: q.created_until,
             deleted: q.deleted,

@@ -55,6 +55,15 @@ impl crate::extract::Policy for Policy {
                 user_id: *id,
                 email: profile.email.clone(),
             },
+            // A moderator given branches sees theirs only.
+            Principal::User { .. }
+                if caller.role == Role::Manager && !caller.branches.is_empty() =>
+            {
+                Scope::Branches {
+                    workspace_id: caller.workspace_id(),
+                    ids: caller.branches.clone(),
+                }
+            }
             _ => Scope::Workspace(caller.workspace_id()),
         }
     }
@@ -146,6 +155,74 @@ pub(crate) async fn check_links(
         }
     }
     Ok(())
+}
+
+/// A person's branch is one of the workspace's, not archived (held until
+/// the transaction ends, so that it is not archived meanwhile), and for a
+/// moderator limited to branches one of theirs. 422 naming `branch_id`
+/// otherwise.
+pub(crate) async fn check_branch(
+    conn: &mut Conn,
+    ws: Uuid,
+    scope: &Scope,
+    branch: Option<Uuid>,
+) -> Result<(), ApiError> {
+    if let Scope::Branches { ids, .. } = scope {
+        if !branch.is_some_and(|b| ids.contains(&b)) {
+            return Err(ApiError::Validation(vec![
+                rapport_domain::problem::FieldError::new(
+                    "branch_id",
+                    FieldCode::OneOf,
+                    "one of your branches",
+                )
+                .with(
+                    "choices",
+                    ids.iter().map(Uuid::to_string).collect::<Vec<_>>(),
+                ),
+            ]));
+        }
+    }
+    if let Some(b) = branch {
+        if rapport_db::branches::held_open(conn, ws, &[b])
+            .await?
+            .is_empty()
+        {
+            return Err(unknown(
+                "branch_id",
+                "no such branch in this workspace, or it is archived",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// For a moderator limited to branches, 422 `unknown` on `field` (its
+/// index added when there are several) unless each of `ids` is a live
+/// person of their branches; nothing for any other scope, whose routes
+/// check the people they are given as before. How a body that names people
+/// (a session's participants, a register's lines, a class's new member) is
+/// kept to the moderator's branches.
+pub(crate) async fn within_branches(
+    conn: &mut Conn,
+    scope: &Scope,
+    ids: &[Uuid],
+    field: &str,
+) -> Result<(), ApiError> {
+    if !matches!(scope, Scope::Branches { .. }) || ids.is_empty() {
+        return Ok(());
+    }
+    let seen = rapport_db::people::seen_live(conn, scope, ids).await?;
+    match ids.iter().position(|id| !seen.contains(id)) {
+        None => Ok(()),
+        Some(i) => Err(unknown(
+            &if ids.len() > 1 {
+                format!("{field}.{i}")
+            } else {
+                field.to_string()
+            },
+            "no person of your branches has this id",
+        )),
+    }
 }
 
 /// A member is one person of a workspace at most: 409 when `user_id` is

@@ -46,6 +46,7 @@ pub async fn update(
         organization_id: body.organization_id,
         owner_id: body.owner_id,
         user_id: body.user_id,
+        branch_id: body.branch_id,
         status: body.status.map(|s| s.as_str().to_string()),
         tags: body.tags.as_deref().map(tidy_tags),
         custom_fields: None,
@@ -86,6 +87,9 @@ pub async fn update(
             )
             .await?;
             super::check_user_free(conn, ws, changes.user_id.flatten(), Some(id)).await?;
+            if let Some(branch) = changes.branch_id.filter(|b| *b != before.branch_id) {
+                super::check_branch(conn, ws, &scope, branch).await?;
+            }
             let after = rapport_db::people::update(conn, ws, id, before.version, &changes)
                 .await?
                 .current()?;

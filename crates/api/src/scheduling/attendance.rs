@@ -57,6 +57,11 @@ async fn register(
         let theirs = rapport_db::scheduling::linked_people(conn, ws, user_id).await?;
         people.retain(|p| theirs.contains(p));
     }
+    // A moderator limited to branches: the people of theirs.
+    if let Scope::Branches { .. } = scope {
+        let theirs = rapport_db::people::seen_live(conn, scope, &people).await?;
+        people.retain(|p| theirs.contains(p));
+    }
     let mut recorded = rapport_db::scheduling::attendance_of(conn, ws, session_id).await?;
     let mut names = rapport_db::people::names(conn, ws, &people).await?;
     let mut lines: Vec<AttendanceView> = people
@@ -209,6 +214,14 @@ pub async fn record(
                 .await?
                 .remove(&id)
                 .unwrap_or_default();
+            // A moderator limited to branches does not see, nor record,
+            // the others.
+            let participants = match scope {
+                Scope::Branches { .. } => {
+                    rapport_db::people::seen_live(conn, &scope, &participants).await?
+                }
+                _ => participants,
+            };
             for (i, r) in body.records.iter().enumerate() {
                 if !participants.contains(&r.person_id) {
                     return Err(ApiError::validation(

@@ -41,7 +41,8 @@ async fn person_for(
                 "staff name the person a booking is for",
             ));
         };
-        super::check_participants(conn, ws, &[p]).await?;
+        let scope = <crate::people::Policy as crate::extract::Policy>::scope(caller);
+        super::check_participants(conn, ws, &scope, &[p]).await?;
         return Ok(p);
     }
     let user = caller.user_id().ok_or_else(|| {

@@ -96,5 +96,7 @@ pub async fn cancel(
             Ok(after)
         })
         .await?;
-    Ok(Reply::ok(&session.view()).etag(session.row.version))
+    // As the caller sees it (a limited moderator, their branches' people).
+    let view = super::Viewer::of(conn, ws, &scope).await?.session(&session);
+    Ok(Reply::ok(&view).etag(session.row.version))
 }

@@ -1,6 +1,6 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
-use crate::extract::{perm, Authz, Ctx, Idempotent, Valid};
+use crate::extract::{perm, Authz, Ctx, Idempotent, Valid, Visible};
 use crate::respond::Reply;
 use actix_web::post;
 use diesel_async::AsyncConnection;
@@ -33,6 +33,7 @@ use uuid::Uuid;
 pub async fn create(
     mut db: Db,
     caller: Authz<perm::SessionsWrite>,
+    Visible(scope, ..): Visible<super::Policy>,
     ctx: Ctx,
     idem: Idempotent,
     Valid(body): Valid<CreateSessionRequest>,
@@ -75,7 +76,8 @@ pub async fn create(
                 return Ok(replay);
             }
             super::check_host(conn, ws, host_id).await?;
-            let participants = super::check_participants(conn, ws, &body.participant_ids).await?;
+            let participants =
+                super::check_participants(conn, ws, &scope, &body.participant_ids).await?;
             let groups = super::check_groups(conn, ws, &body.group_ids).await?;
             let row = match &body.recurrence {
                 None => {

@@ -88,10 +88,11 @@ pub(crate) fn not_hosting(scope: &crate::extract::Scope, session: &SessionRow) -
 
 /// How a caller sees sessions: whole, or, for a member who does not hold
 /// one, its time, place, room and status with only their own people among
-/// its participants: not the others, nor its notes, nor its fee.
+/// its participants: not the others, nor its notes, nor its fee. A
+/// moderator limited to branches sees the people of theirs among them.
 pub(crate) struct Viewer {
     scope: crate::extract::Scope,
-    /// The people linked to a member.
+    /// The people linked to a member; a limited moderator's branches' people.
     own: Vec<Uuid>,
 }
 
@@ -104,6 +105,10 @@ impl Viewer {
         let own = match scope {
             crate::extract::Scope::Person { user_id, .. } => {
                 rapport_db::scheduling::linked_people(conn, ws, *user_id).await?
+            }
+            crate::extract::Scope::Branches { ids, .. } => {
+                diesel_async::RunQueryDsl::load(rapport_db::scope::branch_people(ws, ids), conn)
+                    .await?
             }
             _ => vec![],
         };
@@ -124,6 +129,10 @@ impl Viewer {
         participants: Vec<Uuid>,
         groups: Vec<Uuid>,
     ) -> SessionView {
+        if let crate::extract::Scope::Branches { .. } = self.scope {
+            let theirs = participants.into_iter().filter(|p| self.own.contains(p));
+            return row.view(theirs.collect(), groups);
+        }
         if not_hosting(&self.scope, row).is_none() {
             return row.view(participants, groups);
         }
@@ -424,6 +433,7 @@ pub(crate) async fn check_groups(
 pub(crate) async fn check_participants(
     conn: &mut Conn,
     ws: Uuid,
+    scope: &crate::extract::Scope,
     ids: &[Uuid],
 ) -> Result<Vec<Uuid>, ApiError> {
     let mut unique = Vec::with_capacity(ids.len());
@@ -444,5 +454,6 @@ pub(crate) async fn check_participants(
             "no person of this workspace has this id",
         ));
     }
+    crate::people::within_branches(conn, scope, &unique, "participant_ids").await?;
     Ok(unique)
 }

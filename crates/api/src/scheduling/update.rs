@@ -111,7 +111,19 @@ pub async fn update(
                 super::check_host(conn, ws, host).await?;
             }
             let participants = match &body.participant_ids {
-                Some(ids) => super::check_participants(conn, ws, ids).await?,
+                Some(ids) => {
+                    let mut given = super::check_participants(conn, ws, &scope, ids).await?;
+                    // A moderator limited to branches changes the people of
+                    // theirs: those of other branches, which they do not
+                    // see, stay.
+                    if let crate::extract::Scope::Branches { .. } = scope {
+                        let seen =
+                            rapport_db::people::seen_live(conn, &scope, &before.participants)
+                                .await?;
+                        given.extend(before.participants.iter().filter(|p| !seen.contains(p)));
+                    }
+                    given
+                }
                 None => before.participants.clone(),
             };
             let groups = match &body.group_ids {
@@ -215,7 +227,9 @@ pub async fn update(
             Ok(after)
         })
         .await?;
-    Ok(Reply::ok(&session.view()).etag(session.row.version))
+    // As the caller sees it (a limited moderator, their branches' people).
+    let view = super::Viewer::of(conn, ws, &scope).await?.session(&session);
+    Ok(Reply::ok(&view).etag(session.row.version))
 }
 
 fn changes(body: &UpdateSessionRequest) -> SessionChanges {

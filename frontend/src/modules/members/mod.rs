@@ -198,6 +198,8 @@ fn MemberTable(
     let session = session::current();
     let me = session.me.with_untracked(|m| m.as_ref().map(|m| m.user.id));
     let tz = session::time_zone();
+    let branches = crate::modules::branches::open_branches();
+    let with_branches = move || branches.get().is_some_and(|b| !b.is_empty());
     view! {
         <table class="table" aria-label=tr("members.title")>
             <thead>
@@ -205,6 +207,9 @@ fn MemberTable(
                     <th scope="col">{tr("common.name")}</th>
                     <th scope="col">{tr("field.email")}</th>
                     <th scope="col">{tr("field.role")}</th>
+                    <Show when=with_branches>
+                        <th scope="col">{tr("members.branches")}</th>
+                    </Show>
                     <th scope="col">{tr("members.joined")}</th>
                     <th scope="col"><span class="visually-hidden">{tr("common.remove")}</span></th>
                 </tr>
@@ -215,11 +220,15 @@ fn MemberTable(
                     let manageable = session.can(Permission::MembersManage) && m.role.rank() >= my_role().rank();
                     let joined = m.joined_at;
                     let tz = tz.clone();
+                    let shown = m.clone();
                     view! {
                         <tr data-member=m.email.clone()>
                             <td>{m.name.clone()} {is_me.then(|| view! { <span class="muted">" (" {tr("members.you")} ")"</span> })}</td>
                             <td>{m.email.clone()}</td>
                             <td><RoleCell member=m.clone() editable=manageable reload=reload /></td>
+                            <Show when=with_branches>
+                                <td><BranchesCell member=shown.clone() branches=branches editable=manageable reload=reload /></td>
+                            </Show>
                             <td>{move || i18n::date(&joined, &tz)}</td>
                             <td>{manageable.then(|| view! { <RemoveButton member=m.clone() reload=reload /> })}</td>
                         </tr>
@@ -227,6 +236,50 @@ fn MemberTable(
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// The member's branches as chips: pressed for those they belong to, each
+/// a toggle for those who manage members. A moderator given any sees the
+/// people of those only.
+#[component]
+fn BranchesCell(
+    member: MemberView,
+    branches: LocalResource<Vec<rapport_domain::api::BranchView>>,
+    editable: bool,
+    reload: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let toasts = toasts();
+    let theirs = RwSignal::new(member.branch_ids.clone());
+    let user_id = member.user_id;
+    let name = member.name.clone();
+    view! {
+        <div class="chips" role="group" aria-label=format!("{name} — {}", t("members.branches"))>
+            {move || branches.get().unwrap_or_default().into_iter().map(|b| {
+                let id = b.id;
+                let on = move || theirs.with(|t| t.contains(&id));
+                let toggle = move |_| {
+                    let mut next = theirs.get_untracked();
+                    if next.contains(&id) { next.retain(|x| *x != id) } else { next.push(id) }
+                    spawn_local(async move {
+                        let body = rapport_domain::api::MemberBranches { branch_ids: next };
+                        let path = format!("/api/v1/members/{user_id}/branches");
+                        match api::put::<_, rapport_domain::api::MemberBranches>(&path, &body).await {
+                            Ok(set) => {
+                                theirs.set(set.branch_ids);
+                                toasts.success(t("members.branches_saved"));
+                            }
+                            Err(e) => toasts.error(e.message()),
+                        }
+                        reload();
+                    });
+                };
+                view! {
+                    <button type="button" class="chip toggle" aria-pressed=move || on().to_string()
+                        disabled=!editable on:click=toggle>{b.name}</button>
+                }
+            }).collect_view()}
+        </div>
     }
 }
 

@@ -75,6 +75,8 @@ fn PeoplePage() -> impl IntoView {
     let field_value = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_string());
     let trash = RwSignal::new(false);
+    let branch = RwSignal::new(String::new());
+    let branches = crate::modules::branches::open_branches();
     let fields = crate::components::custom_fields::fields_of(FieldRecord::Person);
     let columns = Columns::new(&COLUMNS, fields);
     let names = crate::components::members::member_names();
@@ -96,6 +98,10 @@ fn PeoplePage() -> impl IntoView {
         let o = owner.get();
         if !o.is_empty() {
             path.push_str(&format!("&owner_id={o}"));
+        }
+        let b = branch.get();
+        if !b.is_empty() {
+            path.push_str(&format!("&branch_id={b}"));
         }
         let (f, v) = (field.get(), field_value.get());
         if !f.is_empty() && !v.trim().is_empty() {
@@ -123,6 +129,7 @@ fn PeoplePage() -> impl IntoView {
         status.track();
         tag.track();
         owner.track();
+        branch.track();
         field.track();
         field_value.track();
         sort.track();
@@ -227,6 +234,14 @@ fn PeoplePage() -> impl IntoView {
                             members.sort_by(|a, b| a.1.cmp(&b.1));
                             members.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()
                         }}
+                    </select>
+                </Show>
+                <Show when=move || branches.get().is_some_and(|b| !b.is_empty())>
+                    <select aria-label=tr("branches.filter") data-filter="branch" on:change=move |ev| branch.set(event_target_value(&ev))>
+                        <option value="">{tr("branches.any")}</option>
+                        {move || branches.get().unwrap_or_default().into_iter().map(|b| view! {
+                            <option value=b.id.to_string()>{b.name}</option>
+                        }).collect_view()}
                     </select>
                 </Show>
                 <Show when=move || fields.get().is_some_and(|f| !f.is_empty())>
@@ -353,6 +368,10 @@ fn NewPerson(on_done: impl Fn(PersonView) + Copy + Send + Sync + 'static) -> imp
     let may_invite = session::current().can(Permission::InvitationsManage);
     let errors = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
+    // Their branch, where the workspace has branches.
+    let branch = RwSignal::new(None::<Uuid>);
+    let branches = crate::modules::branches::open_branches();
+    let branch_error = crate::components::form::field_error(errors, "branch_id");
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         errors.set(None);
@@ -373,6 +392,7 @@ fn NewPerson(on_done: impl Fn(PersonView) + Copy + Send + Sync + 'static) -> imp
             last_name: last.get_untracked(),
             email: Some(email.get_untracked()).filter(|e| !e.trim().is_empty()),
             phone: Some(phone.get_untracked()).filter(|p| !p.trim().is_empty()),
+            branch_id: branch.get_untracked(),
             ..Default::default()
         };
         spawn_local(async move {
@@ -396,6 +416,18 @@ fn NewPerson(on_done: impl Fn(PersonView) + Copy + Send + Sync + 'static) -> imp
                 <Field label="people.last_name" name="last_name" value=last errors=errors />
                 <Field label="field.email" name="email" kind="email" value=email errors=errors />
                 <Field label="people.phone" name="phone" kind="tel" value=phone errors=errors />
+                <Show when=move || branches.get().is_some_and(|b| !b.is_empty())>
+                    <div class="field" class:invalid=move || branch_error().is_some()>
+                        <label for="f-new-branch">{tr("branches.filter")}</label>
+                        <select id="f-new-branch" on:change=move |ev| branch.set(event_target_value(&ev).parse().ok())>
+                            <option value="">{tr("branches.none")}</option>
+                            {move || branches.get().unwrap_or_default().into_iter().map(|b| view! {
+                                <option value=b.id.to_string()>{b.name}</option>
+                            }).collect_view()}
+                        </select>
+                        <p class="error" role="alert">{move || branch_error().unwrap_or_default()}</p>
+                    </div>
+                </Show>
             </div>
             <Show when=move || may_invite>
                 <label class="check">
@@ -486,11 +518,17 @@ fn PersonPanel(
     let phone = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
     let status = RwSignal::new(PersonStatus::Active);
+    // Their branch as edited and as read: sent only when changed (an
+    // archived branch, offered no more, stays theirs).
+    let branch = RwSignal::new(None::<Uuid>);
+    let branch_read = RwSignal::new(None::<Uuid>);
+    let branches = crate::modules::branches::open_branches();
     // The workspace's own fields, and this person's values as edited and as read.
     let fields = crate::components::custom_fields::fields_of(FieldRecord::Person);
     let custom = RwSignal::new(serde_json::Map::new());
     let custom_read = RwSignal::new(serde_json::Map::new());
     let errors = RwSignal::new(None::<ApiError>);
+    let branch_error = crate::components::form::field_error(errors, "branch_id");
     // The version the form was filled from: a save is on condition of it.
     let version = RwSignal::new(0);
     // The form shows the person as last read, also after someone else's change.
@@ -508,6 +546,8 @@ fn PersonPanel(
             phone.set(p.phone.clone().unwrap_or_default());
             tags.set(p.tags.join(", "));
             status.set(p.status);
+            branch.set(p.branch_id);
+            branch_read.set(p.branch_id);
         }
     });
     let save = move |ev: SubmitEvent| {
@@ -534,6 +574,7 @@ fn PersonPanel(
             phone: blank(phone.get_untracked()),
             status: Some(status.get_untracked()),
             tags: Some(rapport_domain::validate::split_tags(&tags.get_untracked())),
+            branch_id: Some(branch.get_untracked()).filter(|b| *b != branch_read.get_untracked()),
             ..Default::default()
         };
         spawn_local(async move {
@@ -630,6 +671,25 @@ fn PersonPanel(
                                         }).collect_view()}
                                     </select>
                                 </div>
+                                <Show when=move || branches.get().is_some_and(|b| !b.is_empty()) || branch.get().is_some()>
+                                    <div class="field" class:invalid=move || branch_error().is_some()>
+                                        <label for="f-branch">{tr("branches.filter")}</label>
+                                        <select id="f-branch" on:change=move |ev| branch.set(event_target_value(&ev).parse().ok())>
+                                            <option value="" selected=move || branch.get().is_none()>{tr("branches.none")}</option>
+                                            {move || {
+                                                let mut open: Vec<(Uuid, String)> = branches.get().unwrap_or_default().into_iter().map(|b| (b.id, b.name)).collect();
+                                                // Theirs, even archived, is shown as theirs.
+                                                if let Some(b) = branch_read.get().filter(|b| !open.iter().any(|o| o.0 == *b)) {
+                                                    open.push((b, t("branches.archived")));
+                                                }
+                                                open.into_iter().map(|(id, name)| {
+                                                    view! { <option value=id.to_string() selected=move || branch.get() == Some(id)>{name}</option> }
+                                                }).collect_view()
+                                            }}
+                                        </select>
+                                        <p class="error" role="alert">{move || branch_error().unwrap_or_default()}</p>
+                                    </div>
+                                </Show>
                                 <Field label="people.tags" name="tags" value=tags errors=errors hint="people.tags_hint" />
                                 <crate::components::custom_fields::CustomFieldInputs fields=fields values=custom errors=errors />
                                 <FormError errors=errors />
