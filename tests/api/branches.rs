@@ -3,7 +3,7 @@
 //! them, and adds people to those only; another workspace's branches are
 //! nobody's here.
 
-use rapport_domain::api::{BranchView, MemberBranches, Page, PersonView, SessionView};
+use rapport_domain::api::{BranchView, MeResponse, MemberBranches, Page, PersonView, SessionView};
 use rapport_tests::{Session, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -293,6 +293,12 @@ async fn a_moderator_given_branches_sees_and_adds_the_people_of_those_only() {
     assert_eq!(status, 200, "{body}");
     let mine: MemberBranches = serde_json::from_value(body).unwrap();
     assert_eq!(mine.branch_ids, [north.id]);
+    let me: MeResponse = app
+        .get("/api/v1/me", &moderator.access)
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(me.branch_ids, [north.id], "the app learns them from /me");
 
     // They see North's people only: lists, reads, changes, search.
     assert_eq!(names(&app, &moderator, "").await, ["Ann"]);
@@ -481,6 +487,20 @@ async fn a_moderator_given_branches_sees_and_adds_the_people_of_those_only() {
     let mut all = whole.participant_ids.clone();
     all.sort();
     assert_eq!(all, [ann.id, ben.id], "Ben stays");
+    // The calendar of a branch: sessions with its people, or held by its tutors.
+    let of_branch = async |branch: Uuid| -> Vec<Uuid> {
+        let page: Page<SessionView> = app
+            .get(
+                &format!("/api/v1/sessions?from=2026-12-07T00:00:00Z&to=2026-12-08T00:00:00Z&branch_id={branch}"),
+                &owner.access,
+            )
+            .await
+            .expect(200)
+            .read();
+        page.data.iter().map(|s| s.id).collect()
+    };
+    assert_eq!(of_branch(south.id).await, [with_ben.id, by_tutor.id]);
+    assert_eq!(of_branch(north.id).await, [with_ann.id, by_tutor.id]);
 
     // Branches that are not the workspace's (or archived) are refused whole.
     let stranger = app.register("tutoring").await;

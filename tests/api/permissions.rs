@@ -447,7 +447,10 @@ async fn every_operation_answers_as_the_matrix_says() {
                 }
                 Method::PUT if op.path.ends_with("/guardians") => Some(json!({"guardians": []})),
                 Method::POST if op.path.ends_with("/void") => Some(json!({"reason": "Outsider"})),
-                Method::PUT if op.path.starts_with("/api/v1/availability/") => {
+                Method::PUT
+                    if op.path.starts_with("/api/v1/availability/")
+                        || op.path.ends_with("/availability") =>
+                {
                     Some(json!({"time_zone": "UTC"}))
                 }
                 Method::PUT if op.path.ends_with("/attendance") => Some(

@@ -206,6 +206,17 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
     )
     .await
     .expect(200);
+    // When they are free, with a reason for their time off.
+    app.call(
+        Method::PUT,
+        &format!("{path}/availability"),
+        Some(&owner.access),
+        Some(json!({"time_zone": "UTC", "weekly": [{"weekday": 2, "from": "16:00", "to": "18:00"}],
+                    "time_off": [{"starts_at": "2027-02-01T00:00:00Z", "ends_at": "2027-02-08T00:00:00Z",
+                                  "reason": "The Quillfeather family trip"}]})),
+    )
+    .await
+    .expect(200);
     app.post(
         "/api/v1/fee-plans",
         Some(&owner.access),
@@ -272,6 +283,7 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
         .iter()
         .any(|b| b["currency"] == "MEDAL_GOLD" && b["balance_minor"] == 1));
     assert_eq!(held["payments"]["guardians"][0]["name"], "Ada Quillfeather");
+    assert_eq!(held["free_times"]["weekly"][0]["from"], "16:00");
     assert_eq!(held["payments"]["payments"][0]["receipt_number"], 1);
 
     // Who may not: a lower role, a key without the scope, another workspace.

@@ -6,8 +6,8 @@
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
 use crate::schema::{
     attendance, availability, booking_rules, calendar_feeds, groups, memberships, people,
-    reminder_settings, session_groups, session_invitations, session_participants,
-    session_reminders, session_series, sessions, users,
+    person_availability, reminder_settings, session_groups, session_invitations,
+    session_participants, session_reminders, session_series, sessions, users,
 };
 use crate::scope::Scope;
 use chrono::{DateTime, Utc};
@@ -141,6 +141,9 @@ pub struct SessionFilter {
     pub kind: Option<SessionKind>,
     /// Occurrences of this series.
     pub series_id: Option<Uuid>,
+    /// Sessions of this branch: with one of its people, or held by one of
+    /// its members (its tutors).
+    pub branch_id: Option<Uuid>,
     /// Only group sessions one may still book a seat of: with seats,
     /// scheduled, not yet begun.
     pub with_seats: bool,
@@ -237,6 +240,18 @@ pub async fn list(
             .filter(session_groups::group_id.eq(g))
             .select(session_groups::session_id);
         q = q.filter(sessions::id.eq_any(with));
+    }
+    if let Some(b) = f.branch_id {
+        let ws = scope.workspace();
+        let with = session_people::table
+            .filter(session_people::workspace_id.eq(ws))
+            .filter(session_people::person_id.eq_any(crate::scope::branch_people(ws, &[b])))
+            .select(session_people::session_id);
+        q = q.filter(
+            sessions::id.eq_any(with).or(sessions::host_id
+                .assume_not_null()
+                .eq_any(crate::scope::branch_members(ws, &[b]))),
+        );
     }
     if let Some(s) = f.status {
         q = q.filter(sessions::status.eq(s.as_str()));
@@ -1163,6 +1178,140 @@ pub async fn put_availability(
         .get_result(conn)
         .await
         .map(Some)
+}
+
+/// When a person (a student) is free: the same document as a host's hours.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = person_availability)]
+pub struct PersonAvailabilityRow {
+    pub workspace_id: Uuid,
+    pub person_id: Uuid,
+    pub time_zone: String,
+    pub weekly: serde_json::Value,
+    pub overrides: serde_json::Value,
+    pub time_off: serde_json::Value,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl PersonAvailabilityRow {
+    /// As a host's hours are read (`user_id`: the person's id).
+    pub fn as_hours(&self) -> AvailabilityRow {
+        AvailabilityRow {
+            workspace_id: self.workspace_id,
+            user_id: self.person_id,
+            time_zone: self.time_zone.clone(),
+            weekly: self.weekly.clone(),
+            overrides: self.overrides.clone(),
+            time_off: self.time_off.clone(),
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
+}
+
+pub async fn person_availability_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person: Uuid,
+) -> QueryResult<Option<PersonAvailabilityRow>> {
+    person_availability::table
+        .find((ws, person))
+        .select(PersonAvailabilityRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Stores when `person` of `ws` is free (a new version); with `version`,
+/// only over that version (`None` when it moved on).
+pub async fn put_person_availability(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person: Uuid,
+    doc: (
+        &str,
+        &serde_json::Value,
+        &serde_json::Value,
+        &serde_json::Value,
+    ),
+    version: Option<i32>,
+) -> QueryResult<Option<PersonAvailabilityRow>> {
+    use diesel::upsert::excluded;
+    let (time_zone, weekly, overrides, time_off) = doc;
+    let current = person_availability::table
+        .find((ws, person))
+        .select(person_availability::version)
+        .for_no_key_update()
+        .first::<i32>(conn)
+        .await
+        .optional()?;
+    if version.is_some_and(|v| v != current.unwrap_or(0)) {
+        return Ok(None);
+    }
+    diesel::insert_into(person_availability::table)
+        .values((
+            person_availability::workspace_id.eq(ws),
+            person_availability::person_id.eq(person),
+            person_availability::time_zone.eq(time_zone),
+            person_availability::weekly.eq(weekly),
+            person_availability::overrides.eq(overrides),
+            person_availability::time_off.eq(time_off),
+        ))
+        .on_conflict((
+            person_availability::workspace_id,
+            person_availability::person_id,
+        ))
+        .do_update()
+        .set((
+            person_availability::time_zone.eq(excluded(person_availability::time_zone)),
+            person_availability::weekly.eq(excluded(person_availability::weekly)),
+            person_availability::overrides.eq(excluded(person_availability::overrides)),
+            person_availability::time_off.eq(excluded(person_availability::time_off)),
+            person_availability::updated_at.eq(diesel::dsl::now),
+            person_availability::version.eq(person_availability::version + 1),
+        ))
+        .returning(PersonAvailabilityRow::as_returning())
+        .get_result(conn)
+        .await
+        .map(Some)
+}
+
+/// Forgets when `person` of `ws` is free; how many rows went.
+pub async fn forget_person_availability(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person: Uuid,
+) -> QueryResult<usize> {
+    diesel::delete(person_availability::table.find((ws, person)))
+        .execute(conn)
+        .await
+}
+
+/// The times `person` of `ws` is taken from `from` to `to`: the sessions
+/// they take part in, not cancelled.
+pub async fn taken_by(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    person: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
+    let theirs = session_people::table
+        .filter(session_people::workspace_id.eq(ws))
+        .filter(session_people::person_id.eq(person))
+        .select(session_people::session_id);
+    sessions::table
+        .filter(sessions::workspace_id.eq(ws))
+        .filter(sessions::id.eq_any(theirs))
+        .filter(sessions::status.ne("cancelled"))
+        .filter(sessions::starts_at.lt(to))
+        .filter(sessions::starts_at.gt(from - longest()))
+        .filter(sessions::ends_at.gt(from))
+        .order(sessions::starts_at)
+        .select((sessions::starts_at, sessions::ends_at))
+        .load(conn)
+        .await
 }
 
 /// A workspace's rule for one kind of session, as stored.

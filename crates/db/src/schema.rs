@@ -817,6 +817,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    person_availability (workspace_id, person_id) {
+        workspace_id -> Uuid,
+        person_id -> Uuid,
+        time_zone -> Text,
+        weekly -> Jsonb,
+        overrides -> Jsonb,
+        time_off -> Jsonb,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
     branches (workspace_id, id) {
         workspace_id -> Uuid,
         id -> Uuid,
@@ -843,6 +856,7 @@ diesel::joinable!(api_keys -> workspaces (workspace_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     branches,
+    person_availability,
     member_branches,
     workspaces,
     memberships,

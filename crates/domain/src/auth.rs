@@ -206,6 +206,10 @@ pub struct MeResponse {
     pub workspaces: Vec<MembershipView>,
     /// Whether mail is kept for the mail viewer (no SMTP server configured).
     pub mail_viewer: bool,
+    /// The member's branches: a moderator given any sees the people of
+    /// those only.
+    #[serde(default)]
+    pub branch_ids: Vec<Uuid>,
 }
 
 /// The answer of routes that only confirm.

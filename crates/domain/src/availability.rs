@@ -92,6 +92,21 @@ pub struct AvailabilityView {
     pub version: i32,
 }
 
+/// When a person (a student) is free: the same document as a host's hours.
+/// A session with them is proposed within it, clear of their other sessions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PersonAvailabilityView {
+    pub person_id: Uuid,
+    /// The IANA zone the hours are in (the workspace's until set).
+    pub time_zone: String,
+    pub weekly: Vec<WeeklyHours>,
+    pub overrides: Vec<DateHours>,
+    pub time_off: Vec<TimeOff>,
+    /// 0 until set.
+    pub version: i32,
+}
+
 /// A host's hours, all of them: they replace what was there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -135,6 +135,7 @@ pub const KINDS: &[&str] = &[
     "guardians.updated",
     "attendance.deleted",
     "availability.updated",
+    "person_availability.updated",
     "booking_rule.updated",
     "reminder_settings.updated",
     "message.created",

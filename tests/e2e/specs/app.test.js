@@ -1736,6 +1736,54 @@ test('an admin adds and archives a branch, limits the moderator to North, and th
   await row.locator('button[aria-pressed="false"]', { hasText: 'North' }).waitFor();
 });
 
+test("a tutor's hours and a student's free times give the times proposed for a session, and another time is warned of", async () => {
+  const page = await track(await newPage(await browser.newContext()));
+  await signIn(page, server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  // The tutor (here the owner) teaches on Mondays, 09:00 to 17:00.
+  await page.locator('#sidebar').getByRole('link', { name: 'Calendar' }).click();
+  await page.getByRole('button', { name: 'My hours' }).click();
+  const hours = page.locator('form[data-form="hours"]');
+  await hours.locator('.hours-day[data-weekday="1"]').getByRole('button', { name: 'Add hours' }).click();
+  await hours.getByRole('button', { name: 'Save my hours' }).click();
+  await page.getByText('Your hours are saved.').waitFor();
+
+  // Bruno is free on Mondays from 14:00 to 16:00, as his record says.
+  await page.locator('#sidebar').getByRole('link', { name: 'Students' }).click();
+  await page.locator('tr[data-person="Bruno Tanaka"] button.link').click();
+  await page.locator('[data-test="free-times"]').click();
+  const free = page.locator('form[data-form="hours"]');
+  const monday = free.locator('.hours-day[data-weekday="1"]');
+  await monday.getByRole('button', { name: 'Add hours' }).click();
+  await monday.getByLabel('From').fill('14:00');
+  await monday.getByLabel('To').fill('16:00');
+  await free.getByRole('button', { name: 'Save when they are free' }).click();
+  await page.getByText('When they are free is saved').waitFor();
+
+  // A session with him on Monday in two weeks: the times that suit both.
+  const now = new Date();
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7) + 14);
+  await page.locator('#sidebar').getByRole('link', { name: 'Calendar' }).click();
+  await page.getByRole('button', { name: 'Schedule a session' }).click();
+  const form = page.locator('form[data-form="new-session"]');
+  await form.getByLabel('Title').fill('Physics');
+  await form.getByLabel('Date').fill(day.toISOString().slice(0, 10));
+  await form.getByLabel('Participants').selectOption({ label: 'Bruno Tanaka' });
+  const suggested = form.locator('[data-test="suggested"]');
+  await suggested.getByRole('button', { name: '14:00–15:00' }).waitFor();
+  assert.deepEqual(await suggested.locator('button').allTextContents(), ['14:00–15:00', '14:30–15:30', '15:00–16:00']);
+  // A time outside them is warned of; one of them is taken with a click.
+  await suggested.locator('[data-test="clash"]').waitFor();
+  await suggested.getByRole('button', { name: '14:30–15:30' }).click();
+  assert.equal(await form.getByLabel('From').inputValue(), '14:30');
+  assert.equal(await form.getByLabel('To').inputValue(), '15:30');
+  await suggested.locator('[data-test="clash"]').waitFor({ state: 'detached' });
+  await shot(page, 'session-suggested');
+  await form.getByRole('button', { name: 'Schedule', exact: true }).click();
+  await page.getByText('The session is scheduled.').waitFor();
+});
+
 test('no page logged a console error', () => {
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, []);

@@ -48,6 +48,7 @@ pub async fn read(
             })
             .collect(),
         mail_viewer: state.config.smtp.is_none(),
+        branch_ids: me.caller.branches.clone(),
     };
     Ok(Reply::ok(&answer).no_store())
 }

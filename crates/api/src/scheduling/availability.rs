@@ -5,7 +5,7 @@
 use super::recurrence;
 use super::slots::{self, Hours, Rules};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{perm, Authz, Ctx, Db, IfMatch, Valid};
+use crate::extract::{perm, Authz, Ctx, Db, IfMatch, Valid, Visible};
 use crate::pagination::Filters;
 use crate::record::Found;
 use crate::respond::Reply;
@@ -54,7 +54,11 @@ impl crate::record::Audited for BookingRuleView {
     }
 }
 
-fn view(user: Uuid, default_zone: &str, row: Option<AvailabilityRow>) -> AvailabilityView {
+pub(crate) fn view(
+    user: Uuid,
+    default_zone: &str,
+    row: Option<AvailabilityRow>,
+) -> AvailabilityView {
     match row {
         None => AvailabilityView {
             user_id: user,
@@ -253,23 +257,15 @@ pub async fn write(
                 &zone,
                 rapport_db::scheduling::availability_of(conn, ws, user).await?,
             );
-            let mut weekly = body.weekly.clone();
-            weekly.sort_by(|a, b| (a.weekday, &a.from).cmp(&(b.weekday, &b.from)));
-            let mut overrides = body.overrides.clone();
-            overrides.sort_by_key(|o| o.date);
-            let mut time_off = body.time_off.clone();
-            time_off.sort_by_key(|t| t.starts_at);
-            let json = |v: serde_json::Result<serde_json::Value>| {
-                v.map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))
-            };
+            let (weekly, overrides, time_off) = stored(&body)?;
             let row = rapport_db::scheduling::put_availability(
                 conn,
                 ws,
                 user,
                 body.time_zone.trim(),
-                &json(serde_json::to_value(&weekly))?,
-                &json(serde_json::to_value(&overrides))?,
-                &json(serde_json::to_value(&time_off))?,
+                &weekly,
+                &overrides,
+                &time_off,
                 if_match.0,
             )
             .await?
@@ -298,6 +294,10 @@ pub struct SlotQuery {
     /// The kind of session, whose rule applies: `consultation` when left
     /// out.
     pub kind: Option<SessionKind>,
+    /// A person the session is for (a student): only the slots within
+    /// when they are free (any time until they say), clear of their other
+    /// sessions.
+    pub person_id: Option<Uuid>,
 }
 
 impl Filters for SlotQuery {
@@ -328,6 +328,26 @@ impl Filters for SlotQuery {
             );
         }
     }
+}
+
+/// Hours as they are stored: weekly, by date and time off, each in order.
+pub(crate) fn stored(
+    body: &PutAvailabilityRequest,
+) -> Result<(serde_json::Value, serde_json::Value, serde_json::Value), ApiError> {
+    let mut weekly = body.weekly.clone();
+    weekly.sort_by(|a, b| (a.weekday, &a.from).cmp(&(b.weekday, &b.from)));
+    let mut overrides = body.overrides.clone();
+    overrides.sort_by_key(|o| o.date);
+    let mut time_off = body.time_off.clone();
+    time_off.sort_by_key(|t| t.starts_at);
+    let json = |v: serde_json::Result<serde_json::Value>| {
+        v.map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))
+    };
+    Ok((
+        json(serde_json::to_value(&weekly))?,
+        json(serde_json::to_value(&overrides))?,
+        json(serde_json::to_value(&time_off))?,
+    ))
 }
 
 /// Host `user`'s hours in `ws` (none, in `default_zone`, until set).
@@ -392,6 +412,7 @@ pub(crate) fn hours(v: &AvailabilityView) -> Result<Hours, ApiError> {
 pub async fn free(
     mut db: Db,
     caller: Authz<perm::SessionsRead>,
+    Visible(scope, ..): Visible<crate::people::Policy>,
     query: crate::pagination::Checked<SlotQuery>,
 ) -> ApiResult<Json<Vec<Slot>>> {
     let q = query.0;
@@ -422,12 +443,27 @@ pub async fn free(
     .into_iter()
     .map(|(s, e, b, a)| (s, e, m(b), m(a)))
     .collect::<Vec<_>>();
-    Ok(Json(slots::slots(
-        &hours(&v)?,
-        &limits,
-        &held,
-        q.from,
-        q.to,
-        Utc::now(),
-    )))
+    let mut found = slots::slots(&hours(&v)?, &limits, &held, q.from, q.to, Utc::now());
+    if let Some(person) = q.person_id {
+        // Someone the caller sees, free then, and not in another session.
+        rapport_db::people::find(conn, &scope, person)
+            .await?
+            .filter(|p| p.deleted_at.is_none())
+            .ok_or_else(|| {
+                ApiError::validation("person_id", FieldCode::Unknown, "no such person here")
+            })?;
+        let free = match super::free_times::hours_of_person(conn, ws, person).await? {
+            Some(v) => Some(hours(&v)?),
+            None => None,
+        };
+        let taken = rapport_db::scheduling::taken_by(conn, ws, person, q.from, q.to).await?;
+        found.retain(|s| {
+            free.as_ref()
+                .is_none_or(|h| h.holds(s.starts_at, s.ends_at))
+                && !taken
+                    .iter()
+                    .any(|(a, b)| s.starts_at < *b && *a < s.ends_at)
+        });
+    }
+    Ok(Json(found))
 }

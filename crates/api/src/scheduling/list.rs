@@ -30,6 +30,9 @@ pub struct SessionQuery {
     pub kind: Option<SessionKind>,
     /// Occurrences of this series.
     pub series_id: Option<Uuid>,
+    /// Sessions of this branch: with one of its people, or held by one of
+    /// its members (its tutors).
+    pub branch_id: Option<Uuid>,
 }
 
 impl From<SessionQuery> for SessionFilter {
@@ -43,6 +46,7 @@ impl From<SessionQuery> for SessionFilter {
             status: q.status,
             kind: q.kind,
             series_id: q.series_id,
+            branch_id: q.branch_id,
             with_seats: false,
         }
     }

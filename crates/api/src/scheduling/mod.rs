@@ -9,6 +9,7 @@ pub mod booking;
 pub mod cancel;
 pub mod create;
 pub mod delete;
+pub mod free_times;
 pub mod ical;
 pub mod invitations;
 pub mod list;
@@ -51,6 +52,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(availability::hosts)
         .service(availability::read)
         .service(availability::write)
+        .service(free_times::read)
+        .service(free_times::write)
         .service(seats::list)
         .service(booking::book)
         .service(booking::reschedule)
@@ -383,6 +386,7 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
             })
         },
     });
+    free_times::privacy(h);
 }
 
 /// A host is a member of the workspace: 422 otherwise.

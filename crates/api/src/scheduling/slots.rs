@@ -19,6 +19,25 @@ pub struct Hours {
     pub time_off: Vec<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
+impl Hours {
+    /// Whether `start`..`end` lies within one interval of its day, clear of
+    /// time off.
+    pub fn holds(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        let d = start.with_timezone(&self.tz).date_naive();
+        let intervals = self
+            .overrides
+            .get(&d)
+            .or_else(|| self.weekly.get(&d.weekday().number_from_monday()));
+        let within = intervals.is_some_and(|list| {
+            list.iter().any(|(a, b)| {
+                at(self.tz, d.and_time(*a)).is_some_and(|from| from <= start)
+                    && end <= end_at(self.tz, d.and_time(*b))
+            })
+        });
+        within && !self.time_off.iter().any(|(s, e)| start < *e && *s < end)
+    }
+}
+
 /// How the kind of session is booked.
 pub struct Rules {
     pub duration: Duration,
@@ -165,6 +184,27 @@ mod tests {
             overrides: HashMap::new(),
             time_off: vec![],
         }
+    }
+
+    #[test]
+    fn hours_hold_a_time_within_one_interval_of_its_day_clear_of_time_off() {
+        // Monday 7 December 2026: Paris is an hour ahead of UTC.
+        let mut h = paris(&[(1, "14:00", "16:00")]);
+        assert!(h.holds(t("2026-12-07T13:00:00Z"), t("2026-12-07T14:00:00Z")));
+        assert!(h.holds(t("2026-12-07T14:00:00Z"), t("2026-12-07T15:00:00Z")));
+        assert!(!h.holds(t("2026-12-07T14:30:00Z"), t("2026-12-07T15:30:00Z")));
+        assert!(!h.holds(t("2026-12-07T12:30:00Z"), t("2026-12-07T13:30:00Z")));
+        assert!(!h.holds(t("2026-12-08T13:00:00Z"), t("2026-12-08T14:00:00Z")));
+        h.time_off
+            .push((t("2026-12-07T13:30:00Z"), t("2026-12-07T13:45:00Z")));
+        assert!(!h.holds(t("2026-12-07T13:00:00Z"), t("2026-12-07T14:00:00Z")));
+        // A date with hours of its own replaces its weekday's.
+        h.overrides.insert(
+            NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+            vec![(hm("09:00"), hm("10:00"))],
+        );
+        assert!(h.holds(t("2026-12-14T08:00:00Z"), t("2026-12-14T09:00:00Z")));
+        assert!(!h.holds(t("2026-12-14T13:00:00Z"), t("2026-12-14T14:00:00Z")));
     }
 
     fn rules() -> Rules {

@@ -14,7 +14,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{BranchPage, BranchView, NewBranch, UpdateBranch};
-use rapport_domain::Permission;
+use rapport_domain::{Permission, Role};
 
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
@@ -37,17 +37,26 @@ pub const ENTRY: Entry = Entry {
 };
 
 /// The workspace's open branches, by name, for pickers and filters (none
-/// for those who may not read them).
+/// for those who may not read them; a moderator given branches, theirs).
 pub fn open_branches() -> LocalResource<Vec<BranchView>> {
     LocalResource::new(move || async move {
-        if crate::session::current().can(Permission::BranchesRead) {
-            api::get::<BranchPage>("/api/v1/branches?limit=100")
-                .await
-                .map(|p| p.data)
-                .unwrap_or_default()
-        } else {
-            Vec::new()
+        let session = crate::session::current();
+        if !session.can(Permission::BranchesRead) {
+            return Vec::new();
         }
+        let mine = session.me.with_untracked(|m| {
+            m.as_ref()
+                .filter(|m| m.role == Role::Manager)
+                .map(|m| m.branch_ids.clone())
+                .unwrap_or_default()
+        });
+        api::get::<BranchPage>("/api/v1/branches?limit=100")
+            .await
+            .map(|p| p.data)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|b| mine.is_empty() || mine.contains(&b.id))
+            .collect()
     })
 }
 
@@ -142,7 +151,7 @@ fn BranchTable(
             <thead>
                 <tr>
                     <th scope="col">{tr("branches.name")}</th>
-                    <th scope="col">{tr("branches.address")}</th>
+                    <th scope="col">{tr("branches.address_col")}</th>
                     <th scope="col" class="num">{tr("branches.people")}</th>
                     <th scope="col">{tr("branches.state")}</th>
                     <th scope="col"><span class="visually-hidden">{tr("branches.archive")}</span></th>

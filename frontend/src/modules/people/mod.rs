@@ -442,6 +442,25 @@ fn NewPerson(on_done: impl Fn(PersonView) + Copy + Send + Sync + 'static) -> imp
     }
 }
 
+/// When the person is free, edited on demand: sessions with them are
+/// proposed within it.
+#[component]
+fn FreeTimes(id: Uuid) -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <div class="free-times">
+            <button type="button" class="secondary" data-test="free-times"
+                on:click=move |_| open.update(|o| *o = !*o)>{tr("free.edit")}</button>
+            <Show when=move || open.get()>
+                <crate::modules::scheduling::HoursEditor
+                    path=format!("/api/v1/people/{id}/availability")
+                    title="free.title" hint="free.hint" save_label="free.save" saved="free.saved"
+                    on_done=move || open.set(false) />
+            </Show>
+        </div>
+    }
+}
+
 /// Invites person `id` at `address` to sign in as a member linked to them
 /// (a student who will see their own lessons, medals and payments), and
 /// says how it went.
@@ -699,6 +718,12 @@ fn PersonPanel(
                             </fieldset>
                         </form>
                         <SignIn p=p.clone() />
+                        <Show when={
+                            let theirs = p.user_id.is_some() && p.user_id == session.me.with_untracked(|m| m.as_ref().map(|m| m.user.id));
+                            move || !deleted && session.has_module(Module::Scheduling) && (session.can(Permission::PeopleWrite) || theirs)
+                        }>
+                            <FreeTimes id=id />
+                        </Show>
                         <Show when=move || session.has_module(Module::Payments)>
                             <Guardians id=id editable=editable />
                         </Show>

@@ -16,10 +16,10 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{
-    ApplyTo, AttendanceEntry, AttendanceStatus, AttendanceView, AvailabilityView,
-    CancelSessionRequest, CreateSessionRequest, GroupPage, GroupView, PersonPage, PersonView,
+    ApplyTo, AttendanceEntry, AttendanceStatus, AttendanceView, CancelSessionRequest,
+    CreateSessionRequest, DateHours, GroupPage, GroupView, PersonPage, PersonView,
     PutAvailabilityRequest, RecordAttendanceRequest, Recurrence, SessionKind, SessionPage,
-    SessionStatus, SessionView, UpdateSessionRequest, WeeklyHours,
+    SessionStatus, SessionView, Slot, TimeOff, UpdateSessionRequest, WeeklyHours,
 };
 use rapport_domain::{Module, Permission};
 use std::collections::HashMap;
@@ -85,6 +85,15 @@ fn day_label(day: NaiveDate) -> String {
         .into()
 }
 
+/// A member's or a person's hours, as the editor reads them.
+#[derive(Clone, serde::Deserialize)]
+struct Hours {
+    time_zone: String,
+    weekly: Vec<WeeklyHours>,
+    overrides: Vec<DateHours>,
+    time_off: Vec<TimeOff>,
+}
+
 fn hm(t: NaiveDateTime) -> String {
     t.format("%H:%M").to_string()
 }
@@ -126,14 +135,18 @@ fn CalendarPage() -> impl IntoView {
     let view_as = RwSignal::new(Mode::initial());
     let anchor = RwSignal::new(today_in(&zone.get_value()));
     let version = RwSignal::new(0u32);
+    // The branch shown (all when none), where the workspace has branches.
+    let branch = RwSignal::new(None::<Uuid>);
+    let branches = crate::modules::branches::open_branches();
     let sessions = LocalResource::new(move || {
         version.track();
         let (start, days) = view_as.get().span(anchor.get());
+        let of = branch.get();
         async move {
             let z = zone.get_value();
             let from = instant(start.and_time(NaiveTime::MIN), &z);
             let to = instant((start + Duration::days(days)).and_time(NaiveTime::MIN), &z);
-            between(from, to).await
+            between(from, to, of).await
         }
     });
     // While a session is dragged the calendar is not drawn again under the
@@ -154,7 +167,13 @@ fn CalendarPage() -> impl IntoView {
     // that arrives while a session is dragged is not drawn (the grid would
     // be drawn again under the pointer and the drag lost): it is fetched
     // again once the drag ends.
-    let drawn = RwSignal::new(None::<(Mode, NaiveDate, Result<Vec<SessionView>, ApiError>)>);
+    type Drawn = (
+        Mode,
+        NaiveDate,
+        Option<Uuid>,
+        Result<Vec<SessionView>, ApiError>,
+    );
+    let drawn = RwSignal::new(None::<Drawn>);
     Effect::new(move |_| {
         let Some(r) = sessions.get() else {
             return;
@@ -162,7 +181,12 @@ fn CalendarPage() -> impl IntoView {
         if dragging.get_untracked() {
             stale.set_value(true);
         } else {
-            drawn.set(Some((view_as.get_untracked(), anchor.get_untracked(), r)));
+            drawn.set(Some((
+                view_as.get_untracked(),
+                anchor.get_untracked(),
+                branch.get_untracked(),
+                r,
+            )));
         }
     });
     Effect::new(move |_| {
@@ -177,6 +201,15 @@ fn CalendarPage() -> impl IntoView {
     let slot = RwSignal::new(None::<NaiveDateTime>);
     let editing_hours = RwSignal::new(false);
     let can_write = move || session.can(Permission::SessionsWrite);
+    let mine_path = move || {
+        session
+            .me
+            .with_untracked(|m| {
+                m.as_ref()
+                    .map(|m| format!("/api/v1/availability/{}", m.user.id))
+            })
+            .unwrap_or_default()
+    };
     let reload = move || version.update(|v| *v += 1);
     let toasts = toasts();
     let title = move || template_label("calendar");
@@ -218,7 +251,7 @@ fn CalendarPage() -> impl IntoView {
                 </Show>
             </header>
             <Show when=move || editing_hours.get()>
-                <HoursEditor on_done=move || editing_hours.set(false) />
+                <HoursEditor path=mine_path() on_done=move || editing_hours.set(false) />
             </Show>
             {move || adding.get().then(|| {
                 let at = slot.get();
@@ -240,6 +273,15 @@ fn CalendarPage() -> impl IntoView {
                 <button on:click=move |_| anchor.update(|a| *a = view_as.get_untracked().step(*a, true))
                     aria-label=move || view_as.get().next()>"›"</button>
                 <strong class="calendar-range" data-test="week">{move || span_label(view_as.get(), anchor.get())}</strong>
+                <Show when=move || branches.get().is_some_and(|b| !b.is_empty())>
+                    <select aria-label=tr("branches.filter") data-filter="branch"
+                        on:change=move |ev| branch.set(event_target_value(&ev).parse().ok())>
+                        <option value="">{tr("branches.any")}</option>
+                        {move || branches.get().unwrap_or_default().into_iter().map(|b| view! {
+                            <option value=b.id.to_string()>{b.name}</option>
+                        }).collect_view()}
+                    </select>
+                </Show>
                 <div class="view-switch" role="group" aria-label=tr("calendar.view")>
                     {Mode::ALL.into_iter().map(|v| view! {
                         <button aria-pressed=move || (view_as.get() == v).to_string() data-view=v.as_str()
@@ -251,7 +293,7 @@ fn CalendarPage() -> impl IntoView {
                 // No `Suspense`: a reload never takes the grid away (a
                 // press that lands while it is away would be lost); the
                 // skeleton shows only until the first list arrives.
-                {move || drawn.get().filter(|(v, a, _)| *v == view_as.get() && *a == anchor.get()).map(|(v, a, r)| match r {
+                {move || drawn.get().filter(|(v, a, b, _)| *v == view_as.get() && *a == anchor.get() && *b == branch.get()).map(|(v, a, _, r)| match r {
                         Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
                         Ok(list) => {
                             let empty = list.is_empty().then(|| view! { <p class="empty">{v.empty()}</p> });
@@ -285,7 +327,11 @@ fn CalendarPage() -> impl IntoView {
 
 /// The sessions that meet `from`..`to`, every page of them (a month of a
 /// busy school is more than one).
-async fn between(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<SessionView>, ApiError> {
+async fn between(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    branch: Option<Uuid>,
+) -> Result<Vec<SessionView>, ApiError> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     // Bounded: 2,000 sessions is more than any month of one workspace.
@@ -295,6 +341,9 @@ async fn between(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<SessionVi
             api::enc(&from.to_rfc3339()),
             api::enc(&to.to_rfc3339())
         );
+        if let Some(b) = branch {
+            path.push_str(&format!("&branch_id={b}"));
+        }
         if let Some(c) = &cursor {
             path.push_str(&format!("&cursor={}", api::enc(c)));
         }
@@ -370,6 +419,47 @@ fn NewSession(
             .map(|p| p.data)
             .unwrap_or_default()
     });
+    // Times that suit both the host and the first person picked on that
+    // day (within when they are free, clear of their other sessions).
+    let suggested = LocalResource::new(move || {
+        let (h, who, day) = (host.get(), picked.get().first().copied(), date.get());
+        let (a, b) = (from.get(), to.get());
+        let kind = Some(kind.get())
+            .filter(|k| !k.is_empty())
+            .unwrap_or_else(|| SessionKind::default().as_str().to_string());
+        async move {
+            let who = who?;
+            let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").ok()?;
+            let (a, b) = (
+                NaiveTime::parse_from_str(&a, "%H:%M").ok()?,
+                NaiveTime::parse_from_str(&b, "%H:%M").ok()?,
+            );
+            let minutes = (b - a).num_minutes();
+            if h.is_empty() || minutes <= 0 {
+                return None;
+            }
+            let z = zone.get_value();
+            let start = instant(day.and_time(NaiveTime::MIN), &z);
+            let end = instant((day + Duration::days(1)).and_time(NaiveTime::MIN), &z);
+            let path = format!(
+                "/api/v1/availability/slots?host_id={h}&person_id={who}&from={}&to={}&duration={minutes}&kind={kind}",
+                api::enc(&start.to_rfc3339()),
+                api::enc(&end.to_rfc3339()),
+            );
+            api::get::<Vec<Slot>>(&path).await.ok()
+        }
+    });
+    // Whether the time chosen is one of them (none found: nothing to say).
+    let suits = move || {
+        let z = zone.get_value();
+        suggested.get().flatten().is_none_or(|list| {
+            list.is_empty()
+                || list.iter().any(|s| {
+                    hm(local(&s.starts_at, &z)) == from.get()
+                        && hm(local(&s.ends_at, &z)) == to.get()
+                })
+        })
+    };
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let wall = |time: &str| {
@@ -493,6 +583,29 @@ fn NewSession(
                     </select>
                 </div>
             </div>
+            {move || suggested.get().flatten().map(|list| {
+                let z = zone.get_value();
+                view! {
+                    <div class="field suggestions" data-test="suggested">
+                        <p class="hint">{if list.is_empty() { t("calendar.no_suggestion") } else { t("calendar.suggested") }}</p>
+                        <div class="chips">
+                            {list.into_iter().take(12).map(|s| {
+                                let (a, b) = (hm(local(&s.starts_at, &z)), hm(local(&s.ends_at, &z)));
+                                let label = format!("{a}–{b}");
+                                let (pa, pb) = (a.clone(), b.clone());
+                                view! {
+                                    <button type="button" class="chip toggle"
+                                        aria-pressed=move || (from.get() == pa && to.get() == pb).to_string()
+                                        on:click=move |_| { from.set(a.clone()); to.set(b.clone()); }>{label}</button>
+                                }
+                            }).collect_view()}
+                        </div>
+                        <Show when=move || !suits()>
+                            <p class="warning" role="status" data-test="clash">{tr("calendar.does_not_suit")}</p>
+                        </Show>
+                    </div>
+                }
+            })}
             <Show when=move || with_groups>
                 <div class="field">
                     <label for="session-groups">{move || template_label("groups")}</label>
@@ -547,20 +660,25 @@ fn apply_to(v: &str) -> ApplyTo {
 /// intervals a day, in their own time zone. Dates with their own hours and
 /// time off are kept as they are.
 #[component]
-fn HoursEditor(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
-    let session = session::current();
-    let me = session.me.with_untracked(|m| m.as_ref().map(|m| m.user.id));
+pub fn HoursEditor(
+    /// Where the hours are read and put: a member's
+    /// (`/api/v1/availability/{user_id}`) or a person's
+    /// (`/api/v1/people/{id}/availability`).
+    path: String,
+    #[prop(default = "hours.title")] title: &'static str,
+    #[prop(default = "hours.hint")] hint: &'static str,
+    #[prop(default = "hours.save")] save_label: &'static str,
+    #[prop(default = "hours.saved")] saved: &'static str,
+    on_done: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let rows = RwSignal::new(Vec::<(u8, String, String)>::new());
     let zone = RwSignal::new(session::time_zone());
-    let kept = StoredValue::new(None::<AvailabilityView>);
+    let kept = StoredValue::new(None::<Hours>);
     let errors = RwSignal::new(None::<ApiError>);
     let toasts = toasts();
-    let loaded = LocalResource::new(move || async move {
-        let me = me?;
-        api::get::<AvailabilityView>(&format!("/api/v1/availability/{me}"))
-            .await
-            .ok()
-    });
+    let path = StoredValue::new(path);
+    let loaded =
+        LocalResource::new(move || async move { api::get::<Hours>(&path.get_value()).await.ok() });
     Effect::new(move |_| {
         if let Some(Some(v)) = loaded.get() {
             zone.set(v.time_zone.clone());
@@ -575,9 +693,6 @@ fn HoursEditor(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVi
     });
     let save = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let Some(me) = me else {
-            return;
-        };
         let v = kept.get_value();
         let body = PutAvailabilityRequest {
             time_zone: zone.get_untracked(),
@@ -590,12 +705,10 @@ fn HoursEditor(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVi
             time_off: v.map(|v| v.time_off).unwrap_or_default(),
         };
         spawn_local(async move {
-            match api::put::<_, AvailabilityView>(&format!("/api/v1/availability/{me}"), &body)
-                .await
-            {
+            match api::put::<_, Hours>(&path.get_value(), &body).await {
                 Ok(_) => {
                     errors.set(None);
-                    toasts.success(t("hours.saved"));
+                    toasts.success(t(saved));
                     on_done();
                 }
                 Err(e) => errors.set(Some(e)),
@@ -613,8 +726,8 @@ fn HoursEditor(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVi
     };
     view! {
         <form class="card form hours" data-form="hours" on:submit=save>
-            <h2>{tr("hours.title")}</h2>
-            <p class="hint">{tr("hours.hint")}</p>
+            <h2>{tr(title)}</h2>
+            <p class="hint">{tr(hint)}</p>
             <div class="field">
                 <label for="hours-zone">{tr("hours.zone")}</label>
                 <input id="hours-zone" required prop:value=move || zone.get() on:input=move |ev| zone.set(event_target_value(&ev)) />
@@ -641,7 +754,7 @@ fn HoursEditor(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVi
             <FormError errors=errors />
             <div class="actions">
                 <button type="button" on:click=move |_| on_done()>{tr("common.cancel")}</button>
-                <button class="primary" type="submit">{tr("hours.save")}</button>
+                <button class="primary" type="submit">{tr(save_label)}</button>
             </div>
         </form>
     }
