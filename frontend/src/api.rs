@@ -497,6 +497,15 @@ pub async fn patch_at<B: Serialize + Validate, T: DeserializeOwned>(
     call_if(Method::Patch, path, Some(checked(body)?), Some(version)).await
 }
 
+/// A `PUT` over the document at `version`: refused (412) when it moved on.
+pub async fn put_at<B: Serialize + Validate, T: DeserializeOwned>(
+    path: &str,
+    version: i32,
+    body: &B,
+) -> ApiResult<T> {
+    call_if(Method::Put, path, Some(checked(body)?), Some(version)).await
+}
+
 pub async fn put<B: Serialize + Validate, T: DeserializeOwned>(
     path: &str,
     body: &B,

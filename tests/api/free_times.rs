@@ -52,7 +52,26 @@ async fn a_student_records_when_they_are_free_and_the_slots_keep_to_it() {
         json!({"first_name": "Mia", "user_id": student.user_id}),
     )
     .await;
-    let leo = person(&app, &owner, json!({"first_name": "Leo"})).await;
+    // Leo is looked after by `someone` (a parent who signs in).
+    let leo = person(
+        &app,
+        &owner,
+        json!({"first_name": "Leo", "owner_id": someone.user_id}),
+    )
+    .await;
+    // Sessions of the kind may be proposed from now on, two years ahead.
+    app.call(
+        Method::PUT,
+        "/api/v1/availability/rules/tutoring",
+        Some(&owner.access),
+        Some(
+            json!({"duration_min": 60, "buffer_before_min": 0, "buffer_after_min": 0,
+                    "slot_interval_min": 30, "min_notice_min": 0, "window_days": 730,
+                    "max_per_day": null, "max_per_week": null, "requires_confirmation": false}),
+        ),
+    )
+    .await
+    .expect(200);
     // The tutor teaches on Mondays, 09:00 to 17:00 UTC.
     app.call(
         Method::PUT,
@@ -103,6 +122,18 @@ async fn a_student_records_when_they_are_free_and_the_slots_keep_to_it() {
         put(&app, &student, leo.id, free.clone(), None).await.status,
         404
     );
+    // One who sees Leo without being him or staff reads, and may not record.
+    let res = put(&app, &someone, leo.id, free.clone(), None).await;
+    assert_eq!(res.status, 403, "{}", res.text);
+    // Over the version she has: taken; why she is away is hers and staff's.
+    let away = json!({"time_zone": "UTC", "weekly": [{"weekday": 1, "from": "14:00", "to": "16:00"}],
+                      "time_off": [{"starts_at": "2027-02-01T00:00:00Z", "ends_at": "2027-02-08T00:00:00Z",
+                                    "reason": "Family trip"}]});
+    let again: PersonAvailabilityView = put(&app, &student, mia.id, away, Some(1))
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(again.version, 2);
     // Staff read and record anyone's; another workspace finds nobody.
     let read: PersonAvailabilityView = app
         .get(
@@ -113,6 +144,7 @@ async fn a_student_records_when_they_are_free_and_the_slots_keep_to_it() {
         .expect(200)
         .read();
     assert_eq!(read.weekly, mine.weekly);
+    assert_eq!(read.time_off[0].reason.as_deref(), Some("Family trip"));
     put(&app, &owner, leo.id, free.clone(), None)
         .await
         .expect(200);
@@ -132,7 +164,7 @@ async fn a_student_records_when_they_are_free_and_the_slots_keep_to_it() {
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE action = 'person_availability.updated'")
             .await,
-        2
+        3
     );
 
     // The tutor's slots on that Monday: all day; with Mia, within her hours.

@@ -1288,32 +1288,6 @@ pub async fn forget_person_availability(
         .await
 }
 
-/// The times `person` of `ws` is taken from `from` to `to`: the sessions
-/// they take part in, not cancelled.
-pub async fn taken_by(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    person: Uuid,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> QueryResult<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
-    let theirs = session_people::table
-        .filter(session_people::workspace_id.eq(ws))
-        .filter(session_people::person_id.eq(person))
-        .select(session_people::session_id);
-    sessions::table
-        .filter(sessions::workspace_id.eq(ws))
-        .filter(sessions::id.eq_any(theirs))
-        .filter(sessions::status.ne("cancelled"))
-        .filter(sessions::starts_at.lt(to))
-        .filter(sessions::starts_at.gt(from - longest()))
-        .filter(sessions::ends_at.gt(from))
-        .order(sessions::starts_at)
-        .select((sessions::starts_at, sessions::ends_at))
-        .load(conn)
-        .await
-}
-
 /// A workspace's rule for one kind of session, as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = booking_rules)]

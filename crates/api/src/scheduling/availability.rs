@@ -16,7 +16,8 @@ use rapport_db::scheduling::{AvailabilityRow, BookingRuleRow};
 use rapport_db::Conn;
 use rapport_domain::api::{
     AvailabilityView, BookableHost, BookingRule, BookingRuleView, DateHours,
-    PutAvailabilityRequest, SessionKind, Slot, TimeOff, WeeklyHours, SLOT_RANGE_MAX_DAYS,
+    PutAvailabilityRequest, SessionKind, SessionStatus, Slot, TimeOff, WeeklyHours,
+    SLOT_RANGE_MAX_DAYS,
 };
 use rapport_domain::problem::{FieldCode, FieldError};
 use rapport_domain::{Permission, Role};
@@ -456,7 +457,25 @@ pub async fn free(
             Some(v) => Some(hours(&v)?),
             None => None,
         };
-        let taken = rapport_db::scheduling::taken_by(conn, ws, person, q.from, q.to).await?;
+        // Their other sessions, as far as the caller sees them (a teacher
+        // learns nothing here of another class's lessons).
+        let filter = rapport_db::scheduling::SessionFilter {
+            person_id: Some(person),
+            from: Some(q.from),
+            to: Some(q.to),
+            ..Default::default()
+        };
+        let page = rapport_db::list::PageRequest {
+            sort: <rapport_db::scheduling::SessionSort as rapport_db::list::Sorts>::DEFAULT,
+            after: None,
+            limit: 2000,
+        };
+        let taken: Vec<_> = rapport_db::scheduling::list(conn, &scope, &filter, &page)
+            .await?
+            .into_iter()
+            .filter(|s| s.status != SessionStatus::Cancelled)
+            .map(|s| (s.starts_at, s.ends_at))
+            .collect();
         found.retain(|s| {
             free.as_ref()
                 .is_none_or(|h| h.holds(s.starts_at, s.ends_at))

@@ -102,7 +102,13 @@ pub async fn read(
         .filter(|p| p.deleted_at.is_none())
         .found()?;
     let row = rapport_db::scheduling::person_availability_of(conn, ws, person.id).await?;
-    let v = of_person(person.id, &caller.workspace.time_zone, row);
+    let mut v = of_person(person.id, &caller.workspace.time_zone, row);
+    // Why they are away is theirs and staff's to read.
+    if !may_record(&caller, person.user_id) {
+        for t in &mut v.time_off {
+            t.reason = None;
+        }
+    }
     let version = v.version;
     Ok(Reply::ok(&v).etag(version))
 }

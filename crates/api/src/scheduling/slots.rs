@@ -30,8 +30,7 @@ impl Hours {
             .or_else(|| self.weekly.get(&d.weekday().number_from_monday()));
         let within = intervals.is_some_and(|list| {
             list.iter().any(|(a, b)| {
-                at(self.tz, d.and_time(*a)).is_some_and(|from| from <= start)
-                    && end <= end_at(self.tz, d.and_time(*b))
+                end_at(self.tz, d.and_time(*a)) <= start && end <= end_at(self.tz, d.and_time(*b))
             })
         });
         within && !self.time_off.iter().any(|(s, e)| start < *e && *s < end)

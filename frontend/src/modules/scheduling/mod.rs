@@ -92,6 +92,8 @@ struct Hours {
     weekly: Vec<WeeklyHours>,
     overrides: Vec<DateHours>,
     time_off: Vec<TimeOff>,
+    /// What a save is on condition of (0 until set).
+    version: i32,
 }
 
 fn hm(t: NaiveDateTime) -> String {
@@ -693,7 +695,13 @@ pub fn HoursEditor(
     });
     let save = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let v = kept.get_value();
+        // Only over the hours read (the dates and time off kept as they
+        // are), and only if no one changed them meanwhile.
+        let Some(v) = kept.get_value() else {
+            return;
+        };
+        let version = v.version;
+        let v = Some(v);
         let body = PutAvailabilityRequest {
             time_zone: zone.get_untracked(),
             weekly: rows
@@ -705,8 +713,9 @@ pub fn HoursEditor(
             time_off: v.map(|v| v.time_off).unwrap_or_default(),
         };
         spawn_local(async move {
-            match api::put::<_, Hours>(&path.get_value(), &body).await {
-                Ok(_) => {
+            match api::put_at::<_, Hours>(&path.get_value(), version, &body).await {
+                Ok(h) => {
+                    kept.set_value(Some(h));
                     errors.set(None);
                     toasts.success(t(saved));
                     on_done();
@@ -754,7 +763,7 @@ pub fn HoursEditor(
             <FormError errors=errors />
             <div class="actions">
                 <button type="button" on:click=move |_| on_done()>{tr("common.cancel")}</button>
-                <button class="primary" type="submit">{tr(save_label)}</button>
+                <button class="primary" type="submit" disabled=move || loaded.get().flatten().is_none()>{tr(save_label)}</button>
             </div>
         </form>
     }
