@@ -27,6 +27,10 @@ pub struct Paged<P: ListPage> {
     pub error: RwSignal<Option<String>>,
     /// The path of the first page, with its filters (`/api/v1/members?limit=100`).
     path: StoredValue<Box<dyn Fn() -> String>, LocalStorage>,
+    /// Which load is the last asked for: an answer to an earlier one (a
+    /// filter changed since, a reload overtaken) is dropped, so that a slow
+    /// answer never shows another list than the one asked for.
+    asked: StoredValue<u64>,
 }
 
 impl<P: ListPage> Clone for Paged<P> {
@@ -46,6 +50,7 @@ impl<P: ListPage> Paged<P> {
             loading: RwSignal::new(true),
             error: RwSignal::new(None),
             path: StoredValue::new_local(Box::new(path) as Box<dyn Fn() -> String>),
+            asked: StoredValue::new(0),
         };
         paged.load(false);
         paged
@@ -53,6 +58,8 @@ impl<P: ListPage> Paged<P> {
 
     pub fn load(&self, append: bool) {
         let this = *self;
+        this.asked.update_value(|n| *n += 1);
+        let ticket = this.asked.get_value();
         this.loading.set(true);
         let mut path = this.path.with_value(|p| p());
         if append {
@@ -62,7 +69,11 @@ impl<P: ListPage> Paged<P> {
             }
         }
         spawn_local(async move {
-            match api::get::<P>(&path).await {
+            let answer = api::get::<P>(&path).await;
+            if this.asked.get_value() != ticket {
+                return;
+            }
+            match answer {
                 Ok(page) => {
                     let (rows, next) = page.into_parts();
                     this.error.set(None);
