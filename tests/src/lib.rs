@@ -144,6 +144,8 @@ pub struct TestApp {
     pub db_url: String,
     pub client: reqwest::Client,
     running: Option<Running>,
+    /// Whether this instance made its database (and so drops it when stopped).
+    owns_database: bool,
 }
 
 static EMAILS: AtomicU64 = AtomicU64::new(1);
@@ -170,7 +172,9 @@ impl TestApp {
 
     pub async fn start_with(f: impl FnOnce(&mut ApiConfig)) -> TestApp {
         let db_url = fresh_database().await;
-        Self::on_database(db_url, f).await
+        let mut app = Self::on_database(db_url, f).await;
+        app.owns_database = true;
+        app
     }
 
     /// Another instance on the same database, as a second server of a deployment.
@@ -201,6 +205,7 @@ impl TestApp {
             db_url,
             client,
             running: Some(running),
+            owns_database: false,
         }
     }
 
@@ -484,6 +489,13 @@ impl TestApp {
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await.expect("the server stops");
+        }
+        // A passing test's database goes, so that a run of the suite does not
+        // fill the disk; another instance on it is stopped before this one.
+        if self.owns_database {
+            rapport_db::testdb::discard(&cluster_url().await, &self.db_url)
+                .await
+                .expect("the test's database is dropped");
         }
     }
 }

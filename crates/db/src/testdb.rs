@@ -150,6 +150,24 @@ pub async fn fresh(cluster_url: &str) -> anyhow::Result<String> {
     Ok(with_database(cluster_url, &name))
 }
 
+/// Drops a test's database once the test is done with it (a failed test's is
+/// kept for a look, and swept by a later run). Only a test's database is
+/// dropped, and sessions still on it are ended.
+pub async fn discard(cluster_url: &str, db_url: &str) -> anyhow::Result<()> {
+    let path = db_url.split('?').next().unwrap_or(db_url);
+    let name = path.rsplit('/').next().unwrap_or_default();
+    if !name.starts_with("rapport_t_")
+        || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Ok(());
+    }
+    admin(cluster_url)
+        .await?
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{is_stale, with_database, KEPT_SECS};
