@@ -18,7 +18,8 @@
 #    for each list (read from PostgreSQL's log) and for get one. Then a
 #    consultant's calendar: their week with five years of weekly sessions
 #    behind it, and their free slots for a month (Rapport only: the
-#    baseline has no sessions).
+#    baseline has no sessions); and a tutoring business's finance reports
+#    over five years of invoiced sessions of 500 students.
 # 4. Prints one table with each side's rate, p50, p95, p99 and the ratios,
 #    the server's peak memory, then the older routes (/me, audit) and the
 #    import of 100,000 people (scripts/bench-import.sh).
@@ -28,6 +29,8 @@
 #
 # Usage: scripts/bench.sh [seconds per scenario] [connections]
 #        ONLY=calendar scripts/bench.sh ...: the calendar alone.
+#        ONLY=finance scripts/bench.sh ...: a tutoring business's reports
+#        over five years of sessions of 500 students alone.
 #        ONLY=routes scripts/bench.sh ...: the other routes alone (/me, the
 #        audit list with a token and with an API key, /readyz, /healthz).
 set -euo pipefail
@@ -242,7 +245,7 @@ PY
 
 fi
 
-if [ "$only" != routes ]; then
+if [ -z "$only" ] || [ "$only" = calendar ]; then
 echo "== a consultant's calendar: five years of weekly sessions behind this week" >&2
 : >"$results"
 cons_token=$(scripts/wait-ready.sh "$base" "$pid" target/bench-server.log staff@consulting.demo)
@@ -276,6 +279,80 @@ for r in rows:
 PY
 fi
 [ "$only" = calendar ] && exit 0
+
+if [ -z "$only" ] || [ "$only" = finance ]; then
+echo "== a tutoring business's reports: five years of sessions of 500 students" >&2
+: >"$results"
+tut_token=$(scripts/wait-ready.sh "$base" "$pid" target/bench-server.log owner@tutoring.demo)
+tut_ws=$(sql "$rapport_db" "SELECT id FROM workspaces WHERE template = 'tutoring'")
+start=$SECONDS
+# Twenty tutors with 25 students each, four hour-long sessions a month each
+# for sixty months (at hours of the tutor's own), every month invoiced:
+# 120,000 sessions and invoice lines, 30,000 invoices and their entries on
+# the ledger. The monthly figures follow the lines, as they do in use.
+psql "$rapport_db" -qX -v ON_ERROR_STOP=1 <<SQL
+BEGIN;
+CREATE TEMP TABLE b_tutors AS SELECT gen_random_uuid() AS id, t FROM generate_series(0, 19) t;
+INSERT INTO users (id, email, name, password_hash)
+  SELECT id, 'bench-tutor-' || t || '@example.com', 'Tutor ' || t, 'x' FROM b_tutors;
+INSERT INTO memberships (workspace_id, user_id, role) SELECT '$tut_ws', id, 'member' FROM b_tutors;
+CREATE TEMP TABLE b_students AS
+  SELECT gen_random_uuid() AS id, s,
+         (SELECT id FROM branches WHERE workspace_id = '$tut_ws' ORDER BY name LIMIT 1 OFFSET (s % 2)) AS branch_id
+  FROM generate_series(0, 499) s;
+INSERT INTO people (workspace_id, id, first_name, last_name, branch_id)
+  SELECT '$tut_ws', id, 'Bench', 'Student ' || s, branch_id FROM b_students;
+CREATE TEMP TABLE b_sessions AS
+  SELECT gen_random_uuid() AS id, st.id AS person_id, st.branch_id, tu.id AS host_id, m::date AS month, k,
+         m + (((st.s / 20) * 4 + k) / 5) * interval '1 day' + (8 + ((st.s / 20) * 4 + k) % 5) * interval '1 hour' AS starts_at
+  FROM b_students st JOIN b_tutors tu ON tu.t = st.s % 20,
+       generate_series(date_trunc('month', now()) - interval '60 months', date_trunc('month', now()) - interval '1 month', interval '1 month') AS m,
+       generate_series(0, 3) AS k;
+INSERT INTO sessions (workspace_id, id, kind, title, starts_at, ends_at, host_id, status)
+  SELECT '$tut_ws', id, 'tutoring', 'Maths', starts_at, starts_at + interval '1 hour', host_id, 'completed' FROM b_sessions;
+INSERT INTO session_participants (workspace_id, session_id, person_id) SELECT '$tut_ws', id, person_id FROM b_sessions;
+CREATE TEMP TABLE b_invoices AS
+  SELECT gen_random_uuid() AS id, gen_random_uuid() AS entry_id, person_id, month,
+         row_number() OVER (ORDER BY month, person_id) + (SELECT coalesce(max(number), 0) FROM invoices WHERE workspace_id = '$tut_ws') AS number
+  FROM b_sessions GROUP BY person_id, month;
+INSERT INTO ledger_entries (workspace_id, id, person_id, amount_minor, currency, reason, cause_type, cause_id, actor_kind, created_at)
+  SELECT '$tut_ws', entry_id, person_id, -16000, 'EUR', 'Invoice No. ' || number, 'invoice', id::text, 'system', month + interval '1 month'
+  FROM b_invoices;
+INSERT INTO invoices (workspace_id, id, number, person_id, currency, total_minor, month, issued_on, due_on, entry_id, created_at)
+  SELECT '$tut_ws', id, number, person_id, 'EUR', 16000, month, month + interval '1 month', month + interval '1 month 14 days', entry_id, month + interval '1 month'
+  FROM b_invoices;
+INSERT INTO invoice_lines (workspace_id, invoice_id, line, person_id, session_id, description, month, minutes,
+                           tutor_id, branch_id, unit, unit_minor, amount_minor, cost_minor)
+  SELECT '$tut_ws', i.id, s.k + 1, s.person_id, s.id, 'Maths', s.month, 60, s.host_id, s.branch_id, 'hour', 4000, 4000, 2200
+  FROM b_sessions s JOIN b_invoices i ON i.person_id = s.person_id AND i.month = s.month;
+INSERT INTO finance_numbers (workspace_id, kind, last)
+  SELECT '$tut_ws', 'invoice', max(number) FROM invoices WHERE workspace_id = '$tut_ws'
+  ON CONFLICT (workspace_id, kind) DO UPDATE SET last = EXCLUDED.last;
+COMMIT;
+VACUUM (ANALYZE) sessions, session_participants, invoices, invoice_lines, finance_months, ledger_entries;
+SQL
+echo "   seeded in $((SECONDS - start)) s: $(sql "$rapport_db" "SELECT count(*) FROM invoice_lines WHERE workspace_id = '$tut_ws'") invoice lines, $(sql "$rapport_db" "SELECT count(*) FROM finance_months WHERE workspace_id = '$tut_ws'") monthly figures" >&2
+five_back=$(date -u -d "$(date -u +%Y-%m-01) - 60 months" +%Y-%m-01)
+this=$(date -u +%Y-%m-01)
+for by in month student tutor branch; do
+  conns=8 run rapport "$by" "$tut_token" "$base/api/v1/finance/report?by=$by&from=$five_back&to=$this"
+done
+conns=8 run rapport "payouts" "$tut_token" "$base/api/v1/finance/payouts?month=$(date -u -d "$this - 1 month" +%Y-%m-01)"
+python3 - "$results" <<'PY'
+import sys
+rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1])]
+names = {'month': 'revenue, cost and margin by month, five years', 'student': 'the same by student (500)',
+         'tutor': 'the same by tutor (20)', 'branch': 'the same by branch',
+         'payouts': "a month's tutor payouts (2,000 sessions)"}
+print("\n## A tutoring business's reports: five years, 500 students, 120,000 sessions\n")
+print('8 connections; the target is p95 at most 50 ms.\n')
+print('| report | req/s | p50 ms | p95 ms | p99 ms | non-2xx |')
+print('|---|---:|---:|---:|---:|---:|')
+for r in rows:
+    print('| %s | %s | %s | %s | %s | %s |' % (names[r[1]], format(int(float(r[2])), ','), r[3], r[4], r[5], r[6]))
+PY
+fi
+[ "$only" = finance ] && exit 0
 
 echo >&2
 echo "== the other routes" >&2

@@ -527,6 +527,11 @@ pub async fn delete(path: &str) -> ApiResult<()> {
     call::<()>(Method::Delete, path, None).await
 }
 
+/// A `DELETE` of the record at `version`: refused (412) when it moved on.
+pub async fn delete_at(path: &str, version: i32) -> ApiResult<()> {
+    call_if::<()>(Method::Delete, path, None, Some(version)).await
+}
+
 fn use_session() -> Option<Session> {
     crate::session::try_current()
 }

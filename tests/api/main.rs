@@ -11,6 +11,7 @@ mod custom_fields;
 mod dashboards;
 mod events;
 mod export;
+mod finance;
 mod free_times;
 mod groups;
 mod hardening;

@@ -240,6 +240,64 @@ async fn every_operation_answers_as_the_matrix_says() {
         )
         .await
         .expect(201);
+    // An invoice: a completed session of the walked person, priced by a
+    // rate, with a pay rate for its host and a credit note.
+    let rate = app
+        .post(
+            "/api/v1/rates",
+            Some(&owner.access),
+            json!({"person_id": person.body["id"], "unit": "session",
+                   "amount": {"amount_minor": 1500, "currency": "USD"}}),
+        )
+        .await
+        .expect(201);
+    let pay_rate = app
+        .post(
+            "/api/v1/pay-rates",
+            Some(&owner.access),
+            json!({"tutor_id": staff_id, "unit": "hour",
+                   "amount": {"amount_minor": 1000, "currency": "USD"}}),
+        )
+        .await
+        .expect(201);
+    let billed = app
+        .post(
+            "/api/v1/sessions",
+            Some(&owner.access),
+            json!({"title": "Billed", "host_id": staff_id, "starts_at": "2026-02-02T10:00:00Z",
+                   "ends_at": "2026-02-02T11:00:00Z", "participant_ids": [person.body["id"]]}),
+        )
+        .await
+        .expect(201);
+    app.call_with(
+        Method::PATCH,
+        &format!("/api/v1/sessions/{}", billed.body["id"].as_str().unwrap()),
+        Some(&owner.access),
+        Some(json!({"status": "completed"})),
+        &[("if-match", "\"1\"")],
+    )
+    .await
+    .expect(200);
+    let invoiced = app
+        .post(
+            "/api/v1/invoices/run",
+            Some(&owner.access),
+            json!({"month": "2026-02-01"}),
+        )
+        .await
+        .expect(200);
+    let invoice = invoiced.body["invoices"][0]["id"].clone();
+    let credit = app
+        .post(
+            &format!(
+                "/api/v1/invoices/{}/credit-notes",
+                invoice.as_str().unwrap()
+            ),
+            Some(&owner.access),
+            json!({"reason": "Walked", "lines": [{"line": 1, "amount_minor": 100}]}),
+        )
+        .await
+        .expect(201);
     let attachment = app
         .upload(
             "/api/v1/attachments?filename=walk.txt",
@@ -400,6 +458,14 @@ async fn every_operation_answers_as_the_matrix_says() {
                         attachment.body["id"].clone()
                     } else if op.path.starts_with("/api/v1/branches/") {
                         branch.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/rates/") {
+                        rate.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/pay-rates/") {
+                        pay_rate.body["id"].clone()
+                    } else if op.path.starts_with("/api/v1/invoices/") {
+                        invoice.clone()
+                    } else if op.path.starts_with("/api/v1/credit-notes/") {
+                        credit.body["id"].clone()
                     } else {
                         inv.body["id"].clone()
                     }),
@@ -441,6 +507,15 @@ async fn every_operation_answers_as_the_matrix_says() {
                     Some(json!({"name": "Outsider"}))
                 }
                 Method::PUT if op.path.ends_with("/branches") => Some(json!({"branch_ids": []})),
+                Method::PATCH
+                    if op.path.starts_with("/api/v1/rates/")
+                        || op.path.starts_with("/api/v1/pay-rates/") =>
+                {
+                    Some(json!({"unit": "session"}))
+                }
+                Method::POST if op.path.ends_with("/credit-notes") => {
+                    Some(json!({"reason": "Outsider", "lines": [{"line": 1}]}))
+                }
                 Method::PATCH => Some(json!({"role": "staff"})),
                 Method::PUT if op.path.starts_with("/api/v1/fee-discounts/") => {
                     Some(json!({"percent": 10, "reason": "Outsider"}))

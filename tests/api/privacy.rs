@@ -240,6 +240,61 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
     )
     .await
     .expect(201);
+    // Finance, switched on here too: a rate, a lesson of theirs invoiced,
+    // and a credit note whose reason names them.
+    app.sql()
+        .await
+        .execute(
+            "UPDATE workspaces SET modules = array_append(modules, 'finance') WHERE id = $1",
+            &[&owner.workspace_id],
+        )
+        .await
+        .unwrap();
+    app.post(
+        "/api/v1/rates",
+        Some(&owner.access),
+        json!({"person_id": zeph.id, "unit": "session", "amount": {"amount_minor": 3000, "currency": "EUR"}}),
+    )
+    .await
+    .expect(201);
+    let lesson: Value = app
+        .post(
+            "/api/v1/sessions",
+            Some(&owner.access),
+            json!({"title": "Robotics", "host_id": teacher.user_id, "starts_at": "2026-09-07T15:00:00Z",
+                   "ends_at": "2026-09-07T16:00:00Z", "participant_ids": [zeph.id]}),
+        )
+        .await
+        .expect(201)
+        .read();
+    app.call_with(
+        Method::PATCH,
+        &format!("/api/v1/sessions/{}", lesson["id"].as_str().unwrap()),
+        Some(&owner.access),
+        Some(json!({"status": "completed"})),
+        &[("if-match", "\"1\"")],
+    )
+    .await
+    .expect(200);
+    let made: Value = app
+        .post(
+            "/api/v1/invoices/run",
+            Some(&owner.access),
+            json!({"month": "2026-09-01"}),
+        )
+        .await
+        .expect(200)
+        .read();
+    app.post(
+        &format!(
+            "/api/v1/invoices/{}/credit-notes",
+            made["invoices"][0]["id"].as_str().unwrap()
+        ),
+        Some(&owner.access),
+        json!({"reason": "Quillfeather was away", "lines": [{"line": 1}]}),
+    )
+    .await
+    .expect(201);
     assert_eq!(traces(&everything(&app).await).len(), MARKS.len());
 
     // The export: everything held, module by module.
@@ -285,6 +340,12 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
     assert_eq!(held["payments"]["guardians"][0]["name"], "Ada Quillfeather");
     assert_eq!(held["free_times"]["weekly"][0]["from"], "16:00");
     assert_eq!(held["payments"]["payments"][0]["receipt_number"], 1);
+    assert_eq!(held["finance"]["invoices"][0]["number"], 1);
+    assert_eq!(
+        held["finance"]["credit_notes"][0]["reason"],
+        "Quillfeather was away"
+    );
+    assert_eq!(held["finance"]["rates"][0]["amount"]["amount_minor"], 3000);
 
     // Who may not: a lower role, a key without the scope, another workspace.
     app.get(&format!("{path}/personal-data"), &teacher.access)
@@ -341,17 +402,24 @@ async fn an_erased_person_leaves_no_trace_anywhere_and_the_audit_chain_still_ver
     assert!(done.person.deleted_at.is_some());
     assert_eq!(done.erased["notes"], 2, "the note and its entry");
     assert_eq!(done.erased["groups"], 1);
-    assert_eq!(done.erased["mail"], 1);
+    assert_eq!(
+        done.erased["mail"], 3,
+        "the mail to them, and the invoice and credit note mailed to them"
+    );
     assert_eq!(done.erased["idempotency"], 1);
     assert_eq!(done.erased["imports"], 2, "the rejected row and the draft");
     assert_eq!(
-        done.erased["ledger"], 6,
-        "the reasons of the medal, the charge and the payment, and their entries"
+        done.erased["ledger"], 10,
+        "the reasons of the medal, the charge, the payment, the invoice and the credit note, and their entries"
+    );
+    assert_eq!(
+        done.erased["finance"], 3,
+        "the credit note's reason, its entry and the invoice's entry"
     );
     assert_eq!(
         done.erased["payments"],
-        6,
-        "the guardian, the statement and the receipt mailed to them, the payment's note, its entry and the guardians' entry"
+        8,
+        "the guardian, the statement, the receipt, the invoice and the credit note mailed to them, the payment's note, its entry and the guardians' entry"
     );
 
     // Nothing identifies them anywhere in the database now.

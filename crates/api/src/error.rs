@@ -203,6 +203,12 @@ impl From<diesel::result::Error> for ApiError {
                     Code::HostBusy,
                     "the host already has a session at that time (with the buffers around it)",
                 ),
+                (_, Some("session_invoiced" | "invoice_lines_session_participant")) => {
+                    ApiError::conflict(
+                        Code::Invoiced,
+                        "the session is invoiced: give its line back with a credit note before changing it",
+                    )
+                }
                 (_, Some("last_owner")) => {
                     ApiError::conflict(Code::LastOwner, "a workspace keeps at least one owner")
                 }

@@ -15,6 +15,7 @@ pub mod events;
 pub mod export;
 pub mod extract;
 pub mod files;
+pub mod finance;
 pub mod groups;
 pub mod imports;
 pub mod invitations;
@@ -74,6 +75,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(medals::routes)
     .configure(store::routes)
     .configure(payments::routes)
+    .configure(finance::routes)
     .configure(dashboards::routes)
     .configure(notes::routes)
     .configure(messaging::routes)

@@ -37,6 +37,7 @@ use utoipa::OpenApi;
         (name = "medals", description = "Medals: awarded within monthly limits, a bronze for each lesson attended, exchanged for silver"),
         (name = "store", description = "The reward store: items priced in medals, bought with one's balance, orders fulfilled or cancelled and refunded"),
         (name = "dashboards", description = "What each role looks at first: a school's enrolment, attendance by class, money this month and top medal earners"),
+        (name = "finance", description = "Finance: rates per student and tutor pay rates, invoices from completed sessions with gapless numbers and PDFs, credit notes, payments applied to the oldest invoice first, and revenue, cost and margin by month, student, tutor and branch"),
         (name = "payments", description = "Tuition: fee plans and discounts, monthly charges, payments applied to the oldest charge first with gapless receipts, and debts by age"),
         (name = "invitations", description = "Inviting people"),
         (name = "api-keys", description = "Keys for integrations"),

@@ -75,6 +75,7 @@ pub fn holders() -> Vec<Holder> {
     crate::ledger::privacy(&mut h);
     crate::store::privacy(&mut h);
     crate::payments::privacy(&mut h);
+    crate::finance::privacy(&mut h);
     crate::imports::privacy(&mut h);
     crate::mail::privacy(&mut h);
     crate::messaging::privacy(&mut h);

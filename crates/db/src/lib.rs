@@ -10,6 +10,7 @@ pub mod custom_fields;
 pub mod dashboards;
 pub mod events;
 pub mod explain;
+pub mod finance;
 pub mod groups;
 pub mod idempotency;
 pub mod imports;
@@ -286,6 +287,7 @@ pub mod closed {
         rapport_domain::store::OrderStatus,
         "order status"
     );
+    closed_text!(RateUnitText, rapport_domain::finance::RateUnit, "rate unit");
     closed_text!(
         PaymentMethodText,
         rapport_domain::payments::PaymentMethod,

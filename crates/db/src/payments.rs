@@ -489,25 +489,66 @@ pub async fn charged(
     .await
 }
 
-/// The charges of `person` in `currency` that count (not waived), newest
-/// first.
-pub async fn standing_charges(
+/// What a person is charged and has not had back: a tuition charge not
+/// waived, or an invoice less its credit notes.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Standing {
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub person_id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    pub currency: String,
+    #[diesel(sql_type = sql_types::Date)]
+    pub month: NaiveDate,
+    #[diesel(sql_type = sql_types::Text)]
+    pub description: String,
+    #[diesel(sql_type = sql_types::Int8)]
+    pub amount_minor: i64,
+}
+
+/// The charges and invoices of `persons` that count, newest first per
+/// person and currency: a person's debt is owed on the newest of them, and
+/// a payment goes to the oldest of those first.
+pub async fn standing(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
-    person: Uuid,
-    currency: &str,
-) -> QueryResult<Vec<ChargeRow>> {
-    tuition_charges::table
-        .filter(tuition_charges::workspace_id.eq(ws))
-        .filter(tuition_charges::person_id.eq(person))
-        .filter(tuition_charges::currency.eq(currency))
-        .filter(tuition_charges::voided_at.is_null())
-        .order((
-            tuition_charges::month.desc(),
-            tuition_charges::created_at.desc(),
-            tuition_charges::id.desc(),
+    persons: &[Uuid],
+) -> QueryResult<Vec<Standing>> {
+    diesel::sql_query(
+        "SELECT id, person_id, currency, month, description, amount_minor FROM (
+             SELECT c.id, c.person_id, c.currency, c.month, c.description, c.amount_minor,
+                    c.created_at
+             FROM tuition_charges c
+             WHERE c.workspace_id = $1 AND c.person_id = ANY($2) AND c.voided_at IS NULL
+             UNION ALL
+             SELECT i.id, i.person_id, i.currency, date_trunc('month', i.issued_on)::date,
+                    'Invoice No. ' || i.number, i.total_minor - i.credited_minor, i.created_at
+             FROM invoices i
+             WHERE i.workspace_id = $1 AND i.person_id = ANY($2) AND i.total_minor > i.credited_minor
+         ) x
+         ORDER BY person_id, currency, month DESC, created_at DESC, id DESC",
+    )
+    .bind::<sql_types::Uuid, _>(ws)
+    .bind::<sql_types::Array<sql_types::Uuid>, _>(persons)
+    .load(conn)
+    .await
+}
+
+/// The balances of `persons` in each currency.
+pub async fn balances_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    persons: &[Uuid],
+) -> QueryResult<Vec<(Uuid, String, i64)>> {
+    ledger_balances::table
+        .filter(ledger_balances::workspace_id.eq(ws))
+        .filter(ledger_balances::person_id.eq_any(persons))
+        .select((
+            ledger_balances::person_id,
+            ledger_balances::currency,
+            ledger_balances::balance_minor,
         ))
-        .select(ChargeRow::as_select())
         .load(conn)
         .await
 }

@@ -850,6 +850,117 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rates (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        person_id -> Uuid,
+        tutor_id -> Nullable<Uuid>,
+        subject -> Nullable<Text>,
+        unit -> Text,
+        amount_minor -> Int8,
+        currency -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    pay_rates (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        tutor_id -> Uuid,
+        subject -> Nullable<Text>,
+        unit -> Text,
+        amount_minor -> Int8,
+        currency -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    finance_numbers (workspace_id, kind) {
+        workspace_id -> Uuid,
+        kind -> Text,
+        last -> Int8,
+    }
+}
+
+diesel::table! {
+    invoices (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        number -> Int8,
+        person_id -> Uuid,
+        currency -> Text,
+        total_minor -> Int8,
+        credited_minor -> Int8,
+        month -> Nullable<Date>,
+        issued_on -> Date,
+        due_on -> Date,
+        entry_id -> Uuid,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    invoice_lines (workspace_id, invoice_id, line) {
+        workspace_id -> Uuid,
+        invoice_id -> Uuid,
+        line -> Int4,
+        person_id -> Uuid,
+        session_id -> Uuid,
+        description -> Text,
+        month -> Date,
+        minutes -> Int4,
+        tutor_id -> Nullable<Uuid>,
+        branch_id -> Nullable<Uuid>,
+        unit -> Text,
+        unit_minor -> Int8,
+        amount_minor -> Int8,
+        cost_minor -> Int8,
+        credited_minor -> Int8,
+        released -> Bool,
+    }
+}
+
+diesel::table! {
+    credit_notes (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        number -> Int8,
+        invoice_id -> Uuid,
+        person_id -> Uuid,
+        currency -> Text,
+        amount_minor -> Int8,
+        reason -> Text,
+        lines -> Jsonb,
+        entry_id -> Uuid,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    finance_months (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Int8,
+        month -> Date,
+        person_id -> Uuid,
+        tutor_id -> Nullable<Uuid>,
+        branch_id -> Nullable<Uuid>,
+        currency -> Text,
+        revenue_minor -> Int8,
+        cost_minor -> Int8,
+        sessions -> Int4,
+        minutes -> Int8,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
@@ -903,5 +1014,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     message_deliveries,
     message_attachments,
-    removed_files
+    removed_files,
+    rates,
+    pay_rates,
+    finance_numbers,
+    invoices,
+    invoice_lines,
+    credit_notes,
+    finance_months
 );

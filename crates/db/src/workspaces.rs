@@ -165,3 +165,16 @@ pub async fn of_user(
         .await?;
     rows.into_iter().map(|(w, r)| Ok((w, role(&r)?))).collect()
 }
+
+/// The workspaces with `module` switched on, and their time zones.
+pub async fn with_module(
+    conn: &mut AsyncPgConnection,
+    module: &str,
+) -> QueryResult<Vec<(Uuid, String)>> {
+    use crate::schema::workspaces;
+    workspaces::table
+        .filter(workspaces::modules.contains(vec![module.to_string()]))
+        .select((workspaces::id, workspaces::time_zone))
+        .load(conn)
+        .await
+}

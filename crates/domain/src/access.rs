@@ -412,6 +412,8 @@ permissions! {
     StoreManage = "store:manage", "store", Write, module = Store, user_only = false, [Owner, Admin];
     PaymentsRead = "payments:read", "payments", Read, module = Payments, user_only = false, [Owner, Admin, Member];
     PaymentsManage = "payments:manage", "payments", Write, module = Payments, user_only = false, [Owner, Admin];
+    FinanceRead = "finance:read", "finance", Read, module = Finance, user_only = false, [Owner, Admin];
+    FinanceManage = "finance:manage", "finance", Write, module = Finance, user_only = false, [Owner, Admin];
     MessagesRead = "messages:read", "messages", Read, module = Messaging, user_only = true, [Owner, Admin, Manager, Staff, Member];
     MessagesWrite = "messages:write", "messages", Write, module = Messaging, user_only = true, [Owner, Admin, Manager, Staff, Member];
     BroadcastsSend = "broadcasts:send", "messages", Write, module = Messaging, user_only = true, [Owner, Admin];

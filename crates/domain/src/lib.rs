@@ -12,6 +12,7 @@ pub mod branches;
 pub mod custom_fields;
 pub mod dashboards;
 pub mod events;
+pub mod finance;
 pub mod groups;
 pub mod imports;
 pub mod invitations;
@@ -44,6 +45,7 @@ pub mod api {
     pub use crate::custom_fields::*;
     pub use crate::dashboards::*;
     pub use crate::events::*;
+    pub use crate::finance::*;
     pub use crate::groups::*;
     pub use crate::imports::*;
     pub use crate::invitations::*;

@@ -65,7 +65,7 @@ pub fn discounted(amount_minor: i64, percent: i32) -> i64 {
 
 /// A money amount sent in: more than zero, at most the ledger's largest
 /// entry, in a three-letter currency (not a medal).
-fn money(e: &mut Vec<FieldError>, field: &str, m: &Money) {
+pub(crate) fn money(e: &mut Vec<FieldError>, field: &str, m: &Money) {
     let max = crate::ledger::AMOUNT_MAX;
     if !(1..=max).contains(&m.amount_minor) {
         e.push(
@@ -87,7 +87,7 @@ fn money(e: &mut Vec<FieldError>, field: &str, m: &Money) {
     }
 }
 
-fn first_day(e: &mut Vec<FieldError>, field: &str, d: Option<NaiveDate>) {
+pub(crate) fn first_day(e: &mut Vec<FieldError>, field: &str, d: Option<NaiveDate>) {
     if let Some(d) = d {
         if d.day() != 1 || !(2000..=2100).contains(&d.year()) {
             e.push(FieldError::new(

@@ -60,6 +60,10 @@ codes! {
         Erased = "erased",
         /// The host has another session at that time (its buffers included).
         HostBusy = "host_busy",
+        /// An invoiced session (its times, status, host, fee, title,
+        /// participants and attendance) is changed no more until a credit
+        /// note gives its line back whole.
+        Invoiced = "invoiced",
         /// A cancelled session is changed no more.
         Cancelled = "cancelled",
         /// Attendance recorded by the host or staff, which a user logging

@@ -509,6 +509,17 @@ async fn records(
         staff,
     ) {
         sessions(conn, ctx, ws, t, host, &person_ids, &classes).await?;
+        if t.modules().contains(&rapport_domain::Module::Finance) {
+            let tutors: Vec<Uuid> = std::iter::once(host)
+                .chain(
+                    members
+                        .iter()
+                        .filter(|(r, ..)| *r == Role::Member)
+                        .map(|(_, id, _)| *id),
+                )
+                .collect();
+            finance(conn, ctx, ws, &tutors, &person_ids).await?;
+        }
         if t.modules().contains(&rapport_domain::Module::Payments) {
             tuition(conn, ctx, ws, &classes, &students).await?;
         }
@@ -746,6 +757,148 @@ async fn sessions(
     Ok(())
 }
 
+/// A tutoring business's money: an hourly rate per student, pay rates for
+/// the tutors, six months of completed lessons (two to four a month per
+/// student), each month invoiced, most invoices paid (some late, a few
+/// not at all).
+async fn finance(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    tutors: &[Uuid],
+    people: &[Uuid],
+) -> anyhow::Result<()> {
+    use chrono::{Datelike, Duration, Months, NaiveTime, TimeZone, Utc};
+    use rapport_api::payments::record_payment::{take, Taken};
+    use rapport_domain::api::{PaymentMethod, RateUnit};
+    let now = Utc::now();
+    let students = &people[..people.len().min(16)];
+    for (i, p) in students.iter().enumerate() {
+        let rate = rapport_db::finance::insert_rate(
+            conn,
+            &rapport_db::finance::RateRow {
+                workspace_id: ws,
+                id: Uuid::now_v7(),
+                person_id: *p,
+                tutor_id: None,
+                subject: None,
+                unit: RateUnit::Hour,
+                amount_minor: 3500 + 500 * (i as i64 % 4),
+                currency: "EUR".into(),
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )
+        .await?;
+        ctx.created(conn, ws, &rate)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo rate: {e}"))?;
+    }
+    for (k, tutor) in tutors.iter().enumerate() {
+        let pay = rapport_db::finance::insert_pay_rate(
+            conn,
+            &rapport_db::finance::PayRateRow {
+                workspace_id: ws,
+                id: Uuid::now_v7(),
+                tutor_id: *tutor,
+                subject: None,
+                unit: RateUnit::Hour,
+                amount_minor: 2200 + 300 * k as i64,
+                currency: "EUR".into(),
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )
+        .await?;
+        ctx.created(conn, ws, &pay)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording a demo pay rate: {e}"))?;
+    }
+    let this_month = now.date_naive().with_day(1).unwrap_or_default();
+    for back in (1..=6u32).rev() {
+        let month = this_month - Months::new(back);
+        // Each student's lessons of the month, at times of their own so
+        // that no tutor is in two places: 08:00, 10:00 or 12:00, the first
+        // three weeks.
+        let mut slot = 0u32;
+        for (i, p) in students.iter().enumerate() {
+            let lessons = 2 + (i as u32 + back) % 3;
+            for _ in 0..lessons {
+                let day = month + Duration::days(i64::from(slot / 3));
+                let time = NaiveTime::from_hms_opt(8 + 2 * (slot % 3), 0, 0).unwrap_or_default();
+                slot += 1;
+                let starts_at = Utc.from_utc_datetime(&day.and_time(time));
+                let minutes = if (slot + i as u32).is_multiple_of(4) {
+                    90
+                } else {
+                    60
+                };
+                let tutor = tutors[(i + slot as usize) % tutors.len()];
+                let title = ["Maths", "Physics", "English"][i % 3];
+                let row = rapport_db::scheduling::insert(
+                    conn,
+                    &rapport_db::scheduling::NewSession {
+                        workspace_id: ws,
+                        id: Uuid::now_v7(),
+                        kind: "tutoring".into(),
+                        title: title.into(),
+                        starts_at,
+                        ends_at: starts_at + Duration::minutes(minutes),
+                        location: None,
+                        online_url: None,
+                        host_id: Some(tutor),
+                        notes: None,
+                        fee_minor: None,
+                        fee_currency: None,
+                        capacity: None,
+                        buffer_before_min: 0,
+                        buffer_after_min: 0,
+                        series_id: None,
+                        recurrence_id: None,
+                        status: Some("completed".into()),
+                        cancel_reason: None,
+                        booked_by: None,
+                    },
+                )
+                .await?;
+                rapport_db::scheduling::set_participants(conn, ws, row.id, &[*p]).await?;
+            }
+        }
+        let run = rapport_api::finance::run::invoice(conn, ctx, ws, Some(month), None, 14)
+            .await
+            .map_err(|e| anyhow::anyhow!("invoicing a demo month: {e:?}"))?;
+        // Most pay within the month; one in five a month late (the last
+        // month's not yet); one in eight not at all.
+        for (j, inv) in run.invoices.iter().enumerate() {
+            if j % 8 == 5 || (j % 5 == 2 && back == 1) {
+                continue;
+            }
+            take(
+                conn,
+                ctx,
+                ws,
+                Taken {
+                    person: inv.person_id,
+                    amount: inv.total.amount_minor,
+                    currency: &inv.total.currency,
+                    method: [
+                        PaymentMethod::Transfer,
+                        PaymentMethod::Card,
+                        PaymentMethod::Cash,
+                    ][j % 3],
+                    paid_on: inv.due_on.min(now.date_naive()),
+                    note: None,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("a demo payment: {e:?}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// Tuition: a fee plan per class from the school year's start, guardians
 /// for the students, a sibling discount, every month charged since, and
 /// payments: most families up to date, some a month behind, a few not
@@ -851,7 +1004,11 @@ async fn tuition(
         PaymentMethod::Card,
     ];
     for (i, id) in people.iter().enumerate() {
-        let mut charges = rapport_db::payments::standing_charges(conn, ws, *id, "USD").await?;
+        let mut charges: Vec<_> = rapport_db::payments::standing(conn, ws, &[*id])
+            .await?
+            .into_iter()
+            .filter(|c| c.currency == "USD")
+            .collect();
         charges.reverse();
         // Every seventh family pays nothing; every fifth is a month behind.
         let paid = match i % 7 {

@@ -282,6 +282,16 @@ pub fn weekday(day: chrono::Weekday) -> String {
     d.to_locale_date_string(lang().code(), &opts).into()
 }
 
+/// A month and its year in the language ("November 2026", "novembre 2026").
+pub fn month_name(month: chrono::NaiveDate) -> String {
+    let at = month.and_time(chrono::NaiveTime::MIN).and_utc();
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        at.timestamp_millis() as f64
+    ));
+    let opts = js_options(&[("month", "long"), ("year", "numeric"), ("timeZone", "UTC")]);
+    d.to_locale_date_string(lang().code(), &opts).into()
+}
+
 /// A date alone.
 pub fn date(at: &chrono::DateTime<chrono::Utc>, time_zone: &str) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
@@ -501,6 +511,9 @@ mod tests {
             }
             if t.modules().contains(&Module::Payments) {
                 keys.insert(format!("payments.{}", t.as_str()));
+            }
+            if t.modules().contains(&Module::Finance) {
+                keys.insert(format!("finance.{}", t.as_str()));
             }
             if t.modules().contains(&Module::Messaging) {
                 keys.insert(format!("messaging.{}", t.as_str()));

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod branches;
 pub mod custom_fields;
 pub mod dashboards;
+pub mod finance;
 pub mod groups;
 pub mod mail;
 pub mod medals;
@@ -68,6 +69,7 @@ pub const ENTRIES: &[Entry] = &[
     medals::ENTRY,
     store::ENTRY,
     payments::ENTRY,
+    finance::ENTRY,
     messaging::ENTRY,
     members::ENTRY,
     branches::ENTRY,

@@ -92,6 +92,7 @@ pub fn registry() -> Registry {
     crate::imports::jobs(&mut r);
     crate::scheduling::jobs(&mut r);
     crate::payments::jobs(&mut r);
+    crate::finance::jobs(&mut r);
     crate::ops::jobs(&mut r);
     crate::messaging::jobs(&mut r);
     r
@@ -106,6 +107,7 @@ pub fn schedules() -> Vec<schedule::Schedule> {
     crate::imports::schedules(&mut s);
     crate::scheduling::schedules(&mut s);
     crate::payments::schedules(&mut s);
+    crate::finance::schedules(&mut s);
     crate::messaging::schedules(&mut s);
     s
 }

@@ -5,16 +5,15 @@ use crate::respond::Reply;
 use actix_web::post;
 use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
-use rapport_db::payments::{ChargeRow, PaymentRow};
+use rapport_db::payments::{PaymentRow, Standing};
 use rapport_db::Conn;
 use rapport_domain::api::{Applied, PaymentMethod, PaymentView, RecordPayment};
 use rapport_domain::validate::tidy;
 use uuid::Uuid;
 
-/// How `amount` settles the open charges: what is owed (`debt`) is owed on
-/// the newest charges it covers (`charges` newest first), and a payment
-/// goes to the oldest of those first. The rest is paid in advance.
-pub fn apply(amount: i64, debt: i64, charges: &[ChargeRow]) -> Vec<Applied> {
+/// What is still open of each of `charges` (newest first) when `debt` is
+/// owed: the debt falls on the newest, as far as it goes.
+pub fn open(debt: i64, charges: &[Standing]) -> Vec<(&Standing, i64)> {
     let mut left = debt.max(0);
     let mut open = Vec::new();
     for c in charges {
@@ -25,6 +24,15 @@ pub fn apply(amount: i64, debt: i64, charges: &[ChargeRow]) -> Vec<Applied> {
         left -= o;
         open.push((c, o));
     }
+    open
+}
+
+/// How `amount` settles the open charges and invoices: what is owed
+/// (`debt`) is owed on the newest ones it covers (`charges` newest first),
+/// and a payment goes to the oldest of those first. The rest is paid in
+/// advance.
+pub fn apply(amount: i64, debt: i64, charges: &[Standing]) -> Vec<Applied> {
+    let open = open(debt, charges);
     let mut pay = amount;
     let mut applied = Vec::new();
     for (c, o) in open.into_iter().rev() {
@@ -90,7 +98,11 @@ pub async fn take(conn: &mut Conn, ctx: &Ctx, ws: Uuid, t: Taken<'_>) -> Result<
     } = t;
     rapport_db::payments::hold(conn, ws, person).await?;
     let balance = rapport_db::payments::balance(conn, ws, person, currency).await?;
-    let charges = rapport_db::payments::standing_charges(conn, ws, person, currency).await?;
+    let charges: Vec<Standing> = rapport_db::payments::standing(conn, ws, &[person])
+        .await?
+        .into_iter()
+        .filter(|c| c.currency == currency)
+        .collect();
     let applied = apply(amount, -balance, &charges);
     let id = Uuid::now_v7();
     let number = rapport_db::payments::next_receipt_number(conn, ws).await?;

@@ -1,0 +1,296 @@
+//! Invoicing: a student's completed sessions not invoiced yet become one
+//! invoice per currency, numbered without gaps, charged on the ledger,
+//! e-mailed as a PDF; the sessions are then frozen.
+
+use super::{Invoice, INVOICE};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{perm, Authz, Ctx, Db, Idempotent, Valid};
+use crate::jobs::{Job, JobCtx};
+use crate::payments::{month_name, spoken};
+use crate::respond::Reply;
+use actix_web::post;
+use chrono::NaiveDate;
+use diesel_async::AsyncConnection;
+use rapport_db::finance::{Billable, InvoiceRow, LineRow};
+use rapport_db::Conn;
+use rapport_domain::api::{ActorKind, InvoiceRun, RunInvoices, Unpriced};
+use rapport_domain::finance::RateUnit;
+use rapport_domain::payments::month_of;
+use rapport_domain::problem::FieldCode;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Days to pay when a run does not say.
+pub const DUE_DAYS: i32 = 14;
+
+/// The price of billable session `b` (none: nothing prices it) and its
+/// tutor's pay for this student's share (in the price's currency only).
+pub fn priced(b: &Billable) -> Option<(String, i64, i64)> {
+    let (unit, unit_minor, currency) = (b.unit.as_deref()?, b.unit_minor?, b.currency.clone()?);
+    let minutes = i64::from(b.minutes);
+    let amount = match unit {
+        "fee" => unit_minor,
+        u => u.parse::<RateUnit>().ok()?.price(unit_minor, minutes),
+    };
+    let cost = match (&b.pay_unit, b.pay_minor, &b.pay_currency) {
+        (Some(u), Some(p), Some(c)) if *c == currency => {
+            let whole = u
+                .parse::<RateUnit>()
+                .map(|u| u.price(p, minutes))
+                .unwrap_or(0);
+            let n = b.sharing.max(1);
+            whole / n + if b.before == 0 { whole % n } else { 0 }
+        }
+        _ => 0,
+    };
+    Some((currency, amount, cost))
+}
+
+/// A line's words: the session's title, day and length.
+fn describe(b: &Billable) -> String {
+    let mut d = format!(
+        "{} — {}, {} min",
+        b.title,
+        b.day.format("%-d %b %Y"),
+        b.minutes
+    );
+    if d.chars().count() > 300 {
+        d = d.chars().take(300).collect();
+    }
+    d
+}
+
+/// Invoices what `month` (or, with none, everything up to now) left
+/// uninvoiced of `person` (or of everyone), in the caller's transaction,
+/// under the workspace's invoicing hold: what another run invoiced
+/// meanwhile is not invoiced again.
+pub async fn invoice(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    month: Option<NaiveDate>,
+    person: Option<Uuid>,
+    due_days: i32,
+) -> Result<InvoiceRun, ApiError> {
+    rapport_db::finance::hold(conn, ws).await?;
+    let billable = rapport_db::finance::billable(conn, ws, month, person).await?;
+    let today = crate::payments::today(conn, ws).await?;
+    let mut unpriced = Vec::new();
+    // Per student and currency, in the order found (by student, then time).
+    let mut groups: Vec<((Uuid, String), Vec<LineRow>)> = Vec::new();
+    for b in &billable {
+        let Some((currency, amount, cost)) = priced(b) else {
+            unpriced.push(Unpriced {
+                session_id: b.session_id,
+                person_id: b.person_id,
+                title: b.title.clone(),
+                starts_at: b.starts_at,
+            });
+            continue;
+        };
+        let key = (b.person_id, currency);
+        if groups.last().is_none_or(|(k, _)| *k != key) {
+            groups.push((key.clone(), Vec::new()));
+        }
+        let lines = &mut groups.last_mut().expect("a group").1;
+        lines.push(LineRow {
+            workspace_id: ws,
+            invoice_id: Uuid::nil(),
+            line: lines.len() as i32 + 1,
+            person_id: b.person_id,
+            session_id: b.session_id,
+            description: describe(b),
+            month: b.month,
+            minutes: b.minutes,
+            tutor_id: b.host_id,
+            branch_id: b.branch_id,
+            unit: b.unit.clone().unwrap_or_default(),
+            unit_minor: b.unit_minor.unwrap_or(0),
+            amount_minor: amount,
+            cost_minor: cost,
+            credited_minor: 0,
+            released: false,
+        });
+    }
+    let mut made = Vec::new();
+    for ((person, currency), mut lines) in groups {
+        let total: i64 = lines.iter().map(|l| l.amount_minor).sum();
+        if total <= 0 {
+            // Free sessions owe nothing: no invoice.
+            continue;
+        }
+        let id = Uuid::now_v7();
+        let number = rapport_db::finance::next_number(conn, ws, "invoice").await?;
+        let entry = crate::ledger::post(
+            conn,
+            ctx,
+            ws,
+            crate::ledger::Posting {
+                person_id: person,
+                amount_minor: -total,
+                currency: &currency,
+                reason: &format!("Invoice No. {number}"),
+                cause: Some((INVOICE.into(), id.to_string())),
+                corrects: None,
+            },
+        )
+        .await?;
+        let row = rapport_db::finance::insert_invoice(
+            conn,
+            &InvoiceRow {
+                workspace_id: ws,
+                id,
+                number,
+                person_id: person,
+                currency: currency.clone(),
+                total_minor: total,
+                credited_minor: 0,
+                month,
+                issued_on: today,
+                due_on: today + chrono::Duration::days(i64::from(due_days)),
+                entry_id: entry.row.id,
+                created_by: ctx.actor_id,
+                created_at: chrono::Utc::now(),
+            },
+        )
+        .await?;
+        for l in &mut lines {
+            l.invoice_id = id;
+        }
+        rapport_db::finance::insert_lines(conn, &lines).await?;
+        send(conn, ws, &row, &lines).await?;
+        ctx.created(conn, ws, &Invoice(row.clone())).await?;
+        let count = lines.len() as i64;
+        made.push(row.view(total, &[], count));
+    }
+    // A new invoice is all open unless the student had paid in advance.
+    let persons: Vec<Uuid> = made.iter().map(|i| i.person_id).collect();
+    let open = super::open_amounts(conn, ws, &persons).await?;
+    for i in &mut made {
+        i.open_minor = open.get(&i.id).copied().unwrap_or(0);
+    }
+    Ok(InvoiceRun {
+        month,
+        invoices: made,
+        unpriced,
+    })
+}
+
+/// The invoice, as a PDF, to the student's address and their guardians'.
+async fn send(
+    conn: &mut Conn,
+    ws: Uuid,
+    i: &InvoiceRow,
+    lines: &[LineRow],
+) -> Result<(), ApiError> {
+    let mut to = rapport_db::people::guardian_addresses(conn, ws, i.person_id).await?;
+    if let Some(own) = rapport_db::finance::person_address(conn, ws, i.person_id).await? {
+        to.insert(0, own);
+    }
+    to.dedup();
+    if to.is_empty() {
+        return Ok(());
+    }
+    let who = super::pdf::parties(conn, ws, i.person_id).await?;
+    let pdf = super::pdf::invoice(i, lines, &who);
+    let period = i
+        .month
+        .map(|m| format!(" for {}", month_name(m)))
+        .unwrap_or_default();
+    let subject = format!("Invoice No. {}{period} — {}", i.number, who.business);
+    let body = format!(
+        "Invoice No. {} for {}: {}, to pay by {}.\nThe invoice is attached.\n",
+        i.number,
+        who.student,
+        spoken(i.total_minor, &i.currency),
+        i.due_on.format("%-d %B %Y"),
+    );
+    let name = format!("invoice-{}.pdf", i.number);
+    for address in &to {
+        crate::mail::queue_attached(conn, ws, address, &subject, &body, (&name, &pdf)).await?;
+    }
+    Ok(())
+}
+
+/// Invoice completed sessions not invoiced yet: a month's (its first day;
+/// one that has begun), of one student or everyone, or with no month all
+/// of one student's up to now. One invoice per student and currency,
+/// numbered without gaps, charged on the ledger and e-mailed as a PDF to
+/// the student and their guardians; sessions no fee or rate prices are
+/// listed in `unpriced`. Running it again invoices nothing twice; two
+/// runs at once invoice each session once. Honours `Idempotency-Key`.
+#[utoipa::path(
+    tag = "finance",
+    request_body = RunInvoices,
+    responses((status = 200, description = "What was invoiced", body = InvoiceRun)),
+    security(("bearer" = ["finance:manage"]), ("api_key" = ["finance:manage"]))
+)]
+#[post("/invoices/run")]
+pub async fn run(
+    mut db: Db,
+    caller: Authz<perm::FinanceManage>,
+    ctx: Ctx,
+    idem: Idempotent,
+    Valid(body): Valid<RunInvoices>,
+) -> ApiResult<Reply<InvoiceRun>> {
+    let ws = caller.workspace_id();
+    let conn = db.conn().await?;
+    if let Some(m) = body.month {
+        if m > month_of(crate::payments::today(conn, ws).await?) {
+            return Err(ApiError::validation(
+                "month",
+                FieldCode::Range,
+                "a month that has begun",
+            ));
+        }
+    }
+    let due = body.due_days.unwrap_or(DUE_DAYS);
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        if let Some(replay) = idem.claim(conn).await? {
+            return Ok(replay);
+        }
+        let done = invoice(conn, &ctx, ws, body.month, body.person_id, due).await?;
+        idem.keep(conn, Reply::ok(&done)).await
+    })
+    .await
+}
+
+/// Invoices the month before the current one (in its time zone) of one
+/// workspace, or of every workspace with finance on.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct InvoiceMonth {
+    pub workspace_id: Option<Uuid>,
+}
+
+impl Job for InvoiceMonth {
+    const NAME: &'static str = "finance.invoice_month";
+
+    async fn run(self, job: JobCtx<'_>) -> anyhow::Result<()> {
+        let conn = job.conn;
+        let ctx = Ctx {
+            actor_kind: ActorKind::System,
+            actor_id: None,
+            ip: None,
+            user_agent: None,
+            request_id: None,
+        };
+        let workspaces = rapport_db::workspaces::with_module(conn, "finance").await?;
+        for (ws, zone) in workspaces {
+            if self.workspace_id.is_some_and(|w| w != ws) {
+                continue;
+            }
+            let this = month_of(crate::payments::today_in(&zone));
+            let last = month_of(this - chrono::Duration::days(1));
+            let done = conn
+                .transaction::<_, ApiError, _>(async |conn| {
+                    invoice(conn, &ctx, ws, Some(last), None, DUE_DAYS).await
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("invoicing {ws}: {e:?}"))?;
+            if !done.invoices.is_empty() {
+                tracing::info!(workspace = %ws, month = %last, invoices = done.invoices.len(), "invoiced");
+            }
+        }
+        Ok(())
+    }
+}

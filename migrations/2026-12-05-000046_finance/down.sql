@@ -1,0 +1,13 @@
+DROP TRIGGER attendance_frozen_when_invoiced ON attendance;
+DROP FUNCTION attendance_frozen_when_invoiced();
+DROP TRIGGER sessions_frozen_when_invoiced ON sessions;
+DROP FUNCTION sessions_frozen_when_invoiced();
+DROP TABLE finance_months CASCADE;
+DROP FUNCTION finance_months_add(invoice_lines, integer);
+DROP TABLE credit_notes;
+DROP TABLE invoice_lines;
+DROP FUNCTION invoice_lines_roll_up();
+DROP TABLE invoices;
+DROP TABLE finance_numbers;
+DROP TABLE pay_rates;
+DROP TABLE rates;
