@@ -1,5 +1,7 @@
 DROP TRIGGER attendance_frozen_when_invoiced ON attendance;
 DROP FUNCTION attendance_frozen_when_invoiced();
+DROP TRIGGER participants_kept_when_invoiced ON session_participants;
+DROP FUNCTION participants_kept_when_invoiced();
 DROP TRIGGER sessions_frozen_when_invoiced ON sessions;
 DROP FUNCTION sessions_frozen_when_invoiced();
 DROP TABLE finance_months CASCADE;

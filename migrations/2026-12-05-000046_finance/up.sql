@@ -10,8 +10,9 @@
 -- and margin are known per student, tutor, branch and month). Invoices and
 -- credit notes are numbered without gaps per workspace, from counters
 -- taken in their own transaction. An invoiced session is frozen: its
--- times, status, host, fee and title, its participants and its attendance
--- no longer change, until a credit note gives back the whole of its line.
+-- times, status, fee and title, its students and whether each is billed
+-- no longer change (its host may only go), until a credit note gives back
+-- the whole of its line.
 -- An invoice takes its total on the ledger (a charge), a credit note gives
 -- back (so the student's balance is what they owe), and payments are
 -- applied to the oldest open invoice first.
@@ -109,9 +110,6 @@ CREATE TABLE invoice_lines (
     released boolean NOT NULL DEFAULT false,
     PRIMARY KEY (workspace_id, invoice_id, line),
     FOREIGN KEY (workspace_id, invoice_id) REFERENCES invoices (workspace_id, id) ON DELETE CASCADE,
-    -- A participant invoiced is not taken off the session (nor the session deleted).
-    CONSTRAINT invoice_lines_session_participant FOREIGN KEY (workspace_id, session_id, person_id)
-        REFERENCES session_participants (workspace_id, session_id, person_id),
     FOREIGN KEY (workspace_id, person_id) REFERENCES people (workspace_id, id)
 );
 -- A student's session is invoiced once, until given back whole.
@@ -199,12 +197,14 @@ $$;
 CREATE TRIGGER invoice_lines_roll_up AFTER INSERT OR UPDATE ON invoice_lines
     FOR EACH ROW EXECUTE FUNCTION invoice_lines_roll_up();
 
--- An invoiced session keeps what it was invoiced for.
+-- An invoiced session keeps what it was invoiced for. Its host may only
+-- go (a tutor who leaves the workspace): the lines keep who taught.
 CREATE FUNCTION sessions_frozen_when_invoiced() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF (NEW.starts_at, NEW.ends_at, NEW.status, NEW.host_id, NEW.fee_minor, NEW.fee_currency, NEW.title)
-       IS DISTINCT FROM
-       (OLD.starts_at, OLD.ends_at, OLD.status, OLD.host_id, OLD.fee_minor, OLD.fee_currency, OLD.title)
+    IF ((NEW.starts_at, NEW.ends_at, NEW.status, NEW.fee_minor, NEW.fee_currency, NEW.title)
+        IS DISTINCT FROM
+        (OLD.starts_at, OLD.ends_at, OLD.status, OLD.fee_minor, OLD.fee_currency, OLD.title)
+        OR (NEW.host_id IS DISTINCT FROM OLD.host_id AND NEW.host_id IS NOT NULL))
        AND EXISTS (SELECT 1 FROM invoice_lines
                    WHERE workspace_id = OLD.workspace_id AND session_id = OLD.id AND NOT released) THEN
         RAISE EXCEPTION 'an invoiced session does not change: give its line back with a credit note first'
@@ -216,12 +216,33 @@ $$;
 CREATE TRIGGER sessions_frozen_when_invoiced BEFORE UPDATE ON sessions
     FOR EACH ROW EXECUTE FUNCTION sessions_frozen_when_invoiced();
 
+-- Nor is a student invoiced for it taken off it (nor the session deleted),
+-- until their line is given back whole; a workspace deleted takes all.
+CREATE FUNCTION participants_kept_when_invoiced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM invoice_lines
+               WHERE workspace_id = OLD.workspace_id AND session_id = OLD.session_id
+                 AND person_id = OLD.person_id AND NOT released)
+       AND EXISTS (SELECT 1 FROM workspaces WHERE id = OLD.workspace_id) THEN
+        RAISE EXCEPTION 'an invoiced student stays on their session: give their line back with a credit note first'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'session_invoiced';
+    END IF;
+    RETURN OLD;
+END;
+$$;
+CREATE TRIGGER participants_kept_when_invoiced BEFORE DELETE ON session_participants
+    FOR EACH ROW EXECUTE FUNCTION participants_kept_when_invoiced();
+
+-- Nor does its attendance change whether the student is billed: present,
+-- late and not marked are billed alike, absent and excused are not.
 CREATE FUNCTION attendance_frozen_when_invoiced() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     r attendance := CASE WHEN TG_OP = 'INSERT' THEN NEW ELSE OLD END;
+    was text := CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD.status END;
+    now_ text := CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.status END;
 BEGIN
-    IF TG_OP = 'UPDATE' AND (NEW.status IS NOT DISTINCT FROM OLD.status) THEN
-        RETURN NEW;
+    IF (was IS NULL OR was IN ('present', 'late')) = (now_ IS NULL OR now_ IN ('present', 'late')) THEN
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
     -- An invoice being made holds its sessions: wait for it.
     PERFORM 1 FROM sessions
@@ -230,7 +251,7 @@ BEGIN
                WHERE workspace_id = r.workspace_id AND session_id = r.session_id
                  AND person_id = r.person_id AND NOT released)
        AND EXISTS (SELECT 1 FROM workspaces WHERE id = r.workspace_id) THEN
-        RAISE EXCEPTION 'an invoiced session''s attendance does not change: give its line back with a credit note first'
+        RAISE EXCEPTION 'an invoiced session''s attendance does not change who is billed: give the line back with a credit note first'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'session_invoiced';
     END IF;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;

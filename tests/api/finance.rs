@@ -468,6 +468,29 @@ async fn a_month_of_sessions_is_priced_invoiced_once_frozen_credited_and_paid() 
         .unwrap()
         .get(0);
     assert_eq!(balance, -14_500 + 5000 + 6000 - 4400);
+
+    // A workspace deleted takes its invoiced sessions and money with it.
+    app.sql()
+        .await
+        .execute(
+            "DELETE FROM workspaces WHERE id = $1",
+            &[&owner.workspace_id],
+        )
+        .await
+        .unwrap();
+    for table in [
+        "invoices",
+        "invoice_lines",
+        "finance_months",
+        "sessions",
+        "credit_notes",
+    ] {
+        assert_eq!(
+            app.count(&format!("SELECT count(*) FROM {table}")).await,
+            0,
+            "{table}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -641,9 +664,113 @@ async fn money_is_for_admins_only_and_bad_input_changes_nothing() {
         json!({}),
     )
     .await;
+    // The user is a student too: their own invoices are no money they see.
+    let lea = person(
+        &app,
+        &owner,
+        json!({"first_name": "Lea", "user_id": user.user_id}),
+    )
+    .await;
+    app.post(
+        "/api/v1/rates",
+        Some(&owner.access),
+        json!({"person_id": lea.id, "unit": "hour", "amount": {"amount_minor": 3000, "currency": "EUR"}}),
+    )
+    .await
+    .expect(201);
+    let leas = done(
+        &app,
+        &owner,
+        tutor.user_id,
+        "Maths",
+        (3, "10:00", "11:00"),
+        &[lea.id],
+        json!({}),
+    )
+    .await;
+    let lea_invoice = run(&app, &owner, json!({"person_id": lea.id}))
+        .await
+        .invoices[0]
+        .id;
+    let own: Value = app
+        .get("/api/v1/ledger", &user.access)
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(
+        own["data"],
+        json!([]),
+        "a tutoring user sees no money: {own}"
+    );
+    let theirs: Value = app
+        .get(
+            &format!("/api/v1/ledger?person_id={}", lea.id),
+            &owner.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(theirs["data"][0]["amount_minor"], -3000, "the admin does");
+    // Marked present after the invoice: billed alike, so it is taken;
+    // marked absent: who is billed would change, so it is not.
+    let register = format!("/api/v1/sessions/{}/attendance", leas.id);
+    app.call(
+        Method::PUT,
+        &register,
+        Some(&owner.access),
+        Some(json!({"records": [{"person_id": lea.id, "status": "present"}]})),
+    )
+    .await
+    .expect(200);
+    let absent = app
+        .call(
+            Method::PUT,
+            &register,
+            Some(&owner.access),
+            Some(json!({"records": [{"person_id": lea.id, "status": "absent"}]})),
+        )
+        .await;
+    assert_eq!(
+        (absent.status, absent.body["code"].as_str()),
+        (409, Some("invoiced"))
+    );
+    // Given back whole, she may be taken off the session.
+    app.post(
+        &format!("/api/v1/invoices/{lea_invoice}/credit-notes"),
+        Some(&owner.access),
+        json!({"reason": "Not her session", "lines": [{"line": 1}]}),
+    )
+    .await
+    .expect(201);
+    let current: SessionView = app
+        .get(&format!("/api/v1/sessions/{}", leas.id), &owner.access)
+        .await
+        .expect(200)
+        .read();
+    app.call_with(
+        Method::PATCH,
+        &format!("/api/v1/sessions/{}", leas.id),
+        Some(&owner.access),
+        Some(json!({"participant_ids": []})),
+        &[("if-match", &format!("\"{}\"", current.version))],
+    )
+    .await
+    .expect(200);
+
     let made = run(&app, &owner, json!({"person_id": ada.id})).await;
     assert_eq!(made.invoices.len(), 1, "on demand, everything up to now");
     let id = made.invoices[0].id;
+    // A tutor whose sessions are invoiced may leave: the lines keep who taught.
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/members/{}", tutor.user_id),
+        Some(&owner.access),
+        None,
+    )
+    .await
+    .expect(204);
+    let kept = invoice(&app, &owner, id).await;
+    assert_eq!(kept.lines[0].tutor_id, Some(tutor.user_id));
     for path in [
         format!("/api/v1/invoices/{id}"),
         format!("/api/v1/invoices/{id}/pdf"),
@@ -722,13 +849,19 @@ async fn money_is_for_admins_only_and_bad_input_changes_nothing() {
         "from=2026-05-01&to=2026-03-01",
         "from=2000-01-01&to=2026-03-01",
         "by=colour",
+        "to=-0001-05-01",
+        "from=1999-12-01&to=2000-01-01",
     ] {
         let res = app
             .get(&format!("/api/v1/finance/report?{query}"), &owner.access)
             .await;
         assert!(matches!(res.status, 400 | 422), "{query}: {}", res.status);
     }
-    assert_eq!(app.count("SELECT count(*) FROM credit_notes").await, 0);
-    assert_eq!(app.count("SELECT count(*) FROM invoices").await, 1);
-    assert_eq!(app.count("SELECT count(*) FROM rates").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM credit_notes").await,
+        1,
+        "Lea's"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM invoices").await, 2);
+    assert_eq!(app.count("SELECT count(*) FROM rates").await, 2);
 }

@@ -203,7 +203,7 @@ impl From<diesel::result::Error> for ApiError {
                     Code::HostBusy,
                     "the host already has a session at that time (with the buffers around it)",
                 ),
-                (_, Some("session_invoiced" | "invoice_lines_session_participant")) => {
+                (_, Some("session_invoiced")) => {
                     ApiError::conflict(
                         Code::Invoiced,
                         "the session is invoiced: give its line back with a credit note before changing it",

@@ -384,6 +384,38 @@ pub struct Billable {
     pub before: i64,
 }
 
+/// Locks the completed sessions a run of `ws` may invoice (of the month
+/// starting `month` in the workspace's zone, or up to now; of `person` when
+/// given) until the transaction ends, before `billable` reads them: a
+/// change to one, or to its attendance, made meanwhile is then seen by
+/// `billable`'s own, later snapshot, and one made after waits for the
+/// invoice and finds it frozen.
+pub async fn lock_billable(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    month: Option<NaiveDate>,
+    person: Option<Uuid>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "SELECT s.id FROM sessions s
+         JOIN workspaces w ON w.id = s.workspace_id
+         WHERE s.workspace_id = $1 AND s.status = 'completed'
+           AND ($2::date IS NULL OR s.starts_at >= ($2::date::timestamp AT TIME ZONE w.time_zone))
+           AND s.starts_at < CASE WHEN $2::date IS NULL THEN now()
+                                  ELSE (($2::date + interval '1 month')::timestamp AT TIME ZONE w.time_zone) END
+           AND ($3::uuid IS NULL OR EXISTS (
+                   SELECT 1 FROM session_participants sp
+                   WHERE sp.workspace_id = s.workspace_id AND sp.session_id = s.id AND sp.person_id = $3))
+         FOR NO KEY UPDATE OF s",
+    )
+    .bind::<sql_types::Uuid, _>(ws)
+    .bind::<sql_types::Nullable<sql_types::Date>, _>(month)
+    .bind::<sql_types::Nullable<sql_types::Uuid>, _>(person)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
 /// A participant of a session counts (is billed, shares its tutor's pay)
 /// unless marked absent or excused.
 const COUNTS: &str = "(a.status IS NULL OR a.status IN ('present', 'late'))";
@@ -391,9 +423,7 @@ const COUNTS: &str = "(a.status IS NULL OR a.status IN ('present', 'late'))";
 /// The completed sessions of `ws` not invoiced yet, per student: of the
 /// month starting `month` in the workspace's zone, or with none every one
 /// up to now; of `person` only when given. Students not deleted; by
-/// student, then time. The sessions are locked until the transaction ends:
-/// a change to one, or to its attendance, waits for the invoice and then
-/// finds it frozen.
+/// student, then time. Locked first by `lock_billable`.
 pub async fn billable(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
@@ -449,8 +479,7 @@ pub async fn billable(
            AND NOT EXISTS (SELECT 1 FROM invoice_lines l
                            WHERE l.workspace_id = s.workspace_id AND l.session_id = s.id
                              AND l.person_id = sp.person_id AND NOT l.released)
-         ORDER BY sp.person_id, s.starts_at, s.id
-         FOR NO KEY UPDATE OF s"
+         ORDER BY sp.person_id, s.starts_at, s.id"
     ))
     .bind::<sql_types::Uuid, _>(ws)
     .bind::<sql_types::Nullable<sql_types::Date>, _>(month)

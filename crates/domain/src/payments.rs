@@ -369,6 +369,7 @@ impl Validate for VoidCharge {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Applied {
+    /// The tuition charge, or the invoice (finance), it went to.
     pub charge_id: Uuid,
     pub month: NaiveDate,
     pub description: String,

@@ -866,7 +866,15 @@ async fn finance(
                 rapport_db::scheduling::set_participants(conn, ws, row.id, &[*p]).await?;
             }
         }
-        let run = rapport_api::finance::run::invoice(conn, ctx, ws, Some(month), None, 14)
+        // Issued on the first of the month after, as the monthly run does.
+        let issued = (month + Months::new(1)).min(now.date_naive());
+        let asked = rapport_api::finance::run::Run {
+            month: Some(month),
+            person: None,
+            issued_on: Some(issued),
+            due_days: 14,
+        };
+        let run = rapport_api::finance::run::invoice(conn, ctx, ws, asked)
             .await
             .map_err(|e| anyhow::anyhow!("invoicing a demo month: {e:?}"))?;
         // Most pay within the month; one in five a month late (the last

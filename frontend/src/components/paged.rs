@@ -58,19 +58,27 @@ impl<P: ListPage> Paged<P> {
 
     pub fn load(&self, append: bool) {
         let this = *self;
-        this.asked.update_value(|n| *n += 1);
-        let ticket = this.asked.get_value();
+        // A list whose page has gone (a live event after it closed) loads
+        // nothing: its values are disposed, and reading them would panic.
+        let Some(ticket) = this.asked.try_update_value(|n| {
+            *n += 1;
+            *n
+        }) else {
+            return;
+        };
+        let Some(mut path) = this.path.try_with_value(|p| p()) else {
+            return;
+        };
         this.loading.set(true);
-        let mut path = this.path.with_value(|p| p());
         if append {
-            if let Some(c) = this.cursor.get_untracked() {
+            if let Some(c) = this.cursor.try_get_untracked().flatten() {
                 path.push_str(if path.contains('?') { "&" } else { "?" });
                 path.push_str(&format!("cursor={}", api::enc(&c)));
             }
         }
         spawn_local(async move {
             let answer = api::get::<P>(&path).await;
-            if this.asked.get_value() != ticket {
+            if this.asked.try_get_value() != Some(ticket) {
                 return;
             }
             match answer {

@@ -99,7 +99,7 @@ export async function newPage(context) {
   page.on('console', (m) => {
     if (m.type() === 'error') page.errors.push(m.text());
   });
-  page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('pageerror', (e) => page.errors.push(`${e} (at ${page.url()})`));
   return page;
 }
 

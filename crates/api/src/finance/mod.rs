@@ -174,11 +174,16 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
                     rapport_db::finance::of_person(conn, ws, s.person.id).await?;
                 let numbers: HashMap<Uuid, i64> =
                     invoices.iter().map(|i| (i.id, i.number)).collect();
+                let open = open_amounts(conn, ws, &[s.person.id]).await?;
                 let mut shown = Vec::new();
                 for i in &invoices {
-                    let lines = rapport_db::finance::lines_of(conn, ws, i.id).await?;
+                    // What they were charged; what the tutor was paid is not theirs.
+                    let mut lines = rapport_db::finance::lines_of(conn, ws, i.id).await?;
+                    for l in &mut lines {
+                        l.cost_minor = 0;
+                    }
                     let count = lines.len() as i64;
-                    shown.push(i.view(0, &lines, count));
+                    shown.push(i.view(open.get(&i.id).copied().unwrap_or(0), &lines, count));
                 }
                 Ok(serde_json::json!({
                     "rates": rates.iter().map(|r| r.view()).collect::<Vec<_>>(),

@@ -58,11 +58,23 @@ pub async fn report(
     let q = q.into_inner();
     let conn = db.conn().await?;
     let by = q.by.unwrap_or(ReportBy::Month);
+    for (field, d) in [("from", q.from), ("to", q.to)] {
+        if d.is_some_and(|d| !(2000..=2100).contains(&d.year())) {
+            return Err(ApiError::validation(
+                field,
+                FieldCode::Range,
+                "a date from 2000 to 2100",
+            ));
+        }
+    }
     let to = match q.to {
         Some(t) => month_of(t),
         None => month_of(crate::payments::today(conn, ws).await?),
     };
-    let from = month_of(q.from.unwrap_or_else(|| to - chrono::Months::new(11)));
+    let from = month_of(match q.from {
+        Some(f) => f,
+        None => to.checked_sub_months(chrono::Months::new(11)).unwrap_or(to),
+    });
     if from > to {
         return Err(ApiError::validation(
             "from",
@@ -184,6 +196,13 @@ pub async fn payouts(
 ) -> ApiResult<Json<PayoutReport>> {
     let ws = caller.workspace_id();
     let conn = db.conn().await?;
+    if q.month.is_some_and(|d| !(2000..=2100).contains(&d.year())) {
+        return Err(ApiError::validation(
+            "month",
+            FieldCode::Range,
+            "a date from 2000 to 2100",
+        ));
+    }
     let month = match q.month {
         Some(m) => month_of(m),
         None => month_of(crate::payments::today(conn, ws).await?),

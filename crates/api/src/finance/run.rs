@@ -60,21 +60,38 @@ fn describe(b: &Billable) -> String {
     d
 }
 
-/// Invoices what `month` (or, with none, everything up to now) left
-/// uninvoiced of `person` (or of everyone), in the caller's transaction,
-/// under the workspace's invoicing hold: what another run invoiced
-/// meanwhile is not invoiced again.
+/// How a run invoices: a month (or, with none, everything up to now), of
+/// one student or everyone, issued on a day (today when none) with days
+/// to pay.
+pub struct Run {
+    pub month: Option<NaiveDate>,
+    pub person: Option<Uuid>,
+    pub issued_on: Option<NaiveDate>,
+    pub due_days: i32,
+}
+
+/// Invoices what `asked` names that is not invoiced yet, in the caller's
+/// transaction, under the workspace's invoicing hold: what another run
+/// invoiced meanwhile is not invoiced again.
 pub async fn invoice(
     conn: &mut Conn,
     ctx: &Ctx,
     ws: Uuid,
-    month: Option<NaiveDate>,
-    person: Option<Uuid>,
-    due_days: i32,
+    asked: Run,
 ) -> Result<InvoiceRun, ApiError> {
+    let Run {
+        month,
+        person,
+        issued_on,
+        due_days,
+    } = asked;
     rapport_db::finance::hold(conn, ws).await?;
+    rapport_db::finance::lock_billable(conn, ws, month, person).await?;
     let billable = rapport_db::finance::billable(conn, ws, month, person).await?;
-    let today = crate::payments::today(conn, ws).await?;
+    let today = match issued_on {
+        Some(d) => d,
+        None => crate::payments::today(conn, ws).await?,
+    };
     let mut unpriced = Vec::new();
     // Per student and currency, in the order found (by student, then time).
     let mut groups: Vec<((Uuid, String), Vec<LineRow>)> = Vec::new();
@@ -249,7 +266,18 @@ pub async fn run(
         if let Some(replay) = idem.claim(conn).await? {
             return Ok(replay);
         }
-        let done = invoice(conn, &ctx, ws, body.month, body.person_id, due).await?;
+        let done = invoice(
+            conn,
+            &ctx,
+            ws,
+            Run {
+                month: body.month,
+                person: body.person_id,
+                issued_on: None,
+                due_days: due,
+            },
+        )
+        .await?;
         idem.keep(conn, Reply::ok(&done)).await
     })
     .await
@@ -283,12 +311,25 @@ impl Job for InvoiceMonth {
             let last = month_of(this - chrono::Duration::days(1));
             let done = conn
                 .transaction::<_, ApiError, _>(async |conn| {
-                    invoice(conn, &ctx, ws, Some(last), None, DUE_DAYS).await
+                    let asked = Run {
+                        month: Some(last),
+                        person: None,
+                        issued_on: None,
+                        due_days: DUE_DAYS,
+                    };
+                    invoice(conn, &ctx, ws, asked).await
                 })
-                .await
-                .map_err(|e| anyhow::anyhow!("invoicing {ws}: {e:?}"))?;
-            if !done.invoices.is_empty() {
-                tracing::info!(workspace = %ws, month = %last, invoices = done.invoices.len(), "invoiced");
+                .await;
+            // One workspace's trouble does not keep the others from invoicing.
+            match done {
+                Ok(done) if !done.invoices.is_empty() || !done.unpriced.is_empty() => {
+                    tracing::info!(workspace = %ws, month = %last, invoices = done.invoices.len(),
+                        unpriced = done.unpriced.len(), "invoiced");
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(workspace = %ws, month = %last, error = ?e, "invoicing failed")
+                }
             }
         }
         Ok(())

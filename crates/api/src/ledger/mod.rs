@@ -33,10 +33,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub type Policy = crate::people::Policy;
 
 /// What of the ledger `caller` sees, in `scope`: staff without
-/// `money:read` (a teacher) see medals only; a member sees their own money
-/// too.
+/// `money:read` (a teacher, a moderator) see medals only; a member sees
+/// their own money too where they are charged tuition (the `payments`
+/// module: a school's students), and elsewhere none (a tutoring business's
+/// users see no money).
 pub fn view_of(caller: &Caller, scope: Scope) -> View {
-    let medals_only = caller.role != Role::Member && !caller.allows(Permission::MoneyRead);
+    let own_money = caller.role == Role::Member
+        && caller
+            .workspace
+            .has_module(rapport_domain::Module::Payments);
+    let medals_only = !own_money && !caller.allows(Permission::MoneyRead);
     View { scope, medals_only }
 }
 
@@ -78,7 +84,15 @@ pub async fn post(conn: &mut Conn, ctx: &Ctx, ws: Uuid, p: Posting<'_>) -> Resul
     // A new entry is for a live person; a correction follows its entry.
     let person = rapport_db::people::find(conn, &Scope::Workspace(ws), p.person_id)
         .await?
-        .filter(|person| p.corrects.is_some() || person.deleted_at.is_none())
+        // A credit note corrects an invoice: a student deleted since keeps
+        // what they were charged, and gets it back.
+        .filter(|person| {
+            p.corrects.is_some()
+                || person.deleted_at.is_none()
+                || p.cause
+                    .as_ref()
+                    .is_some_and(|(t, _)| t == crate::finance::CREDIT_NOTE)
+        })
         .ok_or_else(|| {
             ApiError::validation(
                 "person_id",
@@ -113,9 +127,15 @@ pub async fn post(conn: &mut Conn, ctx: &Ctx, ws: Uuid, p: Posting<'_>) -> Resul
             }
             _ => ApiError::from(e),
         })?;
+    // The person's own user hears of their medals, and of their money
+    // where they see it (see `view_of`).
+    let told = rapport_domain::ledger::is_medal(p.currency)
+        || rapport_db::workspaces::find(conn, ws)
+            .await?
+            .is_some_and(|w| w.has_module(rapport_domain::Module::Payments));
     let entry = Entry {
         row,
-        subject: person.user_id,
+        subject: person.user_id.filter(|_| told),
     };
     ctx.created(conn, ws, &entry).await?;
     Ok(entry)
