@@ -837,20 +837,23 @@ pub async fn report(
     branch: Option<Uuid>,
 ) -> QueryResult<Vec<Figures>> {
     let key = match by {
-        By::Month => "month::text",
-        By::Person => "person_id::text",
-        By::Tutor => "tutor_id::text",
-        By::Branch => "branch_id::text",
+        By::Month => "month",
+        By::Person => "person_id",
+        By::Tutor => "tutor_id",
+        By::Branch => "branch_id",
     };
+    // Grouped on the column itself; only the few sums are turned to text.
     diesel::sql_query(format!(
-        "SELECT {key} AS key, currency,
-                sum(revenue_minor)::int8 AS revenue_minor, sum(cost_minor)::int8 AS cost_minor,
-                sum(sessions)::int8 AS sessions, sum(minutes)::int8 AS minutes
-         FROM finance_months
-         WHERE workspace_id = $1 AND month BETWEEN $2 AND $3
-           AND ($4::uuid IS NULL OR branch_id = $4)
-         GROUP BY 1, currency
-         ORDER BY 1, currency"
+        "SELECT key::text AS key, currency, revenue_minor, cost_minor, sessions, minutes FROM (
+             SELECT {key} AS key, currency,
+                    sum(revenue_minor)::int8 AS revenue_minor, sum(cost_minor)::int8 AS cost_minor,
+                    sum(sessions)::int8 AS sessions, sum(minutes)::int8 AS minutes
+             FROM finance_months
+             WHERE workspace_id = $1 AND month BETWEEN $2 AND $3
+               AND ($4::uuid IS NULL OR branch_id = $4)
+             GROUP BY {key}, currency
+         ) f
+         ORDER BY f.key, currency"
     ))
     .bind::<sql_types::Uuid, _>(ws)
     .bind::<sql_types::Date, _>(from)
@@ -986,25 +989,6 @@ pub async fn erase_reasons(
     .map(|_| ())
 }
 
-/// The names of people `ids` of `ws` ("First Last").
-pub async fn people_names(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    ids: &[Uuid],
-) -> QueryResult<std::collections::HashMap<Uuid, String>> {
-    use crate::schema::people;
-    let rows: Vec<(Uuid, String, String)> = people::table
-        .filter(people::workspace_id.eq(ws))
-        .filter(people::id.eq_any(ids))
-        .select((people::id, people::first_name, people::last_name))
-        .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, f, l)| (id, format!("{f} {l}").trim().to_string()))
-        .collect())
-}
-
 /// The names of members `ids` of `ws`.
 pub async fn member_names(
     conn: &mut AsyncPgConnection,
@@ -1036,23 +1020,4 @@ pub async fn branch_names(
         .load(conn)
         .await?;
     Ok(rows.into_iter().collect())
-}
-
-/// The address of person `id` of `ws`, when they have one and are not
-/// deleted.
-pub async fn person_address(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-    id: Uuid,
-) -> QueryResult<Option<String>> {
-    use crate::schema::people;
-    Ok(people::table
-        .filter(people::workspace_id.eq(ws))
-        .filter(people::id.eq(id))
-        .filter(people::deleted_at.is_null())
-        .select(people::email)
-        .first::<Option<String>>(conn)
-        .await
-        .optional()?
-        .flatten())
 }

@@ -145,11 +145,7 @@ async fn send(
     c: &CreditNoteRow,
     i: &rapport_db::finance::InvoiceRow,
 ) -> Result<(), ApiError> {
-    let mut to = rapport_db::people::guardian_addresses(conn, ws, c.person_id).await?;
-    if let Some(own) = rapport_db::finance::person_address(conn, ws, c.person_id).await? {
-        to.insert(0, own);
-    }
-    to.dedup();
+    let to = super::recipients(conn, ws, c.person_id).await?;
     if to.is_empty() {
         return Ok(());
     }

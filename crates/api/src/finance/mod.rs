@@ -136,6 +136,23 @@ pub async fn open_amounts(
     Ok(open)
 }
 
+/// Who an invoice or credit note of `person` goes to: the student's own
+/// address (while they are not deleted), then their guardians', each once.
+pub async fn recipients(conn: &mut Conn, ws: Uuid, person: Uuid) -> Result<Vec<String>, ApiError> {
+    let own = rapport_db::people::find(conn, &crate::extract::Scope::Workspace(ws), person)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .and_then(|p| p.email);
+    let guardians = rapport_db::people::guardian_addresses(conn, ws, person).await?;
+    let mut to: Vec<String> = Vec::new();
+    for address in own.into_iter().chain(guardians) {
+        if !to.contains(&address) {
+            to.push(address);
+        }
+    }
+    Ok(to)
+}
+
 /// The module's job kinds.
 pub fn jobs(r: &mut crate::jobs::Registry) {
     r.register::<run::InvoiceMonth>();

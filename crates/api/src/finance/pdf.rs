@@ -25,9 +25,10 @@ pub async fn parties(conn: &mut Conn, ws: Uuid, person: Uuid) -> Result<Parties,
         .await?
         .map(|w| w.name)
         .unwrap_or_default();
-    let student = rapport_db::finance::people_names(conn, ws, &[person])
+    let student = rapport_db::people::names(conn, ws, &[person])
         .await?
         .remove(&person)
+        .map(|(f, l)| format!("{f} {l}").trim().to_string())
         .unwrap_or_default();
     Ok(Parties { business, student })
 }

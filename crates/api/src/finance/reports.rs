@@ -102,7 +102,11 @@ pub async fn report(
         .collect();
     let names: HashMap<Uuid, String> = match by {
         ReportBy::Month => HashMap::new(),
-        ReportBy::Student => rapport_db::finance::people_names(conn, ws, &ids).await?,
+        ReportBy::Student => rapport_db::people::names(conn, ws, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, (f, l))| (id, format!("{f} {l}").trim().to_string()))
+            .collect(),
         ReportBy::Tutor => rapport_db::finance::member_names(conn, ws, &ids).await?,
         ReportBy::Branch => rapport_db::finance::branch_names(conn, ws, &ids).await?,
     };

@@ -200,11 +200,7 @@ async fn send(
     i: &InvoiceRow,
     lines: &[LineRow],
 ) -> Result<(), ApiError> {
-    let mut to = rapport_db::people::guardian_addresses(conn, ws, i.person_id).await?;
-    if let Some(own) = rapport_db::finance::person_address(conn, ws, i.person_id).await? {
-        to.insert(0, own);
-    }
-    to.dedup();
+    let to = super::recipients(conn, ws, i.person_id).await?;
     if to.is_empty() {
         return Ok(());
     }
