@@ -6,8 +6,8 @@
 //! any of it.
 
 use rapport_domain::api::{
-    CreditNoteView, FinanceReport, InvoiceRun, InvoiceView, Page, PaymentView, PayoutReport,
-    PersonView, RateView, SessionView,
+    CreditNoteView, FinanceReport, InvoiceRun, InvoiceView, PackageView, Page, PaymentView,
+    PayoutReport, PersonView, RateView, SessionView,
 };
 use rapport_tests::{Session, TestApp};
 use reqwest::Method;
@@ -79,7 +79,8 @@ async fn report(app: &TestApp, by: &Session, query: &str) -> FinanceReport {
         .read()
 }
 
-/// The monthly figures agree with the invoice lines they are kept from.
+/// The monthly figures agree with the invoice lines and the settled
+/// package sessions they are kept from.
 async fn figures_agree(app: &TestApp) {
     let sql = app.sql().await;
     let drift: i64 = sql
@@ -88,19 +89,54 @@ async fn figures_agree(app: &TestApp) {
                  SELECT person_id, sum(revenue_minor) r, sum(cost_minor) c, sum(sessions) s, sum(minutes) m
                  FROM finance_months GROUP BY person_id
              ) f FULL JOIN (
-                 SELECT person_id, sum(amount_minor - credited_minor) r,
-                        sum(CASE WHEN released THEN 0 ELSE cost_minor END) c,
-                        count(*) FILTER (WHERE NOT released) s,
-                        coalesce(sum(minutes) FILTER (WHERE NOT released), 0) m
-                 FROM invoice_lines GROUP BY person_id
+                 SELECT person_id, sum(r) r, sum(c) c, sum(s) s, sum(m) m FROM (
+                     SELECT person_id, amount_minor - credited_minor r,
+                            CASE WHEN released THEN 0 ELSE cost_minor END c,
+                            CASE WHEN released OR session_id IS NULL THEN 0 ELSE 1 END s,
+                            CASE WHEN released THEN 0 ELSE minutes END m
+                     FROM invoice_lines
+                     UNION ALL
+                     SELECT person_id, 0, cost_minor, 1, minutes FROM package_uses WHERE settled
+                 ) x GROUP BY person_id
              ) l USING (person_id)
-             WHERE (f.r, f.c, f.s, f.m) IS DISTINCT FROM (l.r, l.c, l.s::numeric, l.m)",
+             WHERE (f.r, f.c, f.s, f.m) IS DISTINCT FROM (l.r, l.c, l.s, l.m)",
             &[],
         )
         .await
         .unwrap()
         .get(0);
     assert_eq!(drift, 0, "the monthly figures drifted from the lines");
+    // The coarser figures add up to the same.
+    for (coarse, key) in [
+        ("finance_totals", "month, tutor_id, branch_id, currency"),
+        (
+            "finance_years",
+            "date_trunc('year', month)::date, person_id, tutor_id, branch_id, currency",
+        ),
+    ] {
+        let keyed = if coarse == "finance_years" {
+            "year, person_id, tutor_id, branch_id, currency"
+        } else {
+            key
+        };
+        let months = format!(
+            "SELECT {key}, sum(revenue_minor), sum(cost_minor), sum(sessions), sum(minutes)
+             FROM finance_months GROUP BY {key}"
+        );
+        let coarser =
+            format!("SELECT {keyed}, revenue_minor, cost_minor, sessions, minutes FROM {coarse}");
+        let drift: i64 = sql
+            .query_one(
+                &format!(
+                    "SELECT count(*) FROM (({months} EXCEPT {coarser}) UNION ALL ({coarser} EXCEPT {months})) d"
+                ),
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(drift, 0, "{coarse} drifted from the monthly figures");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -244,7 +280,7 @@ async fn a_month_of_sessions_is_priced_invoiced_once_frozen_credited_and_paid() 
     let costs: Vec<i64> = full.lines.iter().map(|l| l.cost_minor).collect();
     // The tutor's 45 minutes (15.00) are shared by the two who came.
     assert_eq!(costs, [2000, 3000, 750, 2000]);
-    assert_eq!(full.lines[0].session_id, maths.id);
+    assert_eq!(full.lines[0].session_id, Some(maths.id));
     assert_eq!(full.lines[2].unit, "hour");
     assert_eq!(full.lines[3].unit, "fee");
 
@@ -601,6 +637,7 @@ async fn money_is_for_admins_only_and_bad_input_changes_nothing() {
             "/api/v1/finance/report",
             "/api/v1/finance/payouts",
             "/api/v1/pay-rates",
+            "/api/v1/packages",
         ] {
             let res = app.get(path, &who.access).await;
             assert_eq!(res.status, 403, "{} {path}", who.role);
@@ -864,4 +901,492 @@ async fn money_is_for_admins_only_and_bad_input_changes_nothing() {
     );
     assert_eq!(app.count("SELECT count(*) FROM invoices").await, 2);
     assert_eq!(app.count("SELECT count(*) FROM rates").await, 2);
+}
+
+async fn package(app: &TestApp, by: &Session, id: Uuid) -> PackageView {
+    app.get(&format!("/api/v1/packages/{id}"), &by.access)
+        .await
+        .expect(200)
+        .read()
+}
+
+async fn attendance(app: &TestApp, by: &Session, session: Uuid, who: Uuid, status: &str) {
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/sessions/{session}/attendance"),
+        Some(&by.access),
+        Some(json!({"records": [{"person_id": who, "status": status}]})),
+    )
+    .await
+    .expect(200);
+}
+
+async fn ledger_balance(app: &TestApp, person: Uuid) -> i64 {
+    app.sql()
+        .await
+        .query_one(
+            "SELECT balance_minor FROM ledger_balances WHERE person_id = $1 AND currency = 'EUR'",
+            &[&person],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_is_invoiced_when_sold_drawn_by_completed_sessions_and_never_billed_again() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let tutor = app.add_member(&owner, "member").await;
+    let ada = person(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "email": "ada@example.com"}),
+    )
+    .await;
+    app.post(
+        "/api/v1/rates",
+        Some(&owner.access),
+        json!({"person_id": ada.id, "unit": "hour", "amount": {"amount_minor": 4000, "currency": "EUR"}}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/v1/pay-rates",
+        Some(&owner.access),
+        json!({"tutor_id": tutor.user_id, "unit": "hour", "amount": {"amount_minor": 2000, "currency": "EUR"}}),
+    )
+    .await
+    .expect(201);
+
+    // Two sessions for 70.00, invoiced at once: one line, the package.
+    let sold = app
+        .post(
+            "/api/v1/packages",
+            Some(&owner.access),
+            json!({"person_id": ada.id, "name": "Two sessions", "sessions": 2,
+                   "price": {"amount_minor": 7000, "currency": "EUR"}}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(
+        sold.header("location"),
+        Some(format!("/api/v1/packages/{}", sold.body["id"].as_str().unwrap()).as_str())
+    );
+    let two: PackageView = sold.read();
+    assert_eq!((two.sessions, two.used, two.remaining), (2, 0, 2));
+    assert_eq!(two.invoice_number, 1);
+    let sale = invoice(&app, &owner, two.invoice_id).await;
+    assert_eq!(sale.total.amount_minor, 7000);
+    assert_eq!(sale.open_minor, 7000);
+    assert_eq!(sale.lines.len(), 1);
+    assert_eq!(sale.lines[0].unit, "package");
+    assert_eq!(sale.lines[0].package_id, Some(two.id));
+    assert_eq!(sale.lines[0].session_id, None);
+    assert_eq!(sale.lines[0].description, "Two sessions — 2 sessions");
+    assert_eq!(ledger_balance(&app, ada.id).await, -7000);
+    let mail = app
+        .count("SELECT count(*) FROM mail_messages WHERE to_address = 'ada@example.com' AND subject LIKE 'Invoice No. 1 %'")
+        .await;
+    assert_eq!(mail, 1, "the package's invoice is mailed");
+    // Paid in full.
+    app.post(
+        "/api/v1/finance/payments",
+        Some(&owner.access),
+        json!({"person_id": ada.id, "amount": {"amount_minor": 7000, "currency": "EUR"}, "method": "transfer"}),
+    )
+    .await
+    .expect(201);
+
+    // Three lessons held: the first two are drawn from the package, the
+    // third is billed at her rate.
+    let mut held = Vec::new();
+    for day in [2, 3, 4] {
+        held.push(
+            done(
+                &app,
+                &owner,
+                tutor.user_id,
+                "Maths",
+                (day, "10:00", "11:00"),
+                &[ada.id],
+                json!({}),
+            )
+            .await,
+        );
+    }
+    let drawn = package(&app, &owner, two.id).await;
+    assert_eq!((drawn.used, drawn.remaining), (2, 0));
+    let uses: Vec<Uuid> = drawn.uses.iter().map(|u| u.session_id).collect();
+    assert_eq!(uses, [held[0].id, held[1].id]);
+    assert!(drawn.uses.iter().all(|u| !u.settled));
+
+    let march = run(&app, &owner, json!({"month": "2026-03-01"})).await;
+    assert_eq!(
+        march.prepaid, 2,
+        "the drawn sessions are settled, not billed"
+    );
+    assert_eq!(march.invoices.len(), 1);
+    let billed = invoice(&app, &owner, march.invoices[0].id).await;
+    assert_eq!(billed.lines.len(), 1);
+    assert_eq!(billed.lines[0].session_id, Some(held[2].id));
+    assert_eq!(billed.total.amount_minor, 4000);
+    assert!(package(&app, &owner, two.id)
+        .await
+        .uses
+        .iter()
+        .all(|u| u.settled));
+    let again = run(&app, &owner, json!({"month": "2026-03-01"})).await;
+    assert_eq!((again.invoices.len(), again.prepaid), (0, 0));
+
+    // March: revenue of the one billed lesson, the tutor's pay for all three;
+    // the package's price is revenue of the month it was sold.
+    let m = report(&app, &owner, "from=2026-03-01&to=2026-03-01").await;
+    assert_eq!(m.rows.len(), 1);
+    assert_eq!(m.rows[0].revenue_minor, 4000);
+    assert_eq!(m.rows[0].cost_minor, 3 * 2000);
+    assert_eq!((m.rows[0].sessions, m.rows[0].minutes), (3, 180));
+    let sold_in = sale.lines[0].month;
+    let when = format!("from={sold_in}&to={sold_in}");
+    let s = report(&app, &owner, &when).await;
+    let row = s
+        .rows
+        .iter()
+        .find(|r| r.key.as_deref() == Some(&sold_in.to_string()[..]))
+        .unwrap();
+    assert!(row.revenue_minor >= 7000);
+    figures_agree(&app).await;
+    // A whole year by student (read from the yearly figures) is its months:
+    // the year of the lessons and the year of the sale.
+    let mut years = vec![2026, chrono::Datelike::year(&sold_in)];
+    years.dedup();
+    let mut all = (0, 0, 0);
+    for y in years {
+        let year = report(
+            &app,
+            &owner,
+            &format!("by=student&from={y}-01-01&to={y}-12-01"),
+        )
+        .await;
+        let mut months = (0, 0, 0);
+        for m in 1..=12 {
+            let q = format!("by=student&from={y}-{m:02}-01&to={y}-{m:02}-01");
+            for r in report(&app, &owner, &q).await.rows {
+                months = (
+                    months.0 + r.revenue_minor,
+                    months.1 + r.cost_minor,
+                    months.2 + r.sessions,
+                );
+            }
+        }
+        let r = &year.rows[0];
+        assert_eq!((r.revenue_minor, r.cost_minor, r.sessions), months, "{y}");
+        all = (all.0 + months.0, all.1 + months.1, all.2 + months.2);
+    }
+    assert_eq!(all, (7000 + 4000, 6000, 3));
+
+    // A package for physics only: maths does not draw on it. Marking Ada
+    // absent gives the session back; present again draws it.
+    let physics: PackageView = app
+        .post(
+            "/api/v1/packages",
+            Some(&owner.access),
+            json!({"person_id": ada.id, "name": "Physics", "subject": "physics", "sessions": 1,
+                   "price": {"amount_minor": 3000, "currency": "EUR"}}),
+        )
+        .await
+        .expect(201)
+        .read();
+    assert_eq!(physics.invoice_number, 3);
+    let maths = done(
+        &app,
+        &owner,
+        tutor.user_id,
+        "Maths",
+        (10, "10:00", "11:00"),
+        &[ada.id],
+        json!({}),
+    )
+    .await;
+    assert_eq!(package(&app, &owner, physics.id).await.used, 0);
+    let lab = done(
+        &app,
+        &owner,
+        tutor.user_id,
+        "Physics",
+        (11, "10:00", "11:00"),
+        &[ada.id],
+        json!({}),
+    )
+    .await;
+    assert_eq!(package(&app, &owner, physics.id).await.used, 1);
+    attendance(&app, &owner, lab.id, ada.id, "absent").await;
+    assert_eq!(package(&app, &owner, physics.id).await.used, 0);
+    attendance(&app, &owner, lab.id, ada.id, "late").await;
+    assert_eq!(package(&app, &owner, physics.id).await.used, 1);
+
+    // A credit note after payment: the package's invoice given back whole
+    // cancels what is left of it and puts Ada in credit.
+    let note = app
+        .post(
+            &format!("/api/v1/invoices/{}/credit-notes", physics.invoice_id),
+            Some(&owner.access),
+            json!({"reason": "Changed her mind", "lines": [{"line": 1}]}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(note.body["amount"]["amount_minor"], 3000);
+    let cancelled = package(&app, &owner, physics.id).await;
+    assert!(cancelled.cancelled);
+    assert_eq!(cancelled.remaining, 0);
+    let first_credit = app
+        .post(
+            &format!("/api/v1/invoices/{}/credit-notes", two.invoice_id),
+            Some(&owner.access),
+            json!({"reason": "Goodwill", "lines": [{"line": 1, "amount_minor": 1500}]}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(
+        first_credit.body["number"], 2,
+        "credit notes are numbered on their own"
+    );
+    // Paid 7000 of 7000 + 4000 + 3000; given back 3000 + 1500: owes 2500.
+    assert_eq!(ledger_balance(&app, ada.id).await, -2500);
+    assert_eq!(invoice(&app, &owner, two.invoice_id).await.open_minor, 0);
+    let bills = [billed.id, physics.invoice_id];
+    let open: i64 = {
+        let mut n = 0;
+        for id in bills {
+            n += invoice(&app, &owner, id).await.open_minor;
+        }
+        n
+    };
+    assert_eq!(open, 2500, "what she owes falls on her newest invoices");
+    // The cancelled package draws no more: the next physics lesson is billed.
+    let next = done(
+        &app,
+        &owner,
+        tutor.user_id,
+        "Physics",
+        (12, "10:00", "11:00"),
+        &[ada.id],
+        json!({}),
+    )
+    .await;
+    assert_eq!(package(&app, &owner, physics.id).await.used, 1);
+    let last = run(&app, &owner, json!({"month": "2026-03-01"})).await;
+    assert_eq!(
+        last.prepaid, 1,
+        "the physics lesson drawn before the credit"
+    );
+    let lines = invoice(&app, &owner, last.invoices[0].id).await.lines;
+    let sessions: Vec<Option<Uuid>> = lines.iter().map(|l| l.session_id).collect();
+    assert_eq!(sessions, [Some(maths.id), Some(next.id)]);
+    figures_agree(&app).await;
+
+    // The packages list, newest first, for the student.
+    let list: Page<PackageView> = app
+        .get(
+            &format!("/api/v1/packages?person_id={}", ada.id),
+            &owner.access,
+        )
+        .await
+        .expect(200)
+        .read();
+    let ids: Vec<Uuid> = list.data.iter().map(|p| p.id).collect();
+    assert_eq!(ids, [physics.id, two.id]);
+    assert!(list.data.iter().all(|p| p.uses.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_logged_at_once_never_draw_more_than_a_package_holds() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let ada = person(&app, &owner, json!({"first_name": "Ada"})).await;
+    app.post(
+        "/api/v1/rates",
+        Some(&owner.access),
+        json!({"person_id": ada.id, "unit": "session", "amount": {"amount_minor": 3000, "currency": "EUR"}}),
+    )
+    .await
+    .expect(201);
+    let three: PackageView = app
+        .post(
+            "/api/v1/packages",
+            Some(&owner.access),
+            json!({"person_id": ada.id, "name": "Three", "sessions": 3,
+                   "price": {"amount_minor": 8000, "currency": "EUR"}}),
+        )
+        .await
+        .expect(201)
+        .read();
+    // Eight past lessons, logged as held all at once.
+    let mut ids = Vec::new();
+    for day in 1..=8u32 {
+        let s: SessionView = app
+            .post(
+                "/api/v1/sessions",
+                Some(&owner.access),
+                json!({"title": "Maths", "host_id": owner.user_id,
+                       "starts_at": format!("2026-03-{day:02}T09:00:00Z"),
+                       "ends_at": format!("2026-03-{day:02}T10:00:00Z"),
+                       "participant_ids": [ada.id]}),
+            )
+            .await
+            .expect(201)
+            .read();
+        ids.push(s.id);
+    }
+    let logs = ids.iter().map(|id| {
+        let (app, token) = (&app, owner.access.clone());
+        async move {
+            app.post(
+                &format!("/api/v1/sessions/{id}/complete"),
+                Some(&token),
+                json!({}),
+            )
+            .await
+            .status
+        }
+    });
+    let statuses = futures::future::join_all(logs).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+
+    let drawn = package(&app, &owner, three.id).await;
+    assert_eq!((drawn.used, drawn.remaining, drawn.uses.len()), (3, 0, 3));
+    let uses = app.count("SELECT count(*) FROM package_uses").await;
+    assert_eq!(uses, 3, "never more than the package holds");
+    // The other five are billed, each once.
+    let march = run(&app, &owner, json!({"month": "2026-03-01"})).await;
+    assert_eq!(march.prepaid, 3);
+    assert_eq!(march.invoices.len(), 1);
+    assert_eq!(march.invoices[0].line_count, 5);
+    assert_eq!(march.invoices[0].total.amount_minor, 5 * 3000);
+    let billed = invoice(&app, &owner, march.invoices[0].id).await;
+    for l in &billed.lines {
+        assert!(
+            !drawn
+                .uses
+                .iter()
+                .any(|u| Some(u.session_id) == l.session_id),
+            "a drawn session was billed"
+        );
+    }
+    figures_agree(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_needs_a_student_of_the_workspace_sessions_and_a_price_and_an_admin() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let moderator = app.add_member(&owner, "manager").await;
+    let ada = person(&app, &owner, json!({"first_name": "Ada"})).await;
+    let elsewhere = app.register("tutoring").await;
+    let stranger = person(&app, &elsewhere, json!({"first_name": "Eve"})).await;
+    let good = json!({"person_id": ada.id, "name": "Ten", "sessions": 10,
+                      "price": {"amount_minor": 30000, "currency": "EUR"}});
+    let bad = [
+        (json!({"sessions": 0}), "sessions"),
+        (json!({"sessions": 1001}), "sessions"),
+        (json!({"name": " "}), "name"),
+        (
+            json!({"price": {"amount_minor": -5, "currency": "EUR"}}),
+            "price.amount_minor",
+        ),
+        (
+            json!({"price": {"amount_minor": 100, "currency": "eur"}}),
+            "price.currency",
+        ),
+        (json!({"due_days": 400}), "due_days"),
+        (json!({"subject": ""}), "subject"),
+    ];
+    for (change, field) in bad {
+        let mut body = good.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(change.as_object().unwrap().clone());
+        let res = app
+            .post("/api/v1/packages", Some(&owner.access), body)
+            .await;
+        assert_eq!(res.status, 422, "{field}: {}", res.body);
+        assert_eq!(res.body["errors"][0]["field"], field, "{}", res.body);
+    }
+    let mut unknown = good.clone();
+    unknown["colour"] = json!("red");
+    let res = app
+        .post("/api/v1/packages", Some(&owner.access), unknown)
+        .await;
+    assert_eq!(res.status, 422, "an unknown field is refused");
+    for who in [Uuid::now_v7(), stranger.id] {
+        let mut body = good.clone();
+        body["person_id"] = json!(who);
+        let res = app
+            .post("/api/v1/packages", Some(&owner.access), body)
+            .await;
+        assert_eq!(res.status, 404, "{}", res.body);
+    }
+    let res = app
+        .post("/api/v1/packages", Some(&moderator.access), good.clone())
+        .await;
+    assert_eq!(res.status, 403);
+    let reader = app.api_key(&owner, json!(["finance:read"])).await;
+    assert_eq!(
+        app.post("/api/v1/packages", Some(&reader), good.clone())
+            .await
+            .status,
+        403
+    );
+    assert_eq!(app.count("SELECT count(*) FROM packages").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM invoices").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM finance_numbers").await,
+        0,
+        "no number taken"
+    );
+
+    // The same sale sent twice with one key sells once.
+    let key = [("idempotency-key", "sale-1")];
+    let first = app
+        .call_with(
+            Method::POST,
+            "/api/v1/packages",
+            Some(&owner.access),
+            Some(good.clone()),
+            &key,
+        )
+        .await
+        .expect(201);
+    let second = app
+        .call_with(
+            Method::POST,
+            "/api/v1/packages",
+            Some(&owner.access),
+            Some(good.clone()),
+            &key,
+        )
+        .await
+        .expect(201);
+    assert_eq!(first.body["id"], second.body["id"]);
+    assert_eq!(app.count("SELECT count(*) FROM packages").await, 1);
+    let id: Uuid = first.read::<PackageView>().id;
+    // Another workspace does not see it.
+    assert_eq!(
+        app.get(&format!("/api/v1/packages/{id}"), &elsewhere.access)
+            .await
+            .status,
+        404
+    );
+    let theirs: Page<PackageView> = app
+        .get("/api/v1/packages", &elsewhere.access)
+        .await
+        .expect(200)
+        .read();
+    assert!(theirs.data.is_empty());
+    assert_eq!(
+        app.get(&format!("/api/v1/packages/{id}"), &reader)
+            .await
+            .status,
+        200
+    );
 }

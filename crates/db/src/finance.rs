@@ -2,6 +2,8 @@
 //! their gapless numbers, what is billable, and the monthly figures the
 //! reports read.
 
+pub mod packages;
+
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
 use crate::schema::{credit_notes, finance_numbers, invoice_lines, invoices, pay_rates, rates};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -382,6 +384,12 @@ pub struct Billable {
     /// How many of those come before this student (by id).
     #[diesel(sql_type = sql_types::Int8)]
     pub before: i64,
+    /// The package it was drawn from (prepaid: settled, not billed), and
+    /// that package's currency.
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Uuid>)]
+    pub package_id: Option<Uuid>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    pub package_currency: Option<String>,
 }
 
 /// Locks the completed sessions a run of `ws` may invoice (of the month
@@ -448,7 +456,8 @@ pub async fn billable(
                  LEFT JOIN attendance a ON a.workspace_id = sp2.workspace_id
                      AND a.session_id = sp2.session_id AND a.person_id = sp2.person_id
                  WHERE sp2.workspace_id = s.workspace_id AND sp2.session_id = s.id
-                   AND sp2.person_id < sp.person_id AND {COUNTS}) AS before
+                   AND sp2.person_id < sp.person_id AND {COUNTS}) AS before,
+                u.package_id, pk.currency AS package_currency
          FROM sessions s
          JOIN workspaces w ON w.id = s.workspace_id
          JOIN session_participants sp ON sp.workspace_id = s.workspace_id AND sp.session_id = s.id
@@ -456,6 +465,9 @@ pub async fn billable(
              AND pe.deleted_at IS NULL
          LEFT JOIN attendance a ON a.workspace_id = sp.workspace_id
              AND a.session_id = sp.session_id AND a.person_id = sp.person_id
+         LEFT JOIN package_uses u ON u.workspace_id = sp.workspace_id
+             AND u.session_id = sp.session_id AND u.person_id = sp.person_id
+         LEFT JOIN packages pk ON pk.workspace_id = u.workspace_id AND pk.id = u.package_id
          LEFT JOIN LATERAL (
              SELECT r.unit, r.amount_minor, r.currency FROM rates r
              WHERE r.workspace_id = s.workspace_id AND r.person_id = sp.person_id
@@ -476,6 +488,7 @@ pub async fn billable(
            AND s.starts_at < CASE WHEN $2::date IS NULL THEN now()
                                   ELSE (($2::date + interval '1 month')::timestamp AT TIME ZONE w.time_zone) END
            AND ($3::uuid IS NULL OR sp.person_id = $3)
+           AND (u.settled IS NULL OR NOT u.settled)
            AND NOT EXISTS (SELECT 1 FROM invoice_lines l
                            WHERE l.workspace_id = s.workspace_id AND l.session_id = s.id
                              AND l.person_id = sp.person_id AND NOT l.released)
@@ -513,7 +526,7 @@ pub struct LineRow {
     pub invoice_id: Uuid,
     pub line: i32,
     pub person_id: Uuid,
-    pub session_id: Uuid,
+    pub session_id: Option<Uuid>,
     pub description: String,
     pub month: NaiveDate,
     pub minutes: i32,
@@ -525,6 +538,7 @@ pub struct LineRow {
     pub cost_minor: i64,
     pub credited_minor: i64,
     pub released: bool,
+    pub package_id: Option<Uuid>,
 }
 
 impl LineRow {
@@ -532,6 +546,7 @@ impl LineRow {
         InvoiceLineView {
             line: self.line,
             session_id: self.session_id,
+            package_id: self.package_id,
             description: self.description.clone(),
             month: self.month,
             minutes: self.minutes,
@@ -828,6 +843,8 @@ pub enum By {
 
 /// Revenue, cost, sessions and minutes of `ws` from month `from` to month
 /// `to` (first days, both in), added up `by`, of `branch` only when given.
+/// By month, tutor or branch it reads the figures without students; by
+/// student, the years the range covers whole and the months at its ends.
 pub async fn report(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
@@ -836,11 +853,15 @@ pub async fn report(
     to: NaiveDate,
     branch: Option<Uuid>,
 ) -> QueryResult<Vec<Figures>> {
-    let key = match by {
-        By::Month => "month",
-        By::Person => "person_id",
-        By::Tutor => "tutor_id",
-        By::Branch => "branch_id",
+    let (key, source) = match by {
+        By::Month => ("month", TOTALS),
+        By::Tutor => ("tutor_id", TOTALS),
+        By::Branch => ("branch_id", TOTALS),
+        By::Person => ("person_id", BY_PERSON),
+    };
+    let (years_from, years_to) = match whole_years(from, to) {
+        Some((a, b)) => (Some(a), Some(b)),
+        None => (None, None),
     };
     // Grouped on the column itself; only the few sums are turned to text.
     diesel::sql_query(format!(
@@ -848,9 +869,7 @@ pub async fn report(
              SELECT {key} AS key, currency,
                     sum(revenue_minor)::int8 AS revenue_minor, sum(cost_minor)::int8 AS cost_minor,
                     sum(sessions)::int8 AS sessions, sum(minutes)::int8 AS minutes
-             FROM finance_months
-             WHERE workspace_id = $1 AND month BETWEEN $2 AND $3
-               AND ($4::uuid IS NULL OR branch_id = $4)
+             FROM ({source}) x
              GROUP BY {key}, currency
          ) f
          ORDER BY f.key, currency"
@@ -859,31 +878,50 @@ pub async fn report(
     .bind::<sql_types::Date, _>(from)
     .bind::<sql_types::Date, _>(to)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(branch)
+    .bind::<sql_types::Nullable<sql_types::Date>, _>(years_from)
+    .bind::<sql_types::Nullable<sql_types::Date>, _>(years_to)
     .load(conn)
     .await
 }
 
-/// What `finance_months` says, recomputed from the invoice lines: a test
-/// compares the two.
-pub async fn report_from_lines(
-    conn: &mut AsyncPgConnection,
-    ws: Uuid,
-) -> QueryResult<Vec<Figures>> {
-    diesel::sql_query(
-        "SELECT l.person_id::text AS key, i.currency,
-                sum(l.amount_minor - l.credited_minor)::int8 AS revenue_minor,
-                sum(CASE WHEN l.released THEN 0 ELSE l.cost_minor END)::int8 AS cost_minor,
-                count(*) FILTER (WHERE NOT l.released)::int8 AS sessions,
-                coalesce(sum(l.minutes) FILTER (WHERE NOT l.released), 0)::int8 AS minutes
-         FROM invoice_lines l
-         JOIN invoices i ON i.workspace_id = l.workspace_id AND i.id = l.invoice_id
-         WHERE l.workspace_id = $1
-         GROUP BY 1, i.currency
-         ORDER BY 1, i.currency",
-    )
-    .bind::<sql_types::Uuid, _>(ws)
-    .load(conn)
-    .await
+/// The months' figures without students ($5 and $6 unused).
+const TOTALS: &str =
+    "SELECT month, tutor_id, branch_id, currency, revenue_minor, cost_minor, sessions, minutes
+     FROM finance_totals
+     WHERE workspace_id = $1 AND month BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR branch_id = $4)";
+
+/// Per student: the whole years from $5 to $6 (first days), and the months
+/// of the range outside them.
+const BY_PERSON: &str = "SELECT person_id, currency, revenue_minor, cost_minor, sessions, minutes
+     FROM finance_years
+     WHERE workspace_id = $1 AND $5::date IS NOT NULL AND year BETWEEN $5 AND $6
+       AND ($4::uuid IS NULL OR branch_id = $4)
+     UNION ALL
+     SELECT person_id, currency, revenue_minor, cost_minor, sessions, minutes
+     FROM finance_months
+     WHERE workspace_id = $1 AND month BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR branch_id = $4)
+       AND ($5::date IS NULL OR month < $5 OR month >= ($6::date + interval '1 year'))";
+
+/// The first days of the first and last calendar years that months `from`
+/// to `to` (first days, both in) cover whole, if any.
+pub fn whole_years(from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    use chrono::Datelike;
+    let first = if from.month() == 1 {
+        from.year()
+    } else {
+        from.year() + 1
+    };
+    let last = if to.month() == 12 {
+        to.year()
+    } else {
+        to.year() - 1
+    };
+    (first <= last).then(|| {
+        (
+            NaiveDate::from_ymd_opt(first, 1, 1).unwrap_or(from),
+            NaiveDate::from_ymd_opt(last, 1, 1).unwrap_or(to),
+        )
+    })
 }
 
 /// What each tutor of `ws` earned in a month: one row per tutor and pay
@@ -1020,4 +1058,33 @@ pub async fn branch_names(
         .load(conn)
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_years;
+    use chrono::NaiveDate;
+
+    fn d(y: i32, m: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, 1).unwrap()
+    }
+
+    #[test]
+    fn a_range_of_months_covers_the_years_it_holds_whole() {
+        assert_eq!(
+            whole_years(d(2021, 12), d(2026, 12)),
+            Some((d(2022, 1), d(2026, 1)))
+        );
+        assert_eq!(
+            whole_years(d(2021, 12), d(2026, 11)),
+            Some((d(2022, 1), d(2025, 1)))
+        );
+        assert_eq!(
+            whole_years(d(2026, 1), d(2026, 12)),
+            Some((d(2026, 1), d(2026, 1)))
+        );
+        assert_eq!(whole_years(d(2026, 1), d(2026, 11)), None);
+        assert_eq!(whole_years(d(2026, 3), d(2026, 3)), None);
+        assert_eq!(whole_years(d(2025, 2), d(2026, 11)), None);
+    }
 }

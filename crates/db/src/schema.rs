@@ -913,7 +913,7 @@ diesel::table! {
         invoice_id -> Uuid,
         line -> Int4,
         person_id -> Uuid,
-        session_id -> Uuid,
+        session_id -> Nullable<Uuid>,
         description -> Text,
         month -> Date,
         minutes -> Int4,
@@ -925,6 +925,41 @@ diesel::table! {
         cost_minor -> Int8,
         credited_minor -> Int8,
         released -> Bool,
+        package_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    packages (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        person_id -> Uuid,
+        name -> Text,
+        subject -> Nullable<Text>,
+        sessions -> Int4,
+        used -> Int4,
+        price_minor -> Int8,
+        currency -> Text,
+        expires_on -> Nullable<Date>,
+        invoice_id -> Uuid,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    package_uses (workspace_id, session_id, person_id) {
+        workspace_id -> Uuid,
+        session_id -> Uuid,
+        person_id -> Uuid,
+        package_id -> Uuid,
+        created_at -> Timestamptz,
+        settled -> Bool,
+        month -> Nullable<Date>,
+        minutes -> Int4,
+        tutor_id -> Nullable<Uuid>,
+        branch_id -> Nullable<Uuid>,
+        cost_minor -> Int8,
     }
 }
 
@@ -950,6 +985,37 @@ diesel::table! {
         workspace_id -> Uuid,
         id -> Int8,
         month -> Date,
+        person_id -> Uuid,
+        tutor_id -> Nullable<Uuid>,
+        branch_id -> Nullable<Uuid>,
+        currency -> Text,
+        revenue_minor -> Int8,
+        cost_minor -> Int8,
+        sessions -> Int4,
+        minutes -> Int8,
+    }
+}
+
+diesel::table! {
+    finance_totals (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Int8,
+        month -> Date,
+        tutor_id -> Nullable<Uuid>,
+        branch_id -> Nullable<Uuid>,
+        currency -> Text,
+        revenue_minor -> Int8,
+        cost_minor -> Int8,
+        sessions -> Int4,
+        minutes -> Int8,
+    }
+}
+
+diesel::table! {
+    finance_years (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Int8,
+        year -> Date,
         person_id -> Uuid,
         tutor_id -> Nullable<Uuid>,
         branch_id -> Nullable<Uuid>,
@@ -998,6 +1064,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_groups,
     attendance,
     ledger_entries,
+    packages,
+    package_uses,
+    finance_totals,
+    finance_years,
     ledger_balances,
     medal_settings,
     store_item_images,

@@ -139,6 +139,7 @@ pub const KINDS: &[&str] = &[
     "pay_rate.updated",
     "pay_rate.deleted",
     "invoice.created",
+    "package.created",
     "credit_note.created",
     "guardians.updated",
     "attendance.deleted",

@@ -17,6 +17,9 @@ pub const CREDIT_REASON_MAX: usize = 500;
 pub const CREDIT_LINES_MAX: usize = 500;
 /// The longest time to pay an invoice, in days.
 pub const DUE_DAYS_MAX: i32 = 365;
+pub const PACKAGE_NAME_MAX: usize = 200;
+/// The most sessions one package holds.
+pub const PACKAGE_SESSIONS_MAX: i32 = 1000;
 
 /// What a rate is counted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -168,14 +171,17 @@ impl Validate for RatePatch {
 pub struct InvoiceLineView {
     /// 1, 2, 3 ... within the invoice.
     pub line: i32,
-    pub session_id: Uuid,
+    /// The session it bills, or none for a package sold.
+    pub session_id: Option<Uuid>,
+    /// The package it sells, or none for a session.
+    pub package_id: Option<Uuid>,
     pub description: String,
     /// The session's month (its first day), in the workspace's time zone.
     pub month: NaiveDate,
     pub minutes: i32,
     pub tutor_id: Option<Uuid>,
     pub branch_id: Option<Uuid>,
-    /// `hour`, `session`, or `fee` (the session's own fee).
+    /// `hour`, `session`, `fee` (the session's own fee), or `package`.
     pub unit: String,
     /// The rate it was priced at.
     pub unit_minor: i64,
@@ -245,19 +251,7 @@ impl Validate for RunInvoices {
                 "a month, or a student to invoice on demand",
             ));
         }
-        if let Some(d) = self.due_days {
-            if !(0..=DUE_DAYS_MAX).contains(&d) {
-                e.push(
-                    FieldError::new(
-                        "due_days",
-                        FieldCode::Range,
-                        format!("from 0 to {DUE_DAYS_MAX}"),
-                    )
-                    .with("min", 0)
-                    .with("max", DUE_DAYS_MAX),
-                );
-            }
-        }
+        due_days(e, self.due_days);
     }
 }
 
@@ -281,6 +275,10 @@ pub struct InvoiceRun {
     pub invoices: Vec<InvoiceView>,
     /// Sessions left out for want of a price: give the student a rate.
     pub unpriced: Vec<Unpriced>,
+    /// Sessions drawn from packages (prepaid, so not billed) that the run
+    /// settled: their tutors' pay now counts as cost of their months.
+    #[serde(default)]
+    pub prepaid: i64,
 }
 
 /// What a credit note gives back of one line (all that is left of it when
@@ -424,6 +422,106 @@ pub struct PayoutReport {
     pub rows: Vec<PayoutRow>,
 }
 
+/// A package of prepaid sessions: sold with its own invoice, then drawn
+/// down by the student's completed sessions (one each, for its subject
+/// only when set, up to its last day when set). Drawn sessions are not
+/// invoiced again. A package whose invoice line is credited whole is
+/// cancelled: it draws no more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PackageView {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub name: String,
+    pub subject: Option<String>,
+    pub sessions: i32,
+    /// Sessions drawn so far.
+    pub used: i32,
+    /// Sessions left (none once cancelled).
+    pub remaining: i32,
+    pub price: Money,
+    pub expires_on: Option<NaiveDate>,
+    /// Its invoice was credited whole: it draws no more.
+    pub cancelled: bool,
+    pub invoice_id: Uuid,
+    pub invoice_number: i64,
+    /// The sessions drawn, oldest first, in a single package's answer;
+    /// empty in a list.
+    pub uses: Vec<PackageUse>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A session drawn from a package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PackageUse {
+    pub session_id: Uuid,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    /// An invoice run has counted it (its tutor's pay is in the reports).
+    pub settled: bool,
+}
+
+pub type PackagePage = crate::list::Page<PackageView>;
+
+/// Sell a student a package: its invoice (one line, the price) is issued
+/// at once, numbered, charged on the ledger and mailed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"person_id": "0193a5f2-7c1e-7b7a-9c1e-1d2e3f4a5b6c", "name": "10 sessions of maths", "subject": "Maths", "sessions": 10, "price": {"amount_minor": 40000, "currency": "EUR"}})))]
+#[serde(deny_unknown_fields)]
+pub struct NewPackage {
+    pub person_id: Uuid,
+    pub name: String,
+    /// For sessions of this title only (in any case).
+    #[serde(default)]
+    pub subject: Option<String>,
+    pub sessions: i32,
+    pub price: Money,
+    /// Sessions after this day do not draw on it.
+    #[serde(default)]
+    pub expires_on: Option<NaiveDate>,
+    /// Days to pay its invoice (14 when left out).
+    #[serde(default)]
+    pub due_days: Option<i32>,
+}
+
+impl Validate for NewPackage {
+    fn check(&self, e: &mut Vec<FieldError>) {
+        validate::text(e, "name", &self.name, PACKAGE_NAME_MAX);
+        validate::optional_text(e, "subject", self.subject.as_deref(), RATE_SUBJECT_MAX);
+        if !(1..=PACKAGE_SESSIONS_MAX).contains(&self.sessions) {
+            e.push(
+                FieldError::new(
+                    "sessions",
+                    FieldCode::Range,
+                    format!("from 1 to {PACKAGE_SESSIONS_MAX}"),
+                )
+                .with("min", 1)
+                .with("max", PACKAGE_SESSIONS_MAX),
+            );
+        }
+        money(e, "price", &self.price);
+        due_days(e, self.due_days);
+    }
+}
+
+fn due_days(e: &mut Vec<FieldError>, days: Option<i32>) {
+    if let Some(d) = days {
+        if !(0..=DUE_DAYS_MAX).contains(&d) {
+            e.push(
+                FieldError::new(
+                    "due_days",
+                    FieldCode::Range,
+                    format!("from 0 to {DUE_DAYS_MAX}"),
+                )
+                .with("min", 0)
+                .with("max", DUE_DAYS_MAX),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,5 +572,36 @@ mod tests {
             ],
         };
         assert_eq!(note.validate().unwrap_err().len(), 2);
+    }
+
+    #[test]
+    fn a_package_holds_one_to_a_thousand_sessions_at_a_price() {
+        let mut p = NewPackage {
+            person_id: Uuid::nil(),
+            name: "Ten of maths".into(),
+            subject: None,
+            sessions: 10,
+            price: Money {
+                amount_minor: 40000,
+                currency: "EUR".into(),
+            },
+            expires_on: None,
+            due_days: None,
+        };
+        assert!(p.validate().is_ok());
+        p.sessions = 0;
+        p.name = " ".into();
+        p.price.amount_minor = 0;
+        p.due_days = Some(-1);
+        let fields: Vec<String> = p
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            ["name", "sessions", "price.amount_minor", "due_days"]
+        );
     }
 }

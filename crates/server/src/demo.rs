@@ -817,6 +817,47 @@ async fn finance(
             .map_err(|e| anyhow::anyhow!("recording a demo pay rate: {e}"))?;
     }
     let this_month = now.date_naive().with_day(1).unwrap_or_default();
+    // Two students bought packages before the first month: ten sessions,
+    // used up in a few months (then billed by the hour), and twenty of
+    // physics, a few still left.
+    let first = this_month - Months::new(6);
+    let packages = [
+        (0, "Ten sessions", None, 10, 30000),
+        (1, "Physics, twenty sessions", Some("Physics"), 20, 72000),
+    ];
+    for (i, name, subject, sessions, price) in packages {
+        let Some(p) = students.get(i) else { continue };
+        let body = rapport_domain::api::NewPackage {
+            person_id: *p,
+            name: name.into(),
+            subject: subject.map(String::from),
+            sessions,
+            price: rapport_domain::api::Money {
+                amount_minor: price,
+                currency: "EUR".into(),
+            },
+            expires_on: None,
+            due_days: None,
+        };
+        let (_, invoice) = rapport_api::finance::packages::sell(conn, ctx, ws, &body, first)
+            .await
+            .map_err(|e| anyhow::anyhow!("selling a demo package: {e:?}"))?;
+        take(
+            conn,
+            ctx,
+            ws,
+            Taken {
+                person: *p,
+                amount: invoice.total_minor,
+                currency: &invoice.currency,
+                method: PaymentMethod::Transfer,
+                paid_on: first + Duration::days(3),
+                note: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("a demo payment: {e:?}"))?;
+    }
     for back in (1..=6u32).rev() {
         let month = this_month - Months::new(back);
         // Each student's lessons of the month, at times of their own so

@@ -1794,7 +1794,7 @@ test("a tutor's hours and a student's free times give the times proposed for a s
   await page.getByText('The session is scheduled.').waitFor();
 });
 
-test('an admin reads six months of revenue by month and by tutor, gives back an invoice line with a credit note and downloads it; a moderator sees no money', async () => {
+test('an admin reads six months of revenue by month and by tutor, gives back an invoice line with a credit note and downloads it, sells a package of sessions; a moderator sees no money', async () => {
   const admin = await track(await newPage(await browser.newContext()));
   await signIn(admin, server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
   await admin.getByRole('heading', { name: /Welcome/ }).waitFor();
@@ -1836,6 +1836,24 @@ test('an admin reads six months of revenue by month and by tutor, gives back an 
   assert.equal(download.suggestedFilename(), `credit-note-${note}.pdf`);
   // The list says what was credited on that invoice.
   await admin.locator(`[data-test="invoices"] tbody tr[data-invoice="${number}"] td.num`).nth(1).filter({ hasText: /\d/ }).waitFor();
+
+  // Packages: the demo's two, drawn down by the sessions held (ten used
+  // up, twenty of physics partly), and a new one sold with its invoice.
+  await admin.locator('[data-test="tab-packages"]').click();
+  const packages = admin.locator('[data-test="packages"] tbody tr');
+  await packages.filter({ hasText: '10 of 10 used' }).waitFor();
+  await packages.filter({ hasText: /of 20 used · \d+ left/ }).waitFor();
+  const sell = admin.locator('form[data-form="package"]');
+  const student = (await packages.first().locator('td').first().textContent()).trim();
+  await sell.getByLabel('Student').selectOption({ label: student });
+  await sell.getByLabel('Name').fill('Five of English');
+  await sell.getByLabel('Subject').fill('English');
+  await sell.getByLabel('Sessions').fill('5');
+  await sell.getByLabel('Price').fill('180.00');
+  await sell.locator('[data-action="sell-package"]').click();
+  await admin.getByText(/Package sold: invoice No\. \d+ issued\./).waitFor();
+  await packages.filter({ hasText: 'Five of English' }).filter({ hasText: '0 of 5 used · 5 left' }).waitFor();
+  await shot(admin, 'finance-packages');
 
   // A moderator has no Finance page, and is told so at its address.
   const moderator = await track(await newPage(await browser.newContext()));

@@ -7,6 +7,7 @@
 
 pub mod credit_notes;
 pub mod invoices;
+pub mod packages;
 pub mod pay_rates;
 pub mod payments;
 pub mod pdf;
@@ -16,6 +17,7 @@ pub mod run;
 
 use crate::error::ApiError;
 use crate::jobs::schedule::{CatchUp, Schedule};
+use rapport_db::finance::packages::PackageRow;
 use rapport_db::finance::{CreditNoteRow, InvoiceRow, PayRateRow, RateRow};
 use rapport_db::Conn;
 use rapport_domain::Permission;
@@ -36,6 +38,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(invoices::list)
         .service(invoices::read)
         .service(invoices::pdf)
+        .service(packages::list)
+        .service(packages::create)
+        .service(packages::read)
         .service(credit_notes::create)
         .service(credit_notes::pdf)
         .service(payments::record)
@@ -67,6 +72,22 @@ impl crate::record::Audited for PayRateRow {
     }
     fn audited(&self) -> serde_json::Value {
         serde_json::to_value(self.view()).unwrap_or_default()
+    }
+}
+
+impl crate::record::Audited for PackageRow {
+    const KIND: &'static str = "package";
+    const HEARD_BY: Permission = Permission::FinanceRead;
+    fn record_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn audited(&self) -> serde_json::Value {
+        serde_json::json!({
+            "person_id": self.person_id, "name": self.name, "subject": self.subject,
+            "sessions": self.sessions, "price_minor": self.price_minor,
+            "currency": self.currency, "expires_on": self.expires_on,
+            "invoice_id": self.invoice_id,
+        })
     }
 }
 
@@ -171,7 +192,8 @@ pub fn schedules(s: &mut Vec<Schedule>) {
     ));
 }
 
-/// What finance holds of a person: their rates, invoices and credit notes.
+/// What finance holds of a person: their rates, packages, invoices and
+/// credit notes.
 /// An erasure removes the credit notes' reasons (they may name them); the
 /// amounts stay, as on the ledger.
 pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
@@ -183,6 +205,9 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
             "invoice_lines",
             "credit_notes",
             "finance_months",
+            "finance_years",
+            "packages",
+            "package_uses",
         ],
         export: |conn, s| {
             Box::pin(async move {
@@ -202,8 +227,15 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
                     let count = lines.len() as i64;
                     shown.push(i.view(open.get(&i.id).copied().unwrap_or(0), &lines, count));
                 }
+                let packages =
+                    rapport_db::finance::packages::of_person(conn, ws, s.person.id).await?;
+                let mut sold = Vec::new();
+                for p in &packages {
+                    sold.push(packages::view(conn, ws, p).await?);
+                }
                 Ok(serde_json::json!({
                     "rates": rates.iter().map(|r| r.view()).collect::<Vec<_>>(),
+                    "packages": sold,
                     "invoices": shown,
                     "credit_notes": notes
                         .iter()
@@ -224,6 +256,9 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
                 n += rapport_db::privacy::erase_entries(conn, ws, "credit_note", &ids, &by).await?;
                 let ids: Vec<String> = invoices.iter().map(|i| i.id.to_string()).collect();
                 n += rapport_db::privacy::erase_entries(conn, ws, "invoice", &ids, &by).await?;
+                let packages = rapport_db::finance::packages::of_person(conn, ws, person).await?;
+                let ids: Vec<String> = packages.iter().map(|p| p.id.to_string()).collect();
+                n += rapport_db::privacy::erase_entries(conn, ws, "package", &ids, &by).await?;
                 Ok(n)
             })
         },

@@ -216,7 +216,7 @@ mod tests {
             invoice_id: Uuid::nil(),
             line: n,
             person_id: Uuid::nil(),
-            session_id: Uuid::nil(),
+            session_id: Some(Uuid::nil()),
             description: format!("Алгебра {n} — 3 Dec 2026, 60 min"),
             month: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
             minutes: 60,
@@ -228,6 +228,7 @@ mod tests {
             cost_minor: 2000,
             credited_minor: 0,
             released: false,
+            package_id: None,
         }
     }
 

@@ -11,6 +11,7 @@ use crate::respond::Reply;
 use actix_web::post;
 use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
+use rapport_db::finance::packages::Settled;
 use rapport_db::finance::{Billable, InvoiceRow, LineRow};
 use rapport_db::Conn;
 use rapport_domain::api::{ActorKind, InvoiceRun, RunInvoices, Unpriced};
@@ -32,18 +33,24 @@ pub fn priced(b: &Billable) -> Option<(String, i64, i64)> {
         "fee" => unit_minor,
         u => u.parse::<RateUnit>().ok()?.price(unit_minor, minutes),
     };
-    let cost = match (&b.pay_unit, b.pay_minor, &b.pay_currency) {
-        (Some(u), Some(p), Some(c)) if *c == currency => {
+    let cost = pay_share(b, &currency);
+    Some((currency, amount, cost))
+}
+
+/// The tutor's pay for this student's share of billable session `b`, in
+/// `currency` only (none in another).
+pub fn pay_share(b: &Billable, currency: &str) -> i64 {
+    match (&b.pay_unit, b.pay_minor, &b.pay_currency) {
+        (Some(u), Some(p), Some(c)) if c == currency => {
             let whole = u
                 .parse::<RateUnit>()
-                .map(|u| u.price(p, minutes))
+                .map(|u| u.price(p, i64::from(b.minutes)))
                 .unwrap_or(0);
             let n = b.sharing.max(1);
             whole / n + if b.before == 0 { whole % n } else { 0 }
         }
         _ => 0,
-    };
-    Some((currency, amount, cost))
+    }
 }
 
 /// A line's words: the session's title, day and length.
@@ -95,7 +102,20 @@ pub async fn invoice(
     let mut unpriced = Vec::new();
     // Per student and currency, in the order found (by student, then time).
     let mut groups: Vec<((Uuid, String), Vec<LineRow>)> = Vec::new();
+    let mut prepaid = Vec::new();
     for b in &billable {
+        if let (Some(_), Some(currency)) = (b.package_id, &b.package_currency) {
+            prepaid.push(Settled {
+                session_id: b.session_id,
+                person_id: b.person_id,
+                month: b.month,
+                minutes: b.minutes,
+                tutor_id: b.host_id,
+                branch_id: b.branch_id,
+                cost_minor: pay_share(b, currency),
+            });
+            continue;
+        }
         let Some((currency, amount, cost)) = priced(b) else {
             unpriced.push(Unpriced {
                 session_id: b.session_id,
@@ -115,7 +135,7 @@ pub async fn invoice(
             invoice_id: Uuid::nil(),
             line: lines.len() as i32 + 1,
             person_id: b.person_id,
-            session_id: b.session_id,
+            session_id: Some(b.session_id),
             description: describe(b),
             month: b.month,
             minutes: b.minutes,
@@ -127,59 +147,27 @@ pub async fn invoice(
             cost_minor: cost,
             credited_minor: 0,
             released: false,
+            package_id: None,
         });
     }
     let mut made = Vec::new();
-    for ((person, currency), mut lines) in groups {
+    for ((person, currency), lines) in groups {
         let total: i64 = lines.iter().map(|l| l.amount_minor).sum();
         if total <= 0 {
             // Free sessions owe nothing: no invoice.
             continue;
         }
-        let id = Uuid::now_v7();
-        let number = rapport_db::finance::next_number(conn, ws, "invoice").await?;
-        let entry = crate::ledger::post(
-            conn,
-            ctx,
-            ws,
-            crate::ledger::Posting {
-                person_id: person,
-                amount_minor: -total,
-                currency: &currency,
-                reason: &format!("Invoice No. {number}"),
-                cause: Some((INVOICE.into(), id.to_string())),
-                corrects: None,
-            },
-        )
-        .await?;
-        let row = rapport_db::finance::insert_invoice(
-            conn,
-            &InvoiceRow {
-                workspace_id: ws,
-                id,
-                number,
-                person_id: person,
-                currency: currency.clone(),
-                total_minor: total,
-                credited_minor: 0,
-                month,
-                issued_on: today,
-                due_on: today + chrono::Duration::days(i64::from(due_days)),
-                entry_id: entry.row.id,
-                created_by: ctx.actor_id,
-                created_at: chrono::Utc::now(),
-            },
-        )
-        .await?;
-        for l in &mut lines {
-            l.invoice_id = id;
-        }
-        rapport_db::finance::insert_lines(conn, &lines).await?;
-        send(conn, ws, &row, &lines).await?;
-        ctx.created(conn, ws, &Invoice(row.clone())).await?;
-        let count = lines.len() as i64;
-        made.push(row.view(total, &[], count));
+        let invoice = Issue {
+            person,
+            currency,
+            month,
+            issued_on: today,
+            due_days,
+        };
+        let (row, lines) = issue(conn, ctx, ws, invoice, lines).await?;
+        made.push(row.view(row.total_minor, &[], lines.len() as i64));
     }
+    rapport_db::finance::packages::settle(conn, ws, &prepaid).await?;
     // A new invoice is all open unless the student had paid in advance.
     let persons: Vec<Uuid> = made.iter().map(|i| i.person_id).collect();
     let open = super::open_amounts(conn, ws, &persons).await?;
@@ -190,7 +178,81 @@ pub async fn invoice(
         month,
         invoices: made,
         unpriced,
+        prepaid: prepaid.len() as i64,
     })
+}
+
+/// Whom an invoice is for and when it is issued.
+pub struct Issue {
+    pub person: Uuid,
+    pub currency: String,
+    /// The month it bills, none for one made on demand.
+    pub month: Option<NaiveDate>,
+    pub issued_on: NaiveDate,
+    pub due_days: i32,
+}
+
+/// Issues an invoice of `lines` (whose invoice id and numbers it fills
+/// in) in the caller's transaction: numbered next, charged on the ledger,
+/// mailed as a PDF and announced.
+pub async fn issue(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    invoice: Issue,
+    mut lines: Vec<LineRow>,
+) -> Result<(InvoiceRow, Vec<LineRow>), ApiError> {
+    let Issue {
+        person,
+        currency,
+        month,
+        issued_on,
+        due_days,
+    } = invoice;
+    let total: i64 = lines.iter().map(|l| l.amount_minor).sum();
+    let id = Uuid::now_v7();
+    let number = rapport_db::finance::next_number(conn, ws, "invoice").await?;
+    let entry = crate::ledger::post(
+        conn,
+        ctx,
+        ws,
+        crate::ledger::Posting {
+            person_id: person,
+            amount_minor: -total,
+            currency: &currency,
+            reason: &format!("Invoice No. {number}"),
+            cause: Some((INVOICE.into(), id.to_string())),
+            corrects: None,
+        },
+    )
+    .await?;
+    let row = rapport_db::finance::insert_invoice(
+        conn,
+        &InvoiceRow {
+            workspace_id: ws,
+            id,
+            number,
+            person_id: person,
+            currency,
+            total_minor: total,
+            credited_minor: 0,
+            month,
+            issued_on,
+            due_on: issued_on + chrono::Duration::days(i64::from(due_days)),
+            entry_id: entry.row.id,
+            created_by: ctx.actor_id,
+            created_at: chrono::Utc::now(),
+        },
+    )
+    .await?;
+    for (n, l) in lines.iter_mut().enumerate() {
+        l.invoice_id = id;
+        l.line = n as i32 + 1;
+    }
+    rapport_db::finance::insert_lines(conn, &lines).await?;
+    send(conn, ws, &row, &lines).await?;
+    ctx.created(conn, ws, &Invoice(row.clone())).await?;
+    Ok((row, lines))
 }
 
 /// The invoice, as a PDF, to the student's address and their guardians'.

@@ -2,7 +2,10 @@
 //! margin by month, student, tutor or branch, with what each tutor earned
 //! in a month; the invoices built from completed sessions, with their
 //! credit notes and the payments against them; and the rates students pay
-//! and tutors earn. Everything follows live.
+//! and tutors earn, and the packages of prepaid sessions students buy.
+//! Everything follows live.
+
+mod packages;
 
 use crate::api::{self, ApiError};
 use crate::components::form::{field_error, FormError};
@@ -54,9 +57,16 @@ pub const ENTRY: Entry = Entry {
 
 /// The events that change what the page shows.
 fn touches_money(kind: &str) -> bool {
-    ["invoice.", "credit_note.", "payment.", "rate.", "pay_rate."]
-        .iter()
-        .any(|k| kind.starts_with(k))
+    [
+        "invoice.",
+        "credit_note.",
+        "payment.",
+        "rate.",
+        "pay_rate.",
+        "package.",
+    ]
+    .iter()
+    .any(|k| kind.starts_with(k))
 }
 
 /// What the form refuses before sending, said as the server would.
@@ -153,6 +163,7 @@ fn per_unit(unit: &str, amount_minor: i64, currency: &str) -> String {
     match unit {
         "hour" => tf("finance.per_hour", &[("amount", &amount)]),
         "session" => tf("finance.per_session", &[("amount", &amount)]),
+        "package" => t("finance.unit.package"),
         _ => t("finance.unit.fee"),
     }
 }
@@ -188,6 +199,7 @@ fn sorted(names: HashMap<Uuid, String>) -> Vec<(Uuid, String)> {
 enum Tab {
     Reports,
     Invoices,
+    Packages,
     Rates,
 }
 
@@ -236,11 +248,13 @@ fn FinancePage() -> impl IntoView {
             <div class="tabs" role="tablist" aria-label=tr("finance.sections")>
                 {tab_button(Tab::Reports, "finance.tab.reports", "tab-reports")}
                 {tab_button(Tab::Invoices, "finance.tab.invoices", "tab-invoices")}
+                {tab_button(Tab::Packages, "finance.tab.packages", "tab-packages")}
                 {tab_button(Tab::Rates, "finance.tab.rates", "tab-rates")}
             </div>
             {move || match tab.get() {
                 Tab::Reports => view! { <Reports on_invoices=move || tab.set(Tab::Invoices) /> }.into_any(),
                 Tab::Invoices => view! { <Invoices people=people on_rates=move || tab.set(Tab::Rates) /> }.into_any(),
+                Tab::Packages => view! { <packages::Packages people=people /> }.into_any(),
                 Tab::Rates => view! { <Rates people=people tutors=tutors /> }.into_any(),
             }}
         </section>
@@ -1247,6 +1261,31 @@ fn PriceFields(
     }
 }
 
+/// The student a form is for, picked by name.
+#[component]
+fn StudentField(
+    id: &'static str,
+    people: LocalResource<Vec<(Uuid, String)>>,
+    person: RwSignal<Option<Uuid>>,
+    errors: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let person_error = field_error(errors, "person_id");
+    view! {
+        <div class="field" class:invalid=move || person_error().is_some()>
+            <label for=id>{tr("finance.student")}</label>
+            <select id=id required
+                prop:value=move || person.get().map(|p| p.to_string()).unwrap_or_default()
+                on:change=move |ev| person.set(event_target_value(&ev).parse().ok())>
+                <option value="">{tr("finance.pick_student")}</option>
+                {move || people.get().map(|l| l.into_iter().map(|(id, n)| view! {
+                    <option value=id.to_string()>{n}</option>
+                }).collect_view())}
+            </select>
+            <p class="error" role="alert">{move || person_error().unwrap_or_default()}</p>
+        </div>
+    }
+}
+
 /// A subject typed, or none for every subject.
 fn subject_of_input(text: String) -> Option<String> {
     let text = text.trim().to_string();
@@ -1266,7 +1305,6 @@ fn NewRateForm(
     let subject = RwSignal::new(String::new());
     let price = Price::new(default_currency);
     let errors = RwSignal::new(None::<ApiError>);
-    let person_error = field_error(errors, "person_id");
     let subject_error = field_error(errors, "subject");
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -1305,18 +1343,7 @@ fn NewRateForm(
         <form class="form card" data-form="rate" on:submit=submit novalidate=true>
             <h3>{tr("finance.add_rate")}</h3>
             <div class="row">
-                <div class="field" class:invalid=move || person_error().is_some()>
-                    <label for="rate-person">{tr("finance.student")}</label>
-                    <select id="rate-person" required
-                        prop:value=move || person.get().map(|p| p.to_string()).unwrap_or_default()
-                        on:change=move |ev| person.set(event_target_value(&ev).parse().ok())>
-                        <option value="">{tr("finance.pick_student")}</option>
-                        {move || people.get().map(|l| l.into_iter().map(|(id, n)| view! {
-                            <option value=id.to_string()>{n}</option>
-                        }).collect_view())}
-                    </select>
-                    <p class="error" role="alert">{move || person_error().unwrap_or_default()}</p>
-                </div>
+                <StudentField id="rate-person" people=people person=person errors=errors />
                 <div class="field">
                     <label for="rate-tutor">{tr("finance.tutor")}</label>
                     <select id="rate-tutor"
