@@ -1021,7 +1021,37 @@ async fn a_package_is_invoiced_when_sold_drawn_by_completed_sessions_and_never_b
     assert_eq!(uses, [held[0].id, held[1].id]);
     assert!(drawn.uses.iter().all(|u| !u.settled));
 
+    // A preview drafts the month and keeps nothing: no invoice, number,
+    // charge, mail, settling or audit entry.
+    let kept = || async {
+        app.sql()
+            .await
+            .query_one(
+                "SELECT ((SELECT count(*) FROM invoices) + (SELECT count(*) FROM mail_messages)
+                      + (SELECT count(*) FROM ledger_entries) + (SELECT sum(last) FROM finance_numbers)
+                      + (SELECT count(*) FROM package_uses WHERE settled)
+                      + (SELECT count(*) FROM audit_log))::int8",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    let before = kept().await;
+    let draft = run(
+        &app,
+        &owner,
+        json!({"month": "2026-03-01", "preview": true}),
+    )
+    .await;
+    assert!(draft.preview);
+    assert_eq!((draft.invoices.len(), draft.prepaid), (1, 2));
+    assert_eq!(draft.invoices[0].number, 2);
+    assert_eq!(draft.invoices[0].total.amount_minor, 4000);
+    assert_eq!(kept().await, before, "a preview keeps nothing");
     let march = run(&app, &owner, json!({"month": "2026-03-01"})).await;
+    assert!(!march.preview);
+    assert_eq!(march.invoices[0].number, 2, "the number the draft showed");
     assert_eq!(
         march.prepaid, 2,
         "the drawn sessions are settled, not billed"

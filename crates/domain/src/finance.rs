@@ -226,7 +226,8 @@ pub type InvoicePage = crate::list::Page<InvoiceView>;
 /// Invoice the completed sessions not invoiced yet: of a month (its first
 /// day), of one student or all, or with no month all of a student's up to
 /// now. One invoice per student and currency. Running it again invoices
-/// nothing twice.
+/// nothing twice. With `preview`, the invoices are drafted and shown
+/// (numbers, lines, totals) but nothing is issued, charged or mailed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({"month": "2026-11-01"})))]
@@ -239,6 +240,9 @@ pub struct RunInvoices {
     /// Days to pay (14 when left out).
     #[serde(default)]
     pub due_days: Option<i32>,
+    /// Draft only: answer what would be invoiced, and keep nothing.
+    #[serde(default)]
+    pub preview: bool,
 }
 
 impl Validate for RunInvoices {
@@ -271,6 +275,10 @@ pub struct Unpriced {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvoiceRun {
     pub month: Option<NaiveDate>,
+    /// A draft: nothing was issued (the numbers are those the invoices
+    /// would take now).
+    #[serde(default)]
+    pub preview: bool,
     /// The invoices made, by number.
     pub invoices: Vec<InvoiceView>,
     /// Sessions left out for want of a price: give the student a rate.
@@ -545,12 +553,14 @@ mod tests {
             month: None,
             person_id: None,
             due_days: None,
+            preview: false,
         };
         assert!(run.validate().is_err());
         let run = RunInvoices {
             month: NaiveDate::from_ymd_opt(2026, 11, 2),
             person_id: None,
             due_days: Some(400),
+            preview: true,
         };
         let e = run.validate().unwrap_err();
         assert_eq!(e.len(), 2);

@@ -699,10 +699,18 @@ test('a tutor schedules by clicking an hour, drags the session to the next day, 
   const panel = page.getByRole('complementary', { name: 'Details' });
   await panel.getByRole('heading', { name: 'Drag me' }).waitFor();
   await panel.locator('button.close').click();
+  await panel.waitFor({ state: 'detached' });
   // And one on Thursday at noon, held by the same tutor.
   await column(thursday).click({ position: { x: 10, y: 5 * hour + 4 } });
+  assert.equal(await form.getByLabel('Date').inputValue(), thursday);
+  assert.equal(await form.getByLabel('From').inputValue(), '12:00');
   await form.getByLabel('Title').fill('In the way');
+  const scheduled = page.waitForResponse((r) => r.url().endsWith('/api/v1/sessions') && r.request().method() === 'POST', { timeout: 15000 });
   await form.getByRole('button', { name: 'Schedule', exact: true }).click();
+  const answer = await scheduled.catch(async (e) => {
+    throw new Error(`no session was sent: ${e.message}; the form says: ${await form.innerText().catch(() => '(gone)')}`);
+  });
+  assert.equal(answer.status(), 201, await answer.text());
   await panel.getByRole('heading', { name: 'In the way' }).waitFor();
   await panel.locator('button.close').click();
   // Both are drawn before either is dragged: the clash is told from what is drawn.
@@ -1806,13 +1814,17 @@ test('an admin reads six months of revenue by month and by tutor, gives back an 
   await admin.locator('[data-test="finance-chart"] rect').first().waitFor();
   await admin.locator('[data-test="finance-totals"] [data-test="margin"]').waitFor();
   await shot(admin, 'finance-reports');
-  // By tutor: the two who taught.
+  // By tutor: the two who taught, and the packages sold (no tutor's).
   await admin.locator('[data-test="report-by"]').selectOption('tutor');
-  await admin.waitForFunction(() => document.querySelectorAll('[data-test="finance-report"] tbody tr').length === 2);
+  await admin.waitForFunction(() => document.querySelectorAll('[data-test="finance-report"] tbody tr').length === 3);
   await admin.locator('[data-test="finance-report"] tbody tr', { hasText: 'Mia Member' }).waitFor();
+  await admin.locator('[data-test="finance-report"] tbody tr', { hasText: 'No tutor' }).waitFor();
 
   // The newest invoice: its first line given back, with a reason.
   await admin.locator('[data-test="tab-invoices"]').click();
+  // This month's invoices drafted first: shown, nothing issued.
+  await admin.locator('[data-action="preview-invoices"]').click();
+  await admin.locator('[data-test="invoice-draft"]').getByText(/invoices would be issued|Nothing is left to invoice/).waitFor();
   const newest = admin.locator('[data-test="invoices"] tbody tr').first();
   await newest.waitFor();
   const number = await newest.getAttribute('data-invoice');

@@ -176,6 +176,7 @@ pub async fn invoice(
     }
     Ok(InvoiceRun {
         month,
+        preview: false,
         invoices: made,
         unpriced,
         prepaid: prepaid.len() as i64,
@@ -293,7 +294,9 @@ async fn send(
 /// numbered without gaps, charged on the ledger and e-mailed as a PDF to
 /// the student and their guardians; sessions no fee or rate prices are
 /// listed in `unpriced`. Running it again invoices nothing twice; two
-/// runs at once invoice each session once. Honours `Idempotency-Key`.
+/// runs at once invoice each session once. With `preview` it drafts the
+/// same invoices and keeps none of them (no number is taken, nothing is
+/// charged or mailed). Honours `Idempotency-Key`.
 #[utoipa::path(
     tag = "finance",
     request_body = RunInvoices,
@@ -320,25 +323,55 @@ pub async fn run(
         }
     }
     let due = body.due_days.unwrap_or(DUE_DAYS);
+    let asked = || Run {
+        month: body.month,
+        person: body.person_id,
+        issued_on: None,
+        due_days: due,
+    };
+    if body.preview {
+        // Drafted in a transaction that is always rolled back.
+        let drafted = conn
+            .transaction::<(), Drafted, _>(async |conn| {
+                let done = invoice(conn, &ctx, ws, asked()).await?;
+                Err(Drafted::Done(Box::new(done)))
+            })
+            .await;
+        return match drafted {
+            Err(Drafted::Done(done)) => Ok(Reply::ok(&InvoiceRun {
+                preview: true,
+                ..*done
+            })),
+            Err(Drafted::Failed(e)) => Err(e),
+            Ok(()) => Err(ApiError::Internal(anyhow::anyhow!("a draft was kept"))),
+        };
+    }
     conn.transaction::<_, ApiError, _>(async |conn| {
         if let Some(replay) = idem.claim(conn).await? {
             return Ok(replay);
         }
-        let done = invoice(
-            conn,
-            &ctx,
-            ws,
-            Run {
-                month: body.month,
-                person: body.person_id,
-                issued_on: None,
-                due_days: due,
-            },
-        )
-        .await?;
+        let done = invoice(conn, &ctx, ws, asked()).await?;
         idem.keep(conn, Reply::ok(&done)).await
     })
     .await
+}
+
+/// How a draft ends: always rolled back, with what it drafted.
+enum Drafted {
+    Done(Box<InvoiceRun>),
+    Failed(ApiError),
+}
+
+impl From<ApiError> for Drafted {
+    fn from(e: ApiError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl From<diesel::result::Error> for Drafted {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Failed(e.into())
+    }
 }
 
 /// Invoices the month before the current one (in its time zone) of one

@@ -590,8 +590,9 @@ fn Invoices(
     let run_errors = RwSignal::new(None::<ApiError>);
     let month_error = field_error(run_errors, "month");
     let unpriced = RwSignal::new(Vec::<Unpriced>::new());
-    let run = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    // What a preview drafted, shown until the month is invoiced.
+    let draft = RwSignal::new(None::<InvoiceRun>);
+    let send_run = move |preview: bool| {
         let Some(month) = parse_month(&run_month.get_untracked()) else {
             run_errors.set(Some(refused("month", FieldCode::Required)));
             return;
@@ -600,11 +601,18 @@ fn Invoices(
             month: Some(month),
             person_id: None,
             due_days: None,
+            preview,
         };
         spawn_local(async move {
             match api::post::<_, InvoiceRun>("/api/v1/invoices/run", &body).await {
+                Ok(r) if r.preview => {
+                    run_errors.set(None);
+                    unpriced.set(r.unpriced.clone());
+                    draft.set(Some(r));
+                }
                 Ok(r) => {
                     run_errors.set(None);
+                    draft.set(None);
                     toasts.success(tf(
                         "finance.issued",
                         &[("n", &r.invoices.len().to_string())],
@@ -615,6 +623,10 @@ fn Invoices(
             }
             list.load(false);
         });
+    };
+    let run = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        send_run(false);
     };
 
     view! {
@@ -630,9 +642,14 @@ fn Invoices(
                     <p class="error" role="alert">{move || month_error().unwrap_or_default()}</p>
                 </div>
                 <FormError errors=run_errors />
-                <button class="primary" type="submit" data-action="run-invoices">{tr("finance.run_button")}</button>
+                <div class="actions">
+                    <button class="secondary" type="button" data-action="preview-invoices"
+                        on:click=move |_| send_run(true)>{tr("finance.preview_button")}</button>
+                    <button class="primary" type="submit" data-action="run-invoices">{tr("finance.run_button")}</button>
+                </div>
             </form>
         </Show>
+        {move || draft.get().map(|d| view! { <Draft run=d name_of=name_of /> })}
         {move || (!unpriced.with(Vec::is_empty)).then(|| view! {
             <div class="notice warn card" role="status" data-test="unpriced">
                 <p>{tr("finance.unpriced")}</p>
@@ -711,6 +728,63 @@ fn Invoices(
         <Show when=move || cursor.get().is_some()>
             <button class="secondary" disabled=move || loading.get() on:click=move |_| list.load(true)>{tr("common.more")}</button>
         </Show>
+    }
+}
+
+/// The invoices a run would issue: a draft, with nothing kept.
+#[component]
+fn Draft(
+    run: InvoiceRun,
+    name_of: impl Fn(Uuid) -> String + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let mut totals: Vec<(String, i64)> = Vec::new();
+    for i in &run.invoices {
+        match totals.iter_mut().find(|(c, _)| *c == i.total.currency) {
+            Some((_, t)) => *t += i.total.amount_minor,
+            None => totals.push((i.total.currency.clone(), i.total.amount_minor)),
+        }
+    }
+    let total = totals
+        .iter()
+        .map(|(c, t)| money(*t, c))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    view! {
+        <section class="card draft" data-test="invoice-draft" aria-label=tr("finance.draft")>
+            <h3>{tr("finance.draft")}</h3>
+            <p class="hint">{if run.invoices.is_empty() {
+                t("finance.draft_empty")
+            } else {
+                tf("finance.draft_lead", &[
+                    ("n", &run.invoices.len().to_string()),
+                    ("total", &total),
+                    ("prepaid", &run.prepaid.to_string()),
+                ])
+            }}</p>
+            {(!run.invoices.is_empty()).then(|| view! {
+                <table class="table dense">
+                    <thead><tr>
+                        <th scope="col">{tr("finance.number")}</th>
+                        <th scope="col">{tr("finance.student")}</th>
+                        <th scope="col" class="num">{tr("finance.sessions")}</th>
+                        <th scope="col" class="num">{tr("finance.total")}</th>
+                    </tr></thead>
+                    <tbody>
+                        {run.invoices.into_iter().map(|i| {
+                            let who = i.person_id;
+                            view! {
+                                <tr>
+                                    <td>{tf("finance.no", &[("n", &i.number.to_string())])}</td>
+                                    <td>{move || name_of(who)}</td>
+                                    <td class="num">{i.line_count}</td>
+                                    <td class="num">{money(i.total.amount_minor, &i.total.currency)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </section>
     }
 }
 
