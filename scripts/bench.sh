@@ -329,7 +329,7 @@ INSERT INTO finance_numbers (workspace_id, kind, last)
   SELECT '$tut_ws', 'invoice', max(number) FROM invoices WHERE workspace_id = '$tut_ws'
   ON CONFLICT (workspace_id, kind) DO UPDATE SET last = EXCLUDED.last;
 COMMIT;
-VACUUM (ANALYZE) sessions, session_participants, invoices, invoice_lines, finance_months, ledger_entries;
+VACUUM (ANALYZE) sessions, session_participants, invoices, invoice_lines, finance_months, finance_totals, finance_years, ledger_entries;
 SQL
 echo "   seeded in $((SECONDS - start)) s: $(sql "$rapport_db" "SELECT count(*) FROM invoice_lines WHERE workspace_id = '$tut_ws'") invoice lines, $(sql "$rapport_db" "SELECT count(*) FROM finance_months WHERE workspace_id = '$tut_ws'") monthly figures" >&2
 five_back=$(date -u -d "$(date -u +%Y-%m-01) - 60 months" +%Y-%m-01)

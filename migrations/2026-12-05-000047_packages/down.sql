@@ -1,3 +1,12 @@
+-- Packages sold cannot be taken out without rewriting the books they are
+-- in (their invoices, ledger entries and monthly figures): refuse.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM packages) THEN
+        RAISE EXCEPTION 'packages have been sold: their invoices and figures would be left wrong';
+    END IF;
+END;
+$$;
 DROP TRIGGER attendance_draws_packages ON attendance;
 DROP FUNCTION attendance_draws_packages();
 DROP TRIGGER participants_draw_packages ON session_participants;
@@ -30,7 +39,6 @@ BEGIN
         minutes = f.minutes + EXCLUDED.minutes;
 END;
 $$;
-DELETE FROM invoice_lines WHERE package_id IS NOT NULL;
 ALTER TABLE invoice_lines
     DROP CONSTRAINT invoice_lines_minutes_check,
     ADD CONSTRAINT invoice_lines_minutes_check CHECK (minutes > 0),

@@ -22,8 +22,10 @@ CREATE TABLE packages (
     used integer NOT NULL DEFAULT 0,
     price_minor bigint NOT NULL CHECK (price_minor BETWEEN 1 AND 100000000000),
     currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
-    -- Sessions after this day (in the workspace's zone) do not draw on it.
-    expires_on date,
+    -- Sessions of this day on (the day it was sold, in the workspace's
+    -- zone) draw on it, up to its last day when set.
+    starts_on date NOT NULL,
+    expires_on date CHECK (expires_on >= starts_on),
     invoice_id uuid NOT NULL,
     created_by uuid,
     created_at timestamptz NOT NULL DEFAULT now(),
@@ -160,7 +162,10 @@ DECLARE
     day date;
     pid uuid;
 BEGIN
-    IF EXISTS (SELECT 1 FROM package_uses
+    -- Only a student of the session (not one being taken off it) draws.
+    IF NOT EXISTS (SELECT 1 FROM session_participants
+                   WHERE workspace_id = ws AND session_id = sess AND person_id = who)
+       OR EXISTS (SELECT 1 FROM package_uses
                WHERE workspace_id = ws AND session_id = sess AND person_id = who)
        OR EXISTS (SELECT 1 FROM invoice_lines
                   WHERE workspace_id = ws AND session_id = sess AND person_id = who AND NOT released)
@@ -174,7 +179,7 @@ BEGIN
     SELECT (s.starts_at AT TIME ZONE w.time_zone)::date INTO day FROM workspaces w WHERE w.id = ws;
     SELECT p.id INTO pid FROM packages p
     WHERE p.workspace_id = ws AND p.person_id = who AND p.used < p.sessions
-      AND (p.expires_on IS NULL OR p.expires_on >= day)
+      AND p.starts_on <= day AND (p.expires_on IS NULL OR p.expires_on >= day)
       AND (p.subject IS NULL OR lower(p.subject) = lower(s.title))
       AND NOT EXISTS (SELECT 1 FROM invoice_lines l
                       WHERE l.workspace_id = ws AND l.package_id = p.id AND l.released)
@@ -190,10 +195,25 @@ END;
 $$;
 
 -- A session completed draws for each student who counts; one that stops
--- being completed gives back.
+-- being completed gives back. A completed session whose title, time or fee
+-- changes draws anew what is not settled yet (the package that suits it
+-- may have changed). Packages are locked in one order, by student then
+-- package, as draws lock them.
 CREATE FUNCTION sessions_draw_packages() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.status = 'completed' AND OLD.status <> 'completed' THEN
+    IF OLD.status = 'completed' AND (NEW.status <> 'completed'
+        OR (NEW.title, NEW.starts_at, NEW.fee_minor) IS DISTINCT FROM (OLD.title, OLD.starts_at, OLD.fee_minor)) THEN
+        PERFORM 1 FROM packages p
+        WHERE p.workspace_id = NEW.workspace_id
+          AND p.id IN (SELECT u.package_id FROM package_uses u
+                       WHERE u.workspace_id = NEW.workspace_id AND u.session_id = NEW.id)
+        ORDER BY p.person_id, p.id
+        FOR UPDATE;
+        DELETE FROM package_uses
+        WHERE workspace_id = NEW.workspace_id AND session_id = NEW.id
+          AND (NEW.status <> 'completed' OR NOT settled);
+    END IF;
+    IF NEW.status = 'completed' THEN
         PERFORM package_draw(NEW.workspace_id, NEW.id, sp.person_id)
         FROM session_participants sp
         LEFT JOIN attendance a ON a.workspace_id = sp.workspace_id
@@ -201,13 +221,11 @@ BEGIN
         WHERE sp.workspace_id = NEW.workspace_id AND sp.session_id = NEW.id
           AND (a.status IS NULL OR a.status IN ('present', 'late'))
         ORDER BY sp.person_id;
-    ELSIF OLD.status = 'completed' AND NEW.status <> 'completed' THEN
-        DELETE FROM package_uses WHERE workspace_id = NEW.workspace_id AND session_id = NEW.id;
     END IF;
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER sessions_draw_packages AFTER UPDATE OF status ON sessions
+CREATE TRIGGER sessions_draw_packages AFTER UPDATE OF status, title, starts_at, fee_minor ON sessions
     FOR EACH ROW EXECUTE FUNCTION sessions_draw_packages();
 
 -- A student added to a completed session draws (a session inserted as

@@ -192,3 +192,144 @@ async fn a_school_dashboard_counts_enrolment_attendance_money_and_medals() {
         .expect(403);
     app.stop().await;
 }
+
+/// A session of `hours_from_now` (may be negative), an hour long.
+async fn session_at(
+    app: &TestApp,
+    by: &rapport_tests::Session,
+    title: &str,
+    host: uuid::Uuid,
+    hours_from_now: i64,
+    people: &[uuid::Uuid],
+) -> uuid::Uuid {
+    use chrono::{DurationRound, Utc};
+    let start = Utc::now()
+        .duration_trunc(chrono::Duration::minutes(1))
+        .unwrap()
+        + chrono::Duration::hours(hours_from_now);
+    let s: rapport_domain::api::SessionView = app
+        .post(
+            "/api/v1/sessions",
+            Some(&by.access),
+            json!({"title": title, "host_id": host, "starts_at": start.to_rfc3339(),
+                   "ends_at": (start + chrono::Duration::hours(1)).to_rfc3339(),
+                   "participant_ids": people}),
+        )
+        .await
+        .expect(201)
+        .read();
+    s.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tutoring_home_shows_each_role_its_own_sessions_to_log_and_only_admins_money() {
+    use rapport_domain::api::TutoringDashboard;
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let moderator = app.add_member(&owner, "manager").await;
+    let tutor = app.add_member(&owner, "member").await;
+    let learner = app.add_member(&owner, "member").await;
+    let ada = person(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "user_id": learner.user_id}),
+    )
+    .await;
+    let bob = person(&app, &owner, json!({"first_name": "Bob"})).await;
+    let held = session_at(&app, &owner, "Maths", tutor.user_id, -2, &[ada.id]).await;
+    let other = session_at(&app, &owner, "Physics", owner.user_id, -3, &[bob.id]).await;
+    let soon = session_at(&app, &owner, "English", tutor.user_id, 26, &[ada.id]).await;
+    let board = |who: &rapport_tests::Session| {
+        let (app, token) = (&app, who.access.clone());
+        async move {
+            app.get("/api/v1/dashboards/tutoring", &token)
+                .await
+                .expect(200)
+                .read::<TutoringDashboard>()
+        }
+    };
+    let ids = |l: &[rapport_domain::api::SessionBrief]| l.iter().map(|s| s.id).collect::<Vec<_>>();
+
+    // The tutor: their own session to log, the next one; no students, no money.
+    let t = board(&tutor).await;
+    assert_eq!(ids(&t.unlogged), [held]);
+    assert_eq!(t.unlogged_count, 1);
+    assert_eq!(ids(&t.next), [soon]);
+    assert_eq!(t.unlogged[0].people, ["Ada"]);
+    assert_eq!((t.new_students, t.money, t.no_shows), (None, None, None));
+    // The student: the sessions she takes part in, nothing else.
+    let s = board(&learner).await;
+    assert_eq!(ids(&s.unlogged), [held]);
+    assert_eq!(ids(&s.next), [soon]);
+    assert!(s.money.is_none());
+    // The moderator: everyone's sessions to log (newest first), the new
+    // students; counts, no money.
+    let m = board(&moderator).await;
+    assert_eq!(ids(&m.unlogged), [held, other]);
+    assert_eq!(m.new_students_count, 2);
+    assert_eq!(m.new_students.as_ref().map(Vec::len), Some(2));
+    assert_eq!((m.money, m.no_shows), (None, None));
+    // The admin: money and no-shows too.
+    let o = board(&owner).await;
+    assert_eq!(o.unlogged_count, 2);
+    assert_eq!(o.no_shows, Some(0));
+    assert_eq!(o.money, Some(vec![]));
+
+    // The tutor logs the session as held: it leaves the list, and counts
+    // this month when it began in this month.
+    app.post(
+        &format!("/api/v1/sessions/{held}/complete"),
+        Some(&tutor.access),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let t = board(&tutor).await;
+    assert!(t.unlogged.is_empty());
+    let began = chrono::Utc::now() - chrono::Duration::hours(2);
+    if chrono::Datelike::month(&began) == chrono::Datelike::month(&chrono::Utc::now()) {
+        assert_eq!((t.completed_this_month, t.minutes_this_month), (1, 60));
+    }
+    // Bob did not come; Ada buys a package: the admin sees both.
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/sessions/{other}"),
+        Some(&owner.access),
+        Some(json!({"status": "no_show"})),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/api/v1/packages",
+        Some(&owner.access),
+        json!({"person_id": ada.id, "name": "Five", "sessions": 5,
+               "price": {"amount_minor": 20000, "currency": "EUR"}}),
+    )
+    .await
+    .expect(201);
+    let o = board(&owner).await;
+    assert_eq!(o.unlogged_count, 0);
+    let began = chrono::Utc::now() - chrono::Duration::hours(3);
+    if chrono::Datelike::month(&began) == chrono::Datelike::month(&chrono::Utc::now()) {
+        assert_eq!(o.no_shows, Some(1));
+    }
+    let money = o.money.unwrap();
+    assert_eq!(money.len(), 1);
+    assert_eq!(
+        (
+            money[0].currency.as_str(),
+            money[0].revenue_this_month,
+            money[0].outstanding_minor,
+            money[0].debtors
+        ),
+        ("EUR", 20000, 20000, 1)
+    );
+    // The moderator still sees no amount.
+    assert!(board(&moderator).await.money.is_none());
+
+    // Another workspace sees none of it; a school has no such page's money.
+    let elsewhere = app.register("tutoring").await;
+    let e = board(&elsewhere).await;
+    assert!(e.next.is_empty() && e.unlogged.is_empty());
+    assert_eq!(e.money, Some(vec![]));
+}

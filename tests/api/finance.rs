@@ -964,7 +964,7 @@ async fn a_package_is_invoiced_when_sold_drawn_by_completed_sessions_and_never_b
         .post(
             "/api/v1/packages",
             Some(&owner.access),
-            json!({"person_id": ada.id, "name": "Two sessions", "sessions": 2,
+            json!({"person_id": ada.id, "name": "Two sessions", "sessions": 2, "starts_on": "2026-03-01",
                    "price": {"amount_minor": 7000, "currency": "EUR"}}),
         )
         .await
@@ -1121,7 +1121,7 @@ async fn a_package_is_invoiced_when_sold_drawn_by_completed_sessions_and_never_b
         .post(
             "/api/v1/packages",
             Some(&owner.access),
-            json!({"person_id": ada.id, "name": "Physics", "subject": "physics", "sessions": 1,
+            json!({"person_id": ada.id, "name": "Physics", "subject": "physics", "sessions": 1, "starts_on": "2026-03-01",
                    "price": {"amount_minor": 3000, "currency": "EUR"}}),
         )
         .await
@@ -1155,28 +1155,44 @@ async fn a_package_is_invoiced_when_sold_drawn_by_completed_sessions_and_never_b
     attendance(&app, &owner, lab.id, ada.id, "late").await;
     assert_eq!(package(&app, &owner, physics.id).await.used, 1);
 
-    // A credit note after payment: the package's invoice given back whole
-    // cancels what is left of it and puts Ada in credit.
-    let note = app
-        .post(
-            &format!("/api/v1/invoices/{}/credit-notes", physics.invoice_id),
-            Some(&owner.access),
-            json!({"reason": "Changed her mind", "lines": [{"line": 1}]}),
-        )
-        .await
-        .expect(201);
+    // A credit note with no amount gives back what is unused: nothing of a
+    // package whose one session was drawn (an amount must be named).
+    let credit = |invoice: Uuid, body: Value| {
+        let (app, token) = (&app, owner.access.clone());
+        async move {
+            app.post(
+                &format!("/api/v1/invoices/{invoice}/credit-notes"),
+                Some(&token),
+                body,
+            )
+            .await
+        }
+    };
+    let res = credit(
+        physics.invoice_id,
+        json!({"reason": "Changed her mind", "lines": [{"line": 1}]}),
+    )
+    .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    // Marked absent again, the session goes back: a credit note after
+    // payment then gives the package back whole and cancels it.
+    attendance(&app, &owner, lab.id, ada.id, "absent").await;
+    let note = credit(
+        physics.invoice_id,
+        json!({"reason": "Changed her mind", "lines": [{"line": 1}]}),
+    )
+    .await
+    .expect(201);
     assert_eq!(note.body["amount"]["amount_minor"], 3000);
     let cancelled = package(&app, &owner, physics.id).await;
     assert!(cancelled.cancelled);
-    assert_eq!(cancelled.remaining, 0);
-    let first_credit = app
-        .post(
-            &format!("/api/v1/invoices/{}/credit-notes", two.invoice_id),
-            Some(&owner.access),
-            json!({"reason": "Goodwill", "lines": [{"line": 1, "amount_minor": 1500}]}),
-        )
-        .await
-        .expect(201);
+    assert_eq!((cancelled.used, cancelled.remaining), (0, 0));
+    let first_credit = credit(
+        two.invoice_id,
+        json!({"reason": "Goodwill", "lines": [{"line": 1, "amount_minor": 1500}]}),
+    )
+    .await
+    .expect(201);
     assert_eq!(
         first_credit.body["number"], 2,
         "credit notes are numbered on their own"
@@ -1204,15 +1220,101 @@ async fn a_package_is_invoiced_when_sold_drawn_by_completed_sessions_and_never_b
         json!({}),
     )
     .await;
-    assert_eq!(package(&app, &owner, physics.id).await.used, 1);
+    assert_eq!(package(&app, &owner, physics.id).await.used, 0);
     let last = run(&app, &owner, json!({"month": "2026-03-01"})).await;
-    assert_eq!(
-        last.prepaid, 1,
-        "the physics lesson drawn before the credit"
-    );
+    assert_eq!(last.prepaid, 0);
     let lines = invoice(&app, &owner, last.invoices[0].id).await.lines;
     let sessions: Vec<Option<Uuid>> = lines.iter().map(|l| l.session_id).collect();
     assert_eq!(sessions, [Some(maths.id), Some(next.id)]);
+    figures_agree(&app).await;
+
+    // Four sessions for 80.00, one used: a credit note with no amount gives
+    // back the three unused (60.00) and closes the package.
+    let four: PackageView = app
+        .post(
+            "/api/v1/packages",
+            Some(&owner.access),
+            json!({"person_id": ada.id, "name": "Four", "sessions": 4, "starts_on": "2026-03-01",
+                   "price": {"amount_minor": 8000, "currency": "EUR"}}),
+        )
+        .await
+        .expect(201)
+        .read();
+    let one = done(
+        &app,
+        &owner,
+        tutor.user_id,
+        "Maths",
+        (20, "10:00", "11:00"),
+        &[ada.id],
+        json!({}),
+    )
+    .await;
+    assert_eq!(package(&app, &owner, four.id).await.used, 1);
+    // A student marked absent, then taken off a completed session, gives
+    // back and takes nothing.
+    let cy = person(&app, &owner, json!({"first_name": "Cy"})).await;
+    let pair = done(
+        &app,
+        &owner,
+        tutor.user_id,
+        "Maths",
+        (22, "10:00", "11:00"),
+        &[ada.id, cy.id],
+        json!({}),
+    )
+    .await;
+    assert_eq!(package(&app, &owner, four.id).await.used, 2);
+    attendance(&app, &owner, pair.id, ada.id, "absent").await;
+    assert_eq!(package(&app, &owner, four.id).await.used, 1);
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/sessions/{}", pair.id),
+        Some(&owner.access),
+        Some(json!({"participant_ids": [cy.id]})),
+    )
+    .await
+    .expect(200);
+    assert_eq!(package(&app, &owner, four.id).await.used, 1);
+    let rest = credit(
+        four.invoice_id,
+        json!({"reason": "Moving away", "lines": [{"line": 1}]}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(rest.body["amount"]["amount_minor"], 6000);
+    let closed = package(&app, &owner, four.id).await;
+    assert_eq!(
+        (
+            closed.sessions,
+            closed.used,
+            closed.remaining,
+            closed.cancelled
+        ),
+        (1, 1, 0, false)
+    );
+    assert_eq!(
+        closed.uses[0].session_id, one.id,
+        "the used session stays prepaid"
+    );
+    done(
+        &app,
+        &owner,
+        tutor.user_id,
+        "Maths",
+        (21, "10:00", "11:00"),
+        &[ada.id],
+        json!({}),
+    )
+    .await;
+    assert_eq!(package(&app, &owner, four.id).await.used, 1);
+    // Nothing unused is left to give back.
+    let res = credit(
+        four.invoice_id,
+        json!({"reason": "Again", "lines": [{"line": 1}]}),
+    )
+    .await;
+    assert_eq!(res.status, 422, "{}", res.body);
     figures_agree(&app).await;
 
     // The packages list, newest first, for the student.
@@ -1225,7 +1327,7 @@ async fn a_package_is_invoiced_when_sold_drawn_by_completed_sessions_and_never_b
         .expect(200)
         .read();
     let ids: Vec<Uuid> = list.data.iter().map(|p| p.id).collect();
-    assert_eq!(ids, [physics.id, two.id]);
+    assert_eq!(ids, [four.id, physics.id, two.id]);
     assert!(list.data.iter().all(|p| p.uses.is_empty()));
 }
 
@@ -1245,7 +1347,7 @@ async fn sessions_logged_at_once_never_draw_more_than_a_package_holds() {
         .post(
             "/api/v1/packages",
             Some(&owner.access),
-            json!({"person_id": ada.id, "name": "Three", "sessions": 3,
+            json!({"person_id": ada.id, "name": "Three", "sessions": 3, "starts_on": "2026-03-01",
                    "price": {"amount_minor": 8000, "currency": "EUR"}}),
         )
         .await

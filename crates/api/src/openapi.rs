@@ -36,7 +36,7 @@ use utoipa::OpenApi;
         (name = "ledger", description = "The ledger: money and medals as append-only entries per person, corrected by compensating entries, with balances that are their sums"),
         (name = "medals", description = "Medals: awarded within monthly limits, a bronze for each lesson attended, exchanged for silver"),
         (name = "store", description = "The reward store: items priced in medals, bought with one's balance, orders fulfilled or cancelled and refunded"),
-        (name = "dashboards", description = "What each role looks at first: a school's enrolment, attendance by class, money this month and top medal earners"),
+        (name = "dashboards", description = "What each role looks at first: a school's enrolment, attendance by class, money this month and top medal earners; a tutoring business's sessions to come and to log, new students and this month's money"),
         (name = "finance", description = "Finance: rates per student and tutor pay rates, invoices from completed sessions with gapless numbers and PDFs, credit notes, payments applied to the oldest invoice first, and revenue, cost and margin by month, student, tutor and branch"),
         (name = "payments", description = "Tuition: fee plans and discounts, monthly charges, payments applied to the oldest charge first with gapless receipts, and debts by age"),
         (name = "invitations", description = "Inviting people"),

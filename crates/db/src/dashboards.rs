@@ -394,3 +394,86 @@ pub async fn leaderboard(
     .await?;
     Ok(rows.into_iter().map(EarnerRow::earner).collect())
 }
+
+#[derive(QueryableByName)]
+struct TutoringMoneyRow {
+    #[diesel(sql_type = Text)]
+    currency: String,
+    #[diesel(sql_type = BigInt)]
+    this_month: i64,
+    #[diesel(sql_type = BigInt)]
+    last_month: i64,
+    #[diesel(sql_type = BigInt)]
+    outstanding: i64,
+    #[diesel(sql_type = BigInt)]
+    debtors: i64,
+}
+
+/// Revenue of `this` month and the one before (first days) per currency,
+/// from the monthly figures, and what students owe now from the ledger
+/// (money only: medals are not money).
+pub async fn tutoring_money(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    this: NaiveDate,
+) -> QueryResult<Vec<rapport_domain::api::TutoringMoney>> {
+    let rows: Vec<TutoringMoneyRow> = diesel::sql_query(
+        "WITH revenue AS (
+             SELECT currency,
+                    coalesce(sum(revenue_minor) FILTER (WHERE month = $2), 0)::int8 AS this_month,
+                    coalesce(sum(revenue_minor) FILTER (WHERE month < $2), 0)::int8 AS last_month
+             FROM finance_totals
+             WHERE workspace_id = $1 AND month BETWEEN ($2::date - interval '1 month')::date AND $2
+             GROUP BY currency
+         ), owed AS (
+             SELECT b.currency, coalesce(-sum(b.balance_minor), 0)::int8 AS outstanding,
+                    count(*)::int8 AS debtors
+             FROM ledger_balances b
+             WHERE b.workspace_id = $1 AND b.balance_minor < 0 AND b.currency ~ '^[A-Z]{3}$'
+             GROUP BY b.currency
+         )
+         SELECT currency, coalesce(r.this_month, 0)::int8 AS this_month,
+                coalesce(r.last_month, 0)::int8 AS last_month,
+                coalesce(o.outstanding, 0)::int8 AS outstanding, coalesce(o.debtors, 0)::int8 AS debtors
+         FROM revenue r FULL JOIN owed o USING (currency)
+         ORDER BY currency",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<Date, _>(this)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| rapport_domain::api::TutoringMoney {
+            currency: r.currency,
+            revenue_this_month: r.this_month,
+            revenue_last_month: r.last_month,
+            outstanding_minor: r.outstanding,
+            debtors: r.debtors,
+        })
+        .collect())
+}
+
+/// Sessions of `ws` marked no-show, and students marked absent, among the
+/// sessions that begin from `from` to `to`.
+pub async fn no_shows(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<i64> {
+    let row: Count = diesel::sql_query(
+        "SELECT ((SELECT count(*) FROM sessions
+                  WHERE workspace_id = $1 AND status = 'no_show' AND starts_at >= $2 AND starts_at < $3)
+               + (SELECT count(*) FROM attendance a
+                  JOIN sessions s ON s.workspace_id = a.workspace_id AND s.id = a.session_id
+                  WHERE a.workspace_id = $1 AND a.status = 'absent'
+                    AND s.starts_at >= $2 AND s.starts_at < $3))::int8 AS n",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .get_result(conn)
+    .await?;
+    Ok(row.n)
+}

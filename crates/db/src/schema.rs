@@ -940,6 +940,7 @@ diesel::table! {
         used -> Int4,
         price_minor -> Int8,
         currency -> Text,
+        starts_on -> Date,
         expires_on -> Nullable<Date>,
         invoice_id -> Uuid,
         created_by -> Nullable<Uuid>,

@@ -171,3 +171,74 @@ pub struct Leaderboard {
     pub month: NaiveDate,
     pub rows: Vec<Earner>,
 }
+
+/// A session as a dashboard lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionBrief {
+    pub id: Uuid,
+    pub title: String,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+    pub status: crate::scheduling::SessionStatus,
+    pub host_id: Option<Uuid>,
+    /// Who takes part, by name.
+    pub people: Vec<String>,
+}
+
+/// A student added lately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewStudent {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A tutoring business's money now, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TutoringMoney {
+    pub currency: String,
+    /// Invoiced for this month's sessions and packages sold in it, less
+    /// what was credited.
+    pub revenue_this_month: i64,
+    pub revenue_last_month: i64,
+    /// What students owe now, all together.
+    pub outstanding_minor: i64,
+    /// How many owe something.
+    pub debtors: i64,
+}
+
+/// A tutoring business's first page, shaped by who asks: sessions are
+/// those the caller sees (a user their own; a moderator those of their
+/// branches); new students for those who add them; money and no-shows for
+/// those who read finance. A section the caller may not see is empty (or
+/// `null`), never withheld by the page alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TutoringDashboard {
+    /// Today in the workspace's time zone.
+    pub today: NaiveDate,
+    /// The next sessions from now, at most ten, earliest first.
+    pub next: Vec<SessionBrief>,
+    /// Today's sessions, earliest first (cancelled ones left out).
+    pub today_sessions: Vec<SessionBrief>,
+    /// Sessions begun in the last 30 days and not logged yet (neither
+    /// completed nor marked no-show), newest first, at most fifty.
+    pub unlogged: Vec<SessionBrief>,
+    /// How many there are in all.
+    pub unlogged_count: i64,
+    /// Sessions completed this month, and their length.
+    pub completed_this_month: i64,
+    pub minutes_this_month: i64,
+    /// Students added in the last 30 days (at most five, newest first) and
+    /// how many; `null` for who does not add students.
+    pub new_students: Option<Vec<NewStudent>>,
+    pub new_students_count: i64,
+    /// Sessions marked no-show and students marked absent this month; for
+    /// those who read finance only.
+    pub no_shows: Option<i64>,
+    /// For those who read finance only.
+    pub money: Option<Vec<TutoringMoney>>,
+}

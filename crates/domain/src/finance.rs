@@ -431,10 +431,12 @@ pub struct PayoutReport {
 }
 
 /// A package of prepaid sessions: sold with its own invoice, then drawn
-/// down by the student's completed sessions (one each, for its subject
-/// only when set, up to its last day when set). Drawn sessions are not
-/// invoiced again. A package whose invoice line is credited whole is
-/// cancelled: it draws no more.
+/// down by the student's completed sessions from the day it was sold (one
+/// each, for its subject only when set, up to its last day when set).
+/// Drawn sessions are not invoiced again. A credit note on its line with
+/// no amount gives back its unused sessions and closes it (all of it,
+/// and cancels it, when none was used); one with an amount lowers its
+/// price and keeps its sessions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PackageView {
@@ -448,6 +450,9 @@ pub struct PackageView {
     /// Sessions left (none once cancelled).
     pub remaining: i32,
     pub price: Money,
+    /// Sessions of this day (the day it was sold) on draw on it...
+    pub starts_on: NaiveDate,
+    /// ... up to this day, when set.
     pub expires_on: Option<NaiveDate>,
     /// Its invoice was credited whole: it draws no more.
     pub cancelled: bool,
@@ -486,6 +491,11 @@ pub struct NewPackage {
     pub subject: Option<String>,
     pub sessions: i32,
     pub price: Money,
+    /// Sessions of this day on draw on it: the day it is sold when left
+    /// out; an earlier day lets sessions held already and not invoiced
+    /// yet draw on it.
+    #[serde(default)]
+    pub starts_on: Option<NaiveDate>,
     /// Sessions after this day do not draw on it.
     #[serde(default)]
     pub expires_on: Option<NaiveDate>,
@@ -511,6 +521,27 @@ impl Validate for NewPackage {
         }
         money(e, "price", &self.price);
         due_days(e, self.due_days);
+        for (field, day) in [
+            ("starts_on", self.starts_on),
+            ("expires_on", self.expires_on),
+        ] {
+            if day.is_some_and(|d| !(2000..=2100).contains(&chrono::Datelike::year(&d))) {
+                e.push(FieldError::new(
+                    field,
+                    FieldCode::Range,
+                    "a day from 2000 to 2100",
+                ));
+            }
+        }
+        if let (Some(from), Some(to)) = (self.starts_on, self.expires_on) {
+            if to < from {
+                e.push(FieldError::new(
+                    "expires_on",
+                    FieldCode::Range,
+                    "on or after the day it starts",
+                ));
+            }
+        }
     }
 }
 
@@ -595,6 +626,7 @@ mod tests {
                 amount_minor: 40000,
                 currency: "EUR".into(),
             },
+            starts_on: None,
             expires_on: None,
             due_days: None,
         };
@@ -603,6 +635,8 @@ mod tests {
         p.name = " ".into();
         p.price.amount_minor = 0;
         p.due_days = Some(-1);
+        p.starts_on = NaiveDate::from_ymd_opt(2026, 3, 2);
+        p.expires_on = NaiveDate::from_ymd_opt(2026, 3, 1);
         let fields: Vec<String> = p
             .validate()
             .unwrap_err()
@@ -611,7 +645,13 @@ mod tests {
             .collect();
         assert_eq!(
             fields,
-            ["name", "sessions", "price.amount_minor", "due_days"]
+            [
+                "name",
+                "sessions",
+                "price.amount_minor",
+                "due_days",
+                "expires_on"
+            ]
         );
     }
 }

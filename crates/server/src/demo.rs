@@ -836,6 +836,7 @@ async fn finance(
                 amount_minor: price,
                 currency: "EUR".into(),
             },
+            starts_on: None,
             expires_on: None,
             due_days: None,
         };
@@ -914,6 +915,7 @@ async fn finance(
             person: None,
             issued_on: Some(issued),
             due_days: 14,
+            draft: false,
         };
         let run = rapport_api::finance::run::invoice(conn, ctx, ws, asked)
             .await

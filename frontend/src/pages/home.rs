@@ -48,6 +48,12 @@ pub fn Home() -> impl IntoView {
                     {Suspend::new(crate::modules::dashboards::teaching_home())}
                 </Suspense>
             </Show>
+            <Show when=move || session.me.with(|m| m.as_ref().map(|m| m.workspace.template)) == Some(rapport_domain::Template::Tutoring)
+                && session.has_module(Module::Scheduling)>
+                <Suspense fallback=|| ()>
+                    {Suspend::new(crate::modules::dashboards::tutoring_home())}
+                </Suspense>
+            </Show>
             <Show when=move || learns(&session)>
                 <Suspense fallback=|| ()>
                     {Suspend::new(crate::modules::dashboards::student_home())}

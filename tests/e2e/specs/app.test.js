@@ -1806,6 +1806,18 @@ test('an admin reads six months of revenue by month and by tutor, gives back an 
   const admin = await track(await newPage(await browser.newContext()));
   await signIn(admin, server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
   await admin.getByRole('heading', { name: /Welcome/ }).waitFor();
+  // The home page: this month's revenue against last month's, and last
+  // week's sessions still to log, one logged with a tap.
+  const home = admin.locator('[data-test="tutoring-home"]');
+  await home.locator('[data-test="tutoring-money"] [data-test="revenue"]').waitFor();
+  const toLog = home.locator('[data-test="unlogged"] li');
+  await toLog.first().waitFor();
+  const count = Number(await home.locator('[data-test="unlogged-count"]').textContent());
+  assert.ok(count > 0);
+  await shot(admin, 'tutoring-home');
+  await toLog.first().locator('[data-action="log-held"]').click();
+  await admin.getByText('The session is logged as held.').waitFor();
+  await home.locator('[data-test="unlogged-count"]', { hasText: String(count - 1) }).waitFor();
   await admin.locator('#sidebar').getByRole('link', { name: 'Finance' }).click();
   await admin.getByRole('heading', { name: 'Finance', exact: true }).waitFor();
   // The demo's six invoiced months: a row each, totals and a chart.
@@ -1872,6 +1884,9 @@ test('an admin reads six months of revenue by month and by tutor, gives back an 
   await signIn(moderator, server.base, 'manager@tutoring.demo', DEMO_PASSWORD);
   await moderator.getByRole('heading', { name: /Welcome/ }).waitFor();
   assert.equal(await moderator.locator('#sidebar').getByRole('link', { name: 'Finance' }).count(), 0);
+  // Their home counts sessions and students, and shows no money.
+  await moderator.locator('[data-test="tutoring-home"] [data-test="new-students"]').waitFor();
+  assert.equal(await moderator.locator('[data-test="tutoring-money"]').count(), 0);
 });
 
 test('no page logged a console error', () => {

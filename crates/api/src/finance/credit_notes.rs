@@ -16,7 +16,10 @@ use uuid::Uuid;
 
 /// Correct an invoice: give back some or all of its lines (each line's
 /// whole rest when no amount is given). A line given back whole frees its
-/// session: it may change again and be invoiced anew. The credit note has
+/// session: it may change again and be invoiced anew. A package's line
+/// with no amount gives back its unused sessions (at its price per
+/// session) and closes it; with none used, all of it, and the package is
+/// cancelled; with an amount, its price is lowered and its sessions stay. The credit note has
 /// a number of its own without gaps, gives back on the ledger, and is
 /// e-mailed as a PDF like the invoice. A line that has less left than
 /// asked is 422, naming what is left. Honours `Idempotency-Key`.
@@ -60,7 +63,29 @@ pub async fn create(
                 ));
             };
             let left = line.amount_minor - line.credited_minor;
-            let amount = asked.amount_minor.unwrap_or(left);
+            let mut amount = asked.amount_minor.unwrap_or(left);
+            if let (Some(package), None) = (line.package_id, asked.amount_minor) {
+                // The unused sessions, at the package's price per session
+                // (what the used ones were worth rounded up).
+                let p = rapport_db::finance::packages::lock(conn, ws, package)
+                    .await?
+                    .found()?;
+                let sessions = i128::from(p.sessions.max(1));
+                let used_worth = ((i128::from(line.amount_minor) * i128::from(p.used) + sessions
+                    - 1)
+                    / sessions) as i64;
+                amount = (line.amount_minor - used_worth).min(left);
+                if p.used > 0 && amount > 0 {
+                    rapport_db::finance::packages::close(conn, ws, package).await?;
+                }
+                if amount <= 0 {
+                    return Err(ApiError::validation(
+                        &format!("lines[{i}].amount_minor"),
+                        FieldCode::Range,
+                        "every session of this package was used: name an amount to give back",
+                    ));
+                }
+            }
             if left <= 0 || amount > left {
                 return Err(ApiError::validation(
                     &format!("lines[{i}].amount_minor"),

@@ -94,9 +94,11 @@ pub(super) async fn view(
 /// the price) is issued at once, numbered without gaps, charged on the
 /// ledger and mailed; from then on each session of theirs that is
 /// completed draws one session from it (for its subject only, when set;
-/// none after its last day), and invoice runs do not bill drawn sessions.
-/// Sessions completed before the sale do not draw. An unknown or deleted
-/// student is 404. Honours `Idempotency-Key`.
+/// none after its last day, which is the sale's day or later), and invoice
+/// runs do not bill drawn sessions. Sessions before `starts_on` (the day
+/// of the sale when left out) do not draw; one held already that is
+/// completed anew, or whose student is marked present anew, does. An unknown or deleted student is 404. Honours
+/// `Idempotency-Key`.
 #[utoipa::path(
     tag = "finance",
     request_body = NewPackage,
@@ -140,6 +142,17 @@ pub async fn sell(
     body: &NewPackage,
     issued_on: NaiveDate,
 ) -> Result<(PackageRow, InvoiceRow), ApiError> {
+    let starts_on = body.starts_on.unwrap_or(issued_on);
+    if body
+        .expires_on
+        .is_some_and(|d| d < starts_on.max(issued_on))
+    {
+        return Err(ApiError::validation(
+            "expires_on",
+            rapport_domain::problem::FieldCode::Range,
+            format!("the day it is sold ({issued_on}) or later"),
+        ));
+    }
     let student = rapport_db::people::find(conn, &Scope::Workspace(ws), body.person_id)
         .await?
         .filter(|p| p.deleted_at.is_none())
@@ -178,6 +191,7 @@ pub async fn sell(
         month: None,
         issued_on,
         due_days: body.due_days.unwrap_or(DUE_DAYS),
+        mail: true,
     };
     let (invoice, _) = issue(conn, ctx, ws, invoice, vec![line]).await?;
     let row = rapport_db::finance::packages::insert(
@@ -192,6 +206,7 @@ pub async fn sell(
             used: 0,
             price_minor: body.price.amount_minor,
             currency: body.price.currency.clone(),
+            starts_on,
             expires_on: body.expires_on,
             invoice_id: invoice.id,
             created_by: ctx.actor_id,

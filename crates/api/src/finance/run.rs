@@ -75,6 +75,8 @@ pub struct Run {
     pub person: Option<Uuid>,
     pub issued_on: Option<NaiveDate>,
     pub due_days: i32,
+    /// A draft, rolled back by the caller: nothing is mailed.
+    pub draft: bool,
 }
 
 /// Invoices what `asked` names that is not invoiced yet, in the caller's
@@ -91,6 +93,7 @@ pub async fn invoice(
         person,
         issued_on,
         due_days,
+        draft,
     } = asked;
     rapport_db::finance::hold(conn, ws).await?;
     rapport_db::finance::lock_billable(conn, ws, month, person).await?;
@@ -163,6 +166,7 @@ pub async fn invoice(
             month,
             issued_on: today,
             due_days,
+            mail: !draft,
         };
         let (row, lines) = issue(conn, ctx, ws, invoice, lines).await?;
         made.push(row.view(row.total_minor, &[], lines.len() as i64));
@@ -191,6 +195,8 @@ pub struct Issue {
     pub month: Option<NaiveDate>,
     pub issued_on: NaiveDate,
     pub due_days: i32,
+    /// Mailed to the student and guardians (not for a draft).
+    pub mail: bool,
 }
 
 /// Issues an invoice of `lines` (whose invoice id and numbers it fills
@@ -209,6 +215,7 @@ pub async fn issue(
         month,
         issued_on,
         due_days,
+        mail,
     } = invoice;
     let total: i64 = lines.iter().map(|l| l.amount_minor).sum();
     let id = Uuid::now_v7();
@@ -251,7 +258,9 @@ pub async fn issue(
         l.line = n as i32 + 1;
     }
     rapport_db::finance::insert_lines(conn, &lines).await?;
-    send(conn, ws, &row, &lines).await?;
+    if mail {
+        send(conn, ws, &row, &lines).await?;
+    }
     ctx.created(conn, ws, &Invoice(row.clone())).await?;
     Ok((row, lines))
 }
@@ -323,17 +332,18 @@ pub async fn run(
         }
     }
     let due = body.due_days.unwrap_or(DUE_DAYS);
-    let asked = || Run {
+    let asked = |draft: bool| Run {
         month: body.month,
         person: body.person_id,
         issued_on: None,
         due_days: due,
+        draft,
     };
     if body.preview {
         // Drafted in a transaction that is always rolled back.
         let drafted = conn
             .transaction::<(), Drafted, _>(async |conn| {
-                let done = invoice(conn, &ctx, ws, asked()).await?;
+                let done = invoice(conn, &ctx, ws, asked(true)).await?;
                 Err(Drafted::Done(Box::new(done)))
             })
             .await;
@@ -350,7 +360,7 @@ pub async fn run(
         if let Some(replay) = idem.claim(conn).await? {
             return Ok(replay);
         }
-        let done = invoice(conn, &ctx, ws, asked()).await?;
+        let done = invoice(conn, &ctx, ws, asked(false)).await?;
         idem.keep(conn, Reply::ok(&done)).await
     })
     .await
@@ -407,6 +417,7 @@ impl Job for InvoiceMonth {
                         person: None,
                         issued_on: None,
                         due_days: DUE_DAYS,
+                        draft: false,
                     };
                     invoice(conn, &ctx, ws, asked).await
                 })

@@ -25,6 +25,7 @@ pub struct PackageRow {
     pub used: i32,
     pub price_minor: i64,
     pub currency: String,
+    pub starts_on: NaiveDate,
     pub expires_on: Option<NaiveDate>,
     pub invoice_id: Uuid,
     pub created_by: Option<Uuid>,
@@ -56,6 +57,7 @@ impl PackageRow {
                 amount_minor: self.price_minor,
                 currency: self.currency.clone(),
             },
+            starts_on: self.starts_on,
             expires_on: self.expires_on,
             cancelled: standing.cancelled,
             invoice_id: self.invoice_id,
@@ -114,6 +116,30 @@ pub async fn find(
         .first(conn)
         .await
         .optional()
+}
+
+/// Package `id` of `ws`, locked until the transaction ends (draws wait).
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<PackageRow>> {
+    packages::table
+        .find((ws, id))
+        .select(PackageRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Package `id` closed at the sessions it has used: it draws no more.
+pub async fn close(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> QueryResult<()> {
+    diesel::update(packages::table.find((ws, id)))
+        .set(packages::sessions.eq(packages::used))
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, p: &PackageRow) -> QueryResult<PackageRow> {

@@ -3,8 +3,12 @@
 //! lessons they hold today, each register taken in a few taps ("All
 //! present", then the exceptions), their classes with attendance and
 //! medal tables, and the medals they may still award. A student's own
-//! page: their next lessons, attendance, medals and classes. Both are
-//! chunks of their own, fetched when first shown.
+//! page: their next lessons, attendance, medals and classes. A tutoring
+//! business's first page: sessions to come and to log, new students and
+//! this month's money. All are chunks of their own, fetched when first
+//! shown.
+
+mod tutoring;
 
 use crate::api::{self, ApiError};
 use crate::components::form::FormError;
@@ -49,6 +53,12 @@ pub fn school_home() -> AnyView {
 #[leptos::lazy]
 pub fn student_home() -> AnyView {
     view! { <Student /> }.into_any()
+}
+
+/// A tutoring business's first page, for its home page.
+#[leptos::lazy]
+pub fn tutoring_home() -> AnyView {
+    view! { <tutoring::TutoringHome /> }.into_any()
 }
 
 pub const ENTRY: Entry = Entry {

@@ -619,7 +619,10 @@ fn Invoices(
                     ));
                     unpriced.set(r.unpriced);
                 }
-                Err(e) => run_errors.set(Some(e)),
+                Err(e) => {
+                    draft.set(None);
+                    run_errors.set(Some(e));
+                }
             }
             list.load(false);
         });
@@ -638,7 +641,10 @@ fn Invoices(
                     <label for="run-month">{tr("finance.month")}</label>
                     <input id="run-month" type="month" required
                         prop:value=move || run_month.get()
-                        on:input=move |ev| run_month.set(event_target_value(&ev)) />
+                        on:input=move |ev| {
+                            run_month.set(event_target_value(&ev));
+                            draft.set(None);
+                        } />
                     <p class="error" role="alert">{move || month_error().unwrap_or_default()}</p>
                 </div>
                 <FormError errors=run_errors />
@@ -752,8 +758,10 @@ fn Draft(
     view! {
         <section class="card draft" data-test="invoice-draft" aria-label=tr("finance.draft")>
             <h3>{tr("finance.draft")}</h3>
-            <p class="hint">{if run.invoices.is_empty() {
+            <p class="hint">{if run.invoices.is_empty() && run.prepaid == 0 {
                 t("finance.draft_empty")
+            } else if run.invoices.is_empty() {
+                tf("finance.draft_prepaid", &[("prepaid", &run.prepaid.to_string())])
             } else {
                 tf("finance.draft_lead", &[
                     ("n", &run.invoices.len().to_string()),
@@ -970,12 +978,16 @@ fn InvoicePanel(
                         let line = l.line;
                         let left = l.amount_minor - l.credited_minor;
                         let spent = left <= 0;
-                        let facts = format!(
-                            "{} · {} · {}",
-                            i18n::month_name(l.month),
-                            tf("finance.minutes_of", &[("n", &l.minutes.to_string())]),
-                            per_unit(&l.unit, l.unit_minor, &c),
-                        );
+                        let facts = if l.package_id.is_some() {
+                            format!("{} · {}", i18n::month_name(l.month), per_unit(&l.unit, l.unit_minor, &c))
+                        } else {
+                            format!(
+                                "{} · {} · {}",
+                                i18n::month_name(l.month),
+                                tf("finance.minutes_of", &[("n", &l.minutes.to_string())]),
+                                per_unit(&l.unit, l.unit_minor, &c),
+                            )
+                        };
                         let credited = (l.credited_minor > 0).then(|| tf("finance.credited_of", &[("amount", &money(l.credited_minor, &c))]));
                         view! {
                             <li data-line=line.to_string()>

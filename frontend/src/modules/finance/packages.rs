@@ -168,6 +168,7 @@ fn SellForm(
                 amount_minor: minor,
                 currency: currency.get_untracked().trim().to_uppercase(),
             },
+            starts_on: None,
             expires_on: expires.get_untracked().parse().ok(),
             due_days: None,
         };

@@ -1,0 +1,212 @@
+//! A tutoring business's first page, one call shaped by who asks: a user
+//! (a tutor or a student) sees their next sessions, the ones still to log
+//! (logged here with one tap) and their hours this month; a moderator
+//! also today's sessions of everyone they see and the students added
+//! lately; an admin also this month's revenue against last month's, what
+//! is owed and the no-shows.
+
+use super::hm;
+use crate::api;
+use crate::components::toast::toasts;
+use crate::components::ui::Skeleton;
+use crate::i18n::{self, money, t, tf, tr};
+use crate::live::Live;
+use crate::session;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use rapport_domain::api::{SessionBrief, SessionView, TutoringDashboard, TutoringMoney};
+
+#[component]
+pub fn TutoringHome() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let board = LocalResource::new(|| async {
+        api::get::<TutoringDashboard>("/api/v1/dashboards/tutoring").await
+    });
+    live.on_event(move |e| {
+        if [
+            "session.",
+            "attendance.",
+            "person.",
+            "invoice.",
+            "payment.",
+            "credit_note.",
+            "package.",
+        ]
+        .iter()
+        .any(|k| e.kind.starts_with(k))
+        {
+            board.refetch();
+        }
+    });
+    view! {
+        <section class="tutoring-home" data-test="tutoring-home" aria-label=t("tutoring.home")>
+            <Suspense fallback=|| view! { <Skeleton lines=4 /> }>
+                {move || board.get().map(|r| match r {
+                    Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
+                    Ok(d) => view! { <Board d=d on_logged=move || board.refetch() /> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Board(
+    d: TutoringDashboard,
+    on_logged: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let hours = i18n::number(d.minutes_this_month as f64 / 60.0);
+    view! {
+        <ul class="cards">
+            <li class="card stat">
+                <h3>{tr("tutoring.this_month")}</h3>
+                <p class="figure" data-test="hours">{tf("tutoring.hours", &[("n", &hours)])}</p>
+                <p class="hint">{tf("tutoring.completed", &[("n", &d.completed_this_month.to_string())])}</p>
+            </li>
+            <li class="card stat">
+                <h3>{tr("tutoring.to_log")}</h3>
+                <p class="figure" data-test="unlogged-count">{d.unlogged_count}</p>
+                <p class="hint">{tr("tutoring.last_30_days")}</p>
+            </li>
+            {d.new_students.is_some().then(|| view! {
+                <li class="card stat">
+                    <h3>{tr("tutoring.new_students")}</h3>
+                    <p class="figure" data-test="new-students">{d.new_students_count}</p>
+                    <p class="hint">{tr("tutoring.last_30_days")}</p>
+                </li>
+            })}
+            {d.no_shows.map(|n| view! {
+                <li class="card stat">
+                    <h3>{tr("tutoring.no_shows")}</h3>
+                    <p class="figure" data-test="no-shows">{n}</p>
+                    <p class="hint">{tr("tutoring.this_month")}</p>
+                </li>
+            })}
+        </ul>
+        {d.money.map(|m| view! { <Money rows=m /> })}
+        <div class="overview-charts">
+            <Sessions title="tutoring.unlogged" test="unlogged" rows=d.unlogged.clone()
+                empty="tutoring.none_unlogged" log=true on_logged=on_logged />
+            <Sessions title="tutoring.today" test="today-sessions" rows=d.today_sessions.clone()
+                empty="tutoring.none_today" log=false on_logged=on_logged />
+            <Sessions title="tutoring.next" test="next-sessions" rows=d.next.clone()
+                empty="tutoring.none_next" log=false on_logged=on_logged />
+            {d.new_students.map(|list| view! {
+                <figure class="card chart">
+                    <figcaption>{tr("tutoring.new_students")}</figcaption>
+                    {if list.is_empty() {
+                        view! { <p class="empty">{tr("tutoring.none_new")}</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="plain" data-test="new-students-list">
+                                {list.into_iter().map(|p| view! {
+                                    <li><A href=format!("/people/{}", p.id)>{p.name}</A>
+                                        " "<span class="hint">{i18n::date(&p.created_at, &session::time_zone())}</span></li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                </figure>
+            })}
+        </div>
+    }
+}
+
+/// This month's revenue against last month's, as bars, and what is owed.
+#[component]
+fn Money(rows: Vec<TutoringMoney>) -> impl IntoView {
+    rows.into_iter()
+        .map(|m| {
+            let top = m.revenue_this_month.max(m.revenue_last_month).max(1);
+            let w = |v: i64| (v.max(0) * 260 / top).to_string();
+            let change = if m.revenue_last_month > 0 {
+                let p = (m.revenue_this_month - m.revenue_last_month) * 100 / m.revenue_last_month;
+                tf("tutoring.change", &[("n", &format!("{p:+}"))])
+            } else {
+                String::new()
+            };
+            view! {
+                <div class="overview-charts" data-test="tutoring-money">
+                    <figure class="card chart">
+                        <figcaption>{tr("tutoring.revenue")}</figcaption>
+                        <svg class="bars" viewBox="0 0 400 64" role="img" aria-label=t("tutoring.revenue")>
+                            <text x="0" y="21" class="label">{t("tutoring.this_month")}</text>
+                            <rect x="120" y="8" width=w(m.revenue_this_month) height="18" class="bar paid" />
+                            <text x="0" y="53" class="label">{t("tutoring.last_month")}</text>
+                            <rect x="120" y="40" width=w(m.revenue_last_month) height="18" class="bar" />
+                        </svg>
+                        <p class="hint" data-test="revenue">{tf("tutoring.revenue_of", &[
+                            ("this", &money(m.revenue_this_month, &m.currency)),
+                            ("last", &money(m.revenue_last_month, &m.currency)),
+                        ])}" "{change}</p>
+                    </figure>
+                    <figure class="card stat">
+                        <figcaption>{tr("tutoring.outstanding")}</figcaption>
+                        <p class="figure" data-test="outstanding">{money(m.outstanding_minor, &m.currency)}</p>
+                        <p class="hint">{tf("tutoring.debtors", &[("n", &m.debtors.to_string())])}</p>
+                        <p><A href="/m/finance">{tr("tutoring.to_finance")}</A></p>
+                    </figure>
+                </div>
+            }
+        })
+        .collect_view()
+}
+
+/// A list of sessions; those to log have a button that marks them held.
+#[component]
+fn Sessions(
+    title: &'static str,
+    test: &'static str,
+    rows: Vec<SessionBrief>,
+    empty: &'static str,
+    log: bool,
+    on_logged: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let toasts = toasts();
+    let zone = session::time_zone();
+    let mark = move |id: uuid::Uuid| {
+        spawn_local(async move {
+            match api::post_empty::<SessionView>(&format!("/api/v1/sessions/{id}/complete")).await {
+                Ok(_) => {
+                    toasts.success(t("tutoring.logged"));
+                    on_logged();
+                }
+                Err(e) => toasts.error(e.message()),
+            }
+        });
+    };
+    view! {
+        <figure class="card chart" data-test=test>
+            <figcaption>{tr(title)}</figcaption>
+            {if rows.is_empty() {
+                view! { <p class="empty">{tr(empty)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain sessions">
+                        {rows.into_iter().map(|s| {
+                            let id = s.id;
+                            let when = format!(
+                                "{} {}–{}",
+                                i18n::date(&s.starts_at, &zone),
+                                hm(&s.starts_at, &zone),
+                                hm(&s.ends_at, &zone)
+                            );
+                            view! {
+                                <li data-session=id.to_string()>
+                                    <strong>{s.title}</strong>" "
+                                    <span class="hint">{when}</span>
+                                    {(!s.people.is_empty()).then(|| view! { <div class="hint">{s.people.join(", ")}</div> })}
+                                    {log.then(|| view! {
+                                        <button class="secondary small" type="button" data-action="log-held"
+                                            on:click=move |_| mark(id)>{tr("tutoring.mark_held")}</button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </figure>
+    }
+}
