@@ -1522,3 +1522,91 @@ async fn a_package_needs_a_student_of_the_workspace_sessions_and_a_price_and_an_
         200
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monthly_run_invoices_last_month_once_and_tells_the_admins_in_their_inbox() {
+    use chrono::{Datelike, Months, Utc};
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let moderator = app.add_member(&owner, "manager").await;
+    let ada = person(&app, &owner, json!({"first_name": "Ada"})).await;
+    let bob = person(&app, &owner, json!({"first_name": "Bob"})).await;
+    app.post(
+        "/api/v1/rates",
+        Some(&owner.access),
+        json!({"person_id": ada.id, "unit": "session", "amount": {"amount_minor": 4500, "currency": "EUR"}}),
+    )
+    .await
+    .expect(201);
+    // Two lessons on the 10th of last month: Ada's is priced, Bob's is not.
+    let last = Utc::now().date_naive().with_day(1).unwrap() - Months::new(1);
+    let day = last.with_day(10).unwrap();
+    for (who, hour) in [(ada.id, 9), (bob.id, 11)] {
+        let starts = format!("{day}T{hour:02}:00:00Z");
+        let ends = format!("{day}T{:02}:00:00Z", hour + 1);
+        let s: SessionView = app
+            .post(
+                "/api/v1/sessions",
+                Some(&owner.access),
+                json!({"title": "Maths", "host_id": owner.user_id, "starts_at": starts,
+                       "ends_at": ends, "participant_ids": [who]}),
+            )
+            .await
+            .expect(201)
+            .read();
+        app.post(
+            &format!("/api/v1/sessions/{}/complete", s.id),
+            Some(&owner.access),
+            json!({}),
+        )
+        .await
+        .expect(200);
+    }
+    let state = app.state();
+    for _ in 0..2 {
+        let mut conn = state.pool.get().await.unwrap();
+        rapport_api::jobs::enqueue(
+            &mut conn,
+            &rapport_api::finance::run::InvoiceMonth {
+                workspace_id: Some(owner.workspace_id),
+            },
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        while rapport_api::jobs::work_one(&state, "t").await {}
+    }
+    let list: Page<InvoiceView> = app
+        .get(&format!("/api/v1/invoices?month={last}"), &owner.access)
+        .await
+        .expect(200)
+        .read();
+    assert_eq!(list.data.len(), 1, "invoiced once, though run twice");
+    assert_eq!(list.data[0].total.amount_minor, 4500);
+    // The admin is told once (the second run did nothing); the moderator,
+    // who sees no money, is not.
+    let told = |user: Uuid| {
+        let app = &app;
+        async move {
+            let sql = app.sql().await;
+            sql.query(
+                "SELECT m.body FROM messages m
+                 JOIN conversations c ON c.workspace_id = m.workspace_id AND c.id = m.conversation_id
+                 WHERE c.kind = 'notifications' AND c.owner_id = $1 AND m.kind = 'notification'",
+                &[&user],
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+        }
+    };
+    let owner_told = told(owner.user_id).await;
+    assert_eq!(owner_told.len(), 1, "{owner_told:?}");
+    let said = &owner_told[0];
+    assert!(said.starts_with("Invoices for "), "{said}");
+    assert!(said.contains(": 1 issued, "), "{said}");
+    assert!(said.contains(" 1 session not invoiced, "), "{said}");
+    assert!(told(moderator.user_id).await.is_empty());
+}

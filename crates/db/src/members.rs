@@ -231,3 +231,19 @@ pub async fn lock(
         .await
         .optional()
 }
+
+/// The users of `ws` who hold one of `roles`.
+pub async fn with_roles(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    roles: &[Role],
+) -> QueryResult<Vec<Uuid>> {
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    memberships::table
+        .filter(memberships::workspace_id.eq(ws))
+        .filter(memberships::role.eq_any(names))
+        .order(memberships::user_id)
+        .select(memberships::user_id)
+        .load(conn)
+        .await
+}

@@ -366,6 +366,63 @@ pub async fn run(
     .await
 }
 
+/// Tells those who manage finance, in their inbox, what a monthly run
+/// did on its own: how many invoices, for how much, what it settled as
+/// prepaid, and what it could not price. Nothing when it issued and
+/// settled nothing (the runs every six hours after the first do not
+/// repeat what is still unpriced).
+async fn tell(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    month: NaiveDate,
+    done: &InvoiceRun,
+) -> Result<(), ApiError> {
+    if done.invoices.is_empty() && done.prepaid == 0 {
+        return Ok(());
+    }
+    let mut totals: Vec<(String, i64)> = Vec::new();
+    for i in &done.invoices {
+        match totals.iter_mut().find(|(c, _)| *c == i.total.currency) {
+            Some((_, t)) => *t += i.total.amount_minor,
+            None => totals.push((i.total.currency.clone(), i.total.amount_minor)),
+        }
+    }
+    let mut body = format!(
+        "Invoices for {}: {} issued",
+        month_name(month),
+        done.invoices.len()
+    );
+    if !totals.is_empty() {
+        let sums: Vec<String> = totals.iter().map(|(c, t)| spoken(*t, c)).collect();
+        body.push_str(&format!(", {} in all", sums.join(" and ")));
+    }
+    body.push('.');
+    let sessions = |n: usize| match n {
+        1 => "1 session".to_string(),
+        n => format!("{n} sessions"),
+    };
+    if done.prepaid > 0 {
+        body.push_str(&format!(
+            " {} prepaid by packages settled.",
+            sessions(done.prepaid as usize)
+        ));
+    }
+    if !done.unpriced.is_empty() {
+        body.push_str(&format!(
+            " {} not invoiced, as no rate prices them: give their students a rate, then invoice the month again.",
+            sessions(done.unpriced.len())
+        ));
+    }
+    let admins = rapport_db::members::with_roles(
+        conn,
+        ws,
+        rapport_domain::Permission::FinanceManage.roles(),
+    )
+    .await?;
+    crate::messaging::notify(conn, ctx, ws, &admins, &body, None).await
+}
+
 /// How a draft ends: always rolled back, with what it drafted.
 enum Drafted {
     Done(Box<InvoiceRun>),
@@ -385,7 +442,8 @@ impl From<diesel::result::Error> for Drafted {
 }
 
 /// Invoices the month before the current one (in its time zone) of one
-/// workspace, or of every workspace with finance on.
+/// workspace, or of every workspace with finance on, and tells its admins
+/// in their inbox what was done.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct InvoiceMonth {
     pub workspace_id: Option<Uuid>,
@@ -419,7 +477,9 @@ impl Job for InvoiceMonth {
                         due_days: DUE_DAYS,
                         draft: false,
                     };
-                    invoice(conn, &ctx, ws, asked).await
+                    let done = invoice(conn, &ctx, ws, asked).await?;
+                    tell(conn, &ctx, ws, last, &done).await?;
+                    Ok(done)
                 })
                 .await;
             // One workspace's trouble does not keep the others from invoicing.
