@@ -197,18 +197,22 @@ $$;
 -- A session completed draws for each student who counts; one that stops
 -- being completed gives back. A completed session whose title, time or fee
 -- changes draws anew what is not settled yet (the package that suits it
--- may have changed). Packages are locked in one order, by student then
--- package, as draws lock them.
+-- may have changed). The packages of all its students are locked first,
+-- in one order (by student, then package), so that two sessions of the
+-- same students drawing at once wait for each other and never deadlock.
 CREATE FUNCTION sessions_draw_packages() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NEW.status <> 'completed' AND OLD.status <> 'completed' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM 1 FROM packages p
+    WHERE p.workspace_id = NEW.workspace_id
+      AND p.person_id IN (SELECT sp.person_id FROM session_participants sp
+                          WHERE sp.workspace_id = NEW.workspace_id AND sp.session_id = NEW.id)
+    ORDER BY p.person_id, p.id
+    FOR UPDATE;
     IF OLD.status = 'completed' AND (NEW.status <> 'completed'
         OR (NEW.title, NEW.starts_at, NEW.fee_minor) IS DISTINCT FROM (OLD.title, OLD.starts_at, OLD.fee_minor)) THEN
-        PERFORM 1 FROM packages p
-        WHERE p.workspace_id = NEW.workspace_id
-          AND p.id IN (SELECT u.package_id FROM package_uses u
-                       WHERE u.workspace_id = NEW.workspace_id AND u.session_id = NEW.id)
-        ORDER BY p.person_id, p.id
-        FOR UPDATE;
         DELETE FROM package_uses
         WHERE workspace_id = NEW.workspace_id AND session_id = NEW.id
           AND (NEW.status <> 'completed' OR NOT settled);

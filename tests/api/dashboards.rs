@@ -239,6 +239,8 @@ async fn a_tutoring_home_shows_each_role_its_own_sessions_to_log_and_only_admins
     let held = session_at(&app, &owner, "Maths", tutor.user_id, -2, &[ada.id]).await;
     let other = session_at(&app, &owner, "Physics", owner.user_id, -3, &[bob.id]).await;
     let soon = session_at(&app, &owner, "English", tutor.user_id, 26, &[ada.id]).await;
+    // A lesson of both: Ada sees her own name only, her tutor both.
+    let pair = session_at(&app, &owner, "Chess", tutor.user_id, 50, &[ada.id, bob.id]).await;
     let board = |who: &rapport_tests::Session| {
         let (app, token) = (&app, who.access.clone());
         async move {
@@ -254,13 +256,15 @@ async fn a_tutoring_home_shows_each_role_its_own_sessions_to_log_and_only_admins
     let t = board(&tutor).await;
     assert_eq!(ids(&t.unlogged), [held]);
     assert_eq!(t.unlogged_count, 1);
-    assert_eq!(ids(&t.next), [soon]);
+    assert_eq!(ids(&t.next), [soon, pair]);
+    assert_eq!(t.next[1].people, ["Ada", "Bob"]);
     assert_eq!(t.unlogged[0].people, ["Ada"]);
     assert_eq!((t.new_students, t.money, t.no_shows), (None, None, None));
     // The student: the sessions she takes part in, nothing else.
     let s = board(&learner).await;
     assert_eq!(ids(&s.unlogged), [held]);
-    assert_eq!(ids(&s.next), [soon]);
+    assert_eq!(ids(&s.next), [soon, pair]);
+    assert_eq!(s.next[1].people, ["Ada"], "a student sees no other student");
     assert!(s.money.is_none());
     // The moderator: everyone's sessions to log (newest first), the new
     // students; counts, no money.

@@ -1229,7 +1229,7 @@ async fn a_package_is_invoiced_when_sold_drawn_by_completed_sessions_and_never_b
     figures_agree(&app).await;
 
     // Four sessions for 80.00, one used: a credit note with no amount gives
-    // back the three unused (60.00) and closes the package.
+    // back the three unused and closes the package.
     let four: PackageView = app
         .post(
             "/api/v1/packages",
@@ -1276,13 +1276,22 @@ async fn a_package_is_invoiced_when_sold_drawn_by_completed_sessions_and_never_b
     .await
     .expect(200);
     assert_eq!(package(&app, &owner, four.id).await.used, 1);
+    // 20.00 off first, as goodwill: the price falls, the sessions stay.
+    credit(
+        four.invoice_id,
+        json!({"reason": "Goodwill", "lines": [{"line": 1, "amount_minor": 2000}]}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(package(&app, &owner, four.id).await.remaining, 3);
     let rest = credit(
         four.invoice_id,
         json!({"reason": "Moving away", "lines": [{"line": 1}]}),
     )
     .await
     .expect(201);
-    assert_eq!(rest.body["amount"]["amount_minor"], 6000);
+    // What is left (60.00) less the one used at 15.00 a session.
+    assert_eq!(rest.body["amount"]["amount_minor"], 4500);
     let closed = package(&app, &owner, four.id).await;
     assert_eq!(
         (

@@ -467,7 +467,7 @@ pub async fn no_shows(
                   WHERE workspace_id = $1 AND status = 'no_show' AND starts_at >= $2 AND starts_at < $3)
                + (SELECT count(*) FROM attendance a
                   JOIN sessions s ON s.workspace_id = a.workspace_id AND s.id = a.session_id
-                  WHERE a.workspace_id = $1 AND a.status = 'absent'
+                  WHERE a.workspace_id = $1 AND a.status = 'absent' AND s.status <> 'no_show'
                     AND s.starts_at >= $2 AND s.starts_at < $3))::int8 AS n",
     )
     .bind::<diesel::sql_types::Uuid, _>(ws)

@@ -182,7 +182,7 @@ pub struct SessionBrief {
     pub ends_at: chrono::DateTime<chrono::Utc>,
     pub status: crate::scheduling::SessionStatus,
     pub host_id: Option<Uuid>,
-    /// Who takes part, by name.
+    /// Who takes part, by name: those the caller may see.
     pub people: Vec<String>,
 }
 
@@ -224,8 +224,8 @@ pub struct TutoringDashboard {
     pub next: Vec<SessionBrief>,
     /// Today's sessions, earliest first (cancelled ones left out).
     pub today_sessions: Vec<SessionBrief>,
-    /// Sessions begun in the last 30 days and not logged yet (neither
-    /// completed nor marked no-show), newest first, at most fifty.
+    /// Sessions of the last 30 days that have ended and are not logged yet
+    /// (neither completed nor marked no-show), newest first, at most fifty.
     pub unlogged: Vec<SessionBrief>,
     /// How many there are in all.
     pub unlogged_count: i64,

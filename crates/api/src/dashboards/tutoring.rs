@@ -18,7 +18,8 @@ const UNLOGGED_DAYS: i64 = 30;
 /// Sessions are those the caller sees: a user's own (they hold them or
 /// take part), a moderator's those of their branches, an admin's all:
 /// the next ten, today's, and those begun in the last 30 days that are
-/// not logged yet (neither completed nor no-show), with this month's
+/// not logged yet (ended, and neither completed nor no-show), with this
+/// month's
 /// completed sessions and hours. Those who add students see the students
 /// added in the last 30 days; those who read finance see this month's
 /// revenue against last month's, what is owed, and the no-shows.
@@ -61,7 +62,7 @@ pub async fn tutoring(
             ..Default::default()
         },
         Dir::Asc,
-        LISTED,
+        200,
     )
     .await?
     .into_iter()
@@ -93,7 +94,7 @@ pub async fn tutoring(
     )
     .await?
     .into_iter()
-    .filter(|s| s.starts_at >= now - Duration::days(UNLOGGED_DAYS))
+    .filter(|s| s.starts_at >= now - Duration::days(UNLOGGED_DAYS) && s.ends_at <= now)
     .collect();
     let unlogged_count = begun.len() as i64;
     let unlogged: Vec<SessionRow> = begun.into_iter().take(LISTED as usize).collect();
@@ -117,14 +118,22 @@ pub async fn tutoring(
         .map(|s| (s.ends_at - s.starts_at).num_minutes().max(0))
         .sum();
 
-    // Who takes part in each session listed, by name.
+    // Who takes part in each session listed, by name: as the sessions'
+    // list shows them to this caller (a student their own people only, a
+    // moderator their branches' people).
+    let viewer = crate::scheduling::Viewer::of(conn, ws, &scope).await?;
     let ids: Vec<Uuid> = next
         .iter()
         .chain(&today_sessions)
         .chain(&unlogged)
         .map(|s| s.id)
         .collect();
-    let people = rapport_db::scheduling::people_of(conn, ws, &ids).await?;
+    let mut people = rapport_db::scheduling::people_of(conn, ws, &ids).await?;
+    for s in next.iter().chain(&today_sessions).chain(&unlogged) {
+        let all = people.remove(&s.id).unwrap_or_default();
+        let seen = viewer.view(s, all, Vec::new()).participant_ids;
+        people.insert(s.id, seen);
+    }
     let person_ids: Vec<Uuid> = people.values().flatten().copied().collect();
     let names = rapport_db::people::names(conn, ws, &person_ids).await?;
     let brief = |s: SessionRow| SessionBrief {

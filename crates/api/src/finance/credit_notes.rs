@@ -64,26 +64,25 @@ pub async fn create(
             };
             let left = line.amount_minor - line.credited_minor;
             let mut amount = asked.amount_minor.unwrap_or(left);
-            if let (Some(package), None) = (line.package_id, asked.amount_minor) {
-                // The unused sessions, at the package's price per session
-                // (what the used ones were worth rounded up).
+            if let (Some(package), None, true) = (line.package_id, asked.amount_minor, left > 0) {
+                // The unused sessions, at what is left of the package's
+                // price per session (the used ones' worth rounded up).
                 let p = rapport_db::finance::packages::lock(conn, ws, package)
                     .await?
                     .found()?;
                 let sessions = i128::from(p.sessions.max(1));
-                let used_worth = ((i128::from(line.amount_minor) * i128::from(p.used) + sessions
-                    - 1)
-                    / sessions) as i64;
-                amount = (line.amount_minor - used_worth).min(left);
-                if p.used > 0 && amount > 0 {
-                    rapport_db::finance::packages::close(conn, ws, package).await?;
-                }
+                let used_worth =
+                    ((i128::from(left) * i128::from(p.used) + sessions - 1) / sessions) as i64;
+                amount = left - used_worth;
                 if amount <= 0 {
                     return Err(ApiError::validation(
                         &format!("lines[{i}].amount_minor"),
                         FieldCode::Range,
                         "every session of this package was used: name an amount to give back",
                     ));
+                }
+                if p.used > 0 {
+                    rapport_db::finance::packages::close(conn, ws, package).await?;
                 }
             }
             if left <= 0 || amount > left {

@@ -26,6 +26,7 @@ pub fn TutoringHome() -> impl IntoView {
     live.on_event(move |e| {
         if [
             "session.",
+            "session_series.",
             "attendance.",
             "person.",
             "invoice.",
@@ -101,7 +102,7 @@ fn Board(
                         view! {
                             <ul class="plain" data-test="new-students-list">
                                 {list.into_iter().map(|p| view! {
-                                    <li><A href=format!("/people/{}", p.id)>{p.name}</A>
+                                    <li><A href=format!("/people?open={}", p.id)>{p.name}</A>
                                         " "<span class="hint">{i18n::date(&p.created_at, &session::time_zone())}</span></li>
                                 }).collect_view()}
                             </ul>
@@ -145,7 +146,7 @@ fn Money(rows: Vec<TutoringMoney>) -> impl IntoView {
                         <figcaption>{tr("tutoring.outstanding")}</figcaption>
                         <p class="figure" data-test="outstanding">{money(m.outstanding_minor, &m.currency)}</p>
                         <p class="hint">{tf("tutoring.debtors", &[("n", &m.debtors.to_string())])}</p>
-                        <p><A href="/m/finance">{tr("tutoring.to_finance")}</A></p>
+                        <p><A href="/finance">{tr("tutoring.to_finance")}</A></p>
                     </figure>
                 </div>
             }
