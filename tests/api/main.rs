@@ -38,5 +38,6 @@ mod scheduling;
 mod schema;
 mod school;
 mod search;
+mod session_logs;
 mod sessions;
 mod store;

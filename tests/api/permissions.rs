@@ -531,6 +531,10 @@ async fn every_operation_answers_as_the_matrix_says() {
                 Method::PUT if op.path.ends_with("/attendance") => Some(
                     json!({"records": [{"person_id": person.body["id"], "status": "present"}]}),
                 ),
+                Method::POST if op.path.ends_with("/logs") => Some(json!({
+                    "id": uuid::Uuid::now_v7(), "version": 1, "completed": true,
+                    "logged_at": "2026-01-01T10:00:00Z",
+                })),
                 Method::POST
                     if op.path.ends_with("/cancel")
                         && (op.path.contains("sessions")

@@ -21,6 +21,8 @@ pub enum ApiError {
     Conflict { code: Code, detail: String },
     /// 412: `If-Match` names an older version.
     PreconditionFailed,
+    /// 412: a body names an older version; the detail says what changed.
+    Changed(String),
     /// 413: the body is larger than allowed.
     PayloadTooLarge,
     /// 422: fields that are invalid.
@@ -80,6 +82,7 @@ impl ApiError {
                 "Precondition failed",
                 "the record changed since you read it; fetch it again".into(),
             ),
+            ApiError::Changed(d) => (Code::StaleVersion, "Precondition failed", d.clone()),
             ApiError::PayloadTooLarge => (
                 Code::TooLarge,
                 "Payload too large",
@@ -149,7 +152,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) | ApiError::ModuleDisabled(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionFailed | ApiError::Changed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) | ApiError::Unprocessable { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY

@@ -35,6 +35,7 @@ pub mod scheduling;
 pub mod schema;
 pub mod scope;
 pub mod search;
+pub mod session_logs;
 pub mod store;
 pub mod testdb;
 pub mod tokens;

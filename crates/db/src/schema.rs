@@ -949,6 +949,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    session_logs (workspace_id, id) {
+        workspace_id -> Uuid,
+        id -> Uuid,
+        session_id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        based_on -> Int4,
+        completed -> Bool,
+        records -> Jsonb,
+        logged_at -> Timestamptz,
+        applied_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     package_uses (workspace_id, session_id, person_id) {
         workspace_id -> Uuid,
         session_id -> Uuid,
@@ -1067,6 +1081,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_entries,
     packages,
     package_uses,
+    session_logs,
     finance_totals,
     finance_years,
     ledger_balances,

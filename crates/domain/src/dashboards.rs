@@ -184,6 +184,8 @@ pub struct SessionBrief {
     pub host_id: Option<Uuid>,
     /// Who takes part, by name: those the caller may see.
     pub people: Vec<String>,
+    /// The session's version, which a log made from this list is based on.
+    pub version: i32,
 }
 
 /// A student added lately.

@@ -811,29 +811,94 @@ impl Validate for RecordAttendanceRequest {
                 "is required",
             ));
         }
-        if self.records.len() > PARTICIPANTS_MAX {
-            e.push(
-                FieldError::new(
-                    "records",
-                    FieldCode::TooLong,
-                    format!("at most {PARTICIPANTS_MAX} people"),
-                )
-                .with("max", PARTICIPANTS_MAX),
-            );
+        check_records(e, &self.records);
+    }
+}
+
+/// A register's lines: at most [`PARTICIPANTS_MAX`], each person once.
+fn check_records(e: &mut Vec<FieldError>, records: &[AttendanceEntry]) {
+    if records.len() > PARTICIPANTS_MAX {
+        e.push(
+            FieldError::new(
+                "records",
+                FieldCode::TooLong,
+                format!("at most {PARTICIPANTS_MAX} people"),
+            )
+            .with("max", PARTICIPANTS_MAX),
+        );
+    }
+    for (i, r) in records.iter().enumerate() {
+        if records[..i].iter().any(|o| o.person_id == r.person_id) {
+            e.push(FieldError::new(
+                format!("records.{i}.person_id"),
+                FieldCode::Invalid,
+                "named twice",
+            ));
         }
-        for (i, r) in self.records.iter().enumerate() {
-            if self.records[..i].iter().any(|o| o.person_id == r.person_id) {
-                e.push(FieldError::new(
-                    format!("records.{i}.person_id"),
-                    FieldCode::Invalid,
-                    "named twice",
-                ));
-            }
-            if let Some(n) = r.note.as_deref().filter(|n| !n.trim().is_empty()) {
-                validate::text(e, &format!("records.{i}.note"), n, ATTENDANCE_NOTE_MAX);
-            }
+        if let Some(n) = r.note.as_deref().filter(|n| !n.trim().is_empty()) {
+            validate::text(e, &format!("records.{i}.note"), n, ATTENDANCE_NOTE_MAX);
         }
     }
+}
+
+/// A session logged on a device, perhaps while it was offline, sent when
+/// the connection allows: held (`completed`) and/or the attendance of its
+/// people. The device gives the log its `id`, so that sending it again
+/// applies it once, and says which `version` of the session it showed, so
+/// that a session that changed meanwhile is not logged blindly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": "0193f1c2-7d4e-7a21-9c3b-5b1d2e3f4a60",
+    "version": 3,
+    "completed": true,
+    "records": [{"person_id": "0193f1c2-7d4e-7a21-9c3b-5b1d2e3f4a5c", "status": "present"}],
+    "logged_at": "2026-12-05T16:05:00Z"
+})))]
+#[serde(deny_unknown_fields)]
+pub struct LogSessionRequest {
+    /// The log's own id, made by the device.
+    pub id: Uuid,
+    /// The session's version the device showed.
+    pub version: i32,
+    /// Whether the session was held.
+    #[serde(default)]
+    pub completed: bool,
+    /// Attendance to record, as `PUT /sessions/{id}/attendance` takes it.
+    #[serde(default)]
+    pub records: Vec<AttendanceEntry>,
+    /// When it was logged on the device.
+    pub logged_at: DateTime<Utc>,
+}
+
+impl Validate for LogSessionRequest {
+    fn check(&self, e: &mut Vec<FieldError>) {
+        if self.version < 1 {
+            e.push(FieldError::new("version", FieldCode::Range, "at least 1").with("min", 1));
+        }
+        if !self.completed && self.records.is_empty() {
+            e.push(FieldError::new(
+                "records",
+                FieldCode::Required,
+                "log the session as held, or some attendance",
+            ));
+        }
+        check_records(e, &self.records);
+    }
+}
+
+/// A session's log as the server applied it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionLogView {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    /// The log had been applied before; this time nothing changed.
+    pub replayed: bool,
+    pub logged_at: DateTime<Utc>,
+    pub applied_at: DateTime<Utc>,
+    /// The session as it is now.
+    pub session: SessionView,
 }
 
 #[cfg(test)]

@@ -152,6 +152,7 @@ pub async fn tutoring(
         ends_at: s.ends_at,
         status: s.status,
         host_id: s.host_id,
+        version: s.version,
     };
 
     let has = |m: Module| caller.workspace.has_module(m);

@@ -121,6 +121,186 @@ pub async fn read(
     Ok(Json(register(conn, ws, &scope, &session).await?))
 }
 
+/// Who takes a register, and where: what [`record`] and a session's log
+/// (`POST /sessions/{id}/logs`) share.
+pub(super) struct Taker<'a> {
+    pub ws: Uuid,
+    pub scope: &'a Scope,
+    pub recorder: &'a Recorder,
+    pub by: Option<Uuid>,
+    pub medals: bool,
+    pub ctx: &'a Ctx,
+}
+
+impl Taker<'_> {
+    /// Records `records` in `session`'s register, in the caller's
+    /// transaction, the session locked.
+    pub async fn take(
+        &self,
+        conn: &mut Conn,
+        session: &SessionRow,
+        records: &[rapport_domain::api::AttendanceEntry],
+    ) -> Result<(), ApiError> {
+        let Taker {
+            ws,
+            scope,
+            by,
+            medals,
+            ctx,
+            ..
+        } = *self;
+        let id = session.id;
+        if session.status == SessionStatus::Cancelled {
+            return Err(ApiError::conflict(
+                Code::Cancelled,
+                "this session was cancelled: it has no register",
+            ));
+        }
+        if session.starts_at - chrono::Duration::minutes(EARLY_MINUTES) > chrono::Utc::now() {
+            return Err(ApiError::validation(
+                "records",
+                FieldCode::Range,
+                "a register is taken from half an hour before the session starts",
+            ));
+        }
+        // A user who holds the session (a tutor) takes its whole
+        // register.
+        let own_only = self.recorder.own_only && by.is_none_or(|u| session.host_id != Some(u));
+        let participants = rapport_db::scheduling::people_of(conn, ws, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+        // A moderator limited to branches does not see, nor record,
+        // the others.
+        let participants = match scope {
+            Scope::Branches { .. } => {
+                rapport_db::people::seen_live(conn, scope, &participants).await?
+            }
+            _ => participants,
+        };
+        for (i, r) in records.iter().enumerate() {
+            if !participants.contains(&r.person_id) {
+                return Err(ApiError::validation(
+                    &format!("records.{i}.person_id"),
+                    FieldCode::Unknown,
+                    "not a participant of this session",
+                ));
+            }
+        }
+        if own_only {
+            let named: Vec<Uuid> = records.iter().map(|r| r.person_id).collect();
+            let user = by.unwrap_or_default();
+            let theirs = rapport_db::scheduling::linked_people(conn, ws, user).await?;
+            if named.iter().any(|p| !theirs.contains(p)) {
+                return Err(ApiError::Forbidden(
+                    "a user records their own attendance only".into(),
+                ));
+            }
+        }
+        let mut before = rapport_db::scheduling::attendance_of(conn, ws, id).await?;
+        if own_only {
+            // What the host or staff recorded stands: a user logs their
+            // own line until someone else has taken it.
+            for (i, r) in records.iter().enumerate() {
+                let old = before.get(&r.person_id);
+                let unchanged =
+                    old.is_some_and(|o| o.status == r.status && o.note == tidy(r.note.as_deref()));
+                if !unchanged && old.is_some_and(|o| o.recorded_by != by) {
+                    return Err(ApiError::conflict(
+                        Code::Recorded,
+                        format!(
+                            "records.{i}: this attendance was recorded by the host or staff; ask them to correct it"
+                        ),
+                    ));
+                }
+            }
+        }
+        for r in records {
+            let note = tidy(r.note.as_deref());
+            let old = before.remove(&r.person_id);
+            if old
+                .as_ref()
+                .is_some_and(|o| o.status == r.status && o.note == note)
+            {
+                continue;
+            }
+            let after = rapport_db::scheduling::record_attendance(
+                conn,
+                ws,
+                id,
+                r.person_id,
+                r.status,
+                note.as_deref(),
+                by,
+            )
+            .await?;
+            match old {
+                Some(old) => ctx.changed(conn, ws, "updated", &old, &after).await?,
+                None => ctx.created(conn, ws, &after).await?,
+            }
+            // The school's bronze for being present, in this transaction.
+            if medals {
+                crate::medals::on_attendance(conn, ctx, ws, id, r.person_id, r.status).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks the locked session `row` completed, in the caller's
+    /// transaction; one completed already is answered as it is.
+    pub async fn complete(
+        &self,
+        conn: &mut Conn,
+        row: SessionRow,
+    ) -> Result<super::Session, ApiError> {
+        let (ws, id) = (self.ws, row.id);
+        if self.recorder.own_only && self.by.is_none_or(|u| row.host_id != Some(u)) {
+            // A session a user can see is theirs: they hold it or one
+            // of their people takes part (the scope saw to it).
+            let user = self.by.unwrap_or_default();
+            let theirs = rapport_db::scheduling::linked_people(conn, ws, user).await?;
+            let people = rapport_db::scheduling::people_of(conn, ws, &[id])
+                .await?
+                .remove(&id)
+                .unwrap_or_default();
+            if !people.iter().any(|p| theirs.contains(p)) {
+                return Err(ApiError::Forbidden(
+                    "a user marks their own sessions only".into(),
+                ));
+            }
+        }
+        match row.status {
+            SessionStatus::Completed => return super::Session::of(conn, row).await,
+            SessionStatus::Cancelled => {
+                return Err(ApiError::conflict(
+                    Code::Cancelled,
+                    "this session was cancelled",
+                ))
+            }
+            SessionStatus::NoShow | SessionStatus::Pending => {
+                return Err(ApiError::conflict(
+                    Code::NotScheduled,
+                    "only a scheduled session is marked completed: ask the host",
+                ))
+            }
+            SessionStatus::Scheduled => {}
+        }
+        if row.starts_at > chrono::Utc::now() {
+            return Err(ApiError::validation(
+                "status",
+                FieldCode::Range,
+                "a session is marked completed once it has begun",
+            ));
+        }
+        let before = super::Session::of(conn, row).await?;
+        let changes = rapport_db::scheduling::SessionChanges {
+            status: Some(SessionStatus::Completed.as_str().to_string()),
+            ..Default::default()
+        };
+        before.change(conn, self.ctx, "updated", &changes).await
+    }
+}
+
 /// Who takes a register: one who may record anyone's attendance, or a user
 /// of a tutoring workspace logging their own sessions (`own_only`). Checked
 /// before the body is read, so that a caller with no right gets 403.
@@ -194,101 +374,15 @@ pub async fn record(
             let session = rapport_db::scheduling::lock(conn, ws, &scope, id)
                 .await?
                 .found()?;
-            if session.status == SessionStatus::Cancelled {
-                return Err(ApiError::conflict(
-                    Code::Cancelled,
-                    "this session was cancelled: it has no register",
-                ));
-            }
-            if session.starts_at - chrono::Duration::minutes(EARLY_MINUTES) > chrono::Utc::now() {
-                return Err(ApiError::validation(
-                    "records",
-                    FieldCode::Range,
-                    "a register is taken from half an hour before the session starts",
-                ));
-            }
-            // A user who holds the session (a tutor) takes its whole
-            // register.
-            let own_only = recorder.own_only && by.is_none_or(|u| session.host_id != Some(u));
-            let participants = rapport_db::scheduling::people_of(conn, ws, &[id])
-                .await?
-                .remove(&id)
-                .unwrap_or_default();
-            // A moderator limited to branches does not see, nor record,
-            // the others.
-            let participants = match scope {
-                Scope::Branches { .. } => {
-                    rapport_db::people::seen_live(conn, &scope, &participants).await?
-                }
-                _ => participants,
+            let taker = Taker {
+                ws,
+                scope: &scope,
+                recorder: &recorder,
+                by,
+                medals,
+                ctx: &ctx,
             };
-            for (i, r) in body.records.iter().enumerate() {
-                if !participants.contains(&r.person_id) {
-                    return Err(ApiError::validation(
-                        &format!("records.{i}.person_id"),
-                        FieldCode::Unknown,
-                        "not a participant of this session",
-                    ));
-                }
-            }
-            if own_only {
-                let named: Vec<Uuid> = body.records.iter().map(|r| r.person_id).collect();
-                let user = by.unwrap_or_default();
-                let theirs = rapport_db::scheduling::linked_people(conn, ws, user).await?;
-                if named.iter().any(|p| !theirs.contains(p)) {
-                    return Err(ApiError::Forbidden(
-                        "a user records their own attendance only".into(),
-                    ));
-                }
-            }
-            let mut before = rapport_db::scheduling::attendance_of(conn, ws, id).await?;
-            if own_only {
-                // What the host or staff recorded stands: a user logs their
-                // own line until someone else has taken it.
-                for (i, r) in body.records.iter().enumerate() {
-                    let old = before.get(&r.person_id);
-                    let unchanged = old.is_some_and(|o| {
-                        o.status == r.status && o.note == tidy(r.note.as_deref())
-                    });
-                    if !unchanged && old.is_some_and(|o| o.recorded_by != by) {
-                        return Err(ApiError::conflict(
-                            Code::Recorded,
-                            format!(
-                                "records.{i}: this attendance was recorded by the host or staff; ask them to correct it"
-                            ),
-                        ));
-                    }
-                }
-            }
-            for r in &body.records {
-                let note = tidy(r.note.as_deref());
-                let old = before.remove(&r.person_id);
-                if old
-                    .as_ref()
-                    .is_some_and(|o| o.status == r.status && o.note == note)
-                {
-                    continue;
-                }
-                let after = rapport_db::scheduling::record_attendance(
-                    conn,
-                    ws,
-                    id,
-                    r.person_id,
-                    r.status,
-                    note.as_deref(),
-                    by,
-                )
-                .await?;
-                match old {
-                    Some(old) => ctx.changed(conn, ws, "updated", &old, &after).await?,
-                    None => ctx.created(conn, ws, &after).await?,
-                }
-                // The school's bronze for being present, in this transaction.
-                if medals {
-                    crate::medals::on_attendance(conn, &ctx, ws, id, r.person_id, r.status)
-                        .await?;
-                }
-            }
+            taker.take(conn, &session, &body.records).await?;
             register(conn, ws, &scope, &session).await
         })
         .await?;
@@ -329,50 +423,15 @@ pub async fn complete(
             let row = rapport_db::scheduling::lock(conn, ws, &scope, id)
                 .await?
                 .found()?;
-            if recorder.own_only && caller.user_id().is_none_or(|u| row.host_id != Some(u)) {
-                // A session a user can see is theirs: they hold it or one
-                // of their people takes part (the scope saw to it).
-                let user = caller.user_id().unwrap_or_default();
-                let theirs = rapport_db::scheduling::linked_people(conn, ws, user).await?;
-                let people = rapport_db::scheduling::people_of(conn, ws, &[id])
-                    .await?
-                    .remove(&id)
-                    .unwrap_or_default();
-                if !people.iter().any(|p| theirs.contains(p)) {
-                    return Err(ApiError::Forbidden(
-                        "a user marks their own sessions only".into(),
-                    ));
-                }
-            }
-            match row.status {
-                SessionStatus::Completed => return super::Session::of(conn, row).await,
-                SessionStatus::Cancelled => {
-                    return Err(ApiError::conflict(
-                        Code::Cancelled,
-                        "this session was cancelled",
-                    ))
-                }
-                SessionStatus::NoShow | SessionStatus::Pending => {
-                    return Err(ApiError::conflict(
-                        Code::NotScheduled,
-                        "only a scheduled session is marked completed: ask the host",
-                    ))
-                }
-                SessionStatus::Scheduled => {}
-            }
-            if row.starts_at > chrono::Utc::now() {
-                return Err(ApiError::validation(
-                    "status",
-                    FieldCode::Range,
-                    "a session is marked completed once it has begun",
-                ));
-            }
-            let before = super::Session::of(conn, row).await?;
-            let changes = rapport_db::scheduling::SessionChanges {
-                status: Some(SessionStatus::Completed.as_str().to_string()),
-                ..Default::default()
+            let taker = Taker {
+                ws,
+                scope: &scope,
+                recorder: &recorder,
+                by: caller.user_id(),
+                medals: false,
+                ctx: &ctx,
             };
-            before.change(conn, &ctx, "updated", &changes).await
+            taker.complete(conn, row).await
         })
         .await?;
     let view = super::Viewer::of(conn, ws, &scope).await?.session(&session);

@@ -13,6 +13,7 @@ pub mod free_times;
 pub mod ical;
 pub mod invitations;
 pub mod list;
+pub mod logs;
 pub mod read;
 pub mod recurrence;
 pub mod reminders;
@@ -46,6 +47,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(attendance::read)
         .service(attendance::record)
         .service(attendance::complete)
+        .service(logs::apply)
         .service(availability::rules)
         .service(availability::set_rule)
         .service(availability::free)
@@ -296,7 +298,7 @@ impl crate::record::Audited for Session {
 /// erases those notes from the audit trail; the participations and the
 /// statuses stay (they hold nothing but the person's id, their record
 /// anonymised), so that attendance counts and what sessions cost stay
-/// right.
+/// right. The notes of them in sessions' logs (made on devices) go too.
 pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
     h.push(crate::privacy::Holder {
         name: "sessions",
@@ -305,6 +307,7 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
             "session_people",
             "attendance",
             "session_invitations",
+            "session_logs",
         ],
         export: |conn, s| {
             Box::pin(async move {
@@ -372,6 +375,8 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
                     .collect();
                 let cleared =
                     rapport_db::scheduling::clear_attendance_notes(conn, ws, s.person.id).await?;
+                // And the notes of them logged on devices.
+                let logged = rapport_db::session_logs::forget_notes(conn, ws, s.person.id).await?;
                 let erased =
                     rapport_db::privacy::erase_entries(conn, ws, "attendance", &ids, &s.by())
                         .await?;
@@ -382,7 +387,7 @@ pub fn privacy(h: &mut Vec<crate::privacy::Holder>) {
                     }
                     None => 0,
                 };
-                Ok(cleared as u64 + erased + forgotten as u64)
+                Ok(cleared as u64 + logged as u64 + erased + forgotten as u64)
             })
         },
     });
