@@ -7,6 +7,7 @@ mod components;
 mod i18n;
 mod live;
 mod modules;
+mod offline;
 mod pages;
 mod session;
 

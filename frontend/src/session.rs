@@ -71,6 +71,10 @@ impl Session {
     }
 
     /// Restores the session from the refresh cookie, if there is one.
+    /// Without a connection, the app opens on what the device kept of who
+    /// the user is (the service worker's copy), with no token: it reads
+    /// what was kept and queues what is logged, until the connection is
+    /// back and this runs again.
     pub async fn restore(&self) {
         if !has_session_hint() {
             self.signed_out();
@@ -82,14 +86,24 @@ impl Session {
                     self.signed_out();
                 }
             }
+            Err(e) if e.status == 0 => match api::get::<MeResponse>("/api/v1/me").await {
+                Ok(me) => {
+                    self.me.set(Some(me));
+                    self.status.set(Status::SignedIn);
+                }
+                Err(_) => self.signed_out(),
+            },
             Err(_) => self.signed_out(),
         }
     }
 
+    /// Signed out: what the device kept of the user's data is forgotten
+    /// too (their queued logs stay, theirs only, until they come back).
     pub fn signed_out(&self) {
         self.token.set(None);
         self.me.set(None);
         self.status.set(Status::SignedOut);
+        crate::offline::forget_kept_data();
     }
 
     /// Whether the role holds a permission (`members:manage`, ...). Reactive.

@@ -21,3 +21,12 @@ if [ "${TRUNK_PROFILE:-}" = release ]; then
       xargs -0 -n 1 -P "$(nproc)" sh -c 'wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$0" -o "$0"'
   fi
 fi
+# The service worker keeps every file of this build for use offline: it is
+# told their names, and a name for the build from their contents (a new
+# build is a new worker).
+if [ -f "$staging/sw.js" ]; then
+  build=$(cd "$staging" && find . -type f ! -name sw.js -exec sha256sum {} + | sort -k2 | sha256sum | cut -c1-16)
+  files=$(cd "$staging" && find . -type f ! -name sw.js | sed 's#^\./##' | sort | sed 's/.*/"&"/' | paste -sd, -)
+  sed -i "s|^const BUILD = 'dev';|const BUILD = '$build';|; s|^const FILES = \[\];|const FILES = [$files];|" "$staging/sw.js"
+  grep -q "^const BUILD = '$build';" "$staging/sw.js" || { echo "split.sh: could not name the build in sw.js" >&2; exit 1; }
+fi

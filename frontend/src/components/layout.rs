@@ -112,6 +112,7 @@ pub fn AppLayout() -> impl IntoView {
                 </header>
                 <Sidebar on_pick=move || menu_open.set(false) />
                 <main id="main" tabindex="-1">
+                    <crate::offline::OfflineBar />
                     <Outlet />
                 </main>
             </div>

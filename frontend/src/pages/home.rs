@@ -61,13 +61,21 @@ pub fn Home() -> impl IntoView {
             </Show>
             <h2>{tr("home.modules")}</h2>
             <ul class="cards">
-                {move || me().map(|m| m.modules.into_iter().map(|module| {
+                // Each module the person may open: one with a page of its
+                // own only when its link is theirs to see (a user has no
+                // Finance).
+                {move || me().map(|m| m.modules.into_iter().filter_map(|module| {
                     let (href, label) = if module == Module::People {
                         ("/people".to_string(), people_label())
                     } else {
-                        (format!("/m/{}", module.as_str()), t(&format!("module.{}", module.as_str())))
+                        let page = crate::modules::ENTRIES.iter().find(|e| e.path == module.as_str());
+                        if page.is_some_and(|e| !(e.visible)(&session)) {
+                            return None;
+                        }
+                        let href = page.map_or_else(|| format!("/m/{}", module.as_str()), |e| format!("/{}", e.path));
+                        (href, t(&format!("module.{}", module.as_str())))
                     };
-                    view! { <li class="card"><A href=href>{label}</A></li> }
+                    Some(view! { <li class="card"><A href=href>{label}</A></li> })
                 }).collect_view())}
             </ul>
             <h2>{tr("home.next")}</h2>

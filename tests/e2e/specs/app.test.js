@@ -1891,6 +1891,99 @@ test('an admin reads six months of revenue by month and by tutor, gives back an 
   assert.equal(await moderator.locator('[data-test="tutoring-money"]').count(), 0);
 });
 
+test('a tutor logs two sessions on a phone without a connection, reopens the app offline, and both reach the server and the other tab once it is back', async () => {
+  // Two lessons of Mia's (the demo's tutor) that ended in the last two
+  // hours; whatever of hers was then is called off first, so they fit.
+  const login = await fetch(`${server.base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'owner@tutoring.demo', password: DEMO_PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  const { access_token: token } = await login.json();
+  const call = (path, init = {}) => fetch(`${server.base}/api/v1/${path}`, {
+    ...init,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+  });
+  const members = await (await call('members?limit=200')).json();
+  const mia = members.data.find((m) => m.name === 'Mia Member');
+  const now = Date.now();
+  const iso = (ms) => new Date(ms).toISOString();
+  const window = `from=${encodeURIComponent(iso(now - 240 * 60000))}&to=${encodeURIComponent(iso(now))}`;
+  const busy = await (await call(`sessions?host_id=${mia.user_id}&status=scheduled&${window}&limit=200`)).json();
+  for (const s of busy.data) {
+    assert.equal((await call(`sessions/${s.id}/cancel`, { method: 'POST', body: JSON.stringify({ reason: 'Moved' }) })).status, 200);
+  }
+  const student = (await (await call('people?limit=1')).json()).data[0];
+  const made = [];
+  for (const [n, from, to] of [[1, 150, 120], [2, 110, 80]]) {
+    const res = await call('sessions', {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'tutoring', title: `Offline algebra ${n}`, host_id: mia.user_id,
+        starts_at: iso(now - from * 60000), ends_at: iso(now - to * 60000), participant_ids: [student.id] }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    made.push(await res.json());
+  }
+
+  // Her phone, with the app's service worker. Its pages log the failed
+  // requests of being offline, so they are not in the console check.
+  const phone = await browser.newContext({ serviceWorkers: 'allow', viewport: { width: 390, height: 844 } });
+  const page = await newPage(phone);
+  await signIn(page, server.base, 'member@tutoring.demo', DEMO_PASSWORD);
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  // Installed: the worker keeps every file of the app, and takes the page.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  // Opened again, its home as she last saw it is kept too.
+  await page.reload();
+  const row = (p, n) => p.locator('[data-test="tutoring-home"] [data-test="unlogged"] li', { hasText: `Offline algebra ${n}` });
+  await row(page, 1).waitFor();
+  await row(page, 2).waitFor();
+  // A second tab on the same phone, open all along.
+  const other = await newPage(phone);
+  await other.goto(`${server.base}/`);
+  await row(other, 1).waitFor();
+
+  // No connection at all: the browser says so, and nothing reaches the server.
+  await phone.route('**/*', (route) => route.abort('internetdisconnected'));
+  await phone.setOffline(true);
+  await page.locator('[data-test="offline"]').waitFor();
+  await row(page, 1).locator('[data-action="log-held"]').click();
+  await page.getByText('Saved on this device: it will be sent when the connection is back.').first().waitFor();
+  await row(page, 1).locator('[data-test="queued"]').waitFor();
+  await row(page, 2).locator('[data-action="log-held"]').click();
+  await row(page, 2).locator('[data-test="queued"]').waitFor();
+  await page.locator('[data-test="queued-count"]').filter({ hasText: /^2 / }).waitFor();
+  // Reopened offline: the app, her sessions and the two logs are there.
+  await page.reload();
+  await page.locator('[data-test="offline"]').waitFor();
+  await row(page, 1).locator('[data-test="queued"]').waitFor();
+  await row(page, 2).locator('[data-test="queued"]').waitFor();
+  await page.locator('[data-test="queued-count"]').filter({ hasText: /^2 / }).waitFor();
+  await shot(page, 'offline-logged');
+  for (const s of made) {
+    assert.equal((await (await call(`sessions/${s.id}`)).json()).status, 'scheduled');
+  }
+
+  // The connection back: both sent, once each.
+  await phone.unroute('**/*');
+  await phone.setOffline(false);
+  await page.locator('[data-test="queued-count"]').waitFor({ state: 'detached' });
+  await row(page, 1).waitFor({ state: 'detached' });
+  await row(page, 2).waitFor({ state: 'detached' });
+  for (const s of made) {
+    const now = await (await call(`sessions/${s.id}`)).json();
+    assert.equal(now.status, 'completed');
+    assert.equal(now.version, s.version + 1, 'completed once');
+  }
+  // And the other tab shows them logged.
+  await row(other, 1).waitFor({ state: 'detached' });
+  await row(other, 2).waitFor({ state: 'detached' });
+  await page.locator('[data-test="offline"]').waitFor({ state: 'detached' });
+  await phone.close();
+});
+
 test('no page logged a console error', () => {
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, []);

@@ -83,13 +83,21 @@ export async function linkInMail(server, to, pattern) {
   throw new Error(`no mail to ${to} with a link like ${pattern} in ${dir}`);
 }
 
+/// Headless Chromium. Its contexts run without the app's service worker
+/// (which keeps every file of the app for use offline) unless a test asks
+/// for it with `serviceWorkers: 'allow'`: each test's pages come from the
+/// server as it is built, and no context spends the machine on keeping
+/// files it will not use.
 export async function launch() {
   mkdirSync(artifacts, { recursive: true });
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = (options = {}) => newContext({ serviceWorkers: 'block', ...options });
+  return browser;
 }
 
 /// A page that records console errors and uncaught exceptions in `page.errors`.

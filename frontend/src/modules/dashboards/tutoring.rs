@@ -11,11 +11,12 @@ use crate::components::toast::toasts;
 use crate::components::ui::Skeleton;
 use crate::i18n::{self, money, t, tf, tr};
 use crate::live::Live;
+use crate::offline::{Draft, Offline, Outcome};
 use crate::session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use rapport_domain::api::{SessionBrief, SessionView, TutoringDashboard, TutoringMoney};
+use rapport_domain::api::{SessionBrief, TutoringDashboard, TutoringMoney};
 
 #[component]
 pub fn TutoringHome() -> impl IntoView {
@@ -39,6 +40,15 @@ pub fn TutoringHome() -> impl IntoView {
         {
             board.refetch();
         }
+    });
+    // Back online, or logs this device kept sent: the board as it is now.
+    let offline = expect_context::<Offline>();
+    Effect::new(move |before: Option<(bool, usize)>| {
+        let now = (offline.online.get(), offline.logs.with(Vec::len));
+        if before.is_some_and(|(online, kept)| (now.0 && !online) || now.1 < kept) {
+            board.refetch();
+        }
+        now
     });
     view! {
         <section class="tutoring-home" data-test="tutoring-home" aria-label=t("tutoring.home")>
@@ -166,14 +176,25 @@ fn Sessions(
 ) -> impl IntoView {
     let toasts = toasts();
     let zone = session::time_zone();
-    let mark = move |id: uuid::Uuid| {
+    let offline = expect_context::<Offline>();
+    // Kept on the device first, so that a session logged without a
+    // connection is sent when it comes back.
+    let mark = move |s: SessionBrief| {
         spawn_local(async move {
-            match api::post_empty::<SessionView>(&format!("/api/v1/sessions/{id}/complete")).await {
-                Ok(_) => {
+            let draft = Draft {
+                session_id: s.id,
+                version: s.version,
+                title: s.title,
+                starts_at: s.starts_at,
+                completed: true,
+            };
+            match offline.log(draft).await {
+                Outcome::Sent => {
                     toasts.success(t("tutoring.logged"));
                     on_logged();
                 }
-                Err(e) => toasts.error(e.message()),
+                Outcome::Queued => toasts.success(t("tutoring.logged_offline")),
+                Outcome::Refused(why) => toasts.error(why),
             }
         });
     };
@@ -187,6 +208,8 @@ fn Sessions(
                     <ul class="plain sessions">
                         {rows.into_iter().map(|s| {
                             let id = s.id;
+                            let brief = s.clone();
+                            let queued = move || offline.logs.with(|l| l.iter().any(|q| q.session_id == id && q.refused.is_none()));
                             let when = format!(
                                 "{} {}–{}",
                                 i18n::date(&s.starts_at, &zone),
@@ -199,8 +222,17 @@ fn Sessions(
                                     <span class="hint">{when}</span>
                                     {(!s.people.is_empty()).then(|| view! { <div class="hint">{s.people.join(", ")}</div> })}
                                     {log.then(|| view! {
-                                        <button class="secondary small" type="button" data-action="log-held"
-                                            on:click=move |_| mark(id)>{tr("tutoring.mark_held")}</button>
+                                        <Show when=move || !queued() fallback=|| view! {
+                                            <span class="chip" data-test="queued">{tr("tutoring.queued")}</span>
+                                        }>
+                                            {
+                                                let brief = brief.clone();
+                                                view! {
+                                                    <button class="secondary small" type="button" data-action="log-held"
+                                                        on:click=move |_| mark(brief.clone())>{tr("tutoring.mark_held")}</button>
+                                                }
+                                            }
+                                        </Show>
                                     })}
                                 </li>
                             }
