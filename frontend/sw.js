@@ -1,6 +1,7 @@
 // Rapport's service worker: the app opens without a connection, and what
 // the user last saw of their sessions (today's, this week's, the home page)
-// is there to read and log. Logs made offline are kept by the app itself
+// is there to read and log. The app's own files are kept when it is
+// installed; a module's page the first time it is opened. Logs made offline are kept by the app itself
 // (IndexedDB) and sent when the connection is back; this worker only keeps
 // files and reads.
 //
@@ -26,8 +27,9 @@ self.addEventListener('install', (event) => {
     const page = await fetch('/', { cache: 'no-cache' });
     if (!page.ok) throw new Error(`the app's page answered ${page.status}`);
     await cache.put('/', page);
-    // Every file of the build, four at a time.
-    const queue = FILES.filter((f) => f !== 'index.html' && f !== 'sw.js').map((f) => `/${f}`);
+    // The app's own files; each module's page is kept the first time it
+    // is opened (see `file` below), so the first visit downloads no more.
+    const queue = FILES.filter((f) => f !== 'index.html' && !/^(split|chunk)_/.test(f)).map((f) => `/${f}`);
     const worker = async () => {
       for (let url = queue.shift(); url; url = queue.shift()) {
         const have = await cache.match(url, { ignoreVary: true });
@@ -53,7 +55,8 @@ async function networkFirst(request) {
   const key = new URL(request.url).href;
   try {
     const answer = await fetch(request);
-    if (answer.ok) {
+    // Only a signed-in person's answers are kept.
+    if (answer.ok && request.headers.has('authorization')) {
       const cache = await caches.open(DATA);
       await cache.put(key, answer.clone());
     }

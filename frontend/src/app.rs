@@ -19,16 +19,7 @@ pub fn App() -> impl IntoView {
     let live = Live::new();
     provide_context(live);
     provide_context(Toasts::new());
-    let offline = crate::offline::Offline::install(live);
-    // Whoever signs in here: their logs kept on this device, sent.
-    Effect::new(move |_| {
-        if session.me.with(|m| m.as_ref().map(|m| m.user.id)).is_some() {
-            spawn_local(async move {
-                offline.load().await;
-                offline.flush().await;
-            });
-        }
-    });
+    crate::offline::Offline::install(live);
     spawn_local(async move {
         session.restore().await;
         if session.status.get_untracked() == Status::SignedIn {

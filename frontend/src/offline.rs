@@ -13,7 +13,7 @@ use crate::session::{self, Status};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rapport_domain::api::{AttendanceEntry, LogSessionRequest, SessionLogView, SessionView};
+use rapport_domain::api::{AttendanceEntry, LogSessionRequest};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use wasm_bindgen::closure::Closure;
@@ -25,6 +25,22 @@ const DB: &str = "rapport";
 const STORE: &str = "session_logs";
 /// The API reads the service worker keeps for use without a connection.
 const DATA_CACHE: &str = "rapport-data";
+
+/// What the app reads of a session: its version, and what the queue shows.
+/// (Only these fields: the whole session's reading stays out of the app's
+/// first download.)
+#[derive(Deserialize)]
+struct SessionBits {
+    version: i32,
+    title: String,
+    starts_at: DateTime<Utc>,
+}
+
+/// What the app reads of an applied log.
+#[derive(Deserialize)]
+struct Applied {
+    session: SessionBits,
+}
 
 /// Why the server refused a log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -105,6 +121,10 @@ pub struct Offline {
     /// The queue, oldest first: this user's logs.
     pub logs: RwSignal<Vec<QueuedLog>>,
     sending: StoredValue<bool>,
+    /// A log came while the queue was being sent: send again after.
+    again: StoredValue<bool>,
+    /// Whether the queue is followed yet (see [`Offline::start`]).
+    started: StoredValue<bool>,
     live: crate::live::Live,
 }
 
@@ -117,16 +137,31 @@ fn navigator_online() -> bool {
 }
 
 impl Offline {
-    /// Reads the queue, follows the connection, and sends what waits when
-    /// it comes back.
+    /// The device's state, and its service worker.
     pub fn install(live: crate::live::Live) -> Offline {
         let o = Offline {
             online: RwSignal::new(navigator_online()),
             logs: RwSignal::new(Vec::new()),
             sending: StoredValue::new(false),
+            again: StoredValue::new(false),
+            started: StoredValue::new(false),
             live,
         };
         provide_context(o);
+        register_worker();
+        o
+    }
+
+    /// Follows the connection and sends what waits when it comes back;
+    /// once, from the bar above every page (a chunk of its own, so that
+    /// none of this is part of the first download).
+    fn start(self) {
+        if self.started.get_value() {
+            return;
+        }
+        self.started.set_value(true);
+        let o = self;
+        o.online.set(navigator_online());
         if let Some(w) = web_sys::window() {
             let went_online = Closure::<dyn Fn()>::new(move || {
                 o.online.set(true);
@@ -141,8 +176,24 @@ impl Offline {
             went_online.forget();
             went_offline.forget();
         }
-        register_worker();
-        o
+        // The browser may say it is online while the server is not there
+        // (a restart, a captive portal): what waits is tried again now
+        // and then.
+        spawn_local(async move {
+            loop {
+                gloo_timers::future::TimeoutFuture::new(20_000).await;
+                let s = session::current();
+                let stranded = s.token.get_untracked().is_none()
+                    && s.status.get_untracked() == Status::SignedIn;
+                let waiting = o
+                    .logs
+                    .with_untracked(|l| l.iter().any(|q| q.refused.is_none()));
+                if navigator_online() && (stranded || waiting) {
+                    o.online.set(true);
+                    o.reconnect().await;
+                }
+            }
+        });
     }
 
     /// This user's logs from the queue.
@@ -195,7 +246,17 @@ impl Offline {
             };
         }
         self.logs.update(|l| l.push(log));
+        if !self.online.get_untracked() {
+            return Outcome::Queued;
+        }
         self.flush().await;
+        // Sent by the flush already running, if it could: wait for it.
+        for _ in 0..150 {
+            if !self.sending.get_value() {
+                break;
+            }
+            gloo_timers::future::TimeoutFuture::new(100).await;
+        }
         match self
             .logs
             .with_untracked(|l| l.iter().find(|q| q.id == id).cloned())
@@ -209,7 +270,7 @@ impl Offline {
     }
 
     async fn send(&self, log: &QueuedLog) -> Result<(), ApiError> {
-        api::post::<_, SessionLogView>(
+        api::post::<_, Applied>(
             &format!("/api/v1/sessions/{}/logs", log.session_id),
             &log.request(),
         )
@@ -217,28 +278,56 @@ impl Offline {
         .map(|_| ())
     }
 
-    /// Sends the queue in order, while the connection and the session
-    /// allow; a log refused is kept with its reason.
+    /// Sends this user's queue in order, while the connection and the
+    /// session allow; a log refused is kept with its reason. A log made
+    /// meanwhile is sent in the same go.
     pub async fn flush(&self) {
         if self.sending.get_value() {
+            self.again.set_value(true);
             return;
         }
         let s = session::current();
-        if s.token.get_untracked().is_none() {
+        if s.token.get_untracked().is_none() || !self.online.get_untracked() {
             return;
         }
         self.sending.set_value(true);
+        loop {
+            self.again.set_value(false);
+            let stopped = self.send_waiting().await;
+            if stopped || !self.again.get_value() {
+                break;
+            }
+        }
+        self.sending.set_value(false);
+    }
+
+    /// One go through the queue; whether it stopped for want of a
+    /// connection or a session.
+    async fn send_waiting(&self) -> bool {
+        let user = current_user();
         let waiting: Vec<QueuedLog> = self
             .logs
             .get_untracked()
             .into_iter()
-            .filter(|l| l.refused.is_none())
+            .filter(|l| l.refused.is_none() && Some(l.user_id) == user)
             .collect();
         for log in waiting {
-            match self.send(&log).await {
-                Ok(()) => {
+            // Based on the version a log sent before it left, if so.
+            let log = self
+                .logs
+                .with_untracked(|l| l.iter().find(|q| q.id == log.id).cloned())
+                .unwrap_or(log);
+            match api::post::<_, Applied>(
+                &format!("/api/v1/sessions/{}/logs", log.session_id),
+                &log.request(),
+            )
+            .await
+            {
+                Ok(applied) => {
+                    self.online.set(true);
                     let _ = remove(log.id).await;
                     self.logs.update(|l| l.retain(|q| q.id != log.id));
+                    self.rebase(&log, applied.session.version).await;
                 }
                 // No connection, the session gone, or the server busy:
                 // later.
@@ -248,18 +337,24 @@ impl Offline {
                     if e.status == 0 {
                         self.online.set(false);
                     }
-                    break;
+                    return true;
                 }
                 Err(e) => {
+                    let code = e
+                        .problem
+                        .as_ref()
+                        .map(|p| p.code.clone())
+                        .unwrap_or_default();
+                    let message = if code == "stale_version" {
+                        crate::i18n::t("offline.changed")
+                    } else {
+                        e.message()
+                    };
                     let refused = QueuedLog {
                         refused: Some(Refusal {
                             status: e.status,
-                            code: e
-                                .problem
-                                .as_ref()
-                                .map(|p| p.code.clone())
-                                .unwrap_or_default(),
-                            message: e.message(),
+                            code,
+                            message,
                         }),
                         ..log
                     };
@@ -272,7 +367,27 @@ impl Offline {
                 }
             }
         }
-        self.sending.set_value(false);
+        false
+    }
+
+    /// This device's later logs of the session `sent` was of, made on the
+    /// version it was based on, are based on the version it left.
+    async fn rebase(&self, sent: &QueuedLog, version: i32) {
+        let later: Vec<QueuedLog> = self.logs.with_untracked(|l| {
+            l.iter()
+                .filter(|q| q.session_id == sent.session_id && q.version == sent.version)
+                .cloned()
+                .collect()
+        });
+        for mut q in later {
+            q.version = version;
+            let _ = write(&q).await;
+            self.logs.update(|l| {
+                if let Some(old) = l.iter_mut().find(|o| o.id == q.id) {
+                    *old = q.clone();
+                }
+            });
+        }
     }
 
     /// A refused log made anew on the session as it is now.
@@ -283,7 +398,7 @@ impl Offline {
         else {
             return Ok(());
         };
-        let now_is: SessionView = api::get(&format!("/api/v1/sessions/{}", old.session_id)).await?;
+        let now_is: SessionBits = api::get(&format!("/api/v1/sessions/{}", old.session_id)).await?;
         self.discard(id).await;
         self.log(Draft {
             session_id: old.session_id,
@@ -310,18 +425,49 @@ fn current_user() -> Option<Uuid> {
 
 /// Installs the service worker that keeps the app and the sessions for use
 /// without a connection.
+/// Where there is none (an insecure page, a browser that blocks them) the
+/// app works as before, online.
 fn register_worker() {
     let Some(w) = web_sys::window() else { return };
-    let container = w.navigator().service_worker();
-    if js_sys::Reflect::has(&w.navigator(), &"serviceWorker".into()).unwrap_or(false) {
-        let _ = container.register("/sw.js");
+    let container = js_sys::Reflect::get(&w.navigator(), &"serviceWorker".into())
+        .ok()
+        .filter(|c| c.is_object());
+    let register = container
+        .as_ref()
+        .and_then(|c| js_sys::Reflect::get(c, &"register".into()).ok())
+        .and_then(|r| r.dyn_into::<js_sys::Function>().ok());
+    if let (Some(container), Some(register)) = (container, register) {
+        // A refusal is a rejected promise (or a throw), never the app's end.
+        if let Ok(promise) = register.call1(&container, &"/sw.js".into()) {
+            if let Ok(promise) = promise.dyn_into::<js_sys::Promise>() {
+                let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+                let _ = promise.catch(&ignore);
+                ignore.forget();
+            }
+        }
     }
 }
 
 /// Forgets the API reads the service worker kept (signing out).
 pub fn forget_kept_data() {
-    if let Some(caches) = web_sys::window().and_then(|w| w.caches().ok()) {
-        let _ = caches.delete(DATA_CACHE);
+    // Where the page is not a secure one, there is no `caches`.
+    let Some(caches) = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"caches".into()).ok())
+        .filter(|c| c.is_object())
+    else {
+        return;
+    };
+    let delete = js_sys::Reflect::get(&caches, &"delete".into())
+        .ok()
+        .and_then(|d| d.dyn_into::<js_sys::Function>().ok());
+    if let Some(delete) = delete {
+        if let Ok(promise) = delete.call1(&caches, &DATA_CACHE.into()) {
+            if let Ok(promise) = promise.dyn_into::<js_sys::Promise>() {
+                let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+                let _ = promise.catch(&ignore);
+                ignore.forget();
+            }
+        }
     }
 }
 
@@ -370,20 +516,31 @@ async fn on_store(
 ) -> Result<JsValue, JsValue> {
     let db = open().await?;
     let tx = db.transaction_with_str_and_mode(STORE, mode)?;
-    let committed = js_sys::Promise::new(&mut |resolve, reject| {
+    // Says whether the transaction was written (never rejects: an abort
+    // is said by the request, or here).
+    let committed = js_sys::Promise::new(&mut |resolve, _| {
+        let written = resolve.clone();
         let on_complete = Closure::once_into_js(move || {
-            let _ = resolve.call0(&JsValue::NULL);
+            let _ = written.call1(&JsValue::NULL, &JsValue::TRUE);
         });
         let on_abort = Closure::once_into_js(move || {
-            let _ = reject.call0(&JsValue::NULL);
+            let _ = resolve.call1(&JsValue::NULL, &JsValue::FALSE);
         });
         tx.set_oncomplete(Some(on_complete.unchecked_ref()));
         tx.set_onabort(Some(on_abort.unchecked_ref()));
     });
-    let value = done(&f(&tx.object_store(STORE)?)?).await?;
-    JsFuture::from(committed).await?;
+    let asked = tx.object_store(STORE).and_then(|s| f(&s));
+    let value = match asked {
+        Ok(req) => done(&req).await,
+        Err(e) => Err(e),
+    };
+    let written = JsFuture::from(committed).await;
     db.close();
-    Ok(value)
+    match (value, written) {
+        (Ok(v), Ok(w)) if w.is_truthy() => Ok(v),
+        (Err(e), _) => Err(e),
+        _ => Err(JsValue::from_str("IndexedDB did not write")),
+    }
 }
 
 async fn write(log: &QueuedLog) -> Result<(), JsValue> {
@@ -415,11 +572,28 @@ async fn read_all() -> Result<Vec<QueuedLog>, JsValue> {
 /// Above every page: that the device is offline, how many logs wait to be
 /// sent, and those the server refused, each with its reason and what can
 /// be done (log it again on the session as it is now, or discard it).
+/// The bar, in a chunk of its own.
+#[leptos::lazy]
+pub fn bar() -> AnyView {
+    view! { <OfflineBar /> }.into_any()
+}
+
 #[component]
-pub fn OfflineBar() -> impl IntoView {
+fn OfflineBar() -> impl IntoView {
     use crate::components::toast::toasts;
     use crate::i18n::{self, t, tf};
     let o = expect_context::<Offline>();
+    o.start();
+    // Whoever signs in here: their logs kept on this device, sent.
+    let s = session::current();
+    Effect::new(move |_| {
+        if s.me.with(|m| m.as_ref().map(|m| m.user.id)).is_some() {
+            spawn_local(async move {
+                o.load().await;
+                o.flush().await;
+            });
+        }
+    });
     let toasts = toasts();
     let zone = session::time_zone;
     let waiting = move || {

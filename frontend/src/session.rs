@@ -65,6 +65,14 @@ impl Session {
 
     pub async fn reload(&self) -> ApiResult<()> {
         let me: MeResponse = api::get("/api/v1/me").await?;
+        // Another person or workspace here: what the device kept of the
+        // one before is not theirs.
+        let before = self
+            .me
+            .with_untracked(|m| m.as_ref().map(|m| (m.user.id, m.workspace.id)));
+        if before.is_some_and(|b| b != (me.user.id, me.workspace.id)) {
+            crate::offline::forget_kept_data();
+        }
         self.me.set(Some(me));
         self.status.set(Status::SignedIn);
         Ok(())

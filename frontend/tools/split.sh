@@ -5,7 +5,8 @@
 set -euo pipefail
 shopt -s nullglob
 staging=$TRUNK_STAGING_DIR
-parts=$(ls -d "${CARGO_TARGET_DIR:-target}"/wasm-bindgen/*/wasm-split 2>/dev/null | head -1)
+# The parts of this build: the newest (a debug and a release build each keep theirs).
+parts=$(ls -dt "${CARGO_TARGET_DIR:-target}"/wasm-bindgen/*/wasm-split 2>/dev/null | head -1)
 if [ -z "$parts" ]; then
   echo "split.sh: no split parts found; was the build run with frontend/tools/bin first on PATH?" >&2
   exit 1

@@ -337,3 +337,141 @@ async fn a_tutoring_home_shows_each_role_its_own_sessions_to_log_and_only_admins
     assert!(e.next.is_empty() && e.unlogged.is_empty());
     assert_eq!(e.money, Some(vec![]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_students_list_shows_rates_to_admins_sessions_left_and_next_sessions_to_whom_may_see_them(
+) {
+    use rapport_domain::api::StudentSummary;
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let moderator = app.add_member(&owner, "manager").await;
+    let tutor = app.add_member(&owner, "member").await;
+    let learner = app.add_member(&owner, "member").await;
+    let ada = person(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "user_id": learner.user_id}),
+    )
+    .await;
+    let bob = person(&app, &owner, json!({"first_name": "Bob"})).await;
+    app.post(
+        "/api/v1/rates",
+        Some(&owner.access),
+        json!({"person_id": ada.id, "unit": "hour", "amount": {"amount_minor": 4000, "currency": "EUR"}}),
+    )
+    .await
+    .expect(201);
+    // Ada's package of three, one of them drawn; an old one of Bob's, used up.
+    let today = chrono::Utc::now().date_naive();
+    let pack = |who: uuid::Uuid, n: i32| {
+        let (app, token) = (&app, owner.access.clone());
+        async move {
+            app.post(
+                "/api/v1/packages",
+                Some(&token),
+                json!({"person_id": who, "name": "Maths ×3", "sessions": n,
+                       "starts_on": (today - chrono::Duration::days(3)).to_string(),
+                       "price": {"amount_minor": 9000, "currency": "EUR"}}),
+            )
+            .await
+            .expect(201)
+        }
+    };
+    pack(ada.id, 3).await;
+    pack(bob.id, 1).await;
+    for (who, hours) in [(ada.id, -5), (bob.id, -4)] {
+        let held = session_at(&app, &owner, "Maths", tutor.user_id, hours, &[who]).await;
+        app.post(
+            &format!("/api/v1/sessions/{held}/complete"),
+            Some(&owner.access),
+            json!({}),
+        )
+        .await
+        .expect(200);
+    }
+    // Ada's next sessions: four to come (three shown), one cancelled.
+    let mut coming = Vec::new();
+    for h in [30, 6, 54, 78] {
+        coming.push(session_at(&app, &owner, "Maths", tutor.user_id, h, &[ada.id]).await);
+    }
+    let off = session_at(&app, &owner, "Maths", tutor.user_id, 3, &[ada.id]).await;
+    app.post(
+        &format!("/api/v1/sessions/{off}/cancel"),
+        Some(&owner.access),
+        json!({"reason": "Ill"}),
+    )
+    .await
+    .expect(200);
+
+    let ask = |who: &rapport_tests::Session, ids: String| {
+        let (app, token) = (&app, who.access.clone());
+        async move {
+            app.get(&format!("/api/v1/student-summaries?ids={ids}"), &token)
+                .await
+        }
+    };
+    let both = format!("{},{}", bob.id, ada.id);
+    // The admin: in the order asked, rates, sessions left, next sessions.
+    let all: Vec<StudentSummary> = ask(&owner, both.clone()).await.expect(200).read();
+    assert_eq!(
+        all.iter().map(|s| s.person_id).collect::<Vec<_>>(),
+        [bob.id, ada.id]
+    );
+    let (b, a) = (&all[0], &all[1]);
+    assert_eq!(b.rates.as_deref().map(<[_]>::len), Some(0));
+    assert!(b.packages.is_empty(), "Bob's package is used up");
+    assert_eq!(b.sessions_left, 0);
+    assert!(b.next.is_empty());
+    let rates = a.rates.as_ref().expect("an admin sees the rates");
+    assert_eq!(rates[0].amount.amount_minor, 4000);
+    assert_eq!(a.packages.len(), 1);
+    assert_eq!((a.packages[0].used, a.packages[0].remaining), (1, 2));
+    assert_eq!(a.sessions_left, 2);
+    assert_eq!(
+        a.next.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [coming[1], coming[0], coming[2]],
+        "the next three, earliest first, the cancelled one left out"
+    );
+    // The moderator: the counts and sessions, no amounts.
+    let m: Vec<StudentSummary> = ask(&moderator, both.clone()).await.expect(200).read();
+    assert_eq!(m.len(), 2);
+    assert!(m.iter().all(|s| s.rates.is_none()));
+    assert_eq!(m[1].sessions_left, 2);
+    let text = ask(&moderator, both.clone()).await.text;
+    assert!(!text.contains("amount_minor"), "{text}");
+    // The student: herself only; the tutor (linked to no one) nobody.
+    let s: Vec<StudentSummary> = ask(&learner, both.clone()).await.expect(200).read();
+    assert_eq!(s.iter().map(|s| s.person_id).collect::<Vec<_>>(), [ada.id]);
+    assert!(s[0].rates.is_none());
+    assert_eq!(s[0].next.len(), 3);
+    let t: Vec<StudentSummary> = ask(&tutor, both.clone()).await.expect(200).read();
+    assert!(t.is_empty());
+    // Another workspace's: nobody.
+    let other = app.register("tutoring").await;
+    let o: Vec<StudentSummary> = ask(&other, both.clone()).await.expect(200).read();
+    assert!(o.is_empty());
+    // Bad input.
+    for (ids, code) in [
+        (String::new(), "required"),
+        ("not-an-id".to_string(), "format"),
+        (
+            (0..101)
+                .map(|_| uuid::Uuid::now_v7().to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            "too_long",
+        ),
+    ] {
+        let res = ask(&owner, ids).await;
+        assert_eq!(res.status, 422, "{:?}", res.body);
+        assert_eq!(res.body["errors"][0]["code"], code);
+    }
+    let res = app
+        .get(
+            &format!("/api/v1/student-summaries?ids={}&x=1", ada.id),
+            &owner.access,
+        )
+        .await;
+    assert!([400, 422].contains(&res.status));
+    app.stop().await;
+}

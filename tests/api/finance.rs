@@ -1619,3 +1619,97 @@ async fn the_monthly_run_invoices_last_month_once_and_tells_the_admins_in_their_
     assert!(said.contains(" 1 session not invoiced, "), "{said}");
     assert!(told(moderator.user_id).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invoice_is_sent_again_to_whom_it_went_and_never_to_nobody() {
+    let app = TestApp::start().await;
+    let owner = app.register("tutoring").await;
+    let moderator = app.add_member(&owner, "manager").await;
+    let tutor = app.add_member(&owner, "member").await;
+    let ada = person(
+        &app,
+        &owner,
+        json!({"first_name": "Ada", "email": "ada@example.com"}),
+    )
+    .await;
+    let bob = person(&app, &owner, json!({"first_name": "Bob"})).await;
+    for (who, at) in [(ada.id, ("10:00", "11:00")), (bob.id, ("12:00", "13:00"))] {
+        app.post(
+            "/api/v1/rates",
+            Some(&owner.access),
+            json!({"person_id": who, "unit": "session", "amount": {"amount_minor": 3000, "currency": "EUR"}}),
+        )
+        .await
+        .expect(201);
+        done(
+            &app,
+            &owner,
+            tutor.user_id,
+            "Maths",
+            (3, at.0, at.1),
+            &[who],
+            json!({}),
+        )
+        .await;
+    }
+    let made = run(&app, &owner, json!({"month": "2026-03-01"})).await;
+    let of = |who: Uuid| {
+        made.invoices
+            .iter()
+            .find(|i| i.person_id == who)
+            .unwrap()
+            .clone()
+    };
+    let (ada_invoice, bob_invoice) = (of(ada.id), of(bob.id));
+    // Mailed when issued to who has an address.
+    assert!(ada_invoice.sent_at.is_some());
+    assert_eq!(bob_invoice.sent_at, None);
+    let mailed = "SELECT count(*) FROM mail_messages WHERE to_address = 'ada@example.com' AND attachment_name LIKE 'invoice-%'";
+    assert_eq!(app.count(mailed).await, 1);
+
+    let send = |who: &Session, id: Uuid| {
+        let (app, token) = (&app, who.access.clone());
+        async move {
+            app.post(
+                &format!("/api/v1/invoices/{id}/send"),
+                Some(&token),
+                json!({}),
+            )
+            .await
+        }
+    };
+    let again: InvoiceView = send(&owner, ada_invoice.id).await.expect(200).read();
+    assert!(again.sent_at > ada_invoice.sent_at);
+    assert_eq!(again.lines.len(), 1);
+    assert_eq!(app.count(mailed).await, 2);
+    let audited = app
+        .count(&format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'invoice.sent' AND record_id = '{}'",
+            ada_invoice.id
+        ))
+        .await;
+    assert_eq!(audited, 1);
+    // Nobody to send Bob's to: said, nothing kept.
+    let res = send(&owner, bob_invoice.id).await;
+    assert_eq!(
+        (res.status, res.body["code"].as_str()),
+        (422, Some("no_address"))
+    );
+    assert_eq!(invoice(&app, &owner, bob_invoice.id).await.sent_at, None);
+    // A moderator, a key without finance:manage, another workspace: refused.
+    assert_eq!(send(&moderator, ada_invoice.id).await.status, 403);
+    let reader = app.api_key(&owner, json!(["finance:read"])).await;
+    let res = app
+        .post(
+            &format!("/api/v1/invoices/{}/send", ada_invoice.id),
+            Some(&reader),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let other = app.register("tutoring").await;
+    assert_eq!(send(&other, ada_invoice.id).await.status, 404);
+    assert_eq!(send(&owner, Uuid::now_v7()).await.status, 404);
+    assert_eq!(app.count(mailed).await, 2);
+    app.stop().await;
+}

@@ -477,3 +477,46 @@ pub async fn no_shows(
     .await?;
     Ok(row.n)
 }
+
+#[derive(QueryableByName)]
+struct Coming {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    person_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    session_id: Uuid,
+}
+
+/// The next sessions of each of `people` (named, or through a class),
+/// scheduled or waiting for confirmation, from `from`: at most `each` per
+/// person, earliest first, as (person, session) pairs. Whom the caller may
+/// see is for them to filter.
+pub async fn coming_sessions(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    people: &[Uuid],
+    from: DateTime<Utc>,
+    each: i64,
+) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    let rows: Vec<Coming> = diesel::sql_query(
+        "SELECT p.person_id, s.id AS session_id
+           FROM unnest($2::uuid[]) AS p(person_id)
+          CROSS JOIN LATERAL (
+                SELECT s.id, s.starts_at FROM session_people sp
+                  JOIN sessions s ON s.workspace_id = sp.workspace_id AND s.id = sp.session_id
+                 WHERE sp.workspace_id = $1 AND sp.person_id = p.person_id
+                   AND s.starts_at >= $3 AND s.status IN ('scheduled', 'pending')
+                 ORDER BY s.starts_at, s.id
+                 LIMIT $4) s
+          ORDER BY p.person_id, s.starts_at, s.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(ws)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(people)
+    .bind::<Timestamptz, _>(from)
+    .bind::<BigInt, _>(each)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.person_id, r.session_id))
+        .collect())
+}

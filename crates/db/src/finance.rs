@@ -517,6 +517,8 @@ pub struct InvoiceRow {
     pub entry_id: Uuid,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// When it was last mailed.
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -583,6 +585,7 @@ impl InvoiceRow {
             line_count,
             credit_notes: Vec::new(),
             created_at: self.created_at,
+            sent_at: self.sent_at,
         }
     }
 }
@@ -1058,6 +1061,35 @@ pub async fn branch_names(
         .load(conn)
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// The rates of `people`, oldest first.
+pub async fn rates_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    people: &[Uuid],
+) -> QueryResult<Vec<RateRow>> {
+    rates::table
+        .filter(rates::workspace_id.eq(ws))
+        .filter(rates::person_id.eq_any(people))
+        .order((rates::created_at, rates::id))
+        .select(RateRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Notes that invoice `id` was mailed at `at`.
+pub async fn mark_sent(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> QueryResult<InvoiceRow> {
+    diesel::update(invoices::table.find((ws, id)))
+        .set(invoices::sent_at.eq(Some(at)))
+        .returning(InvoiceRow::as_returning())
+        .get_result(conn)
+        .await
 }
 
 #[cfg(test)]

@@ -1716,3 +1716,15 @@ pub async fn forget_invitations(
     .execute(conn)
     .await
 }
+
+/// Those of sessions `ids` that `scope` sees.
+pub async fn visible_among(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    ids: &[Uuid],
+) -> QueryResult<Vec<SessionRow>> {
+    visible(scope)
+        .filter(sessions::id.eq_any(ids.to_vec()))
+        .load(conn)
+        .await
+}

@@ -904,6 +904,7 @@ diesel::table! {
         entry_id -> Uuid,
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -244,3 +244,46 @@ pub struct TutoringDashboard {
     /// For those who read finance only.
     pub money: Option<Vec<TutoringMoney>>,
 }
+
+/// What the students list and a student's panel show in tutoring beside
+/// the profile: their rates (for those who see amounts), the sessions left
+/// on their packages, and their next sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StudentSummary {
+    pub person_id: Uuid,
+    /// Their rates, oldest first; `null` for who sees no amounts.
+    pub rates: Option<Vec<crate::finance::RateView>>,
+    /// Their packages still in use (sessions left, not expired, not
+    /// cancelled), oldest first; counts, no amounts.
+    pub packages: Vec<PackageBalance>,
+    /// Sessions left on those packages in all.
+    pub sessions_left: i32,
+    /// Their next sessions the caller sees (at most three), earliest first.
+    pub next: Vec<NextSession>,
+}
+
+/// A package in use, as counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PackageBalance {
+    pub id: Uuid,
+    pub name: String,
+    pub subject: Option<String>,
+    pub sessions: i32,
+    pub used: i32,
+    pub remaining: i32,
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// A session to come.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NextSession {
+    pub id: Uuid,
+    pub title: String,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+    pub host_id: Option<Uuid>,
+    pub status: crate::scheduling::SessionStatus,
+}

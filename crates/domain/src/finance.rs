@@ -219,6 +219,9 @@ pub struct InvoiceView {
     /// Its credit notes, in a single invoice's answer; empty in a list.
     pub credit_notes: Vec<CreditNoteView>,
     pub created_at: DateTime<Utc>,
+    /// When it was last mailed to the student and their guardians (when
+    /// issued, or sent again); `null` when it never was (no address).
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 pub type InvoicePage = crate::list::Page<InvoiceView>;

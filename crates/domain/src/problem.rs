@@ -92,6 +92,8 @@ codes! {
         NoReplies = "no_replies",
         /// A file sent with a message goes only with the message.
         AttachmentSent = "attachment_sent",
+        /// Nobody to mail it to: no e-mail address on file.
+        NoAddress = "no_address",
         IdempotencyInFlight = "idempotency_in_flight",
         IdempotencyKeyReused = "idempotency_key_reused",
         IdempotencySecretWithheld = "idempotency_secret_withheld",

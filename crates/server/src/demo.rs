@@ -34,6 +34,18 @@ fn people(t: Template) -> Vec<(Role, &'static str, String)> {
             out.push((role, name, format!("{}@{slug}.demo", role.as_str())));
         }
     }
+    // The tutoring business's other tutors: six in all with the moderator
+    // and Mia.
+    if t == Template::Tutoring {
+        for (name, login) in [
+            ("Theo Turner", "turner"),
+            ("Nora Novak", "novak"),
+            ("Kofi Mensah", "mensah"),
+            ("Léa Laurent", "laurent"),
+        ] {
+            out.push((Role::Member, name, format!("{login}@{slug}.demo")));
+        }
+    }
     // The school's other teachers, each with classes of their own.
     if t == Template::School {
         for (name, login) in [
@@ -123,6 +135,11 @@ const GIVEN: [&str; 24] = [
     "Amara", "Bruno", "Chloé", "Dmitri", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas",
     "Kavya", "Lucas", "Mei", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Sven", "Tariq", "Uma",
     "Victor", "Wen", "Yara",
+];
+/// Given names of the tutoring business's other students.
+const MORE_GIVEN: [&str; 15] = [
+    "Aiko", "Bilal", "Carmen", "Dario", "Esme", "Femi", "Greta", "Hugo", "Isla", "Jamal", "Keiko",
+    "Luca", "Maren", "Nico", "Olga",
 ];
 const FAMILY: [&str; 24] = [
     "Okafor",
@@ -425,6 +442,17 @@ async fn records(
             i + 1,
         ));
     }
+    // A tutoring business's forty students.
+    if t == Template::Tutoring {
+        for (k, given) in MORE_GIVEN.iter().enumerate() {
+            people.push((
+                given.to_string(),
+                FAMILY[1 + (k * 5) % 23].to_string(),
+                None,
+                25 + k,
+            ));
+        }
+    }
     custom_fields(conn, ctx, ws, t).await?;
     let branches = match t {
         Template::Tutoring => branches(conn, ctx, ws).await?,
@@ -508,16 +536,22 @@ async fn records(
         t.modules().contains(&rapport_domain::Module::Scheduling),
         staff,
     ) {
-        sessions(conn, ctx, ws, t, host, &person_ids, &classes).await?;
-        if t.modules().contains(&rapport_domain::Module::Finance) {
-            let tutors: Vec<Uuid> = std::iter::once(host)
+        // In tutoring the moderator and the users who sign in teach; the
+        // first of them holds the other templates' sessions.
+        let tutors: Vec<Uuid> = if t == Template::Tutoring {
+            std::iter::once(host)
                 .chain(
                     members
                         .iter()
                         .filter(|(r, ..)| *r == Role::Member)
                         .map(|(_, id, _)| *id),
                 )
-                .collect();
+                .collect()
+        } else {
+            vec![host]
+        };
+        sessions(conn, ctx, ws, t, &tutors, &person_ids, &classes).await?;
+        if t.modules().contains(&rapport_domain::Module::Finance) {
             finance(conn, ctx, ws, &tutors, &person_ids).await?;
         }
         if t.modules().contains(&rapport_domain::Module::Payments) {
@@ -653,10 +687,11 @@ async fn sessions(
     ctx: &Ctx,
     ws: Uuid,
     t: Template,
-    host: Uuid,
+    hosts: &[Uuid],
     people: &[Uuid],
     classes: &[Uuid],
 ) -> anyhow::Result<()> {
+    let host = hosts[0];
     use chrono::{Datelike, Duration, NaiveTime, TimeZone, Utc};
     use rapport_domain::scheduling::SessionKind;
     let (kind, slots, group): (SessionKind, &[(u32, u32, &str)], usize) = match t {
@@ -724,7 +759,8 @@ async fn sessions(
                     location: (group > 1).then(|| "Room 2".into()),
                     online_url: (group == 1 && n.is_multiple_of(3))
                         .then(|| "https://meet.example/rapport-demo".into()),
-                    host_id: Some(host),
+                    // Each slot of the day another tutor's.
+                    host_id: Some(hosts[n % hosts.len()]),
                     notes: None,
                     fee_minor: (t == Template::Tutoring).then_some(4000),
                     fee_currency: (t == Template::Tutoring).then(|| "EUR".into()),
@@ -772,7 +808,7 @@ async fn finance(
     use rapport_api::payments::record_payment::{take, Taken};
     use rapport_domain::api::{PaymentMethod, RateUnit};
     let now = Utc::now();
-    let students = &people[..people.len().min(16)];
+    let students = people;
     for (i, p) in students.iter().enumerate() {
         let rate = rapport_db::finance::insert_rate(
             conn,
@@ -861,23 +897,25 @@ async fn finance(
     }
     for back in (1..=6u32).rev() {
         let month = this_month - Months::new(back);
-        // Each student's lessons of the month, at times of their own so
-        // that no tutor is in two places: 08:00, 10:00 or 12:00, the first
-        // three weeks.
-        let mut slot = 0u32;
+        // Each student's lessons of the month with their own tutor, at the
+        // tutor's next free time so that no tutor is in two places: 08:00,
+        // 10:00, 12:00 or 14:00, day after day from the first.
+        let mut slots = vec![0u32; tutors.len()];
         for (i, p) in students.iter().enumerate() {
             let lessons = 2 + (i as u32 + back) % 3;
+            let k = i % tutors.len();
+            let tutor = tutors[k];
             for _ in 0..lessons {
-                let day = month + Duration::days(i64::from(slot / 3));
-                let time = NaiveTime::from_hms_opt(8 + 2 * (slot % 3), 0, 0).unwrap_or_default();
-                slot += 1;
+                let slot = slots[k];
+                slots[k] += 1;
+                let day = month + Duration::days(i64::from(slot / 4));
+                let time = NaiveTime::from_hms_opt(8 + 2 * (slot % 4), 0, 0).unwrap_or_default();
                 let starts_at = Utc.from_utc_datetime(&day.and_time(time));
-                let minutes = if (slot + i as u32).is_multiple_of(4) {
+                let minutes = if (slot + 1 + i as u32).is_multiple_of(4) {
                     90
                 } else {
                     60
                 };
-                let tutor = tutors[(i + slot as usize) % tutors.len()];
                 let title = ["Maths", "Physics", "English"][i % 3];
                 let row = rapport_db::scheduling::insert(
                     conn,

@@ -112,7 +112,7 @@ pub fn AppLayout() -> impl IntoView {
                 </header>
                 <Sidebar on_pick=move || menu_open.set(false) />
                 <main id="main" tabindex="-1">
-                    <crate::offline::OfflineBar />
+                    <Suspense fallback=|| ()>{Suspend::new(crate::offline::bar())}</Suspense>
                     <Outlet />
                 </main>
             </div>

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startServer, launch, newPage, shot, uniqueEmail, signIn, linkInMail, dist, PASSWORD, DEMO_PASSWORD } from './helpers.js';
@@ -1725,6 +1725,16 @@ test('an admin adds and archives a branch, limits the moderator to North, and th
   await admin.locator('#sidebar').getByRole('link', { name: 'Students' }).click();
   await admin.getByRole('heading', { name: 'Students', exact: true }).waitFor();
   await admin.locator(`tr[data-person="${northName}"]`).waitFor();
+  // Beside each student: their rate and the sessions left on their
+  // packages (Amara's twenty of physics, nearly used); in her panel, each
+  // package and her next sessions.
+  const amara = admin.locator(`tr[data-person="${southName}"]`);
+  await amara.locator('[data-test="rate"]').filter({ hasText: /40\.00 an hour/ }).waitFor();
+  await amara.locator('[data-test="sessions-left"]').filter({ hasText: /^\d+$/ }).waitFor();
+  await amara.getByRole('button', { name: southName }).click();
+  await admin.locator('[data-test="student-tutoring"] [data-test="packages-left"]').filter({ hasText: /Physics, twenty sessions: \d+ of 20 left/ }).waitFor();
+  await shot(admin, 'students-tutoring');
+  await admin.locator('aside.panel').getByRole('button', { name: 'Close' }).click();
   await admin.locator('select[data-filter="branch"]').selectOption({ label: 'South' });
   await admin.locator(`tr[data-person="${northName}"]`).waitFor({ state: 'detached' });
   await admin.locator(`tr[data-person="${southName}"]`).waitFor();
@@ -1828,9 +1838,9 @@ test('an admin reads six months of revenue by month and by tutor, gives back an 
   await admin.locator('[data-test="finance-chart"] rect').first().waitFor();
   await admin.locator('[data-test="finance-totals"] [data-test="margin"]').waitFor();
   await shot(admin, 'finance-reports');
-  // By tutor: the two who taught, and the packages sold (no tutor's).
+  // By tutor: the six who taught, and the packages sold (no tutor's).
   await admin.locator('[data-test="report-by"]').selectOption('tutor');
-  await admin.waitForFunction(() => document.querySelectorAll('[data-test="finance-report"] tbody tr').length === 3);
+  await admin.waitForFunction(() => document.querySelectorAll('[data-test="finance-report"] tbody tr').length === 7);
   await admin.locator('[data-test="finance-report"] tbody tr', { hasText: 'Mia Member' }).waitFor();
   await admin.locator('[data-test="finance-report"] tbody tr', { hasText: 'No tutor' }).waitFor();
 
@@ -1860,6 +1870,21 @@ test('an admin reads six months of revenue by month and by tutor, gives back an 
     given.locator('[data-action="credit-note-pdf"]').click(),
   ]);
   assert.equal(download.suggestedFilename(), `credit-note-${note}.pdf`);
+  // Sent again by e-mail: the mail goes out with the invoice attached, and
+  // the panel says when.
+  const mails = () => {
+    try {
+      return readdirSync(join(server.dataDir, 'mail')).filter((f) => f.endsWith('.eml'));
+    } catch {
+      return [];
+    }
+  };
+  const before = new Set(mails());
+  await panel.locator('[data-action="send-invoice"]').click();
+  await admin.getByText(`Invoice No. ${number} was sent by e-mail.`).waitFor();
+  await panel.locator('[data-test="sent-at"]').filter({ hasText: /\d/ }).waitFor();
+  await until(() => mails().some((f) => !before.has(f)
+    && readFileSync(join(server.dataDir, 'mail', f), 'utf8').includes(`invoice-${number}.pdf`)));
   // The list says what was credited on that invoice.
   await admin.locator(`[data-test="invoices"] tbody tr[data-invoice="${number}"] td.num`).nth(1).filter({ hasText: /\d/ }).waitFor();
 
@@ -1891,9 +1916,9 @@ test('an admin reads six months of revenue by month and by tutor, gives back an 
   assert.equal(await moderator.locator('[data-test="tutoring-money"]').count(), 0);
 });
 
-test('a tutor logs two sessions on a phone without a connection, reopens the app offline, and both reach the server and the other tab once it is back', async () => {
-  // Two lessons of Mia's (the demo's tutor) that ended in the last two
-  // hours; whatever of hers was then is called off first, so they fit.
+test('a user logs two sessions on a phone without a connection, reopens the app offline, and both reach the server and the other tab once it is back', async () => {
+  // Two lessons Mia took (she is a student too) that ended in the last
+  // two hours, held by the owner, who teaches nothing else.
   const login = await fetch(`${server.base}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -1906,28 +1931,24 @@ test('a tutor logs two sessions on a phone without a connection, reopens the app
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
   });
   const members = await (await call('members?limit=200')).json();
-  const mia = members.data.find((m) => m.name === 'Mia Member');
+  const owner = members.data.find((m) => m.name === 'Olivia Owner');
+  const mia = (await (await call('people?q=Mia&limit=10')).json()).data.find((p) => p.last_name === 'Member');
   const now = Date.now();
   const iso = (ms) => new Date(ms).toISOString();
-  const window = `from=${encodeURIComponent(iso(now - 240 * 60000))}&to=${encodeURIComponent(iso(now))}`;
-  const busy = await (await call(`sessions?host_id=${mia.user_id}&status=scheduled&${window}&limit=200`)).json();
-  for (const s of busy.data) {
-    assert.equal((await call(`sessions/${s.id}/cancel`, { method: 'POST', body: JSON.stringify({ reason: 'Moved' }) })).status, 200);
-  }
-  const student = (await (await call('people?limit=1')).json()).data[0];
   const made = [];
   for (const [n, from, to] of [[1, 150, 120], [2, 110, 80]]) {
     const res = await call('sessions', {
       method: 'POST',
-      body: JSON.stringify({ kind: 'tutoring', title: `Offline algebra ${n}`, host_id: mia.user_id,
-        starts_at: iso(now - from * 60000), ends_at: iso(now - to * 60000), participant_ids: [student.id] }),
+      body: JSON.stringify({ kind: 'tutoring', title: `Offline algebra ${n}`, host_id: owner.user_id,
+        starts_at: iso(now - from * 60000), ends_at: iso(now - to * 60000), participant_ids: [mia.id] }),
     });
     assert.equal(res.status, 201, await res.clone().text());
     made.push(await res.json());
   }
 
   // Her phone, with the app's service worker. Its pages log the failed
-  // requests of being offline, so they are not in the console check.
+  // requests of being offline, so they are not in the console check
+  // (which the errors kept before going offline are).
   const phone = await browser.newContext({ serviceWorkers: 'allow', viewport: { width: 390, height: 844 } });
   const page = await newPage(phone);
   await signIn(page, server.base, 'member@tutoring.demo', DEMO_PASSWORD);
@@ -1945,7 +1966,8 @@ test('a tutor logs two sessions on a phone without a connection, reopens the app
   await other.goto(`${server.base}/`);
   await row(other, 1).waitFor();
 
-  // No connection at all: the browser says so, and nothing reaches the server.
+  assert.deepEqual(page.errors.concat(other.errors), [], 'no console error while online');
+  // No connection: the browser says so.
   await phone.route('**/*', (route) => route.abort('internetdisconnected'));
   await phone.setOffline(true);
   await page.locator('[data-test="offline"]').waitFor();
@@ -1962,14 +1984,16 @@ test('a tutor logs two sessions on a phone without a connection, reopens the app
   await row(page, 2).locator('[data-test="queued"]').waitFor();
   await page.locator('[data-test="queued-count"]').filter({ hasText: /^2 / }).waitFor();
   await shot(page, 'offline-logged');
-  for (const s of made) {
-    assert.equal((await (await call(`sessions/${s.id}`)).json()).status, 'scheduled');
-  }
+  // (Whether a request slipped out meanwhile is not asserted: headless
+  // Chromium's offline emulation lets a page's requests through once a
+  // service worker has them. The API tests show a log sent twice applies
+  // once.)
 
   // The connection back: both sent, once each.
   await phone.unroute('**/*');
   await phone.setOffline(false);
   await page.locator('[data-test="queued-count"]').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-test="refused-logs"]').count(), 0);
   await row(page, 1).waitFor({ state: 'detached' });
   await row(page, 2).waitFor({ state: 'detached' });
   for (const s of made) {

@@ -7,6 +7,7 @@
 
 pub mod school;
 pub mod student;
+pub mod students;
 pub mod teaching;
 pub mod tutoring;
 
@@ -16,5 +17,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(school::school)
         .service(teaching::teaching)
         .service(student::student)
-        .service(tutoring::tutoring);
+        .service(tutoring::tutoring)
+        .service(students::summaries);
 }

@@ -1,14 +1,19 @@
-//! Invoices: the list, one with its lines and credit notes, and its PDF.
+//! Invoices: the list, one with its lines and credit notes, its PDF, and
+//! sending it again.
 
-use crate::error::ApiResult;
-use crate::extract::{perm, Authz, Db};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ctx::Change;
+use crate::extract::{perm, Authz, Ctx, Db};
 use crate::pagination::{Filters, ListQuery};
 use crate::record::Found;
 use crate::respond::{File, Reply};
-use actix_web::{get, http::header, web, web::Json, HttpResponse};
+use actix_web::{get, http::header, post, web, web::Json, HttpResponse};
 use chrono::NaiveDate;
+use diesel_async::AsyncConnection;
 use rapport_db::finance::InvoiceSort;
 use rapport_domain::api::{InvoiceView, Page};
+use rapport_domain::problem::Code;
+use rapport_domain::Permission;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -115,4 +120,68 @@ pub async fn pdf(
             ))
             .body(bytes),
     ))
+}
+
+/// Mail an invoice again, as a PDF, to the student and their guardians
+/// (who got it when it was issued): answers the invoice with its new
+/// `sent_at`. 422 `no_address` when none of them has an e-mail address.
+#[utoipa::path(
+    tag = "finance",
+    params(("id" = Uuid, Path, description = "The invoice's id")),
+    responses(
+        (status = 200, description = "The invoice, sent", body = InvoiceView),
+        (status = 422, description = "Nobody to send it to", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["finance:manage"]), ("api_key" = ["finance:manage"]))
+)]
+#[post("/invoices/{id}/send")]
+pub async fn send(
+    mut db: Db,
+    caller: Authz<perm::FinanceManage>,
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+) -> ApiResult<Reply<InvoiceView>> {
+    let ws = caller.workspace_id();
+    let id = id.into_inner();
+    let conn = db.conn().await?;
+    let (i, lines) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let i = rapport_db::finance::find_invoice(conn, ws, id)
+                .await?
+                .found()?;
+            let lines = rapport_db::finance::lines_of(conn, ws, i.id).await?;
+            let to = super::run::send(conn, ws, &i, &lines).await?;
+            if to.is_empty() {
+                return Err(ApiError::Unprocessable {
+                    code: Code::NoAddress,
+                    detail: "neither the student nor their guardians have an e-mail address".into(),
+                });
+            }
+            let i = rapport_db::finance::mark_sent(conn, ws, id, chrono::Utc::now()).await?;
+            ctx.record(
+                conn,
+                Change {
+                    workspace_id: ws,
+                    action: "invoice.sent",
+                    record_type: "invoice",
+                    record_id: Some(id.to_string()),
+                    changes: serde_json::json!({"sent_to": {"after": to}}),
+                    data: None,
+                    permission: Permission::FinanceRead,
+                    subject_user_id: None,
+                },
+            )
+            .await?;
+            Ok((i, lines))
+        })
+        .await?;
+    let open = super::open_amounts(conn, ws, &[i.person_id]).await?;
+    let count = lines.len() as i64;
+    let mut view = i.view(open.get(&i.id).copied().unwrap_or(0), &lines, count);
+    view.credit_notes = rapport_db::finance::credit_notes_of(conn, ws, i.id)
+        .await?
+        .iter()
+        .map(|n| n.view(i.number))
+        .collect();
+    Ok(Reply::ok(&view))
 }

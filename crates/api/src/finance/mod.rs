@@ -38,6 +38,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(invoices::list)
         .service(invoices::read)
         .service(invoices::pdf)
+        .service(invoices::send)
         .service(packages::list)
         .service(packages::create)
         .service(packages::read)

@@ -248,6 +248,7 @@ mod tests {
             entry_id: Uuid::nil(),
             created_by: None,
             created_at: Utc::now(),
+            sent_at: None,
         };
         let lines: Vec<LineRow> = (1..=70).map(line).collect();
         let who = Parties {

@@ -250,6 +250,7 @@ pub async fn issue(
             entry_id: entry.row.id,
             created_by: ctx.actor_id,
             created_at: chrono::Utc::now(),
+            sent_at: None,
         },
     )
     .await?;
@@ -258,23 +259,26 @@ pub async fn issue(
         l.line = n as i32 + 1;
     }
     rapport_db::finance::insert_lines(conn, &lines).await?;
-    if mail {
-        send(conn, ws, &row, &lines).await?;
-    }
+    let row = if mail && !send(conn, ws, &row, &lines).await?.is_empty() {
+        rapport_db::finance::mark_sent(conn, ws, id, chrono::Utc::now()).await?
+    } else {
+        row
+    };
     ctx.created(conn, ws, &Invoice(row.clone())).await?;
     Ok((row, lines))
 }
 
-/// The invoice, as a PDF, to the student's address and their guardians'.
-async fn send(
+/// The invoice, as a PDF, to the student's address and their guardians':
+/// the addresses it went to (none when they have none).
+pub(super) async fn send(
     conn: &mut Conn,
     ws: Uuid,
     i: &InvoiceRow,
     lines: &[LineRow],
-) -> Result<(), ApiError> {
+) -> Result<Vec<String>, ApiError> {
     let to = super::recipients(conn, ws, i.person_id).await?;
     if to.is_empty() {
-        return Ok(());
+        return Ok(to);
     }
     let who = super::pdf::parties(conn, ws, i.person_id).await?;
     let pdf = super::pdf::invoice(i, lines, &who);
@@ -294,7 +298,7 @@ async fn send(
     for address in &to {
         crate::mail::queue_attached(conn, ws, address, &subject, &body, (&name, &pdf)).await?;
     }
-    Ok(())
+    Ok(to)
 }
 
 /// Invoice completed sessions not invoiced yet: a month's (its first day;

@@ -133,36 +133,18 @@ pub(super) struct Taker<'a> {
 }
 
 impl Taker<'_> {
-    /// Records `records` in `session`'s register, in the caller's
-    /// transaction, the session locked.
-    pub async fn take(
+    /// Whether the caller may record each of `records` in `session`'s
+    /// register (its participants they see; a user their own people, unless
+    /// they hold the session): 422 or 403 otherwise. Answers whether they
+    /// record their own people only.
+    pub async fn allowed(
         &self,
         conn: &mut Conn,
         session: &SessionRow,
         records: &[rapport_domain::api::AttendanceEntry],
-    ) -> Result<(), ApiError> {
-        let Taker {
-            ws,
-            scope,
-            by,
-            medals,
-            ctx,
-            ..
-        } = *self;
+    ) -> Result<bool, ApiError> {
+        let Taker { ws, scope, by, .. } = *self;
         let id = session.id;
-        if session.status == SessionStatus::Cancelled {
-            return Err(ApiError::conflict(
-                Code::Cancelled,
-                "this session was cancelled: it has no register",
-            ));
-        }
-        if session.starts_at - chrono::Duration::minutes(EARLY_MINUTES) > chrono::Utc::now() {
-            return Err(ApiError::validation(
-                "records",
-                FieldCode::Range,
-                "a register is taken from half an hour before the session starts",
-            ));
-        }
         // A user who holds the session (a tutor) takes its whole
         // register.
         let own_only = self.recorder.own_only && by.is_none_or(|u| session.host_id != Some(u));
@@ -197,6 +179,39 @@ impl Taker<'_> {
                 ));
             }
         }
+        Ok(own_only)
+    }
+
+    /// Records `records` in `session`'s register, in the caller's
+    /// transaction, the session locked.
+    pub async fn take(
+        &self,
+        conn: &mut Conn,
+        session: &SessionRow,
+        records: &[rapport_domain::api::AttendanceEntry],
+    ) -> Result<(), ApiError> {
+        let Taker {
+            ws,
+            by,
+            medals,
+            ctx,
+            ..
+        } = *self;
+        let id = session.id;
+        if session.status == SessionStatus::Cancelled {
+            return Err(ApiError::conflict(
+                Code::Cancelled,
+                "this session was cancelled: it has no register",
+            ));
+        }
+        if session.starts_at - chrono::Duration::minutes(EARLY_MINUTES) > chrono::Utc::now() {
+            return Err(ApiError::validation(
+                "records",
+                FieldCode::Range,
+                "a register is taken from half an hour before the session starts",
+            ));
+        }
+        let own_only = self.allowed(conn, session, records).await?;
         let mut before = rapport_db::scheduling::attendance_of(conn, ws, id).await?;
         if own_only {
             // What the host or staff recorded stands: a user logs their

@@ -16,16 +16,14 @@ use rapport_db::scheduling::SessionRow;
 use rapport_db::session_logs::{self, SessionLogRow};
 use rapport_db::Conn;
 use rapport_domain::api::{LogSessionRequest, SessionLogView, SessionStatus};
-use rapport_domain::problem::{Code, FieldCode};
+use rapport_domain::problem::Code;
 use rapport_domain::validate::tidy;
 use uuid::Uuid;
 
-/// How far ahead of the server's clock a device's clock may be.
-const CLOCK_SLACK_MINUTES: i64 = 5;
-
 /// Apply a session's log made on a device: held (`completed`) and/or
 /// attendance, with the rights of `PUT /sessions/{id}/attendance` and
-/// `POST /sessions/{id}/complete`. The same log (same `id`, same body)
+/// `POST /sessions/{id}/complete`. A `logged_at` ahead of the server's
+/// clock is taken as now. The same log (same `id`, same content)
 /// sent again changes nothing and answers `replayed: true`; the same `id`
 /// with another body answers 422. A log is refused, and nothing changes,
 /// when the session was cancelled (409 `cancelled`), is invoiced (409
@@ -57,13 +55,6 @@ pub async fn apply(
     let ws = caller.workspace_id();
     let id = id.into_inner();
     let now = chrono::Utc::now();
-    if body.logged_at > now + chrono::Duration::minutes(CLOCK_SLACK_MINUTES) {
-        return Err(ApiError::validation(
-            "logged_at",
-            FieldCode::Range,
-            "is later than now: is the device's clock right?",
-        ));
-    }
     let records: Vec<_> = body
         .records
         .iter()
@@ -81,8 +72,8 @@ pub async fn apply(
         based_on: body.version,
         completed: body.completed,
         records: serde_json::to_value(&records).map_err(ApiError::internal)?,
-        // As the database keeps it, so that a replay compares equal.
-        logged_at: body.logged_at.trunc_subsecs(6),
+        // A device whose clock is ahead logged it now at the latest.
+        logged_at: body.logged_at.min(now).trunc_subsecs(6),
         applied_at: now.trunc_subsecs(6),
     };
     let medals = caller
@@ -105,14 +96,12 @@ pub async fn apply(
                     first.based_on,
                     first.completed,
                     &first.records,
-                    first.logged_at,
                 ) == (
                     log.session_id,
                     log.user_id,
                     log.based_on,
                     log.completed,
                     &log.records,
-                    log.logged_at,
                 );
                 if !same {
                     return Err(ApiError::Unprocessable {
@@ -123,7 +112,6 @@ pub async fn apply(
                 let session = super::Session::of(conn, row).await?;
                 return Ok((first, session, true));
             }
-            refuse_if_conflicting(conn, ws, &row, &log, &records).await?;
             let taker = Taker {
                 ws,
                 scope: &scope,
@@ -132,6 +120,12 @@ pub async fn apply(
                 medals,
                 ctx: &ctx,
             };
+            // Whose lines the caller may log, before anything is said of
+            // what the register holds.
+            if !records.is_empty() {
+                taker.allowed(conn, &row, &records).await?;
+            }
+            refuse_if_conflicting(conn, ws, &row, &log, &records).await?;
             if !records.is_empty() {
                 taker.take(conn, &row, &records).await?;
             }

@@ -285,3 +285,31 @@ pub async fn settle(conn: &mut AsyncPgConnection, ws: Uuid, all: &[Settled]) -> 
     }
     Ok(())
 }
+
+/// The packages of `people` still in use on `today`: sessions left, not
+/// expired, and not cancelled (their line credited whole); oldest first.
+pub async fn in_use(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    people: &[Uuid],
+    today: NaiveDate,
+) -> QueryResult<Vec<PackageRow>> {
+    let cancelled = invoice_lines::table
+        .filter(invoice_lines::workspace_id.eq(packages::workspace_id))
+        .filter(invoice_lines::package_id.eq(packages::id.nullable()))
+        .filter(invoice_lines::released.eq(true));
+    packages::table
+        .filter(packages::workspace_id.eq(ws))
+        .filter(packages::person_id.eq_any(people))
+        .filter(packages::used.lt(packages::sessions))
+        .filter(
+            packages::expires_on
+                .is_null()
+                .or(packages::expires_on.ge(today)),
+        )
+        .filter(diesel::dsl::not(diesel::dsl::exists(cancelled)))
+        .order((packages::created_at, packages::id))
+        .select(PackageRow::as_select())
+        .load(conn)
+        .await
+}

@@ -47,6 +47,12 @@ pub fn TutoringHome() -> impl IntoView {
         let now = (offline.online.get(), offline.logs.with(Vec::len));
         if before.is_some_and(|(online, kept)| (now.0 && !online) || now.1 < kept) {
             board.refetch();
+            // And once more when things have settled (the connection just
+            // back, the last of the queue sent).
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(1500).await;
+                board.refetch();
+            });
         }
         now
     });

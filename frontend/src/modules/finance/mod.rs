@@ -965,6 +965,19 @@ fn InvoicePanel(
         });
     };
 
+    // Mailed again to the student and their guardians.
+    let send = move |_| {
+        spawn_local(async move {
+            match api::post_empty::<InvoiceView>(&format!("/api/v1/invoices/{id}/send")).await {
+                Ok(inv) => {
+                    toasts.success(tf("finance.sent", &[("n", &inv.number.to_string())]));
+                    invoice.refetch();
+                }
+                Err(e) => toasts.error(e.message()),
+            }
+        });
+    };
+
     view! {
         <aside class="panel card" aria-label=tr("finance.details") data-test="invoice-panel">
             <button class="close" type="button" aria-label=tr("common.close") on:click=move |_| on_close()>"×"</button>
@@ -1042,9 +1055,15 @@ fn InvoicePanel(
                             <dd>{money(inv.credited_minor, &c)}</dd>
                             <dt>{tr("finance.open")}</dt>
                             <dd><strong>{money(inv.open_minor, &c)}</strong></dd>
+                            <dt>{tr("finance.sent_at")}</dt>
+                            <dd data-test="sent-at">{inv.sent_at.map(|at| i18n::datetime(&at, &session::time_zone())).unwrap_or_else(|| t("finance.not_sent"))}</dd>
                         </dl>
                         <button class="secondary small" type="button" data-action="invoice-pdf"
                             on:click=move |_| download(toasts, format!("/api/v1/invoices/{id}/pdf"))>{tr("finance.pdf")}</button>
+                        " "
+                        <Show when=manage>
+                            <button class="secondary small" type="button" data-action="send-invoice" on:click=send>{tr("finance.send")}</button>
+                        </Show>
                         <form data-form="credit-note" on:submit=credit novalidate=true>
                             <h3>{tr("finance.lines")}</h3>
                             <Show when=manage>

@@ -24,6 +24,7 @@ use rapport_domain::{Module, Permission, Role};
 use uuid::Uuid;
 
 pub mod import;
+mod tutoring;
 
 /// The page, in its own chunk of the app: fetched when first opened.
 #[leptos::lazy]
@@ -138,6 +139,8 @@ fn PeoplePage() -> impl IntoView {
             list.load(false);
         }
     });
+    // In tutoring: each student's rate, sessions left and next session.
+    let summaries = tutoring::of_rows(rows);
     let selected = RwSignal::new(Vec::<Uuid>::new());
     // `?open=<id>` (from the search) opens that record's panel.
     let url = leptos_router::hooks::use_query_map();
@@ -289,6 +292,9 @@ fn PeoplePage() -> impl IntoView {
                                             shown=move || rows.with(|r| r.iter().map(|p| p.id).collect()) />
                                     </Show>
                                     <th scope="col">{tr("common.name")}</th>
+                                    <Show when=tutoring::shown>
+                                        <tutoring::Headers />
+                                    </Show>
                                     <columns::ColumnHeaders columns=columns />
                                 </tr>
                             </thead>
@@ -303,6 +309,9 @@ fn PeoplePage() -> impl IntoView {
                                                 <SelectOne id=id name=name.clone() selected=selected />
                                             </Show>
                                             <td><button class="link" on:click=move |_| open.set(Some(id))>{p.name()}</button></td>
+                                            <Show when=tutoring::shown>
+                                                <tutoring::Cells id=id found=summaries />
+                                            </Show>
                                             {move || columns.shown().into_iter().map(|c| cell(&p, &c, &names.get().unwrap_or_default())).collect_view()}
                                         </tr>
                                     }
@@ -726,6 +735,9 @@ fn PersonPanel(
                         </Show>
                         <Show when=move || session.has_module(Module::Payments)>
                             <Guardians id=id editable=editable />
+                        </Show>
+                        <Show when=move || !deleted && tutoring::shown()>
+                            <tutoring::Panel id=id />
                         </Show>
                         <Show when=move || session.can(Permission::NotesRead)>
                             <crate::components::timeline::Timeline record=rapport_domain::api::NoteRecord::Person id=id />
