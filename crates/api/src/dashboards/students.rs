@@ -57,8 +57,9 @@ pub async fn summaries(
         return Ok(Json(Vec::new()));
     }
     let finance = caller.workspace.has_module(Module::Finance);
+    let sees_money = finance && caller.allows(Permission::FinanceRead);
     let mut rates: HashMap<Uuid, Vec<_>> = HashMap::new();
-    if finance && caller.allows(Permission::FinanceRead) {
+    if sees_money {
         for r in rapport_db::finance::rates_of(conn, ws, &people).await? {
             rates.entry(r.person_id).or_default().push(r.view());
         }
@@ -114,7 +115,6 @@ pub async fn summaries(
             });
         }
     }
-    let sees_money = finance && caller.allows(Permission::FinanceRead);
     Ok(Json(
         people
             .into_iter()
