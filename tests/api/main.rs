@@ -41,3 +41,4 @@ mod search;
 mod session_logs;
 mod sessions;
 mod store;
+mod workspace_export;

@@ -3,6 +3,7 @@
 //! million rows holds one chunk in memory, never the whole list. A CSV file
 //! and an XLSX workbook ([`xlsx`]) are both streamed as they are written.
 
+pub mod archive;
 pub mod xlsx;
 
 use crate::error::ApiError;
@@ -277,7 +278,7 @@ pub fn custom_cell(v: Option<&serde_json::Value>) -> String {
 }
 
 /// A download named `name` in the browser, of type `content_type`.
-fn attachment(name: &str, content_type: &str) -> actix_web::HttpResponseBuilder {
+pub(crate) fn attachment(name: &str, content_type: &str) -> actix_web::HttpResponseBuilder {
     let mut r = HttpResponse::Ok();
     r.content_type(content_type).insert_header((
         "content-disposition",

@@ -70,6 +70,19 @@ impl Files {
         }
     }
 
+    /// File `id` of `ws` opened for reading, to be read a piece at a time;
+    /// `None` when it is not there.
+    pub async fn open(&self, ws: Uuid, id: Uuid) -> anyhow::Result<Option<tokio::fs::File>> {
+        let path = self.path(ws, id);
+        match tokio::fs::File::open(&path).await {
+            Ok(f) => Ok(Some(f)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => {
+                Err(anyhow::Error::new(e).context(format!("opening the file {}", path.display())))
+            }
+        }
+    }
+
     /// Removes file `id` of `ws`; one already gone is no error.
     pub async fn remove(&self, ws: Uuid, id: Uuid) -> anyhow::Result<()> {
         let path = self.path(ws, id);

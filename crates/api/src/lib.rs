@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod branches;
 pub mod bulk;
 pub mod config;
@@ -85,6 +86,7 @@ fn api_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .configure(invitations::routes)
     .configure(api_keys::routes)
     .configure(audit::routes)
+    .configure(backup::routes)
     .configure(events::routes)
     .service(mail::list::list);
 }

@@ -21,7 +21,7 @@ use utoipa::OpenApi;
     tags(
         (name = "auth", description = "Sign-up, sign-in and sessions"),
         (name = "me", description = "The signed-in user"),
-        (name = "workspaces", description = "Workspaces and templates"),
+        (name = "workspaces", description = "Workspaces and templates, and the export of everything a workspace holds"),
         (name = "members", description = "Members and roles"),
         (name = "people", description = "People: contacts, customers, students, practitioners"),
         (name = "branches", description = "Branches: the places a workspace works from, the branch of each person and of each member; a moderator given branches sees the people of those only"),

@@ -10,6 +10,7 @@ pub mod custom_fields;
 pub mod dashboards;
 pub mod events;
 pub mod explain;
+pub mod export;
 pub mod finance;
 pub mod groups;
 pub mod idempotency;

@@ -373,6 +373,7 @@ permissions! {
     InvitationsManage = "invitations:manage", "members", Write, module = core, user_only = true, [Owner, Admin];
     ApiKeysManage = "api_keys:manage", "api_keys", Write, module = core, user_only = true, [Owner, Admin];
     AuditRead = "audit:read", "audit", Read, module = core, user_only = false, [Owner, Admin];
+    WorkspaceExport = "workspace:export", "export", Read, module = core, user_only = false, [Owner, Admin];
     OverviewRead = "overview:read", "overview", Read, module = core, user_only = false, [Owner, Admin];
     EventsRead = "events:read", "events", Read, module = core, user_only = false, [Owner, Admin, Manager, Staff, Member];
     CustomFieldsRead = "custom_fields:read", "custom_fields", Read, module = core, user_only = false, [Owner, Admin, Manager, Staff, Member];

@@ -34,13 +34,20 @@ pub const CELL_CHARS: usize = 32_767;
 const CHUNK: usize = 64 * 1024;
 
 /// The answer's body: what the archive writes, in chunks.
-struct Sink {
+pub(super) struct Sink {
     tx: mpsc::Sender<Result<Bytes, ApiError>>,
     buf: Vec<u8>,
 }
 
 impl Sink {
-    fn send(&mut self) -> std::io::Result<()> {
+    pub(super) fn new(tx: mpsc::Sender<Result<Bytes, ApiError>>) -> Sink {
+        Sink {
+            tx,
+            buf: Vec::with_capacity(CHUNK),
+        }
+    }
+
+    pub(super) fn send(&mut self) -> std::io::Result<()> {
         if self.buf.is_empty() {
             return Ok(());
         }
@@ -79,10 +86,7 @@ fn write_sheets(
     tx: mpsc::Sender<Result<Bytes, ApiError>>,
     per_sheet: u32,
 ) {
-    let sink = Sink {
-        tx: tx.clone(),
-        buf: Vec::with_capacity(CHUNK),
-    };
+    let sink = Sink::new(tx.clone());
     let written = (|| -> Result<(), ApiError> {
         use zip::write::SimpleFileOptions;
         let failed = |e: zip::result::ZipError| ApiError::internal(anyhow::anyhow!(e));
