@@ -351,7 +351,7 @@ async fn authorized(
 pub async fn download(path: &str) -> ApiResult<()> {
     use wasm_bindgen::JsCast;
     let (url, name) = fetched(path).await?;
-    let name = name.unwrap_or_else(|| "export.csv".into());
+    let name = name.unwrap_or_else(|| "rapport-download".into());
     let link = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.create_element("a").ok())

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod branches;
 pub mod custom_fields;
 pub mod dashboards;
+pub mod export;
 pub mod finance;
 pub mod groups;
 pub mod mail;
@@ -76,6 +77,7 @@ pub const ENTRIES: &[Entry] = &[
     api_keys::ENTRY,
     custom_fields::ENTRY,
     audit::ENTRY,
+    export::ENTRY,
     mail::ENTRY,
 ];
 
