@@ -61,7 +61,7 @@ rm -rf "$data"
 port=$(free_port)
 base=http://127.0.0.1:$port
 RAPPORT_DATA_DIR=$data RAPPORT_BIND=127.0.0.1:$port \
-  RAPPORT_AUTH_RATE_LIMIT=100000000 RAPPORT_API_KEY_RATE_LIMIT=100000000 \
+  RAPPORT_AUTH_RATE_LIMIT=100000000 RAPPORT_API_KEY_RATE_LIMIT=100000000 RAPPORT_BACKUP_KEEP=0 \
   target/release/rapport serve --demo >target/bench-server.log 2>&1 &
 pid=$!
 token=$(scripts/wait-ready.sh "$base" "$pid" target/bench-server.log owner@sales.demo)

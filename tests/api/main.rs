@@ -4,6 +4,7 @@
 mod api_keys;
 mod audit;
 mod auth;
+mod backup;
 mod branches;
 mod bulk;
 mod conventions;

@@ -66,6 +66,21 @@ pub struct ApiConfig {
     pub digest_after_mins: i64,
     /// Where uploaded files (a message's attachments) are kept.
     pub files_dir: PathBuf,
+    /// The daily backup; none without it.
+    pub backups: Option<Backups>,
+}
+
+/// Where and how the daily backup is made.
+#[derive(Debug, Clone)]
+pub struct Backups {
+    /// The database to back up, as `pg_dump` reaches it.
+    pub database_url: String,
+    /// Where backups are written.
+    pub dir: PathBuf,
+    /// The key they are encrypted with.
+    pub key: crate::backup::crypt::Key,
+    /// How many are kept, the newest.
+    pub keep: usize,
 }
 
 impl ApiConfig {
@@ -105,6 +120,7 @@ impl ApiConfig {
             maintenance_every_ms: 300_000,
             digest_after_mins: 60,
             files_dir: std::env::temp_dir().join("rapport-files"),
+            backups: None,
             job_stale_secs: 600,
         }
     }

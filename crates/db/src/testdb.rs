@@ -150,6 +150,22 @@ pub async fn fresh(cluster_url: &str) -> anyhow::Result<String> {
     Ok(with_database(cluster_url, &name))
 }
 
+/// Creates an empty database (no tables, not migrated) on the cluster of
+/// `cluster_url`, named as a test's so that it is swept like one, and
+/// returns its URL: a fresh machine's, to restore a backup onto.
+pub async fn empty(cluster_url: &str) -> anyhow::Result<String> {
+    let name = format!(
+        "rapport_t_{}_{}",
+        now_secs(),
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    admin(cluster_url)
+        .await?
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await?;
+    Ok(with_database(cluster_url, &name))
+}
+
 /// Drops a test's database once the test is done with it (a failed test's is
 /// kept for a look, and swept by a later run). Only a test's database is
 /// dropped, and sessions still on it are ended.

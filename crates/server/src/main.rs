@@ -1,7 +1,9 @@
-//! `rapport serve | migrate | demo`.
+//! `rapport serve | migrate | demo | backup | restore`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use rapport_api::backup::crypt::Key;
+use rapport_api::backup::dump;
 use rapport_api::config::SmtpConfig;
 use rapport_api::ApiConfig;
 use rapport_server::{pg, ServeOptions};
@@ -37,6 +39,22 @@ enum Command {
     Migrate,
     /// Create the demo workspaces, print how to sign in, and exit.
     Demo,
+    /// Write an encrypted backup of the whole server (the database and the
+    /// uploaded files) and exit.
+    Backup {
+        /// The file to write (default: a new file in the backup directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Put back a backup made by `rapport backup`, onto an empty database,
+    /// and exit.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Drop everything the database holds first.
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -174,6 +192,21 @@ struct Opts {
     /// Password hashes (Argon2id, 19 MiB each) computed at once (default: one per core).
     #[arg(long, env = "RAPPORT_HASH_CONCURRENCY", global = true)]
     hash_concurrency: Option<usize>,
+    /// Where backups are written, the daily ones and `rapport backup`'s.
+    #[arg(long, env = "RAPPORT_BACKUP_DIR", global = true)]
+    backup_dir: Option<PathBuf>,
+    /// Daily backups kept, the newest; 0 makes none.
+    #[arg(long, env = "RAPPORT_BACKUP_KEEP", default_value_t = 7, global = true)]
+    backup_keep: usize,
+    /// The key backups are encrypted with, 64 hexadecimal digits (default:
+    /// the one in the data directory, made on first use).
+    #[arg(
+        long,
+        env = "RAPPORT_BACKUP_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    backup_key: Option<String>,
     /// `text` or `json` logs.
     #[arg(
         long,
@@ -275,7 +308,77 @@ async fn main() -> anyhow::Result<()> {
     result
 }
 
+/// The backup key: given, or the one in the data directory (made there
+/// when `make` and there is none, with a word to keep a copy).
+fn backup_key(opts: &Opts, make: bool) -> anyhow::Result<Key> {
+    if let Some(k) = &opts.backup_key {
+        return Key::from_hex(k).context("RAPPORT_BACKUP_KEY");
+    }
+    let path = opts.data_dir.join("backup-key");
+    if !make && !path.exists() {
+        anyhow::bail!(
+            "no backup key at {}: give the key the backup was made with (RAPPORT_BACKUP_KEY or that file)",
+            path.display()
+        );
+    }
+    let (key, made) = Key::load_or_create(&path)?;
+    if made {
+        tracing::warn!(
+            key = %path.display(),
+            "a backup key was made: keep a copy of it away from this machine, as no backup can be restored without it"
+        );
+    }
+    Ok(key)
+}
+
+fn backup_dir(opts: &Opts) -> PathBuf {
+    opts.backup_dir
+        .clone()
+        .unwrap_or_else(|| opts.data_dir.join("backups"))
+}
+
 async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Result<()> {
+    match &command {
+        Command::Backup { out } => {
+            let key = backup_key(opts, true)?;
+            let out = out
+                .clone()
+                .unwrap_or_else(|| backup_dir(opts).join(dump::file_name(chrono::Utc::now())));
+            let (url, files, to) = (
+                database_url.to_string(),
+                opts.data_dir.join("files"),
+                out.clone(),
+            );
+            let made = tokio::task::spawn_blocking(move || dump::backup(&url, &files, &key, &to))
+                .await??;
+            println!(
+                "Backed up to {} (database {} bytes, {} files).",
+                out.display(),
+                made.database_bytes,
+                made.files
+            );
+            return Ok(());
+        }
+        Command::Restore { file, replace } => {
+            let key = backup_key(opts, false)?;
+            let done = dump::restore(
+                database_url,
+                &opts.data_dir.join("files"),
+                &key,
+                file,
+                *replace,
+            )
+            .await?;
+            println!(
+                "Restored the backup of {} (made by Rapport {}): the database and {} files.",
+                done.manifest.created_at.to_rfc3339(),
+                done.manifest.version,
+                done.files
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     let applied = rapport_db::run_migrations(database_url)
         .await
         .context("migrating the database")?;
@@ -293,6 +396,7 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
             return Ok(());
         }
         Command::Serve { demo } => demo,
+        Command::Backup { .. } | Command::Restore { .. } => unreachable!("handled above"),
     };
     let mut config = ApiConfig::new(jwt_secret(opts)?);
     let public_url = opts
@@ -326,6 +430,14 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
         .collect();
     config.body_limit = opts.body_limit;
     config.files_dir = opts.data_dir.join("files");
+    if opts.backup_keep > 0 {
+        config.backups = Some(rapport_api::config::Backups {
+            database_url: database_url.to_string(),
+            dir: backup_dir(opts),
+            key: backup_key(opts, true)?,
+            keep: opts.backup_keep,
+        });
+    }
     config.static_dir = Some(opts.static_dir.clone());
     config.trust_proxy = opts.trust_proxy;
     config.trusted_proxies = opts

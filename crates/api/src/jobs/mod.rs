@@ -95,6 +95,7 @@ pub fn registry() -> Registry {
     crate::finance::jobs(&mut r);
     crate::ops::jobs(&mut r);
     crate::messaging::jobs(&mut r);
+    crate::backup::jobs(&mut r);
     r
 }
 
@@ -109,6 +110,7 @@ pub fn schedules() -> Vec<schedule::Schedule> {
     crate::payments::schedules(&mut s);
     crate::finance::schedules(&mut s);
     crate::messaging::schedules(&mut s);
+    crate::backup::schedules(&mut s);
     s
 }
 
