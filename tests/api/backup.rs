@@ -20,7 +20,8 @@ async fn backup(app: &TestApp, files: &Path, key: &Key, out: &Path) -> dump::Man
         key.clone(),
         out.to_path_buf(),
     );
-    tokio::task::spawn_blocking(move || dump::backup(&url, &files, &key, &out))
+    let fields = app.state().config.fields_key.clone();
+    tokio::task::spawn_blocking(move || dump::backup(&url, &files, &fields, &key, &out))
         .await
         .unwrap()
         .expect("a backup")
@@ -75,11 +76,19 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
     .await;
     let owner = app.register("tutoring").await;
     let user = app.add_member(&owner, "member").await;
+    app.post(
+        "/api/v1/custom-fields",
+        Some(&owner.access),
+        json!({"record_type": "person", "label": "Allergies", "kind": "text", "sensitive": true}),
+    )
+    .await
+    .expect(201);
     for (first, last) in [("Ada", "Lovelace"), ("Grace", "Hopper"), ("Émile", "Zola")] {
         app.post(
             "/api/v1/people",
             Some(&owner.access),
-            json!({"first_name": first, "last_name": last, "tags": ["restored"]}),
+            json!({"first_name": first, "last_name": last, "tags": ["restored"],
+                   "custom_fields": {"allergies": format!("{first}: peanuts")}}),
         )
         .await
         .expect(201);
@@ -165,36 +174,43 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
     };
 
     // The wrong key, or a damaged file, changes nothing.
-    let e = dump::restore(&url, &files_b, &Key::random(), &out, false)
+    let e = dump::restore(&url, &files_b, &Key::random(), &out, false, None)
         .await
         .unwrap_err();
     assert!(e.to_string().contains("another key"), "{e:#}");
+    // A server with another fields key could not open the sensitive values.
+    let e = dump::restore(&url, &files_b, &key, &out, false, Some(&Key::random()))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("fields key"), "{e:#}");
     let mut damaged = bytes.clone();
     let at = damaged.len() / 2;
     damaged[at] ^= 0x40;
     let damaged_path = out.with_extension("damaged");
     std::fs::write(&damaged_path, &damaged).unwrap();
-    let e = dump::restore(&url, &files_b, &key, &damaged_path, false)
+    let e = dump::restore(&url, &files_b, &key, &damaged_path, false, None)
         .await
         .unwrap_err();
     assert!(format!("{e:#}").contains("damaged"), "{e:#}");
     assert_eq!(tables(url.clone()).await, 0);
     assert_eq!(std::fs::read_dir(&files_b).unwrap().count(), 0);
 
-    let done = dump::restore(&url, &files_b, &key, &out, false)
+    let done = dump::restore(&url, &files_b, &key, &out, false, None)
         .await
         .expect("restored");
     assert_eq!(done.files, 1);
     assert_eq!(done.manifest.created_at, made.created_at);
     // Once restored, it is not restored over without being asked to.
-    let e = dump::restore(&url, &files_b, &key, &out, false)
+    let e = dump::restore(&url, &files_b, &key, &out, false, Some(&done.fields_key))
         .await
         .unwrap_err();
     assert!(e.to_string().contains("already holds"), "{e:#}");
 
+    let fields_key = done.fields_key.clone();
     let app = TestApp::on_database(url.clone(), |c| {
         c.run_workers = false;
         c.files_dir = files_b.clone();
+        c.fields_key = fields_key.clone();
     })
     .await;
     assert_eq!(counts(&app).await, rows, "every table holds what it held");
@@ -215,6 +231,19 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
     let path = format!("/api/v1/attachments/{}", a["id"].as_str().unwrap());
     let got = app.get(&path, &owner_again.access).await.expect(200).bytes;
     assert!(got == pdf, "the attached file comes back whole");
+    // The sensitive values open with the restored key.
+    let people: Value = app
+        .get("/api/v1/people?limit=10&q=Lovelace", &owner_again.access)
+        .await
+        .expect(200)
+        .body;
+    let ada = people["data"][0]["id"].as_str().unwrap().to_string();
+    let ada: Value = app
+        .get(&format!("/api/v1/people/{ada}"), &owner_again.access)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(ada["custom_fields"]["allergies"], "Ada: peanuts");
     let user_again = app.sign_in(&user.email).await;
     assert!(got == app.get(&path, &user_again.access).await.expect(200).bytes);
 
@@ -227,7 +256,7 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
     .await
     .expect(201);
     app.stop().await;
-    dump::restore(&url, &files_b, &key, &out, true)
+    dump::restore(&url, &files_b, &key, &out, true, Some(&fields_key))
         .await
         .expect("replaced");
     let app = TestApp::on_database(url.clone(), |c| c.files_dir = files_b.clone()).await;
@@ -303,7 +332,7 @@ async fn the_daily_backup_keeps_the_newest_and_each_restores() {
     let fresh = rapport_db::testdb::empty(&cluster_url().await)
         .await
         .unwrap();
-    dump::restore(&fresh, &temp_dir("files"), &key, &kept[1], false)
+    dump::restore(&fresh, &temp_dir("files"), &key, &kept[1], false, None)
         .await
         .unwrap();
     let restored = TestApp::on_database(fresh.clone(), |c| c.run_workers = false).await;

@@ -39,6 +39,7 @@ mod scheduling;
 mod schema;
 mod school;
 mod search;
+mod sensitive_fields;
 mod session_logs;
 mod sessions;
 mod store;

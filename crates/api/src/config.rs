@@ -68,6 +68,8 @@ pub struct ApiConfig {
     pub files_dir: PathBuf,
     /// The daily backup; none without it.
     pub backups: Option<Backups>,
+    /// The key the values of sensitive custom fields are sealed with.
+    pub fields_key: crate::backup::crypt::Key,
 }
 
 /// Where and how the daily backup is made.
@@ -121,6 +123,7 @@ impl ApiConfig {
             digest_after_mins: 60,
             files_dir: std::env::temp_dir().join("rapport-files"),
             backups: None,
+            fields_key: crate::backup::crypt::Key::random(),
             job_stale_secs: 600,
         }
     }

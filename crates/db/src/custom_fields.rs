@@ -27,6 +27,7 @@ pub struct CustomFieldRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    pub sensitive: bool,
 }
 
 impl CustomFieldRow {
@@ -44,6 +45,7 @@ impl CustomFieldRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
+            sensitive: self.sensitive,
         }
     }
 }
@@ -67,17 +69,23 @@ impl Sorts for CustomFieldSort {
     }
 }
 
+/// The fields of `ws`, those of `record` if given; the sensitive ones only
+/// `with_sensitive`.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
     record: Option<FieldRecord>,
     archived: bool,
+    with_sensitive: bool,
     page: &PageRequest<CustomFieldSort>,
 ) -> ListResult<Vec<CustomFieldRow>> {
     let mut q = custom_fields::table
         .filter(custom_fields::workspace_id.eq(ws))
         .select(CustomFieldRow::as_select())
         .into_boxed();
+    if !with_sensitive {
+        q = q.filter(custom_fields::sensitive.eq(false));
+    }
     if let Some(r) = record {
         q = q.filter(custom_fields::record_type.eq(r.as_str()));
     }
@@ -90,16 +98,37 @@ pub async fn list(
     Ok(q.load(conn).await?)
 }
 
-/// The live fields of a kind of record, in order: what its writes are checked against.
+/// The live fields of a kind of record, in order, but the sensitive ones:
+/// what its `custom_fields` are checked against, filtered, exported and
+/// imported by.
 pub async fn live(
     conn: &mut AsyncPgConnection,
     ws: Uuid,
     record: FieldRecord,
 ) -> QueryResult<Vec<CustomFieldView>> {
+    live_of(conn, ws, record, false).await
+}
+
+/// The live sensitive fields of people, in order: their values are kept
+/// encrypted apart.
+pub async fn sensitive(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+) -> QueryResult<Vec<CustomFieldView>> {
+    live_of(conn, ws, FieldRecord::Person, true).await
+}
+
+async fn live_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    record: FieldRecord,
+    sensitive: bool,
+) -> QueryResult<Vec<CustomFieldView>> {
     let rows: Vec<CustomFieldRow> = custom_fields::table
         .filter(custom_fields::workspace_id.eq(ws))
         .filter(custom_fields::record_type.eq(record.as_str()))
         .filter(custom_fields::archived_at.is_null())
+        .filter(custom_fields::sensitive.eq(sensitive))
         .order((custom_fields::position, custom_fields::id))
         .select(CustomFieldRow::as_select())
         .load(conn)
@@ -166,6 +195,7 @@ pub struct NewCustomField {
     pub options: Vec<String>,
     pub required: bool,
     pub position: i32,
+    pub sensitive: bool,
 }
 
 /// Adds a field at the end of its kind's.

@@ -38,6 +38,9 @@ pub struct PersonRow {
     pub version: i32,
     pub erased_at: Option<DateTime<Utc>>,
     pub branch_id: Option<Uuid>,
+    /// The values of sensitive fields, sealed: opened only by the API for
+    /// those who may see them.
+    pub sensitive_fields: Option<Vec<u8>>,
 }
 
 impl PersonRow {
@@ -374,6 +377,7 @@ pub struct NewPerson {
     pub status: String,
     pub tags: Vec<String>,
     pub custom_fields: serde_json::Value,
+    pub sensitive_fields: Option<Vec<u8>>,
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, p: &NewPerson) -> QueryResult<PersonRow> {
@@ -399,6 +403,7 @@ pub struct PersonChanges {
     pub status: Option<String>,
     pub tags: Option<Vec<String>>,
     pub custom_fields: Option<serde_json::Value>,
+    pub sensitive_fields: Option<Option<Vec<u8>>>,
 }
 
 impl PersonChanges {
@@ -421,6 +426,7 @@ impl PersonChanges {
                 .is_some_and(|s| s != p.status.as_str())
             || differs(&self.tags, &p.tags)
             || differs(&self.custom_fields, &p.custom_fields)
+            || differs(&self.sensitive_fields, &p.sensitive_fields)
     }
 }
 
@@ -449,6 +455,7 @@ pub async fn erase(
             people::tags.eq(Vec::<String>::new()),
             people::custom_fields.eq(serde_json::json!({})),
             people::archived_custom_fields.eq(serde_json::json!({})),
+            people::sensitive_fields.eq(None::<Vec<u8>>),
             people::deleted_at.eq(diesel::dsl::sql::<
                 diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
             >("COALESCE(people.deleted_at, now())")),
@@ -658,4 +665,36 @@ pub async fn names(
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(|(id, f, l)| (id, (f, l))).collect())
+}
+
+/// The first `n` live people of `ws` by name who are no member: the demo's
+/// students.
+pub async fn first_students(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    n: i64,
+) -> QueryResult<Vec<Uuid>> {
+    people::table
+        .filter(people::workspace_id.eq(ws))
+        .filter(people::deleted_at.is_null())
+        .filter(people::user_id.is_null())
+        .order((people::sort_name, people::id))
+        .limit(n)
+        .select(people::id)
+        .load(conn)
+        .await
+}
+
+/// Sets the sealed sensitive values of person `id` of `ws` as they are
+/// (the demo's way: no version moves).
+pub async fn set_sealed(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    id: Uuid,
+    sealed: Option<Vec<u8>>,
+) -> QueryResult<usize> {
+    diesel::update(people::table.find((ws, id)))
+        .set(people::sensitive_fields.eq(sealed))
+        .execute(conn)
+        .await
 }

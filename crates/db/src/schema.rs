@@ -263,6 +263,7 @@ diesel::table! {
         version -> Int4,
         erased_at -> Nullable<Timestamptz>,
         branch_id -> Nullable<Uuid>,
+        sensitive_fields -> Nullable<Bytea>,
     }
 }
 
@@ -331,6 +332,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        sensitive -> Bool,
     }
 }
 

@@ -383,6 +383,7 @@ permissions! {
     PeopleWrite = "people:write", "people", Write, module = People, user_only = false, [Owner, Admin, Manager, Staff];
     PeopleDelete = "people:delete", "people", Write, module = People, user_only = false, [Owner, Admin];
     PrivacyRead = "privacy:read", "privacy", Read, module = People, user_only = false, [Owner, Admin];
+    SensitiveRead = "sensitive:read", "sensitive", Read, module = People, user_only = false, [Owner, Admin];
     PrivacyErase = "privacy:erase", "privacy", Write, module = People, user_only = false, [Owner, Admin];
     BranchesRead = "branches:read", "branches", Read, module = People, user_only = false, [Owner, Admin, Manager, Staff, Member];
     BranchesManage = "branches:manage", "branches", Write, module = People, user_only = false, [Owner, Admin];

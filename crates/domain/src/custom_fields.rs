@@ -121,6 +121,13 @@ pub struct CustomFieldView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// A person's field whose values are kept encrypted and shown only to
+    /// those allowed to see sensitive fields (`sensitive:read`): on the
+    /// person's own page, never in lists, search, filters, exports of
+    /// lists, events or the audit trail. The field itself is listed only
+    /// to them.
+    #[serde(default)]
+    pub sensitive: bool,
 }
 
 /// A page of the list.
@@ -211,6 +218,10 @@ pub struct CreateCustomFieldRequest {
     pub options: Vec<String>,
     #[serde(default)]
     pub required: bool,
+    /// Values kept encrypted, seen only by owners and admins (people's
+    /// fields only; set when the field is made; never required).
+    #[serde(default)]
+    pub sensitive: bool,
 }
 
 impl Validate for CreateCustomFieldRequest {
@@ -233,6 +244,20 @@ impl Validate for CreateCustomFieldRequest {
             ));
         }
         check_options(e, self.kind, &self.options);
+        if self.sensitive && self.record_type != FieldRecord::Person {
+            e.push(FieldError::new(
+                "sensitive",
+                FieldCode::Invalid,
+                "only a person's field can be sensitive",
+            ));
+        }
+        if self.sensitive && self.required {
+            e.push(FieldError::new(
+                "required",
+                FieldCode::Invalid,
+                "a sensitive field cannot be required: not everyone who adds people may fill it",
+            ));
+        }
     }
 }
 
@@ -439,6 +464,7 @@ mod tests {
             created_at: DateTime::<Utc>::UNIX_EPOCH,
             updated_at: DateTime::<Utc>::UNIX_EPOCH,
             version: 1,
+            sensitive: false,
         }
     }
 

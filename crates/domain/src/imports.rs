@@ -994,6 +994,7 @@ mod tests {
             created_at: DateTime::UNIX_EPOCH,
             updated_at: DateTime::UNIX_EPOCH,
             version: 1,
+            sensitive: false,
         }
     }
 

@@ -2,6 +2,7 @@
 
 use diesel_async::AsyncConnection;
 use rapport_api::auth::secrets;
+use rapport_api::backup::crypt::Key;
 use rapport_api::extract::ctx::Ctx;
 use rapport_db::users::NewUser;
 use rapport_domain::api::ActorKind;
@@ -60,7 +61,7 @@ fn people(t: Template) -> Vec<(Role, &'static str, String)> {
 }
 
 /// Creates the demo workspaces that do not exist yet; returns sign-in lines.
-pub async fn seed(pool: &rapport_db::Pool) -> anyhow::Result<Vec<String>> {
+pub async fn seed(pool: &rapport_db::Pool, fields_key: &Key) -> anyhow::Result<Vec<String>> {
     let hash = tokio::task::spawn_blocking(|| secrets::hash_now(PASSWORD)).await??;
     let mut conn = pool.get().await?;
     let ctx = Ctx {
@@ -109,6 +110,9 @@ pub async fn seed(pool: &rapport_db::Pool) -> anyhow::Result<Vec<String>> {
                     .await?;
                 }
                 records(conn, &ctx, ws.id, t, &members).await?;
+                if t == Template::Tutoring {
+                    sensitive(conn, &ctx, ws.id, fields_key).await?;
+                }
                 if t.modules().contains(&rapport_domain::Module::Messaging) {
                     conversations(conn, &ctx, ws.id, t, &members).await?;
                 }
@@ -505,6 +509,7 @@ async fn records(
                     .into_iter()
                     .collect(),
                 custom_fields: custom_values(t, i),
+                sensitive_fields: None,
             },
         )
         .await?;
@@ -1354,6 +1359,51 @@ async fn group_sessions(
 
 /// The template's own fields of people: what each kind of organisation
 /// keeps beside the name.
+/// A sensitive field of the tutoring workspace, filled in for a dozen
+/// students: what only its owners and admins see.
+async fn sensitive(
+    conn: &mut rapport_db::Conn,
+    ctx: &Ctx,
+    ws: Uuid,
+    key: &Key,
+) -> anyhow::Result<()> {
+    let field = rapport_db::custom_fields::insert(
+        conn,
+        &rapport_db::custom_fields::NewCustomField {
+            workspace_id: ws,
+            id: Uuid::now_v7(),
+            record_type: "person".into(),
+            key: "learning_needs".into(),
+            label: "Learning needs".into(),
+            kind: "text".into(),
+            options: vec![],
+            required: false,
+            position: 100,
+            sensitive: true,
+        },
+    )
+    .await?;
+    ctx.created(conn, ws, &field)
+        .await
+        .map_err(|e| anyhow::anyhow!("recording a demo field: {e}"))?;
+    let students = rapport_db::people::first_students(conn, ws, 12).await?;
+    const NEEDS: [&str; 4] = [
+        "Dyslexia: extra time for reading, large print",
+        "Attention: short breaks every twenty minutes",
+        "Anxious before tests: start with revision",
+        "Hearing aid: sit facing the tutor",
+    ];
+    for (i, s) in students.iter().enumerate() {
+        let values = serde_json::Map::from_iter([(
+            "learning_needs".to_string(),
+            serde_json::Value::from(NEEDS[i % NEEDS.len()]),
+        )]);
+        let sealed = rapport_api::people::sensitive::seal(key, ws, *s, &values);
+        rapport_db::people::set_sealed(conn, ws, *s, sealed).await?;
+    }
+    Ok(())
+}
+
 fn demo_fields(
     t: Template,
 ) -> Vec<(
@@ -1423,6 +1473,7 @@ async fn custom_fields(
                 options: options.iter().map(|o| o.to_string()).collect(),
                 required: false,
                 position: position as i32,
+                sensitive: false,
             },
         )
         .await?;
@@ -1724,6 +1775,7 @@ async fn school_at_scale(
                     .to_string(),
                 tags: vec![],
                 custom_fields: custom_values(Template::School, i + 25),
+                sensitive_fields: None,
             },
         )
         .await?;

@@ -207,6 +207,16 @@ struct Opts {
         global = true
     )]
     backup_key: Option<String>,
+    /// The key the values of sensitive custom fields are sealed with, 64
+    /// hexadecimal digits; every instance of a deployment needs the same
+    /// (default: the one in the data directory, made on first use).
+    #[arg(
+        long,
+        env = "RAPPORT_FIELDS_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    fields_key: Option<String>,
     /// `text` or `json` logs.
     #[arg(
         long,
@@ -331,6 +341,15 @@ fn backup_key(opts: &Opts, make: bool) -> anyhow::Result<Key> {
     Ok(key)
 }
 
+/// The key sensitive custom values are sealed with: given, or the one in
+/// the data directory, made there on first use.
+fn fields_key(opts: &Opts) -> anyhow::Result<Key> {
+    if let Some(k) = &opts.fields_key {
+        return Key::from_hex(k).context("RAPPORT_FIELDS_KEY");
+    }
+    Ok(Key::load_or_create(&opts.data_dir.join("fields-key"))?.0)
+}
+
 fn backup_dir(opts: &Opts) -> PathBuf {
     opts.backup_dir
         .clone()
@@ -344,13 +363,15 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
             let out = out
                 .clone()
                 .unwrap_or_else(|| backup_dir(opts).join(dump::file_name(chrono::Utc::now())));
+            let fields = fields_key(opts)?;
             let (url, files, to) = (
                 database_url.to_string(),
                 opts.data_dir.join("files"),
                 out.clone(),
             );
-            let made = tokio::task::spawn_blocking(move || dump::backup(&url, &files, &key, &to))
-                .await??;
+            let made =
+                tokio::task::spawn_blocking(move || dump::backup(&url, &files, &fields, &key, &to))
+                    .await??;
             println!(
                 "Backed up to {} (database {} bytes, {} files).",
                 out.display(),
@@ -361,14 +382,25 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
         }
         Command::Restore { file, replace } => {
             let key = backup_key(opts, false)?;
+            let path = opts.data_dir.join("fields-key");
+            let current = match &opts.fields_key {
+                Some(k) => Some(Key::from_hex(k).context("RAPPORT_FIELDS_KEY")?),
+                None if path.exists() => Some(Key::load_or_create(&path)?.0),
+                None => None,
+            };
             let done = dump::restore(
                 database_url,
                 &opts.data_dir.join("files"),
                 &key,
                 file,
                 *replace,
+                current.as_ref(),
             )
             .await?;
+            if current.is_none() {
+                std::fs::create_dir_all(&opts.data_dir)?;
+                write_private(&path, &done.fields_key.to_hex())?;
+            }
             println!(
                 "Restored the backup of {} (made by Rapport {}): the database and {} files.",
                 done.manifest.created_at.to_rfc3339(),
@@ -391,7 +423,9 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
             let pool = rapport_db::pool(database_url, 2).await?;
             println!(
                 "Demo workspaces:\n{}",
-                rapport_server::demo::seed(&pool).await?.join("\n")
+                rapport_server::demo::seed(&pool, &fields_key(opts)?)
+                    .await?
+                    .join("\n")
             );
             return Ok(());
         }
@@ -430,6 +464,7 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
         .collect();
     config.body_limit = opts.body_limit;
     config.files_dir = opts.data_dir.join("files");
+    config.fields_key = fields_key(opts)?;
     if opts.backup_keep > 0 {
         config.backups = Some(rapport_api::config::Backups {
             database_url: database_url.to_string(),
@@ -474,7 +509,9 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
     )
     .await?;
     if demo {
-        let lines = rapport_server::demo::seed(&running.state.pool).await?;
+        let lines =
+            rapport_server::demo::seed(&running.state.pool, &running.state.config.fields_key)
+                .await?;
         running.state.set_ready(true);
         println!(
             "Demo workspaces (sign in at {public_url}):\n{}",

@@ -260,6 +260,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             version: 1,
+            sensitive: false,
         }
     }
 

@@ -19,6 +19,20 @@ pub fn fields_of(record: FieldRecord) -> LocalResource<Vec<CustomFieldView>> {
     })
 }
 
+/// The live fields of a kind of record but the sensitive ones: those a
+/// list shows as columns, filters on and imports into.
+pub fn plain_fields_of(record: FieldRecord) -> LocalResource<Vec<CustomFieldView>> {
+    LocalResource::new(move || async move {
+        api::get::<CustomFieldPage>(&format!(
+            "/api/v1/custom-fields?record_type={}&limit=200",
+            record.as_str()
+        ))
+        .await
+        .map(|p| p.data.into_iter().filter(|f| !f.sensitive).collect())
+        .unwrap_or_default()
+    })
+}
+
 /// The check the server runs on `values` (all of them, as the form sends
 /// them): `Err` with the 422 the server would give.
 pub fn check(fields: &[CustomFieldView], values: &Map<String, Value>) -> Result<(), ApiError> {
@@ -159,7 +173,12 @@ pub fn CustomFieldInputs(
             };
             view! {
                 <div class="field" class:invalid=move || error_class().is_some()>
-                    <label for=id.clone()>{f.label.clone()}{f.required.then_some(" *")}</label>
+                    <label for=id.clone()>
+                        {f.label.clone()}{f.required.then_some(" *")}
+                        {f.sensitive.then(|| view! {
+                            <span class="sensitive-mark" title=move || crate::i18n::t("custom_fields.sensitive_hint")>{crate::i18n::tr("custom_fields.sensitive")}</span>
+                        })}
+                    </label>
                     {input}
                     <p class="error" role="alert">{move || error_view().unwrap_or_default()}</p>
                 </div>

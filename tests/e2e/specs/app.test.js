@@ -2008,6 +2008,66 @@ test('a user logs two sessions on a phone without a connection, reopens the app 
   await phone.close();
 });
 
+test("an owner keeps a student's learning needs that a moderator never sees, and downloads everything the workspace holds", async () => {
+  // The moderator's first student.
+  const moderator = await track(await newPage(await browser.newContext()));
+  await signIn(moderator, server.base, 'manager@tutoring.demo', DEMO_PASSWORD);
+  await moderator.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await moderator.goto(`${server.base}/people`);
+  const first = moderator.locator('tr[data-person]').first();
+  await first.waitFor();
+  const name = await first.getAttribute('data-person');
+  await first.getByRole('button').click();
+  const modPanel = moderator.getByRole('complementary', { name: 'Details' });
+  await modPanel.getByRole('heading', { name }).waitFor();
+  await modPanel.getByLabel('School').waitFor();
+  assert.equal(await modPanel.getByText('Learning needs').count(), 0);
+
+  // The owner sees the sensitive field, marked so, and fills it.
+  const owner = await track(await newPage(await browser.newContext()));
+  await signIn(owner, server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
+  await owner.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await owner.goto(`${server.base}/people`);
+  await owner.getByRole('searchbox').fill(name.split(' ').pop());
+  await owner.locator(`tr[data-person="${name}"]`).getByRole('button').click();
+  const panel = owner.getByRole('complementary', { name: 'Details' });
+  await panel.getByRole('heading', { name }).waitFor();
+  const needs = panel.getByLabel(/Learning needs/);
+  await needs.fill('Colour-blind: no red on green');
+  await panel.getByRole('button', { name: 'Save', exact: true }).click();
+  await owner.getByText(`${name} was saved.`).waitFor();
+  await owner.reload();
+  await owner.locator(`tr[data-person="${name}"]`).getByRole('button').click();
+  await expectValue(panel.getByLabel(/Learning needs/), 'Colour-blind: no red on green');
+  await panel.locator('.sensitive-mark', { hasText: 'Sensitive' }).waitFor();
+  await shot(owner, 'sensitive-field');
+
+  // The moderator still sees neither the field nor the value.
+  await moderator.reload();
+  await moderator.locator(`tr[data-person="${name}"]`).getByRole('button').click();
+  await modPanel.getByRole('heading', { name }).waitFor();
+  await modPanel.getByLabel('School').waitFor();
+  assert.equal(await modPanel.getByText('Learning needs').count(), 0);
+  assert.equal(await moderator.getByText('Colour-blind').count(), 0);
+  assert.equal(await moderator.locator('#sidebar').getByRole('link', { name: 'Export' }).count(), 0);
+
+  // The owner downloads everything, the value among it.
+  await owner.locator('#sidebar').getByRole('link', { name: 'Export' }).click();
+  await owner.getByRole('heading', { name: 'Export everything' }).waitFor();
+  await shot(owner, 'export');
+  const [download] = await Promise.all([
+    owner.waitForEvent('download'),
+    owner.getByRole('button', { name: 'Download the export' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^workspace-\d{4}-\d{2}-\d{2}\.zip$/);
+  const zip = readFileSync(await download.path());
+  assert.equal(zip.subarray(0, 2).toString(), 'PK');
+  for (const file of ['workspace.json', 'people.json', 'people.csv', 'sessions.csv', 'invoices.json', 'audit_log.json', 'manifest.json']) {
+    assert.ok(zip.includes(Buffer.from(file)), `${file} is in the archive`);
+  }
+  await owner.getByText('The export is downloaded.').waitFor();
+});
+
 test('no page logged a console error', () => {
   const errors = pages.flatMap((p) => p.errors);
   assert.deepEqual(errors, []);

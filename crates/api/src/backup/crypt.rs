@@ -45,6 +45,10 @@ impl Key {
         Key(rand::random())
     }
 
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }

@@ -6,6 +6,8 @@
 //! - `files/<workspace>/<id>`: every uploaded file, copied after the
 //!   snapshot (a file is written before any row names it, so every file
 //!   the snapshot names is there);
+//! - `fields-key`: the key the sensitive custom values are sealed with,
+//!   without which the restored database could not open them;
 //! - `manifest.json`: when, by which version, how much.
 //!
 //! Everything streams: the dump goes from `pg_dump` through the zip and the
@@ -70,12 +72,13 @@ pub struct Manifest {
     pub files: u64,
 }
 
-/// Writes a backup of the database at `database_url` and the files under
-/// `files_dir` to `out`, encrypted with `key`. Blocking: run it on a
-/// thread of its own.
+/// Writes a backup of the database at `database_url`, the files under
+/// `files_dir` and the `fields` key to `out`, encrypted with `key`.
+/// Blocking: run it on a thread of its own.
 pub fn backup(
     database_url: &str,
     files_dir: &Path,
+    fields: &Key,
     key: &Key,
     out: &Path,
 ) -> anyhow::Result<Manifest> {
@@ -83,7 +86,7 @@ pub fn backup(
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("making {}", dir.display()))?;
     }
-    let written = write_backup(database_url, files_dir, key, &part);
+    let written = write_backup(database_url, files_dir, fields, key, &part);
     match written {
         Ok(m) => {
             std::fs::rename(&part, out).with_context(|| format!("naming {}", out.display()))?;
@@ -113,6 +116,7 @@ fn private_file(path: &Path) -> anyhow::Result<std::fs::File> {
 fn write_backup(
     database_url: &str,
     files_dir: &Path,
+    fields: &Key,
     key: &Key,
     part: &Path,
 ) -> anyhow::Result<Manifest> {
@@ -173,6 +177,9 @@ fn write_backup(
         }
     }
 
+    zip.start_file("fields-key", SimpleFileOptions::default())?;
+    zip.write_all(fields.to_hex().as_bytes())?;
+
     let manifest = Manifest {
         format: FORMAT.into(),
         created_at: chrono::Utc::now(),
@@ -204,18 +211,24 @@ fn read_dir(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 pub struct Restored {
     pub manifest: Manifest,
     pub files: u64,
+    /// The key the backup's sensitive values are sealed with: the server
+    /// must run with it.
+    pub fields_key: Key,
 }
 
 /// Restores the backup `from` (encrypted with `key`) onto the database at
 /// `database_url` and the files under `files_dir`. The database must hold
 /// no tables, unless `replace`, which drops what it holds first. The
-/// migrations made since the backup are applied after.
+/// migrations made since the backup are applied after. When the server
+/// already has a fields key (`fields`) other than the backup's, nothing is
+/// restored: its sensitive values would not open.
 pub async fn restore(
     database_url: &str,
     files_dir: &Path,
     key: &Key,
     from: &Path,
     replace: bool,
+    fields: Option<&Key>,
 ) -> anyhow::Result<Restored> {
     // Opened whole before the database is touched: a wrong key or a
     // damaged file changes nothing.
@@ -226,7 +239,12 @@ pub async fn restore(
         tokio::task::spawn_blocking(move || open_backup(&from, &key, &work)).await?
     };
     let result = async {
-        let manifest = opened?;
+        let (manifest, fields_key) = opened?;
+        if fields.is_some_and(|f| f.bytes() != fields_key.bytes()) {
+            bail!(
+                "this server's fields key is not the backup's, so the backup's sensitive values would not open: move the data directory's fields-key away (or unset RAPPORT_FIELDS_KEY) and restore again"
+            );
+        }
         empty_database(database_url, replace).await?;
         {
             let (url, dump) = (database_url.to_string(), work.join("database.dump"));
@@ -239,7 +257,11 @@ pub async fn restore(
         rapport_db::run_migrations(database_url)
             .await
             .context("migrating the restored database")?;
-        Ok(Restored { manifest, files })
+        Ok(Restored {
+            manifest,
+            files,
+            fields_key,
+        })
     }
     .await;
     let _ = std::fs::remove_dir_all(&work);
@@ -248,7 +270,7 @@ pub async fn restore(
 
 /// Decrypts `from` into `work/backup.zip` and takes the dump out of it into
 /// `work/database.dump`, both readable by their owner alone.
-fn open_backup(from: &Path, key: &Key, work: &Path) -> anyhow::Result<Manifest> {
+fn open_backup(from: &Path, key: &Key, work: &Path) -> anyhow::Result<(Manifest, Key)> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .mode(0o700)
@@ -276,13 +298,20 @@ fn open_backup(from: &Path, key: &Key, work: &Path) -> anyhow::Result<Manifest> 
             manifest.format
         );
     }
+    let fields = {
+        let mut k = String::new();
+        zip.by_name("fields-key")
+            .context("the backup has no fields key")?
+            .read_to_string(&mut k)?;
+        Key::from_hex(&k).context("the backup's fields key")?
+    };
     let mut dump = zip
         .by_name("database.dump")
         .context("the backup holds no database")?;
     let mut out = BufWriter::new(private_file(&work.join("database.dump"))?);
     std::io::copy(&mut dump, &mut out)?;
     out.flush()?;
-    Ok(manifest)
+    Ok((manifest, fields))
 }
 
 /// Checks that the database holds no tables, or (`replace`) drops them.

@@ -14,6 +14,7 @@
 //! moment of the workspace) a chunk at a time, and written into the zip as
 //! it comes: constant memory whatever the workspace's size.
 
+use crate::backup::crypt::Key;
 use crate::error::{ApiError, ApiResult};
 use crate::export::archive::{self, Piece};
 use crate::export::Slot;
@@ -85,6 +86,7 @@ pub async fn export(
     let (pieces, received) = mpsc::channel::<Piece>(4);
     tokio::task::spawn_blocking(move || archive::write(received, tx));
     let files = state.files.clone();
+    let fields_key = state.config.fields_key.clone();
     actix_web::rt::spawn(async move {
         let _slot = slot;
         let mut conn = conn;
@@ -93,7 +95,9 @@ pub async fn export(
             .build_transaction()
             .read_only()
             .repeatable_read()
-            .run::<_, ApiError, _>(async |conn| write_all(conn, &out, ws, &files).await)
+            .run::<_, ApiError, _>(async |conn| {
+                write_all(conn, &out, ws, &files, &fields_key).await
+            })
             .await;
         match written {
             Ok(()) => out.send(Piece::End).await.ok(),
@@ -138,6 +142,7 @@ async fn write_all(
     out: &Out,
     ws: Uuid,
     files: &crate::files::Files,
+    fields_key: &Key,
 ) -> Result<(), ApiError> {
     let mut counts = Map::new();
     out.file("workspace.json".into(), false).await?;
@@ -155,7 +160,7 @@ async fn write_all(
     counts.insert("members".into(), members.len().into());
 
     for kind in KINDS {
-        let rows = table(conn, out, ws, kind).await?;
+        let rows = table(conn, out, ws, kind, fields_key).await?;
         counts.insert(kind.file.into(), rows.into());
     }
 
@@ -182,13 +187,28 @@ async fn write_all(
 
 /// One kind of record as `<file>.json` then `<file>.csv`, read twice
 /// through a cursor; the number of rows.
-async fn table(conn: &mut Conn, out: &Out, ws: Uuid, kind: &Kind) -> Result<u64, ApiError> {
+async fn table(
+    conn: &mut Conn,
+    out: &Out,
+    ws: Uuid,
+    kind: &Kind,
+    fields_key: &Key,
+) -> Result<u64, ApiError> {
     let columns = rapport_db::export::columns(conn, kind).await?;
+    let sealed = columns.iter().any(|c| c == SEALED);
+    let next = async |conn: &mut Conn| -> Result<Vec<String>, ApiError> {
+        let chunk = rapport_db::export::next(conn, ROWS).await?;
+        if sealed {
+            chunk.iter().map(|r| opened(r, ws, fields_key)).collect()
+        } else {
+            Ok(chunk)
+        }
+    };
     out.file(format!("{}.json", kind.file), false).await?;
     rapport_db::export::open(conn, kind, ws).await?;
     let mut rows = 0u64;
     loop {
-        let chunk = rapport_db::export::next(conn, ROWS).await?;
+        let chunk = next(conn).await?;
         let last = (chunk.len() as u32) < ROWS;
         out.bytes(json_lines(&chunk, rows == 0, last)).await?;
         rows += chunk.len() as u64;
@@ -200,7 +220,7 @@ async fn table(conn: &mut Conn, out: &Out, ws: Uuid, kind: &Kind) -> Result<u64,
     rapport_db::export::open(conn, kind, ws).await?;
     let mut first = true;
     loop {
-        let chunk = rapport_db::export::next(conn, ROWS).await?;
+        let chunk = next(conn).await?;
         out.bytes(csv_lines(&columns, &chunk, first)?).await?;
         first = false;
         if (chunk.len() as u32) < ROWS {
@@ -208,6 +228,27 @@ async fn table(conn: &mut Conn, out: &Out, ws: Uuid, kind: &Kind) -> Result<u64,
         }
     }
     Ok(rows)
+}
+
+/// The column of a person's sealed sensitive values.
+const SEALED: &str = "sensitive_fields";
+
+/// A row (a JSON object) with its sealed sensitive values opened: the
+/// export is for those who see everything.
+fn opened(row: &str, ws: Uuid, key: &Key) -> Result<String, ApiError> {
+    let mut v: Map<String, Value> = serde_json::from_str(row).map_err(ApiError::internal)?;
+    let Some(Value::String(hex)) = v.get(SEALED) else {
+        return Ok(row.to_string());
+    };
+    let bytes = hex::decode(hex.trim_start_matches("\\x")).map_err(ApiError::internal)?;
+    let id = v
+        .get("id")
+        .and_then(|i| i.as_str())
+        .and_then(|i| i.parse::<Uuid>().ok())
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a row without its id")))?;
+    let values = crate::people::sensitive::open(key, ws, id, &bytes)?;
+    v.insert(SEALED.into(), Value::Object(values));
+    serde_json::to_string(&v).map_err(ApiError::internal)
 }
 
 /// Rows (JSON objects) as part of a JSON array, one a line: `first` opens

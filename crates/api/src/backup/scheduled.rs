@@ -21,9 +21,10 @@ impl Job for Scheduled {
         };
         let out = b.dir.join(dump::file_name(chrono::Utc::now()));
         let files = ctx.state.config.files_dir.clone();
+        let fields = ctx.state.config.fields_key.clone();
         let target = out.clone();
         let mut work = tokio::task::spawn_blocking(move || {
-            dump::backup(&b.database_url, &files, &b.key, &target)
+            dump::backup(&b.database_url, &files, &fields, &b.key, &target)
         });
         // A long backup is not taken for a lost one.
         let made = loop {

@@ -54,6 +54,7 @@ pub async fn create(
                 options: body.options.iter().map(|o| o.trim().to_string()).collect(),
                 required: body.required,
                 position,
+                sensitive: body.sensitive,
             };
             let field = rapport_db::custom_fields::insert(conn, &new)
                 .await

@@ -20,7 +20,8 @@ pub struct CustomFieldQuery {
 
 impl Filters for CustomFieldQuery {}
 
-/// The workspace's custom fields, in their order on the forms.
+/// The workspace's custom fields, in their order on the forms; the
+/// sensitive ones only to those who may see their values (`sensitive:read`).
 #[utoipa::path(
     tag = "custom-fields",
     params(ListQuery<CustomFieldSort, CustomFieldQuery>),
@@ -36,8 +37,16 @@ pub async fn list(
     let ws = caller.workspace_id();
     let page = list.page(ws)?;
     let f = &list.filter;
-    let rows =
-        rapport_db::custom_fields::list(db.conn().await?, ws, f.record_type, f.archived, &page)
-            .await?;
+    // A sensitive field is listed only to those who may see its values.
+    let sees = caller.allows(rapport_domain::Permission::SensitiveRead);
+    let rows = rapport_db::custom_fields::list(
+        db.conn().await?,
+        ws,
+        f.record_type,
+        f.archived,
+        sees,
+        &page,
+    )
+    .await?;
     Ok(Json(page.answer(rows, |r: CustomFieldRow| r.view())))
 }

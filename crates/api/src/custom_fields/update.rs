@@ -58,6 +58,13 @@ pub async fn update(
                     "only a select or a multi-select has options",
                 ));
             }
+            if before.sensitive && changes.required == Some(true) {
+                return Err(ApiError::validation(
+                    "required",
+                    FieldCode::Invalid,
+                    "a sensitive field cannot be required: not everyone who adds people may fill it",
+                ));
+            }
             let after = rapport_db::custom_fields::update(conn, ws, id, before.version, &changes)
                 .await
                 .map_err(super::or_label_taken)?

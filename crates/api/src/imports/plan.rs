@@ -507,6 +507,7 @@ impl Planner {
                         .to_string(),
                     tags: d.tags.clone(),
                     custom_fields: Value::Object(d.custom_fields.clone()),
+                    sensitive_fields: None,
                 }))
             }
         };

@@ -2,12 +2,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, Idempotent, Scope, Valid, Visible};
 use crate::respond::Reply;
-use actix_web::post;
+use crate::state::AppState;
+use actix_web::{post, web};
 use diesel_async::AsyncConnection;
 use rapport_db::people::NewPerson;
 use rapport_db::users::normalize_email;
 use rapport_domain::api::{CreatePersonRequest, FieldRecord, PersonView};
 use rapport_domain::validate::{tidy, tidy_tags};
+use rapport_domain::Permission;
 use uuid::Uuid;
 
 /// Add a person.
@@ -22,6 +24,7 @@ use uuid::Uuid;
 )]
 #[post("/people")]
 pub async fn create(
+    state: web::Data<AppState>,
     mut db: Db,
     caller: Authz<perm::PeopleWrite>,
     Visible(scope, ..): Visible<super::Policy>,
@@ -30,6 +33,7 @@ pub async fn create(
     Valid(body): Valid<CreatePersonRequest>,
 ) -> ApiResult<Reply<PersonView>> {
     let ws = caller.workspace_id();
+    let sees = caller.allows(Permission::SensitiveRead);
     let new = NewPerson {
         workspace_id: ws,
         id: Uuid::now_v7(),
@@ -54,6 +58,7 @@ pub async fn create(
         status: body.status.as_str().to_string(),
         tags: tidy_tags(&body.tags),
         custom_fields: serde_json::Value::Null,
+        sensitive_fields: None,
     };
     let mut new = new;
     let conn = db.conn().await?;
@@ -65,19 +70,34 @@ pub async fn create(
             super::check_links(conn, ws, new.organization_id, new.owner_id, new.user_id).await?;
             super::check_user_free(conn, ws, new.user_id, None).await?;
             super::check_branch(conn, ws, &scope, new.branch_id).await?;
+            let mut sent = body.custom_fields.clone();
+            new.sensitive_fields = super::sensitive::applied(
+                conn,
+                &state.config.fields_key,
+                ws,
+                new.id,
+                sees,
+                &mut sent,
+                None,
+            )
+            .await?
+            .flatten();
             new.custom_fields = serde_json::Value::Object(
                 crate::custom_fields::checked(
                     conn,
                     ws,
                     FieldRecord::Person,
-                    &body.custom_fields,
+                    &sent,
                     &Default::default(),
                 )
                 .await?,
             );
             let person = rapport_db::people::insert(conn, &new).await?;
             ctx.created(conn, ws, &person).await?;
-            let reply = Reply::created(&person.view())
+            let mut view = person.view();
+            super::sensitive::reveal(conn, &state.config.fields_key, ws, &person, &mut view, sees)
+                .await?;
+            let reply = Reply::created(&view)
                 .etag(person.version)
                 .location(format!("/api/v1/people/{}", person.id));
             idem.keep(conn, reply).await

@@ -10,6 +10,7 @@ pub mod list;
 pub mod personal_data;
 pub mod read;
 pub mod restore;
+pub mod sensitive;
 pub mod timeline;
 pub mod update;
 
@@ -89,7 +90,15 @@ impl crate::record::Audited for PersonRow {
         self.id.to_string()
     }
     fn audited(&self) -> serde_json::Value {
-        serde_json::to_value(self.view()).unwrap_or_default()
+        let mut v = serde_json::to_value(self.view()).unwrap_or_default();
+        // Sensitive values never enter the trail or the events: only that
+        // they changed, by a fingerprint of their sealed form.
+        if let (Some(sealed), Some(o)) = (&self.sensitive_fields, v.as_object_mut()) {
+            use sha2::Digest;
+            let d = sha2::Sha256::digest(sealed);
+            o.insert("sensitive_fields".into(), hex::encode(&d[..8]).into());
+        }
+        v
     }
     fn subject_user_id(&self) -> Option<Uuid> {
         self.user_id

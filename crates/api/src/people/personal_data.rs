@@ -22,6 +22,7 @@ use uuid::Uuid;
 )]
 #[get("/people/{id}/personal-data")]
 pub async fn personal_data(
+    state: web::Data<crate::state::AppState>,
     mut db: Db,
     caller: Authz<perm::PrivacyRead>,
     Visible(scope, ..): Visible<super::Policy>,
@@ -64,8 +65,12 @@ pub async fn personal_data(
                 },
             )
             .await?;
+            let mut view = person.view();
+            let sees = caller.allows(Permission::SensitiveRead);
+            super::sensitive::reveal(conn, &state.config.fields_key, ws, &person, &mut view, sees)
+                .await?;
             Ok(PersonalData {
-                person: person.view(),
+                person: view,
                 exported_at: chrono::Utc::now(),
                 held,
             })

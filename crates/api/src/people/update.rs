@@ -3,12 +3,14 @@ use crate::extract::Db;
 use crate::extract::{perm, Authz, Ctx, IfMatch, Valid, Visible};
 use crate::record::Found;
 use crate::respond::Reply;
+use crate::state::AppState;
 use actix_web::{patch, web};
 use diesel_async::AsyncConnection;
 use rapport_db::people::PersonChanges;
 use rapport_db::users::normalize_email;
 use rapport_domain::api::{FieldRecord, PersonView, UpdatePersonRequest};
 use rapport_domain::validate::{tidy, tidy_tags};
+use rapport_domain::Permission;
 use uuid::Uuid;
 
 /// Change a person: only the fields sent change, `null` clears one.
@@ -24,7 +26,9 @@ use uuid::Uuid;
     security(("bearer" = ["people:write"]), ("api_key" = ["people:write"]))
 )]
 #[patch("/people/{id}")]
+#[allow(clippy::too_many_arguments)]
 pub async fn update(
+    state: web::Data<AppState>,
     mut db: Db,
     caller: Authz<perm::PeopleWrite>,
     Visible(scope, ..): Visible<super::Policy>,
@@ -34,6 +38,7 @@ pub async fn update(
     Valid(body): Valid<UpdatePersonRequest>,
 ) -> ApiResult<Reply<PersonView>> {
     let ws = caller.workspace_id();
+    let sees = caller.allows(Permission::SensitiveRead);
     let id = id.into_inner();
     let changes = PersonChanges {
         first_name: body.first_name.as_deref().map(|f| f.trim().to_string()),
@@ -50,6 +55,7 @@ pub async fn update(
         status: body.status.map(|s| s.as_str().to_string()),
         tags: body.tags.as_deref().map(tidy_tags),
         custom_fields: None,
+        sensitive_fields: None,
     };
     let conn = db.conn().await?;
     let person = conn
@@ -62,11 +68,26 @@ pub async fn update(
                 return Err(ApiError::PreconditionFailed);
             }
             let mut changes = changes.clone();
+            let mut sent = body.custom_fields.clone();
+            let had = sent.as_ref().is_some_and(|s| !s.is_empty());
+            if let Some(sent) = sent.as_mut() {
+                changes.sensitive_fields = super::sensitive::applied(
+                    conn,
+                    &state.config.fields_key,
+                    ws,
+                    id,
+                    sees,
+                    sent,
+                    before.sensitive_fields.as_deref(),
+                )
+                .await?;
+            }
             changes.custom_fields = crate::custom_fields::changed(
                 conn,
                 ws,
                 FieldRecord::Person,
-                body.custom_fields.as_ref(),
+                // Only sensitive values sent: the others are left alone.
+                sent.as_ref().filter(|s| !(had && s.is_empty())),
                 &before.custom_fields,
             )
             .await?;
@@ -97,5 +118,7 @@ pub async fn update(
             Ok(after)
         })
         .await?;
-    Ok(Reply::ok(&person.view()).etag(person.version))
+    let mut view = person.view();
+    super::sensitive::reveal(conn, &state.config.fields_key, ws, &person, &mut view, sees).await?;
+    Ok(Reply::ok(&view).etag(person.version))
 }

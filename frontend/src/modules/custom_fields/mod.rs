@@ -182,11 +182,14 @@ fn FieldRow(
                     on:input=move |ev| label.set(event_target_value(&ev))
                     on:change=move |_| save(UpdateCustomFieldRequest { label: Some(label.get_untracked()), ..Default::default() }) />
             </td>
-            <td><code>{field.key.clone()}</code></td>
+            <td>
+                <code>{field.key.clone()}</code>
+                {field.sensitive.then(|| view! { " " <span class="badge sensitive" title=move || t("custom_fields.sensitive_hint")>{tr("custom_fields.sensitive")}</span> })}
+            </td>
             <td>{kind_label(field.kind)}{(!field.options.is_empty()).then(|| format!(" ({})", field.options.join(", ")))}</td>
             <td>
                 <input type="checkbox" aria-label=tf("custom_fields.required_named", &[("label", &field.label)])
-                    prop:checked=required disabled=archived
+                    prop:checked=required disabled=archived || field.sensitive
                     on:change=move |ev| save(UpdateCustomFieldRequest { required: Some(event_target_checked(&ev)), ..Default::default() }) />
             </td>
             <td>
@@ -208,6 +211,7 @@ fn NewField(
     let kind = RwSignal::new(FieldKind::Text);
     let options = RwSignal::new(String::new());
     let required = RwSignal::new(false);
+    let sensitive = RwSignal::new(false);
     let errors = RwSignal::new(None::<ApiError>);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -224,6 +228,7 @@ fn NewField(
                 vec![]
             },
             required: required.get_untracked(),
+            sensitive: sensitive.get_untracked() && record.get_untracked() == FieldRecord::Person,
         };
         spawn_local(async move {
             match api::post::<_, CustomFieldView>("/api/v1/custom-fields", &body).await {
@@ -231,6 +236,7 @@ fn NewField(
                     toasts.success(tf("custom_fields.added", &[("label", &f.label)]));
                     label.set(String::new());
                     options.set(String::new());
+                    sensitive.set(false);
                     on_done();
                 }
                 Err(e) => errors.set(Some(e)),
@@ -253,11 +259,25 @@ fn NewField(
                     <Field label="custom_fields.options" name="options" value=options errors=errors hint="people.tags_hint" />
                 </Show>
                 <label class="check">
-                    <input type="checkbox" prop:checked=move || required.get()
+                    <input type="checkbox" prop:checked=move || required.get() disabled=move || sensitive.get()
                         on:change=move |ev| required.set(event_target_checked(&ev)) />
                     {tr("custom_fields.required")}
                 </label>
+                <Show when=move || record.get() == FieldRecord::Person>
+                    <label class="check" title=move || t("custom_fields.sensitive_hint")>
+                        <input type="checkbox" name="sensitive" prop:checked=move || sensitive.get()
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                sensitive.set(on);
+                                if on { required.set(false); }
+                            } />
+                        {tr("custom_fields.sensitive")}
+                    </label>
+                </Show>
             </div>
+            <Show when=move || sensitive.get()>
+                <p class="hint">{tr("custom_fields.sensitive_hint")}</p>
+            </Show>
             <FormError errors=errors />
             <button type="submit" class="primary">{tr("custom_fields.add")}</button>
         </form>

@@ -3,7 +3,7 @@
 //! with the rejected rows to download.
 
 use crate::api;
-use crate::components::custom_fields::fields_of;
+use crate::components::custom_fields::plain_fields_of as fields_of;
 use crate::i18n::{t, tf, tr};
 use crate::live::Live;
 use leptos::prelude::*;

@@ -78,7 +78,7 @@ fn PeoplePage() -> impl IntoView {
     let trash = RwSignal::new(false);
     let branch = RwSignal::new(String::new());
     let branches = crate::modules::branches::open_branches();
-    let fields = crate::components::custom_fields::fields_of(FieldRecord::Person);
+    let fields = crate::components::custom_fields::plain_fields_of(FieldRecord::Person);
     let columns = Columns::new(&COLUMNS, fields);
     let names = crate::components::members::member_names();
     // The list's filters and sort, as a query string: the list's and the export's.
