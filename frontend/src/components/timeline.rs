@@ -51,6 +51,14 @@ fn shown(v: &serde_json::Value) -> String {
 /// The lines of one changed field; an object of values (custom fields)
 /// gives one line per value that changed.
 fn lines(field: &str, change: &serde_json::Value) -> Vec<(String, String, String)> {
+    // Sensitive values are never in the trail: only that they changed.
+    if field == "sensitive_fields" {
+        return vec![(
+            t("timeline.sensitive_changed"),
+            String::new(),
+            String::new(),
+        )];
+    }
     let (before, after) = (&change["before"], &change["after"]);
     match (before.as_object(), after.as_object()) {
         (b, a) if b.is_some() || a.is_some() => {
@@ -205,8 +213,10 @@ pub fn Timeline(record: NoteRecord, id: Uuid) -> impl IntoView {
                                     <li class="item change">
                                         <p class="meta">{line}" · "<time>{when}</time></p>
                                         <ul class="fields">
-                                            {fields.into_iter().map(|(k, b, a)| view! {
-                                                <li><span class="field-name">{k}</span>": "{b}" → "{a}</li>
+                                            {fields.into_iter().map(|(k, b, a)| if b.is_empty() && a.is_empty() {
+                                                view! { <li><span class="field-name">{k}</span></li> }.into_any()
+                                            } else {
+                                                view! { <li><span class="field-name">{k}</span>": "{b}" → "{a}</li> }.into_any()
                                             }).collect_view()}
                                         </ul>
                                     </li>

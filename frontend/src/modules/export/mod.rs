@@ -69,7 +69,7 @@ fn ExportView() -> impl IntoView {
             <p class="muted">{tr("export.left_out")}</p>
             <p class="muted">{tr("export.moment")}</p>
             <div class="actions">
-                <button type="button" on:click=download disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+                <button type="button" class="primary" on:click=download disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
                     {move || if busy.get() { t("export.preparing") } else { t("export.download") }}
                 </button>
             </div>
