@@ -134,6 +134,7 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
         .await;
 
     let key = Key::random();
+    let app_fields = app.state().config.fields_key.clone();
     let out = temp_dir("backups").join(dump::file_name(chrono::Utc::now()));
     let made = backup(&app, &files_a, &key, &out).await;
     assert_eq!(made.files, 1);
@@ -144,7 +145,7 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
         "encrypted, not a plain zip"
     );
     assert!(
-        !bytes.windows(4).any(|w| w == b"PK\x03\x04"),
+        !bytes.windows(13).any(|w| w == b"database.dump"),
         "no zip in the clear"
     );
 
@@ -174,36 +175,71 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
     };
 
     // The wrong key, or a damaged file, changes nothing.
-    let e = dump::restore(&url, &files_b, &Key::random(), &out, false, None)
-        .await
-        .unwrap_err();
+    let e = dump::restore(&url, &files_b, &Key::random(), &out, false, None, &|_| {
+        Ok(())
+    })
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("another key"), "{e:#}");
     // A server with another fields key could not open the sensitive values.
-    let e = dump::restore(&url, &files_b, &key, &out, false, Some(&Key::random()))
-        .await
-        .unwrap_err();
+    let e = dump::restore(
+        &url,
+        &files_b,
+        &key,
+        &out,
+        false,
+        Some(&Key::random()),
+        &|_| Ok(()),
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("fields key"), "{e:#}");
     let mut damaged = bytes.clone();
     let at = damaged.len() / 2;
     damaged[at] ^= 0x40;
     let damaged_path = out.with_extension("damaged");
     std::fs::write(&damaged_path, &damaged).unwrap();
-    let e = dump::restore(&url, &files_b, &key, &damaged_path, false, None)
-        .await
-        .unwrap_err();
+    let e = dump::restore(
+        &url,
+        &files_b,
+        &key,
+        &damaged_path,
+        false,
+        None,
+        &|_| Ok(()),
+    )
+    .await
+    .unwrap_err();
     assert!(format!("{e:#}").contains("damaged"), "{e:#}");
     assert_eq!(tables(url.clone()).await, 0);
     assert_eq!(std::fs::read_dir(&files_b).unwrap().count(), 0);
 
-    let done = dump::restore(&url, &files_b, &key, &out, false, None)
-        .await
-        .expect("restored");
+    let kept = std::sync::Mutex::new(None::<String>);
+    let done = dump::restore(&url, &files_b, &key, &out, false, None, &|k| {
+        *kept.lock().unwrap() = Some(k.to_hex());
+        Ok(())
+    })
+    .await
+    .expect("restored");
     assert_eq!(done.files, 1);
+    assert_eq!(
+        kept.lock().unwrap().as_deref(),
+        Some(app_fields.to_hex().as_str()),
+        "the backup's fields key is handed over to be kept"
+    );
     assert_eq!(done.manifest.created_at, made.created_at);
     // Once restored, it is not restored over without being asked to.
-    let e = dump::restore(&url, &files_b, &key, &out, false, Some(&done.fields_key))
-        .await
-        .unwrap_err();
+    let e = dump::restore(
+        &url,
+        &files_b,
+        &key,
+        &out,
+        false,
+        Some(&done.fields_key),
+        &|_| Ok(()),
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("already holds"), "{e:#}");
 
     let fields_key = done.fields_key.clone();
@@ -256,9 +292,11 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
     .await
     .expect(201);
     app.stop().await;
-    dump::restore(&url, &files_b, &key, &out, true, Some(&fields_key))
-        .await
-        .expect("replaced");
+    dump::restore(&url, &files_b, &key, &out, true, Some(&fields_key), &|_| {
+        Ok(())
+    })
+    .await
+    .expect("replaced");
     let app = TestApp::on_database(url.clone(), |c| c.files_dir = files_b.clone()).await;
     assert_eq!(
         app.count("SELECT count(*) FROM people WHERE last_name = 'Backup'")
@@ -332,9 +370,17 @@ async fn the_daily_backup_keeps_the_newest_and_each_restores() {
     let fresh = rapport_db::testdb::empty(&cluster_url().await)
         .await
         .unwrap();
-    dump::restore(&fresh, &temp_dir("files"), &key, &kept[1], false, None)
-        .await
-        .unwrap();
+    dump::restore(
+        &fresh,
+        &temp_dir("files"),
+        &key,
+        &kept[1],
+        false,
+        None,
+        &|_| Ok(()),
+    )
+    .await
+    .unwrap();
     let restored = TestApp::on_database(fresh.clone(), |c| c.run_workers = false).await;
     assert_eq!(
         restored

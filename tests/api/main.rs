@@ -27,6 +27,7 @@ mod medals;
 mod members;
 mod messaging;
 mod notes;
+mod object_store;
 mod openapi;
 mod organizations;
 mod passwords;

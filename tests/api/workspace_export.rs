@@ -93,7 +93,13 @@ async fn an_admin_downloads_every_record_and_file_of_the_workspace_and_nothing_e
         )
         .await
         .unwrap();
-    let key = app.api_key(&owner, json!(["people:read"])).await;
+    person(
+        &app,
+        &owner,
+        json!({"first_name": "=cmd()", "last_name": "Formula"}),
+    )
+    .await;
+    app.api_key(&owner, json!(["people:read"])).await;
 
     // A file sent in a conversation goes with the export.
     let pdf: Vec<u8> = b"%PDF-1.7\n"
@@ -155,13 +161,13 @@ async fn an_admin_downloads_every_record_and_file_of_the_workspace_and_nothing_e
     // Every person, once, in JSON and in CSV, custom fields and all.
     let people = json_of(&files, "people.json");
     let people = people.as_array().unwrap();
-    assert_eq!(people.len(), 1204);
+    assert_eq!(people.len(), 1205);
     let exported_ada = people.iter().find(|p| p["id"] == ada["id"]).unwrap();
     assert_eq!(exported_ada["custom_fields"]["school"], "St Mary's");
     assert_eq!(exported_ada["email"], "ada@example.com");
     assert!(exported_ada.get("workspace_id").is_none());
     let rows = csv_of(&files, "people.csv");
-    assert_eq!(rows.len(), 1205);
+    assert_eq!(rows.len(), 1206);
     let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
     let ada_row = rows
         .iter()
@@ -170,7 +176,7 @@ async fn an_admin_downloads_every_record_and_file_of_the_workspace_and_nothing_e
     assert_eq!(ada_row[col("first_name")], "Ada");
     assert_eq!(ada_row[col("custom_fields")], r#"{"school":"St Mary's"}"#);
     let ids: std::collections::HashSet<&String> = rows[1..].iter().map(|r| &r[col("id")]).collect();
-    assert_eq!(ids.len(), 1204, "each person once");
+    assert_eq!(ids.len(), 1205, "each person once");
 
     // The attached file, whole, under a name that stays in its folder.
     let name = format!(
@@ -206,7 +212,7 @@ async fn an_admin_downloads_every_record_and_file_of_the_workspace_and_nothing_e
 
     // The manifest counts what each file holds and says what is left out.
     let manifest = json_of(&files, "manifest.json");
-    assert_eq!(manifest["rows"]["people"], 1204);
+    assert_eq!(manifest["rows"]["people"], 1205);
     assert_eq!(manifest["rows"]["audit_log"], audit.len());
     assert_eq!(manifest["attachments"], 1);
     assert!(manifest["left_out"]["refresh_tokens"].is_string());
@@ -215,7 +221,16 @@ async fn an_admin_downloads_every_record_and_file_of_the_workspace_and_nothing_e
     let keys = json_of(&files, "api_keys.json");
     assert_eq!(keys.as_array().unwrap().len(), 1);
     assert!(keys[0].get("secret_hash").is_none());
-    let secret = key.splitn(3, '_').nth(2).unwrap();
+    // The hashes kept of the key's secret, of the sign-in sessions and of
+    // the passwords: none of them goes out.
+    let hashes = app
+        .texts(
+            "SELECT encode(secret_hash, 'hex') FROM api_keys
+             UNION ALL SELECT encode(token_hash, 'hex') FROM refresh_tokens
+             UNION ALL SELECT password_hash FROM users",
+        )
+        .await;
+    assert!(hashes.len() >= 6, "{hashes:?}");
     for (name, bytes) in &files {
         let text = String::from_utf8_lossy(bytes);
         assert!(
@@ -223,11 +238,17 @@ async fn an_admin_downloads_every_record_and_file_of_the_workspace_and_nothing_e
             "{name} holds another workspace's person"
         );
         assert!(!text.contains(&stranger.workspace_id.to_string()), "{name}");
-        assert!(!text.contains(secret), "{name} holds a key");
+        for h in &hashes {
+            assert!(!text.contains(h.as_str()), "{name} holds a secret's hash");
+        }
         assert!(!text.contains("$argon2"), "{name} holds a password hash");
     }
     // A formula in a cell is never run.
-    assert!(ada_row[col("tags")].starts_with('['));
+    let formula = rows
+        .iter()
+        .find(|r| r[col("first_name")].contains("cmd"))
+        .unwrap();
+    assert_eq!(formula[col("first_name")], "'=cmd()");
     app.stop().await;
 }
 

@@ -70,6 +70,8 @@ pub struct ApiConfig {
     pub backups: Option<Backups>,
     /// The key the values of sensitive custom fields are sealed with.
     pub fields_key: crate::backup::crypt::Key,
+    /// An S3-compatible store for uploaded files, instead of `files_dir`.
+    pub s3: Option<crate::s3::S3>,
 }
 
 /// Where and how the daily backup is made.
@@ -124,6 +126,7 @@ impl ApiConfig {
             files_dir: std::env::temp_dir().join("rapport-files"),
             backups: None,
             fields_key: crate::backup::crypt::Key::random(),
+            s3: None,
             job_stale_secs: 600,
         }
     }

@@ -1,8 +1,9 @@
 //! Where uploaded files are kept: a directory (`files/` under the data
-//! dir), one file per workspace and id. The database says what a file is
-//! and who may have it; this holds its bytes. A file is written whole
-//! under a temporary name and then renamed, so that a reader never sees
-//! half of one.
+//! dir), one file per workspace and id, or an S3-compatible store when one
+//! is configured ([`crate::s3`]). The database says what a file is and who
+//! may have it; this holds its bytes. On disk a file is written whole under
+//! a temporary name and then renamed, so that a reader never sees half of
+//! one; a store's object is whole by itself.
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -11,11 +12,31 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct Files {
     root: PathBuf,
+    store: Option<std::sync::Arc<crate::s3::S3>>,
 }
+
+/// A kept file, read a piece at a time.
+pub type Reader = Box<dyn tokio::io::AsyncRead + Send + Unpin>;
 
 impl Files {
     pub fn new(root: impl Into<PathBuf>) -> Files {
-        Files { root: root.into() }
+        Files {
+            root: root.into(),
+            store: None,
+        }
+    }
+
+    /// Files kept in an S3-compatible store rather than under `root`.
+    pub fn in_store(root: impl Into<PathBuf>, store: crate::s3::S3) -> Files {
+        Files {
+            root: root.into(),
+            store: Some(std::sync::Arc::new(store)),
+        }
+    }
+
+    /// Whether files are kept in an object store (and so not in backups).
+    pub fn in_object_store(&self) -> bool {
+        self.store.is_some()
     }
 
     pub fn root(&self) -> &Path {
@@ -31,6 +52,9 @@ impl Files {
     /// left behind when it fails; the error names the path.
     pub async fn put(&self, ws: Uuid, id: Uuid, bytes: &[u8]) -> anyhow::Result<()> {
         use anyhow::Context;
+        if let Some(s) = &self.store {
+            return s.put(ws, id, bytes).await;
+        }
         let path = self.path(ws, id);
         let part = path.with_extension("part");
         let written = async {
@@ -60,6 +84,9 @@ impl Files {
 
     /// The bytes of file `id` of `ws`; `None` when it is not there.
     pub async fn get(&self, ws: Uuid, id: Uuid) -> anyhow::Result<Option<Vec<u8>>> {
+        if let Some(s) = &self.store {
+            return s.get(ws, id).await;
+        }
         let path = self.path(ws, id);
         match tokio::fs::read(&path).await {
             Ok(b) => Ok(Some(b)),
@@ -72,10 +99,15 @@ impl Files {
 
     /// File `id` of `ws` opened for reading, to be read a piece at a time;
     /// `None` when it is not there.
-    pub async fn open(&self, ws: Uuid, id: Uuid) -> anyhow::Result<Option<tokio::fs::File>> {
+    pub async fn open(&self, ws: Uuid, id: Uuid) -> anyhow::Result<Option<Reader>> {
+        if let Some(s) = &self.store {
+            // At most the largest upload (10 MB) in memory.
+            let bytes = s.get(ws, id).await?;
+            return Ok(bytes.map(|b| Box::new(std::io::Cursor::new(b)) as Reader));
+        }
         let path = self.path(ws, id);
         match tokio::fs::File::open(&path).await {
-            Ok(f) => Ok(Some(f)),
+            Ok(f) => Ok(Some(Box::new(f))),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => {
                 Err(anyhow::Error::new(e).context(format!("opening the file {}", path.display())))
@@ -85,6 +117,9 @@ impl Files {
 
     /// Removes file `id` of `ws`; one already gone is no error.
     pub async fn remove(&self, ws: Uuid, id: Uuid) -> anyhow::Result<()> {
+        if let Some(s) = &self.store {
+            return s.remove(ws, id).await;
+        }
         let path = self.path(ws, id);
         match tokio::fs::remove_file(&path).await {
             Err(e) if e.kind() != ErrorKind::NotFound => {

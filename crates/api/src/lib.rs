@@ -40,6 +40,7 @@ pub mod privacy;
 pub mod ratelimit;
 pub mod record;
 pub mod respond;
+pub mod s3;
 pub mod scheduling;
 pub mod search;
 pub mod spa;

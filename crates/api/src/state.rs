@@ -54,7 +54,10 @@ impl AppState {
             ),
             ready: std::sync::atomic::AtomicBool::new(true),
             key_leases: Default::default(),
-            files: crate::files::Files::new(&config.files_dir),
+            files: match &config.s3 {
+                Some(s3) => crate::files::Files::in_store(&config.files_dir, s3.clone()),
+                None => crate::files::Files::new(&config.files_dir),
+            },
             pool,
             config,
         })

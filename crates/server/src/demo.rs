@@ -1357,8 +1357,6 @@ async fn group_sessions(
     Ok(())
 }
 
-/// The template's own fields of people: what each kind of organisation
-/// keeps beside the name.
 /// A sensitive field of the tutoring workspace, filled in for a dozen
 /// students: what only its owners and admins see.
 async fn sensitive(
@@ -1404,6 +1402,8 @@ async fn sensitive(
     Ok(())
 }
 
+/// The template's own fields of people: what each kind of organisation
+/// keeps beside the name.
 fn demo_fields(
     t: Template,
 ) -> Vec<(

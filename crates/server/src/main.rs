@@ -217,6 +217,42 @@ struct Opts {
         global = true
     )]
     fields_key: Option<String>,
+    /// An S3-compatible store for uploaded files (`https://s3.eu-west-1.amazonaws.com`,
+    /// `http://127.0.0.1:9000`); without it they are kept under the data directory.
+    #[arg(long, env = "RAPPORT_S3_ENDPOINT", global = true)]
+    s3_endpoint: Option<String>,
+    /// The store's bucket.
+    #[arg(
+        long,
+        env = "RAPPORT_S3_BUCKET",
+        default_value = "rapport",
+        global = true
+    )]
+    s3_bucket: String,
+    /// The store's region (`auto` for Cloudflare R2).
+    #[arg(
+        long,
+        env = "RAPPORT_S3_REGION",
+        default_value = "us-east-1",
+        global = true
+    )]
+    s3_region: String,
+    /// The store's access key id.
+    #[arg(long, env = "RAPPORT_S3_ACCESS_KEY", default_value = "", global = true)]
+    s3_access_key: String,
+    /// The store's secret key.
+    #[arg(
+        long,
+        env = "RAPPORT_S3_SECRET_KEY",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true,
+        global = true
+    )]
+    s3_secret_key: String,
+    /// Put before every object's key, e.g. `rapport/`.
+    #[arg(long, env = "RAPPORT_S3_PREFIX", default_value = "", global = true)]
+    s3_prefix: String,
     /// `text` or `json` logs.
     #[arg(
         long,
@@ -347,7 +383,15 @@ fn fields_key(opts: &Opts) -> anyhow::Result<Key> {
     if let Some(k) = &opts.fields_key {
         return Key::from_hex(k).context("RAPPORT_FIELDS_KEY");
     }
-    Ok(Key::load_or_create(&opts.data_dir.join("fields-key"))?.0)
+    let path = opts.data_dir.join("fields-key");
+    let (key, made) = Key::load_or_create(&path)?;
+    if made {
+        tracing::warn!(
+            key = %path.display(),
+            "a key for sensitive custom fields was made: every instance of this deployment needs the same (RAPPORT_FIELDS_KEY), and backups carry it"
+        );
+    }
+    Ok(key)
 }
 
 fn backup_dir(opts: &Opts) -> PathBuf {
@@ -388,19 +432,38 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
                 None if path.exists() => Some(Key::load_or_create(&path)?.0),
                 None => None,
             };
+            let files = opts.data_dir.join("files");
+            if *replace {
+                // What the database holds is dropped: kept first.
+                let out = backup_dir(opts).join(format!(
+                    "before-restore-{}",
+                    dump::file_name(chrono::Utc::now())
+                ));
+                let fields = fields_key(opts)?;
+                let (url, from, to, k) = (
+                    database_url.to_string(),
+                    files.clone(),
+                    out.clone(),
+                    key.clone(),
+                );
+                tokio::task::spawn_blocking(move || dump::backup(&url, &from, &fields, &k, &to))
+                    .await??;
+                println!("What the database held is kept in {}.", out.display());
+            }
+            let keep = |k: &Key| -> anyhow::Result<()> {
+                std::fs::create_dir_all(&opts.data_dir)?;
+                write_private(&path, &k.to_hex())
+            };
             let done = dump::restore(
                 database_url,
-                &opts.data_dir.join("files"),
+                &files,
                 &key,
                 file,
                 *replace,
                 current.as_ref(),
+                &keep,
             )
             .await?;
-            if current.is_none() {
-                std::fs::create_dir_all(&opts.data_dir)?;
-                write_private(&path, &done.fields_key.to_hex())?;
-            }
             println!(
                 "Restored the backup of {} (made by Rapport {}): the database and {} files.",
                 done.manifest.created_at.to_rfc3339(),
@@ -465,6 +528,17 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
     config.body_limit = opts.body_limit;
     config.files_dir = opts.data_dir.join("files");
     config.fields_key = fields_key(opts)?;
+    if let Some(endpoint) = &opts.s3_endpoint {
+        config.s3 = Some(rapport_api::s3::S3::new(rapport_api::s3::S3Config {
+            endpoint: endpoint.clone(),
+            bucket: opts.s3_bucket.clone(),
+            region: opts.s3_region.clone(),
+            access_key: opts.s3_access_key.clone(),
+            secret_key: opts.s3_secret_key.clone(),
+            prefix: opts.s3_prefix.clone(),
+        })?);
+        tracing::info!(endpoint, bucket = %opts.s3_bucket, "uploaded files are kept in the object store, which keeps its own copies: backups hold the database only");
+    }
     if opts.backup_keep > 0 {
         config.backups = Some(rapport_api::config::Backups {
             database_url: database_url.to_string(),

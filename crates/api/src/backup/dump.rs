@@ -61,6 +61,45 @@ pub fn pg_bin(tool: &str) -> anyhow::Result<PathBuf> {
     bail!("`{tool}` was not found: install PostgreSQL's client programs (the `postgresql-client` package) or set RAPPORT_PG_BIN")
 }
 
+/// `tool` run against `database_url`: the URL without its password, which
+/// goes in `PGPASSWORD`, so that no process list shows it.
+fn pg_command(tool: &str, database_url: &str) -> anyhow::Result<Command> {
+    let mut c = Command::new(pg_bin(tool)?);
+    match reqwest::Url::parse(database_url) {
+        Ok(mut url) if url.password().is_some() => {
+            let password = url.password().unwrap_or_default().to_string();
+            let password = percent_decode(&password);
+            let _ = url.set_password(None);
+            c.env("PGPASSWORD", password)
+                .arg("--dbname")
+                .arg(url.as_str());
+        }
+        _ => {
+            c.arg("--dbname").arg(database_url);
+        }
+    }
+    Ok(c)
+}
+
+/// `%XX` escapes of a URL's part undone.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// What a backup holds.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Manifest {
@@ -221,7 +260,8 @@ pub struct Restored {
 /// no tables, unless `replace`, which drops what it holds first. The
 /// migrations made since the backup are applied after. When the server
 /// already has a fields key (`fields`) other than the backup's, nothing is
-/// restored: its sensitive values would not open.
+/// restored: its sensitive values would not open; without one, `keep`
+/// is handed the backup's before the database is touched, to keep it.
 pub async fn restore(
     database_url: &str,
     files_dir: &Path,
@@ -229,43 +269,56 @@ pub async fn restore(
     from: &Path,
     replace: bool,
     fields: Option<&Key>,
+    keep: &(dyn Fn(&Key) -> anyhow::Result<()> + Send + Sync),
 ) -> anyhow::Result<Restored> {
     // Opened whole before the database is touched: a wrong key or a
-    // damaged file changes nothing.
-    let work =
-        std::env::temp_dir().join(format!("rapport-restore-{}", uuid::Uuid::new_v4().simple()));
-    let opened = {
-        let (from, key, work) = (from.to_path_buf(), key.clone(), work.clone());
-        tokio::task::spawn_blocking(move || open_backup(&from, &key, &work)).await?
+    // damaged file changes nothing. The plain copy sits beside the files,
+    // readable by its owner alone, and goes however this ends.
+    let work = Work(
+        files_dir
+            .parent()
+            .unwrap_or(files_dir)
+            .join(format!(".restore-{}", uuid::Uuid::new_v4().simple())),
+    );
+    let (manifest, fields_key) = {
+        let (from, key, dir) = (from.to_path_buf(), key.clone(), work.0.clone());
+        tokio::task::spawn_blocking(move || open_backup(&from, &key, &dir)).await??
     };
-    let result = async {
-        let (manifest, fields_key) = opened?;
-        if fields.is_some_and(|f| f.bytes() != fields_key.bytes()) {
-            bail!(
-                "this server's fields key is not the backup's, so the backup's sensitive values would not open: move the data directory's fields-key away (or unset RAPPORT_FIELDS_KEY) and restore again"
-            );
-        }
-        empty_database(database_url, replace).await?;
-        {
-            let (url, dump) = (database_url.to_string(), work.join("database.dump"));
-            tokio::task::spawn_blocking(move || pg_restore(&url, &dump)).await??;
-        }
-        let files = {
-            let (zip, files_dir) = (work.join("backup.zip"), files_dir.to_path_buf());
-            tokio::task::spawn_blocking(move || put_files(&zip, &files_dir)).await??
-        };
-        rapport_db::run_migrations(database_url)
-            .await
-            .context("migrating the restored database")?;
-        Ok(Restored {
-            manifest,
-            files,
-            fields_key,
-        })
+    match fields {
+        Some(f) if f.bytes() != fields_key.bytes() => bail!(
+            "this server's fields key is not the backup's, so the backup's sensitive values would not open: move the data directory's fields-key away (or unset RAPPORT_FIELDS_KEY) and restore again"
+        ),
+        Some(_) => {}
+        None => keep(&fields_key)?,
     }
-    .await;
-    let _ = std::fs::remove_dir_all(&work);
-    result
+    empty_database(database_url, replace).await?;
+    {
+        let (url, dump) = (database_url.to_string(), work.0.join("database.dump"));
+        tokio::task::spawn_blocking(move || pg_restore(&url, &dump, replace)).await??;
+    }
+    let files = {
+        let (zip, files_dir) = (work.0.join("backup.zip"), files_dir.to_path_buf());
+        tokio::task::spawn_blocking(move || put_files(&zip, &files_dir))
+            .await?
+            .context("the database is restored, but putting the files back failed")?
+    };
+    rapport_db::run_migrations(database_url)
+        .await
+        .context("the database is restored, but migrating it failed")?;
+    Ok(Restored {
+        manifest,
+        files,
+        fields_key,
+    })
+}
+
+/// A directory removed with all it holds when dropped.
+struct Work(PathBuf);
+
+impl Drop for Work {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Decrypts `from` into `work/backup.zip` and takes the dump out of it into
@@ -347,23 +400,26 @@ async fn empty_database(database_url: &str, replace: bool) -> anyhow::Result<()>
     Ok(())
 }
 
-fn pg_restore(database_url: &str, dump: &Path) -> anyhow::Result<()> {
-    let out = Command::new(pg_bin("pg_restore")?)
+fn pg_restore(database_url: &str, dump: &Path, replaced: bool) -> anyhow::Result<()> {
+    let out = pg_command("pg_restore", database_url)?
         .args([
             "--no-owner",
             "--no-privileges",
             "--exit-on-error",
             "--single-transaction",
-            "--dbname",
         ])
-        .arg(database_url)
         .arg(dump)
         .stdin(Stdio::null())
         .output()
         .context("starting pg_restore")?;
     if !out.status.success() {
         bail!(
-            "pg_restore failed, and wrote nothing of the backup: {}",
+            "pg_restore failed and wrote nothing of the backup{}: {}",
+            if replaced {
+                ", but what the database held was dropped before"
+            } else {
+                ""
+            },
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }

@@ -86,7 +86,11 @@ pub async fn export(
     let (pieces, received) = mpsc::channel::<Piece>(4);
     tokio::task::spawn_blocking(move || archive::write(received, tx));
     let files = state.files.clone();
-    let fields_key = state.config.fields_key.clone();
+    // Sensitive values are opened for those who may see them, and left
+    // out for the others (a key with `export:read` alone).
+    let fields_key = caller
+        .allows(Permission::SensitiveRead)
+        .then(|| state.config.fields_key.clone());
     actix_web::rt::spawn(async move {
         let _slot = slot;
         let mut conn = conn;
@@ -142,7 +146,7 @@ async fn write_all(
     out: &Out,
     ws: Uuid,
     files: &crate::files::Files,
-    fields_key: &Key,
+    fields_key: &Option<Key>,
 ) -> Result<(), ApiError> {
     let mut counts = Map::new();
     out.file("workspace.json".into(), false).await?;
@@ -192,10 +196,13 @@ async fn table(
     out: &Out,
     ws: Uuid,
     kind: &Kind,
-    fields_key: &Key,
+    fields_key: &Option<Key>,
 ) -> Result<u64, ApiError> {
-    let columns = rapport_db::export::columns(conn, kind).await?;
+    let mut columns = rapport_db::export::columns(conn, kind).await?;
     let sealed = columns.iter().any(|c| c == SEALED);
+    if sealed && fields_key.is_none() {
+        columns.retain(|c| c != SEALED);
+    }
     let next = async |conn: &mut Conn| -> Result<Vec<String>, ApiError> {
         let chunk = rapport_db::export::next(conn, ROWS).await?;
         if sealed {
@@ -233,10 +240,14 @@ async fn table(
 /// The column of a person's sealed sensitive values.
 const SEALED: &str = "sensitive_fields";
 
-/// A row (a JSON object) with its sealed sensitive values opened: the
-/// export is for those who see everything.
-fn opened(row: &str, ws: Uuid, key: &Key) -> Result<String, ApiError> {
+/// A row (a JSON object) with its sealed sensitive values opened with
+/// `key`, or left out without one.
+fn opened(row: &str, ws: Uuid, key: &Option<Key>) -> Result<String, ApiError> {
     let mut v: Map<String, Value> = serde_json::from_str(row).map_err(ApiError::internal)?;
+    let Some(key) = key else {
+        v.remove(SEALED);
+        return serde_json::to_string(&v).map_err(ApiError::internal);
+    };
     let Some(Value::String(hex)) = v.get(SEALED) else {
         return Ok(row.to_string());
     };

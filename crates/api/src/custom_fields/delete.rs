@@ -23,12 +23,15 @@ pub async fn delete(
     if_match: IfMatch,
 ) -> ApiResult<NoContent> {
     let ws = caller.workspace_id();
+    // A sensitive field is none of theirs to those who may not see it.
+    let sees = caller.allows(rapport_domain::Permission::SensitiveRead);
     let id = id.into_inner();
     let conn = db.conn().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let before = rapport_db::custom_fields::lock(conn, ws, id)
             .await?
             .filter(|f| f.archived_at.is_none())
+            .filter(|f| !f.sensitive || sees)
             .found()?;
         if if_match.0.is_some_and(|v| v != before.version) {
             return Err(ApiError::PreconditionFailed);

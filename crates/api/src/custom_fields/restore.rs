@@ -27,12 +27,15 @@ pub async fn restore(
     if_match: IfMatch,
 ) -> ApiResult<Reply<CustomFieldView>> {
     let ws = caller.workspace_id();
+    // A sensitive field is none of theirs to those who may not see it.
+    let sees = caller.allows(rapport_domain::Permission::SensitiveRead);
     let id = id.into_inner();
     let conn = db.conn().await?;
     let field = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let before = rapport_db::custom_fields::lock(conn, ws, id)
                 .await?
+                .filter(|f| !f.sensitive || sees)
                 .found()?;
             if before.archived_at.is_none() {
                 return Err(ApiError::conflict(

@@ -31,6 +31,8 @@ pub async fn update(
     Valid(body): Valid<UpdateCustomFieldRequest>,
 ) -> ApiResult<Reply<CustomFieldView>> {
     let ws = caller.workspace_id();
+    // A sensitive field is none of theirs to those who may not see it.
+    let sees = caller.allows(rapport_domain::Permission::SensitiveRead);
     let id = id.into_inner();
     let changes = CustomFieldChanges {
         label: body.label.as_deref().map(|l| l.trim().to_string()),
@@ -47,6 +49,7 @@ pub async fn update(
             let before = rapport_db::custom_fields::lock(conn, ws, id)
                 .await?
                 .filter(|f| f.archived_at.is_none())
+                .filter(|f| !f.sensitive || sees)
                 .found()?;
             if if_match.0.is_some_and(|v| v != before.version) {
                 return Err(ApiError::PreconditionFailed);

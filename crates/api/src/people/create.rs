@@ -97,9 +97,14 @@ pub async fn create(
             let mut view = person.view();
             super::sensitive::reveal(conn, &state.config.fields_key, ws, &person, &mut view, sees)
                 .await?;
-            let reply = Reply::created(&view)
+            let revealed = view.custom_fields.len() > person.view().custom_fields.len();
+            let mut reply = Reply::created(&view)
                 .etag(person.version)
                 .location(format!("/api/v1/people/{}", person.id));
+            // Sensitive values are never kept for a replay.
+            if revealed {
+                reply = reply.secret();
+            }
             idem.keep(conn, reply).await
         })
         .await?;
