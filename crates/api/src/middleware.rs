@@ -109,11 +109,12 @@ const DOCS_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'
 /// The Content-Security-Policy of the app and the API, the one place it is
 /// written; `inline_scripts` adds the hashes of `index.html`'s inline scripts.
 /// Pictures may be `blob:` (an uploaded picture, fetched with the caller's
-/// token) or any `https:` address (a link a store item was given).
+/// token) or any `https:` address (a link a store item was given); a frame
+/// may show a `blob:` (an invoice's PDF, fetched so).
 pub fn app_policy(inline_scripts: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{inline_scripts}; style-src 'self'; \
-         img-src 'self' data: blob: https:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; \
+         img-src 'self' data: blob: https:; frame-src 'self' blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; \
          form-action 'self'; object-src 'none'"
     )
 }

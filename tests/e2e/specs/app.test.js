@@ -1870,6 +1870,13 @@ test('an admin reads six months of revenue by month and by tutor, gives back an 
     given.locator('[data-action="credit-note-pdf"]').click(),
   ]);
   assert.equal(download.suggestedFilename(), `credit-note-${note}.pdf`);
+  // The invoice's PDF shows in the panel, fetched with the admin's token.
+  await panel.locator('[data-action="preview-invoice"]').click();
+  const frame = panel.locator('iframe.pdf-preview');
+  await frame.waitFor();
+  assert.match(await frame.getAttribute('src'), /^blob:/);
+  await panel.locator('[data-action="preview-invoice"]').click();
+  await frame.waitFor({ state: 'detached' });
   // Sent again by e-mail: the mail goes out with the invoice attached, and
   // the panel says when.
   const mails = () => {

@@ -965,6 +965,28 @@ fn InvoicePanel(
         });
     };
 
+    // The PDF shown in the panel: fetched with the caller's token as a
+    // `blob:` address, let go when the panel closes.
+    let preview = RwSignal::new(None::<String>);
+    on_cleanup(move || {
+        if let Some(url) = preview.get_untracked() {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
+    });
+    let toggle_preview = move |_| {
+        if let Some(url) = preview.get_untracked() {
+            let _ = web_sys::Url::revoke_object_url(&url);
+            preview.set(None);
+            return;
+        }
+        spawn_local(async move {
+            match api::picture(&format!("/api/v1/invoices/{id}/pdf")).await {
+                Ok(url) => preview.set(Some(url)),
+                Err(e) => toasts.error(e.message()),
+            }
+        });
+    };
+
     // Mailed again to the student and their guardians.
     let send = move |_| {
         spawn_local(async move {
@@ -1061,9 +1083,16 @@ fn InvoicePanel(
                         <button class="secondary small" type="button" data-action="invoice-pdf"
                             on:click=move |_| download(toasts, format!("/api/v1/invoices/{id}/pdf"))>{tr("finance.pdf")}</button>
                         " "
+                        <button class="secondary small" type="button" data-action="preview-invoice"
+                            aria-pressed=move || preview.with(|p| p.is_some()).to_string()
+                            on:click=toggle_preview>{tr("finance.preview")}</button>
+                        " "
                         <Show when=manage>
                             <button class="secondary small" type="button" data-action="send-invoice" on:click=send>{tr("finance.send")}</button>
                         </Show>
+                        {move || preview.get().map(|url| view! {
+                            <iframe class="pdf-preview" src=url title=tf("finance.invoice_title", &[("n", &inv.number.to_string())])></iframe>
+                        })}
                         <form data-form="credit-note" on:submit=credit novalidate=true>
                             <h3>{tr("finance.lines")}</h3>
                             <Show when=manage>
