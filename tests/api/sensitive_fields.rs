@@ -139,6 +139,12 @@ async fn sensitive_values_are_sealed_and_shown_only_to_those_allowed() {
     // Nowhere in the clear: not in the row, the trail, the events, lists,
     // search, filters or list exports.
     app.settle(owner.workspace_id).await;
+    // Only those who may see its values hear of the field.
+    assert_eq!(
+        app.texts("SELECT permission FROM events WHERE kind = 'custom_field.created' ORDER BY seq")
+            .await,
+        ["sensitive:read", "custom_fields:read"]
+    );
     for q in [
         "SELECT count(*) FROM people WHERE custom_fields::text LIKE '%Asthma%' OR archived_custom_fields::text LIKE '%Asthma%'",
         "SELECT count(*) FROM people WHERE position('Asthma'::bytea in sensitive_fields) > 0",

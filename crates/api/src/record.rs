@@ -50,6 +50,12 @@ pub trait Audited {
     /// Who hears of its changes on the live events.
     const HEARD_BY: Permission;
     fn record_id(&self) -> String;
+    /// Who hears of this one's changes: [`Self::HEARD_BY`] unless the
+    /// record says otherwise (a sensitive field, heard of by those who may
+    /// see its values).
+    fn heard_by(&self) -> Permission {
+        Self::HEARD_BY
+    }
     /// Its fields as the audit trail shows them: an object, never a secret.
     fn audited(&self) -> Value;
     /// The event's `data` (by default the audited fields).
@@ -185,7 +191,7 @@ impl Ctx {
                 record_id: Some(record.record_id()),
                 changes,
                 data: Some(record.event()),
-                permission: R::HEARD_BY,
+                permission: record.heard_by(),
                 subject_user_id: record.subject_user_id(),
             },
         )

@@ -89,7 +89,7 @@ impl Key {
         d[..8].try_into().expect("8 bytes")
     }
 
-    fn cipher(&self) -> Aes256Gcm {
+    pub(crate) fn cipher(&self) -> Aes256Gcm {
         Aes256Gcm::new_from_slice(&self.0).expect("a 32-byte key")
     }
 }

@@ -31,6 +31,13 @@ impl crate::record::Audited for CustomFieldRow {
     fn record_id(&self) -> String {
         self.id.to_string()
     }
+    fn heard_by(&self) -> Permission {
+        if self.sensitive {
+            Permission::SensitiveRead
+        } else {
+            Self::HEARD_BY
+        }
+    }
     fn audited(&self) -> serde_json::Value {
         serde_json::to_value(self.view()).unwrap_or_default()
     }

@@ -6,8 +6,8 @@
 
 use crate::backup::crypt::Key;
 use crate::error::ApiError;
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::aead::{Aead, Payload};
+use aes_gcm::Nonce;
 use rapport_db::people::PersonRow;
 use rapport_db::Conn;
 use rapport_domain::api::PersonView;
@@ -25,10 +25,6 @@ fn aad(ws: Uuid, id: Uuid) -> Vec<u8> {
     a
 }
 
-fn cipher(key: &Key) -> Aes256Gcm {
-    Aes256Gcm::new_from_slice(key.bytes()).expect("a 32-byte key")
-}
-
 /// `values` sealed for person `id` of `ws`; `None` when there are none.
 pub fn seal(key: &Key, ws: Uuid, id: Uuid, values: &Map<String, Value>) -> Option<Vec<u8>> {
     if values.is_empty() {
@@ -36,7 +32,8 @@ pub fn seal(key: &Key, ws: Uuid, id: Uuid, values: &Map<String, Value>) -> Optio
     }
     let nonce: [u8; 12] = rand::random();
     let plain = serde_json::to_vec(values).expect("JSON");
-    let sealed = cipher(key)
+    let sealed = key
+        .cipher()
         .encrypt(
             &Nonce::from(nonce),
             Payload {
@@ -64,7 +61,8 @@ pub fn open(key: &Key, ws: Uuid, id: Uuid, sealed: &[u8]) -> Result<Map<String, 
         return Err(fail("are not sealed as this version seals them"));
     }
     let nonce: [u8; 12] = sealed[1..13].try_into().expect("12 bytes");
-    let plain = cipher(key)
+    let plain = key
+        .cipher()
         .decrypt(
             &Nonce::from(nonce),
             Payload {
