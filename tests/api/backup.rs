@@ -21,7 +21,7 @@ async fn backup(app: &TestApp, files: &Path, key: &Key, out: &Path) -> dump::Man
         out.to_path_buf(),
     );
     let fields = app.state().config.fields_key.clone();
-    tokio::task::spawn_blocking(move || dump::backup(&url, &files, &fields, &key, &out))
+    tokio::task::spawn_blocking(move || dump::backup(&url, &files, Some(&fields), &key, &out))
         .await
         .unwrap()
         .expect("a backup")
@@ -157,7 +157,9 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
     let url = rapport_db::testdb::empty(&cluster_url().await)
         .await
         .unwrap();
-    let files_b = temp_dir("files");
+    // Its data directory is not there yet.
+    let machine = temp_dir("machine");
+    let files_b = machine.join("var").join("files");
     let tables = |url: String| async move {
         let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
             .await
@@ -212,7 +214,14 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
     .unwrap_err();
     assert!(format!("{e:#}").contains("damaged"), "{e:#}");
     assert_eq!(tables(url.clone()).await, 0);
-    assert_eq!(std::fs::read_dir(&files_b).unwrap().count(), 0);
+    assert!(!files_b.exists(), "no file was put back");
+    let left: Vec<_> = std::fs::read_dir(machine.join("var"))
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "nothing of the backup is left in the clear: {left:?}"
+    );
 
     let kept = std::sync::Mutex::new(None::<String>);
     let done = dump::restore(&url, &files_b, &key, &out, false, None, &|k| {
@@ -229,20 +238,17 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
     );
     assert_eq!(done.manifest.created_at, made.created_at);
     // Once restored, it is not restored over without being asked to.
-    let e = dump::restore(
-        &url,
-        &files_b,
-        &key,
-        &out,
-        false,
-        Some(&done.fields_key),
-        &|_| Ok(()),
-    )
+    let e = dump::restore(&url, &files_b, &key, &out, false, None, &|_| {
+        panic!("no key is kept when the database is not empty")
+    })
     .await
     .unwrap_err();
     assert!(e.to_string().contains("already holds"), "{e:#}");
 
-    let fields_key = done.fields_key.clone();
+    let fields_key = done
+        .fields_key
+        .clone()
+        .expect("the backup carries its fields key");
     let app = TestApp::on_database(url.clone(), |c| {
         c.run_workers = false;
         c.files_dir = files_b.clone();
@@ -312,7 +318,7 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
     rapport_db::testdb::discard(&cluster_url().await, &url)
         .await
         .unwrap();
-    let _ = std::fs::remove_dir_all(&files_b);
+    let _ = std::fs::remove_dir_all(&machine);
     let _ = std::fs::remove_dir_all(out.parent().unwrap());
 }
 

@@ -39,6 +39,8 @@ pub struct S3 {
     client: reqwest::Client,
     /// `host` or `host:port`, as sent in the `Host` header.
     host: String,
+    /// `scheme://host[:port]`: where requests go.
+    origin: String,
     /// The endpoint's own path, if any, before the bucket.
     base_path: String,
 }
@@ -53,6 +55,19 @@ impl S3 {
         anyhow::ensure!(
             matches!(url.scheme(), "http" | "https"),
             "RAPPORT_S3_ENDPOINT must be an http or https address"
+        );
+        anyhow::ensure!(
+            url.username().is_empty()
+                && url.password().is_none()
+                && url.query().is_none()
+                && url.fragment().is_none(),
+            "RAPPORT_S3_ENDPOINT is a scheme, a host, a port and perhaps a path: no user, query or fragment"
+        );
+        anyhow::ensure!(
+            url.path()
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.~/".contains(&b)),
+            "RAPPORT_S3_ENDPOINT's path may hold letters, digits, -, _, ., ~ and /"
         );
         let host = match (url.host_str(), url.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
@@ -74,11 +89,16 @@ impl S3 {
                 .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b)),
             "RAPPORT_S3_PREFIX may hold letters, digits, -, _, . and /"
         );
+        // A store that moves a bucket answers with a redirect that would
+        // lose the signature: its error is clearer than a 403 elsewhere.
         let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(60))
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(S3 {
             base_path: url.path().trim_end_matches('/').to_string(),
+            origin: url.origin().ascii_serialization(),
             config,
             client,
             host,
@@ -119,11 +139,7 @@ impl S3 {
             access_key: &self.config.access_key,
             secret_key: &self.config.secret_key,
         });
-        let url = format!(
-            "{}{}",
-            self.config.endpoint.trim_end_matches('/'),
-            path.strip_prefix(&self.base_path).unwrap_or(path)
-        );
+        let url = format!("{}{path}", self.origin);
         let mut req = self
             .client
             .request(method.clone(), url)
@@ -285,9 +301,22 @@ mod tests {
         };
         assert!(S3::new(c("ftp://x", "b")).is_err());
         assert!(S3::new(c("http://127.0.0.1:9000", "Bad_Bucket")).is_err());
+        assert!(S3::new(c("http://user:pw@127.0.0.1:9000", "b")).is_err());
+        assert!(S3::new(c("http://127.0.0.1:9000/?x=1", "b")).is_err());
+        assert!(S3::new(c("http://127.0.0.1:9000/a:b", "b")).is_err());
         let s = S3::new(c("http://127.0.0.1:9000", "files")).unwrap();
-        assert_eq!(s.host, "127.0.0.1:9000");
+        assert_eq!(
+            (s.host.as_str(), s.origin.as_str()),
+            ("127.0.0.1:9000", "http://127.0.0.1:9000")
+        );
         let (ws, id) = (Uuid::nil(), Uuid::max());
         assert_eq!(s.path(ws, id), format!("/files/{ws}/{id}"));
+        // The default port is not sent, so not signed; a path goes before the bucket.
+        let s = S3::new(c("https://store.example:443/s3/", "files")).unwrap();
+        assert_eq!(
+            (s.host.as_str(), s.origin.as_str()),
+            ("store.example", "https://store.example")
+        );
+        assert_eq!(s.path(ws, id), format!("/s3/files/{ws}/{id}"));
     }
 }

@@ -413,9 +413,10 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
                 opts.data_dir.join("files"),
                 out.clone(),
             );
-            let made =
-                tokio::task::spawn_blocking(move || dump::backup(&url, &files, &fields, &key, &to))
-                    .await??;
+            let made = tokio::task::spawn_blocking(move || {
+                dump::backup(&url, &files, Some(&fields), &key, &to)
+            })
+            .await??;
             println!(
                 "Backed up to {} (database {} bytes, {} files).",
                 out.display(),
@@ -439,20 +440,29 @@ async fn run(command: Command, opts: &Opts, database_url: &str) -> anyhow::Resul
                     "before-restore-{}",
                     dump::file_name(chrono::Utc::now())
                 ));
-                let fields = fields_key(opts)?;
-                let (url, from, to, k) = (
+                // With the key of its sensitive values if there is one; none
+                // is made here.
+                let (url, from, to, k, fields) = (
                     database_url.to_string(),
                     files.clone(),
                     out.clone(),
                     key.clone(),
+                    current.clone(),
                 );
-                tokio::task::spawn_blocking(move || dump::backup(&url, &from, &fields, &k, &to))
-                    .await??;
+                tokio::task::spawn_blocking(move || {
+                    dump::backup(&url, &from, fields.as_ref(), &k, &to)
+                })
+                .await??;
                 println!("What the database held is kept in {}.", out.display());
             }
+            // Written whole under another name, then named.
             let keep = |k: &Key| -> anyhow::Result<()> {
                 std::fs::create_dir_all(&opts.data_dir)?;
-                write_private(&path, &k.to_hex())
+                let part = path.with_extension("part");
+                let _ = std::fs::remove_file(&part);
+                write_private(&part, &k.to_hex())?;
+                std::fs::rename(&part, &path)?;
+                Ok(())
             };
             let done = dump::restore(
                 database_url,

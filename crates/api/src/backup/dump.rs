@@ -64,13 +64,14 @@ pub fn pg_bin(tool: &str) -> anyhow::Result<PathBuf> {
 /// `tool` run against `database_url`: the URL without its password, which
 /// goes in `PGPASSWORD`, so that no process list shows it.
 fn pg_command(tool: &str, database_url: &str) -> anyhow::Result<Command> {
+    use std::os::unix::ffi::OsStringExt;
     let mut c = Command::new(pg_bin(tool)?);
     match reqwest::Url::parse(database_url) {
         Ok(mut url) if url.password().is_some() => {
-            let password = url.password().unwrap_or_default().to_string();
-            let password = percent_decode(&password);
+            let password: Vec<u8> =
+                percent_encoding::percent_decode_str(url.password().unwrap_or_default()).collect();
             let _ = url.set_password(None);
-            c.env("PGPASSWORD", password)
+            c.env("PGPASSWORD", std::ffi::OsString::from_vec(password))
                 .arg("--dbname")
                 .arg(url.as_str());
         }
@@ -79,25 +80,6 @@ fn pg_command(tool: &str, database_url: &str) -> anyhow::Result<Command> {
         }
     }
     Ok(c)
-}
-
-/// `%XX` escapes of a URL's part undone.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// What a backup holds.
@@ -117,7 +99,7 @@ pub struct Manifest {
 pub fn backup(
     database_url: &str,
     files_dir: &Path,
-    fields: &Key,
+    fields: Option<&Key>,
     key: &Key,
     out: &Path,
 ) -> anyhow::Result<Manifest> {
@@ -155,7 +137,7 @@ fn private_file(path: &Path) -> anyhow::Result<std::fs::File> {
 fn write_backup(
     database_url: &str,
     files_dir: &Path,
-    fields: &Key,
+    fields: Option<&Key>,
     key: &Key,
     part: &Path,
 ) -> anyhow::Result<Manifest> {
@@ -169,26 +151,25 @@ fn write_backup(
 
     // The database, as one snapshot.
     zip.start_file("database.dump", stored)?;
-    let mut dump = Command::new(pg_bin("pg_dump")?)
-        .args([
-            "--format=custom",
-            "--no-owner",
-            "--no-privileges",
-            "--dbname",
-        ])
-        .arg(database_url)
+    let mut dump = pg_command("pg_dump", database_url)?
+        .args(["--format=custom", "--no-owner", "--no-privileges"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .context("starting pg_dump")?;
     let mut stdout = dump.stdout.take().expect("piped");
+    // Its warnings are read as they come, so that it never waits on them.
+    let mut stderr = dump.stderr.take().expect("piped");
+    let warnings = std::thread::spawn(move || {
+        let mut w = String::new();
+        let _ = stderr.read_to_string(&mut w);
+        w
+    });
     let database_bytes = std::io::copy(&mut stdout, &mut zip).context("reading pg_dump")?;
-    let done = dump.wait_with_output().context("waiting for pg_dump")?;
-    if !done.status.success() {
-        bail!(
-            "pg_dump failed: {}",
-            String::from_utf8_lossy(&done.stderr).trim()
-        );
+    let status = dump.wait().context("waiting for pg_dump")?;
+    let warnings = warnings.join().unwrap_or_default();
+    if !status.success() {
+        bail!("pg_dump failed: {}", warnings.trim());
     }
 
     // The files, after the snapshot.
@@ -216,8 +197,10 @@ fn write_backup(
         }
     }
 
-    zip.start_file("fields-key", SimpleFileOptions::default())?;
-    zip.write_all(fields.to_hex().as_bytes())?;
+    if let Some(fields) = fields {
+        zip.start_file("fields-key", SimpleFileOptions::default())?;
+        zip.write_all(fields.to_hex().as_bytes())?;
+    }
 
     let manifest = Manifest {
         format: FORMAT.into(),
@@ -251,8 +234,8 @@ pub struct Restored {
     pub manifest: Manifest,
     pub files: u64,
     /// The key the backup's sensitive values are sealed with: the server
-    /// must run with it.
-    pub fields_key: Key,
+    /// must run with it. None in a backup of a server that had none.
+    pub fields_key: Option<Key>,
 }
 
 /// Restores the backup `from` (encrypted with `key`) onto the database at
@@ -284,14 +267,21 @@ pub async fn restore(
         let (from, key, dir) = (from.to_path_buf(), key.clone(), work.0.clone());
         tokio::task::spawn_blocking(move || open_backup(&from, &key, &dir)).await??
     };
-    match fields {
-        Some(f) if f.bytes() != fields_key.bytes() => bail!(
+    let differs = match (fields, &fields_key) {
+        (Some(f), Some(b)) => f.bytes() != b.bytes(),
+        _ => false,
+    };
+    if differs {
+        bail!(
             "this server's fields key is not the backup's, so the backup's sensitive values would not open: move the data directory's fields-key away (or unset RAPPORT_FIELDS_KEY) and restore again"
-        ),
-        Some(_) => {}
-        None => keep(&fields_key)?,
+        );
     }
     empty_database(database_url, replace).await?;
+    // The backup's key is kept before its data is written, so that no
+    // database is ever left without the key to its sensitive values.
+    if let (None, Some(k)) = (fields, &fields_key) {
+        keep(k)?;
+    }
     {
         let (url, dump) = (database_url.to_string(), work.0.join("database.dump"));
         tokio::task::spawn_blocking(move || pg_restore(&url, &dump, replace)).await??;
@@ -323,10 +313,11 @@ impl Drop for Work {
 
 /// Decrypts `from` into `work/backup.zip` and takes the dump out of it into
 /// `work/database.dump`, both readable by their owner alone.
-fn open_backup(from: &Path, key: &Key, work: &Path) -> anyhow::Result<(Manifest, Key)> {
+fn open_backup(from: &Path, key: &Key, work: &Path) -> anyhow::Result<(Manifest, Option<Key>)> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .mode(0o700)
+        .recursive(true)
         .create(work)
         .with_context(|| format!("making {}", work.display()))?;
     let src = std::fs::File::open(from).with_context(|| format!("opening {}", from.display()))?;
@@ -351,12 +342,14 @@ fn open_backup(from: &Path, key: &Key, work: &Path) -> anyhow::Result<(Manifest,
             manifest.format
         );
     }
-    let fields = {
-        let mut k = String::new();
-        zip.by_name("fields-key")
-            .context("the backup has no fields key")?
-            .read_to_string(&mut k)?;
-        Key::from_hex(&k).context("the backup's fields key")?
+    let fields = match zip.by_name("fields-key") {
+        Ok(mut f) => {
+            let mut k = String::new();
+            f.read_to_string(&mut k)?;
+            Some(Key::from_hex(&k).context("the backup's fields key")?)
+        }
+        Err(zip::result::ZipError::FileNotFound) => None,
+        Err(e) => return Err(e.into()),
     };
     let mut dump = zip
         .by_name("database.dump")

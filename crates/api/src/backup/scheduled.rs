@@ -24,7 +24,7 @@ impl Job for Scheduled {
         let fields = ctx.state.config.fields_key.clone();
         let target = out.clone();
         let mut work = tokio::task::spawn_blocking(move || {
-            dump::backup(&b.database_url, &files, &fields, &b.key, &target)
+            dump::backup(&b.database_url, &files, Some(&fields), &b.key, &target)
         });
         // A long backup is not taken for a lost one.
         let made = loop {
