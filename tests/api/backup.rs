@@ -94,32 +94,7 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
         .expect(201);
     }
     let pdf: Vec<u8> = (0..200_000u32).map(|i| (i % 241) as u8).collect();
-    let a: Value = app
-        .upload(
-            "/api/v1/attachments?filename=plan.pdf",
-            &owner.access,
-            "application/pdf",
-            pdf.clone(),
-        )
-        .await
-        .expect(201)
-        .body;
-    let c: Value = app
-        .post(
-            "/api/v1/conversations",
-            Some(&owner.access),
-            json!({"participant_ids": [user.user_id], "body": "The plan"}),
-        )
-        .await
-        .expect(201)
-        .body;
-    app.post(
-        "/api/v1/messages",
-        Some(&owner.access),
-        json!({"conversation_id": c["id"], "body": "Attached", "attachment_ids": [a["id"]]}),
-    )
-    .await
-    .expect(201);
+    let (file, _) = app.send_file(&owner, user.user_id, "plan.pdf", &pdf).await;
     app.settle(owner.workspace_id).await;
     let verified: Value = app
         .get("/api/v1/audit/verify", &owner.access)
@@ -270,7 +245,7 @@ async fn a_backup_restores_onto_a_fresh_machine_with_every_record_file_and_the_a
         .expect(200)
         .body;
     assert_eq!(verified["ok"], true, "{verified}");
-    let path = format!("/api/v1/attachments/{}", a["id"].as_str().unwrap());
+    let path = format!("/api/v1/attachments/{file}");
     let got = app.get(&path, &owner_again.access).await.expect(200).bytes;
     assert!(got == pdf, "the attached file comes back whole");
     // The sensitive values open with the restored key.

@@ -5,7 +5,6 @@
 
 use rapport_api::s3::{authorization, Request, S3Config, S3};
 use rapport_tests::TestApp;
-use serde_json::{json, Value};
 use sha2::Digest;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -125,17 +124,7 @@ async fn a_message_file_is_kept_in_the_object_store_and_served_to_participants_o
     let user = app.add_member(&owner, "member").await;
     let other = app.add_member(&owner, "member").await;
     let pdf: Vec<u8> = (0..300_000u32).map(|i| (i % 239) as u8).collect();
-    let a: Value = app
-        .upload(
-            "/api/v1/attachments?filename=plan.pdf",
-            &owner.access,
-            "application/pdf",
-            pdf.clone(),
-        )
-        .await
-        .expect(201)
-        .body;
-    let id = a["id"].as_str().unwrap();
+    let (id, message) = app.send_file(&owner, user.user_id, "plan.pdf", &pdf).await;
     let key = format!("/rapport-files/t/{}/{id}", owner.workspace_id);
     assert!(
         objects.lock().unwrap().get(&key) == Some(&pdf),
@@ -143,24 +132,6 @@ async fn a_message_file_is_kept_in_the_object_store_and_served_to_participants_o
     );
     assert!(!files_dir.exists(), "nothing on the server's disk");
 
-    let c: Value = app
-        .post(
-            "/api/v1/conversations",
-            Some(&owner.access),
-            json!({"participant_ids": [user.user_id], "body": "The plan"}),
-        )
-        .await
-        .expect(201)
-        .body;
-    let m: Value = app
-        .post(
-            "/api/v1/messages",
-            Some(&owner.access),
-            json!({"conversation_id": c["id"], "body": "Attached", "attachment_ids": [id]}),
-        )
-        .await
-        .expect(201)
-        .body;
     let path = format!("/api/v1/attachments/{id}");
     assert!(app.get(&path, &user.access).await.expect(200).bytes == pdf);
     app.get(&path, &other.access).await.expect(404);
@@ -183,12 +154,9 @@ async fn a_message_file_is_kept_in_the_object_store_and_served_to_participants_o
     assert!(got == pdf);
 
     // The message deleted, the sweep removes the object.
-    app.delete(
-        &format!("/api/v1/messages/{}", m["id"].as_str().unwrap()),
-        &owner.access,
-    )
-    .await
-    .expect(204);
+    app.delete(&format!("/api/v1/messages/{message}"), &owner.access)
+        .await
+        .expect(204);
     app.sql()
         .await
         .batch_execute("INSERT INTO jobs (kind, payload) VALUES ('messaging.files.sweep', '{}')")

@@ -107,32 +107,14 @@ async fn an_admin_downloads_every_record_and_file_of_the_workspace_and_nothing_e
         .copied()
         .chain((0..70_000u32).map(|i| (i % 251) as u8))
         .collect();
-    let a: Value = app
-        .upload(
-            "/api/v1/attachments?filename=Homework%3A%20week%201%3F.pdf",
-            &moderator.access,
-            "application/pdf",
-            pdf.clone(),
+    let (file, _) = app
+        .send_file(
+            &moderator,
+            user.user_id,
+            "Homework%3A%20week%201%3F.pdf",
+            &pdf,
         )
-        .await
-        .expect(201)
-        .body;
-    let c: Value = app
-        .post(
-            "/api/v1/conversations",
-            Some(&moderator.access),
-            json!({"participant_ids": [user.user_id], "body": "Your homework"}),
-        )
-        .await
-        .expect(201)
-        .body;
-    app.post(
-        "/api/v1/messages",
-        Some(&moderator.access),
-        json!({"conversation_id": c["id"], "body": "Attached", "attachment_ids": [a["id"]]}),
-    )
-    .await
-    .expect(201);
+        .await;
 
     let files = export(&app, &admin.access).await;
 
@@ -179,10 +161,7 @@ async fn an_admin_downloads_every_record_and_file_of_the_workspace_and_nothing_e
     assert_eq!(ids.len(), 1205, "each person once");
 
     // The attached file, whole, under a name that stays in its folder.
-    let name = format!(
-        "attachments/{}/Homework_ week 1_.pdf",
-        a["id"].as_str().unwrap()
-    );
+    let name = format!("attachments/{}/Homework_ week 1_.pdf", file);
     let keys: Vec<&String> = files
         .keys()
         .filter(|k| k.starts_with("attachments/"))

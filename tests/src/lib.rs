@@ -418,6 +418,48 @@ impl TestApp {
         .await
     }
 
+    /// `by` sends `bytes` as a PDF named `filename` (as written in a query)
+    /// to member `to`, in a conversation of its own: the file's id and the
+    /// message's.
+    pub async fn send_file(
+        &self,
+        by: &Session,
+        to: Uuid,
+        filename: &str,
+        bytes: &[u8],
+    ) -> (String, String) {
+        let file = self
+            .upload(
+                &format!("/api/v1/attachments?filename={filename}"),
+                &by.access,
+                "application/pdf",
+                bytes.to_vec(),
+            )
+            .await
+            .expect(201)
+            .body;
+        let c = self
+            .post(
+                "/api/v1/conversations",
+                Some(&by.access),
+                json!({"participant_ids": [to], "body": "A file for you"}),
+            )
+            .await
+            .expect(201)
+            .body;
+        let m = self
+            .post(
+                "/api/v1/messages",
+                Some(&by.access),
+                json!({"conversation_id": c["id"], "body": "Attached", "attachment_ids": [file["id"]]}),
+            )
+            .await
+            .expect(201)
+            .body;
+        let id = |v: &Value| v["id"].as_str().expect("an id").to_string();
+        (id(&file), id(&m))
+    }
+
     /// Signs in with [`PASSWORD`]: a new session of the person.
     pub async fn sign_in(&self, email: &str) -> Session {
         Session::from_tokens(&self.login(email, PASSWORD).await.expect(200).body, email)
