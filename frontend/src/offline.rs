@@ -76,6 +76,16 @@ pub struct QueuedRecord {
     pub note: Option<String>,
 }
 
+impl From<AttendanceEntry> for QueuedRecord {
+    fn from(e: AttendanceEntry) -> QueuedRecord {
+        QueuedRecord {
+            person_id: e.person_id,
+            status: e.status,
+            note: e.note,
+        }
+    }
+}
+
 impl QueuedLog {
     fn request(&self) -> LogSessionRequest {
         LogSessionRequest {
@@ -103,6 +113,8 @@ pub struct Draft {
     pub title: String,
     pub starts_at: DateTime<Utc>,
     pub completed: bool,
+    /// Attendance to record with it, if any.
+    pub records: Vec<QueuedRecord>,
 }
 
 /// How a log ended up, for the screen that made it.
@@ -230,7 +242,7 @@ impl Offline {
             session_id: d.session_id,
             version: d.version,
             completed: d.completed,
-            records: Vec::new(),
+            records: d.records,
             logged_at: now(),
             title: d.title,
             starts_at: d.starts_at,
@@ -406,6 +418,7 @@ impl Offline {
             title: now_is.title,
             starts_at: now_is.starts_at,
             completed: old.completed,
+            records: old.records,
         })
         .await;
         Ok(())

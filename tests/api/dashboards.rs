@@ -259,12 +259,24 @@ async fn a_tutoring_home_shows_each_role_its_own_sessions_to_log_and_only_admins
     assert_eq!(ids(&t.next), [soon, pair]);
     assert_eq!(t.next[1].people, ["Ada", "Bob"]);
     assert_eq!(t.unlogged[0].people, ["Ada"]);
+    // With their ids, whose attendance a log from the home page records.
+    let who = |b: &rapport_domain::api::SessionBrief| {
+        b.participants
+            .iter()
+            .map(|p| (p.id, p.name.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        who(&t.next[1]),
+        [(ada.id, "Ada".to_string()), (bob.id, "Bob".to_string())]
+    );
     assert_eq!((t.new_students, t.money, t.no_shows), (None, None, None));
     // The student: the sessions she takes part in, nothing else.
     let s = board(&learner).await;
     assert_eq!(ids(&s.unlogged), [held]);
     assert_eq!(ids(&s.next), [soon, pair]);
     assert_eq!(s.next[1].people, ["Ada"], "a student sees no other student");
+    assert_eq!(who(&s.next[1]), [(ada.id, "Ada".to_string())]);
     assert!(s.money.is_none());
     // The moderator: everyone's sessions to log (newest first), the new
     // students; counts, no money.

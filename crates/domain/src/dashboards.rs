@@ -184,8 +184,19 @@ pub struct SessionBrief {
     pub host_id: Option<Uuid>,
     /// Who takes part, by name: those the caller may see.
     pub people: Vec<String>,
+    /// The same people with their ids, in the same order: whose attendance
+    /// a log made from this list may record.
+    pub participants: Vec<SessionPerson>,
     /// The session's version, which a log made from this list is based on.
     pub version: i32,
+}
+
+/// Someone who takes part in a session listed on a dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionPerson {
+    pub id: Uuid,
+    pub name: String,
 }
 
 /// A student added lately.

@@ -452,6 +452,11 @@ mod tests {
                 .map(|k| format!("calendar.attendance.{}", k.as_str())),
         );
         keys.extend(
+            AttendanceStatus::ALL
+                .iter()
+                .map(|k| format!("tutoring.attendance.{}", k.as_str())),
+        );
+        keys.extend(
             DateOrder::ALL
                 .iter()
                 .map(|d| format!("import.date.{}", d.as_str())),

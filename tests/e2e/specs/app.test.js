@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { startServer, launch, newPage, shot, uniqueEmail, signIn, linkInMail, dist, PASSWORD, DEMO_PASSWORD } from './helpers.js';
+import { startServer, launch, newPage, shot, uniqueEmail, signIn, linkInMail, apiAs, dist, PASSWORD, DEMO_PASSWORD } from './helpers.js';
 
 let server;
 let browser;
@@ -185,17 +185,10 @@ test('twenty invitations made at once through the API all appear on an open memb
   const { page } = owner;
   await page.goto(`${server.base}/members`);
   await page.getByRole('heading', { name: 'Members', exact: true }).waitFor();
-  const login = await fetch(`${server.base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: owner.email, password: PASSWORD }),
-  });
-  assert.equal(login.status, 200);
-  const { access_token: token } = await login.json();
+  const call = await apiAs(server.base, owner.email, PASSWORD);
   const emails = Array.from({ length: 20 }, (_, i) => uniqueEmail(`burst${i}`));
-  const answers = await Promise.all(emails.map((email) => fetch(`${server.base}/api/v1/invitations`, {
+  const answers = await Promise.all(emails.map((email) => call('invitations', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ email, role: 'staff' }),
   })));
   assert.deepEqual(answers.map((a) => a.status), emails.map(() => 201));
@@ -1019,17 +1012,7 @@ test('the whole story: an admin opens a class, its teacher takes the register fr
   const to = new Date(Math.min(from.getTime() + 45 * 60000, midnight.getTime() + (24 * 60 - 1) * 60000));
   // The demo's lessons are at fixed hours: Sam's own at this hour, if any,
   // are called off first, so that the new one fits whenever the test runs.
-  const login = await fetch(`${server.base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'owner@school.demo', password: DEMO_PASSWORD }),
-  });
-  assert.equal(login.status, 200);
-  const { access_token: adminToken } = await login.json();
-  const call = (path, init = {}) => fetch(`${server.base}/api/v1/${path}`, {
-    ...init,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-  });
+  const call = await apiAs(server.base, 'owner@school.demo', DEMO_PASSWORD);
   const staff = await (await call('members?role=staff')).json();
   const sam = staff.data.find((m) => m.name === 'Sam Staff');
   // The demo holds this week's and next week's lessons; the weekly lesson
@@ -1923,46 +1906,47 @@ test('an admin reads six months of revenue by month and by tutor, gives back an 
   assert.equal(await moderator.locator('[data-test="tutoring-money"]').count(), 0);
 });
 
-test('a user logs two sessions on a phone without a connection, reopens the app offline, and both reach the server and the other tab once it is back', async () => {
-  // Two lessons Mia took (she is a student too) that ended in the last
-  // two hours, held by the owner, who teaches nothing else.
-  const login = await fetch(`${server.base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'owner@tutoring.demo', password: DEMO_PASSWORD }),
-  });
-  assert.equal(login.status, 200);
-  const { access_token: token } = await login.json();
-  const call = (path, init = {}) => fetch(`${server.base}/api/v1/${path}`, {
-    ...init,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-  });
+/// Lessons Mia (a student too) takes from the owner, who teaches nothing
+/// else: each a title and when it begins and ends, in minutes from now.
+async function lessonsOfMia(spans) {
+  const call = await apiAs(server.base, 'owner@tutoring.demo', DEMO_PASSWORD);
   const members = await (await call('members?limit=200')).json();
-  const owner = members.data.find((m) => m.name === 'Olivia Owner');
+  const host = members.data.find((m) => m.name === 'Olivia Owner');
   const mia = (await (await call('people?q=Mia&limit=10')).json()).data.find((p) => p.last_name === 'Member');
   const now = Date.now();
-  const iso = (ms) => new Date(ms).toISOString();
+  const iso = (minutes) => new Date(now + minutes * 60000).toISOString();
   const made = [];
-  for (const [n, from, to] of [[1, 150, 120], [2, 110, 80]]) {
+  for (const [title, from, to] of spans) {
     const res = await call('sessions', {
       method: 'POST',
-      body: JSON.stringify({ kind: 'tutoring', title: `Offline algebra ${n}`, host_id: owner.user_id,
-        starts_at: iso(now - from * 60000), ends_at: iso(now - to * 60000), participant_ids: [mia.id] }),
+      body: JSON.stringify({ kind: 'tutoring', title, host_id: host.user_id,
+        starts_at: iso(from), ends_at: iso(to), participant_ids: [mia.id] }),
     });
     assert.equal(res.status, 201, await res.clone().text());
     made.push(await res.json());
   }
+  return { call, mia, made };
+}
 
-  // Her phone, with the app's service worker. Its pages log the failed
-  // requests of being offline, so they are not in the console check
-  // (which the errors kept before going offline are).
+/// Mia's phone, signed in, the app's service worker installed: it keeps
+/// every file of the app, and has taken the page.
+async function miasPhone() {
   const phone = await browser.newContext({ serviceWorkers: 'allow', viewport: { width: 390, height: 844 } });
   const page = await newPage(phone);
   await signIn(page, server.base, 'member@tutoring.demo', DEMO_PASSWORD);
   await page.getByRole('heading', { name: /Welcome/ }).waitFor();
-  // Installed: the worker keeps every file of the app, and takes the page.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  return { phone, page };
+}
+
+test('a user logs two sessions on a phone without a connection, one with who came, reopens the app offline, and both reach the server and the other tab once it is back', async () => {
+  // Two lessons that ended in the last two hours.
+  const { call, mia, made } = await lessonsOfMia([['Offline algebra 1', -150, -120], ['Offline algebra 2', -110, -80]]);
+  // Her phone. Its pages log the failed requests of being offline, so
+  // they are not in the console check (which the errors kept before going
+  // offline are).
+  const { phone, page } = await miasPhone();
   // Opened again, its home as she last saw it is kept too.
   await page.reload();
   const row = (p, n) => p.locator('[data-test="tutoring-home"] [data-test="unlogged"] li', { hasText: `Offline algebra ${n}` });
@@ -1981,7 +1965,16 @@ test('a user logs two sessions on a phone without a connection, reopens the app 
   await row(page, 1).locator('[data-action="log-held"]').click();
   await page.getByText('Saved on this device: it will be sent when the connection is back.').first().waitFor();
   await row(page, 1).locator('[data-test="queued"]').waitFor();
-  await row(page, 2).locator('[data-action="log-held"]').click();
+  // The second with who came: she was late, and says why.
+  await row(page, 2).locator('[data-action="log-attendance"]').click();
+  const register = row(page, 2).locator('[data-form="log-attendance"]');
+  const her = register.locator(`[data-person="${mia.id}"]`);
+  assert.equal(await her.locator('select').inputValue(), 'present', 'present unless said otherwise');
+  await her.getByLabel('Mia Member', { exact: true }).selectOption('late');
+  await her.getByLabel('Note on Mia Member').fill('The bus was late');
+  assert.equal(await register.getByLabel('The session was held').isChecked(), true);
+  await shot(page, 'offline-attendance');
+  await register.locator('[data-action="save-log"]').click();
   await row(page, 2).locator('[data-test="queued"]').waitFor();
   await page.locator('[data-test="queued-count"]').filter({ hasText: /^2 / }).waitFor();
   // Reopened offline: the app, her sessions and the two logs are there.
@@ -2008,10 +2001,57 @@ test('a user logs two sessions on a phone without a connection, reopens the app 
     assert.equal(now.status, 'completed');
     assert.equal(now.version, s.version + 1, 'completed once');
   }
+  // Her attendance as she logged it: late with her note on the second,
+  // nothing said of the first.
+  const lines = async (s) => (await (await call(`sessions/${s.id}/attendance`)).json())
+    .filter((a) => a.person_id === mia.id)
+    .map((a) => ({ status: a.status ?? null, note: a.note ?? null }));
+  assert.deepEqual(await lines(made[0]), [{ status: null, note: null }]);
+  assert.deepEqual(await lines(made[1]), [{ status: 'late', note: 'The bus was late' }]);
   // And the other tab shows them logged.
   await row(other, 1).waitFor({ state: 'detached' });
   await row(other, 2).waitFor({ state: 'detached' });
   await page.locator('[data-test="offline"]').waitFor({ state: 'detached' });
+  await phone.close();
+});
+
+test("without a connection, a user takes a session's register in the calendar and marks it held; both reach the server once it is back", async () => {
+  // A lesson that began a minute ago.
+  const { call, mia, made: [made] } = await lessonsOfMia([['Offline register', -1, 29]]);
+  const { phone, page } = await miasPhone();
+  // The calendar and the session seen once with a connection.
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await page.locator('#sidebar').getByRole('link', { name: 'Calendar' }).click();
+  const item = page.locator('.agenda-item', { hasText: 'Offline register' });
+  await item.click();
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  const came = panel.locator('table[data-test="register"] select');
+  await came.first().waitFor();
+  assert.equal(await came.count(), 1, 'Mia alone');
+  await panel.getByRole('button', { name: 'Close' }).click();
+
+  // No connection: the register and the completion are kept on the phone.
+  await phone.route('**/*', (route) => route.abort('internetdisconnected'));
+  await phone.setOffline(true);
+  await page.locator('[data-test="offline"]').waitFor();
+  await item.click();
+  await came.first().selectOption('absent');
+  await panel.getByRole('button', { name: 'Save the register' }).click();
+  await page.getByText('Saved on this device: it will be sent when the connection is back.').first().waitFor();
+  await panel.locator('[data-test="queued"]').waitFor();
+  await panel.locator('[data-test="complete"]').click();
+  await page.locator('[data-test="queued-count"]').filter({ hasText: /^2 / }).waitFor();
+  await shot(page, 'offline-register');
+  assert.equal((await (await call(`sessions/${made.id}`)).json()).status, 'scheduled', 'nothing sent yet');
+
+  // The connection back: both sent, in order.
+  await phone.unroute('**/*');
+  await phone.setOffline(false);
+  await page.locator('[data-test="queued-count"]').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-test="refused-logs"]').count(), 0);
+  assert.equal((await (await call(`sessions/${made.id}`)).json()).status, 'completed');
+  const lines = (await (await call(`sessions/${made.id}/attendance`)).json()).filter((a) => a.person_id === mia.id);
+  assert.deepEqual(lines.map((a) => a.status), ['absent']);
   await phone.close();
 });
 

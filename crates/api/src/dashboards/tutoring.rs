@@ -5,7 +5,9 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use rapport_db::list::{Dir, PageRequest, Sort};
 use rapport_db::people::{PersonFilter, PersonSort};
 use rapport_db::scheduling::{SessionFilter, SessionRow, SessionSort};
-use rapport_domain::api::{NewStudent, SessionBrief, SessionStatus, TutoringDashboard};
+use rapport_domain::api::{
+    NewStudent, SessionBrief, SessionPerson, SessionStatus, TutoringDashboard,
+};
 use rapport_domain::{Module, Permission};
 use uuid::Uuid;
 
@@ -136,23 +138,31 @@ pub async fn tutoring(
     }
     let person_ids: Vec<Uuid> = people.values().flatten().copied().collect();
     let names = rapport_db::people::names(conn, ws, &person_ids).await?;
-    let brief = |s: SessionRow| SessionBrief {
-        people: people
+    let brief = |s: SessionRow| {
+        let participants: Vec<SessionPerson> = people
             .get(&s.id)
             .map(|p| {
                 p.iter()
-                    .filter_map(|id| names.get(id))
-                    .map(|(f, l)| format!("{f} {l}").trim().to_string())
+                    .filter_map(|id| {
+                        names.get(id).map(|(f, l)| SessionPerson {
+                            id: *id,
+                            name: format!("{f} {l}").trim().to_string(),
+                        })
+                    })
                     .collect()
             })
-            .unwrap_or_default(),
-        id: s.id,
-        title: s.title,
-        starts_at: s.starts_at,
-        ends_at: s.ends_at,
-        status: s.status,
-        host_id: s.host_id,
-        version: s.version,
+            .unwrap_or_default();
+        SessionBrief {
+            people: participants.iter().map(|p| p.name.clone()).collect(),
+            participants,
+            id: s.id,
+            title: s.title,
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            status: s.status,
+            host_id: s.host_id,
+            version: s.version,
+        }
     };
 
     let has = |m: Module| caller.workspace.has_module(m);

@@ -11,12 +11,13 @@ use crate::components::toast::toasts;
 use crate::components::ui::Skeleton;
 use crate::i18n::{self, money, t, tf, tr};
 use crate::live::Live;
-use crate::offline::{Draft, Offline, Outcome};
+use crate::offline::{Draft, Offline, Outcome, QueuedRecord};
 use crate::session;
+use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use rapport_domain::api::{SessionBrief, TutoringDashboard, TutoringMoney};
+use rapport_domain::api::{AttendanceStatus, SessionBrief, TutoringDashboard, TutoringMoney};
 
 #[component]
 pub fn TutoringHome() -> impl IntoView {
@@ -170,7 +171,8 @@ fn Money(rows: Vec<TutoringMoney>) -> impl IntoView {
         .collect_view()
 }
 
-/// A list of sessions; those to log have a button that marks them held.
+/// A list of sessions; those to log can be marked held with one tap, or
+/// logged with who came.
 #[component]
 fn Sessions(
     title: &'static str,
@@ -180,30 +182,7 @@ fn Sessions(
     log: bool,
     on_logged: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let toasts = toasts();
     let zone = session::time_zone();
-    let offline = expect_context::<Offline>();
-    // Kept on the device first, so that a session logged without a
-    // connection is sent when it comes back.
-    let mark = move |s: SessionBrief| {
-        spawn_local(async move {
-            let draft = Draft {
-                session_id: s.id,
-                version: s.version,
-                title: s.title,
-                starts_at: s.starts_at,
-                completed: true,
-            };
-            match offline.log(draft).await {
-                Outcome::Sent => {
-                    toasts.success(t("tutoring.logged"));
-                    on_logged();
-                }
-                Outcome::Queued => toasts.success(t("tutoring.logged_offline")),
-                Outcome::Refused(why) => toasts.error(why),
-            }
-        });
-    };
     view! {
         <figure class="card chart" data-test=test>
             <figcaption>{tr(title)}</figcaption>
@@ -214,8 +193,6 @@ fn Sessions(
                     <ul class="plain sessions">
                         {rows.into_iter().map(|s| {
                             let id = s.id;
-                            let brief = s.clone();
-                            let queued = move || offline.logs.with(|l| l.iter().any(|q| q.session_id == id && q.refused.is_none()));
                             let when = format!(
                                 "{} {}–{}",
                                 i18n::date(&s.starts_at, &zone),
@@ -224,22 +201,10 @@ fn Sessions(
                             );
                             view! {
                                 <li data-session=id.to_string()>
-                                    <strong>{s.title}</strong>" "
+                                    <strong>{s.title.clone()}</strong>" "
                                     <span class="hint">{when}</span>
                                     {(!s.people.is_empty()).then(|| view! { <div class="hint">{s.people.join(", ")}</div> })}
-                                    {log.then(|| view! {
-                                        <Show when=move || !queued() fallback=|| view! {
-                                            <span class="chip" data-test="queued">{tr("tutoring.queued")}</span>
-                                        }>
-                                            {
-                                                let brief = brief.clone();
-                                                view! {
-                                                    <button class="secondary small" type="button" data-action="log-held"
-                                                        on:click=move |_| mark(brief.clone())>{tr("tutoring.mark_held")}</button>
-                                                }
-                                            }
-                                        </Show>
-                                    })}
+                                    {log.then(|| view! { <LogSession s=s on_logged=on_logged /> })}
                                 </li>
                             }
                         }).collect_view()}
@@ -247,5 +212,127 @@ fn Sessions(
                 }.into_any()
             }}
         </figure>
+    }
+}
+
+/// How a session that has begun is logged from the home page: held with
+/// one tap, or with each participant's attendance and a note. Either is
+/// kept on the device first, so that a log made without a connection is
+/// sent when it comes back.
+#[component]
+fn LogSession(
+    s: SessionBrief,
+    on_logged: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let toasts = toasts();
+    let offline = expect_context::<Offline>();
+    let id = s.id;
+    let queued = move || {
+        offline
+            .logs
+            .with(|l| l.iter().any(|q| q.session_id == id && q.refused.is_none()))
+    };
+    let open = RwSignal::new(false);
+    let held = RwSignal::new(true);
+    let marks = RwSignal::new(
+        s.participants
+            .iter()
+            .map(|p| (p.id, AttendanceStatus::Present, String::new()))
+            .collect::<Vec<_>>(),
+    );
+    let brief = StoredValue::new(s);
+    let send = move |completed: bool, records: Vec<QueuedRecord>| {
+        let s = brief.get_value();
+        spawn_local(async move {
+            let draft = Draft {
+                session_id: s.id,
+                version: s.version,
+                title: s.title,
+                starts_at: s.starts_at,
+                completed,
+                records,
+            };
+            match offline.log(draft).await {
+                Outcome::Sent => {
+                    toasts.success(t(if completed {
+                        "tutoring.logged"
+                    } else {
+                        "tutoring.attendance_logged"
+                    }));
+                    on_logged();
+                }
+                Outcome::Queued => toasts.success(t("tutoring.logged_offline")),
+                Outcome::Refused(why) => toasts.error(why),
+            }
+        });
+    };
+    let save = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let records = marks
+            .get_untracked()
+            .into_iter()
+            .map(|(person_id, status, note)| QueuedRecord {
+                person_id,
+                status,
+                note: Some(note.trim().to_string()).filter(|n| !n.is_empty()),
+            })
+            .collect();
+        open.set(false);
+        send(held.get_untracked(), records);
+    };
+    let has_people = brief.with_value(|s| !s.participants.is_empty());
+    view! {
+        <Show when=move || !queued() fallback=|| view! {
+            <span class="chip" data-test="queued">{tr("tutoring.queued")}</span>
+        }>
+            <div class="log-actions">
+                <button class="secondary small" type="button" data-action="log-held"
+                    on:click=move |_| send(true, Vec::new())>{tr("tutoring.mark_held")}</button>
+                {has_people.then(|| view! {
+                    <button class="secondary small" type="button" data-action="log-attendance"
+                        aria-expanded=move || open.get().to_string()
+                        on:click=move |_| open.update(|o| *o = !*o)>{tr("tutoring.who_came")}</button>
+                })}
+            </div>
+            <Show when=move || open.get()>
+                <form class="log-register" data-form="log-attendance" on:submit=save>
+                    {brief.with_value(|s| s.participants.clone()).into_iter().enumerate().map(|(i, p)| {
+                        let status_id = format!("log-{id}-{}", p.id);
+                        let note_label = tf("tutoring.note_for", &[("name", &p.name)]);
+                        view! {
+                            <div class="log-person" data-person=p.id.to_string()>
+                                <label for=status_id.clone()>{p.name.clone()}</label>
+                                <select id=status_id data-field="status"
+                                    on:change=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        if let Some(st) = AttendanceStatus::ALL.into_iter().find(|s| s.as_str() == v) {
+                                            marks.update(|m| m[i].1 = st);
+                                        }
+                                    }>
+                                    {AttendanceStatus::ALL.into_iter().map(|st| view! {
+                                        <option value=st.as_str() selected=move || marks.with(|m| m[i].1 == st)>
+                                            {t(&format!("tutoring.attendance.{}", st.as_str()))}
+                                        </option>
+                                    }).collect_view()}
+                                </select>
+                                <input type="text" data-field="note" maxlength="2000"
+                                    aria-label=note_label placeholder=t("tutoring.note")
+                                    prop:value=move || marks.with(|m| m[i].2.clone())
+                                    on:input=move |ev| { let v = event_target_value(&ev); marks.update(|m| m[i].2 = v); } />
+                            </div>
+                        }
+                    }).collect_view()}
+                    <label class="check">
+                        <input type="checkbox" data-field="held" prop:checked=move || held.get()
+                            on:change=move |ev| held.set(event_target_checked(&ev)) />
+                        {tr("tutoring.was_held")}
+                    </label>
+                    <div class="actions">
+                        <button class="primary small" type="submit" data-action="save-log">{tr("tutoring.save_log")}</button>
+                        <button class="secondary small" type="button" on:click=move |_| open.set(false)>{tr("common.cancel")}</button>
+                    </div>
+                </form>
+            </Show>
+        </Show>
     }
 }

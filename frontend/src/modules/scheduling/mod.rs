@@ -10,6 +10,7 @@ use crate::components::ui::Skeleton;
 use crate::i18n::{self, t, tf, tr};
 use crate::live::Live;
 use crate::modules::{Entry, Section};
+use crate::offline::{Draft, Offline, Outcome, QueuedRecord};
 use crate::session;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use leptos::ev::SubmitEvent;
@@ -873,6 +874,48 @@ fn SessionPanel(
                 .with(|m| m.as_ref().map(|m| m.workspace.template))
                 == Some(rapport_domain::Template::Tutoring))
     };
+    // Without a connection, a register or a completion is kept on this
+    // device as a log of the session as it was shown, and sent when the
+    // connection is back (or refused then, with its reason, if the session
+    // changed meanwhile).
+    let offline = expect_context::<Offline>();
+    let queued_here = move || {
+        offline
+            .logs
+            .with(|l| l.iter().any(|q| q.session_id == id && q.refused.is_none()))
+    };
+    let keep = move |completed: bool, records: Vec<AttendanceEntry>| {
+        let Some(Ok(s)) = found.get_untracked() else {
+            return;
+        };
+        spawn_local(async move {
+            let draft = Draft {
+                session_id: id,
+                version: s.version,
+                title: s.title,
+                starts_at: s.starts_at,
+                completed,
+                records: records.into_iter().map(QueuedRecord::from).collect(),
+            };
+            match offline.log(draft).await {
+                Outcome::Queued => {
+                    errors.set(None);
+                    toasts.success(t("calendar.saved_offline"));
+                }
+                Outcome::Sent => {
+                    errors.set(None);
+                    toasts.success(t(if completed {
+                        "calendar.completed"
+                    } else {
+                        "calendar.register_saved"
+                    }));
+                    version.update(|v| *v += 1);
+                    on_changed();
+                }
+                Outcome::Refused(why) => toasts.error(why),
+            }
+        });
+    };
     let save = move |_| {
         // Only the lines that changed, each with the note it has: saving
         // the register never wipes a note or records a correction of a line
@@ -893,6 +936,10 @@ fn SessionPanel(
                 })
             })
             .collect();
+        if !offline.online.get_untracked() {
+            keep(false, records);
+            return;
+        }
         let body = RecordAttendanceRequest { records };
         spawn_local(async move {
             match api::put::<_, Vec<AttendanceView>>(
@@ -907,6 +954,7 @@ fn SessionPanel(
                     version.update(|v| *v += 1);
                     on_changed();
                 }
+                Err(e) if e.status == 0 => keep(false, body.records),
                 Err(e) => errors.set(Some(e)),
             }
         });
@@ -925,6 +973,10 @@ fn SessionPanel(
         });
     };
     let complete = move || {
+        if !offline.online.get_untracked() {
+            keep(true, Vec::new());
+            return;
+        }
         spawn_local(async move {
             match api::post_empty::<SessionView>(&format!("/api/v1/sessions/{id}/complete")).await {
                 Ok(_) => {
@@ -933,6 +985,7 @@ fn SessionPanel(
                     version.update(|v| *v += 1);
                     on_changed();
                 }
+                Err(e) if e.status == 0 => keep(true, Vec::new()),
                 Err(e) => errors.set(Some(e)),
             }
         });
@@ -1027,6 +1080,9 @@ fn SessionPanel(
                                         </div>
                                     </Show>
                                 </Show>
+                            </Show>
+                            <Show when=queued_here>
+                                <p class="hint" data-test="queued">{tr("calendar.queued")}</p>
                             </Show>
                             <Show when=move || held && may_mark()>
                                 <button class="primary" data-test="complete" on:click=move |_| complete()>{tr("calendar.mark_completed")}</button>
