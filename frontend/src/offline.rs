@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_domain::api::{AttendanceEntry, LogSessionRequest};
+use rapport_domain::validate::Validate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use wasm_bindgen::closure::Closure;
@@ -248,6 +249,16 @@ impl Offline {
             starts_at: d.starts_at,
             refused: None,
         };
+        // Checked as the server checks it: a log it would refuse is never
+        // kept (nothing said, a note too long).
+        if let Err(errors) = log.request().validate() {
+            let said = errors
+                .iter()
+                .find(|e| e.field == "records")
+                .map(|_| crate::i18n::t("offline.nothing_to_log"))
+                .or_else(|| errors.first().map(api::field_message));
+            return Outcome::Refused(said.unwrap_or_else(|| crate::i18n::t("error.generic")));
+        }
         let id = log.id;
         if write(&log).await.is_err() {
             // No IndexedDB (a private window of some browsers): sent

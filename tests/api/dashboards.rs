@@ -259,6 +259,7 @@ async fn a_tutoring_home_shows_each_role_its_own_sessions_to_log_and_only_admins
     assert_eq!(ids(&t.next), [soon, pair]);
     assert_eq!(t.next[1].people, ["Ada", "Bob"]);
     assert_eq!(t.unlogged[0].people, ["Ada"]);
+    assert_eq!(t.unlogged[0].participants[0].id, ada.id);
     // With their ids, whose attendance a log from the home page records.
     let who = |b: &rapport_domain::api::SessionBrief| {
         b.participants
@@ -342,6 +343,13 @@ async fn a_tutoring_home_shows_each_role_its_own_sessions_to_log_and_only_admins
     );
     // The moderator still sees no amount.
     assert!(board(&moderator).await.money.is_none());
+    // Bob in the trash: nobody's to log, nor listed.
+    app.delete(&format!("/api/v1/people/{}", bob.id), &owner.access)
+        .await
+        .expect(204);
+    let t = board(&tutor).await;
+    assert_eq!(who(&t.next[1]), [(ada.id, "Ada".to_string())]);
+    assert_eq!(t.next[1].people, ["Ada"]);
 
     // Another workspace sees none of it; a school has no such page's money.
     let elsewhere = app.register("tutoring").await;

@@ -1,6 +1,7 @@
 //! Sessions logged on a phone that may have been offline: each log applied
 //! once however often it arrives, and refused with its reason, changing
-//! nothing, when the session was cancelled, invoiced or changed meanwhile.
+//! nothing, when the session was cancelled, invoiced or changed meanwhile
+//! (its register too).
 
 use rapport_domain::api::{
     AttendanceStatus, AttendanceView, PersonView, SessionLogView, SessionStatus, SessionView,
@@ -298,6 +299,46 @@ async fn a_log_of_a_session_cancelled_invoiced_or_changed_since_is_refused_with_
     let res = send(app, &d.user.access, both.id, &absent).await;
     assert_eq!(res.status, 412, "{:?}", res.body);
 
+    // The register taken in the calendar by the owner after the tutor's
+    // phone logged her late: the phone's line is refused, the owner's
+    // stands.
+    let taken = d.lesson("14:00").await;
+    let phone = json!({"id": Uuid::now_v7(), "version": taken.version,
+                       "records": [{"person_id": d.own.id, "status": "late"}],
+                       "logged_at": chrono::Utc::now() - chrono::Duration::minutes(5)});
+    app.call_with(
+        Method::PUT,
+        &format!("/api/v1/sessions/{}/attendance", taken.id),
+        Some(&d.owner.access),
+        Some(json!({"records": [{"person_id": d.own.id, "status": "absent", "note": "Not seen"}]})),
+        &[],
+    )
+    .await
+    .expect(200);
+    let res = send(app, &d.tutor.access, taken.id, &phone).await;
+    assert_eq!(
+        (res.status, res.body["code"].as_str()),
+        (412, Some("stale_version")),
+        "{:?}",
+        res.body
+    );
+    let detail = res.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("register was taken"), "{detail}");
+    let line = &register(app, &d.owner, taken.id).await[0];
+    assert_eq!(
+        (line.status, line.note.as_deref()),
+        (Some(AttendanceStatus::Absent), Some("Not seen"))
+    );
+    // Logged anew after it, seen: the tutor's to change.
+    let anew = json!({"id": Uuid::now_v7(), "version": taken.version,
+                      "records": [{"person_id": d.own.id, "status": "late"}],
+                      "logged_at": chrono::Utc::now()});
+    send(app, &d.tutor.access, taken.id, &anew)
+        .await
+        .expect(200);
+    let line = &register(app, &d.owner, taken.id).await[0];
+    assert_eq!(line.status, Some(AttendanceStatus::Late));
+
     // Invoiced: the month's run billed it after the phone showed it.
     app.post(
         "/api/v1/rates",
@@ -342,7 +383,7 @@ async fn a_log_of_a_session_cancelled_invoiced_or_changed_since_is_refused_with_
     );
     assert_eq!(register(app, &d.owner, billed.id).await[0].status, None);
     // Of the refused, nothing was kept.
-    assert_eq!(d.logs().await, 2);
+    assert_eq!(d.logs().await, 3);
     d.app.stop().await;
 }
 

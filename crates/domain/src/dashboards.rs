@@ -186,6 +186,7 @@ pub struct SessionBrief {
     pub people: Vec<String>,
     /// The same people with their ids, in the same order: whose attendance
     /// a log made from this list may record.
+    #[serde(default)]
     pub participants: Vec<SessionPerson>,
     /// The session's version, which a log made from this list is based on.
     pub version: i32,

@@ -1969,7 +1969,9 @@ test('a user logs two sessions on a phone without a connection, one with who cam
   await row(page, 2).locator('[data-action="log-attendance"]').click();
   const register = row(page, 2).locator('[data-form="log-attendance"]');
   const her = register.locator(`[data-person="${mia.id}"]`);
-  assert.equal(await her.locator('select').inputValue(), 'present', 'present unless said otherwise');
+  assert.equal(await her.locator('select').inputValue(), '', 'nothing said of her yet');
+  await register.locator('[data-action="all-present"]').click();
+  assert.equal(await her.locator('select').inputValue(), 'present');
   await her.getByLabel('Mia Member', { exact: true }).selectOption('late');
   await her.getByLabel('Note on Mia Member').fill('The bus was late');
   assert.equal(await register.getByLabel('The session was held').isChecked(), true);
@@ -2029,6 +2031,7 @@ test("without a connection, a user takes a session's register in the calendar an
   await came.first().waitFor();
   assert.equal(await came.count(), 1, 'Mia alone');
   await panel.getByRole('button', { name: 'Close' }).click();
+  assert.deepEqual(page.errors, [], 'no console error while online');
 
   // No connection: the register and the completion are kept on the phone.
   await phone.route('**/*', (route) => route.abort('internetdisconnected'));
@@ -2044,12 +2047,13 @@ test("without a connection, a user takes a session's register in the calendar an
   await shot(page, 'offline-register');
   assert.equal((await (await call(`sessions/${made.id}`)).json()).status, 'scheduled', 'nothing sent yet');
 
-  // The connection back: both sent, in order.
+  // The connection back: both sent, and the open panel shows them.
   await phone.unroute('**/*');
   await phone.setOffline(false);
   await page.locator('[data-test="queued-count"]').waitFor({ state: 'detached' });
   assert.equal(await page.locator('[data-test="refused-logs"]').count(), 0);
   assert.equal((await (await call(`sessions/${made.id}`)).json()).status, 'completed');
+  await panel.locator('[data-test="status"]', { hasText: 'Held' }).waitFor();
   const lines = (await (await call(`sessions/${made.id}/attendance`)).json()).filter((a) => a.person_id === mia.id);
   assert.deepEqual(lines.map((a) => a.status), ['absent']);
   await phone.close();

@@ -28,8 +28,10 @@ use uuid::Uuid;
 /// with another body answers 422. A log is refused, and nothing changes,
 /// when the session was cancelled (409 `cancelled`), is invoiced (409
 /// `invoiced`) or changed since the device showed its `version` (412
-/// `stale_version`, the detail saying what changed) unless the session
-/// already is as the log would leave it.
+/// `stale_version`, the detail saying what changed), or when a line it
+/// records was recorded otherwise after its `logged_at` (412
+/// `stale_version`), unless the session already is as the log would leave
+/// it.
 #[utoipa::path(
     tag = "sessions",
     params(("id" = Uuid, Path, description = "The session's id")),
@@ -37,7 +39,7 @@ use uuid::Uuid;
     responses(
         (status = 200, description = "The log applied, or applied before (`replayed`)", body = SessionLogView),
         (status = 409, description = "The session was cancelled or is invoiced", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The session changed since the device showed it", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The session, or a line of its register, changed since the device logged it", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid, or the log's id was used for another log", body = rapport_domain::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["attendance:write"]), ("api_key" = ["attendance:write"]))
@@ -151,7 +153,8 @@ pub async fn apply(
 }
 
 /// Refuses a log that would change a session cancelled, invoiced, or
-/// changed since the device showed it; a log that changes nothing passes.
+/// changed since the device showed it, or a line of its register recorded
+/// otherwise after the log was made; a log that changes nothing passes.
 async fn refuse_if_conflicting(
     conn: &mut Conn,
     ws: Uuid,
@@ -194,6 +197,19 @@ async fn refuse_if_conflicting(
         return Err(ApiError::Changed(format!(
             "the session changed after this was logged ({what}); look at it again and log it anew"
         )));
+    }
+    // A line someone recorded otherwise after the device logged it: the
+    // register changed since (recording a line leaves the session's own
+    // version as it was).
+    let overtaken = records.iter().any(|r| {
+        register.get(&r.person_id).is_some_and(|a| {
+            a.recorded_at > log.logged_at && (a.status != r.status || a.note != r.note)
+        })
+    });
+    if overtaken {
+        return Err(ApiError::Changed(
+            "the register was taken after this was logged; look at it again and log it anew".into(),
+        ));
     }
     Ok(())
 }

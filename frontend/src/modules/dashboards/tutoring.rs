@@ -1,6 +1,6 @@
 //! A tutoring business's first page, one call shaped by who asks: a user
 //! (a tutor or a student) sees their next sessions, the ones still to log
-//! (logged here with one tap) and their hours this month; a moderator
+//! (held with one tap, or with who came) and their hours this month; a moderator
 //! also today's sessions of everyone they see and the students added
 //! lately; an admin also this month's revenue against last month's, what
 //! is owed and the no-shows.
@@ -17,13 +17,38 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use rapport_domain::api::{AttendanceStatus, SessionBrief, TutoringDashboard, TutoringMoney};
+use rapport_domain::api::{
+    AttendanceStatus, AttendanceView, SessionBrief, TutoringDashboard, TutoringMoney,
+    ATTENDANCE_NOTE_MAX,
+};
+use uuid::Uuid;
 
 #[component]
 pub fn TutoringHome() -> impl IntoView {
     let live = expect_context::<Live>();
     let board = LocalResource::new(|| async {
         api::get::<TutoringDashboard>("/api/v1/dashboards/tutoring").await
+    });
+    // Read again when something changes, unless a form is open: then when
+    // the last one closes.
+    let editing = Editing {
+        open: RwSignal::new(0),
+    };
+    provide_context(editing);
+    let stale = RwSignal::new(false);
+    // (Called late too, by a timer: the page may be gone by then.)
+    let refresh = move || match editing.open.try_get_untracked() {
+        Some(0) => board.refetch(),
+        Some(_) => {
+            stale.try_set(true);
+        }
+        None => {}
+    };
+    Effect::new(move |_| {
+        if editing.open.get() == 0 && stale.get_untracked() {
+            stale.set(false);
+            board.refetch();
+        }
     });
     live.on_event(move |e| {
         if [
@@ -39,7 +64,7 @@ pub fn TutoringHome() -> impl IntoView {
         .iter()
         .any(|k| e.kind.starts_with(k))
         {
-            board.refetch();
+            refresh();
         }
     });
     // Back online, or logs this device kept sent: the board as it is now.
@@ -47,12 +72,12 @@ pub fn TutoringHome() -> impl IntoView {
     Effect::new(move |before: Option<(bool, usize)>| {
         let now = (offline.online.get(), offline.logs.with(Vec::len));
         if before.is_some_and(|(online, kept)| (now.0 && !online) || now.1 < kept) {
-            board.refetch();
+            refresh();
             // And once more when things have settled (the connection just
             // back, the last of the queue sent).
             leptos::task::spawn_local(async move {
                 gloo_timers::future::TimeoutFuture::new(1500).await;
-                board.refetch();
+                refresh();
             });
         }
         now
@@ -62,7 +87,7 @@ pub fn TutoringHome() -> impl IntoView {
             <Suspense fallback=|| view! { <Skeleton lines=4 /> }>
                 {move || board.get().map(|r| match r {
                     Err(e) => view! { <p class="form-error" role="alert">{e.message()}</p> }.into_any(),
-                    Ok(d) => view! { <Board d=d on_logged=move || board.refetch() /> }.into_any(),
+                    Ok(d) => view! { <Board d=d on_logged=refresh /> }.into_any(),
                 })}
             </Suspense>
         </section>
@@ -215,10 +240,44 @@ fn Sessions(
     }
 }
 
+/// Forms open on the home page: the board waits for them to close before
+/// it is read again, so that nobody's choices vanish under them.
+#[derive(Clone, Copy)]
+struct Editing {
+    open: RwSignal<usize>,
+}
+
+/// One participant's line in the home page's register.
+#[derive(Clone, PartialEq)]
+struct Line {
+    person_id: Uuid,
+    status: Option<AttendanceStatus>,
+    note: String,
+    /// As the register held it when the form opened.
+    was: Option<(AttendanceStatus, Option<String>)>,
+}
+
+impl Line {
+    /// What to send of the line: only a line chosen and changed.
+    fn record(&self) -> Option<QueuedRecord> {
+        let status = self.status?;
+        let note = Some(self.note.trim().to_string()).filter(|n| !n.is_empty());
+        if self.was.as_ref() == Some(&(status, note.clone())) {
+            return None;
+        }
+        Some(QueuedRecord {
+            person_id: self.person_id,
+            status,
+            note,
+        })
+    }
+}
+
 /// How a session that has begun is logged from the home page: held with
-/// one tap, or with each participant's attendance and a note. Either is
-/// kept on the device first, so that a log made without a connection is
-/// sent when it comes back.
+/// one tap, or with who came and a note. Either is kept on the device
+/// first, so that a log made without a connection is sent when it comes
+/// back. The register opens as the session holds it (or as this device
+/// last read it), and only the lines changed are sent.
 #[component]
 fn LogSession(
     s: SessionBrief,
@@ -226,21 +285,43 @@ fn LogSession(
 ) -> impl IntoView {
     let toasts = toasts();
     let offline = expect_context::<Offline>();
+    let editing = expect_context::<Editing>();
     let id = s.id;
-    let queued = move || {
-        offline
-            .logs
-            .with(|l| l.iter().any(|q| q.session_id == id && q.refused.is_none()))
+    let waiting = move |completed: bool| {
+        offline.logs.with(|l| {
+            l.iter()
+                .any(|q| q.session_id == id && q.refused.is_none() && (q.completed || !completed))
+        })
     };
     let open = RwSignal::new(false);
     let held = RwSignal::new(true);
-    let marks = RwSignal::new(
+    let lines = RwSignal::new(
         s.participants
             .iter()
-            .map(|p| (p.id, AttendanceStatus::Present, String::new()))
+            .map(|p| Line {
+                person_id: p.id,
+                status: None,
+                note: String::new(),
+                was: None,
+            })
             .collect::<Vec<_>>(),
     );
     let brief = StoredValue::new(s);
+    // (After a log is sent, the row may be gone.)
+    let set_open = move |now: bool| {
+        if open.try_get_untracked().is_some_and(|was| was != now) {
+            open.try_set(now);
+            editing
+                .open
+                .try_update(|n| *n = if now { *n + 1 } else { n.saturating_sub(1) });
+        }
+    };
+    // (The page itself may be gone first: then there is nothing to tell.)
+    on_cleanup(move || {
+        if open.try_get_untracked() == Some(true) {
+            editing.open.try_update(|n| *n = n.saturating_sub(1));
+        }
+    });
     let send = move |completed: bool, records: Vec<QueuedRecord>| {
         let s = brief.get_value();
         spawn_local(async move {
@@ -254,6 +335,7 @@ fn LogSession(
             };
             match offline.log(draft).await {
                 Outcome::Sent => {
+                    set_open(false);
                     toasts.success(t(if completed {
                         "tutoring.logged"
                     } else {
@@ -261,67 +343,106 @@ fn LogSession(
                     }));
                     on_logged();
                 }
-                Outcome::Queued => toasts.success(t("tutoring.logged_offline")),
+                Outcome::Queued => {
+                    set_open(false);
+                    toasts.success(t("tutoring.logged_offline"));
+                }
                 Outcome::Refused(why) => toasts.error(why),
             }
         });
     };
+    // The register as the session holds it, when it can be read (without
+    // a connection, as this device last read it, if it did).
+    let load = move || {
+        spawn_local(async move {
+            let Ok(rows) =
+                api::get::<Vec<AttendanceView>>(&format!("/api/v1/sessions/{id}/attendance")).await
+            else {
+                return;
+            };
+            lines.update(|ls| {
+                for l in ls.iter_mut() {
+                    if let Some((st, note)) = rows
+                        .iter()
+                        .find(|a| a.person_id == l.person_id)
+                        .and_then(|a| a.status.map(|st| (st, a.note.clone())))
+                    {
+                        l.status = Some(st);
+                        l.note = note.clone().unwrap_or_default();
+                        l.was = Some((st, note));
+                    }
+                }
+            });
+        });
+    };
+    let toggle = move |_| {
+        let now = !open.get_untracked();
+        set_open(now);
+        if now {
+            load();
+        }
+    };
     let save = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let records = marks
-            .get_untracked()
-            .into_iter()
-            .map(|(person_id, status, note)| QueuedRecord {
-                person_id,
-                status,
-                note: Some(note.trim().to_string()).filter(|n| !n.is_empty()),
-            })
-            .collect();
-        open.set(false);
+        let records = lines.with_untracked(|ls| ls.iter().filter_map(Line::record).collect());
         send(held.get_untracked(), records);
     };
+    let form_id = format!("log-{id}");
     let has_people = brief.with_value(|s| !s.participants.is_empty());
+    let line = move |i: usize, f: &dyn Fn(&mut Line)| {
+        lines.update(|ls| {
+            if let Some(l) = ls.get_mut(i) {
+                f(l)
+            }
+        })
+    };
     view! {
-        <Show when=move || !queued() fallback=|| view! {
-            <span class="chip" data-test="queued">{tr("tutoring.queued")}</span>
-        }>
+        <Show when=move || waiting(false)>
+            <span class="chip" role="status" data-test="queued">{tr("tutoring.queued")}</span>
+        </Show>
+        <Show when=move || !waiting(true)>
             <div class="log-actions">
                 <button class="secondary small" type="button" data-action="log-held"
                     on:click=move |_| send(true, Vec::new())>{tr("tutoring.mark_held")}</button>
                 {has_people.then(|| view! {
                     <button class="secondary small" type="button" data-action="log-attendance"
-                        aria-expanded=move || open.get().to_string()
-                        on:click=move |_| open.update(|o| *o = !*o)>{tr("tutoring.who_came")}</button>
+                        aria-expanded=move || open.get().to_string() aria-controls=form_id.clone()
+                        on:click=toggle>{tr("tutoring.who_came")}</button>
                 })}
             </div>
             <Show when=move || open.get()>
-                <form class="log-register" data-form="log-attendance" on:submit=save>
+                <form class="log-register" id=format!("log-{id}") data-form="log-attendance" on:submit=save>
                     {brief.with_value(|s| s.participants.clone()).into_iter().enumerate().map(|(i, p)| {
                         let status_id = format!("log-{id}-{}", p.id);
                         let note_label = tf("tutoring.note_for", &[("name", &p.name)]);
+                        let status_of = move || lines.with(|ls| ls.get(i).and_then(|l| l.status));
                         view! {
                             <div class="log-person" data-person=p.id.to_string()>
                                 <label for=status_id.clone()>{p.name.clone()}</label>
                                 <select id=status_id data-field="status"
                                     on:change=move |ev| {
                                         let v = event_target_value(&ev);
-                                        if let Some(st) = AttendanceStatus::ALL.into_iter().find(|s| s.as_str() == v) {
-                                            marks.update(|m| m[i].1 = st);
-                                        }
+                                        let st = AttendanceStatus::ALL.into_iter().find(|s| s.as_str() == v);
+                                        line(i, &|l| l.status = st);
                                     }>
+                                    <option value="" selected=move || status_of().is_none()>"—"</option>
                                     {AttendanceStatus::ALL.into_iter().map(|st| view! {
-                                        <option value=st.as_str() selected=move || marks.with(|m| m[i].1 == st)>
-                                            {t(&format!("tutoring.attendance.{}", st.as_str()))}
+                                        <option value=st.as_str() selected=move || status_of() == Some(st)>
+                                            {move || t(&format!("tutoring.attendance.{}", st.as_str()))}
                                         </option>
                                     }).collect_view()}
                                 </select>
-                                <input type="text" data-field="note" maxlength="2000"
-                                    aria-label=note_label placeholder=t("tutoring.note")
-                                    prop:value=move || marks.with(|m| m[i].2.clone())
-                                    on:input=move |ev| { let v = event_target_value(&ev); marks.update(|m| m[i].2 = v); } />
+                                <input type="text" data-field="note" maxlength=ATTENDANCE_NOTE_MAX.to_string()
+                                    aria-label=note_label placeholder=move || t("tutoring.note")
+                                    prop:value=move || lines.with(|ls| ls.get(i).map(|l| l.note.clone()).unwrap_or_default())
+                                    on:input=move |ev| { let v = event_target_value(&ev); line(i, &|l| l.note = v.clone()); } />
                             </div>
                         }
                     }).collect_view()}
+                    <button class="secondary small" type="button" data-action="all-present"
+                        on:click=move |_| lines.update(|ls| for l in ls.iter_mut() {
+                            l.status.get_or_insert(AttendanceStatus::Present);
+                        })>{tr("tutoring.all_present")}</button>
                     <label class="check">
                         <input type="checkbox" data-field="held" prop:checked=move || held.get()
                             on:change=move |ev| held.set(event_target_checked(&ev)) />
@@ -329,7 +450,7 @@ fn LogSession(
                     </label>
                     <div class="actions">
                         <button class="primary small" type="submit" data-action="save-log">{tr("tutoring.save_log")}</button>
-                        <button class="secondary small" type="button" on:click=move |_| open.set(false)>{tr("common.cancel")}</button>
+                        <button class="secondary small" type="button" on:click=move |_| set_open(false)>{tr("common.cancel")}</button>
                     </div>
                 </form>
             </Show>

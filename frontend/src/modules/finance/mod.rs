@@ -969,7 +969,7 @@ fn InvoicePanel(
     // `blob:` address, let go when the panel closes.
     let preview = RwSignal::new(None::<String>);
     on_cleanup(move || {
-        if let Some(url) = preview.get_untracked() {
+        if let Some(url) = preview.try_get_untracked().flatten() {
             let _ = web_sys::Url::revoke_object_url(&url);
         }
     });

@@ -879,11 +879,22 @@ fn SessionPanel(
     // connection is back (or refused then, with its reason, if the session
     // changed meanwhile).
     let offline = expect_context::<Offline>();
-    let queued_here = move || {
-        offline
-            .logs
-            .with(|l| l.iter().any(|q| q.session_id == id && q.refused.is_none()))
+    let queued = move |completed: bool| {
+        offline.logs.with(|l| {
+            l.iter()
+                .any(|q| q.session_id == id && q.refused.is_none() && (q.completed || !completed))
+        })
     };
+    let queued_here = move || queued(false);
+    // What was kept here sent: the session and its register as they are now.
+    Effect::new(move |was: Option<bool>| {
+        let now = queued_here();
+        if was == Some(true) && !now {
+            version.update(|v| *v += 1);
+            on_changed();
+        }
+        now
+    });
     let keep = move |completed: bool, records: Vec<AttendanceEntry>| {
         let Some(Ok(s)) = found.get_untracked() else {
             return;
@@ -897,19 +908,20 @@ fn SessionPanel(
                 completed,
                 records: records.into_iter().map(QueuedRecord::from).collect(),
             };
+            // (The panel may be closed by the time the log is kept.)
             match offline.log(draft).await {
                 Outcome::Queued => {
-                    errors.set(None);
+                    errors.try_set(None);
                     toasts.success(t("calendar.saved_offline"));
                 }
                 Outcome::Sent => {
-                    errors.set(None);
+                    errors.try_set(None);
                     toasts.success(t(if completed {
                         "calendar.completed"
                     } else {
                         "calendar.register_saved"
                     }));
-                    version.update(|v| *v += 1);
+                    version.try_update(|v| *v += 1);
                     on_changed();
                 }
                 Outcome::Refused(why) => toasts.error(why),
@@ -1082,9 +1094,9 @@ fn SessionPanel(
                                 </Show>
                             </Show>
                             <Show when=queued_here>
-                                <p class="hint" data-test="queued">{tr("calendar.queued")}</p>
+                                <p class="hint" role="status" data-test="queued">{tr("calendar.queued")}</p>
                             </Show>
-                            <Show when=move || held && may_mark()>
+                            <Show when=move || held && may_mark() && !queued(true)>
                                 <button class="primary" data-test="complete" on:click=move |_| complete()>{tr("calendar.mark_completed")}</button>
                             </Show>
                             <Show when=move || pending && session.can(Permission::SessionsWrite)>
