@@ -1,7 +1,7 @@
 //! Branches, and the branches of each member.
 
 use crate::list::{Dir, Key, ListResult, PageRequest, Sort, Sorts};
-use crate::schema::{branches, member_branches, people};
+use crate::schema::{branches, member_branches, memberships, people};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -191,15 +191,19 @@ pub async fn held_open(
         .await
 }
 
+diesel::define_sql_function! {
+    /// The branches of member `member` of `ws`, by id (migration 000052).
+    fn member_branch_ids(
+        ws: diesel::sql_types::Uuid,
+        member: diesel::sql_types::Uuid,
+    ) -> diesel::sql_types::Array<diesel::sql_types::Uuid>;
+}
+
 /// The branches of the member of the row of `memberships` a query reads,
-/// by id: a column read in that query (the session's, the members list's).
-pub fn of_membership(
-) -> diesel::expression::SqlLiteral<diesel::sql_types::Array<diesel::sql_types::Uuid>> {
-    diesel::dsl::sql(
-        "(SELECT coalesce(array_agg(mb.branch_id ORDER BY mb.branch_id), '{}') \
-         FROM member_branches mb WHERE mb.workspace_id = memberships.workspace_id \
-         AND mb.user_id = memberships.user_id)",
-    )
+/// by id: a column read in that query (the session's, the members list's),
+/// which keeps it one that is prepared once per connection.
+pub fn of_membership() -> member_branch_ids<memberships::workspace_id, memberships::user_id> {
+    member_branch_ids(memberships::workspace_id, memberships::user_id)
 }
 
 /// The branches of member `user_id` of `ws`, by id.

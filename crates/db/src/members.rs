@@ -37,7 +37,8 @@ impl MemberRow {
     }
 }
 
-type BranchIds = diesel::expression::SqlLiteral<diesel::sql_types::Array<diesel::sql_types::Uuid>>;
+type BranchIds =
+    crate::branches::member_branch_ids<memberships::workspace_id, memberships::user_id>;
 type MemberColumns = (
     memberships::user_id,
     users::name,
