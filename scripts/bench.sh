@@ -28,6 +28,8 @@
 #    of one office at their calendars at once.
 #
 # Usage: scripts/bench.sh [seconds per scenario] [connections]
+#        ONLY=people scripts/bench.sh ...: people at a million, beside the
+#          baseline and pgbench, alone.
 #        ONLY=calendar scripts/bench.sh ...: the calendar alone.
 #        ONLY=finance scripts/bench.sh ...: a tutoring business's reports
 #        over five years of sessions of 500 students alone.
@@ -100,14 +102,14 @@ PY
   echo "   $side, $scenario: $(tail -n 1 "$results" | cut -f3) req/s" >&2
 }
 
-# pgbench_sql <scenario> <token> <url>: the list statement the server sends
-# for <url>, from PostgreSQL's log, run by pgbench.
+# pgbench_sql <scenario> <token> <url> [must contain] [table]: the list
+# statement the server sends for <url>, from PostgreSQL's log, run by pgbench.
 pgbench_sql() {
   local scenario=$1 bearer=$2 url=$3 offset args
   offset=$(stat -c %s "$pg_log")
   curl -sf -o /dev/null -H "Authorization: Bearer $bearer" "$url"
   sleep 0.5
-  mapfile -t args < <(python3 scripts/bench/statement.py "$pg_log" "$offset" "$work/$scenario.sql" "${4:-LIMIT}")
+  mapfile -t args < <(python3 scripts/bench/statement.py "$pg_log" "$offset" "$work/$scenario.sql" "${4:-LIMIT}" "${5:-people}")
   pgbench_run "$scenario" "$work/$scenario.sql" "${args[@]}"
 }
 # pgbench_run <scenario> <script> [-D var=value...]: pgbench, one line of results.
@@ -131,7 +133,7 @@ PY
   echo "   pgbench, $scenario: $(tail -n 1 "$results" | cut -f3) tps" >&2
 }
 
-if [ -z "$only" ]; then
+if [ -z "$only" ] || [ "$only" = people ]; then
 echo "== the baseline, on the same cluster" >&2
 { read -r baseline; read -r baseline_token; } < <(BASELINE_WS=$big_ws_baseline scripts/baseline.sh start "$cluster" "$(free_port)")
 baseline_small_token=$(scripts/baseline.sh token "$small_ws_baseline")
@@ -195,6 +197,14 @@ pgbench_sql deep "$token" "${url[deep]}"
 pgbench_sql filtered "$token" "${url[filtered]}"
 pgbench_sql get "$token" "${url[get]}" '"people"."id" ='
 pgbench_sql first-10k "$small_token" "$base/api/v1/people?limit=50"
+# A create: every statement of its transaction, each run making ids of its
+# own (the workspace and the caller kept).
+offset=$(stat -c %s "$pg_log")
+api people -d '{"first_name":"Bench","last_name":"Writer","email":"bench-pgbench@example.com","phone":"+1-555-0100","tags":["bench"],"custom_fields":{"source":"wrk"}}' >/dev/null
+sleep 0.5
+owner_id=$(api me | python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])')
+mapfile -t args < <(python3 scripts/bench/transaction.py "$pg_log" "$offset" "$work/create.sql" 'INSERT INTO "people"' "$big_ws" "$owner_id")
+pgbench_run create "$work/create.sql" "${args[@]}"
 sql "$cluster" "ALTER SYSTEM RESET log_min_duration_statement" >/dev/null
 sql "$cluster" "SELECT pg_reload_conf()" >/dev/null
 peak=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
@@ -244,6 +254,7 @@ for n in notes:
 PY
 
 fi
+[ "$only" = people ] && exit 0
 
 if [ -z "$only" ] || [ "$only" = calendar ]; then
 echo "== a consultant's calendar: five years of weekly sessions behind this week" >&2
@@ -368,6 +379,13 @@ run rapport audit "$token" "$base/api/v1/audit?limit=50"
 run rapport audit-key "$key" "$base/api/v1/audit?limit=50"
 run rapport readyz "" "$base/readyz"
 run rapport healthz "" "$base/healthz"
+# The audit list's statement alone, for what PostgreSQL gives it here.
+sql "$cluster" "ALTER SYSTEM SET log_min_duration_statement = 0" >/dev/null
+sql "$cluster" "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+pgbench_sql audit "$token" "$base/api/v1/audit?limit=50" LIMIT audit_log
+sql "$cluster" "ALTER SYSTEM RESET log_min_duration_statement" >/dev/null
+sql "$cluster" "SELECT pg_reload_conf()" >/dev/null
 python3 - "$results" <<'PY'
 import sys
 rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1])]
@@ -376,7 +394,8 @@ names = {'me': 'GET /api/v1/me', 'audit': 'GET /api/v1/audit?limit=50',
 print('\n| route | req/s | p50 ms | p95 ms | p99 ms | non-2xx |')
 print('|---|---:|---:|---:|---:|---:|')
 for r in rows:
-    print('| %s | %s | %s | %s | %s | %s |' % (names[r[1]], format(int(float(r[2])), ','), r[3], r[4], r[5], r[6]))
+    name = names[r[1]] if r[0] == 'rapport' else "pgbench on the audit list's statement (tps)"
+    print('| %s | %s | %s | %s | %s | %s |' % (name, format(int(float(r[2])), ','), r[3], r[4], r[5], r[6]))
 PY
 
 [ "$only" = routes ] && exit 0

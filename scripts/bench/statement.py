@@ -1,23 +1,24 @@
 """Reads a PostgreSQL log written with log_min_duration_statement = 0 and
 prints, as a pgbench script and its variables, the last statement executed
-on table "people" with a LIMIT: the list query exactly as the server sent
+on a table (by default "people") with a LIMIT: the list query exactly as the server sent
 it, its values as `-D pN=value` arguments, one per line after the script's
 path.
 
-Usage: statement.py <log> <offset> <script to write> [must contain]
+Usage: statement.py <log> <offset> <script to write> [must contain] [table]
 """
 import re
 import sys
 
 log, offset, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 must = sys.argv[4] if len(sys.argv) > 4 else 'LIMIT'
+table = sys.argv[5] if len(sys.argv) > 5 else 'people'
 with open(log, 'rb') as f:
     f.seek(offset)
     text = f.read().decode('utf-8', 'replace')
 found = None
 lines = text.splitlines()
 for i, line in enumerate(lines):
-    m = re.search(r'execute [^:]*: (SELECT .*FROM "people".*)$', line)
+    m = re.search(r'execute [^:]*: (SELECT .*FROM "%s".*)$' % re.escape(table), line)
     if not m or must not in m.group(1):
         continue
     params = {}
