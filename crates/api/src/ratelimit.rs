@@ -111,6 +111,10 @@ impl KeyLeases {
         let mut leases = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(lease) = leases.get_mut(&key) {
             if now < lease.until && lease.spent < lease.granted {
+                // Counted from the earlier of the two takings, whichever
+                // reached here first: what both were granted then ends at
+                // the limit at most, so none of it is refused as over it.
+                lease.before = lease.before.min(before);
                 lease.granted += granted;
                 lease.spent += 1;
                 return lease.before + lease.spent;
@@ -177,6 +181,20 @@ mod tests {
         assert_eq!(leases.take(key, 5, 5, 100, 30.0), 2);
         let spent = std::iter::from_fn(|| leases.spend(key)).count();
         assert_eq!(spent, 8, "ten taken, two spent by the takers");
+    }
+
+    #[test]
+    fn the_last_of_a_limit_taken_out_of_order_is_all_answered() {
+        // The window's last ten, taken by two requests whose takings reach
+        // the instance in the other order: every one is within the limit.
+        let leases = KeyLeases::default();
+        let key = uuid::Uuid::now_v7();
+        assert_eq!(leases.take(key, 95, 5, 100, 30.0), 96);
+        assert_eq!(leases.take(key, 90, 5, 100, 30.0), 92);
+        let hits: Vec<i32> = std::iter::from_fn(|| leases.spend(key))
+            .map(|(h, _)| h)
+            .collect();
+        assert_eq!(hits, [93, 94, 95, 96, 97, 98, 99, 100]);
     }
 
     #[test]
