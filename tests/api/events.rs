@@ -309,12 +309,16 @@ async fn a_client_that_cannot_keep_up_is_disconnected() {
     // Caught up first, so that the burst comes through the queue, not the
     // replay (a replay that ran after the burst would send all of it).
     let mut last = ready(&mut ws).await;
-    // Fifty events commit at once: the dispatcher hands them over in one batch.
+    // Fifty events commit at once: the dispatcher hands them over in one
+    // batch. Each carries 200 kB, so that writing one to the socket takes far
+    // longer than the hub takes to queue all fifty: the queue of two
+    // overflows however the threads are scheduled.
     app.sql()
         .await
         .batch_execute(&format!(
             "INSERT INTO events (workspace_id, kind, actor_kind, data, permission)
-               SELECT '{ws}', 'test.burst', 'system', '{{}}', 'events:read'
+               SELECT '{ws}', 'test.burst', 'system',
+                      jsonb_build_object('pad', repeat('x', 200000)), 'events:read'
                FROM generate_series(1, 50)",
             ws = owner.workspace_id
         ))
