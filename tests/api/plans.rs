@@ -466,3 +466,118 @@ async fn every_organization_and_group_list_walks_an_index_range_of_its_workspace
     }
     assert!(scans.is_empty(), "{}", scans.join("\n"));
 }
+
+/// How many statements kept prepared on `conn` hold `text`.
+async fn prepared(conn: &mut rapport_db::Conn, text: &str) -> i64 {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let c: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE strpos(statement, $1) > 0",
+    )
+    .bind::<diesel::sql_types::Text, _>(text)
+    .get_result(conn)
+    .await
+    .unwrap();
+    c.n
+}
+
+/// Statements diesel cannot prove to have one text (an SQL literal in
+/// them, a row inserted with optional columns) are kept prepared all the
+/// same: each is prepared once on its connection, whatever its values,
+/// rather than parsed and planned again on every request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filtered_lists_searches_and_creates_are_prepared_once_per_connection() {
+    let app = TestApp::start().await;
+    let owner = app.register("sales").await;
+    let state = app.state();
+    let mut conn = state.pool.get().await.unwrap();
+    // The filtered page's order, the search's text, the insert, the entry.
+    let texts = [
+        "(people.sort_name || '')",
+        "people.first_name || ' ' || people.last_name",
+        "INSERT INTO \"people\"",
+        "INSERT INTO \"audit_log\"",
+    ];
+    // A name's start and a full name, a person with an address and one without.
+    round(&mut conn, &owner, ["ada", "mia mem"]).await;
+    let mut first = Vec::new();
+    for text in texts {
+        let n = prepared(&mut conn, text).await;
+        assert!(n > 0, "{text} is not kept prepared");
+        first.push(n);
+    }
+    let all = prepared(&mut conn, "").await;
+    // The same statements with other values prepare nothing more.
+    round(&mut conn, &owner, ["grace", "lea lu"]).await;
+    for (text, n) in texts.iter().zip(first) {
+        assert_eq!(prepared(&mut conn, text).await, n, "{text}");
+    }
+    assert_eq!(prepared(&mut conn, "").await, all);
+    drop(conn);
+    app.stop().await;
+}
+
+/// Lists, searches and creates a person for each of `texts`.
+async fn round(conn: &mut rapport_db::Conn, owner: &rapport_tests::Session, texts: [&str; 2]) {
+    use rapport_db::audit::{append, NewEntry};
+    use rapport_db::people::{insert, search, NewPerson};
+    let ws = owner.workspace_id;
+    let scope = Scope::Workspace(ws);
+    for (i, text) in texts.into_iter().enumerate() {
+        let filter = PersonFilter {
+            q: Some(text.into()),
+            ..Default::default()
+        };
+        list(conn, &scope, &filter, &page(PersonSort::Name, Dir::Asc))
+            .await
+            .unwrap();
+        let s = rapport_db::search::Search {
+            words: format!("{}:*", text.replace(' ', ":* & ")),
+            text: text.into(),
+            limit: 20,
+        };
+        search(conn, &scope, &s).await.unwrap();
+        let person = insert(
+            conn,
+            &NewPerson {
+                workspace_id: ws,
+                id: Uuid::now_v7(),
+                first_name: text.into(),
+                last_name: "Lovelace".into(),
+                email: (i == 0).then(|| format!("{}@example.com", Uuid::now_v7().simple())),
+                phone: (i == 0).then(|| "+44 20 7946 0000".into()),
+                organization_id: None,
+                owner_id: (i == 1).then_some(owner.user_id),
+                user_id: None,
+                branch_id: None,
+                status: "active".into(),
+                tags: vec![],
+                custom_fields: serde_json::json!({}),
+                sensitive_fields: None,
+            },
+        )
+        .await
+        .unwrap();
+        append(
+            conn,
+            NewEntry {
+                workspace_id: ws,
+                actor_kind: rapport_domain::api::ActorKind::User,
+                actor_id: (i == 0).then_some(owner.user_id),
+                action: "person.created",
+                record_type: "person",
+                record_id: Some(person.id.to_string()),
+                changes: serde_json::json!({}),
+                ip: (i == 1).then_some("127.0.0.1"),
+                user_agent: None,
+                request_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+}

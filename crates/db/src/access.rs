@@ -97,7 +97,7 @@ pub async fn standing(
         }
     }
     if !ui.is_empty() {
-        let rows: Vec<Row> = diesel::sql_query(
+        let rows: Vec<Row> = crate::sql_query(
             "SELECT s.i, m.role, w.modules,
                     EXISTS (SELECT 1 FROM refresh_tokens r
                             WHERE r.family_id = s.fam AND r.revoked_at IS NULL) AS alive
@@ -124,7 +124,7 @@ pub async fn standing(
         }
     }
     if !ki.is_empty() {
-        let rows: Vec<Row> = diesel::sql_query(
+        let rows: Vec<Row> = crate::sql_query(
             "SELECT s.i, NULL::text AS role,
                     (SELECT w.modules FROM workspaces w WHERE w.id = s.ws) AS modules,
                     EXISTS (SELECT 1 FROM api_keys k

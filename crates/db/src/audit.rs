@@ -153,6 +153,7 @@ pub async fn append(conn: &AsyncPgConnection, e: NewEntry<'_>) -> QueryResult<()
 
 #[derive(Insertable)]
 #[diesel(table_name = audit_log)]
+#[diesel(treat_none_as_default_value = false)]
 struct Appended<'a> {
     workspace_id: Uuid,
     id: Uuid,
@@ -211,10 +212,13 @@ pub async fn append_many(
         })
         .collect();
     let mut conn = conn;
-    diesel::insert_into(audit_log::table)
-        .values(&rows)
-        .execute(&mut conn)
-        .await?;
+    let insert = diesel::insert_into(audit_log::table).values(&rows);
+    if rows.len() == 1 {
+        // A change's one entry: the same text every time, kept prepared.
+        crate::Prepared(insert).execute(&mut conn).await?;
+    } else {
+        insert.execute(&mut conn).await?;
+    }
     Ok(())
 }
 
@@ -307,7 +311,7 @@ async fn seal_with(
             hashes.push(hash);
         }
         use diesel::sql_types::{Array, BigInt, Bytea, Uuid as SqlUuid};
-        diesel::sql_query(
+        crate::sql_query(
             "UPDATE audit_log a SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash \
                FROM unnest($2, $3, $4, $5) AS s(id, seq, prev_hash, hash) \
               WHERE a.workspace_id = $1 AND a.id = s.id",
@@ -528,7 +532,7 @@ pub async fn erase(
         #[diesel(sql_type = Nullable<Jsonb>)]
         erased: Option<serde_json::Value>,
     }
-    let row: Row = diesel::sql_query("SELECT audit_erase($1, $2, $3) AS erased")
+    let row: Row = crate::sql_query("SELECT audit_erase($1, $2, $3) AS erased")
         .bind::<diesel::sql_types::Uuid, _>(workspace_id)
         .bind::<BigInt, _>(seq)
         .bind::<Array<Text>, _>(fields)

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = branches)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct BranchRow {
     pub workspace_id: Uuid,
     pub id: Uuid,

@@ -33,7 +33,7 @@ pub async fn classes(
     today: NaiveDate,
     since: DateTime<Utc>,
 ) -> QueryResult<Vec<ClassFigures>> {
-    let rows: Vec<ClassRow> = diesel::sql_query(
+    let rows: Vec<ClassRow> = crate::sql_query(
         "SELECT g.id, g.name, g.leader_id,
                 (SELECT count(DISTINCT gm.person_id) FROM group_members gm
                  JOIN people p ON p.workspace_id = gm.workspace_id AND p.id = gm.person_id
@@ -87,7 +87,7 @@ pub async fn students_and_lessons(
     ws: Uuid,
     today: NaiveDate,
 ) -> QueryResult<(i64, i64)> {
-    let students: Count = diesel::sql_query(
+    let students: Count = crate::sql_query(
         "SELECT count(DISTINCT gm.person_id) AS n FROM group_members gm
          JOIN groups g ON g.workspace_id = gm.workspace_id AND g.id = gm.group_id
              AND g.kind = 'class' AND g.deleted_at IS NULL
@@ -100,7 +100,7 @@ pub async fn students_and_lessons(
     .bind::<Date, _>(today)
     .get_result(conn)
     .await?;
-    let lessons: Count = diesel::sql_query(
+    let lessons: Count = crate::sql_query(
         "SELECT count(*) AS n FROM sessions s
          JOIN workspaces w ON w.id = s.workspace_id
          WHERE s.workspace_id = $1 AND s.kind = 'lesson' AND s.status <> 'cancelled'
@@ -134,7 +134,7 @@ pub async fn money(
     ws: Uuid,
     month: NaiveDate,
 ) -> QueryResult<Vec<MoneyFigures>> {
-    let rows: Vec<MoneyRow> = diesel::sql_query(
+    let rows: Vec<MoneyRow> = crate::sql_query(
         "WITH c AS (
              SELECT currency, sum(amount_minor) AS charged FROM tuition_charges
              WHERE workspace_id = $1 AND month = $2 AND voided_at IS NULL GROUP BY currency
@@ -208,7 +208,7 @@ pub async fn top_earners(
     since: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<Earner>> {
-    let rows: Vec<EarnerRow> = diesel::sql_query(
+    let rows: Vec<EarnerRow> = crate::sql_query(
         "SELECT e.person_id, p.first_name, p.last_name,
                 COALESCE(sum(e.amount_minor) FILTER (WHERE e.currency = 'MEDAL_GOLD'), 0)::int8 AS gold,
                 COALESCE(sum(e.amount_minor) FILTER (WHERE e.currency = 'MEDAL_SILVER'), 0)::int8 AS silver,
@@ -251,7 +251,7 @@ pub async fn students_of(
     leader: Uuid,
     today: NaiveDate,
 ) -> QueryResult<Vec<(Uuid, String, String)>> {
-    let rows: Vec<PersonName> = diesel::sql_query(
+    let rows: Vec<PersonName> = crate::sql_query(
         "SELECT DISTINCT p.id, p.first_name, p.last_name, p.sort_name FROM group_members gm
          JOIN groups g ON g.workspace_id = gm.workspace_id AND g.id = gm.group_id
              AND g.kind = 'class' AND g.deleted_at IS NULL AND g.leader_id = $2
@@ -288,7 +288,7 @@ pub async fn attendance_of(
     person: Uuid,
     since: DateTime<Utc>,
 ) -> QueryResult<(i64, i64)> {
-    let row: Attended = diesel::sql_query(
+    let row: Attended = crate::sql_query(
         "SELECT count(*) AS recorded,
                 count(*) FILTER (WHERE a.status IN ('present', 'late')) AS attended
          FROM attendance a
@@ -323,7 +323,7 @@ pub async fn classes_of(
     person: Uuid,
     today: NaiveDate,
 ) -> QueryResult<Vec<ClassOf>> {
-    let rows: Vec<ClassOfRow> = diesel::sql_query(
+    let rows: Vec<ClassOfRow> = crate::sql_query(
         "SELECT DISTINCT g.id, g.name, g.course, g.leader_id FROM group_members gm
          JOIN groups g ON g.workspace_id = gm.workspace_id AND g.id = gm.group_id
              AND g.kind = 'class' AND g.deleted_at IS NULL
@@ -359,7 +359,7 @@ pub async fn leaderboard(
     today: NaiveDate,
     since: DateTime<Utc>,
 ) -> QueryResult<Vec<Earner>> {
-    let rows: Vec<EarnerRow> = diesel::sql_query(
+    let rows: Vec<EarnerRow> = crate::sql_query(
         "WITH members AS (
              SELECT DISTINCT p.id, p.first_name, p.last_name, p.sort_name FROM group_members gm
              JOIN people p ON p.workspace_id = gm.workspace_id AND p.id = gm.person_id
@@ -417,7 +417,7 @@ pub async fn tutoring_money(
     ws: Uuid,
     this: NaiveDate,
 ) -> QueryResult<Vec<rapport_domain::api::TutoringMoney>> {
-    let rows: Vec<TutoringMoneyRow> = diesel::sql_query(
+    let rows: Vec<TutoringMoneyRow> = crate::sql_query(
         "WITH revenue AS (
              SELECT currency,
                     coalesce(sum(revenue_minor) FILTER (WHERE month = $2), 0)::int8 AS this_month,
@@ -462,7 +462,7 @@ pub async fn no_shows(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<i64> {
-    let row: Count = diesel::sql_query(
+    let row: Count = crate::sql_query(
         "SELECT ((SELECT count(*) FROM sessions
                   WHERE workspace_id = $1 AND status = 'no_show' AND starts_at >= $2 AND starts_at < $3)
                + (SELECT count(*) FROM attendance a
@@ -497,7 +497,7 @@ pub async fn coming_sessions(
     from: DateTime<Utc>,
     each: i64,
 ) -> QueryResult<Vec<(Uuid, Uuid)>> {
-    let rows: Vec<Coming> = diesel::sql_query(
+    let rows: Vec<Coming> = crate::sql_query(
         "SELECT p.person_id, s.id AS session_id
            FROM unnest($2::uuid[]) AS p(person_id)
           CROSS JOIN LATERAL (

@@ -153,7 +153,7 @@ async fn number_with(
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             top: i64,
         }
-        let done: Numbered = diesel::sql_query(
+        let done: Numbered = crate::sql_query(
             "WITH u AS (UPDATE events e SET seq = $2 + p.n \
                           FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM events \
                                  WHERE workspace_id = $1 AND seq IS NULL) p \

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = rates)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RateRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -55,6 +56,7 @@ impl RateRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pay_rates)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PayRateRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -336,7 +338,7 @@ pub async fn next_number(conn: &mut AsyncPgConnection, ws: Uuid, kind: &str) -> 
 /// Holds the invoicing of `ws` until the transaction ends: runs and credit
 /// notes go one at a time.
 pub async fn hold(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))")
+    crate::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))")
         .bind::<sql_types::Text, _>(format!("invoicing:{ws}"))
         .execute(conn)
         .await
@@ -404,7 +406,7 @@ pub async fn lock_billable(
     month: Option<NaiveDate>,
     person: Option<Uuid>,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    crate::sql_query(
         "SELECT s.id FROM sessions s
          JOIN workspaces w ON w.id = s.workspace_id
          WHERE s.workspace_id = $1 AND s.status = 'completed'
@@ -438,7 +440,8 @@ pub async fn billable(
     month: Option<NaiveDate>,
     person: Option<Uuid>,
 ) -> QueryResult<Vec<Billable>> {
-    diesel::sql_query(format!(
+    // Built from constants only: one text, kept prepared.
+    crate::Prepared(diesel::sql_query(format!(
         "SELECT s.id AS session_id, sp.person_id, s.title, s.starts_at,
                 date_trunc('month', s.starts_at AT TIME ZONE w.time_zone)::date AS month,
                 (s.starts_at AT TIME ZONE w.time_zone)::date AS day,
@@ -494,6 +497,7 @@ pub async fn billable(
                              AND l.person_id = sp.person_id AND NOT l.released)
          ORDER BY sp.person_id, s.starts_at, s.id"
     ))
+    .into_boxed())
     .bind::<sql_types::Uuid, _>(ws)
     .bind::<sql_types::Nullable<sql_types::Date>, _>(month)
     .bind::<sql_types::Nullable<sql_types::Uuid>, _>(person)
@@ -503,6 +507,7 @@ pub async fn billable(
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = invoices)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct InvoiceRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -523,6 +528,7 @@ pub struct InvoiceRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = invoice_lines)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct LineRow {
     pub workspace_id: Uuid,
     pub invoice_id: Uuid,
@@ -744,6 +750,7 @@ pub async fn credit_invoice(
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = credit_notes)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CreditNoteRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -867,8 +874,10 @@ pub async fn report(
         None => (None, None),
     };
     // Grouped on the column itself; only the few sums are turned to text.
-    diesel::sql_query(format!(
-        "SELECT key::text AS key, currency, revenue_minor, cost_minor, sessions, minutes FROM (
+    // One text per grouping, kept prepared.
+    crate::Prepared(
+        diesel::sql_query(format!(
+            "SELECT key::text AS key, currency, revenue_minor, cost_minor, sessions, minutes FROM (
              SELECT {key} AS key, currency,
                     sum(revenue_minor)::int8 AS revenue_minor, sum(cost_minor)::int8 AS cost_minor,
                     sum(sessions)::int8 AS sessions, sum(minutes)::int8 AS minutes
@@ -876,7 +885,9 @@ pub async fn report(
              GROUP BY {key}, currency
          ) f
          ORDER BY f.key, currency"
-    ))
+        ))
+        .into_boxed(),
+    )
     .bind::<sql_types::Uuid, _>(ws)
     .bind::<sql_types::Date, _>(from)
     .bind::<sql_types::Date, _>(to)
@@ -952,7 +963,7 @@ pub async fn payouts(
     ws: Uuid,
     month: NaiveDate,
 ) -> QueryResult<Vec<Payout>> {
-    diesel::sql_query(
+    crate::sql_query(
         "SELECT x.host_id AS tutor_id, x.currency, count(*)::int8 AS sessions,
                 sum(x.minutes)::int8 AS minutes,
                 coalesce(sum(CASE WHEN x.unit = 'session' THEN x.amount

@@ -103,13 +103,16 @@ diesel::define_sql_function!(#[sql_name = "lower"] fn lower_text(x: diesel::sql_
 
 /// The workspace's date today, in its time zone.
 pub async fn today(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<NaiveDate> {
-    workspaces::table
-        .filter(workspaces::id.eq(ws))
-        .select(diesel::dsl::sql::<diesel::sql_types::Date>(
-            "(now() AT TIME ZONE time_zone)::date",
-        ))
-        .first(conn)
-        .await
+    crate::Prepared(
+        workspaces::table
+            .filter(workspaces::id.eq(ws))
+            .select(diesel::dsl::sql::<diesel::sql_types::Date>(
+                "(now() AT TIME ZONE time_zone)::date",
+            ))
+            .limit(1),
+    )
+    .get_result(conn)
+    .await
 }
 
 /// Groups of `scope`, deleted or not.
@@ -174,7 +177,10 @@ pub async fn list(
     f: &GroupFilter,
     page: &PageRequest<GroupSort>,
 ) -> ListResult<Vec<GroupRow>> {
-    Ok(list_query(scope, f, page)?.load(conn).await?)
+    // Kept prepared: a filtered page's order is an SQL text (see `unordered`).
+    Ok(crate::Prepared(list_query(scope, f, page)?)
+        .load(conn)
+        .await?)
 }
 
 /// The query of [`list`], for its plan.
@@ -500,6 +506,7 @@ async fn member(
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = group_members)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewGroupMember {
     pub workspace_id: Uuid,
     pub id: Uuid,

@@ -159,6 +159,7 @@ pub async fn content(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> QueryR
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = imports)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewImport<'a> {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -297,7 +298,7 @@ pub async fn hold_batch(
     id: Uuid,
     token: Uuid,
 ) -> QueryResult<bool> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('imports:' || $1::text, 0))")
+    crate::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('imports:' || $1::text, 0))")
         .bind::<diesel::sql_types::Uuid, _>(ws)
         .execute(conn)
         .await?;
@@ -787,7 +788,7 @@ pub async fn delete(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> QueryRe
 
 /// Refreshes the planner's statistics of the tables an import fills.
 pub async fn analyze(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    diesel::sql_query(
+    crate::sql_query(
         "ANALYZE people, imported_people, organizations, imported_organizations, audit_log",
     )
     .execute(conn)

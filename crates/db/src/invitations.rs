@@ -247,7 +247,7 @@ pub async fn lock_address(
     workspace_id: Uuid,
     email: &str,
 ) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))")
+    crate::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))")
         .bind::<diesel::sql_types::Text, _>(workspace_id.to_string())
         .bind::<diesel::sql_types::Text, _>(email)
         .execute(conn)

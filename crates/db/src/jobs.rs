@@ -40,7 +40,7 @@ pub async fn enqueue(
 
 /// Claims the oldest due job, if any.
 pub async fn claim(conn: &mut AsyncPgConnection, worker: &str) -> QueryResult<Option<Job>> {
-    diesel::sql_query(
+    crate::sql_query(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_at = now(), locked_by = $1
          WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= now()
                      ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1)

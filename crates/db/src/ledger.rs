@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ledger_entries)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct EntryRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -302,7 +303,7 @@ pub async fn drifted(conn: &mut AsyncPgConnection, ws: Uuid) -> QueryResult<i64>
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let n: N = diesel::sql_query(
+    let n: N = crate::sql_query(
         "SELECT count(*) AS n FROM (
              SELECT person_id, currency, sum(amount_minor) AS s, count(*) AS c
              FROM ledger_entries WHERE workspace_id = $1 GROUP BY person_id, currency

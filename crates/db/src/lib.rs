@@ -207,6 +207,29 @@ impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<
     type SqlType = Q::SqlType;
 }
 
+/// [`diesel::sql_query`] of a fixed text, kept prepared on its connection
+/// ([`Prepared`]). The text is `'static`, so that no value can be written
+/// into it: values go as bind parameters.
+pub fn sql_query<'f>(
+    text: &'static str,
+) -> Prepared<
+    diesel::query_builder::BoxedSqlQuery<'f, diesel::pg::Pg, diesel::query_builder::SqlQuery>,
+> {
+    Prepared(diesel::sql_query(text).into_boxed())
+}
+
+impl<'f, Q> Prepared<diesel::query_builder::BoxedSqlQuery<'f, diesel::pg::Pg, Q>> {
+    /// The next bind parameter, as [`diesel::query_builder::SqlQuery::bind`].
+    pub fn bind<ST, V>(self, value: V) -> Self
+    where
+        diesel::pg::Pg: diesel::sql_types::HasSqlType<ST>,
+        V: diesel::serialize::ToSql<ST, diesel::pg::Pg> + Send + 'f,
+        ST: Send + 'f,
+    {
+        Prepared(self.0.bind::<ST, V>(value))
+    }
+}
+
 /// Columns that hold a closed set (roles, templates, modules): read into the
 /// domain's types, where a value outside the set is an error, never a default.
 pub mod closed {

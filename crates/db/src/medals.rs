@@ -17,6 +17,7 @@ pub const EXCHANGE: &str = "exchange";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = medal_settings)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(treat_none_as_null = true)]
 struct SettingsRow {
     workspace_id: Uuid,
@@ -73,7 +74,7 @@ pub async fn set_settings(
 /// Holds the awards of `person` of `ws` until the transaction ends: their
 /// limits are counted and spent one award at a time.
 pub async fn hold(conn: &mut AsyncPgConnection, ws: Uuid, person: Uuid) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+    crate::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
         .bind::<diesel::sql_types::Text, _>(format!("medals:{ws}:{person}"))
         .execute(conn)
         .await

@@ -200,7 +200,7 @@ pub async fn newest_bodies(
     ws: Uuid,
     ids: &[Uuid],
 ) -> QueryResult<HashMap<Uuid, String>> {
-    let rows: Vec<PreviewRow> = diesel::sql_query(
+    let rows: Vec<PreviewRow> = crate::sql_query(
         "SELECT c.id, m.body
          FROM unnest($2::uuid[]) AS c(id)
          CROSS JOIN LATERAL (
@@ -218,6 +218,7 @@ pub async fn newest_bodies(
 /// A new conversation.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = conversations)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewConversation {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -265,7 +266,7 @@ pub async fn direct(
     let id = Uuid::now_v7();
     // The partial unique index names the conflict: written out, so that
     // PostgreSQL can match its predicate.
-    let made = diesel::sql_query(
+    let made = crate::sql_query(
         "INSERT INTO conversations (workspace_id, id, kind, pair, created_by)
          VALUES ($1, $2, 'direct', $3, $4)
          ON CONFLICT (workspace_id, pair) WHERE kind = 'direct' DO NOTHING",
@@ -300,7 +301,7 @@ pub async fn notifications_of(
     user: Uuid,
 ) -> QueryResult<Uuid> {
     let id = Uuid::now_v7();
-    let made = diesel::sql_query(
+    let made = crate::sql_query(
         "INSERT INTO conversations (workspace_id, id, kind, owner_id)
          VALUES ($1, $2, 'notifications', $3)
          ON CONFLICT (workspace_id, owner_id) WHERE kind = 'notifications' DO NOTHING",
@@ -502,6 +503,7 @@ pub async fn lock_message(
 /// A new message.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = messages)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewMessage {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -524,7 +526,7 @@ pub async fn post(
         .values(m)
         .execute(conn)
         .await?;
-    let recipients: Vec<Uuid> = diesel::sql_query(
+    let recipients: Vec<Uuid> = crate::sql_query(
         "INSERT INTO message_deliveries (workspace_id, user_id, conversation_id, message_id)
          SELECT workspace_id, user_id, conversation_id, $3 FROM conversation_participants
          WHERE workspace_id = $1 AND conversation_id = $2 AND user_id IS DISTINCT FROM $4
@@ -668,7 +670,7 @@ pub async fn receipts(
     user: Uuid,
     ids: &[Uuid],
 ) -> QueryResult<HashMap<Uuid, (i64, i64, bool)>> {
-    let rows: Vec<ReceiptRow> = diesel::sql_query(
+    let rows: Vec<ReceiptRow> = crate::sql_query(
         "SELECT message_id, count(*) AS recipients, count(read_at) AS read,
                 coalesce(bool_or(user_id = $3 AND read_at IS NULL), false) AS unread_by_me
          FROM message_deliveries
@@ -725,7 +727,7 @@ struct Counts {
 
 /// `user`'s unread messages, and the conversations they are in.
 pub async fn unread(conn: &mut AsyncPgConnection, ws: Uuid, user: Uuid) -> QueryResult<(i64, i64)> {
-    let c: Counts = diesel::sql_query(
+    let c: Counts = crate::sql_query(
         "SELECT count(*) AS messages, count(DISTINCT conversation_id) AS conversations
          FROM message_deliveries
          WHERE workspace_id = $1 AND user_id = $2 AND read_at IS NULL",
@@ -913,7 +915,7 @@ pub async fn digest_due(
     before: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<(Uuid, Uuid)>> {
-    let rows: Vec<Due> = diesel::sql_query(
+    let rows: Vec<Due> = crate::sql_query(
         "SELECT DISTINCT d.workspace_id, d.user_id
          FROM message_deliveries d
          JOIN messages m ON m.workspace_id = d.workspace_id AND m.id = d.message_id
@@ -952,7 +954,7 @@ pub async fn claim_digest(
     user: Uuid,
     before: DateTime<Utc>,
 ) -> QueryResult<Vec<DigestLine>> {
-    diesel::sql_query(
+    crate::sql_query(
         "WITH claimed AS (
              UPDATE message_deliveries d SET mailed_at = now()
              FROM messages m
@@ -978,6 +980,7 @@ pub async fn claim_digest(
 /// A file sent with a message, or uploaded to be sent.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = message_attachments)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct AttachmentRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -1092,7 +1095,7 @@ pub async fn drop_unsent(
     before: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<usize> {
-    diesel::sql_query(
+    crate::sql_query(
         "DELETE FROM message_attachments WHERE (workspace_id, id) IN (
              SELECT workspace_id, id FROM message_attachments
              WHERE message_id IS NULL AND created_at < $1

@@ -78,6 +78,7 @@ pub async fn lock(
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = notes)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewNote {
     pub workspace_id: Uuid,
     pub id: Uuid,

@@ -144,7 +144,10 @@ pub async fn list(
     f: &OrganizationFilter,
     page: &PageRequest<OrganizationSort>,
 ) -> ListResult<Vec<OrganizationRow>> {
-    Ok(list_query(scope, f, page)?.load(conn).await?)
+    // Kept prepared: a filtered page's order is an SQL text (see `unordered`).
+    Ok(crate::Prepared(list_query(scope, f, page)?)
+        .load(conn)
+        .await?)
 }
 
 /// The query of [`list`], for its plan.
@@ -299,18 +302,20 @@ pub async fn search(
         )
     };
     let name = || lower_text(organizations::name);
-    visible(scope)
-        .filter(organizations::deleted_at.is_null())
-        .filter(crate::found!(doc(), name(), s))
-        .select((
-            OrganizationRow::as_select(),
-            crate::score!(doc(), name(), s),
-        ))
-        .order_by(crate::score!(doc(), name(), s).desc())
-        .then_order_by(organizations::id)
-        .limit(s.limit)
-        .load(conn)
-        .await
+    crate::Prepared(
+        visible(scope)
+            .filter(organizations::deleted_at.is_null())
+            .filter(crate::found!(doc(), name(), s))
+            .select((
+                OrganizationRow::as_select(),
+                crate::score!(doc(), name(), s),
+            ))
+            .order_by(crate::score!(doc(), name(), s).desc())
+            .then_order_by(organizations::id)
+            .limit(s.limit),
+    )
+    .load(conn)
+    .await
 }
 
 /// The names of the organisations `ids` of `ws`.

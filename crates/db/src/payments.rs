@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = fee_plans)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PlanRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -303,6 +304,7 @@ pub async fn discount_of(conn: &mut AsyncPgConnection, ws: Uuid, person: Uuid) -
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = tuition_charges)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ChargeRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -515,7 +517,7 @@ pub async fn standing(
     ws: Uuid,
     persons: &[Uuid],
 ) -> QueryResult<Vec<Standing>> {
-    diesel::sql_query(
+    crate::sql_query(
         "SELECT id, person_id, currency, month, description, amount_minor FROM (
              SELECT c.id, c.person_id, c.currency, c.month, c.description, c.amount_minor,
                     c.created_at
@@ -572,7 +574,7 @@ pub async fn due(
     ws: Uuid,
     month: NaiveDate,
 ) -> QueryResult<Vec<Due>> {
-    diesel::sql_query(
+    crate::sql_query(
         "SELECT p.id AS plan_id, m.person_id,
                 EXISTS (SELECT 1 FROM tuition_charges c
                         WHERE c.workspace_id = p.workspace_id AND c.plan_id = p.id
@@ -619,7 +621,7 @@ pub async fn charging_workspaces(conn: &mut AsyncPgConnection) -> QueryResult<Ve
 /// Holds the money of `person` of `ws` until the transaction ends:
 /// charges and payments are applied one at a time.
 pub async fn hold(conn: &mut AsyncPgConnection, ws: Uuid, person: Uuid) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+    crate::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
         .bind::<sql_types::Text, _>(format!("payments:{ws}:{person}"))
         .execute(conn)
         .await
@@ -661,6 +663,7 @@ pub async fn next_receipt_number(conn: &mut AsyncPgConnection, ws: Uuid) -> Quer
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = payments)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PaymentRow {
     pub workspace_id: Uuid,
     pub id: Uuid,

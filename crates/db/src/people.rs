@@ -171,7 +171,10 @@ pub async fn list(
     f: &PersonFilter,
     page: &PageRequest<PersonSort>,
 ) -> ListResult<Vec<PersonRow>> {
-    Ok(list_query(scope, f, page)?.load(conn).await?)
+    // Kept prepared: a filtered page's order is an SQL text (see `unordered`).
+    Ok(crate::Prepared(list_query(scope, f, page)?)
+        .load(conn)
+        .await?)
 }
 
 /// The query [`list`] runs (its plan is checked by the tests).
@@ -363,6 +366,7 @@ pub async fn find(
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = people)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewPerson {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -508,18 +512,20 @@ pub async fn search(
     };
     macro_rules! ranked {
         ($candidates:expr) => {
-            visible(scope)
-                .filter(people::deleted_at.is_null())
-                .filter($candidates)
-                .select((
-                    PersonRow::as_select(),
-                    crate::score!(doc(), people::sort_name, s),
-                ))
-                .order_by(crate::score!(doc(), people::sort_name, s).desc())
-                .then_order_by(people::id)
-                .limit(s.limit)
-                .load::<(PersonRow, f64)>(conn)
-                .await
+            crate::Prepared(
+                visible(scope)
+                    .filter(people::deleted_at.is_null())
+                    .filter($candidates)
+                    .select((
+                        PersonRow::as_select(),
+                        crate::score!(doc(), people::sort_name, s),
+                    ))
+                    .order_by(crate::score!(doc(), people::sort_name, s).desc())
+                    .then_order_by(people::id)
+                    .limit(s.limit),
+            )
+            .load::<(PersonRow, f64)>(conn)
+            .await
         };
     }
     // First the people whose family name, given name or address starts
@@ -568,6 +574,7 @@ pub async fn search(
 /// One of a person's guardians.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = crate::schema::guardians)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct GuardianRow {
     pub workspace_id: Uuid,
     pub id: Uuid,

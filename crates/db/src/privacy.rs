@@ -71,7 +71,7 @@ pub async fn erase_entries(
 /// `person_id` or `record_id`), leaving their kind: the live feed and
 /// `/events` no longer tell what they held. Returns how many.
 pub async fn scrub_events(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> QueryResult<u64> {
-    diesel::sql_query(
+    crate::sql_query(
         "UPDATE events SET data = jsonb_build_object('id', data -> 'id', 'erased', true) \
          WHERE workspace_id = $1 AND NOT (data ? 'erased') \
            AND $2 IN (data ->> 'id', data ->> 'person_id', data ->> 'record_id')",
@@ -87,7 +87,7 @@ pub async fn scrub_events(conn: &mut AsyncPgConnection, ws: Uuid, id: Uuid) -> Q
 /// record `id` (a person created or changed within the last day): a replay
 /// would hand back what was erased. Returns how many.
 pub async fn forget_answers(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<u64> {
-    diesel::sql_query(
+    crate::sql_query(
         "DELETE FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') IN response_body) > 0",
     )
     .bind::<diesel::sql_types::Text, _>(id.to_string())

@@ -74,7 +74,7 @@ pub async fn lease_key(
 
 /// Drops windows that ended more than an hour ago.
 pub async fn prune(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-    diesel::sql_query("DELETE FROM rate_windows WHERE window_start < now() - interval '1 hour'")
+    crate::sql_query("DELETE FROM rate_windows WHERE window_start < now() - interval '1 hour'")
         .execute(conn)
         .await
 }

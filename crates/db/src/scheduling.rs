@@ -783,7 +783,7 @@ pub async fn drop_stray_attendance(
 /// other by the table's exclusion constraint, which answers the second with
 /// a clear conflict rather than a deadlock between the two.
 pub async fn hold_host(conn: &mut AsyncPgConnection, ws: Uuid, host: Uuid) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+    crate::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
         .bind::<diesel::sql_types::Text, _>(format!("host:{ws}:{host}"))
         .execute(conn)
         .await
@@ -793,6 +793,7 @@ pub async fn hold_host(conn: &mut AsyncPgConnection, ws: Uuid, host: Uuid) -> Qu
 /// A series of sessions: its rule, its zone, and what each occurrence is.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = session_series)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct SeriesRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -1291,6 +1292,7 @@ pub async fn forget_person_availability(
 /// A workspace's rule for one kind of session, as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = booking_rules)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct BookingRuleRow {
     pub workspace_id: Uuid,
     pub kind: String,
@@ -1495,7 +1497,7 @@ pub async fn due_reminders(
     now: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<DueReminder>> {
-    diesel::sql_query(
+    crate::sql_query(
         "SELECT s.workspace_id, s.id AS session_id, s.starts_at FROM sessions s
          LEFT JOIN reminder_settings r ON r.workspace_id = s.workspace_id
          WHERE s.status = 'scheduled' AND s.starts_at > $1
@@ -1625,7 +1627,7 @@ pub struct InvitationRow {
 /// Holds the invitations of session (or series) `id` until the end of the
 /// transaction: one sender at a time.
 pub async fn lock_invitations(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))")
+    crate::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))")
         .bind::<diesel::sql_types::Uuid, _>(id)
         .execute(conn)
         .await

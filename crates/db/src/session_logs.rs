@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = session_logs)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct SessionLogRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -70,7 +71,7 @@ pub async fn forget_notes(
     person: Uuid,
 ) -> QueryResult<usize> {
     use diesel::sql_types::{Text, Uuid as SqlUuid};
-    diesel::sql_query(
+    crate::sql_query(
         "UPDATE session_logs SET records = (
              SELECT jsonb_agg(CASE WHEN e->>'person_id' = $2 THEN e || '{\"note\": null}' ELSE e END
                               ORDER BY i)

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = store_items)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ItemRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -98,6 +99,7 @@ pub struct ImageRow {
 /// An order as it is placed (`placed`, at its version 1).
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = store_orders)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewOrder {
     pub workspace_id: Uuid,
     pub id: Uuid,

@@ -148,7 +148,7 @@ pub async fn redeem_refresh(
 /// running while the person signs out everywhere cannot add a token the
 /// revocation misses. Call it first in the transaction.
 pub async fn lock_sessions(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))")
+    crate::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))")
         .bind::<diesel::sql_types::Uuid, _>(user_id)
         .execute(conn)
         .await

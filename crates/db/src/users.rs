@@ -114,7 +114,7 @@ pub async fn begin_password_attempt(
         #[diesel(sql_type = Nullable<Timestamptz>)]
         locked_until: Option<DateTime<Utc>>,
     }
-    let row: Option<Row> = diesel::sql_query(
+    let row: Option<Row> = crate::sql_query(
         "INSERT INTO password_failures AS f (address_hash, failures, first_failed_at, locked_until)
          VALUES ($1, 1, now(), CASE WHEN 1 >= $3 THEN now() + make_interval(secs => $4) END)
          ON CONFLICT (address_hash) DO UPDATE SET

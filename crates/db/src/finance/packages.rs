@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = packages)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PackageRow {
     pub workspace_id: Uuid,
     pub id: Uuid,
@@ -254,7 +255,7 @@ pub struct Settled {
 pub async fn settle(conn: &mut AsyncPgConnection, ws: Uuid, all: &[Settled]) -> QueryResult<()> {
     for chunk in all.chunks(5000) {
         let col = |f: fn(&Settled) -> Uuid| chunk.iter().map(f).collect::<Vec<_>>();
-        diesel::sql_query(
+        crate::sql_query(
             "UPDATE package_uses u SET settled = true, month = v.month, minutes = v.minutes,
                     tutor_id = v.tutor_id, branch_id = v.branch_id, cost_minor = v.cost_minor
              FROM unnest($2::uuid[], $3::uuid[], $4::date[], $5::int4[], $6::uuid[], $7::uuid[], $8::int8[])
