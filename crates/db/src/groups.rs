@@ -177,7 +177,8 @@ pub async fn list(
     f: &GroupFilter,
     page: &PageRequest<GroupSort>,
 ) -> ListResult<Vec<GroupRow>> {
-    // Kept prepared: a filtered page's order is an SQL text (see `unordered`).
+    // Kept prepared: a filtered page's order is an SQL text
+    // (`PageRequest::masked`).
     Ok(crate::Prepared(list_query(scope, f, page)?)
         .load(conn)
         .await?)

@@ -177,10 +177,14 @@ where
         .or(expected.is_none().into_sql::<diesel::sql_types::Bool>())
 }
 
-/// Raw SQL the connection prepares once and reuses. Diesel prepares a
-/// `sql_query` anew on every call (a second round trip); fixed SQL text with
-/// bind parameters is as safe to cache as a query built with the DSL. Wrap
-/// only queries whose text never changes.
+/// A statement the connection prepares once and reuses. Diesel prepares anew
+/// on every call (a second round trip, a parse and a plan) any statement it
+/// cannot prove to have one text: a `sql_query`, an SQL literal, an insert
+/// of optional columns. Kept prepared, each text stays in the connection's
+/// cache (and its plan in PostgreSQL) for the connection's life, so wrap
+/// only queries whose text takes a small, fixed number of forms: values go
+/// as bind parameters, never into the text, and no list of values adds a
+/// term per value.
 pub struct Prepared<Q>(pub Q);
 
 impl<Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>>

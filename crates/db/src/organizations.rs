@@ -144,7 +144,8 @@ pub async fn list(
     f: &OrganizationFilter,
     page: &PageRequest<OrganizationSort>,
 ) -> ListResult<Vec<OrganizationRow>> {
-    // Kept prepared: a filtered page's order is an SQL text (see `unordered`).
+    // Kept prepared: a filtered page's order is an SQL text
+    // (`PageRequest::masked`).
     Ok(crate::Prepared(list_query(scope, f, page)?)
         .load(conn)
         .await?)
