@@ -33,7 +33,8 @@ pub async fn classes(
     today: NaiveDate,
     since: DateTime<Utc>,
 ) -> QueryResult<Vec<ClassFigures>> {
-    let rows: Vec<ClassRow> = crate::sql_query(
+    // Left unprepared: `$4 IS NULL OR ..` needs a plan made for the value given.
+    let rows: Vec<ClassRow> = diesel::sql_query(
         "SELECT g.id, g.name, g.leader_id,
                 (SELECT count(DISTINCT gm.person_id) FROM group_members gm
                  JOIN people p ON p.workspace_id = gm.workspace_id AND p.id = gm.person_id
