@@ -387,6 +387,40 @@ async fn a_log_of_a_session_cancelled_invoiced_or_changed_since_is_refused_with_
     d.app.stop().await;
 }
 
+/// A phone's log and a register taken by hand, sent at once: whichever the
+/// server takes first (both lock the session), the register taken by hand
+/// stands, and the log is applied before it or refused after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_and_a_register_taken_at_once_leave_the_register_taken() {
+    let d = Desk::open().await;
+    let app = &d.app;
+    for hour in 14..20 {
+        let lesson = d.lesson(&format!("{hour}:00")).await;
+        let phone = json!({"id": Uuid::now_v7(), "version": lesson.version,
+                           "records": [{"person_id": d.own.id, "status": "late"}],
+                           "logged_at": chrono::Utc::now() - chrono::Duration::minutes(5)});
+        let path = format!("/api/v1/sessions/{}/attendance", lesson.id);
+        let body =
+            json!({"records": [{"person_id": d.own.id, "status": "absent", "note": "Not seen"}]});
+        let (logged, taken) = tokio::join!(
+            send(app, &d.tutor.access, lesson.id, &phone),
+            app.call_with(Method::PUT, &path, Some(&d.owner.access), Some(body), &[]),
+        );
+        taken.expect(200);
+        assert!(
+            logged.status == 200 || logged.body["code"] == "stale_version",
+            "{}: {:?}",
+            logged.status,
+            logged.body
+        );
+        let line = &register(app, &d.owner, lesson.id).await[0];
+        assert_eq!(
+            (line.status, line.note.as_deref()),
+            (Some(AttendanceStatus::Absent), Some("Not seen"))
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_logs_other_peoples_sessions_and_key_scopes_change_nothing() {
     let d = Desk::open().await;

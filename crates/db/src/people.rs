@@ -665,12 +665,33 @@ pub async fn names(
     ws: Uuid,
     ids: &[Uuid],
 ) -> QueryResult<std::collections::HashMap<Uuid, (String, String)>> {
-    let rows: Vec<(Uuid, String, String)> = people::table
+    names_of(conn, ws, ids, false).await
+}
+
+/// [`names`] of those of `ids` not in the trash.
+pub async fn live_names(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<std::collections::HashMap<Uuid, (String, String)>> {
+    names_of(conn, ws, ids, true).await
+}
+
+async fn names_of(
+    conn: &mut AsyncPgConnection,
+    ws: Uuid,
+    ids: &[Uuid],
+    live: bool,
+) -> QueryResult<std::collections::HashMap<Uuid, (String, String)>> {
+    let mut q = people::table
         .filter(people::workspace_id.eq(ws))
         .filter(people::id.eq_any(ids))
         .select((people::id, people::first_name, people::last_name))
-        .load(conn)
-        .await?;
+        .into_boxed();
+    if live {
+        q = q.filter(people::deleted_at.is_null());
+    }
+    let rows: Vec<(Uuid, String, String)> = q.load(conn).await?;
     Ok(rows.into_iter().map(|(id, f, l)| (id, (f, l))).collect())
 }
 

@@ -5,7 +5,6 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use rapport_db::list::{Dir, PageRequest, Sort};
 use rapport_db::people::{PersonFilter, PersonSort};
 use rapport_db::scheduling::{SessionFilter, SessionRow, SessionSort};
-use rapport_db::scope::Scope;
 use rapport_domain::api::{
     NewStudent, SessionBrief, SessionPerson, SessionStatus, TutoringDashboard,
 };
@@ -139,8 +138,7 @@ pub async fn tutoring(
     }
     // Those in the trash are no longer anyone's to log.
     let person_ids: Vec<Uuid> = people.values().flatten().copied().collect();
-    let live = rapport_db::people::seen_live(conn, &Scope::Workspace(ws), &person_ids).await?;
-    let names = rapport_db::people::names(conn, ws, &live).await?;
+    let names = rapport_db::people::live_names(conn, ws, &person_ids).await?;
     let brief = |s: SessionRow| {
         let participants: Vec<SessionPerson> = people
             .get(&s.id)
