@@ -254,7 +254,7 @@ impl Offline {
         if let Err(errors) = log.request().validate() {
             let said = errors
                 .iter()
-                .find(|e| e.field == "records")
+                .find(|e| e.field == "records" && e.code == "required")
                 .map(|_| crate::i18n::t("offline.nothing_to_log"))
                 .or_else(|| errors.first().map(api::field_message));
             return Outcome::Refused(said.unwrap_or_else(|| crate::i18n::t("error.generic")));
