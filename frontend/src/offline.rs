@@ -150,6 +150,15 @@ fn navigator_online() -> bool {
 }
 
 impl Offline {
+    /// Whether a log of session `id` waits on this device (a completion,
+    /// when `completion`), read as a reactive value.
+    pub fn waits(&self, id: Uuid, completion: bool) -> bool {
+        self.logs.with(|l| {
+            l.iter()
+                .any(|q| q.session_id == id && q.refused.is_none() && (q.completed || !completion))
+        })
+    }
+
     /// The device's state, and its service worker.
     pub fn install(live: crate::live::Live) -> Offline {
         let o = Offline {

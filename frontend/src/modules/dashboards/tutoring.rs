@@ -287,12 +287,7 @@ fn LogSession(
     let offline = expect_context::<Offline>();
     let editing = expect_context::<Editing>();
     let id = s.id;
-    let waiting = move |completed: bool| {
-        offline.logs.with(|l| {
-            l.iter()
-                .any(|q| q.session_id == id && q.refused.is_none() && (q.completed || !completed))
-        })
-    };
+    let waiting = move |completion: bool| offline.waits(id, completion);
     let open = RwSignal::new(false);
     let held = RwSignal::new(true);
     let lines = RwSignal::new(

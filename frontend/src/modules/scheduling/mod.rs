@@ -879,12 +879,7 @@ fn SessionPanel(
     // connection is back (or refused then, with its reason, if the session
     // changed meanwhile).
     let offline = expect_context::<Offline>();
-    let queued = move |completed: bool| {
-        offline.logs.with(|l| {
-            l.iter()
-                .any(|q| q.session_id == id && q.refused.is_none() && (q.completed || !completed))
-        })
-    };
+    let queued = move |completion: bool| offline.waits(id, completion);
     let queued_here = move || queued(false);
     // What was kept here sent: the session and its register as they are now.
     Effect::new(move |was: Option<bool>| {
